@@ -1,0 +1,224 @@
+// Incremental frame decoder (docs/wire.md §1). It buffers the chunks of a byte stream and yields
+// a frame only once all its bytes have arrived: a declared length is checked against the limit as
+// soon as its 4 bytes are in, and never used to allocate before the bytes are there.
+
+import { ErrorCode, InteropError } from '../errors.js';
+import {
+  type CodecId,
+  type Frame,
+  type FrameKind,
+  FIXED_HEADER_BYTES,
+  LENGTH_BYTES,
+  PREFIX_BYTES,
+  isKnownKind,
+  isSupportedCodec,
+} from './frame.js';
+
+/** Every class of malformed input the decoder reports. */
+export type FrameErrorReason =
+  | 'truncated' // the stream ended inside a frame
+  | 'oversized' // length > max_frame_bytes
+  | 'short_length' // length < 14 (includes 0)
+  | 'target_past_end' // target_len runs past length
+  | 'target_too_long' // target_len > max_target_bytes
+  | 'bad_target' // target is not valid UTF-8
+  | 'unknown_kind'
+  | 'unknown_codec';
+
+/**
+ * A malformed frame. `fatal` errors mean the stream can no longer be delimited: the receiver
+ * sends one connection-level ERROR and closes. Other errors concern one complete frame: the
+ * receiver answers its correlation id and goes on.
+ */
+export class FrameError extends InteropError {
+  readonly reason: FrameErrorReason;
+  readonly fatal: boolean;
+  /** Correlation id of the offending frame, 0 when unknown or connection-level. */
+  readonly correlation: number;
+  /** Kind, codec and target of the offending frame when they were readable. */
+  readonly kind: number;
+  readonly codec: number;
+  readonly target: string;
+  constructor(
+    reason: FrameErrorReason,
+    code: number,
+    message: string,
+    info: { fatal: boolean; correlation?: number; kind?: number; codec?: number; target?: string },
+  ) {
+    super(code, message);
+    this.reason = reason;
+    this.fatal = info.fatal;
+    this.correlation = info.correlation ?? 0;
+    this.kind = info.kind ?? 0;
+    this.codec = info.codec ?? 0;
+    this.target = info.target ?? '';
+  }
+}
+
+export interface FrameDecoderLimits {
+  maxFrameBytes: number;
+  maxTargetBytes: number;
+}
+
+export type Decoded = Frame | FrameError;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class FrameDecoder {
+  private readonly chunks: Uint8Array[] = [];
+  /** Read offset into chunks[0]. */
+  private offset = 0;
+  private buffered = 0;
+  private failure: FrameError | undefined;
+
+  constructor(private readonly limits: FrameDecoderLimits) {}
+
+  /** Bytes received but not yet part of a returned frame. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** The fatal error that stopped this decoder, if any. */
+  get failed(): FrameError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Adds bytes and returns every item now complete, in order. After a fatal error the decoder
+   * returns it once and ignores all later input.
+   */
+  push(chunk: Uint8Array): Decoded[] {
+    if (this.failure) return [];
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const out: Decoded[] = [];
+    for (;;) {
+      const item = this.next();
+      if (!item) break;
+      out.push(item);
+      if (item instanceof FrameError && item.fatal) break;
+    }
+    return out;
+  }
+
+  /** Called at end of stream: reports a frame cut short, if bytes are left over. */
+  end(): FrameError | undefined {
+    if (this.failure || this.buffered === 0) return undefined;
+    return this.fail(
+      new FrameError('truncated', ErrorCode.PROTOCOL_ERROR, `stream ended inside a frame (${this.buffered} bytes left)`, { fatal: true }),
+    );
+  }
+
+  private next(): Decoded | undefined {
+    if (this.buffered < LENGTH_BYTES) return undefined;
+    const lenBytes = this.peek(LENGTH_BYTES);
+    const length = (lenBytes[0]! | (lenBytes[1]! << 8) | (lenBytes[2]! << 16)) + lenBytes[3]! * 0x1000000;
+    if (length < FIXED_HEADER_BYTES) {
+      return this.fail(new FrameError('short_length', ErrorCode.PROTOCOL_ERROR, `frame length ${length} is below the 14-byte header`, { fatal: true }));
+    }
+    if (length > this.limits.maxFrameBytes) {
+      return this.fail(
+        new FrameError('oversized', ErrorCode.RESOURCE_EXHAUSTED, `frame length ${length} exceeds max_frame_bytes ${this.limits.maxFrameBytes}`, { fatal: true }),
+      );
+    }
+    if (this.buffered < PREFIX_BYTES) return undefined;
+    const head = this.peek(PREFIX_BYTES);
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const kind = view.getUint8(4);
+    const codec = view.getUint8(5);
+    const flags = view.getUint16(6, true);
+    const correlation = view.getUint32(8, true);
+    const timeoutMs = view.getUint32(12, true);
+    const targetLen = view.getUint16(16, true);
+    if (targetLen > length - FIXED_HEADER_BYTES) {
+      return this.fail(
+        new FrameError('target_past_end', ErrorCode.PROTOCOL_ERROR, `target_len ${targetLen} runs past frame length ${length}`, { fatal: true, correlation, kind, codec }),
+      );
+    }
+    const total = LENGTH_BYTES + length;
+    if (this.buffered < total) return undefined;
+    const bytes = this.take(total);
+    const info = { fatal: false, correlation, kind, codec };
+    if (targetLen > this.limits.maxTargetBytes) {
+      return new FrameError('target_too_long', ErrorCode.RESOURCE_EXHAUSTED, `target_len ${targetLen} exceeds max_target_bytes ${this.limits.maxTargetBytes}`, info);
+    }
+    let target: string;
+    try {
+      target = targetLen === 0 ? '' : strictUtf8.decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + targetLen));
+    } catch {
+      return new FrameError('bad_target', ErrorCode.PROTOCOL_ERROR, 'frame target is not valid UTF-8', info);
+    }
+    if (!isKnownKind(kind)) {
+      return new FrameError('unknown_kind', ErrorCode.PROTOCOL_ERROR, `unknown frame kind ${kind}`, { ...info, target });
+    }
+    if (!isSupportedCodec(codec)) {
+      return new FrameError('unknown_codec', ErrorCode.PROTOCOL_ERROR, `unknown or unsupported codec ${codec}`, { ...info, target });
+    }
+    return {
+      kind: kind as FrameKind,
+      codec: codec as CodecId,
+      flags,
+      correlation,
+      timeoutMs,
+      target,
+      payload: bytes.subarray(PREFIX_BYTES + targetLen),
+    };
+  }
+
+  private fail(error: FrameError): FrameError {
+    this.failure = error;
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.offset = 0;
+    return error;
+  }
+
+  /** Copies the first n buffered bytes (n is small: header only). */
+  private peek(n: number): Uint8Array {
+    const first = this.chunks[0]!;
+    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let off = this.offset;
+    for (const chunk of this.chunks) {
+      const part = chunk.subarray(off, off + (n - filled));
+      out.set(part, filled);
+      filled += part.length;
+      off = 0;
+      if (filled === n) break;
+    }
+    return out;
+  }
+
+  /** Removes the first n buffered bytes; a view without copying when one chunk holds them all. */
+  private take(n: number): Uint8Array {
+    const first = this.chunks[0]!;
+    let out: Uint8Array;
+    if (first.length - this.offset >= n) {
+      out = first.subarray(this.offset, this.offset + n);
+      this.offset += n;
+      if (this.offset === first.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    } else {
+      out = new Uint8Array(n); // all n bytes have arrived: this allocation is bounded by real input
+      let filled = 0;
+      while (filled < n) {
+        const chunk = this.chunks[0]!;
+        const part = chunk.subarray(this.offset, this.offset + (n - filled));
+        out.set(part, filled);
+        filled += part.length;
+        this.offset += part.length;
+        if (this.offset === chunk.length) {
+          this.chunks.shift();
+          this.offset = 0;
+        }
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}

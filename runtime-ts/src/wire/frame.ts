@@ -1,0 +1,111 @@
+// Frame layout of docs/wire.md §1: a u32 length, a 14-byte fixed header, the target, the payload.
+// All integers little-endian.
+
+import type { CodecName } from '../module.js';
+
+export const FrameKind = {
+  HELLO: 1,
+  WELCOME: 2,
+  REQUEST: 3,
+  RESPONSE: 4,
+  ERROR: 5,
+  ONEWAY: 6,
+  EVENT: 7,
+  SUBSCRIBE: 8,
+  UNSUBSCRIBE: 9,
+  CANCEL: 10,
+  PING: 11,
+  PONG: 12,
+  GOODBYE: 13,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+export const CodecId = { none: 0, json: 1, msgpack: 2, protobuf: 3, flatbuffers: 4 } as const;
+export type CodecId = (typeof CodecId)[keyof typeof CodecId];
+
+/** Bytes of `length` itself. */
+export const LENGTH_BYTES = 4;
+/** Bytes of the fixed header after `length` (kind … target_len). */
+export const FIXED_HEADER_BYTES = 14;
+/** Bytes before the target: length + fixed header. */
+export const PREFIX_BYTES = LENGTH_BYTES + FIXED_HEADER_BYTES;
+
+export function isKnownKind(kind: number): kind is FrameKind {
+  return Number.isInteger(kind) && kind >= FrameKind.HELLO && kind <= FrameKind.GOODBYE;
+}
+
+/** Codecs this runtime can decode payloads in (none carries empty payloads only). */
+export function isSupportedCodec(codec: number): codec is 0 | 1 | 2 {
+  return codec === CodecId.none || codec === CodecId.json || codec === CodecId.msgpack;
+}
+
+export function codecId(name: CodecName): CodecId {
+  return name === 'json' ? CodecId.json : CodecId.msgpack;
+}
+
+/** The payload codec name of a wire codec id, or undefined for none/reserved ids. */
+export function codecNameOf(id: number): CodecName | undefined {
+  return id === CodecId.json ? 'json' : id === CodecId.msgpack ? 'msgpack' : undefined;
+}
+
+export interface Frame {
+  kind: FrameKind;
+  codec: CodecId;
+  /** Reserved: written 0, ignored on receipt. */
+  flags: number;
+  correlation: number;
+  /** REQUEST only: the caller's remaining deadline in ms, 0 = none. */
+  timeoutMs: number;
+  /** "module.member", or empty. */
+  target: string;
+  payload: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Encodes everything before the payload (length, header, target). Sending the header and the
+ * payload as two buffers lets a writev path send a large payload without copying it again.
+ */
+export function encodeFrameHead(frame: Omit<Frame, 'payload'>, payloadBytes: number): Uint8Array {
+  const target = frame.target === '' ? EMPTY : utf8.encode(frame.target);
+  if (target.length > 0xffff) throw new RangeError(`frame target is ${target.length} bytes, more than a u16`);
+  const length = FIXED_HEADER_BYTES + target.length + payloadBytes;
+  if (length > 0xffff_ffff) throw new RangeError(`frame of ${length} bytes does not fit a u32 length`);
+  const head = new Uint8Array(PREFIX_BYTES + target.length);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, length, true);
+  view.setUint8(4, frame.kind);
+  view.setUint8(5, frame.codec);
+  view.setUint16(6, frame.flags, true);
+  view.setUint32(8, frame.correlation >>> 0, true);
+  view.setUint32(12, frame.timeoutMs >>> 0, true);
+  view.setUint16(16, target.length, true);
+  head.set(target, PREFIX_BYTES);
+  return head;
+}
+
+/** The whole frame as one buffer (tests, vectors, small frames). */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const head = encodeFrameHead(frame, frame.payload.length);
+  const out = new Uint8Array(head.length + frame.payload.length);
+  out.set(head, 0);
+  out.set(frame.payload, head.length);
+  return out;
+}
+
+/** The frame as the buffers to write, in order (head, then the payload when not empty). */
+export function frameParts(frame: Frame): Uint8Array[] {
+  const head = encodeFrameHead(frame, frame.payload.length);
+  return frame.payload.length === 0 ? [head] : [head, frame.payload];
+}
+
+const EMPTY = new Uint8Array(0);
+export const EMPTY_PAYLOAD: Uint8Array = EMPTY;
+
+/** Splits a target at its last dot: module before, member after (docs/wire.md §1). */
+export function splitTarget(target: string): { module: string; member: string } | undefined {
+  const dot = target.lastIndexOf('.');
+  if (dot <= 0 || dot === target.length - 1) return undefined;
+  return { module: target.slice(0, dot), member: target.slice(dot + 1) };
+}
