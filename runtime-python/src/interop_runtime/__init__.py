@@ -1,0 +1,1 @@
+"""interop runtime for Python."""

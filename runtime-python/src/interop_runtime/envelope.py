@@ -1,0 +1,96 @@
+"""The error envelope of docs/wire.md §4: {1 code u32, 2 message string, 3 type?, 4 detail?}.
+`detail` is the declared error value encoded by the error type's own codec and nested in the
+envelope (not as bytes); decoding returns it as a parsed tree that the error type's reader
+checks at depth 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .codec.json_canonical import json_str, json_text_to_bytes, parse_json
+from .codec.msgpack_canonical import pack_tree, unpack_tree
+from .codec.read import U32, read_int, read_map, read_str, skip
+from .codec.type_codec import CodecName, TypeCodec
+from .errors import ApplicationError, ErrorCode, InteropError
+
+_ABSENT = object()
+
+
+@dataclass(slots=True)
+class ErrorEnvelope:
+    code: int
+    message: str
+    #: Qualified error type name, for APPLICATION_ERROR.
+    type: str | None = None
+    #: The declared error value as a parsed tree (decode) — see encode_envelope for encoding.
+    detail: Any = None
+
+
+def encode_envelope(
+    code: int, message: str, codec: CodecName,
+    error: ApplicationError | None = None, detail_codec: TypeCodec[Any] | None = None,
+) -> bytes:
+    """Encodes an envelope; with an application error and its codec, type and detail are set."""
+    code &= 0xFFFFFFFF
+    has_detail = error is not None and detail_codec is not None
+    if codec == "json":
+        text = '{"code":' + str(code) + ',"message":' + json_str(message)
+        if error is not None:
+            text += ',"type":' + json_str(error.error_type)
+            if detail_codec is not None:
+                text += ',"detail":' + detail_codec.json_write(error)
+        return json_text_to_bytes(text + "}")
+    tree: dict[int, Any] = {1: code, 2: message}
+    if error is not None:
+        tree[3] = error.error_type
+        if detail_codec is not None:
+            tree[4] = detail_codec.msgpack_tree(error)
+    return pack_tree(tree, has_detail and detail_codec is not None and detail_codec.has_f32)
+
+
+def decode_envelope(data: bytes, codec: CodecName, max_depth: int) -> ErrorEnvelope:
+    """Unknown fields are skipped (within max_depth); missing ones take zero values."""
+    if codec == "json":
+        obj = read_map(parse_json(data), 1, max_depth, "error envelope")
+        names: tuple[Any, Any, Any, Any] = ("code", "message", "type", "detail")
+    else:
+        obj = read_map(unpack_tree(data), 1, max_depth, "error envelope")
+        names = (1, 2, 3, 4)
+    env = ErrorEnvelope(code=0, message="")
+    for key, value in obj.items():
+        if key == names[0]:
+            env.code = read_int(value, U32, "error envelope code")
+        elif key == names[1]:
+            env.message = read_str(value, "error envelope message")
+        elif key == names[2]:
+            env.type = None if value is None else read_str(value, "error envelope type")
+        elif key == names[3]:
+            env.detail = value
+            skip(value, 2, max_depth)
+        else:
+            skip(value, 2, max_depth)
+    return env
+
+
+def error_from_envelope(
+    env: ErrorEnvelope, codec: CodecName, max_depth: int,
+    known: dict[str, tuple[type[ApplicationError], TypeCodec[Any]]],
+) -> InteropError:
+    """Turns an envelope into the exception the caller sees: a declared error as its own class
+    (with its fields and the envelope's message), everything else as InteropError."""
+    if env.code == ErrorCode.APPLICATION_ERROR and env.type is not None and env.type in known:
+        _cls, detail_codec = known[env.type]
+        reader = detail_codec.json_read if codec == "json" else detail_codec.msgpack_read
+        try:
+            error = reader({} if env.detail is None else env.detail, 2, max_depth)
+        except InteropError as e:
+            return InteropError(ErrorCode.INVALID_ARGUMENT, f"undecodable {env.type}: {e.message}")
+        if isinstance(error, ApplicationError):
+            error.message = env.message
+            error.args = (env.message,)
+            return error
+    message = env.message
+    if env.code == ErrorCode.APPLICATION_ERROR and env.type is not None:
+        message = f"{env.type}: {message}"
+    return InteropError(env.code, message)

@@ -1,0 +1,207 @@
+"""Frame layout of docs/wire.md §1: a u32 length, a 14-byte fixed header, the target, the
+payload; all little-endian. FrameDecoder buffers a byte stream and yields a frame only once all
+its bytes have arrived; a declared length is checked against the limit as soon as its 4 bytes
+are in, and is never used to allocate before the bytes are there."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Literal
+
+from .codec.type_codec import CodecName
+from .errors import ErrorCode, InteropError
+
+
+class FrameKind(IntEnum):
+    HELLO = 1
+    WELCOME = 2
+    REQUEST = 3
+    RESPONSE = 4
+    ERROR = 5
+    ONEWAY = 6
+    EVENT = 7
+    SUBSCRIBE = 8
+    UNSUBSCRIBE = 9
+    CANCEL = 10
+    PING = 11
+    PONG = 12
+    GOODBYE = 13
+
+
+class CodecId(IntEnum):
+    NONE = 0
+    JSON = 1
+    MSGPACK = 2
+    PROTOBUF = 3
+    FLATBUFFERS = 4
+
+
+LENGTH_BYTES = 4
+#: Bytes of the fixed header after `length` (kind … target_len).
+FIXED_HEADER_BYTES = 14
+PREFIX_BYTES = LENGTH_BYTES + FIXED_HEADER_BYTES
+
+_PREFIX = struct.Struct("<IBBHIIH")
+
+
+def codec_id(name: CodecName) -> CodecId:
+    return CodecId.JSON if name == "json" else CodecId.MSGPACK
+
+
+def codec_name(codec: int) -> CodecName | None:
+    """The payload codec of a wire codec id, or None for none/reserved ids."""
+    return "json" if codec == CodecId.JSON else "msgpack" if codec == CodecId.MSGPACK else None
+
+
+@dataclass(slots=True)
+class Frame:
+    kind: FrameKind
+    codec: CodecId = CodecId.NONE
+    correlation: int = 0
+    target: str = ""
+    payload: bytes = b""
+    #: REQUEST only: the caller's remaining deadline in ms, 0 = none.
+    timeout_ms: int = 0
+    #: Reserved: written 0, ignored on receipt.
+    flags: int = 0
+
+
+def encode_frame_head(frame: Frame, payload_bytes: int) -> bytes:
+    target = frame.target.encode("utf-8")
+    if len(target) > 0xFFFF:
+        raise ValueError(f"frame target is {len(target)} bytes, more than a u16")
+    length = FIXED_HEADER_BYTES + len(target) + payload_bytes
+    if length > 0xFFFFFFFF:
+        raise ValueError(f"frame of {length} bytes does not fit a u32 length")
+    return _PREFIX.pack(
+        length, frame.kind, frame.codec, frame.flags, frame.correlation & 0xFFFFFFFF,
+        frame.timeout_ms & 0xFFFFFFFF, len(target),
+    ) + target
+
+
+def encode_frame(frame: Frame) -> bytes:
+    return encode_frame_head(frame, len(frame.payload)) + frame.payload
+
+
+def split_target(target: str) -> tuple[str, str] | None:
+    """Module before the last dot, member after it (docs/wire.md §1)."""
+    dot = target.rfind(".")
+    if dot <= 0 or dot == len(target) - 1:
+        return None
+    return target[:dot], target[dot + 1:]
+
+
+FrameErrorReason = Literal[
+    "truncated", "oversized", "short_length", "target_past_end", "target_too_long", "bad_target",
+    "unknown_kind", "unknown_codec",
+]
+
+
+class FrameError(InteropError):
+    """A malformed frame. A `fatal` error means the stream can no longer be delimited: the
+    receiver sends one connection-level ERROR and closes. Other errors concern one complete
+    frame: the receiver answers its correlation id and goes on."""
+
+    def __init__(
+        self, reason: FrameErrorReason, code: int, message: str, *, fatal: bool,
+        correlation: int = 0, kind: int = 0, codec: int = 0, target: str = "",
+    ) -> None:
+        super().__init__(code, message)
+        self.reason = reason
+        self.fatal = fatal
+        self.correlation = correlation
+        self.kind = kind
+        self.codec = codec
+        self.target = target
+
+
+class FrameDecoder:
+    def __init__(self, max_frame_bytes: int, max_target_bytes: int) -> None:
+        self._buf = bytearray()
+        self._max_frame = max_frame_bytes
+        self._max_target = max_target_bytes
+        self.failed: FrameError | None = None
+
+    @property
+    def buffered_bytes(self) -> int:
+        return len(self._buf)
+
+    def push(self, chunk: bytes) -> list[Frame | FrameError]:
+        """Adds bytes and returns every item now complete, in order. After a fatal error the
+        decoder returns it once and ignores all later input."""
+        if self.failed is not None:
+            return []
+        self._buf += chunk
+        out: list[Frame | FrameError] = []
+        while True:
+            item = self._next()
+            if item is None:
+                break
+            out.append(item)
+            if isinstance(item, FrameError) and item.fatal:
+                break
+        return out
+
+    def end(self) -> FrameError | None:
+        """Called at end of stream: reports a frame cut short, if bytes are left over."""
+        if self.failed is not None or not self._buf:
+            return None
+        return self._fail(FrameError(
+            "truncated", ErrorCode.PROTOCOL_ERROR,
+            f"stream ended inside a frame ({len(self._buf)} bytes left)", fatal=True))
+
+    def _fail(self, error: FrameError) -> FrameError:
+        self.failed = error
+        self._buf = bytearray()
+        return error
+
+    def _next(self) -> Frame | FrameError | None:
+        buf = self._buf
+        if len(buf) < LENGTH_BYTES:
+            return None
+        length = int.from_bytes(buf[:4], "little")
+        if length < FIXED_HEADER_BYTES:
+            return self._fail(FrameError(
+                "short_length", ErrorCode.PROTOCOL_ERROR,
+                f"frame length {length} is below the 14-byte header", fatal=True))
+        if length > self._max_frame:
+            return self._fail(FrameError(
+                "oversized", ErrorCode.RESOURCE_EXHAUSTED,
+                f"frame length {length} exceeds max_frame_bytes {self._max_frame}", fatal=True))
+        if len(buf) < PREFIX_BYTES:
+            return None
+        _, kind, codec, flags, correlation, timeout_ms, target_len = _PREFIX.unpack_from(buf, 0)
+        if target_len > length - FIXED_HEADER_BYTES:
+            return self._fail(FrameError(
+                "target_past_end", ErrorCode.PROTOCOL_ERROR,
+                f"target_len {target_len} runs past frame length {length}", fatal=True,
+                correlation=correlation, kind=kind, codec=codec))
+        total = LENGTH_BYTES + length
+        if len(buf) < total:
+            return None
+        raw = bytes(buf[PREFIX_BYTES:total])
+        del buf[:total]
+        if target_len > self._max_target:
+            return FrameError(
+                "target_too_long", ErrorCode.RESOURCE_EXHAUSTED,
+                f"target_len {target_len} exceeds max_target_bytes {self._max_target}",
+                fatal=False, correlation=correlation, kind=kind, codec=codec)
+        try:
+            target = raw[:target_len].decode("utf-8")
+        except UnicodeDecodeError:
+            return FrameError(
+                "bad_target", ErrorCode.PROTOCOL_ERROR, "frame target is not valid UTF-8",
+                fatal=False, correlation=correlation, kind=kind, codec=codec)
+        if not FrameKind.HELLO <= kind <= FrameKind.GOODBYE:
+            return FrameError(
+                "unknown_kind", ErrorCode.PROTOCOL_ERROR, f"unknown frame kind {kind}",
+                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target)
+        if codec > CodecId.MSGPACK:
+            return FrameError(
+                "unknown_codec", ErrorCode.PROTOCOL_ERROR, f"unknown or unsupported codec {codec}",
+                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target)
+        return Frame(
+            kind=FrameKind(kind), codec=CodecId(codec), correlation=correlation, target=target,
+            payload=raw[target_len:], timeout_ms=timeout_ms, flags=flags)

@@ -1,0 +1,43 @@
+"""The limits of docs/wire.md §5, with their defaults, in one place. Config may lower or raise
+them; the manifest reports them under these names."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal, get_args
+
+#: What a subscription does when its queue is full.
+EventPolicy = Literal["drop_oldest", "drop_newest", "block"]
+EVENT_POLICIES: tuple[str, ...] = get_args(EventPolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_frame_bytes: int = 16_777_216
+    max_depth: int = 64
+    max_in_flight: int = 256
+    max_event_queue: int = 1024
+    event_queue_policy: EventPolicy = "drop_oldest"
+    default_deadline_ms: int = 30_000
+    handshake_timeout_ms: int = 10_000
+    max_target_bytes: int = 1024
+
+    def to_json(self) -> dict[str, int | str]:
+        return asdict(self)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Limits:
+        """Applies the limits named in config; unknown names are a config error."""
+        known = {f.name for f in fields(self)}
+        for name, value in overrides.items():
+            if name not in known:
+                raise ValueError(f"unknown limit '{name}'")
+            if name == "event_queue_policy":
+                if value not in EVENT_POLICIES:
+                    raise ValueError(f"event_queue_policy must be one of {EVENT_POLICIES}")
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"limit '{name}' must be a non-negative integer")
+        return replace(self, **overrides)
+
+
+DEFAULT_LIMITS = Limits()
