@@ -80,7 +80,8 @@ export function buildScopes(loaded: LoadResult, reporter: Reporter): Program {
       const targetScope = target ? byFile.get(target) : undefined;
       if (!targetScope) return; // missing file or no module header: reported already
       const qualifier = imp.alias?.text ?? targetScope.name.split('.').pop()!;
-      const prev = seen.get(qualifier);
+      const prev =
+        [...seen.values()].find((s) => s.module === targetScope) ?? seen.get(qualifier);
       if (prev) {
         const sameModule = prev.module === targetScope;
         reporter.error(

@@ -1,0 +1,156 @@
+// `interopc`: the command line. Parses arguments with yargs and hands over to ./commands.ts.
+// Exit codes (docs/cli.md): 0 ok, 1 schema errors or fmt --check differences, 2 usage error,
+// 3 I/O or internal error.
+
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import '../targets/index.js';
+import { listTargets } from '../targets/registry.js';
+import {
+  checkCommand,
+  err,
+  EXIT,
+  fmtCommand,
+  genCommand,
+  manifestCommand,
+  type CommonArgs,
+  type ErrorFormat,
+} from './commands.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function common(argv: { files?: unknown; errorFormat?: unknown; include?: unknown }): CommonArgs {
+  return {
+    files: (argv.files as string[] | undefined ?? []).map(String),
+    errorFormat: (argv.errorFormat as ErrorFormat | undefined) ?? 'text',
+    include: ((argv.include as unknown[] | undefined) ?? []).map(String),
+  };
+}
+
+const includeOption = {
+  alias: 'I',
+  type: 'string',
+  array: true,
+  requiresArg: true,
+  default: [] as string[],
+  describe: 'Also look for imported files in DIR (after the importing file\'s directory); repeatable',
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  let failed = false;
+
+  const parser = yargs(argv)
+    .scriptName('interopc')
+    .usage('$0 <command> [options] FILES…\n\nThe interop IDL compiler: checks, formats and generates code from .interop files.')
+    .option('error-format', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      global: true,
+      describe: 'How diagnostics are printed on stderr',
+    })
+    .command(
+      'check <files..>',
+      'Check schemas and report every error',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: '.interop files to check' })
+          .option('include', includeOption)
+          .example('$0 check chat.interop', 'check one schema and the files it imports')
+          .example('$0 check -I schemas/common a.interop b.interop', 'look for imports in schemas/common too')
+          .example('$0 check --error-format json chat.interop', 'diagnostics as JSON, for editors and CI'),
+      (a) => {
+        code = checkCommand(common(a));
+      },
+    )
+    .command(
+      'manifest <files..>',
+      'Print the IR (the manifest) of the schemas as JSON on stdout',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: '.interop files' })
+          .option('include', includeOption)
+          .example('$0 manifest chat.interop > chat.manifest.json', 'the manifest the chat module serves'),
+      (a) => {
+        code = manifestCommand(common(a));
+      },
+    )
+    .command(
+      'fmt <files..>',
+      'Format schemas in the canonical style (prints to stdout unless --check or --write)',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: '.interop files' })
+          .option('check', { type: 'boolean', default: false, describe: 'List files that are not formatted; exit 1 if any' })
+          .option('write', { type: 'boolean', default: false, describe: 'Rewrite files in place' })
+          .conflicts('check', 'write')
+          .example('$0 fmt chat.interop', 'print the formatted schema')
+          .example('$0 fmt --write schemas/*.interop', 'reformat in place')
+          .example('$0 fmt --check schemas/*.interop', 'in CI: fail if a file is not formatted'),
+      (a) => {
+        code = fmtCommand({
+          files: common(a).files,
+          errorFormat: common(a).errorFormat,
+          check: a.check,
+          write: a.write,
+        });
+      },
+    )
+    .command(
+      'gen <files..>',
+      'Generate code for one target language',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: '.interop files to generate code for' })
+          .option('lang', {
+            type: 'string',
+            demandOption: true,
+            requiresArg: true,
+            describe: `Target language (${listTargets().map((t) => t.id).join(', ') || 'none registered'})`,
+          })
+          .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'Output directory' })
+          .option('include', includeOption)
+          .example('$0 gen --lang python --out gen/ chat.interop', 'Python code for chat and its imports')
+          .example('$0 gen --lang ts --out src/gen -I schemas/common chat.interop', 'TypeScript, with an include dir'),
+      async (a) => {
+        code = await genCommand({ ...common(a), lang: a.lang, out: a.out });
+      },
+    )
+    .demandCommand(1, 'Give a command: check, manifest, fmt or gen')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(version())
+    .epilog('Exit codes: 0 ok, 1 schema errors or fmt --check differences, 2 usage error, 3 I/O or internal error.')
+    .wrap(100)
+    .exitProcess(false)
+    .fail((msg, e) => {
+      failed = true;
+      if (e) {
+        err(`interopc: internal error: ${e.stack ?? e.message}\n`);
+        code = EXIT.io;
+      } else {
+        err(`interopc: ${msg}\nRun 'interopc --help' or 'interopc <command> --help' for usage.\n`);
+        code = EXIT.usage;
+      }
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    // yargs rethrows what .fail() saw; the code is already set.
+    if (!failed) {
+      err(`interopc: internal error: ${(e as Error).stack ?? String(e)}\n`);
+      return EXIT.io;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,4 @@
+// Imports every target for its side effect of registering itself with ./registry.ts. The CLI
+// imports this file once. A new target adds one line here: import './<lang>/index.js';
+
+export {};
