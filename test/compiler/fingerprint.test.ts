@@ -1,0 +1,132 @@
+// The module fingerprint changes with the wire-relevant form and nothing else.
+
+import { describe, expect, it } from 'vitest';
+import type { FileNode } from '../../compiler/src/frontend/ast.js';
+import { canonicalJson, canonicalType } from '../../compiler/src/frontend/fingerprint.js';
+import { compileWith } from '../../compiler/src/frontend/pipeline.js';
+import {
+  constDecl,
+  enumDecl,
+  errorDecl,
+  event,
+  fakeFs,
+  field,
+  file,
+  fn,
+  importOf,
+  inFile,
+  lit,
+  struct,
+  t,
+  union,
+  alias,
+} from './ast-build.js';
+
+interface Variant {
+  doc?: string;
+  default?: string;
+  order?: 'reversed';
+  fieldType?: string;
+  fieldId?: number;
+  fieldName?: string;
+  enumValue?: number;
+  caseType?: string;
+  paramType?: string;
+  result?: string;
+  throws?: string[];
+  commonField?: string;
+  constValue?: string;
+  version?: string;
+}
+
+function schema(v: Variant = {}): FileNode[] {
+  inFile('common.interop');
+  const common = file('common.interop', 'ex.common', [struct('Time', [field(1, 's', t.named(v.commonField ?? 'i64'))])]);
+  inFile('chat.interop');
+  const decls: FileNode['decls'] = [
+    alias('Id', t.named('u64')),
+    enumDecl('Mood', [['HAPPY', 1], ['SAD', v.enumValue ?? 2]]),
+    struct('Message', [
+      field(v.fieldId ?? 1, v.fieldName ?? 'id', t.named(v.fieldType ?? 'Id'), v.doc ? { doc: v.doc } : {}),
+      field(2, 'at', t.named('common.Time')),
+      field(3, 'n', t.named('u32'), { default: lit.int(v.default ?? '0') }),
+    ]),
+    union('Shape', [[1, 'circle', t.named(v.caseType ?? 'f64')], [2, 'empty', undefined]]),
+    errorDecl('NotFound', [field(1, 'key', t.named('string'))]),
+    errorDecl('Busy', []),
+    fn('post', [field(1, 'text', t.named(v.paramType ?? 'string'))], {
+      result: t.named(v.result ?? 'Message'),
+      throws: v.throws ?? ['NotFound', 'Busy'],
+    }),
+    event('posted', t.named('Message')),
+    constDecl('MAX', t.named('u32'), lit.int(v.constValue ?? '10')),
+  ];
+  if (v.order === 'reversed') decls.reverse();
+  const chat = file('chat.interop', 'ex.chat', decls, { imports: [importOf('common.interop')], doc: v.doc });
+  if (v.version) chat.module!.version.value = v.version;
+  return [chat, common];
+}
+
+function fp(v: Variant = {}): string {
+  const files = schema(v);
+  const fs = fakeFs(files);
+  const r = compileWith(fs.parse, ['chat.interop'], { readFile: fs.readFile });
+  expect(r.diagnostics).toEqual([]);
+  return r.bundle!.modules.find((m) => m.name === 'ex.chat')!.fingerprint;
+}
+
+describe('fingerprint', () => {
+  const base = fp();
+
+  it('has the documented shape', () => {
+    expect(base).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it.each<[string, Variant]>([
+    ['a doc comment', { doc: 'Now documented.' }],
+    ['a field default', { default: '7' }],
+    ['declaration order', { order: 'reversed' }],
+    ['a constant', { constValue: '11' }],
+    ['the version', { version: '2.0.0' }],
+    ['an alias spelled out', { fieldType: 'u64' }],
+  ])('does not change with %s', (_what, v) => {
+    expect(fp(v)).toBe(base);
+  });
+
+  it.each<[string, Variant]>([
+    ['a field type', { fieldType: 'u32' }],
+    ['a field id', { fieldId: 9 }],
+    ['a field name', { fieldName: 'ident' }],
+    ['an enum value', { enumValue: 3 }],
+    ['a union case type', { caseType: 'f32' }],
+    ['a parameter type', { paramType: 'bytes' }],
+    ['a result', { result: 'Shape' }],
+    ['throws', { throws: ['NotFound'] }],
+    ['a type in an imported module', { commonField: 'u64' }],
+  ])('changes with %s', (_what, v) => {
+    expect(fp(v)).not.toBe(base);
+  });
+
+  it('does not depend on the order of throws', () => {
+    expect(fp({ throws: ['Busy', 'NotFound'] })).toBe(base);
+  });
+});
+
+describe('canonical form', () => {
+  it('writes types without spaces, fully qualified', () => {
+    expect(
+      canonicalType({
+        kind: 'list',
+        element: {
+          kind: 'map',
+          key: { kind: 'scalar', name: 'string' },
+          value: { kind: 'ref', module: 'example.chat', name: 'Mood', declKind: 'enum' },
+        },
+      }),
+    ).toBe('list<map<string,example.chat.Mood>>');
+  });
+
+  it('sorts keys and drops whitespace', () => {
+    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: true })).toBe('{"a":true,"b":[1,{"c":"x","d":null}]}');
+  });
+});
