@@ -1,0 +1,65 @@
+// The goals of bench/README.md as ratios over the run's metrics.
+import { fmtRatio } from './harness/results.js';
+
+export interface GoalResult {
+  goal: string;
+  status: 'met' | 'NOT MET' | 'n/a';
+  detail: string;
+}
+
+type Metrics = Record<string, number>;
+
+function check(goal: string, parts: { label: string; ratio: number; ok: (r: number) => boolean }[]): GoalResult {
+  const known = parts.filter((p) => Number.isFinite(p.ratio));
+  if (known.length === 0) return { goal, status: 'n/a', detail: 'no figures for our side in this run' };
+  const ok = known.every((p) => p.ok(p.ratio));
+  const detail = known.map((p) => `${p.label} ${fmtRatio(p.ratio)}`).join('; ');
+  return { goal, status: ok ? 'met' : 'NOT MET', detail };
+}
+
+export function evaluateGoals(m: Metrics): GoalResult[] {
+  const get = (k: string) => m[k] ?? NaN;
+  const goals: GoalResult[] = [];
+  const shapes = ['small', 'nested', 'blob'];
+
+  goals.push(
+    check(
+      'Generated msgpack codec (TS): encode+decode time ≤ 1.0× the faster of msgpackr and protobufjs',
+      shapes.map((s) => ({
+        label: s,
+        ratio:
+          get(`codec.ts.${s}.interop msgpack`) /
+          Math.min(get(`codec.ts.${s}.msgpackr`), get(`codec.ts.${s}.msgpackr (shared structures)`), get(`codec.ts.${s}.protobufjs (static)`)),
+        ok: (r) => r <= 1.0,
+      })),
+    ),
+  );
+  for (const net of ['unix', 'tcp']) {
+    goals.push(
+      check(
+        `TS↔TS request/response over ${net}: p50 ≤ 1.5× the raw socket floor`,
+        shapes.map((s) => ({
+          label: s,
+          ratio: get(`rtt.ts-ts.${net}.${s}.interop.p50`) / get(`rtt.ts-ts.${net}.${s}.raw socket (floor).p50`),
+          ok: (r) => r <= 1.5,
+        })),
+      ),
+    );
+    goals.push(
+      check(
+        `TS↔TS request/response over ${net}: grpc-js p50 ≥ 2× ours (ratio shown: grpc-js / ours)`,
+        shapes.map((s) => ({
+          label: s,
+          ratio: get(`rtt.ts-ts.${net}.${s}.grpc-js.p50`) / get(`rtt.ts-ts.${net}.${s}.interop.p50`),
+          ok: (r) => r >= 2,
+        })),
+      ),
+    );
+  }
+  goals.push(
+    check('Direct in-process call through a generated stub ≤ 2× a plain async call', [
+      { label: 'small', ratio: get('direct.small.stub') / get('direct.small.plain'), ok: (r) => r <= 2 },
+    ]),
+  );
+  return goals;
+}

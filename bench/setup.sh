@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the benchmarks need, idempotently: the bench's own npm packages (bench/package.json,
+# not a workspace), a Python virtualenv with the Python peers (bench/.venv), and, in full mode,
+# Debian's protobuf-compiler for the compiler comparison. Then generates the code the benchmarks
+# load into bench/out/. Usage: bench/setup.sh [--smoke]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke=0; for a in "$@"; do [ "$a" = "--smoke" ] && smoke=1; done
+
+# The repository's own packages (tsx, the compiler, runtime-ts). A failure here (for example the
+# runtime not building) leaves our side out of the figures but must not stop the peers' benchmarks.
+if ! scripts/ensure-deps.sh; then
+  echo "[bench] scripts/ensure-deps.sh failed: continuing with what is installed"
+  [ -d node_modules/tsx ] || { echo "[bench] tsx is missing: cannot run"; exit 1; }
+fi
+
+stamp=bench/node_modules/.bench-lock-stamp
+if [ ! -d bench/node_modules ] || ! cmp -s bench/package-lock.json "$stamp" 2>/dev/null; then
+  # npm ci rejects this lock (npm 11 leaves other platforms' optional msgpackr-extract builds out
+  # of it); npm install with the lock present installs exactly the locked versions.
+  echo "[bench] installing bench npm packages (in bench/)"
+  (cd bench && npm install --no-audit --no-fund --loglevel=error)
+  cp bench/package-lock.json "$stamp"
+fi
+
+pystamp=bench/.venv/.bench-requirements-stamp
+if [ ! -x bench/.venv/bin/python ] || ! cmp -s bench/requirements.txt "$pystamp" 2>/dev/null; then
+  echo "[bench] creating bench/.venv"
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
+  cp bench/requirements.txt "$pystamp"
+fi
+
+if ! command -v protoc >/dev/null && [ "$smoke" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "[bench] installing Debian's protobuf-compiler"
+  (apt-get install -y -qq protobuf-compiler >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }) ||
+    echo "[bench] protobuf-compiler could not be installed: the compiler comparison will be skipped"
+fi
+
+bench/generate.sh
