@@ -21,7 +21,10 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from frames import frame_vectors
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the tree
+from frames import frame_vectors  # noqa: E402  (after the flag above)
 
 HERE = Path(__file__).resolve().parent
 MODULE = "interop.vectors"
