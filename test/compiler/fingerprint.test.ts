@@ -1,8 +1,9 @@
 // The module fingerprint changes with the wire-relevant form and nothing else.
 
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FileNode } from '../../compiler/src/frontend/ast.js';
-import { canonicalJson, canonicalType } from '../../compiler/src/frontend/fingerprint.js';
+import { canonicalForm, canonicalJson, canonicalType } from '../../compiler/src/frontend/fingerprint.js';
 import { compileWith } from '../../compiler/src/frontend/pipeline.js';
 import {
   constDecl,
@@ -128,5 +129,30 @@ describe('canonical form', () => {
 
   it('sorts keys and drops whitespace', () => {
     expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: true })).toBe('{"a":true,"b":[1,{"c":"x","d":null}]}');
+  });
+});
+
+describe('the example in docs/ir.md', () => {
+  it('has the documented canonical JSON and hash', () => {
+    inFile('tiny.interop');
+    const tiny = file('tiny.interop', 'ex.tiny', [
+      enumDecl('Mood', [['SAD', 2], ['HAPPY', 1]]),
+      struct('Msg', [field(2, 'mood', t.named('Mood'), { optionalMark: true }), field(1, 'id', t.named('u64'), { default: lit.int('5') })]),
+      fn('ping', [field(1, 'm', t.named('Msg'))], { result: t.named('bool') }),
+      event('seen'),
+    ]);
+    tiny.module!.version.value = '1';
+    const fs = fakeFs([tiny]);
+    const m = compileWith(fs.parse, ['tiny.interop'], { readFile: fs.readFile }).bundle!.modules[0]!;
+    const json = canonicalJson(canonicalForm(m, new Map()));
+    expect(json).toBe(
+      '{"events":[{"name":"seen","payload":null}],"functions":[{"kind":"call","name":"ping","params":[{"id":1,' +
+        '"name":"m","type":"ex.tiny.Msg"}],"result":"bool","throws":[]}],"imports":[],"module":"ex.tiny","types":' +
+        '[{"kind":"enum","members":[{"name":"HAPPY","value":1},{"name":"SAD","value":2}],"name":"Mood"},{"fields":' +
+        '[{"id":1,"name":"id","type":"u64"},{"id":2,"name":"mood","type":"optional<ex.tiny.Mood>"}],"kind":"struct",' +
+        '"name":"Msg"}]}',
+    );
+    expect(m.fingerprint).toBe(`sha256:${createHash('sha256').update(json).digest('hex')}`);
+    expect(m.fingerprint).toBe('sha256:c295457965874b9b260d45cb02b1490431b8fa20d01402b7df96dece66f18945');
   });
 });
