@@ -1,0 +1,100 @@
+// Glue between per-type encode/decode functions (generated, or built from the IR by dynamic.ts)
+// and the runtime's PayloadCodec interface: writer pooling, reader set-up, trailing-byte checks and
+// error messages that name the type and the path.
+
+import { ErrorCode, InteropError } from '../errors.js';
+import type { CodecName, DecodeLimits, PayloadCodec } from '../module.js';
+import { finishError } from './errors.js';
+import { JsonReader } from './json-reader.js';
+import { JsonWriter } from './json-writer.js';
+import { MsgpackReader } from './msgpack-reader.js';
+import { MsgpackWriter } from './msgpack-writer.js';
+
+/** The four functions that make up a type's codec; generated code calls them directly. */
+export interface CodecParts<T> {
+  encodeMsgpack(w: MsgpackWriter, v: T): void;
+  decodeMsgpack(r: MsgpackReader): T;
+  encodeJson(w: JsonWriter, v: T): void;
+  decodeJson(r: JsonReader): T;
+}
+
+/** A type's codec: usable as a payload codec, and by other types' codecs (across modules). */
+export interface TypeCodec<T> extends PayloadCodec<T>, CodecParts<T> {
+  /** Shown at the start of error messages, e.g. "Message" in "Message.tags[3]: expected string". */
+  readonly typeName: string;
+}
+
+/** The defaults of docs/wire.md §5, for callers that have no config at hand. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({ maxDepth: 64 });
+
+// One pooled writer per codec. An encode never calls user code, so the only way to re-enter is
+// an encode inside an encode, which gets a fresh writer instead of clobbering the pooled one.
+let msgpackPool: MsgpackWriter | undefined = new MsgpackWriter();
+let jsonPool: JsonWriter | undefined = new JsonWriter();
+
+export function encodeMsgpackWith<T>(encode: (w: MsgpackWriter, v: T) => void, value: T): Uint8Array {
+  const w = msgpackPool ?? new MsgpackWriter();
+  msgpackPool = undefined;
+  try {
+    encode(w, value);
+    return w.finish();
+  } finally {
+    w.reset();
+    msgpackPool = w;
+  }
+}
+
+export function encodeJsonWith<T>(encode: (w: JsonWriter, v: T) => void, value: T): Uint8Array {
+  const w = jsonPool ?? new JsonWriter();
+  jsonPool = undefined;
+  try {
+    encode(w, value);
+    return w.finish();
+  } finally {
+    w.reset();
+    jsonPool = w;
+  }
+}
+
+export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCodec<T> {
+  const { encodeMsgpack, decodeMsgpack, encodeJson, decodeJson } = parts;
+  return {
+    typeName,
+    encodeMsgpack,
+    decodeMsgpack,
+    encodeJson,
+    decodeJson,
+    encode(value: T, codec: CodecName): Uint8Array {
+      try {
+        if (codec === 'msgpack') return encodeMsgpackWith(encodeMsgpack, value);
+        if (codec === 'json') return encodeJsonWith(encodeJson, value);
+      } catch (e) {
+        throw finishError(e, typeName);
+      }
+      throw unsupported(codec);
+    },
+    decode(bytes: Uint8Array, codec: CodecName, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): T {
+      try {
+        if (codec === 'msgpack') {
+          const r = new MsgpackReader(bytes, limits);
+          const v = decodeMsgpack(r);
+          r.finish();
+          return v;
+        }
+        if (codec === 'json') {
+          const r = new JsonReader(bytes, limits);
+          const v = decodeJson(r);
+          r.finish();
+          return v;
+        }
+      } catch (e) {
+        throw finishError(e, typeName);
+      }
+      throw unsupported(codec);
+    },
+  };
+}
+
+function unsupported(codec: string): InteropError {
+  return new InteropError(ErrorCode.PROTOCOL_ERROR, `unsupported codec '${codec}'`);
+}

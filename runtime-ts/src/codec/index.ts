@@ -1,0 +1,21 @@
+// The codec layer: canonical JSON and msgpack primitives used by generated code, and the glue that
+// turns per-type functions into the runtime's PayloadCodec.
+
+export { ByteWriter } from './byte-writer.js';
+export { MsgpackWriter } from './msgpack-writer.js';
+export { MsgpackReader } from './msgpack-reader.js';
+export { JsonWriter, jsonKey } from './json-writer.js';
+export { JsonReader } from './json-reader.js';
+export { CodecError, invalid, exhausted, withPath, finishError } from './errors.js';
+export { sortedEntries, putUnique, parseIntKey, parseBigIntKey, type KeyOrder } from './maps.js';
+export { formatF32, formatF64 } from './floats.js';
+export { compareUtf8, utf8Bytes } from './utf8.js';
+export { I64_MIN, I64_MAX, U64_MAX, INT_RANGE, type IntKind } from './ints.js';
+export {
+  defineCodec,
+  encodeMsgpackWith,
+  encodeJsonWith,
+  DEFAULT_DECODE_LIMITS,
+  type CodecParts,
+  type TypeCodec,
+} from './define.js';

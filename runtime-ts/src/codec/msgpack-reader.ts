@@ -1,0 +1,288 @@
+// msgpack decoding driven by the expected type (docs/wire.md §3.2). Every length and count is
+// checked against the bytes that remain BEFORE anything is allocated, and every array and map
+// counts toward limits.maxDepth, including values skipped as unknown fields.
+
+import type { DecodeLimits } from '../module.js';
+import { exhausted, invalid } from './errors.js';
+import { I64_MAX, I64_MIN, U64_MAX } from './ints.js';
+import { decodeUtf8 } from './utf8.js';
+
+export class MsgpackReader {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+  readonly end: number;
+  depth = 0;
+  readonly maxDepth: number;
+
+  constructor(buf: Uint8Array, limits: DecodeLimits) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = 0;
+    this.end = buf.length;
+    this.maxDepth = limits.maxDepth;
+  }
+
+  private need(n: number): void {
+    if (n > this.end - this.pos) throw invalid(`truncated: needs ${n} more bytes, ${this.end - this.pos} left`);
+  }
+
+  /** A declared length or count that claims more than what remains: RESOURCE_EXHAUSTED (§3.2). */
+  private claim(n: number, what: string): void {
+    if (n > this.end - this.pos) throw exhausted(`${what} but only ${this.end - this.pos} bytes left`);
+  }
+
+  private next(): number {
+    if (this.pos >= this.end) throw invalid('truncated: unexpected end of payload');
+    return this.buf[this.pos++]!;
+  }
+
+  /** Consumes a nil if one is next (an absent optional outside a struct). */
+  tryNil(): boolean {
+    if (this.pos < this.end && this.buf[this.pos] === 0xc0) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  bool(): boolean {
+    const b = this.next();
+    if (b === 0xc3) return true;
+    if (b === 0xc2) return false;
+    throw this.unexpected(b, 'bool');
+  }
+
+  /** An integer in any msgpack format; its value must lie in [min, max] (both safe integers). */
+  int(min: number, max: number, type: string): number {
+    const b = this.next();
+    let v: number;
+    if (b < 0x80) v = b;
+    else if (b >= 0xe0) v = b - 0x100;
+    else {
+      const view = this.view;
+      const p = this.pos;
+      switch (b) {
+        case 0xcc: this.need(1); v = this.buf[p]!; this.pos += 1; break;
+        case 0xcd: this.need(2); v = view.getUint16(p); this.pos += 2; break;
+        case 0xce: this.need(4); v = view.getUint32(p); this.pos += 4; break;
+        case 0xcf: this.need(8); v = safeOrInf(view.getBigUint64(p)); this.pos += 8; break;
+        case 0xd0: this.need(1); v = view.getInt8(p); this.pos += 1; break;
+        case 0xd1: this.need(2); v = view.getInt16(p); this.pos += 2; break;
+        case 0xd2: this.need(4); v = view.getInt32(p); this.pos += 4; break;
+        case 0xd3: this.need(8); v = safeOrInf(view.getBigInt64(p)); this.pos += 8; break;
+        default: throw this.unexpected(b, type);
+      }
+    }
+    if (v < min || v > max) throw invalid(`${type} out of range: ${Number.isFinite(v) ? v : 'too large'}`);
+    return v;
+  }
+
+  /** i64 or u64 as a bigint, from any integer format whose value fits. */
+  bigint(signed: boolean): bigint {
+    const b = this.buf[this.pos];
+    let v: bigint;
+    if (b === 0xcf) {
+      this.pos++;
+      this.need(8);
+      v = this.view.getBigUint64(this.pos);
+      this.pos += 8;
+    } else if (b === 0xd3) {
+      this.pos++;
+      this.need(8);
+      v = this.view.getBigInt64(this.pos);
+      this.pos += 8;
+    } else {
+      v = BigInt(this.int(-0x80000000, 0xffffffff, signed ? 'i64' : 'u64'));
+    }
+    if (signed ? v < I64_MIN || v > I64_MAX : v < 0n || v > U64_MAX) {
+      throw invalid(`${signed ? 'i64' : 'u64'} out of range: ${v}`);
+    }
+    return v;
+  }
+
+  /** A float in either width; float64 is narrowed through Math.fround. Integers are not floats. */
+  f32(): number {
+    const b = this.buf[this.pos];
+    if (b === 0xca) {
+      this.pos++;
+      this.need(4);
+      const v = this.view.getFloat32(this.pos);
+      this.pos += 4;
+      return v;
+    }
+    return Math.fround(this.f64());
+  }
+
+  f64(): number {
+    const b = this.buf[this.pos];
+    if (b === 0xcb) {
+      this.pos++;
+      this.need(8);
+      const v = this.view.getFloat64(this.pos);
+      this.pos += 8;
+      return v;
+    }
+    if (b === 0xca) return this.f32();
+    throw this.unexpected(this.next(), 'float');
+  }
+
+  string(): string {
+    const b = this.next();
+    let n: number;
+    if ((b & 0xe0) === 0xa0) n = b & 0x1f;
+    else if (b === 0xd9) n = this.length(1);
+    else if (b === 0xda) n = this.length(2);
+    else if (b === 0xdb) n = this.length(4);
+    else throw this.unexpected(b, 'string');
+    this.claim(n, `string of ${n} bytes`);
+    const start = this.pos;
+    this.pos += n;
+    return decodeUtf8(this.buf, start, start + n);
+  }
+
+  /** A copy, so the value never aliases a frame buffer the transport may reuse. */
+  bytes(): Uint8Array {
+    const b = this.next();
+    let n: number;
+    if (b === 0xc4) n = this.length(1);
+    else if (b === 0xc5) n = this.length(2);
+    else if (b === 0xc6) n = this.length(4);
+    else throw this.unexpected(b, 'bytes');
+    this.claim(n, `bytes of length ${n}`);
+    const start = this.pos;
+    this.pos += n;
+    return this.buf.slice(start, start + n);
+  }
+
+  /** Reads an array header and enters one nesting level; call exit() after the elements. */
+  arrayHeader(): number {
+    const b = this.next();
+    let n: number;
+    if ((b & 0xf0) === 0x90) n = b & 0x0f;
+    else if (b === 0xdc) n = this.length(2);
+    else if (b === 0xdd) n = this.length(4);
+    else throw this.unexpected(b, 'array');
+    // Every element takes at least one byte.
+    this.claim(n, `array of ${n} elements`);
+    this.enter();
+    return n;
+  }
+
+  /** Reads a map header and enters one nesting level; call exit() after the entries. */
+  mapHeader(): number {
+    const b = this.next();
+    let n: number;
+    if ((b & 0xf0) === 0x80) n = b & 0x0f;
+    else if (b === 0xde) n = this.length(2);
+    else if (b === 0xdf) n = this.length(4);
+    else throw this.unexpected(b, 'map');
+    // Every entry takes at least two bytes.
+    this.claim(n * 2, `map of ${n} entries`);
+    this.enter();
+    return n;
+  }
+
+  enter(): void {
+    if (++this.depth > this.maxDepth) throw exhausted(`nesting deeper than max_depth ${this.maxDepth}`);
+  }
+
+  exit(): void {
+    this.depth--;
+  }
+
+  /** A struct key: a field id (any unsigned integer format). */
+  fieldId(): number {
+    const b = this.buf[this.pos];
+    if (b !== undefined && b < 0x80) {
+      this.pos++;
+      return b;
+    }
+    return this.int(0, 0xffffffff, 'field id');
+  }
+
+  /** Skips one value of any type (an unknown field), counting its depth like any other. */
+  skip(): void {
+    const b = this.next();
+    if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return;
+    const kind = b & 0xf0;
+    if (kind === 0x80) return this.skipEntries(b & 0x0f, 2);
+    if (kind === 0x90) return this.skipEntries(b & 0x0f, 1);
+    if ((b & 0xe0) === 0xa0) return this.skipDeclared(b & 0x1f);
+    switch (b) {
+      case 0xcc: case 0xd0: return this.skipBytes(1);
+      case 0xcd: case 0xd1: return this.skipBytes(2);
+      case 0xce: case 0xd2: case 0xca: return this.skipBytes(4);
+      case 0xcf: case 0xd3: case 0xcb: return this.skipBytes(8);
+      case 0xc4: case 0xd9: return this.skipDeclared(this.length(1));
+      case 0xc5: case 0xda: return this.skipDeclared(this.length(2));
+      case 0xc6: case 0xdb: return this.skipDeclared(this.length(4));
+      case 0xdc: return this.skipEntries(this.length(2), 1);
+      case 0xdd: return this.skipEntries(this.length(4), 1);
+      case 0xde: return this.skipEntries(this.length(2), 2);
+      case 0xdf: return this.skipEntries(this.length(4), 2);
+      default: throw this.unexpected(b, 'a value');
+    }
+  }
+
+  private skipBytes(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
+  private skipDeclared(n: number): void {
+    this.claim(n, `length ${n}`);
+    this.pos += n;
+  }
+
+  private skipEntries(n: number, valuesPerEntry: number): void {
+    const count = n * valuesPerEntry;
+    this.claim(count, `container of ${n} entries`);
+    this.enter();
+    for (let i = 0; i < count; i++) this.skip();
+    this.exit();
+  }
+
+  /** A big-endian length of `size` bytes following a format byte. */
+  private length(size: 1 | 2 | 4): number {
+    this.need(size);
+    const p = this.pos;
+    this.pos += size;
+    return size === 1 ? this.buf[p]! : size === 2 ? this.view.getUint16(p) : this.view.getUint32(p);
+  }
+
+  /** Throws unless every byte was consumed: trailing bytes mean the payload is not what we think. */
+  finish(): void {
+    if (this.pos !== this.end) throw invalid(`${this.end - this.pos} unexpected bytes after the value`);
+  }
+
+  unexpected(b: number, expected: string) {
+    this.pos--;
+    return invalid(`expected ${expected}, got ${formatName(b)}`);
+  }
+}
+
+/** 64-bit values beyond the safe range become ±Infinity so the caller's range check rejects them. */
+function safeOrInf(v: bigint): number {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : n > 0 ? Infinity : -Infinity;
+}
+
+function formatName(b: number): string {
+  if (b < 0x80 || b >= 0xe0) return 'integer';
+  if (b < 0x90) return 'map';
+  if (b < 0xa0) return 'array';
+  if (b < 0xc0) return 'string';
+  switch (b) {
+    case 0xc0: return 'nil';
+    case 0xc2: case 0xc3: return 'bool';
+    case 0xc4: case 0xc5: case 0xc6: return 'bytes';
+    case 0xca: case 0xcb: return 'float';
+    case 0xd9: case 0xda: case 0xdb: return 'string';
+    case 0xdc: case 0xdd: return 'array';
+    case 0xde: case 0xdf: return 'map';
+    case 0xc7: case 0xc8: case 0xc9: case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: return 'ext';
+    case 0xc1: return 'the never-used byte c1';
+    default: return 'integer';
+  }
+}

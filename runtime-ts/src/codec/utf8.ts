@@ -1,0 +1,102 @@
+// UTF-8 helpers shared by both codecs. Short strings are the common case in messages, and for them
+// a plain loop beats crossing into TextEncoder/TextDecoder; long strings go native.
+
+import { invalid } from './errors.js';
+
+const encoder = new TextEncoder();
+// fatal: invalid UTF-8 is an error, never silently replaced. ignoreBOM: a string may legitimately
+// start with U+FEFF, which the default decoder would strip.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Above this many UTF-16 units, TextEncoder.encodeInto is faster than the loop below. */
+const NATIVE_ENCODE_FROM = 48;
+/** Above this many bytes, TextDecoder is faster than String.fromCharCode. */
+const NATIVE_DECODE_FROM = 24;
+
+/**
+ * Writes `s` as UTF-8 at `buf[pos]`; the caller guarantees `3 * s.length` bytes of room. Lone
+ * surrogates become U+FFFD (EF BF BD), as docs/wire.md and TextEncoder both require. Returns the
+ * number of bytes written.
+ */
+export function encodeUtf8Into(s: string, buf: Uint8Array, pos: number): number {
+  if (s.length > NATIVE_ENCODE_FROM) {
+    return encoder.encodeInto(s, buf.subarray(pos)).written;
+  }
+  return encodeUtf8Range(s, 0, s.length, buf, pos);
+}
+
+/** Like encodeUtf8Into for the UTF-16 units `s[from, to)`, in plain JavaScript. */
+export function encodeUtf8Range(s: string, from: number, to: number, buf: Uint8Array, pos: number): number {
+  let p = pos;
+  for (let i = from; i < to; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[p++] = c;
+    } else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < to ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p - pos;
+}
+
+/** Decodes `buf[start, end)` as strict UTF-8. */
+export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= NATIVE_DECODE_FROM) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80) return decodeNative(buf, start, end);
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
+  return decodeNative(buf, start, end);
+}
+
+function decodeNative(buf: Uint8Array, start: number, end: number): string {
+  try {
+    return decoder.decode(buf.subarray(start, end));
+  } catch {
+    throw invalid('invalid UTF-8 in string');
+  }
+}
+
+/** UTF-8 bytes of a string, for precomputed keys and tests. */
+export function utf8Bytes(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/**
+ * Orders strings by their UTF-8 bytes, which is code-point order. JavaScript's `<` compares UTF-16
+ * units instead, which puts U+E000..U+FFFF after astral characters; shifting the units fixes that.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x += x <= 0xdfff ? 0x2000 : -0x800;
+    if (y >= 0xd800) y += y <= 0xdfff ? 0x2000 : -0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
