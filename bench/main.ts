@@ -7,10 +7,14 @@ import { loadAvg, machineInfo } from './harness/machine.js';
 import { goalsText, textTable, writeMarkdown } from './harness/report.js';
 import { evaluateGoals } from './goals.js';
 import { runCodecsTs } from './codecs/suite-ts.js';
+import { runRpcTs } from './rpc/suite-ts.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
-const SUITES: [string, Suite][] = [['codecs-ts', runCodecsTs]];
+const SUITES: [string, Suite][] = [
+  ['codecs-ts', runCodecsTs],
+  ['rpc-ts', runRpcTs],
+];
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);

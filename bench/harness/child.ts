@@ -115,11 +115,11 @@ export class BenchChild {
 }
 
 /** Node with tsx, for TypeScript children, run from the repository root. */
-export function tsChild(file: string, env: Record<string, string> = {}): ChildSpec {
-  return { cmd: process.execPath, args: ['--import', 'tsx', file], env };
+export function tsChild(file: string, args: string[] = [], env: Record<string, string> = {}): ChildSpec {
+  return { cmd: process.execPath, args: ['--import', 'tsx', file, ...args], env };
 }
 
 /** The bench virtualenv's Python. */
-export function pyChild(file: string, env: Record<string, string> = {}): ChildSpec {
-  return { cmd: 'bench/.venv/bin/python', args: ['-u', file], env };
+export function pyChild(file: string, args: string[] = [], env: Record<string, string> = {}): ChildSpec {
+  return { cmd: 'bench/.venv/bin/python', args: ['-u', file, ...args], env };
 }
