@@ -8,12 +8,15 @@ import { goalsText, textTable, writeMarkdown } from './harness/report.js';
 import { evaluateGoals } from './goals.js';
 import { runCodecsTs } from './codecs/suite-ts.js';
 import { runRpcTs } from './rpc/suite-ts.js';
+import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
 const SUITES: [string, Suite][] = [
   ['codecs-ts', runCodecsTs],
   ['rpc-ts', runRpcTs],
+  ['rpc-py', runRpcPy],
+  ['rpc-ts-py', runRpcTsPy],
 ];
 
 async function main(): Promise<number> {

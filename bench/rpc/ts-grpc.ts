@@ -1,5 +1,5 @@
 // Peer: @grpc/grpc-js unary calls, messages encoded by protobufjs static code generated from
-// bench/schema/shapes.proto. The server decodes the request and encodes it back as the response.
+// bench/schema/shapes.proto (msgpackr with BENCH_GRPC_CODEC=msgpack). The server decodes the request and encodes it back as the response.
 // Usage: ts-grpc.ts server (BENCH_NET) | client (BENCH_ADDRESS)
 import { loadOut, loadPeer } from '../harness/peers.js';
 import { reply, runClient, serveCommands } from '../harness/ts-loop.js';
@@ -28,8 +28,23 @@ const METHODS: Record<ShapeName, [string, 'Small' | 'Nested' | 'Blob']> = {
 };
 const LIMITS = { 'grpc.max_receive_message_length': 16 << 20, 'grpc.max_send_message_length': 16 << 20 };
 
+interface MsgpackrModule {
+  Packr: new (options: Record<string, unknown>) => { pack(v: unknown): Uint8Array; unpack(b: Uint8Array): unknown };
+}
+
+/** Protobuf codecs, or with BENCH_GRPC_CODEC=msgpack msgpackr (to talk to the Python grpcio peer). */
+async function messageCodecs(): Promise<Record<string, PbType>> {
+  if (process.env.BENCH_GRPC_CODEC === 'msgpack') {
+    const { Packr } = await loadPeer<MsgpackrModule>('msgpackr');
+    const p = new Packr({ useRecords: false });
+    const codec: PbType = { encode: (v) => ({ finish: () => p.pack(v) }), decode: (b) => p.unpack(b) };
+    return { Small: codec, Nested: codec, Blob: codec };
+  }
+  return (await loadOut<{ bench: { shapes: Record<string, PbType> } }>('bench/out/pb/shapes.js')).bench.shapes;
+}
+
 async function serviceDef(): Promise<Record<string, unknown>> {
-  const pb = (await loadOut<{ bench: { shapes: Record<string, PbType> } }>('bench/out/pb/shapes.js')).bench.shapes;
+  const pb = await messageCodecs();
   const def: Record<string, unknown> = {};
   for (const [method, type] of Object.values(METHODS)) {
     const t = pb[type]!;
