@@ -47,6 +47,8 @@ export interface Annotation {
 
 interface DeclBase {
   doc?: string;
+  /** Where the doc comment is (its first to last `///` line), when there is one. */
+  docSpan?: Span;
   annotations: Annotation[];
   /** Plain comments directly above the declaration, and one trailing on its last line. */
   leadingComments: Comment[];
