@@ -79,7 +79,7 @@ describe('app config', () => {
     expect(startOrder(app)).toEqual([['db'], ['api'], ['ui']]);
     const plan = await makeRunPlan(app, (name) => `/run/${name}`);
     expect(plan.nodes.get('db')!.listen).toEqual(['unix:/run/db.sock']);
-    expect(plan.nodes.get('api')!.listen[0]).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(plan.nodes.get('api')!.listen).toEqual(['unix:/run/api.sock', expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/)]);
     expect(plan.nodes.get('api')!.plugins).toEqual([
       { node: 'plug', command: ['node', 'n.js'], cwd: '/apps/demo', env: { INTEROP_NODE_CONFIG: '/run/plug.node.json' }, codec: 'msgpack', modules: ['d.plug'] },
     ]);

@@ -48,7 +48,9 @@ describe('Supervisor', () => {
     const front = JSON.parse(readFileSync(path.join(dir, 'front.json'), 'utf8'));
     const back = JSON.parse(readFileSync(path.join(dir, 'back.json'), 'utf8'));
     expect(back.modules).toEqual(['demo.back', 'demo.store']);
-    expect(back.listen).toHaveLength(1);
+    // back listens once: its own socket is also the address of the link from front.
+    expect(back.listen).toEqual([`unix:${path.join(status.runDir, 'back.sock')}`]);
+    expect(front.listen).toEqual([`unix:${path.join(status.runDir, 'front.sock')}`]);
     expect(front.connect).toEqual([{ address: back.listen[0], codec: 'json', modules: ['demo.back', 'demo.store'] }]);
     expect(listDir(status.runDir)).toContain('status.json');
 

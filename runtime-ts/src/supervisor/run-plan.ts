@@ -60,10 +60,13 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
   const plans = new Map<string, NodePlan>();
   const byName = new Map(app.nodes.map((n) => [n.name, n]));
   for (const node of app.nodes) {
+    const supervised = node.pluginOf === undefined;
     plans.set(node.name, {
       node,
-      ...(node.pluginOf === undefined ? { control: `unix:${file(`${node.name}.control.sock`)}` } : {}),
-      listen: [],
+      ...(supervised ? { control: `unix:${file(`${node.name}.control.sock`)}` } : {}),
+      // Every supervised node also listens on a socket of its own in the run directory, so
+      // `interop call <node> …` reaches its modules whatever links the config has.
+      listen: supervised ? [`unix:${file(`${node.name}.sock`)}`] : [],
       connect: [],
       plugins: [],
       servesStdio: node.pluginOf !== undefined,
