@@ -1,0 +1,60 @@
+// How errors cross a call (docs/wire.md §4): a handler's declared error travels as
+// APPLICATION_ERROR with its type and fields and is re-raised as the same class; anything else
+// becomes INTERNAL. Shared by connections and by the direct invoker, so both behave alike.
+
+import { ApplicationError, ErrorCode, InteropError } from '../errors.js';
+import type { CodecName, DecodeLimits, FunctionDescriptor, ModuleDescriptor } from '../module.js';
+import type { ErrorEnvelope } from '../wire/envelope.js';
+
+/** The declared error descriptor for `error`, when `fn` may throw it. */
+export function declaredError(module: ModuleDescriptor, fn: FunctionDescriptor, error: unknown) {
+  if (!(error instanceof ApplicationError)) return undefined;
+  if (!fn.throws.includes(error.errorType)) return undefined;
+  return Object.prototype.hasOwnProperty.call(module.errors, error.errorType) ? module.errors[error.errorType] : undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The error a caller sees for a handler failure that is not a declared error. */
+export function internalError(fn: FunctionDescriptor, error: unknown): InteropError {
+  return new InteropError(ErrorCode.INTERNAL, `${fn.name}: handler failed: ${describe(error)}`, { cause: error });
+}
+
+/** Envelope for a handler's exception, in the request's codec. */
+export function envelopeForHandlerError(module: ModuleDescriptor, fn: FunctionDescriptor, error: unknown, codec: CodecName): ErrorEnvelope {
+  const declared = declaredError(module, fn, error);
+  if (declared) {
+    try {
+      const detail = declared.codec.encode(error as ApplicationError, codec);
+      return { code: ErrorCode.APPLICATION_ERROR, message: (error as Error).message, type: declared.name, detail };
+    } catch (encodeError) {
+      return { code: ErrorCode.INTERNAL, message: `${fn.name}: cannot encode ${declared.name}: ${describe(encodeError)}` };
+    }
+  }
+  const internal = internalError(fn, error);
+  return { code: internal.code, message: internal.message };
+}
+
+/** The exception a caller raises for a received envelope. */
+export function errorFromEnvelope(module: ModuleDescriptor | undefined, env: ErrorEnvelope, codec: CodecName, limits: DecodeLimits): InteropError {
+  if (env.code === ErrorCode.APPLICATION_ERROR && env.type !== undefined && module) {
+    const declared = Object.prototype.hasOwnProperty.call(module.errors, env.type) ? module.errors[env.type] : undefined;
+    if (declared && env.detail) {
+      try {
+        const error = declared.codec.decode(env.detail, codec, limits);
+        if (env.message !== '' && error.message !== env.message) error.message = env.message;
+        return error;
+      } catch (decodeError) {
+        return new InteropError(ErrorCode.APPLICATION_ERROR, `${env.type}: ${env.message} (detail does not decode: ${describe(decodeError)})`);
+      }
+    }
+    return new InteropError(ErrorCode.APPLICATION_ERROR, `${env.type}: ${env.message}`);
+  }
+  return new InteropError(env.code === 0 ? ErrorCode.UNKNOWN : env.code, env.message);
+}
+
+export function unavailable(message: string): InteropError {
+  return new InteropError(ErrorCode.UNAVAILABLE, message);
+}

@@ -1,0 +1,153 @@
+// The HELLO / WELCOME exchange (docs/wire.md §2) on a new connection. Every check runs before any
+// call: protocol version, token, wanted modules and their fingerprints, codecs. Frames are
+// handled synchronously so a frame that arrives in the same chunk as WELCOME is already
+// dispatched as a normal frame.
+
+import { ErrorCode, InteropError } from '../errors.js';
+import type { CodecName, ModuleDescriptor } from '../module.js';
+import { FrameError, type Decoded } from '../wire/decoder.js';
+import { decodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
+import { CodecId, type Frame, FrameKind } from '../wire/frame.js';
+import { PROTOCOL_VERSIONS, checkWants, chooseProtocol, decodeHello, decodeWelcome, encodeHandshake } from '../wire/handshake.js';
+import type { Limits } from '../wire/limits.js';
+import type { LocalServices } from './services.js';
+
+export interface HandshakeOptions {
+  /** The initiator (the side that connected, or a plugin's parent) sends HELLO. */
+  role: 'initiator' | 'responder';
+  /** Modules this side will call; announced in `wants` and checked by the peer. */
+  wants?: ModuleDescriptor[];
+  /** Codecs this side decodes, in order of preference (default msgpack, json). */
+  codecs?: CodecName[];
+  /** Codec this side sends in, when the peer decodes it (default: the first of `codecs` it does). */
+  codec?: CodecName;
+  /** Initiator: token sent in HELLO. */
+  token?: string;
+  /** Responder: a HELLO without this token is refused with UNAUTHENTICATED. */
+  requiredToken?: string;
+  /** False on a control endpoint: no module is offered, only interop.control. */
+  offerModules?: boolean;
+}
+
+export interface PeerInfo {
+  node: string;
+  offers: Record<string, string>;
+  wants: Record<string, string>;
+  codecs: CodecName[];
+  /** Codec this side uses for the requests and events it sends. */
+  sendCodec: CodecName;
+  protocol: number;
+}
+
+/** What the handshake needs from its connection. */
+export interface HandshakeHost {
+  readonly services: LocalServices;
+  readonly options: { limits: Limits };
+  send(frame: Frame): void;
+  sendError(correlation: number, target: string, codec: CodecName, env: ErrorEnvelope): void;
+}
+
+function wantsOf(modules: ModuleDescriptor[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of modules ?? []) out[m.name] = m.fingerprint;
+  return out;
+}
+
+function pickCodec(ours: CodecName[], preferred: CodecName | undefined, theirs: CodecName[]): CodecName | undefined {
+  if (preferred && theirs.includes(preferred)) return preferred;
+  return ours.find((c) => theirs.includes(c));
+}
+
+const handshakeFrame = (kind: FrameKind, payload: Uint8Array): Frame => ({ kind, codec: CodecId.json, flags: 0, correlation: 0, timeoutMs: 0, target: '', payload });
+
+/**
+ * Runs the handshake. `listen` installs the synchronous frame handler (and removes it with
+ * undefined); `complete` is called synchronously with the peer's info when it succeeds.
+ */
+export function runHandshake(
+  host: HandshakeHost,
+  options: HandshakeOptions,
+  listen: (handler: ((item: Decoded) => void) | undefined) => void,
+  complete: (peer: PeerInfo) => void,
+): Promise<PeerInfo> {
+  const codecs = options.codecs ?? ['msgpack', 'json'];
+  const offers = options.offerModules === false ? {} : host.services.offers();
+  const { limits } = host.options;
+
+  return new Promise<PeerInfo>((resolve, reject) => {
+    const timer = setTimeout(
+      () => fail(new InteropError(ErrorCode.DEADLINE_EXCEEDED, `handshake not completed within ${limits.handshakeTimeoutMs} ms`), false),
+      limits.handshakeTimeoutMs,
+    );
+    const finish = () => {
+      clearTimeout(timer);
+      listen(undefined);
+    };
+    /** Rejects; when `tell` the peer gets an ERROR frame first. */
+    const fail = (error: InteropError, tell: boolean) => {
+      finish();
+      if (tell) host.sendError(0, '', 'json', { code: error.code, message: error.message });
+      reject(error);
+    };
+    const succeed = (peer: PeerInfo) => {
+      finish();
+      complete(peer);
+      resolve(peer);
+    };
+    const peerError = (frame: Frame): InteropError => {
+      try {
+        const env = decodeEnvelope(frame.payload, 'json', limits.maxDepth);
+        return new InteropError(env.code === 0 ? ErrorCode.UNKNOWN : env.code, env.message);
+      } catch {
+        return new InteropError(ErrorCode.PROTOCOL_ERROR, 'peer refused the handshake with an undecodable error');
+      }
+    };
+
+    if (options.role === 'initiator') {
+      const hello = { codecs, node: host.services.node, offers, protocol: [...PROTOCOL_VERSIONS], wants: wantsOf(options.wants), ...(options.token !== undefined ? { token: options.token } : {}) };
+      host.send(handshakeFrame(FrameKind.HELLO, encodeHandshake(hello)));
+      listen((item) => {
+        if (item instanceof FrameError) return fail(item.fatal ? new InteropError(ErrorCode.UNAVAILABLE, `connection lost during handshake: ${item.message}`) : item, false);
+        if (item.kind === FrameKind.ERROR) return fail(peerError(item), false);
+        if (item.kind !== FrameKind.WELCOME) return fail(new InteropError(ErrorCode.PROTOCOL_ERROR, `expected WELCOME, got frame kind ${item.kind}`), true);
+        try {
+          const welcome = decodeWelcome(item.payload);
+          if (!PROTOCOL_VERSIONS.includes(welcome.protocol)) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `peer chose protocol ${welcome.protocol}, not offered`);
+          const problem = checkWants(welcome.wants, offers);
+          if (problem) throw problem;
+          const sendCodec = pickCodec(codecs, options.codec, welcome.codecs);
+          if (!sendCodec) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common codec: we decode ${codecs.join(',')}, peer ${welcome.codecs.join(',')}`);
+          succeed({ node: welcome.node, offers: welcome.offers, wants: welcome.wants, codecs: welcome.codecs, sendCodec, protocol: welcome.protocol });
+        } catch (error) {
+          fail(error instanceof InteropError ? error : new InteropError(ErrorCode.PROTOCOL_ERROR, String(error)), true);
+        }
+      });
+      return;
+    }
+
+    listen((item) => {
+      if (item instanceof FrameError) return fail(item.fatal ? new InteropError(ErrorCode.UNAVAILABLE, `connection lost during handshake: ${item.message}`) : item, !item.fatal);
+      if (item.kind !== FrameKind.HELLO) return fail(new InteropError(ErrorCode.PROTOCOL_ERROR, `expected HELLO, got frame kind ${item.kind}`), true);
+      try {
+        const hello = decodeHello(item.payload);
+        const protocol = chooseProtocol(hello.protocol);
+        if (protocol === undefined) {
+          throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common protocol version: peer speaks ${hello.protocol.join(',')}, we speak ${PROTOCOL_VERSIONS.join(',')}`);
+        }
+        if (options.requiredToken !== undefined && hello.token !== options.requiredToken) {
+          throw new InteropError(ErrorCode.UNAUTHENTICATED, hello.token === undefined ? 'a token is required' : 'wrong token');
+        }
+        const problem = checkWants(hello.wants, offers);
+        if (problem) throw problem;
+        const sendCodec = pickCodec(codecs, options.codec, hello.codecs);
+        if (!sendCodec) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common codec: we decode ${codecs.join(',')}, peer ${hello.codecs.join(',')}`);
+        // Our own wants are checked by the initiator against its offers (it answers ERROR).
+        const wants = wantsOf(options.wants);
+        host.send(handshakeFrame(FrameKind.WELCOME, encodeHandshake({ codecs, node: host.services.node, offers, protocol, wants })));
+        succeed({ node: hello.node, offers: hello.offers, wants: hello.wants, codecs: hello.codecs, sendCodec, protocol });
+      } catch (error) {
+        fail(error instanceof InteropError ? error : new InteropError(ErrorCode.PROTOCOL_ERROR, String(error)), true);
+      }
+    });
+  });
+}

@@ -1,0 +1,120 @@
+// Unix-socket and TCP transports (docs/wire.md §8): `unix:/path/to.sock`, `tcp://host:port`.
+
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { StreamChannel } from './stream-channel.js';
+import type { ByteChannel, Listener, Transport } from './types.js';
+
+function socketChannel(socket: Socket, description: string): ByteChannel {
+  socket.setNoDelay?.(true);
+  return new StreamChannel(description, socket, socket);
+}
+
+function dial(options: { path: string } | { host: string; port: number }, description: string): Promise<ByteChannel> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(options as never);
+    const onError = (error: Error) => reject(Object.assign(new Error(`cannot connect to ${description}: ${error.message}`), { cause: error }));
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(socketChannel(socket, description));
+    });
+  });
+}
+
+function serve(server: Server, accept: (channel: ByteChannel) => void, describe: (s: Socket) => string): void {
+  server.on('connection', (socket) => {
+    // A failing peer socket must never take the listener down.
+    socket.on('error', () => undefined);
+    accept(socketChannel(socket, describe(socket)));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export function unixPath(address: string): string {
+  const path = address.replace(/^unix:(\/\/)?/, '');
+  if (!path) throw new Error(`bad unix address "${address}": expected unix:/path/to.sock`);
+  return path;
+}
+
+/** Whether something is listening on the socket file. */
+function isLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ path });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+export const unixTransport: Transport = {
+  scheme: 'unix',
+  connect(address) {
+    return dial({ path: unixPath(address) }, address);
+  },
+  async listen(address, accept) {
+    const path = unixPath(address);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      if (lstatSync(path).isSocket()) {
+        if (await isLive(path)) throw new Error(`${address} is in use by a running server`);
+        unlinkSync(path); // stale file from a process that died
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const server = createServer();
+    serve(server, accept, () => address);
+    // Created 0600 from the start (umask), not chmod'ed after a window where others could connect.
+    const oldMask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => (server.off('error', reject), resolve()));
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+    chmodSync(path, 0o600);
+    return {
+      address,
+      async close() {
+        await closeServer(server);
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+      },
+    } satisfies Listener;
+  },
+};
+
+export function parseTcp(address: string): { host: string; port: number } {
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]*):(\d{1,5})\/?$/.exec(address);
+  if (!m || Number(m[2]) > 65535) throw new Error(`bad tcp address "${address}": expected tcp://host:port`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '127.0.0.1' : host, port: Number(m[2]) };
+}
+
+export const tcpTransport: Transport = {
+  scheme: 'tcp',
+  connect(address) {
+    return dial(parseTcp(address), address);
+  },
+  async listen(address, accept) {
+    const { host, port } = parseTcp(address);
+    const server = createServer();
+    serve(server, accept, (s) => `tcp://${s.remoteAddress}:${s.remotePort}`);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => (server.off('error', reject), resolve()));
+    });
+    const bound = server.address();
+    const actual = bound && typeof bound === 'object' ? `tcp://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : address;
+    return { address: actual, close: () => closeServer(server) } satisfies Listener;
+  },
+};
