@@ -60,8 +60,10 @@ class ModuleBuilder {
     };
     for (const decl of scope.file.ast.decls) {
       if (scope.decls.get(decl.name.text) !== decl) {
-        // A duplicate name (reported): check its insides anyway, but keep it out of the IR.
-        this.declaration(decl, { ...module, types: [], consts: [], functions: [], events: [] });
+        // A duplicate name (reported): check its insides anyway, but keep it out of the IR and
+        // out of the by-value graph (its graph key would be the first declaration's).
+        const aside = new ModuleBuilder(scope, this.types, this.values, new ValueGraph(), this.reporter);
+        aside.declaration(decl, { ...module, types: [], consts: [], functions: [], events: [] });
       } else {
         this.declaration(decl, module);
       }
@@ -69,7 +71,7 @@ class ModuleBuilder {
     return module;
   }
 
-  private declaration(decl: Decl, module: Module): void {
+  declaration(decl: Decl, module: Module): void {
     switch (decl.kind) {
       case 'struct':
       case 'error':
