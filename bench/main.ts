@@ -7,16 +7,20 @@ import { loadAvg, machineInfo } from './harness/machine.js';
 import { goalsText, textTable, writeMarkdown } from './harness/report.js';
 import { evaluateGoals } from './goals.js';
 import { runCodecsTs } from './codecs/suite-ts.js';
+import { runCodecsPy } from './codecs/suite-py.js';
 import { runRpcTs } from './rpc/suite-ts.js';
+import { runEventsSuite } from './events/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
 const SUITES: [string, Suite][] = [
   ['codecs-ts', runCodecsTs],
+  ['codecs-py', runCodecsPy],
   ['rpc-ts', runRpcTs],
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
+  ['events', runEventsSuite],
 ];
 
 async function main(): Promise<number> {

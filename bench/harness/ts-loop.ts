@@ -84,3 +84,38 @@ export class FrameSplitter {
     return b;
   }
 }
+
+/**
+ * A subscriber: `count()` is called by the transport for every event received. Answers an
+ * "expect" once N events arrived, or 300 ms after the last one when some were dropped.
+ */
+export function runSubscriber(): { count: () => void; done: Promise<void> } {
+  let expected = 0;
+  let received = 0;
+  let lastNs = 0n;
+  let idle: NodeJS.Timeout | undefined;
+  const finish = () => {
+    clearTimeout(idle);
+    if (!expected) return;
+    reply({ received, lastNs: Number(lastNs) });
+    expected = 0;
+  };
+  const count = () => {
+    if (!expected) return;
+    received++;
+    lastNs = process.hrtime.bigint();
+    if (received >= expected) return finish();
+    clearTimeout(idle);
+    idle = setTimeout(finish, 300);
+  };
+  reply({ ready: true });
+  const done = serveCommands(async (cmd) => {
+    if (cmd.cmd !== 'expect') throw new Error(`unknown command ${cmd.cmd}`);
+    expected = cmd.n as number;
+    received = 0;
+    clearTimeout(idle);
+    idle = setTimeout(finish, 10_000);
+    return { armed: true };
+  });
+  return { count, done };
+}
