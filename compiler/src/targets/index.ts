@@ -2,3 +2,4 @@
 // imports this file once. A new target adds one line here: import './<lang>/index.js';
 
 export {};
+import './python/index.js';

@@ -1,0 +1,75 @@
+// The async client stub `XClient`: one method per function, one `subscribe_<event>` per event.
+// It only packs arguments and calls the runtime's Invoker, so the same stub works for a direct
+// in-process call and for every transport.
+
+import type { FunctionDecl } from '../../ir/types.js';
+import { type Ctx, type Writer, paramFields } from './context.js';
+import { moduleStem, pyName } from './names.js';
+import { pyType } from './types.js';
+
+/** `a: int, b: str | None = None`: trailing optional parameters may be left out. */
+export function paramList(ctx: Ctx, fn: FunctionDecl, withDefaults: boolean): string[] {
+  const fields = paramFields(fn.params);
+  let firstDefault = fields.length;
+  while (withDefaults && firstDefault > 0 && fields[firstDefault - 1]!.field.type.kind === 'optional') firstDefault--;
+  return fields.map((f, i) => `${f.py}: ${pyType(ctx, f.field.type)}${i >= firstDefault ? ' = None' : ''}`);
+}
+
+function docWithThrows(ctx: Ctx, fn: FunctionDecl): string | undefined {
+  const throws = fn.throws.flatMap((t) => (t.kind === 'ref' ? [ctx.typeName(t)] : []));
+  const parts: string[] = [];
+  if (fn.doc) parts.push(fn.doc);
+  if (throws.length > 0) parts.push(`Raises: ${throws.join(', ')} (declared), InteropError (everything else).`);
+  if (fn.annotations.deprecated) parts.push(`Deprecated${fn.annotations.deprecated.reason ? `: ${fn.annotations.deprecated.reason}` : '.'}`);
+  return parts.length > 0 ? parts.join('\n\n') : undefined;
+}
+
+export function emitClient(ctx: Ctx, w: Writer): void {
+  const stem = moduleStem(ctx.module);
+  w.line('');
+  w.line('');
+  w.line(`class ${stem}Client:`).indent(() => {
+    w.doc(`Calls ${ctx.module.name} wherever it runs: same process, another process, another machine.`);
+    w.line('');
+    w.line('__slots__ = ("_invoker",)');
+    w.line('');
+    w.line('def __init__(self, invoker: _rt.Invoker) -> None:').indent(() => w.line('self._invoker = invoker'));
+    for (const fn of ctx.module.functions) {
+      if (fn.kind === 'stream') continue;
+      const method = pyName(fn.name, 'function', fn.annotations);
+      const args = paramFields(fn.params).map((f) => f.py);
+      const tuple = args.length === 0 ? '()' : `(${args.join(', ')}${args.length === 1 ? ',' : ''})`;
+      const params = ['self', ...paramList(ctx, fn, true)];
+      w.line('');
+      if (fn.kind === 'oneway') {
+        w.line(`def ${method}(${params.join(', ')}) -> None:`).indent(() => {
+          w.doc(docWithThrows(ctx, fn) ?? 'One-way: returns once the request is queued; there is no reply.');
+          w.line(`self._invoker.oneway(${stem}Module, _F_${method}, ${tuple})`);
+        });
+        continue;
+      }
+      const result = fn.result ? pyType(ctx, fn.result) : 'None';
+      w.line(`async def ${method}(${[...params, '*', 'timeout_ms: int | None = None'].join(', ')}) -> ${result}:`).indent(() => {
+        w.doc(docWithThrows(ctx, fn));
+        const call = `await self._invoker.call(${stem}Module, _F_${method}, ${tuple}, _rt.CallOptions(timeout_ms))`;
+        if (fn.result) w.line(`return _t.cast(${pyStr(result)}, ${call})`);
+        else w.line(call);
+      });
+    }
+    for (const ev of ctx.module.events) {
+      const name = pyName(ev.name, 'event', ev.annotations);
+      const payload = ev.payload ? pyType(ctx, ev.payload) : undefined;
+      const handler = `_t.Callable[[${payload ?? ''}], _t.Awaitable[None] | None]`;
+      w.line('');
+      w.line(`async def subscribe_${name}(self, handler: ${handler}) -> _rt.Subscription:`).indent(() => {
+        w.doc(ev.doc);
+        const h = payload ? 'handler' : 'lambda _payload: handler()';
+        w.line(`return await self._invoker.subscribe(${stem}Module, _EV_${name}, ${h})`);
+      });
+    }
+  });
+}
+
+function pyStr(s: string): string {
+  return JSON.stringify(s);
+}

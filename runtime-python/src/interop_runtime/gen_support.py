@@ -1,0 +1,63 @@
+"""Everything generated code calls, in one import (`import interop_runtime.gen_support as _g`).
+Generated code depends on these names: change them only together with the Python target
+(compiler/src/targets/python)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from .codec.json_canonical import json_bool, json_bytes, json_f32, json_f64, json_i64, json_str
+from .codec.msgpack_canonical import canon_f32, canon_f64
+from .codec.read import (
+    I8, I16, I32, I64, U8, U16, U32, U64, missing, read_base64, read_bin, read_bool, read_f32,
+    read_f64, read_int, read_int_text, read_json_f32, read_json_f64, read_list, read_map,
+    read_nil, read_one_entry, read_str, skip_unknown, unknown_case,
+)
+from .errors import invalid
+from .open_enum import OpenEnum
+
+__all__ = [
+    "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "MISSING",
+    "json_bool", "json_bytes", "json_f32", "json_f64", "json_i64", "json_str", "json_enum",
+    "json_enum_key", "canon_f32", "canon_f64", "missing", "read_base64", "read_bin", "read_bool",
+    "read_f32", "read_f64", "read_int", "read_int_text", "read_json_f32", "read_json_f64",
+    "read_list", "read_map", "read_nil", "read_one_entry", "read_str", "skip_unknown",
+    "unknown_case", "read_json_enum", "read_json_enum_key", "not_a_case",
+]
+
+E = TypeVar("E", bound=OpenEnum)
+
+#: Marks a struct field absent from the received map (distinct from a null value).
+MISSING: Any = object()
+
+
+def json_enum(value: OpenEnum) -> str:
+    """An enum in JSON: its member name, or the bare number for a value from a newer schema."""
+    name = value.name
+    return '"' + name + '"' if name is not None else str(int(value))
+
+
+def json_enum_key(value: OpenEnum) -> str:
+    """An enum as a JSON map key: member name, or the decimal value, always a string."""
+    name = value.name
+    return '"' + (name if name is not None else str(int(value))) + '"'
+
+
+def read_json_enum(cls: type[E], value: Any, what: str) -> E:
+    if type(value) is str:
+        member = cls.from_name(value)
+        if member is None:
+            raise invalid(f"{what}: unknown {cls.__name__} member {value[:40]!r}")
+        return member
+    return cls(read_int(value, I32, what))
+
+
+def read_json_enum_key(cls: type[E], key: str, what: str) -> E:
+    member = cls.from_name(key)
+    if member is not None:
+        return member
+    return cls(read_int_text(key, I32, what))
+
+
+def not_a_case(value: object, union: str) -> Exception:
+    return TypeError(f"{type(value).__name__} is not a case of union {union}")
