@@ -10,6 +10,8 @@ import { runCodecsTs } from './codecs/suite-ts.js';
 import { runCodecsPy } from './codecs/suite-py.js';
 import { runRpcTs } from './rpc/suite-ts.js';
 import { runEventsSuite } from './events/suite.js';
+import { runStdio } from './stdio/suite.js';
+import { runDirect } from './direct/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
@@ -21,6 +23,8 @@ const SUITES: [string, Suite][] = [
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
   ['events', runEventsSuite],
+  ['direct', runDirect],
+  ['stdio', runStdio],
 ];
 
 async function main(): Promise<number> {

@@ -3,6 +3,7 @@
 // order every repetition. Latency is the client's per-call round-trip time; CPU time per call is
 // the client's plus the server's, from /proc.
 import { BenchChild, type ChildSpec } from './child.js';
+import { processCpuNs } from './cpu.js';
 import type { BenchOptions } from './options.js';
 import { batchSize } from './options.js';
 import { percentile, rotated } from './stats.js';
@@ -20,6 +21,12 @@ interface Running {
   c: RttContender;
   server?: BenchChild;
   client: BenchChild;
+  /** Processes the client started itself (a spawned plugin), counted in CPU time per call. */
+  extraPids: number[];
+}
+
+function cpuOf(r: Running): number {
+  return r.client.cpuNs() + (r.server?.cpuNs() ?? 0) + r.extraPids.reduce((sum, pid) => sum + processCpuNs(pid), 0);
 }
 
 export async function startPairs(label: string, contenders: RttContender[], results: Results): Promise<Running[]> {
@@ -33,8 +40,8 @@ export async function startPairs(label: string, contenders: RttContender[], resu
         address = String((await server.recv(60_000)).address);
       }
       const client = new BenchChild(`${label} ${c.name} client`, c.client(address));
-      await client.recv(60_000);
-      running.push({ c, server, client });
+      const ready = await client.recv(60_000);
+      running.push({ c, server, client, extraPids: (ready.pids as number[] | undefined) ?? [] });
     } catch (e) {
       results.note(`${label}: ${c.name} left out: ${(e as Error).message.split('\n')[0]}`);
       if (process.env.BENCH_VERBOSE) console.error(e);
@@ -69,11 +76,11 @@ export async function runRtt(opts: BenchOptions, results: Results, o: RttOptions
       const wall = new Map<string, number>();
       for (let rep = 0; rep < opts.warmup + opts.reps; rep++) {
         for (const r of rotated(running, rep)) {
-          const cpu0 = r.client.cpuNs() + (r.server?.cpuNs() ?? 0);
+          const cpu0 = cpuOf(r);
           const t0 = process.hrtime.bigint();
           const answer = await r.client.request({ cmd: 'batch', shape, n });
           const elapsed = Number(process.hrtime.bigint() - t0);
-          const cpu1 = r.client.cpuNs() + (r.server?.cpuNs() ?? 0);
+          const cpu1 = cpuOf(r);
           if (rep < opts.warmup) continue;
           const l = lat.get(r.c.name) ?? lat.set(r.c.name, []).get(r.c.name)!;
           for (const x of answer.lat as number[]) l.push(x);

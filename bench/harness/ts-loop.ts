@@ -38,8 +38,8 @@ export function shapeValue(shape: ShapeName): ShapeValue {
 }
 
 /** A request/response client: `call` makes one round trip with the shape's value. */
-export async function runClient(call: (shape: ShapeName, value: ShapeValue) => Promise<unknown>): Promise<void> {
-  reply({ ready: true });
+export async function runClient(call: (shape: ShapeName, value: ShapeValue) => Promise<unknown>, pids: number[] = []): Promise<void> {
+  reply({ ready: true, pids });
   await serveCommands(async (cmd) => {
     if (cmd.cmd !== 'batch') throw new Error(`unknown command ${cmd.cmd}`);
     const shape = cmd.shape as ShapeName;
