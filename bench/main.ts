@@ -12,6 +12,7 @@ import { runRpcTs } from './rpc/suite-ts.js';
 import { runEventsSuite } from './events/suite.js';
 import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
+import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
@@ -25,6 +26,7 @@ const SUITES: [string, Suite][] = [
   ['events', runEventsSuite],
   ['direct', runDirect],
   ['stdio', runStdio],
+  ['compiler', runCompiler],
 ];
 
 async function main(): Promise<number> {

@@ -1,0 +1,75 @@
+// Suite 6: the compiler. `interopc check` and `interopc gen` (which checks too) on a schema of
+// 10,000 declarations against `protoc` on the equivalent .proto, for C++ and Python output. Both
+// are timed as a user runs them: the whole command, start-up included, alternating.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from '../harness/options.js';
+import { median, rotated } from '../harness/stats.js';
+import { fmtNs, fmtRatio, type Results } from '../harness/results.js';
+import { writeSchemas } from './schema-10k.js';
+
+interface Job {
+  name: string;
+  group: string;
+  cmd: string;
+  args: (out: string) => string[];
+}
+
+function run(job: Job, out: string): { ns: number; ok: boolean; err: string } {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(job.cmd, job.args(out), { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { ns: Number(process.hrtime.bigint() - t0), ok: r.status === 0, err: (r.stderr || String(r.error ?? '')).trim().slice(0, 300) };
+}
+
+export async function runCompiler(opts: BenchOptions, results: Results): Promise<void> {
+  const total = opts.smoke ? 200 : 10_000;
+  const dir = mkdtempSync(join(tmpdir(), 'interop-bench-compiler-'));
+  try {
+    const { interop, proto } = writeSchemas(dir, total);
+    const interopc = (args: string[]) => (out: string) => ['compiler/bin/interopc.mjs', ...args.map((a) => (a === 'OUT' ? out : a)), interop];
+    const protoc = (flag: string) => (out: string) => [`-I${dir}`, `${flag}=${out}`, proto];
+    const candidates: Job[] = [
+      { group: 'check', name: 'interopc check', cmd: process.execPath, args: interopc(['check']) },
+      { group: 'check', name: 'protoc (parse only)', cmd: 'protoc', args: protoc('--descriptor_set_out') },
+      { group: 'C++', name: 'interopc gen --lang cpp', cmd: process.execPath, args: interopc(['gen', '--lang', 'cpp', '--out', 'OUT']) },
+      { group: 'C++', name: 'protoc --cpp_out', cmd: 'protoc', args: protoc('--cpp_out') },
+      { group: 'Python', name: 'interopc gen --lang python', cmd: process.execPath, args: interopc(['gen', '--lang', 'python', '--out', 'OUT']) },
+      { group: 'Python', name: 'protoc --python_out', cmd: 'protoc', args: protoc('--python_out') },
+    ];
+    // protoc's descriptor_set_out names a file, not a directory.
+    candidates[1]!.args = (out) => [`-I${dir}`, `--descriptor_set_out=${join(out, 'set.pb')}`, proto];
+    const jobs = candidates.filter((j) => {
+      const r = run(j, join(dir, 'probe'));
+      if (!r.ok) results.note(`compiler: ${j.name} left out: ${r.err.split('\n')[0] || 'failed'}`);
+      return r.ok;
+    });
+    const reps = opts.smoke ? 1 : 5;
+    const times = new Map<string, number[]>();
+    for (let rep = 0; rep < reps; rep++) {
+      for (const j of rotated(jobs, rep)) {
+        const r = run(j, join(dir, 'out'));
+        (times.get(j.name) ?? times.set(j.name, []).get(j.name)!).push(r.ns);
+      }
+    }
+    const t = results.table('6. Compiler', `Compiler on ${total} declarations (whole command, median of ${reps})`, [
+      'output', 'command', 'time', 'vs protoc',
+    ]);
+    for (const group of ['check', 'C++', 'Python']) {
+      const mine = jobs.filter((j) => j.group === group);
+      const p = mine.find((j) => j.cmd === 'protoc');
+      const base = p ? median(times.get(p.name)!) : NaN;
+      for (const j of mine) {
+        const m = median(times.get(j.name)!);
+        results.metric(`compiler.${j.name}`, m);
+        t.rows.push([group, j.name, fmtNs(m), fmtRatio(m / base)]);
+      }
+    }
+    t.notes.push('interopc runs from its TypeScript sources through tsx, as bin/interopc.mjs does; its time includes Node and tsx start-up');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
