@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]  # ships no type information
 
 from ..errors import exhausted, invalid
 

@@ -1,0 +1,637 @@
+"""One link to one peer over a ByteTransport: handshake, correlation of requests and responses,
+deadlines, cancellation, max_in_flight both ways, subscriptions with bounded queues, ping,
+goodbye, and UNAVAILABLE for every pending call when the peer dies (docs/wire.md §1, §2, §4-§6).
+
+Both sides may start exchanges: each keeps its own correlation id space."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from .codec.type_codec import CodecName
+from .envelope import decode_envelope, encode_envelope, error_from_envelope
+from .errors import ApplicationError, ErrorCode, InteropError
+from .events import EventQueue
+from .frames import CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_id, codec_name, encode_frame, split_target
+from .handshake import (
+    CONTROL_MODULE, KNOWN_CODECS, Hello, Welcome, canonical_json, check_wants, choose_protocol,
+    decode_hello, decode_welcome, encode_hello, encode_welcome,
+)
+from .limits import DEFAULT_LIMITS, Limits
+from .module import CallContext, CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor
+from .transport.base import ByteTransport
+
+log = logging.getLogger("interop.connection")
+
+
+@dataclass(slots=True)
+class Served:
+    """A module this side implements: its descriptor and the handler object (XHandlers)."""
+
+    module: ModuleDescriptor
+    handlers: Any
+
+
+@dataclass(slots=True)
+class Counters:
+    """Shared by every connection of a node; reported by the control channel's health."""
+
+    dropped_events: int = 0
+    rejected_frames: int = 0
+    dropped_responses: int = 0
+    requests_served: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"dropped_events": self.dropped_events, "rejected_frames": self.rejected_frames,
+                "dropped_responses": self.dropped_responses, "requests_served": self.requests_served}
+
+
+#: Answers a control-channel member ("manifest", "health") with a plain JSON document.
+ControlHandler = Callable[[str], Any]
+#: Called when the peer subscribes/unsubscribes (so a node can route its events).
+SubscriptionHook = Callable[["Connection"], None]
+
+
+@dataclass(slots=True)
+class _LocalSubscription:
+    conn: Connection
+    target: str
+    queue: EventQueue
+    descriptor: EventDescriptor
+
+    @property
+    def dropped(self) -> int:
+        return self.queue.dropped
+
+    async def unsubscribe(self) -> None:
+        await self.conn._unsubscribe(self)
+
+
+@dataclass(slots=True)
+class _Pending:
+    future: asyncio.Future[Frame]
+    target: str
+
+
+class Connection:
+    """Implements the runtime's Invoker over one link. Create with `Connection.open(...)`."""
+
+    def __init__(
+        self, transport: ByteTransport, *, initiator: bool, node: str,
+        served: Mapping[str, Served] | None = None, wants: Sequence[ModuleDescriptor] = (),
+        codecs: Sequence[CodecName] = KNOWN_CODECS, limits: Limits = DEFAULT_LIMITS,
+        token: str | None = None, expected_token: str | None = None,
+        control: ControlHandler | None = None, counters: Counters | None = None,
+    ) -> None:
+        self.transport = transport
+        self.initiator = initiator
+        self.node = node
+        self.served: Mapping[str, Served] = served or {}
+        self.wants = list(wants)
+        self.codecs = [c for c in codecs if c in KNOWN_CODECS]
+        self.limits = limits
+        self.token = token
+        self.expected_token = expected_token
+        self.control = control
+        self.counters = counters or Counters()
+        self.peer = ""
+        #: Codecs the peer can decode; the first of ours it lists is what we send.
+        self.peer_codecs: list[CodecName] = []
+        self.send_codec: CodecName = self.codecs[0] if self.codecs else "json"
+        #: Targets ("module.event" or "module.*") the peer subscribed to on this link.
+        self.remote_subscriptions: set[str] = set()
+        self.on_subscriptions_changed: SubscriptionHook | None = None
+        self._decoder = FrameDecoder(limits.max_frame_bytes, limits.max_target_bytes)
+        self._next_id = 0
+        self._pending: dict[int, _Pending] = {}
+        self._slots = asyncio.Semaphore(limits.max_in_flight)
+        self._handling: dict[int, asyncio.Task[None]] = {}
+        self._oneway_tasks: set[asyncio.Task[None]] = set()
+        self._local_subs: dict[str, list[_LocalSubscription]] = {}
+        self._handshake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._closed = asyncio.Event()
+        self._close_reason: InteropError | None = None
+        self._goodbye_received = False
+        self._goodbye_sent = False
+        self._reader: asyncio.Task[None] | None = None
+        self.opened_at = time.monotonic()
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, transport: ByteTransport, **kwargs: Any) -> Connection:
+        """Runs the handshake (the initiator sends HELLO) and starts serving; raises InteropError
+        when the handshake fails (the transport is then closed)."""
+        conn = cls(transport, **kwargs)
+        conn._reader = asyncio.get_running_loop().create_task(conn._read_loop(), name=f"read {transport.description}")
+        if conn.initiator:
+            hello = Hello(codecs=list(conn.codecs), node=conn.node, offers=conn._offers(),
+                          wants={m.name: m.fingerprint for m in conn.wants}, token=conn.token)
+            conn._send(Frame(FrameKind.HELLO, CodecId.JSON, payload=encode_hello(hello)))
+        try:
+            await asyncio.wait_for(asyncio.shield(conn._handshake), conn.limits.handshake_timeout_ms / 1000)
+        except TimeoutError:
+            conn._shutdown(InteropError(ErrorCode.UNAVAILABLE, "handshake timed out"))
+            raise InteropError(ErrorCode.DEADLINE_EXCEEDED, "handshake timed out") from None
+        return conn
+
+    def _offers(self) -> dict[str, str]:
+        return {name: s.module.fingerprint for name, s in self.served.items()}
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def close(self, reason: str = "", grace_ms: int = 5000) -> None:
+        """Clean close: GOODBYE, answer what we accepted, wait (bounded) for our own calls."""
+        if self.closed:
+            return
+        if not self._goodbye_sent:
+            self._goodbye_sent = True
+            self._send(Frame(FrameKind.GOODBYE, CodecId.NONE, payload=reason.encode()))
+        deadline = time.monotonic() + grace_ms / 1000
+        while (self._pending or self._handling) and time.monotonic() < deadline and not self.closed:
+            await asyncio.sleep(0.005)
+        await self.transport.drain()
+        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection closed{': ' + reason if reason else ''}"))
+
+    def _shutdown(self, reason: InteropError) -> None:
+        """Fails everything pending with `reason` and closes the transport; idempotent."""
+        if self.closed:
+            return
+        self._close_reason = reason
+        self._closed.set()
+        if not self._handshake.done():
+            self._handshake.set_exception(reason)
+            self._handshake.exception()  # mark retrieved: open() may not be waiting any more
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(InteropError(reason.code, reason.message))
+        self._pending.clear()
+        for task in list(self._handling.values()) + list(self._oneway_tasks):
+            task.cancel()
+        for subs in self._local_subs.values():
+            for sub in subs:
+                sub.queue.close()
+        self._local_subs.clear()
+        self.transport.close()
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            self._reader.cancel()
+
+    # ---- sending --------------------------------------------------------------------------------
+
+    def _send(self, frame: Frame) -> None:
+        if not self.closed:
+            self.transport.write(encode_frame(frame))
+
+    def _send_error(self, correlation: int, target: str, error: InteropError, codec: CodecName,
+                    detail: tuple[ApplicationError, Any] | None = None) -> None:
+        if detail is not None:
+            payload = encode_envelope(error.code, error.message, codec, detail[0], detail[1])
+        else:
+            payload = encode_envelope(error.code, error.message, codec)
+        self._send(Frame(FrameKind.ERROR, codec_id(codec), correlation, target, payload))
+
+    def _connection_error(self, error: InteropError) -> None:
+        """A connection-level ERROR (correlation 0, empty target, JSON), then close."""
+        self._send_error(0, "", error, "json")
+        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection closed: {error}"))
+
+    def _new_id(self) -> int:
+        while True:
+            self._next_id = (self._next_id % 0xFFFFFFFF) + 1  # wraps around, skipping 0
+            if self._next_id not in self._pending:
+                return self._next_id
+
+    def _check_open(self) -> None:
+        if self.closed:
+            reason = self._close_reason
+            raise InteropError(ErrorCode.UNAVAILABLE, reason.message if reason else "connection closed")
+        if self._goodbye_received or self._goodbye_sent:
+            raise InteropError(ErrorCode.UNAVAILABLE, "connection is closing (GOODBYE)")
+
+    # ---- Invoker --------------------------------------------------------------------------------
+
+    async def call(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+                   options: CallOptions | None = None) -> Any:
+        timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
+        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
+        codec = self.send_codec
+        payload = fn.params.encode(args, codec)
+        target = f"{module.name}.{fn.name}"
+        frame = await self._exchange(FrameKind.REQUEST, target, codec, payload, deadline)
+        if frame.kind == FrameKind.ERROR:
+            raise self._error_of(frame, module)
+        if fn.result is None:
+            return None
+        reply_codec = codec_name(frame.codec) or codec
+        return fn.result.decode(frame.payload, reply_codec, self.limits.max_depth)
+
+    async def _exchange(self, kind: FrameKind, target: str, codec: CodecName, payload: bytes,
+                        deadline: float | None) -> Frame:
+        """Sends a request-like frame under a free in-flight slot and waits for its answer."""
+        self._check_open()
+        slot_wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            await asyncio.wait_for(self._slots.acquire(), slot_wait)
+        except TimeoutError:
+            raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{target}: no free in-flight slot before the deadline") from None
+        try:
+            self._check_open()
+            cid = self._new_id()
+            future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+            self._pending[cid] = _Pending(future, target)
+            remaining_ms = 0 if deadline is None else max(1, int((deadline - time.monotonic()) * 1000))
+            self._send(Frame(kind, codec_id(codec) if payload or kind == FrameKind.REQUEST else CodecId.NONE,
+                             cid, target, payload, timeout_ms=remaining_ms if kind == FrameKind.REQUEST else 0))
+            try:
+                if deadline is None:
+                    return await future
+                return await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                self._cancel_remote(cid)
+                raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{target}: deadline exceeded") from None
+            except asyncio.CancelledError:
+                self._cancel_remote(cid)  # the caller cancelled: tell the server, drop late replies
+                raise
+        finally:
+            self._slots.release()
+
+    def _cancel_remote(self, cid: int) -> None:
+        if self._pending.pop(cid, None) is not None:
+            self._send(Frame(FrameKind.CANCEL, CodecId.NONE, cid))
+
+    def _error_of(self, frame: Frame, module: ModuleDescriptor | None) -> InteropError:
+        codec = codec_name(frame.codec) or "json"
+        try:
+            env = decode_envelope(frame.payload, codec, self.limits.max_depth)
+        except InteropError as e:
+            return InteropError(ErrorCode.UNKNOWN, f"undecodable error envelope: {e.message}")
+        known = {name: (d.cls, d.codec) for name, d in module.errors.items()} if module else {}
+        return error_from_envelope(env, codec, self.limits.max_depth, known)
+
+    def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
+        self._check_open()
+        codec = self.send_codec
+        self._send(Frame(FrameKind.ONEWAY, codec_id(codec), 0, f"{module.name}.{fn.name}", fn.params.encode(args, codec)))
+
+    async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> _LocalSubscription:
+        target = f"{module.name}.{event.name}"
+        deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
+        reply = await self._exchange(FrameKind.SUBSCRIBE, target, "json", b"", deadline)
+        if reply.kind == FrameKind.ERROR:
+            raise self._error_of(reply, None)
+        queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, target)
+        sub = _LocalSubscription(self, target, queue, event)
+        self._local_subs.setdefault(target, []).append(sub)
+        return sub
+
+    async def _unsubscribe(self, sub: _LocalSubscription) -> None:
+        subs = self._local_subs.get(sub.target, [])
+        if sub in subs:
+            subs.remove(sub)
+        sub.queue.close()
+        if not subs:
+            self._local_subs.pop(sub.target, None)
+            if not self.closed:
+                self._send(Frame(FrameKind.UNSUBSCRIBE, CodecId.NONE, 0, sub.target))
+
+    async def ping(self, timeout_ms: int | None = None, payload: bytes = b"") -> float:
+        """Round trip time in seconds."""
+        start = time.monotonic()
+        ms = self.limits.default_deadline_ms if timeout_ms is None else timeout_ms
+        reply = await self._exchange(FrameKind.PING, "", "json", payload, start + ms / 1000)
+        if reply.payload != payload:
+            raise InteropError(ErrorCode.PROTOCOL_ERROR, "PONG did not echo the PING payload")
+        return time.monotonic() - start
+
+    def wants_event(self, module: str, event: str) -> bool:
+        subs = self.remote_subscriptions
+        return f"{module}.{event}" in subs or f"{module}.*" in subs
+
+    def send_event(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any) -> None:
+        """Sends one EVENT if the peer subscribed to it (the node host calls this)."""
+        if self.closed or not self.wants_event(module.name, event.name):
+            return
+        codec = self.send_codec
+        data = b"" if event.payload is None else event.payload.encode(payload, codec)
+        self._send(Frame(FrameKind.EVENT, codec_id(codec) if data else CodecId.NONE, 0, f"{module.name}.{event.name}", data))
+
+    # ---- receiving ------------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        try:
+            while not self.closed:
+                chunk = await self.transport.read()
+                if not chunk:
+                    truncated = self._decoder.end()
+                    if truncated is not None:
+                        self.counters.rejected_frames += 1
+                    self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer {self.peer or '?'} closed the connection"))
+                    return
+                for item in self._decoder.push(chunk):
+                    if isinstance(item, FrameError):
+                        self._on_frame_error(item)
+                    else:
+                        self._dispatch(item)
+                    if self.closed:
+                        return
+        except asyncio.CancelledError:
+            pass
+        except Exception as e:  # a bug here must close this connection only, never the node
+            log.exception("connection %s failed", self.transport.description)
+            self._shutdown(InteropError(ErrorCode.INTERNAL, f"connection failed: {e}"))
+
+    def _on_frame_error(self, error: FrameError) -> None:
+        self.counters.rejected_frames += 1
+        if error.fatal:
+            self._connection_error(InteropError(error.code, error.message))
+        else:
+            codec = codec_name(error.codec) or "json"
+            self._send_error(error.correlation, error.target, InteropError(error.code, error.message), codec)
+
+    def _dispatch(self, frame: Frame) -> None:
+        kind = frame.kind
+        if not self._handshake.done():
+            self._on_handshake_frame(frame)
+            return
+        if kind == FrameKind.REQUEST:
+            self._on_request(frame)
+        elif kind in (FrameKind.RESPONSE, FrameKind.ERROR, FrameKind.PONG):
+            if kind == FrameKind.ERROR and frame.correlation == 0:
+                err = self._error_of(frame, None)
+                log.warning("connection-level error from %s: %s", self.peer, err)
+                self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer reported {err}"))
+                return
+            pending = self._pending.pop(frame.correlation, None)
+            if pending is None or pending.future.done():
+                self.counters.dropped_responses += 1  # late (timed out, cancelled): never answer it
+                log.debug("dropped %s for unknown correlation %d", kind.name, frame.correlation)
+                return
+            pending.future.set_result(frame)
+        elif kind == FrameKind.ONEWAY:
+            self._on_oneway(frame)
+        elif kind == FrameKind.EVENT:
+            self._on_event(frame)
+        elif kind == FrameKind.SUBSCRIBE:
+            self._on_subscribe(frame)
+        elif kind == FrameKind.UNSUBSCRIBE:
+            self.remote_subscriptions.discard(frame.target)
+            if self.on_subscriptions_changed:
+                self.on_subscriptions_changed(self)
+        elif kind == FrameKind.CANCEL:
+            task = self._handling.pop(frame.correlation, None)
+            if task is None:
+                self.counters.dropped_responses += 1
+            else:
+                task.cancel()  # sends nothing more for that id
+        elif kind == FrameKind.PING:
+            self._send(Frame(FrameKind.PONG, frame.codec, frame.correlation, "", frame.payload))
+        elif kind == FrameKind.GOODBYE:
+            self._goodbye_received = True
+            asyncio.get_running_loop().create_task(self._close_after_goodbye())
+        else:  # HELLO / WELCOME after the handshake
+            self.counters.rejected_frames += 1
+            self._send_error(frame.correlation, frame.target,
+                             InteropError(ErrorCode.PROTOCOL_ERROR, f"unexpected {kind.name}"), "json")
+
+    async def _close_after_goodbye(self) -> None:
+        # The peer starts nothing new; we close once our own outstanding requests are answered.
+        while self._pending and not self.closed:
+            await asyncio.sleep(0.005)
+        while self._handling and not self.closed:
+            await asyncio.sleep(0.005)
+        await self.transport.drain()
+        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, "peer said GOODBYE"))
+
+    # ---- handshake ------------------------------------------------------------------------------
+
+    def _on_handshake_frame(self, frame: Frame) -> None:
+        try:
+            if frame.kind == FrameKind.ERROR:
+                raise self._error_of(frame, None)
+            if self.initiator:
+                if frame.kind != FrameKind.WELCOME:
+                    raise InteropError(ErrorCode.PROTOCOL_ERROR, f"expected WELCOME, got {frame.kind.name}")
+                self._accept_welcome(decode_welcome(frame.payload))
+            else:
+                if frame.kind != FrameKind.HELLO:
+                    raise InteropError(ErrorCode.PROTOCOL_ERROR, f"expected HELLO, got {frame.kind.name}")
+                self._accept_hello(decode_hello(frame.payload))
+        except InteropError as e:
+            if frame.kind != FrameKind.ERROR:
+                self._send_error(0, "", e, "json")
+            self._handshake.set_exception(e)
+            self._handshake.exception()
+            self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"handshake failed: {e}"))
+            return
+        self._handshake.set_result(None)
+
+    def _agree_codec(self, theirs: list[CodecName]) -> None:
+        self.peer_codecs = theirs
+        common = [c for c in self.codecs if c in theirs]
+        if not common:
+            raise InteropError(ErrorCode.PROTOCOL_ERROR, f"no common codec: ours {self.codecs}, theirs {theirs}")
+        self.send_codec = common[0]
+
+    def _accept_hello(self, hello: Hello) -> None:
+        version = choose_protocol(hello.protocol)
+        if version is None:
+            raise InteropError(ErrorCode.PROTOCOL_ERROR, f"no common protocol version in {hello.protocol}")
+        if self.expected_token is not None and hello.token != self.expected_token:
+            raise InteropError(ErrorCode.UNAUTHENTICATED, "missing or wrong token")
+        problem = check_wants(hello.wants, self._offers())
+        if problem is not None:
+            raise problem
+        self.peer = hello.node
+        self._agree_codec(hello.codecs)
+        welcome = Welcome(codecs=list(self.codecs), node=self.node, offers=self._offers(), protocol=version,
+                          wants={m.name: m.fingerprint for m in self.wants})
+        self._send(Frame(FrameKind.WELCOME, CodecId.JSON, payload=encode_welcome(welcome)))
+
+    def _accept_welcome(self, welcome: Welcome) -> None:
+        if welcome.protocol not in (1,):
+            raise InteropError(ErrorCode.PROTOCOL_ERROR, f"peer chose unknown protocol {welcome.protocol}")
+        problem = check_wants({m.name: m.fingerprint for m in self.wants}, welcome.offers)
+        if problem is None:
+            problem = check_wants(welcome.wants, self._offers())
+        if problem is not None:
+            raise problem
+        self.peer = welcome.node
+        self._agree_codec(welcome.codecs)
+
+    # ---- serving --------------------------------------------------------------------------------
+
+    def _resolve(self, frame: Frame) -> tuple[Served, FunctionDescriptor] | InteropError:
+        parts = split_target(frame.target)
+        if parts is None:
+            return InteropError(ErrorCode.NOT_FOUND, f"bad target {frame.target!r}")
+        served = self.served.get(parts[0])
+        if served is None:
+            return InteropError(ErrorCode.NOT_FOUND, f"module {parts[0]} is not served here")
+        fn = served.module.functions.get(parts[1])
+        if fn is None:
+            return InteropError(ErrorCode.UNIMPLEMENTED, f"{frame.target}: no such function")
+        return served, fn
+
+    def _on_request(self, frame: Frame) -> None:
+        codec = codec_name(frame.codec) or "json"
+        cid = frame.correlation
+        if cid in self._handling:
+            self._send_error(cid, frame.target, InteropError(ErrorCode.PROTOCOL_ERROR, f"correlation {cid} already in use"), codec)
+            return
+        if len(self._handling) >= self.limits.max_in_flight:
+            self._send_error(cid, frame.target, InteropError(
+                ErrorCode.RESOURCE_EXHAUSTED, f"more than max_in_flight {self.limits.max_in_flight} requests"), codec)
+            return
+        if frame.target.startswith(CONTROL_MODULE + ".") and frame.target.count(".") == 2:
+            self._on_control(frame)
+            return
+        resolved = self._resolve(frame)
+        if isinstance(resolved, InteropError):
+            self._send_error(cid, frame.target, resolved, codec)
+            return
+        served, fn = resolved
+        if frame.codec == CodecId.NONE and frame.payload:
+            self._send_error(cid, frame.target, InteropError(ErrorCode.PROTOCOL_ERROR, "payload with codec none"), "json")
+            return
+        try:
+            args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload else ()
+        except InteropError as e:
+            self._send_error(cid, frame.target, e, codec)
+            return
+        deadline = time.monotonic() + frame.timeout_ms / 1000 if frame.timeout_ms else None
+        ctx = CallContext(peer=self.peer, deadline=deadline)
+        task = asyncio.get_running_loop().create_task(self._serve(cid, frame.target, codec, served, fn, args, ctx))
+        self._handling[cid] = task
+
+    async def _serve(self, cid: int, target: str, codec: CodecName, served: Served, fn: FunctionDescriptor,
+                     args: tuple[Any, ...], ctx: CallContext) -> None:
+        try:
+            try:
+                method = getattr(served.handlers, fn.method)
+                remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+                result = await asyncio.wait_for(method(*args, ctx), remaining)
+            except TimeoutError:
+                return  # the caller has given up: send nothing more for this id
+            except asyncio.CancelledError:
+                return
+            except Exception as e:
+                if self._handling.get(cid) is asyncio.current_task():
+                    self._send_failure(cid, target, codec, served.module, fn, e)
+                return
+            if self._handling.get(cid) is not asyncio.current_task():
+                return
+            payload = b""
+            if fn.result is not None:
+                try:
+                    payload = fn.result.encode(result, codec)
+                except Exception as e:
+                    self._send_failure(cid, target, codec, served.module, fn,
+                                       InteropError(ErrorCode.INTERNAL, f"result does not encode: {e}"))
+                    return
+            self.counters.requests_served += 1
+            self._send(Frame(FrameKind.RESPONSE, codec_id(codec) if payload else CodecId.NONE, cid, target, payload))
+        finally:
+            if self._handling.get(cid) is asyncio.current_task():
+                del self._handling[cid]
+
+    def _send_failure(self, cid: int, target: str, codec: CodecName, module: ModuleDescriptor,
+                      fn: FunctionDescriptor, error: Exception) -> None:
+        if isinstance(error, ApplicationError) and error.error_type in fn.throws and error.error_type in module.errors:
+            desc = module.errors[error.error_type]
+            self._send_error(cid, target, error, codec, (error, desc.codec))
+        elif isinstance(error, ApplicationError):
+            self._send_error(cid, target, InteropError(ErrorCode.INTERNAL, f"undeclared error {error}"), codec)
+        elif isinstance(error, InteropError):
+            self._send_error(cid, target, error, codec)
+        else:
+            log.warning("handler %s raised %r", target, error)
+            self._send_error(cid, target, InteropError(ErrorCode.INTERNAL, f"{type(error).__name__}: {error}"), codec)
+
+    def _on_oneway(self, frame: Frame) -> None:
+        resolved = self._resolve(frame)
+        if isinstance(resolved, InteropError):
+            self.counters.rejected_frames += 1
+            log.debug("ONEWAY %s: %s", frame.target, resolved)
+            return
+        served, fn = resolved
+        codec = codec_name(frame.codec) or "json"
+        try:
+            args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload else ()
+        except InteropError as e:
+            self.counters.rejected_frames += 1
+            log.debug("ONEWAY %s: %s", frame.target, e)
+            return
+
+        async def run() -> None:
+            try:
+                await getattr(served.handlers, fn.method)(*args, CallContext(peer=self.peer))
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("one-way handler %s failed", frame.target)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._oneway_tasks.add(task)
+        task.add_done_callback(self._oneway_tasks.discard)
+
+    def _on_event(self, frame: Frame) -> None:
+        parts = split_target(frame.target)
+        subs = list(self._local_subs.get(frame.target, []))
+        if parts is not None:
+            subs += self._local_subs.get(parts[0] + ".*", [])
+        if not subs:
+            return
+        codec = codec_name(frame.codec) or "json"
+        for sub in subs:
+            desc = sub.descriptor
+            try:
+                value = None if desc.payload is None else desc.payload.decode(frame.payload, codec, self.limits.max_depth)
+            except InteropError as e:
+                self.counters.rejected_frames += 1
+                log.debug("EVENT %s does not decode: %s", frame.target, e)
+                return
+            before = sub.queue.dropped
+            sub.queue.put_nowait(value)
+            self.counters.dropped_events += sub.queue.dropped - before
+
+    def _on_subscribe(self, frame: Frame) -> None:
+        parts = split_target(frame.target)
+        served = self.served.get(parts[0]) if parts else None
+        if parts is None or served is None or (parts[1] != "*" and parts[1] not in served.module.events):
+            self._send_error(frame.correlation, frame.target, InteropError(ErrorCode.NOT_FOUND, f"no event {frame.target}"), "json")
+            return
+        self.remote_subscriptions.add(frame.target)
+        self._send(Frame(FrameKind.RESPONSE, CodecId.NONE, frame.correlation, frame.target))
+        if self.on_subscriptions_changed:
+            self.on_subscriptions_changed(self)
+
+    def _on_control(self, frame: Frame) -> None:
+        member = frame.target.rsplit(".", 1)[1]
+        if self.control is None or member not in ("manifest", "health"):
+            self._send_error(frame.correlation, frame.target, InteropError(ErrorCode.UNIMPLEMENTED, f"{frame.target}: no such function"), "json")
+            return
+        doc = self.control(member)
+        self._send(Frame(FrameKind.RESPONSE, CodecId.JSON, frame.correlation, frame.target, canonical_json(doc)))
+
+
+async def call_control(conn: Connection, member: str, timeout_ms: int = 10_000) -> Any:
+    """Calls interop.control.<member> and returns its plain JSON document (docs/wire.md §7)."""
+    import json
+
+    frame = await conn._exchange(FrameKind.REQUEST, f"{CONTROL_MODULE}.{member}", "json", b"{}",
+                                 time.monotonic() + timeout_ms / 1000)
+    if frame.kind == FrameKind.ERROR:
+        raise conn._error_of(frame, None)
+    return json.loads(frame.payload)
+
+
+__all__ = ["Connection", "Counters", "Served", "ControlHandler", "call_control"]

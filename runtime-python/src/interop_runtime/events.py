@@ -1,0 +1,79 @@
+"""Bounded event queues with the counted drop policies of docs/wire.md §5: no publisher can grow
+a subscriber's memory without bound. One queue per subscription, drained by one task."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import inspect
+import logging
+from typing import Any, Awaitable, Callable
+
+from .limits import EventPolicy
+
+log = logging.getLogger("interop.events")
+
+
+class EventQueue:
+    """Delivers items to `deliver` one at a time, in order. When `capacity` items wait, the policy
+    applies: drop_oldest / drop_newest count a drop; block makes `put` wait for room."""
+
+    def __init__(self, capacity: int, policy: EventPolicy,
+                 deliver: Callable[[Any], Awaitable[None] | None], name: str) -> None:
+        self._items: collections.deque[Any] = collections.deque()
+        self._capacity = max(1, capacity)
+        self._policy = policy
+        self._deliver = deliver
+        self._name = name
+        self._ready = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+        self.dropped = 0
+        self.delivered = 0
+        self._closed = False
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"events {name}")
+
+    def put_nowait(self, item: Any) -> bool:
+        """Queues without waiting (drop policies; `block` falls back to drop_newest here)."""
+        if self._closed:
+            return False
+        if len(self._items) >= self._capacity:
+            self.dropped += 1
+            if self._policy == "drop_oldest":
+                self._items.popleft()
+            else:
+                return False
+        self._items.append(item)
+        self._ready.set()
+        return True
+
+    async def put(self, item: Any) -> bool:
+        """Queues; with the `block` policy waits for room (backpressure to the publisher)."""
+        if self._policy == "block":
+            while not self._closed and len(self._items) >= self._capacity:
+                self._room.clear()
+                await self._room.wait()
+        return self.put_nowait(item)
+
+    async def _run(self) -> None:
+        while not self._closed:
+            if not self._items:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            item = self._items.popleft()
+            self._room.set()
+            try:
+                result = self._deliver(item)
+                if inspect.isawaitable(result):
+                    await result
+                self.delivered += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failing handler must not stop the subscription
+                log.exception("event handler of %s failed", self._name)
+
+    def close(self) -> None:
+        self._closed = True
+        self._room.set()
+        self._task.cancel()
