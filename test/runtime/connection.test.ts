@@ -43,7 +43,7 @@ describe('calls', () => {
     expect((declared as NotFound).key).toBe('bob');
     expect((declared as NotFound).code).toBe(ErrorCode.APPLICATION_ERROR);
     expect((declared as NotFound).message).toBe('not found: bob');
-    const plain = await client.call(calc, fn('fail'), ['plain']).catch((e: InteropError) => e);
+    const plain = (await client.call(calc, fn('fail'), ['plain']).catch((e: unknown) => e)) as InteropError;
     expect(plain).toBeInstanceOf(InteropError);
     expect([plain.code, plain.message]).toEqual([ErrorCode.INTERNAL, 'fail: handler failed: boom']);
     expect(await codeOf(client.call(calc, fn('fail'), ['undeclared']))).toBe(ErrorCode.INTERNAL);
@@ -117,7 +117,7 @@ describe('handshake', () => {
   it('refuses a fingerprint mismatch before any call', async () => {
     const s = await startServer({ serverHosts: [{ descriptor: calc, handlers: calcHandlers() }] });
     const other = calcModule('sha256:calc-2');
-    const error = await connectClient(s.listener.address, { client: { wants: [other] } }).catch((e: InteropError) => e);
+    const error = (await connectClient(s.listener.address, { client: { wants: [other] } }).catch((e: unknown) => e)) as InteropError;
     expect(error.code).toBe(ErrorCode.SCHEMA_MISMATCH);
     expect(error.message).toMatch(/sha256:calc-2.*sha256:calc-1/);
     await s.listener.close();

@@ -31,8 +31,13 @@ function serve(server: Server, accept: (channel: ByteChannel) => void, describe:
   });
 }
 
+/**
+ * Stops accepting. Connections already accepted are left to their Connection (which closes them
+ * with GOODBYE); waiting for them here could wait forever.
+ */
 function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
+  server.close();
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export function unixPath(address: string): string {
