@@ -25,6 +25,7 @@ export class Results {
   }
 
   note(text: string): void {
+    if (this.notes.includes(text)) return;
     this.notes.push(text);
     process.stderr.write(`[bench] ${text}\n`);
   }

@@ -1,0 +1,19 @@
+// The benchmarks are not timed tests: CI only proves that they run. This runs `npm run bench --
+// --smoke` (a few iterations of every suite) and checks that it completes and prints its tables.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+describe('bench --smoke', () => {
+  it('runs every suite and writes a results table', () => {
+    const r = spawnSync('bash', ['bench/run.sh', '--smoke'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 26 });
+    const why = `exit ${r.status}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
+    expect(r.status, why).toBe(0);
+    for (const title of ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp']) {
+      expect(r.stdout, why).toContain(`== ${title}`);
+    }
+    expect(r.stdout).toContain('== Goals');
+    expect(existsSync('bench/out/RESULTS-smoke.md')).toBe(true);
+    expect(readFileSync('bench/out/RESULTS-smoke.md', 'utf8')).toContain('| raw socket (floor) |');
+  }, 600_000);
+});
