@@ -10,7 +10,7 @@ import { main } from '../../compiler/src/cli/main.js';
 import { registerTarget } from '../../compiler/src/targets/registry.js';
 import { generatedHeader } from '../../compiler/src/targets/common/header.js';
 import type { Bundle } from '../../compiler/src/ir/types.js';
-import { repoRoot } from './corpus.js';
+import { repoRoot } from './corpus.mjs';
 
 const root = repoRoot();
 const bin = path.join(root, 'compiler/bin/interopc.mjs');

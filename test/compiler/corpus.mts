@@ -1,7 +1,8 @@
 // The schema corpus shared by test/compiler/corpus.test.ts and scripts/update-goldens.ts.
 // Paths are relative to the repository root, so spans and goldens do not depend on the machine.
+// An .mts file: always an ES module, so a tsx script outside the ESM packages can import() it.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { compile, type CompileResult } from '../../compiler/src/frontend/compile.js';
 import { renderDiagnostics } from '../../compiler/src/frontend/render.js';
@@ -47,4 +48,33 @@ export function expectedPath(file: string): string {
 /** What the golden holds: the rendered text diagnostics, without color. */
 export function renderExpected(result: CompileResult): string {
   return renderDiagnostics(result.diagnostics, result.sources, { format: 'text', color: false });
+}
+
+/** Rewrites every invalid schema's golden that differs; returns the exit code. */
+export function updateGoldens(log: (line: string) => void): number {
+  const root = repoRoot();
+  let changed = 0;
+  const files = corpusFiles(INVALID_DIR);
+  for (const file of files) {
+    const result = compileCorpusFile(file, INVALID_DIR);
+    if (result.diagnostics.length === 0) {
+      log(`${file} has no diagnostics; an invalid schema must fail`);
+      return 1;
+    }
+    const target = path.join(root, expectedPath(file));
+    const text = renderExpected(result);
+    let old: string | undefined;
+    try {
+      old = readFileSync(target, 'utf8');
+    } catch {
+      old = undefined;
+    }
+    if (old !== text) {
+      writeFileSync(target, text);
+      changed++;
+      log(`updated ${expectedPath(file)}`);
+    }
+  }
+  log(`${files.length} goldens, ${changed} updated`);
+  return 0;
 }

@@ -15,7 +15,7 @@ import {
   renderExpected,
   repoRoot,
   VALID_DIR,
-} from './corpus.js';
+} from './corpus.mjs';
 
 const root = repoRoot();
 const Ajv2020 = (Ajv2020Module as unknown as { default?: typeof Ajv2020Module }).default ?? Ajv2020Module;

@@ -9,7 +9,8 @@ import { closest, type Reporter } from './report.js';
 /** The target ids `@name(...)` accepts as keys. */
 export const KNOWN_TARGETS = ['ts', 'python', 'c', 'cpp', 'd', 'haskell'] as const;
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An identifier in some target language (Haskell allows a trailing prime: `from'`). */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_']*$/;
 
 export function buildAnnotations(anns: Annotation[], reporter: Reporter): Annotations {
   const out: Annotations = {};

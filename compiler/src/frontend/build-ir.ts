@@ -21,7 +21,7 @@ import { ValueGraph, reportInfiniteTypes } from './cycles.js';
 import { checkEnum, checkNumbered, checkUnionNotEmpty, reservedToIr } from './members.js';
 import type { Reporter } from './report.js';
 import { fieldTypeExpr, TypeResolver } from './resolve-types.js';
-import { declKindWord, type ModuleScope, type Program } from './scopes.js';
+import { declKindWord, isScalarName, type ModuleScope, type Program } from './scopes.js';
 import { enumMemberValue, ValueChecker } from './values.js';
 
 export function buildModules(program: Program, reporter: Reporter): Module[] {
@@ -210,9 +210,18 @@ class ModuleBuilder {
     }
     const seen = new Map<string, Span>();
     for (const t of decl.throws) {
+      const written = t.parts.map((p) => p.text).join('.');
+      if (t.parts.length === 1 && isScalarName(written)) {
+        this.reporter.error(
+          'E0503',
+          t.span,
+          `'${written}' is a scalar type, not an error type`,
+          'only types declared with `error` can be thrown',
+        );
+        continue;
+      }
       const found = this.types.resolveDecl(this.scope, t, 'error type');
       if (!found) continue;
-      const written = t.parts.map((p) => p.text).join('.');
       if (found.decl.kind !== 'error') {
         this.reporter.error(
           'E0503',

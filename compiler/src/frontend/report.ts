@@ -51,11 +51,16 @@ export function orList(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
-/** The closest candidate by edit distance, for "did you mean" hints; undefined if none is close. */
+/**
+ * The closest candidate by edit distance (a swap of two neighbours counts as one edit), for
+ * "did you mean" hints; undefined if none is close enough. Names under 3 characters get none.
+ */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const allowed = name.length < 3 ? 0 : Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
-  let bestDist = Math.max(1, Math.floor(name.length / 3)) + 1;
+  let bestDist = allowed + 1;
   for (const c of candidates) {
+    if (c === name) continue;
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d < bestDist) {
       best = c;
@@ -65,16 +70,18 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   return best;
 }
 
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }

@@ -120,6 +120,7 @@ export class TypeResolver {
     what: 'type' | 'error type',
   ): { module: ModuleScope; decl: Decl } | undefined {
     const parts = name.parts.map((p) => p.text);
+    if (parts.length === 0) return undefined; // a placeholder left by syntax error recovery
     const found = lookup(scope, parts);
     if (found.ok) return found;
     const written = parts.join('.');

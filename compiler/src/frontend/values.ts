@@ -225,6 +225,7 @@ export class ValueChecker {
   /** The value a name stands for: a constant, or `Enum.MEMBER` (optionally qualified). */
   private nameValue(scope: ModuleScope, name: NameRef): ConstValue | undefined {
     const parts = name.parts.map((p) => p.text);
+    if (parts.length === 0) return undefined; // a placeholder left by syntax error recovery
     const written = parts.join('.');
     const whole = lookup(scope, parts);
     if (whole.ok) {
@@ -251,7 +252,7 @@ export class ValueChecker {
             `enum '${enumNode.name.text}' has no member '${memberName}'`,
             guess !== undefined
               ? `did you mean '${guess}'?`
-              : `its members are ${enumNode.members.map((m) => m.name.text).join(', ') || '(none)'}`,
+              : `its members are ${[...new Set(enumNode.members.map((m) => m.name.text))].join(', ') || '(none)'}`,
             [{ message: 'enum declared here', span: enumNode.name.span }],
           );
           return undefined;
