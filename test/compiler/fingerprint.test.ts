@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FileNode } from '../../compiler/src/frontend/ast.js';
 import { canonicalForm, canonicalJson, canonicalType } from '../../compiler/src/frontend/fingerprint.js';
+import { compile } from '../../compiler/src/frontend/compile.js';
 import { compileWith } from '../../compiler/src/frontend/pipeline.js';
 import {
   constDecl,
@@ -154,5 +155,43 @@ describe('the example in docs/ir.md', () => {
     );
     expect(m.fingerprint).toBe(`sha256:${createHash('sha256').update(json).digest('hex')}`);
     expect(m.fingerprint).toBe('sha256:c295457965874b9b260d45cb02b1490431b8fa20d01402b7df96dece66f18945');
+  });
+});
+
+describe('fingerprint from source text', () => {
+  const BASE = `module ex.text version "1.0.0";
+
+/// A message.
+struct Message {
+  1: id: u64;
+  2: text: string = "";
+}
+
+enum Mood { HAPPY = 1; SAD = 2; }
+
+fn post(1: text: string) -> Message;
+`;
+
+  function fpOf(text: string): string {
+    const r = compile(['t.interop'], { readFile: (p) => (p === 't.interop' ? text : undefined) });
+    expect(r.diagnostics).toEqual([]);
+    return r.bundle!.modules[0]!.fingerprint;
+  }
+
+  it('ignores comments, docs, formatting, defaults and declaration order', () => {
+    const base = fpOf(BASE);
+    const variants = [
+      BASE.replace('/// A message.', '/// Another doc.\n// and a comment'),
+      BASE.replace(/\n\n/g, '\n\n\n').replace(/  /g, '\t').replace('1: id: u64;', '1:id:u64;'),
+      BASE.replace('= ""', '= "hi"'),
+      `module ex.text version "2";\nfn post(1: text: string) -> Message;\nenum Mood { SAD = 2; HAPPY = 1; }\nstruct Message { 2: text: string; 1: id: u64; }\n`,
+    ];
+    for (const v of variants) expect(fpOf(v), v).toBe(base);
+  });
+
+  it('changes with a field type or a result', () => {
+    const base = fpOf(BASE);
+    expect(fpOf(BASE.replace('1: id: u64;', '1: id: i64;'))).not.toBe(base);
+    expect(fpOf(BASE.replace('-> Message;', '-> Mood;'))).not.toBe(base);
   });
 });
