@@ -9,7 +9,7 @@ import type {
   Annotation, Comment, Decl, DependsNode, EnumNode, EventNode, FileNode, FunctionNode, ImportNode, ModuleHeader,
   StructNode, UnionNode, UnionCaseNode, FieldNode,
 } from './ast.js';
-import { type BuildCtx, type Extent, extentOf, node, nodes, report, token, tokenSpan, spanAfter } from './cst.js';
+import { type BuildCtx, type Extent, extentOf, node, nodes, report, token, tokens, tokenSpan, spanAfter } from './cst.js';
 import { buildAnnotations, buildLiteral, buildNameRef, buildType, ident, stringValue } from './ast-values.js';
 import { buildBodyItems, buildEnumItems, buildParams } from './ast-members.js';
 import type { Body, Holder } from './comments.js';
@@ -139,6 +139,15 @@ function buildDecl(item: CstNode, annotations: Annotation[], ext: Extent, ctx: B
     const nameTok = token(fn, 'name');
     if (!nameTok) return undefined;
     const params = buildParams(nodes(fn, 'param'), ctx);
+    const seps = tokens(fn, 'sep').map((t) => t.startOffset);
+    for (let i = 1; i < params.holders.length; i++) {
+      const a = params.holders[i - 1]!;
+      const b = params.holders[i]!;
+      if (!seps.some((o) => o >= a.end && o < b.start)) {
+        const prevSpan = params.items[i - 1]!.span;
+        report(ctx, 'E0103', `expected ',' or ')' after parameter, found '${params.items[i]!.id.value ?? params.items[i]!.name.text}'`, spanAfter(prevSpan), 'parameters are separated by `,`: `fn f(1: a: i32, 2: b: string)`');
+      }
+    }
     const result = node(fn, 'result');
     const decl: FunctionNode = {
       ...base,

@@ -7,6 +7,7 @@ import type { Span } from '../ir/types.js';
 import type { Annotation, Ident, Literal, NameRef, TypeExpr } from './ast.js';
 import { BadNumber, FloatLiteral } from './tokens.js';
 import { decodeString } from './lexer.js';
+import { typeText } from './syntax-text.js';
 import { type BuildCtx, extentOf, node, nodes, report, token, tokens, tokenSpan } from './cst.js';
 
 export function ident(t: IToken, ctx: BuildCtx): Ident {
@@ -49,8 +50,22 @@ export function buildType(n: CstNode | undefined, ctx: BuildCtx): TypeExpr {
   const g = node(n, 'genericType');
   if (!g) return placeholderType(span);
   const ctor = token(g, 'ctor');
-  const args = nodes(g, 'arg').map((a) => buildType(a, ctx));
   const ctorName = ctor?.image ?? 'list';
+  const bare = node(g, 'bareArg');
+  if (bare) {
+    const inner = buildType(bare, ctx);
+    const fixed = `${ctorName}<${typeText(inner)}>`;
+    if (ctorName === 'optional') {
+      report(ctx, 'E0111', `\`optional\` is a type constructor: write \`${fixed}\``, span, `write \`${fixed}\`, or mark the member itself optional: \`name?: ${typeText(inner)}\``);
+    } else {
+      report(ctx, 'E0103', `expected '<' after '${ctorName}'`, span, `write \`${ctorName === 'map' ? 'map<K, V>' : fixed}\``);
+    }
+    return ctorName === 'optional' ? { kind: 'optional', inner, span }
+      : ctorName === 'stream' ? { kind: 'stream', element: inner, span }
+        : ctorName === 'map' ? { kind: 'map', key: inner, value: placeholderType(span), span }
+          : { kind: 'list', element: inner, span };
+  }
+  const args = nodes(g, 'arg').map((a) => buildType(a, ctx));
   const want = ctorName === 'map' ? 2 : 1;
   if (args.length !== want && args.length > 0) {
     const shape = ctorName === 'map' ? 'map<K, V>' : `${ctorName}<T>`;

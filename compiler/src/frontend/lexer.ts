@@ -62,6 +62,15 @@ export function lex(text: string, file: string): LexResult {
       }
     }
   }
+  for (const bad of result.groups['invalid'] ?? []) {
+    diagnostics.push({
+      code: 'E0101',
+      severity: 'error',
+      message: "unexpected character '#'",
+      span: { ...tokenSpan(bad, file), endCol: (bad.startColumn ?? 1) + 1 },
+      hint: 'comments start with `//`',
+    });
+  }
   const comments = result.groups['comments'] ?? [];
   for (const c of comments) {
     if (c.tokenType === UnterminatedBlockComment) {
@@ -88,8 +97,7 @@ function unexpectedCharacter(
   const shown = [...bad].map(showChar).join('');
   const first = bad.codePointAt(0) ?? 0;
   let hint: string | undefined;
-  if (bad.startsWith('#')) hint = 'comments start with `//`';
-  else if (bad.startsWith('"')) hint = 'a string ends with `"` on the line where it starts';
+  if (bad.startsWith('"')) hint = 'a string ends with `"` on the line where it starts';
   else if (first > 0x7f && /\p{L}/u.test(bad)) hint = 'identifiers use ASCII letters, digits and `_` only';
   else if (first > 0x7f || first < 0x20) hint = 'remove this invisible or non-ASCII character';
   const many = [...bad].length > 1;

@@ -195,6 +195,10 @@ export class InteropParser extends CstParser {
    * protobuf/Thrift are accepted to be explained (E0110).
    */
   member = this.RULE('member', () => {
+    this.MANY2({
+      GATE: () => FOREIGN_MODIFIERS.has(this.LA(1).image) && tokenMatcher(this.LA(2), T.IntLit),
+      DEF: () => this.CONSUME4(T.Name, { LABEL: 'modifier' }),
+    });
     this.OPTION(() => {
       this.CONSUME(T.IntLit, { LABEL: 'id' });
       this.CONSUME(T.Colon, { LABEL: 'idColon' });
@@ -255,7 +259,9 @@ export class InteropParser extends CstParser {
     this.OPTION(() => {
       this.SUBRULE(this.param);
       this.MANY(() => {
-        this.CONSUME(T.Comma, { LABEL: 'sep' });
+        // The comma is optional here only so a missing one is reported by the AST builder
+        // (E0103) without losing the rest of the declaration.
+        this.OPTION6(() => this.CONSUME(T.Comma, { LABEL: 'sep' }));
         this.SUBRULE2(this.param);
       });
       this.OPTION4(() => this.CONSUME2(T.Comma, { LABEL: 'sep' }));
@@ -330,13 +336,21 @@ export class InteropParser extends CstParser {
       { ALT: () => this.CONSUME(Kw.stream, { LABEL: 'ctor' }) },
       { ALT: () => this.CONSUME(Kw.map, { LABEL: 'ctor' }) },
     ]);
-    this.CONSUME(T.LAngle, { LABEL: 'open' });
-    this.SUBRULE(this.typeExpr, { LABEL: 'arg' });
-    this.OPTION(() => {
-      this.CONSUME(T.Comma);
-      this.SUBRULE2(this.typeExpr, { LABEL: 'arg' });
-    });
-    this.CONSUME(T.RAngle, { LABEL: 'close' });
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(T.LAngle, { LABEL: 'open' });
+          this.SUBRULE(this.typeExpr, { LABEL: 'arg' });
+          this.OPTION(() => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE2(this.typeExpr, { LABEL: 'arg' });
+          });
+          this.CONSUME(T.RAngle, { LABEL: 'close' });
+        },
+      },
+      // `optional Mood`: accepted to be explained (E0111 / E0103), not part of the language.
+      { ALT: () => this.SUBRULE3(this.typeExpr, { LABEL: 'bareArg' }) },
+    ]);
   });
 
   nameRef = this.RULE('nameRef', () => {

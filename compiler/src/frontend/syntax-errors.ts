@@ -131,6 +131,9 @@ function translate(info: ErrorInfo, tok: IToken, prev: IToken | undefined, stack
   });
   const foreign = FOREIGN_KEYWORDS[tok.image];
   const isDeclStart = (DECL_START_KEYWORDS as readonly string[]).includes(tok.image);
+  if (tok.image === '}' && (info.kind === 'redundant' || (info.kind === 'mismatch' && info.expected?.[0] === 'EOF'))) {
+    return d('E0103', "unmatched '}'", here, "this '}' closes nothing; remove it");
+  }
 
   if (info.kind === 'mismatch') {
     const expected = info.expected?.[0] ?? '';
@@ -146,7 +149,8 @@ function translate(info: ErrorInfo, tok: IToken, prev: IToken | undefined, stack
       return d('E0104', `expected ';' after ${what}, found ${found}`, missingAt, hint);
     }
     const closer = CLOSERS[expected];
-    if (closer) return unclosed(closer, tok, found, atEof || isDeclStart, what, here, missingAt, idx, ctx, d);
+    const endsParams = closer?.close === ')' && ['->', ';', 'throws'].includes(tok.image);
+    if (closer) return unclosed(closer, tok, found, atEof || isDeclStart || endsParams, what, here, missingAt, idx, ctx, d);
     return d('E0103', `expected ${expectedText(expected)}${afterWhat(info.rule, expected)}, found ${found}`, expected === 'Identifier' ? here : missingAt, mismatchHint(info.rule, expected, tok));
   }
   if (info.kind === 'noViable' || info.kind === 'earlyExit') {
@@ -179,6 +183,7 @@ function afterWhat(rule: string, expected: string): string {
     'aliasDecl:Equals': ' after the alias name',
     'member:Colon': ' after the id',
     'importDecl:StringLit': " after 'import'",
+    'importDecl:Identifier': " after 'as'",
     'genericType:LAngle': '',
     'structDecl:LCurly': ' after the struct name',
     'unionDecl:LCurly': ' after the union name',
@@ -240,7 +245,8 @@ function unclosed(
     const member = what === 'enum' ? 'an enum member' : what === 'union' ? 'a union case' : 'a field';
     return d('E0103', `unexpected ${found} in ${owner}`, here, `expected ${member}, \`reserved\` or '}'`);
   }
-  return d('E0112', `expected '${closer.close}' to close ${target}, found ${found}`, missingAt, `add '${closer.close}' where ${target} ends`, related);
+  const hint = closer.close === '}' && owner?.includes('`') ? `add '}' after the last member of ${owner}` : `add the missing '${closer.close}'`;
+  return d('E0112', `expected '${closer.close}' to close ${target}, found ${found}`, missingAt, hint, related);
 }
 
 function ownerOf(openIdx: number, toks: IToken[]): string | undefined {

@@ -60,6 +60,13 @@ export const UnterminatedBlockComment = createToken({
   start_chars_hint: ['/'],
 });
 
+/** `# ...` (shell/Python habit): reported as one bad character, and the line skipped. */
+export const HashComment = createToken({
+  name: 'HashComment',
+  pattern: /#[^\r\n]*/,
+  group: 'invalid',
+});
+
 // ---- literals ----
 
 export const StringLiteral = createToken({
@@ -230,6 +237,7 @@ export const LEXER_TOKENS: TokenType[] = [
   LineComment,
   BlockComment,
   UnterminatedBlockComment,
+  HashComment,
   StringLiteral,
   UnterminatedString,
   SingleQuotedString,
