@@ -103,7 +103,7 @@ class Connection:
         self.peer_codecs: list[CodecName] = []
         self.send_codec: CodecName = self.codecs[0] if self.codecs else "json"
         #: Targets ("module.event" or "module.*") the peer subscribed to on this link.
-        self.remote_subscriptions: set[str] = set()
+        self.remote_subscriptions: dict[str, CodecName] = {}
         self.on_subscriptions_changed: SubscriptionHook | None = None
         self._decoder = FrameDecoder(limits.max_frame_bytes, limits.max_target_bytes)
         self._next_id = 0
@@ -226,7 +226,7 @@ class Connection:
         codec = self.send_codec
         payload = fn.params.encode(args, codec)
         target = f"{module.name}.{fn.name}"
-        frame = await self._exchange(FrameKind.REQUEST, target, codec, payload, deadline)
+        frame = await self._exchange(FrameKind.REQUEST, target, codec_id(codec), payload, deadline)
         if frame.kind == FrameKind.ERROR:
             raise self._error_of(frame, module)
         if fn.result is None:
@@ -234,7 +234,7 @@ class Connection:
         reply_codec = codec_name(frame.codec) or codec
         return fn.result.decode(frame.payload, reply_codec, self.limits.max_depth)
 
-    async def _exchange(self, kind: FrameKind, target: str, codec: CodecName, payload: bytes,
+    async def _exchange(self, kind: FrameKind, target: str, codec: CodecId, payload: bytes,
                         deadline: float | None) -> Frame:
         """Sends a request-like frame under a free in-flight slot and waits for its answer."""
         self._check_open()
@@ -249,8 +249,8 @@ class Connection:
             future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
             self._pending[cid] = _Pending(future, target)
             remaining_ms = 0 if deadline is None else max(1, int((deadline - time.monotonic()) * 1000))
-            self._send(Frame(kind, codec_id(codec) if payload or kind == FrameKind.REQUEST else CodecId.NONE,
-                             cid, target, payload, timeout_ms=remaining_ms if kind == FrameKind.REQUEST else 0))
+            self._send(Frame(kind, codec, cid, target, payload,
+                             timeout_ms=remaining_ms if kind == FrameKind.REQUEST else 0))
             try:
                 if deadline is None:
                     return await future
@@ -285,7 +285,8 @@ class Connection:
     async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> _LocalSubscription:
         target = f"{module.name}.{event.name}"
         deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
-        reply = await self._exchange(FrameKind.SUBSCRIBE, target, "json", b"", deadline)
+        # The SUBSCRIBE's codec names the codec we want the events in.
+        reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
         if reply.kind == FrameKind.ERROR:
             raise self._error_of(reply, None)
         queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, target)
@@ -307,7 +308,7 @@ class Connection:
         """Round trip time in seconds."""
         start = time.monotonic()
         ms = self.limits.default_deadline_ms if timeout_ms is None else timeout_ms
-        reply = await self._exchange(FrameKind.PING, "", "json", payload, start + ms / 1000)
+        reply = await self._exchange(FrameKind.PING, "", CodecId.NONE, payload, start + ms / 1000)
         if reply.payload != payload:
             raise InteropError(ErrorCode.PROTOCOL_ERROR, "PONG did not echo the PING payload")
         return time.monotonic() - start
@@ -320,9 +321,10 @@ class Connection:
         """Sends one EVENT if the peer subscribed to it (the node host calls this)."""
         if self.closed or not self.wants_event(module.name, event.name):
             return
-        codec = self.send_codec
+        subs = self.remote_subscriptions
+        codec = subs.get(f"{module.name}.{event.name}") or subs.get(f"{module.name}.*") or self.send_codec
         data = b"" if event.payload is None else event.payload.encode(payload, codec)
-        self._send(Frame(FrameKind.EVENT, codec_id(codec) if data else CodecId.NONE, 0, f"{module.name}.{event.name}", data))
+        self._send(Frame(FrameKind.EVENT, codec_id(codec), 0, f"{module.name}.{event.name}", data))
 
     # ---- receiving ------------------------------------------------------------------------------
 
@@ -383,7 +385,7 @@ class Connection:
         elif kind == FrameKind.SUBSCRIBE:
             self._on_subscribe(frame)
         elif kind == FrameKind.UNSUBSCRIBE:
-            self.remote_subscriptions.discard(frame.target)
+            self.remote_subscriptions.pop(frame.target, None)
             if self.on_subscriptions_changed:
                 self.on_subscriptions_changed(self)
         elif kind == FrameKind.CANCEL:
@@ -609,8 +611,9 @@ class Connection:
         if parts is None or served is None or (parts[1] != "*" and parts[1] not in served.module.events):
             self._send_error(frame.correlation, frame.target, InteropError(ErrorCode.NOT_FOUND, f"no event {frame.target}"), "json")
             return
-        self.remote_subscriptions.add(frame.target)
-        self._send(Frame(FrameKind.RESPONSE, CodecId.NONE, frame.correlation, frame.target))
+        codec = codec_name(frame.codec) or self.send_codec
+        self.remote_subscriptions[frame.target] = codec
+        self._send(Frame(FrameKind.RESPONSE, codec_id(codec), frame.correlation, frame.target))
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed(self)
 
@@ -627,7 +630,7 @@ async def call_control(conn: Connection, member: str, timeout_ms: int = 10_000) 
     """Calls interop.control.<member> and returns its plain JSON document (docs/wire.md §7)."""
     import json
 
-    frame = await conn._exchange(FrameKind.REQUEST, f"{CONTROL_MODULE}.{member}", "json", b"{}",
+    frame = await conn._exchange(FrameKind.REQUEST, f"{CONTROL_MODULE}.{member}", CodecId.JSON, b"{}",
                                  time.monotonic() + timeout_ms / 1000)
     if frame.kind == FrameKind.ERROR:
         raise conn._error_of(frame, None)

@@ -10,7 +10,7 @@ from .codec.json_canonical import json_bool, json_bytes, json_f32, json_f64, jso
 from .codec.msgpack_canonical import canon_f32, canon_f64
 from .codec.read import (
     I8, I16, I32, I64, U8, U16, U32, U64, missing, read_base64, read_bin, read_bool, read_f32,
-    read_f64, read_int, read_int_text, read_json_f32, read_json_f64, read_list, read_map,
+    read_f64, read_int, read_int_text, read_json_int, read_json_f32, read_json_f64, read_list, read_map,
     read_nil, read_one_entry, read_str, skip_unknown, unknown_case,
 )
 from .errors import invalid
@@ -20,7 +20,7 @@ __all__ = [
     "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "MISSING",
     "json_bool", "json_bytes", "json_f32", "json_f64", "json_i64", "json_str", "json_enum",
     "json_enum_key", "canon_f32", "canon_f64", "missing", "read_base64", "read_bin", "read_bool",
-    "read_f32", "read_f64", "read_int", "read_int_text", "read_json_f32", "read_json_f64",
+    "read_f32", "read_f64", "read_int", "read_int_text", "read_json_int", "read_json_f32", "read_json_f64",
     "read_list", "read_map", "read_nil", "read_one_entry", "read_str", "skip_unknown",
     "unknown_case", "read_json_enum", "read_json_enum_key", "not_a_case",
 ]
@@ -49,7 +49,7 @@ def read_json_enum(cls: type[E], value: Any, what: str) -> E:
         if member is None:
             raise invalid(f"{what}: unknown {cls.__name__} member {value[:40]!r}")
         return member
-    return cls(read_int(value, I32, what))
+    return cls(read_json_int(value, I32, what))
 
 
 def read_json_enum_key(cls: type[E], key: str, what: str) -> E:

@@ -90,7 +90,7 @@ export function jr(ctx: Ctx, t: TypeRef, x: string, d: number, lvl: number, what
         case 'bytes':
           return `_g.read_base64(${x}, ${what})`;
         default:
-          return is64(t.name) ? `_g.read_int_text(${x}, ${BOUNDS[t.name]}, ${what})` : `_g.read_int(${x}, ${BOUNDS[t.name]}, ${what})`;
+          return is64(t.name) ? `_g.read_int_text(${x}, ${BOUNDS[t.name]}, ${what})` : `_g.read_json_int(${x}, ${BOUNDS[t.name]}, ${what})`;
       }
     case 'list': {
       const e = `x${lvl}`;
@@ -272,7 +272,7 @@ function emitRecordRead(ctx: Ctx, w: Writer, r: RecordShape, codec: 'json' | 'ms
   const keys = r.fields.map((f) => (json ? pyStr(f.field.name) : String(f.field.id)));
   w.line('');
   w.line('');
-  w.line(`${known} = frozenset((${keys.join(', ')}${keys.length === 1 ? ',' : ''}))`);
+  w.line(`${known}: frozenset[_t.Any] = frozenset((${keys.join(', ')}${keys.length === 1 ? ',' : ''}))`);
   w.line('');
   w.line('');
   w.line(`def _${json ? 'jr' : 'mr'}_${r.key}(x: _t.Any, d: int, md: int) -> ${r.valueType}:`).indent(() => {

@@ -118,7 +118,14 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-_decoder = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+def _parse_int(text: str) -> int | float:
+    # "-0" is an integer literal to Python but the float -0.0 to JSON readers of f32/f64; integer
+    # readers accept it either way (it is integral).
+    return -0.0 if text == "-0" else int(text)
+
+
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_unique_object, parse_constant=_reject_constant, parse_int=_parse_int)
 
 
 def parse_json(data: bytes) -> Any:

@@ -99,7 +99,7 @@ def unpack_tree(data: bytes) -> Any:
             max_bin_len=size,
             max_array_len=size,
             max_map_len=size // 2,
-            max_ext_len=0,
+            max_ext_len=size,
         )
     except msgpack.StackError:
         raise exhausted("msgpack nesting too deep") from None
@@ -107,5 +107,56 @@ def unpack_tree(data: bytes) -> Any:
         raise invalid("extra bytes after the msgpack value") from None
     except UnicodeDecodeError as e:
         raise invalid(f"msgpack string is not valid UTF-8: {e}") from None
-    except (ValueError, TypeError) as e:  # truncated input, length over limit, unhashable key
+    except ValueError as e:
+        if "exceeds max_" in str(e) or (str(e).endswith("incomplete input") and _length_past_end(data)):
+            raise exhausted(f"msgpack declares more than the payload holds: {e}") from None
         raise invalid(f"malformed msgpack: {e}") from None
+    except TypeError as e:  # e.g. a map key that is itself a map or array
+        raise invalid(f"malformed msgpack: {e}") from None
+
+
+# Sizes of the length field of str/bin/ext formats, by first byte.
+_LENGTH_FIELD = {0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC4: 1, 0xC5: 2, 0xC6: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
+_FIXED_SIZE = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xCA: 4,
+               0xCB: 8, 0xD4: 2, 0xD5: 3, 0xD6: 5, 0xD7: 9, 0xD8: 17}
+_COUNT_FIELD = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}
+
+
+def _length_past_end(data: bytes) -> bool:
+    """Only on the error path, after msgpack said "incomplete input": tells a declared str/bin
+    length that runs past the payload (RESOURCE_EXHAUSTED, §5 element counts) from a value cut
+    short (INVALID_ARGUMENT). Walks headers only; never allocates from a declared length."""
+    pos, end, items = 0, len(data), 1
+    while items > 0 and pos < end:
+        items -= 1
+        b = data[pos]
+        pos += 1
+        if b <= 0x7F or b >= 0xE0 or b in (0xC0, 0xC2, 0xC3):
+            continue
+        if 0xA0 <= b <= 0xBF:
+            length = b & 0x1F
+        elif 0x90 <= b <= 0x9F or 0x80 <= b <= 0x8F:
+            items += (b & 0x0F) * (2 if b <= 0x8F else 1)
+            continue
+        elif b in _FIXED_SIZE:
+            pos += _FIXED_SIZE[b]
+            continue
+        elif b in _COUNT_FIELD:
+            size, per = _COUNT_FIELD[b]
+            if pos + size > end:
+                return False
+            items += int.from_bytes(data[pos:pos + size], "big") * per
+            pos += size
+            continue
+        elif b in _LENGTH_FIELD:
+            size = _LENGTH_FIELD[b]
+            if pos + size > end:
+                return False
+            length = int.from_bytes(data[pos:pos + size], "big") + (1 if b >= 0xC7 and b <= 0xC9 else 0)
+            pos += size
+        else:
+            return False
+        if pos + length > end:
+            return True
+        pos += length
+    return False

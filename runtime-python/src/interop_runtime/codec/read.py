@@ -79,17 +79,21 @@ def read_bool(value: Any, what: str) -> bool:
 
 
 def read_int(value: Any, bounds: tuple[int, int], what: str) -> int:
-    """An integer in range. JSON producers that print integers as floats (`1.0`) are tolerated,
-    since JS cannot tell them apart."""
-    if type(value) is int:
-        number: int = value
-    elif type(value) is float and value.is_integer():
-        number = int(value)
-    else:
+    """An integer in range (a msgpack integer of any format)."""
+    if type(value) is not int:
         raise invalid(f"{what}: expected an integer, got {_kind(value)}")
+    number: int = value
     if not bounds[0] <= number <= bounds[1]:
         raise invalid(f"{what}: {number} is out of range")
     return number
+
+
+def read_json_int(value: Any, bounds: tuple[int, int], what: str) -> int:
+    """A JSON integer in range. Spellings such as `1.0` or `1e3` are tolerated, since JS
+    producers cannot tell them apart from integers."""
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    return read_int(value, bounds, what)
 
 
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
@@ -101,7 +105,7 @@ def read_int_text(value: Any, bounds: tuple[int, int], what: str) -> int:
         if len(value) > 21 or not _DECIMAL.fullmatch(value):
             raise invalid(f"{what}: {value[:40]!r} is not a decimal integer")
         value = int(value)
-    return read_int(value, bounds, what)
+    return read_json_int(value, bounds, what)
 
 
 def read_f64(value: Any, what: str) -> float:
