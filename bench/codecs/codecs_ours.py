@@ -7,18 +7,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path[:0] = [os.path.join(ROOT, "bench", "out", "gen", "python"), os.path.join(ROOT, "runtime-python", "src")]
 
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from shapes.data import make_shape  # noqa: E402
-
-
-def typed_value(gen, shape):
-    """The shape's value as the generated dataclasses."""
-    v = make_shape(shape)
-    if shape == "small":
-        return gen.Small(**v)
-    if shape == "blob":
-        return gen.Blob(**v)
-    return gen.Nested(id=v["id"], title=v["title"], owner=gen.Small(**v["owner"]),
-                      items=[gen.Item(**i) for i in v["items"]], attrs=v["attrs"], counts=v["counts"])
+from shapes.typed import typed_value  # noqa: E402
 
 
 def our_codecs(shape):
