@@ -1,0 +1,97 @@
+"""The direct transport (docs/wire.md §8): a client stub calling an implementation in the same
+process with no encoding and no frames, yet with the same semantics as a remote call: deadline,
+declared errors raised as themselves, anything else as InteropError(INTERNAL), events through
+bounded queues."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+from .errors import ApplicationError, ErrorCode, InteropError
+from .events import EventQueue
+from .limits import DEFAULT_LIMITS, Limits
+from .module import CallContext, CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor
+
+
+class DirectSubscription:
+    def __init__(self, owner: DirectInvoker, key: str, queue: EventQueue) -> None:
+        self._owner = owner
+        self._key = key
+        self.queue = queue
+
+    @property
+    def dropped(self) -> int:
+        return self.queue.dropped
+
+    async def unsubscribe(self) -> None:
+        self._owner._remove(self._key, self)
+
+
+class DirectInvoker:
+    """Invoker for modules hosted in this process."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, on_drop: Callable[[int], None] | None = None) -> None:
+        self.limits = limits
+        self._handlers: dict[str, Any] = {}
+        self._subs: dict[str, list[DirectSubscription]] = {}
+        self._on_drop = on_drop
+
+    def serve(self, module: ModuleDescriptor, handlers: Any) -> None:
+        self._handlers[module.name] = handlers
+
+    def hosts(self, module: str) -> bool:
+        return module in self._handlers
+
+    async def call(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+                   options: CallOptions | None = None) -> Any:
+        handlers = self._handlers.get(module.name)
+        if handlers is None:
+            raise InteropError(ErrorCode.NOT_FOUND, f"module {module.name} is not hosted in this process")
+        timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
+        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
+        ctx = CallContext(peer="local", deadline=deadline)
+        try:
+            return await asyncio.wait_for(getattr(handlers, fn.method)(*args, ctx), None if deadline is None else timeout_ms / 1000)
+        except TimeoutError:
+            raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{module.name}.{fn.name}: deadline exceeded") from None
+        except ApplicationError as e:
+            if e.error_type in fn.throws:
+                raise
+            raise InteropError(ErrorCode.INTERNAL, f"undeclared error {e}") from e
+        except InteropError:
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            raise InteropError(ErrorCode.INTERNAL, f"{type(e).__name__}: {e}") from e
+
+    def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
+        async def run() -> None:
+            try:
+                await self.call(module, fn, args, CallOptions(timeout_ms=0))
+            except Exception:
+                pass
+
+        asyncio.get_running_loop().create_task(run())
+
+    async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> DirectSubscription:
+        key = f"{module.name}.{event.name}"
+        queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, key)
+        sub = DirectSubscription(self, key, queue)
+        self._subs.setdefault(key, []).append(sub)
+        return sub
+
+    def _remove(self, key: str, sub: DirectSubscription) -> None:
+        subs = self._subs.get(key, [])
+        if sub in subs:
+            subs.remove(sub)
+        sub.queue.close()
+
+    def publish(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any) -> None:
+        for sub in self._subs.get(f"{module.name}.{event.name}", []):
+            before = sub.queue.dropped
+            sub.queue.put_nowait(payload)
+            if self._on_drop and sub.queue.dropped > before:
+                self._on_drop(sub.queue.dropped - before)
