@@ -2,7 +2,7 @@
 // (structs, enums, unions, errors, aliases, constants, functions, events in realistic proportions)
 // split over a main file and an imported one. Runs the compiler in-process: one warm-up run, then
 // the median of 5. Also times the real CLI once, end to end. Not a test; prints figures.
-//   npx tsx bench/compiler/check-10k.ts
+//   npx tsx bench/compiler/check-10k.ts        (KEEP_SCHEMA=1 keeps the generated files)
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,7 +120,8 @@ function main(): void {
       ].join('\n'),
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['KEEP_SCHEMA']) process.stdout.write(`schema kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
