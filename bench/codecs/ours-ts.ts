@@ -1,7 +1,20 @@
 // Our generated TypeScript codecs for the shapes (interopc gen --lang ts → bench/out/gen/ts).
-import type { ShapeName } from '../shapes/data.js';
+import type { ShapeName, ShapeValue } from '../shapes/data.js';
+import { typedValue } from '../shapes/typed.js';
+import { CODEC_OF, loadGeneratedTs } from '../harness/ours-ts.js';
 import type { CodecContender } from './peers-ts.js';
 
-export async function ourCodecs(_shape: ShapeName): Promise<{ contenders: CodecContender[]; missing?: string }> {
-  return { contenders: [], missing: 'generated TypeScript codecs not available yet (interopc gen --lang ts)' };
+export async function ourCodecs(shape: ShapeName): Promise<{ contenders: CodecContender[]; value?: unknown; missing?: string }> {
+  const gen = await loadGeneratedTs();
+  if (!gen) return { contenders: [], missing: 'generated TypeScript codecs not available (interopc gen --lang ts)' };
+  const codec = gen[CODEC_OF[shape]];
+  const limits = { maxDepth: 64 };
+  const value = typedValue(shape) as ShapeValue;
+  return {
+    value,
+    contenders: [
+      { name: 'interop msgpack', value, encode: (v) => codec.encode(v, 'msgpack'), decode: (b) => codec.decode(b, 'msgpack', limits) },
+      { name: 'interop json', value, encode: (v) => codec.encode(v, 'json'), decode: (b) => codec.decode(b, 'json', limits) },
+    ],
+  };
 }

@@ -5,6 +5,8 @@ import type { ShapeName, ShapeValue } from '../shapes/data.js';
 
 export interface CodecContender {
   name: string;
+  /** The value it encodes, when not the plain shape (ours takes Map objects for maps). */
+  value?: ShapeValue;
   encode(value: ShapeValue): Uint8Array;
   decode(bytes: Uint8Array): unknown;
 }
