@@ -16,8 +16,7 @@ export function quoteString(value: string): string {
       case '\t': out += '\\t'; break;
       case '\0': out += '\\0'; break;
       default:
-        // Other control characters and the invisible line/paragraph separators stay visible.
-        if (cp < 0x20 || cp === 0x7f || cp === 0x2028 || cp === 0x2029 || (cp >= 0x80 && cp < 0xa0)) {
+        if (isInvisible(cp)) {
           out += `\\u{${cp.toString(16)}}`;
         } else {
           out += ch;
@@ -25,6 +24,18 @@ export function quoteString(value: string): string {
     }
   }
   return out + '"';
+}
+
+/**
+ * Characters written as `\u{...}` so they stay visible in source: controls, separators, and
+ * invisible formatting characters (zero-width, bidirectional overrides, BOM, soft hyphen, nbsp).
+ */
+function isInvisible(cp: number): boolean {
+  return (
+    cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp === 0xad ||
+    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+    cp === 0xfeff
+  );
 }
 
 export function nameRefText(ref: NameRef): string {
