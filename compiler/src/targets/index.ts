@@ -3,3 +3,4 @@
 
 export {};
 import './python/index.js';
+import './ts/index.js';

@@ -26,6 +26,18 @@ export function exhausted(detail: string): CodecError {
   return new CodecError(ErrorCode.RESOURCE_EXHAUSTED, detail);
 }
 
+/** A required field (struct- or union-typed, so without a zero value) is missing. */
+export function missingField(segment: string): CodecError {
+  const err = invalid('missing required field');
+  err.path = segment;
+  return err;
+}
+
+/** A struct field or map key seen twice. */
+export function duplicate(what: string): CodecError {
+  return invalid(`duplicate ${what}`);
+}
+
 /**
  * Prepends a path segment to an error on its way up. Anything that is not already a codec error
  * (a TypeError from a plain-JS caller passing `undefined` where a list belongs, say) becomes one,

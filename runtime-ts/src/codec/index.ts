@@ -19,3 +19,6 @@ export {
   type CodecParts,
   type TypeCodec,
 } from './define.js';
+export { enumCodec, type EnumCodec } from './enum.js';
+export { missingField, duplicate } from './errors.js';
+export { mismatch } from './ints.js';

@@ -118,10 +118,21 @@ export class JsonReader {
     return false;
   }
 
+  /** The value of a unit union case: null. */
+  expectNull(): void {
+    if (!this.tryNull()) throw this.unexpected('null');
+  }
+
   bool(): boolean {
     const c = this.peek();
-    if (c === 0x74) return this.literal('true'), true;
-    if (c === 0x66) return this.literal('false'), false;
+    if (c === 0x74) {
+      this.literal('true');
+      return true;
+    }
+    if (c === 0x66) {
+      this.literal('false');
+      return false;
+    }
     throw this.unexpected('bool');
   }
 

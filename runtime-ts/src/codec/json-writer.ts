@@ -78,9 +78,28 @@ export class JsonWriter extends ByteWriter {
 
   /** A map key computed at run time: the string followed by a colon. */
   keyString(s: string): void {
+    if (this.comma) this.byte(COMMA);
+    this.comma = false;
     this.string(s);
     this.byte(0x3a);
     this.comma = false;
+  }
+
+  /** An integer map key (u8..i32): its decimal text as a key. */
+  keyInt(v: number, min: number, max: number, type: string): void {
+    checkRange(v, min, max, type);
+    if (this.comma) this.byte(COMMA);
+    this.ensure(19);
+    this.buf[this.pos++] = QUOTE;
+    this.digits(v);
+    this.buf[this.pos++] = QUOTE;
+    this.buf[this.pos++] = 0x3a;
+    this.comma = false;
+  }
+
+  /** An i64/u64 map key. */
+  keyBigInt(v: bigint | number, signed: boolean): void {
+    this.keyString(toBigInt(v, signed).toString());
   }
 
   /** A precomputed whole value, e.g. an enum member name with its quotes. */

@@ -46,6 +46,11 @@ export class MsgpackReader {
     return false;
   }
 
+  /** The value of a unit union case: nil. */
+  expectNil(): void {
+    if (!this.tryNil()) throw this.unexpected(this.next(), 'nil');
+  }
+
   bool(): boolean {
     const b = this.next();
     if (b === 0xc3) return true;

@@ -1,0 +1,72 @@
+// Emits the typed client stub `<Stem>Client`: one method per function (params, then options),
+// one `on<Event>` method per event. It reaches the module through the runtime's Invoker, so the
+// same stub works in-process and over any transport.
+
+import type { FunctionDecl } from '../../ir/types.js';
+import { CodeWriter } from './code-writer.js';
+import { RT, type GenContext } from './context.js';
+import { callableFunctions, eventConst, fnConst } from './descriptor.js';
+import { docOf } from './types.js';
+
+/** `a: T, b?: U | undefined`: a parameter is optional in TS only if every later one is too. */
+export function paramList(ctx: GenContext, f: FunctionDecl, allowOptional: boolean): string[] {
+  const names = ctx.names.functions.get(f.name)!.params;
+  let trailingOptional = allowOptional;
+  const out: string[] = [];
+  for (let i = f.params.length - 1; i >= 0; i--) {
+    const p = f.params[i]!;
+    const optional = p.type.kind === 'optional';
+    trailingOptional &&= optional;
+    out.unshift(`${names[i]!}${trailingOptional ? '?' : ''}: ${ctx.tsType(p.type)}`);
+  }
+  return out;
+}
+
+export function resultType(ctx: GenContext, f: FunctionDecl): string {
+  return f.result === undefined ? 'void' : ctx.tsType(f.result);
+}
+
+export function emitClient(ctx: GenContext, out: CodeWriter): void {
+  const n = ctx.names;
+  const descriptor = n.descriptor;
+  out.line(
+    `/** Calls module \`${ctx.module.name}\` wherever it runs: same process, another process or another machine. */`,
+  );
+  out.block(`export class ${n.client} {`, () => {
+    out.line(`readonly #invoker: ${RT}.Invoker;`);
+    out.block(`constructor(invoker: ${RT}.Invoker) {`, () => out.line('this.#invoker = invoker;'));
+    for (const f of callableFunctions(ctx)) {
+      const names = n.functions.get(f.name)!;
+      const args = `[${names.params.join(', ')}]`;
+      const doc = docOf(f, `fn ${f.name}`);
+      if (doc !== '') out.line(doc);
+      if (f.kind === 'oneway') {
+        out.block(`${names.method}(${paramList(ctx, f, true).join(', ')}): void {`, () =>
+          out.line(`this.#invoker.oneway(${descriptor}, ${fnConst(f)}, ${args});`),
+        );
+      } else {
+        const params = [...paramList(ctx, f, true), `options?: ${RT}.CallOptions`].join(', ');
+        const result = resultType(ctx, f);
+        out.block(`${names.method}(${params}): Promise<${result}> {`, () =>
+          out.line(
+            `return this.#invoker.call(${descriptor}, ${fnConst(f)}, ${args}, options) as Promise<${result}>;`,
+          ),
+        );
+      }
+    }
+    for (const e of ctx.module.events) {
+      const names = n.events.get(e.name)!;
+      const handler =
+        e.payload === undefined
+          ? '() => void | Promise<void>'
+          : `(payload: ${ctx.tsType(e.payload)}) => void | Promise<void>`;
+      const doc = docOf(e, `event ${e.name}`);
+      if (doc !== '') out.line(doc);
+      out.block(`${names.subscribe}(handler: ${handler}): Promise<${RT}.Subscription> {`, () =>
+        out.line(
+          `return this.#invoker.subscribe(${descriptor}, ${eventConst(e.name)}, handler as (payload: unknown) => void | Promise<void>);`,
+        ),
+      );
+    }
+  });
+}

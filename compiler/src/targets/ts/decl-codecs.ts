@@ -1,0 +1,172 @@
+// The codec of each declared type: four functions (msgpack and JSON, encode and decode) that call
+// each other directly within a file, and a `<Type>$codec` object that other files and the runtime
+// use. Enums use the runtime's table-driven enum codec.
+
+import type { ErrorDecl, StructDecl, TypeDecl, UnionDecl } from '../../ir/types.js';
+import {
+  encodeStruct,
+  decodeStruct,
+  decodeValue,
+  encodeValue,
+  localFn,
+  Locals,
+  READER,
+  valueCodecExpr,
+  WRITER,
+  type Codec,
+  type StructShape,
+} from './codec.js';
+import { CodeWriter } from './code-writer.js';
+import { RT, type GenContext } from './context.js';
+
+const CODECS: Codec[] = ['mp', 'json'];
+
+export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): void {
+  const name = ctx.names.types.get(d.name)!;
+  switch (d.kind) {
+    case 'enum': {
+      const members = d.members.map((m) => `[${JSON.stringify(m.name)}, ${m.value}]`).join(', ');
+      out.line(
+        `export const ${name}$codec: ${RT}.EnumCodec = ${RT}.enumCodec(${JSON.stringify(d.name)}, [${members}]);`,
+      );
+      return;
+    }
+    case 'alias':
+      out.line(
+        `export const ${name}$codec: ${RT}.TypeCodec<${name}> = ${valueCodecExpr(ctx, d.name, d.type)};`,
+      );
+      return;
+    case 'struct':
+    case 'error':
+      for (const c of CODECS) {
+        out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, v: ${name}): void {`, () =>
+          encodeStruct(ctx, c, structShape(ctx, d, name), out),
+        );
+        out.block(`function ${localFn(name, 'dec', c)}(r: ${READER[c]}): ${name} {`, () =>
+          decodeStruct(ctx, c, structShape(ctx, d, name), out),
+        );
+      }
+      break;
+    case 'union':
+      for (const c of CODECS) {
+        out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, v: ${name}): void {`, () =>
+          encodeUnion(ctx, c, d, out),
+        );
+        out.block(`function ${localFn(name, 'dec', c)}(r: ${READER[c]}): ${name} {`, () =>
+          decodeUnion(ctx, c, d, name, out),
+        );
+      }
+      break;
+  }
+  out.block(
+    `export const ${name}$codec: ${RT}.TypeCodec<${name}> = ${RT}.defineCodec<${name}>(${JSON.stringify(d.name)}, {`,
+    () => {
+      out.line(`encodeMsgpack: ${localFn(name, 'enc', 'mp')},`);
+      out.line(`decodeMsgpack: ${localFn(name, 'dec', 'mp')},`);
+      out.line(`encodeJson: ${localFn(name, 'enc', 'json')},`);
+      out.line(`decodeJson: ${localFn(name, 'dec', 'json')},`);
+    },
+    '});',
+  );
+}
+
+function structShape(ctx: GenContext, d: StructDecl | ErrorDecl, name: string): StructShape {
+  const names = ctx.names.fields.get(d.name)!;
+  const props = d.fields.map((f) => names.get(f.name)!);
+  return {
+    fields: d.fields,
+    get: (i) => `v.${props[i]!}`,
+    build: (values) => {
+      const literal = `{ ${props.map((p, i) => `${p}: ${values[i]!}`).join(', ')} }`;
+      return d.kind === 'error' ? `new ${name}(${literal})` : literal;
+    },
+  };
+}
+
+function encodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, out: CodeWriter): void {
+  const locals = new Locals();
+  out.line(`let $at = '';`);
+  out.block(
+    'try {',
+    () => {
+      out.line(c === 'mp' ? 'w.mapHeader(1);' : 'w.beginObject();');
+      out.block('switch (v.kind) {', () => {
+        for (const u of d.cases) {
+          out.block(
+            `case ${JSON.stringify(u.name)}:`,
+            () => {
+              out.line(`$at = '.${u.name}';`);
+              out.line(
+                c === 'mp'
+                  ? u.id < 128
+                    ? `w.byte(${u.id});`
+                    : `w.u32(${u.id});`
+                  : `w.key(${ctx.jsonKey(u.name)});`,
+              );
+              if (u.type === undefined) out.line(c === 'mp' ? 'w.nil();' : 'w.null();');
+              else encodeValue(ctx, c, u.type, 'v.value', out, locals);
+              out.line('break;');
+            },
+            '',
+          );
+        }
+        out.block(
+          'default:',
+          () => {
+            out.line(
+              `throw ${RT}.invalid(\`unknown ${d.name} case \${String((v as { kind?: unknown }).kind)}\`);`,
+            );
+          },
+          '',
+        );
+      });
+      if (c === 'json') out.line('w.endObject();');
+    },
+    `} catch (e) { throw ${RT}.withPath(e, $at); }`,
+  );
+}
+
+function decodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, name: string, out: CodeWriter): void {
+  const locals = new Locals();
+  const oneCase = `${RT}.invalid('expected exactly one ${d.name} case')`;
+  out.line(`let $at = '';`);
+  out.block(
+    'try {',
+    () => {
+      if (c === 'mp') {
+        out.line(`if (r.mapHeader() !== 1) throw ${oneCase};`);
+        out.line('const $id = r.fieldId();');
+      } else {
+        out.line('r.beginObject();');
+        out.line('const $id = r.nextKey();');
+        out.line(`if ($id === undefined) throw ${oneCase};`);
+      }
+      out.line(`let $v: ${name};`);
+      out.block('switch ($id) {', () => {
+        for (const u of d.cases) {
+          out.block(`case ${c === 'mp' ? u.id : JSON.stringify(u.name)}: {`, () => {
+            out.line(`$at = '.${u.name}';`);
+            if (u.type === undefined) {
+              out.line(c === 'mp' ? 'r.expectNil();' : 'r.expectNull();');
+              out.line(`$v = { kind: ${JSON.stringify(u.name)} };`);
+            } else {
+              const v = decodeValue(ctx, c, u.type, out, locals);
+              out.line(`$v = { kind: ${JSON.stringify(u.name)}, value: ${v} };`);
+            }
+            out.line('break;');
+          });
+        }
+        const shown = c === 'mp' ? 'id ${$id}' : '${JSON.stringify($id)}';
+        out.block(
+          'default:',
+          () => out.line(`throw ${RT}.invalid(\`unknown ${d.name} case ${shown}\`);`),
+          '',
+        );
+      });
+      out.line(`$at = '';`);
+      out.line(c === 'mp' ? 'r.exit();' : `if (r.nextKey() !== undefined) throw ${oneCase};`);
+      out.line('return $v;');
+    },
+    `} catch (e) { throw ${RT}.withPath(e, $at); }`,
+  );
+}

@@ -1,0 +1,89 @@
+// The TypeScript target: one file per module (`<module name>.ts`) holding its types, their codecs,
+// the module descriptor, a client stub, a handlers interface and a publisher. Generated files
+// import the runtime as `@interop/runtime` and each other by relative path.
+
+import * as prettier from 'prettier';
+import type { Bundle } from '../../ir/types.js';
+import { generatedHeader } from '../common/header.js';
+import { registerTarget } from '../registry.js';
+import type { GeneratedFile, Target, TargetOptions } from '../target.js';
+import { emitClient } from './client.js';
+import { CodeWriter } from './code-writer.js';
+import { GenContext, RT } from './context.js';
+import { emitDeclCodec } from './decl-codecs.js';
+import { emitDescriptor } from './descriptor.js';
+import { assignNames } from './model.js';
+import { emitHandlers, emitPublisher } from './server.js';
+import { emitConst, emitTypeDecl } from './types.js';
+
+/** Fixed formatting options, so the output never depends on a prettier config near --out. */
+const PRETTIER: prettier.Options = {
+  parser: 'typescript',
+  singleQuote: true,
+  printWidth: 110,
+};
+
+export function generateModuleSource(bundle: Bundle, moduleName: string, sourceName: string): string {
+  const names = assignNames(bundle);
+  const module = bundle.modules.find((m) => m.name === moduleName);
+  if (module === undefined) throw new Error(`ts target: module ${moduleName} is not in the bundle`);
+  const ctx = new GenContext(bundle, module, names);
+
+  // The body first: it decides which imports and JSON keys the file needs.
+  const body = new CodeWriter();
+  for (const d of module.types) {
+    emitTypeDecl(ctx, d, body);
+    if (d.kind !== 'alias') emitDeclCodec(ctx, d, body);
+    body.line();
+  }
+  // Alias codecs may refer to other codecs by value, so they come after all of those.
+  for (const d of module.types) if (d.kind === 'alias') emitDeclCodec(ctx, d, body);
+  for (const c of module.consts) emitConst(ctx, c, body);
+  body.line();
+  emitDescriptor(ctx, body);
+  body.line();
+  emitClient(ctx, body);
+  body.line();
+  emitHandlers(ctx, body);
+  body.line();
+  emitPublisher(ctx, body);
+
+  const file = new CodeWriter();
+  file.line(generatedHeader('//', sourceName));
+  if (module.doc !== undefined)
+    file.line(
+      `//\n${module.doc
+        .split('\n')
+        .map((l) => `// ${l}`.trimEnd())
+        .join('\n')}`,
+    );
+  file.line(`// Module ${module.name} ${module.version}.`);
+  file.line();
+  file.line(`import * as ${RT} from '@interop/runtime';`);
+  for (const l of ctx.importLines()) file.line(l);
+  file.line();
+  for (const l of ctx.jsonKeyLines()) file.line(l);
+  file.line();
+  file.append(body);
+  return file.toString();
+}
+
+export const tsTarget: Target = {
+  id: 'ts',
+  displayName: 'TypeScript / JavaScript',
+  async generate(bundle: Bundle, options: TargetOptions): Promise<GeneratedFile[]> {
+    const names = assignNames(bundle);
+    const files: GeneratedFile[] = [];
+    for (const m of bundle.modules) {
+      const source = generateModuleSource(bundle, m.name, options.sourceNames[m.name] ?? m.file);
+      // Formatting once per file, TS only (LESSONS: prettier is the slow part at scale).
+      files.push({
+        path: names.get(m.name)!.file,
+        content: await prettier.format(source, PRETTIER),
+      });
+    }
+    return files;
+  },
+};
+
+registerTarget(tsTarget);

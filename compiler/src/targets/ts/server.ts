@@ -1,0 +1,46 @@
+// Emits the server side: `<Stem>Handlers`, the interface an implementation provides (params, then
+// the call context; a result or a promise of one), and `<Stem>Publisher`, which publishes the
+// module's events through the runtime.
+
+import { CodeWriter } from './code-writer.js';
+import { RT, type GenContext } from './context.js';
+import { paramList, resultType } from './client.js';
+import { callableFunctions, eventConst } from './descriptor.js';
+import { docOf } from './types.js';
+
+export function emitHandlers(ctx: GenContext, out: CodeWriter): void {
+  const n = ctx.names;
+  out.line(
+    `/** Implements module \`${ctx.module.name}\`. Throw a declared error class to send it to the caller. */`,
+  );
+  out.block(`export interface ${n.handlers} {`, () => {
+    for (const f of callableFunctions(ctx)) {
+      const doc = docOf(f, `fn ${f.name}`);
+      if (doc !== '') out.line(doc);
+      const params = [...paramList(ctx, f, false), `ctx: ${RT}.CallContext`].join(', ');
+      const result = resultType(ctx, f);
+      out.line(`${n.functions.get(f.name)!.method}(${params}): ${result} | Promise<${result}>;`);
+    }
+  });
+}
+
+export function emitPublisher(ctx: GenContext, out: CodeWriter): void {
+  const n = ctx.names;
+  out.line(
+    `/** Publishes the events of module \`${ctx.module.name}\` to every subscriber, local or remote. */`,
+  );
+  out.block(`export class ${n.publisher} {`, () => {
+    out.line(`readonly #publisher: ${RT}.Publisher;`);
+    out.block(`constructor(publisher: ${RT}.Publisher) {`, () => out.line('this.#publisher = publisher;'));
+    for (const e of ctx.module.events) {
+      const doc = docOf(e, `event ${e.name}`);
+      if (doc !== '') out.line(doc);
+      const param = e.payload === undefined ? '' : `payload: ${ctx.tsType(e.payload)}`;
+      out.block(`${n.events.get(e.name)!.publish}(${param}): void {`, () =>
+        out.line(
+          `this.#publisher.publish(${n.descriptor}, ${eventConst(e.name)}, ${e.payload === undefined ? 'undefined' : 'payload'});`,
+        ),
+      );
+    }
+  });
+}
