@@ -1,0 +1,40 @@
+// The parts of runtime-ts the benchmarks drive directly (a Connection over a transport, a service
+// table), loaded from runtime-ts/src through tsx, with the small slice of their types used here.
+// Until the node host lands, this is how our TypeScript side is set up.
+import { loadOut } from './peers.js';
+
+export interface ByteChannel {
+  readonly description: string;
+}
+export interface Listener {
+  readonly address: string;
+  close(): Promise<void>;
+}
+export interface Transport {
+  connect(address: string): Promise<ByteChannel>;
+  listen(address: string, accept: (channel: ByteChannel) => void): Promise<Listener>;
+}
+export interface Services {
+  readonly hub: { publish(module: unknown, event: unknown, payload: unknown): void };
+}
+export interface Connection {
+  close(reason?: string): Promise<void>;
+}
+export interface Runtime {
+  Connection: { open(channel: ByteChannel, options: Record<string, unknown>): Promise<Connection> };
+  ServiceTable: new (node: string, hosted?: { descriptor: unknown; handlers: object }[]) => Services;
+  unixTransport: Transport;
+  tcpTransport: Transport;
+  stdioChannel?: unknown;
+  DEFAULT_LIMITS: Record<string, unknown>;
+}
+
+export async function loadRuntime(): Promise<Runtime> {
+  const [conn, services, socket, limits] = await Promise.all([
+    loadOut<Pick<Runtime, 'Connection'>>('runtime-ts/src/node/connection.ts'),
+    loadOut<Pick<Runtime, 'ServiceTable'>>('runtime-ts/src/node/services.ts'),
+    loadOut<Pick<Runtime, 'unixTransport' | 'tcpTransport'>>('runtime-ts/src/transport/socket.ts'),
+    loadOut<Pick<Runtime, 'DEFAULT_LIMITS'>>('runtime-ts/src/wire/limits.ts'),
+  ]);
+  return { ...conn, ...services, ...socket, ...limits };
+}
