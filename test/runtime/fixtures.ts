@@ -91,9 +91,9 @@ const notFoundCodec: PayloadCodec<ApplicationError> = {
   decode: (bytes, codec, limits) => new NotFound(keyStruct.decode(bytes, codec, limits)[0] as string),
 };
 
-export function calcModule(fingerprint = 'sha256:calc-1'): ModuleDescriptor {
+export function calcModule(fingerprint = 'sha256:calc-1', name = 'test.calc'): ModuleDescriptor {
   return {
-    name: 'test.calc',
+    name,
     version: '1.0.0',
     fingerprint,
     functions: {
@@ -109,7 +109,7 @@ export function calcModule(fingerprint = 'sha256:calc-1'): ModuleDescriptor {
       bell: { name: 'bell' },
     },
     errors: { 'test.calc.NotFound': { name: 'test.calc.NotFound', codec: notFoundCodec } },
-    ir: { name: 'test.calc', version: '1.0.0' },
+    ir: { name, version: '1.0.0' },
   };
 }
 

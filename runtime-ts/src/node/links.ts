@@ -1,0 +1,109 @@
+// How a node reaches a module it does not host: a Link owns one connection (dialed lazily,
+// redialed after it drops), and a LinkInvoker is the Invoker generated clients use over it.
+// Subscriptions made through a LinkInvoker are renewed on the next connection after a drop.
+
+import type { CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ModuleDescriptor, Subscription } from '../module.js';
+import { ErrorCode, InteropError } from '../errors.js';
+import { unavailable } from './call-errors.js';
+import type { Connection } from './connection.js';
+import { bump, type Counters } from './services.js';
+
+export class Link {
+  private conn: Connection | undefined;
+  private opening: Promise<Connection> | undefined;
+  private closed = false;
+
+  constructor(
+    readonly description: string,
+    private readonly open: () => Promise<Connection>,
+  ) {}
+
+  /** The open connection, dialing (again) when there is none. */
+  connection(): Promise<Connection> {
+    if (this.closed) return Promise.reject(unavailable(`${this.description}: node is closing`));
+    if (this.conn && this.conn.isOpen) return Promise.resolve(this.conn);
+    if (this.opening) return this.opening;
+    const opening = this.open().then(
+      (c) => {
+        this.conn = c;
+        this.opening = undefined;
+        c.onClose(() => {
+          if (this.conn === c) this.conn = undefined;
+        });
+        return c;
+      },
+      (error: unknown) => {
+        this.opening = undefined;
+        // Handshake refusals (SCHEMA_MISMATCH, UNAUTHENTICATED, …) keep their code.
+        if (error instanceof InteropError && error.code !== ErrorCode.UNAVAILABLE && error.code !== ErrorCode.DEADLINE_EXCEEDED) throw error;
+        throw unavailable(`${this.description}: cannot connect: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+    this.opening = opening;
+    return opening;
+  }
+
+  get current(): Connection | undefined {
+    return this.conn;
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.closed = true;
+    const c = this.conn ?? (await this.opening?.catch(() => undefined));
+    await c?.close('node closing', graceMs);
+  }
+}
+
+export class LinkInvoker implements Invoker {
+  constructor(
+    private readonly link: Link,
+    private readonly counters: Counters,
+  ) {}
+
+  async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
+    const conn = await this.link.connection();
+    return conn.call(module, fn, args, options);
+  }
+
+  oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
+    this.link.connection().then(
+      (conn) => conn.oneway(module, fn, args),
+      () => bump(this.counters, 'dropped_oneways'),
+    );
+  }
+
+  async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> {
+    const link = this.link;
+    let inner: Subscription = await (await link.connection()).subscribe(module, event, handler);
+    let droppedBefore = 0;
+    let active = true;
+    let retryMs = 100;
+    const renew = async (): Promise<void> => {
+      while (active) {
+        await new Promise((r) => setTimeout(r, retryMs));
+        if (!active) return;
+        try {
+          const conn = await link.connection();
+          droppedBefore += inner.dropped;
+          inner = await conn.subscribe(module, event, handler);
+          retryMs = 100;
+          watch(conn);
+          return;
+        } catch {
+          retryMs = Math.min(retryMs * 2, 5000);
+        }
+      }
+    };
+    const watch = (conn: Connection) => conn.onClose(() => void (active && renew()));
+    watch(link.current!);
+    return {
+      get dropped() {
+        return droppedBefore + inner.dropped;
+      },
+      async unsubscribe() {
+        active = false;
+        await inner.unsubscribe();
+      },
+    };
+  }
+}

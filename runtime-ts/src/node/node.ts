@@ -1,0 +1,255 @@
+// The node host: one OS process hosting modules, as its node config says (docs/config.md). It
+// serves its modules on its listen endpoints (and on stdin/stdout when it is a plugin), serves
+// interop.control, and hands out Invokers that go direct for hosted modules and over the
+// configured connection or plugin for the others. Moving a module is a config edit.
+
+import { ErrorCode, InteropError } from '../errors.js';
+import type { CodecName, Invoker, ModuleDescriptor, Publisher } from '../module.js';
+import { DirectInvoker, HubPublisher } from '../transport/direct.js';
+import { transportFor } from '../transport/registry.js';
+import { PluginProcess, stdioChannel } from '../transport/stdio.js';
+import type { ByteChannel, Listener } from '../transport/types.js';
+import { limitsToWire, type Limits } from '../wire/limits.js';
+import type { Health, Manifest } from '../control/control.js';
+import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
+import { Connection } from './connection.js';
+import { Link, LinkInvoker } from './links.js';
+import { bump, ServiceTable } from './services.js';
+
+export interface NodeStartOptions {
+  /** Implementations this process can host: [descriptor, handler object]. */
+  implementations?: Array<[ModuleDescriptor, object]>;
+  /** Descriptors of modules this node will call, announced in handshakes (invoker() adds more). */
+  uses?: ModuleDescriptor[];
+  /** Debug log (dropped frames, failed handshakes); silent by default. */
+  debug?: (message: string) => void;
+  /** Grace period for GOODBYE and plugin shutdown when closing (default 2000 ms). */
+  shutdownGraceMs?: number;
+}
+
+const PARENT = 'stdio:parent';
+
+export class Node {
+  readonly config: NodeConfig;
+  readonly limits: Limits;
+  readonly services: ServiceTable;
+  /** Bound data endpoints (with real ports when port 0 was configured). */
+  readonly endpoints: string[] = [];
+  controlEndpoint: string | undefined;
+  private readonly startedAt = Date.now();
+  private readonly listeners: Listener[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly links = new Map<string, Link>();
+  private readonly linkOf = new Map<string, Link>();
+  private readonly plugins = new Set<PluginProcess>();
+  private readonly known = new Map<string, ModuleDescriptor>();
+  private readonly invokers = new Map<string, Invoker>();
+  private parent: Promise<Connection> | undefined;
+  private closing: Promise<void> | undefined;
+  private resolveDone!: () => void;
+  /** Resolves when the node has closed (for a plugin: also when its parent went away). */
+  readonly done: Promise<void> = new Promise((r) => (this.resolveDone = r));
+
+  private constructor(
+    config: NodeConfig,
+    private readonly options: NodeStartOptions,
+  ) {
+    this.config = config;
+    this.limits = configLimits(config);
+    const implementations = new Map((options.implementations ?? []).map(([d, h]) => [d.name, { descriptor: d, handlers: h }]));
+    // Without a `modules` list the node hosts every implementation it was given.
+    const hostedNames = config.modules ?? [...implementations.keys()];
+    const missing = hostedNames.filter((m) => !implementations.has(m));
+    if (missing.length > 0) {
+      throw new InteropError(ErrorCode.NOT_FOUND, `node ${config.node}: config hosts ${missing.join(', ')} but no implementation was passed to Node.start`);
+    }
+    this.services = new ServiceTable(config.node, hostedNames.map((m) => implementations.get(m)!));
+    this.services.controlProvider = (member) => (member === 'manifest' ? this.manifest() : member === 'health' ? this.health() : undefined);
+    for (const d of [...(options.uses ?? []), ...[...implementations.values()].map((h) => h.descriptor)]) this.known.set(d.name, d);
+  }
+
+  /** Starts a node from a config object, a path, inline JSON, or INTEROP_NODE_CONFIG. */
+  static async start(config?: NodeConfig | string, options: NodeStartOptions = {}): Promise<Node> {
+    const node = new Node(loadNodeConfig(config), options);
+    try {
+      await node.startServing();
+    } catch (error) {
+      await node.close();
+      throw error;
+    }
+    return node;
+  }
+
+  private get graceMs(): number {
+    return this.options.shutdownGraceMs ?? 2000;
+  }
+
+  private async startServing(): Promise<void> {
+    const c = this.config;
+    for (const link of c.connect ?? []) this.linkFor(link.address, link.modules, () => this.dial(link.address, link.modules, link.codec, link.token));
+    for (const p of c.plugins ?? []) {
+      const key = `stdio:${JSON.stringify([p.command, p.cwd ?? ''])}`;
+      const link = this.linkFor(key, p.modules, () => this.spawn(p));
+      // Plugins start with the node, so a broken plugin shows at start-up; a failure is retried on first use.
+      await link.connection().catch((e: unknown) => this.options.debug?.(`plugin ${p.command.join(' ')}: ${String(e)}`));
+    }
+    for (const address of c.listen ?? []) {
+      const listener = await transportFor(address).listen(address, (ch) => this.accept(ch, {}));
+      this.listeners.push(listener);
+      this.endpoints.push(listener.address);
+    }
+    if (c.control) {
+      const listener = await transportFor(c.control).listen(c.control, (ch) => this.accept(ch, { controlOnly: true }));
+      this.listeners.push(listener);
+      this.controlEndpoint = listener.address;
+    }
+    if (c.stdio) this.serveStdio();
+  }
+
+  private linkFor(key: string, modules: string[], open: () => Promise<Connection>): Link {
+    let link = this.links.get(key);
+    if (!link) this.links.set(key, (link = new Link(key, open)));
+    for (const m of modules) this.linkOf.set(m, link);
+    return link;
+  }
+
+  /** Descriptors this node will call over a link serving `modules` (announced as `wants`). */
+  private wantsFor(modules: string[] | undefined): ModuleDescriptor[] {
+    const hosted = (name: string) => this.services.module(name) !== undefined;
+    return [...this.known.values()].filter((d) => (modules ? modules.includes(d.name) : !hosted(d.name) && !this.linkOf.has(d.name)));
+  }
+
+  private connectionOptions(role: 'initiator' | 'responder') {
+    return { role, services: this.services, limits: this.limits, ...(this.options.debug ? { debug: this.options.debug } : {}) };
+  }
+
+  private track(conn: Connection): Connection {
+    this.connections.add(conn);
+    conn.onClose(() => this.connections.delete(conn));
+    return conn;
+  }
+
+  private async dial(address: string, modules: string[], codec: CodecName | undefined, token: string | undefined): Promise<Connection> {
+    const channel = await transportFor(address).connect(address);
+    return this.track(
+      await Connection.open(channel, {
+        ...this.connectionOptions('initiator'),
+        wants: this.wantsFor(modules),
+        ...(codec ? { codec } : {}),
+        ...(token !== undefined ? { token } : {}),
+      }),
+    );
+  }
+
+  private async spawn(p: NonNullable<NodeConfig['plugins']>[number]): Promise<Connection> {
+    const plugin = new PluginProcess({ command: p.command, ...(p.env ? { env: p.env } : {}), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}) });
+    this.plugins.add(plugin);
+    void plugin.exited.then(() => this.plugins.delete(plugin));
+    try {
+      const conn = await Connection.open(plugin.channel, {
+        ...this.connectionOptions('initiator'),
+        wants: this.wantsFor(p.modules),
+        ...(p.codec ? { codec: p.codec } : {}),
+        ...(p.token !== undefined ? { token: p.token } : {}),
+      });
+      return this.track(conn);
+    } catch (error) {
+      void plugin.shutdown(0);
+      throw error;
+    }
+  }
+
+  private accept(channel: ByteChannel, opts: { controlOnly?: boolean; parent?: boolean }): Promise<Connection> {
+    const p = Connection.open(channel, {
+      ...this.connectionOptions('responder'),
+      ...(opts.controlOnly ? { offerModules: false, codecs: ['json' as const] } : {}),
+      ...(opts.parent ? { wants: this.wantsFor(undefined) } : {}),
+      ...(this.config.token !== undefined ? { requiredToken: this.config.token } : {}),
+    }).then(
+      (conn) => this.track(conn),
+      (error: unknown) => {
+        bump(this.services.counters, 'rejected_handshakes');
+        this.options.debug?.(`handshake from ${channel.description} failed: ${String(error)}`);
+        throw error;
+      },
+    );
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private serveStdio(): void {
+    // stdout carries frames: anything printed there would corrupt the stream.
+    console.log = console.info = console.debug = console.error;
+    this.parent = this.accept(stdioChannel(), { parent: true });
+    const parentLink = new Link(PARENT, () => this.parent!);
+    this.links.set(PARENT, parentLink);
+    this.parent.then(
+      (conn) => conn.onClose(() => void this.close()),
+      () => void this.close(),
+    );
+  }
+
+  /** The plugin processes running now (for supervision and tests). */
+  get pluginProcesses(): PluginProcess[] {
+    return [...this.plugins];
+  }
+
+  /** An Invoker for `module`: direct when hosted here, else over its configured link. */
+  invoker(module: ModuleDescriptor): Invoker {
+    const cached = this.invokers.get(module.name);
+    if (cached) return cached;
+    if (!this.known.has(module.name)) this.known.set(module.name, module);
+    let invoker: Invoker;
+    const hosted = this.services.module(module.name);
+    if (hosted) invoker = new DirectInvoker(hosted, this.services.hub, this.limits, this.services.counters);
+    else {
+      const link = this.linkOf.get(module.name) ?? (this.config.stdio ? this.links.get(PARENT) : undefined);
+      if (!link) {
+        throw new InteropError(ErrorCode.NOT_FOUND, `node ${this.config.node}: module ${module.name} is neither hosted here nor reached by the config (add it to "modules", "connect" or "plugins")`);
+      }
+      invoker = new LinkInvoker(link, this.services.counters);
+    }
+    this.invokers.set(module.name, invoker);
+    return invoker;
+  }
+
+  /** Publishes events of a hosted module to local and remote subscribers. */
+  publisher(module: ModuleDescriptor): Publisher {
+    if (!this.services.module(module.name)) throw new InteropError(ErrorCode.NOT_FOUND, `node ${this.config.node} does not host ${module.name}: only the hosting node publishes its events`);
+    return new HubPublisher(this.services.hub, this.services.counters);
+  }
+
+  manifest(): Manifest {
+    const hosted = this.services.hosted();
+    return {
+      node: this.config.node,
+      protocol: 1,
+      limits: limitsToWire(this.limits),
+      bundle: { irVersion: 1, modules: hosted.map((h) => h.descriptor.ir), roots: hosted.map((h) => h.descriptor.name) },
+    };
+  }
+
+  health(): Health {
+    return {
+      node: this.config.node,
+      status: this.closing ? 'closing' : 'ok',
+      uptime_ms: Date.now() - this.startedAt,
+      connections: this.connections.size,
+      modules: this.services.hosted().map((h) => h.descriptor.name),
+      counters: { dropped_events: 0, rejected_frames: 0, ...this.services.counters },
+    };
+  }
+
+  /** Stops accepting, says GOODBYE on every connection, lets calls finish, stops plugins. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.listeners.map((l) => l.close()));
+      await Promise.all([...this.links.values()].map((l) => l.close(this.graceMs)));
+      await Promise.all([...this.connections].map((c) => c.close('node closing', this.graceMs)));
+      await Promise.all([...this.plugins].map((p) => p.shutdown(this.graceMs)));
+      if (this.config.stdio) process.stdin.destroy();
+      this.resolveDone();
+    })();
+    return this.closing;
+  }
+}
