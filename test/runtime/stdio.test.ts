@@ -1,7 +1,7 @@
 // stdio plugins with real child processes: calls both ways, many in flight, a plugin killed
 // mid-call, and the GOODBYE → close stdin → SIGTERM → SIGKILL shutdown.
 
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
 import { Node } from '../../runtime-ts/src/node/node.js';
@@ -10,7 +10,7 @@ import { calcHandlers, calcModule } from './fixtures.js';
 
 const calc = calcModule();
 const host = calcModule('sha256:host-1', 'test.host');
-const pluginMain = fileURLToPath(new URL('./plugin-main.ts', import.meta.url));
+const pluginMain = join(process.cwd(), 'test/runtime/plugin-main.ts'); // vitest runs from the repo root
 const nodes: Node[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
