@@ -26,7 +26,8 @@ const VALID = 'test/schemas/valid/chat.interop';
 const INCLUDE = 'test/schemas/valid/include';
 const INVALID = 'test/schemas/invalid/multi-chat.interop';
 
-describe('interopc (the binary)', () => {
+// Each run starts node and tsx (about a second, more on a busy machine).
+describe('interopc (the binary)', { timeout: 120_000 }, () => {
   it('prints help with every command, and examples per command', () => {
     const top = run('--help');
     expect(top.code).toBe(0);

@@ -30,16 +30,15 @@ function common(argv: { files?: unknown; errorFormat?: unknown; include?: unknow
   return {
     files: (argv.files as string[] | undefined ?? []).map(String),
     errorFormat: (argv.errorFormat as ErrorFormat | undefined) ?? 'text',
-    include: ((argv.include as unknown[] | undefined) ?? []).map(String),
+    include: (argv.include === undefined ? [] : Array.isArray(argv.include) ? argv.include : [argv.include]).map(String),
   };
 }
 
 const includeOption = {
   alias: 'I',
   type: 'string',
-  array: true,
+  nargs: 1,
   requiresArg: true,
-  default: [] as string[],
   describe: 'Also look for imported files in DIR (after the importing file\'s directory); repeatable',
 } as const;
 
@@ -67,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 check -I schemas/common a.interop b.interop', 'look for imports in schemas/common too')
           .example('$0 check --error-format json chat.interop', 'diagnostics as JSON, for editors and CI'),
       (a) => {
-        code = checkCommand(common(a));
+        if (!failed) code = checkCommand(common(a));
       },
     )
     .command(
@@ -79,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('include', includeOption)
           .example('$0 manifest chat.interop > chat.manifest.json', 'the manifest the chat module serves'),
       (a) => {
-        code = manifestCommand(common(a));
+        if (!failed) code = manifestCommand(common(a));
       },
     )
     .command(
@@ -88,18 +87,20 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('files', { type: 'string', array: true, describe: '.interop files' })
-          .option('check', { type: 'boolean', default: false, describe: 'List files that are not formatted; exit 1 if any' })
-          .option('write', { type: 'boolean', default: false, describe: 'Rewrite files in place' })
+          // No defaults: yargs counts a defaulted option as given, and would call them conflicting.
+          .option('check', { type: 'boolean', describe: 'List files that are not formatted; exit 1 if any' })
+          .option('write', { type: 'boolean', describe: 'Rewrite files in place' })
           .conflicts('check', 'write')
           .example('$0 fmt chat.interop', 'print the formatted schema')
           .example('$0 fmt --write schemas/*.interop', 'reformat in place')
           .example('$0 fmt --check schemas/*.interop', 'in CI: fail if a file is not formatted'),
       (a) => {
+        if (failed) return;
         code = fmtCommand({
           files: common(a).files,
           errorFormat: common(a).errorFormat,
-          check: a.check,
-          write: a.write,
+          check: a.check === true,
+          write: a.write === true,
         });
       },
     )
@@ -120,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 gen --lang python --out gen/ chat.interop', 'Python code for chat and its imports')
           .example('$0 gen --lang ts --out src/gen -I schemas/common chat.interop', 'TypeScript, with an include dir'),
       async (a) => {
-        code = await genCommand({ ...common(a), lang: a.lang, out: a.out });
+        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out });
       },
     )
     .demandCommand(1, 'Give a command: check, manifest, fmt or gen')
@@ -132,6 +133,8 @@ export async function main(argv: string[]): Promise<number> {
     .epilog('Exit codes: 0 ok, 1 schema errors or fmt --check differences, 2 usage error, 3 I/O or internal error.')
     .wrap(100)
     .exitProcess(false)
+    // With exitProcess(false), yargs still runs the command's handler after a validation failure;
+    // the handlers check `failed` so that a usage error is never followed by a run.
     .fail((msg, e) => {
       failed = true;
       if (e) {

@@ -125,13 +125,14 @@ export class TypeResolver {
     if (found.ok) return found;
     const written = parts.join('.');
     if (found.reason === 'unknown-qualifier') {
+      if (scope.hasMissingImports) return undefined; // probably the missing import's qualifier
       const qs = qualifierList(scope);
       this.reporter.error(
         'E0204',
         spanOfParts(name, parts.length - 1),
         `unknown module qualifier '${found.qualifier}' in '${written}'`,
         qs.length === 0
-          ? 'this module imports nothing; import the file that declares the module first'
+          ? 'this module imports nothing; import the file that declares that module first'
           : `qualifiers in scope: ${orList(qs)}; import the module's file, or use its \`as\` name`,
       );
       return undefined;

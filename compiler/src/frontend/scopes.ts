@@ -17,6 +17,11 @@ export interface ModuleScope {
   qualifiers: Map<string, ModuleScope>;
   /** Directly imported modules, in import order, without duplicates. */
   imported: ModuleScope[];
+  /**
+   * Some import could not be loaded (reported as E0205): its qualifier is unknown, so unknown
+   * qualifiers in this module are not reported again.
+   */
+  hasMissingImports: boolean;
 }
 
 export interface Program {
@@ -55,6 +60,7 @@ export function buildScopes(loaded: LoadResult, reporter: Reporter): Program {
       decls: new Map(),
       qualifiers: new Map(),
       imported: [],
+      hasMissingImports: file.imports.some((f) => f === undefined),
     };
     const first = byName.get(name);
     if (first) {

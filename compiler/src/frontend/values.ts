@@ -271,6 +271,9 @@ export class ValueChecker {
         return undefined;
       }
     }
+    if (parts.length > 1 && scope.hasMissingImports && !whole.ok && whole.reason === 'unknown-qualifier') {
+      return undefined; // probably qualified by the missing import
+    }
     this.reporter.error(
       'E0209',
       name.span,
