@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates the code the benchmarks load, under bench/out/ (gitignored): protobufjs static code
 # from bench/schema/shapes.proto, and our generated TypeScript and Python code from
-# bench/schema/shapes.interop when `interopc gen` supports the language. Regenerated every run.
+# bench/schema/shapes.interop when `interopc gen` supports the language, bundled with the runtime
+# for TypeScript. Regenerated every run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=bench/out
@@ -18,4 +19,23 @@ for lang in ts python; do
     rm -rf "$out/gen/$lang"
   fi
 done
+# Our TypeScript side as a user ships it: generated code and runtime compiled to plain JS in one
+# bundle (one copy of the runtime; no tsx transform at run time), bench/out/js/ours.mjs.
+rm -rf "$out/js"
+if [ -f "$out/gen/ts/bench.shapes.ts" ]; then
+  mkdir -p "$out/js"
+  cat >"$out/js/entry.ts" <<'ENTRY'
+export * from '../gen/ts/bench.shapes.js';
+export { Connection } from '../../../runtime-ts/src/node/connection.js';
+export { ServiceTable } from '../../../runtime-ts/src/node/services.js';
+export { unixTransport, tcpTransport } from '../../../runtime-ts/src/transport/socket.js';
+export { DEFAULT_LIMITS } from '../../../runtime-ts/src/wire/limits.js';
+ENTRY
+  if ! bench/node_modules/.bin/esbuild "$out/js/entry.ts" --bundle --platform=node --format=esm --target=node20 \
+      --alias:@interop/runtime=./runtime-ts/src/index.ts --outfile="$out/js/ours.mjs" --log-level=error \
+      >"$out/js/build.log" 2>&1; then
+    echo "[bench] bundling our TypeScript side failed (see $out/js/build.log)"
+    rm -f "$out/js/ours.mjs"
+  fi
+fi
 exit 0

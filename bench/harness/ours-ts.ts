@@ -1,10 +1,10 @@
-// Loads our generated TypeScript code for bench/schema/shapes.interop (bench/out/gen/ts), through
-// tsx, with the runtime it imports (@interop/runtime, runtime-ts/dist).
+// Loads our generated TypeScript code for bench/schema/shapes.interop, bundled with the runtime by
+// bench/generate.sh into bench/out/js/ours.mjs (plain JS, as a user ships it).
 import { existsSync } from 'node:fs';
 import { loadOut } from './peers.js';
 import type { ShapeName } from '../shapes/data.js';
 
-export const GEN_TS = 'bench/out/gen/ts/bench.shapes.ts';
+export const GEN_TS = 'bench/out/js/ours.mjs';
 
 export interface Codec {
   encode(v: unknown, codec: 'msgpack' | 'json'): Uint8Array;

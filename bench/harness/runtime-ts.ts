@@ -1,7 +1,8 @@
 // The parts of runtime-ts the benchmarks drive directly (a Connection over a transport, a service
-// table), loaded from runtime-ts/src through tsx, with the small slice of their types used here.
-// Until the node host lands, this is how our TypeScript side is set up.
+// table), from the same bundle as the generated code (bench/out/js/ours.mjs), with the small slice
+// of their types used here. Until the node host lands, this is how our TypeScript side is set up.
 import { loadOut } from './peers.js';
+import { GEN_TS } from './ours-ts.js';
 
 export interface ByteChannel {
   readonly description: string;
@@ -30,11 +31,5 @@ export interface Runtime {
 }
 
 export async function loadRuntime(): Promise<Runtime> {
-  const [conn, services, socket, limits] = await Promise.all([
-    loadOut<Pick<Runtime, 'Connection'>>('runtime-ts/src/node/connection.ts'),
-    loadOut<Pick<Runtime, 'ServiceTable'>>('runtime-ts/src/node/services.ts'),
-    loadOut<Pick<Runtime, 'unixTransport' | 'tcpTransport'>>('runtime-ts/src/transport/socket.ts'),
-    loadOut<Pick<Runtime, 'DEFAULT_LIMITS'>>('runtime-ts/src/wire/limits.ts'),
-  ]);
-  return { ...conn, ...services, ...socket, ...limits };
+  return loadOut<Runtime>(GEN_TS);
 }
