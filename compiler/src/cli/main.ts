@@ -39,7 +39,7 @@ const includeOption = {
   type: 'string',
   nargs: 1,
   requiresArg: true,
-  describe: 'Also look for imported files in DIR (after the importing file\'s directory); repeatable',
+  describe: 'Also look for imports in DIR (repeatable)',
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const parser = yargs(argv)
     .scriptName('interopc')
-    .usage('$0 <command> [options] FILES…\n\nThe interop IDL compiler: checks, formats and generates code from .interop files.')
+    .usage('$0 <command> [options] FILES...')
     .option('error-format', {
       choices: ['text', 'json'] as const,
       default: 'text' as const,
@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
           .positional('files', { type: 'string', array: true, describe: '.interop files to check' })
           .option('include', includeOption)
           .example('$0 check chat.interop', 'check one schema and the files it imports')
-          .example('$0 check -I schemas/common a.interop b.interop', 'look for imports in schemas/common too')
+          .example('$0 check -I common a.interop b.interop', 'imports also in common/')
           .example('$0 check --error-format json chat.interop', 'diagnostics as JSON, for editors and CI'),
       (a) => {
         if (!failed) code = checkCommand(common(a));
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'fmt <files..>',
-      'Format schemas in the canonical style (prints to stdout unless --check or --write)',
+      'Format schemas (to stdout, or --check, or --write)',
       (y) =>
         y
           .positional('files', { type: 'string', array: true, describe: '.interop files' })
@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'Output directory' })
           .option('include', includeOption)
           .example('$0 gen --lang python --out gen/ chat.interop', 'Python code for chat and its imports')
-          .example('$0 gen --lang ts --out src/gen -I schemas/common chat.interop', 'TypeScript, with an include dir'),
+          .example('$0 gen --lang ts --out gen -I lib a.interop', 'TypeScript; imports also in lib/'),
       async (a) => {
         if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out });
       },
@@ -130,7 +130,11 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version(version())
-    .epilog('Exit codes: 0 ok, 1 schema errors or fmt --check differences, 2 usage error, 3 I/O or internal error.')
+    .epilog(
+      'The interop IDL compiler: checks, formats and generates code from .interop files.\n' +
+        'Exit codes: 0 ok, 1 schema errors or fmt --check differences, 2 usage error,\n' +
+        '3 I/O or internal error. See docs/cli.md.',
+    )
     .wrap(100)
     .exitProcess(false)
     // With exitProcess(false), yargs still runs the command's handler after a validation failure;
