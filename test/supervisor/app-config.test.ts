@@ -6,6 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppConfigError, loadAppConfig, parseAppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
 import { makeRunPlan, startOrder } from '../../runtime-ts/src/supervisor/run-plan.js';
+import { renderNodeConfig } from '../../runtime-ts/src/supervisor/node-config.js';
+import { checkNodeConfig } from '../../runtime-ts/src/node/config.js';
 
 const node = (modules: string[], extra: Record<string, unknown> = {}) => ({ language: 'ts', command: ['node', 'n.js'], modules, ...extra });
 
@@ -85,5 +87,22 @@ describe('app config', () => {
     ]);
     expect(plan.nodes.get('plug')).toMatchObject({ servesStdio: true, listen: [] });
     expect(plan.nodes.get('plug')!.control).toBeUndefined();
+  });
+
+  it('derives node configs that the node host accepts (docs/config.schema.json)', async () => {
+    const app = parseAppConfig({
+      name: 'demo',
+      nodes: { ui: node(['d.ui'], { limits: { max_in_flight: 8 } }), api: node(['d.api', 'd.more']), plug: node(['d.plug']) },
+      links: [
+        { from: 'ui', to: 'api', transport: 'tcp', codec: 'json' },
+        { from: 'api', to: 'plug', transport: 'stdio' },
+      ],
+    }, '/apps/demo/app.json');
+    const plan = await makeRunPlan(app, (name) => `/run/${name}`);
+    for (const [name, nodePlan] of plan.nodes) {
+      expect(() => checkNodeConfig(renderNodeConfig(nodePlan), name)).not.toThrow();
+    }
+    expect(renderNodeConfig(plan.nodes.get('plug')!)).toEqual({ node: 'plug', modules: ['d.plug'], stdio: true, listen: [], connect: [], plugins: [] });
+    expect(renderNodeConfig(plan.nodes.get('ui')!)).toMatchObject({ control: 'unix:/run/ui.control.sock', limits: { max_in_flight: 8 } });
   });
 });

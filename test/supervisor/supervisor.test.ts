@@ -51,7 +51,7 @@ describe('Supervisor', () => {
     // back listens once: its own socket is also the address of the link from front.
     expect(back.listen).toEqual([`unix:${path.join(status.runDir, 'back.sock')}`]);
     expect(front.listen).toEqual([`unix:${path.join(status.runDir, 'front.sock')}`]);
-    expect(front.connect).toEqual([{ address: back.listen[0], codec: 'json', modules: ['demo.back', 'demo.store'] }]);
+    expect(front.connect).toEqual([{ node: 'back', address: back.listen[0], codec: 'json', modules: ['demo.back', 'demo.store'] }]);
     expect(listDir(status.runDir)).toContain('status.json');
 
     const pids = status.nodes.map((n) => n.pid!);

@@ -12,8 +12,8 @@ export function renderNodeConfig(plan: NodePlan): Record<string, unknown> {
     ...(plan.control !== undefined ? { control: plan.control } : {}),
     ...(plan.servesStdio ? { stdio: true } : {}),
     listen: plan.listen,
-    connect: plan.connect.map((c) => ({ address: c.address, codec: c.codec, modules: c.modules })),
-    plugins: plan.plugins.map((p) => ({ command: p.command, cwd: p.cwd, env: p.env, codec: p.codec, modules: p.modules })),
+    connect: plan.connect.map((c) => ({ node: c.node, address: c.address, codec: c.codec, modules: c.modules })),
+    plugins: plan.plugins.map((p) => ({ node: p.node, command: p.command, cwd: p.cwd, env: p.env, codec: p.codec, modules: p.modules })),
     ...(node.limits !== undefined ? { limits: node.limits } : {}),
   };
 }

@@ -1,0 +1,31 @@
+// What `interop inspect` and `interop call` accept as ENDPOINT: an address (unix:/path,
+// tcp://host:port), or the name of a node of a running application (`hub`, or `app/hub` when
+// several applications run), looked up in the supervisor's status file.
+
+import { findRuns } from '../supervisor/run-dir.js';
+
+export function resolveEndpoint(endpoint: string): string {
+  if (endpoint.startsWith('unix:') || endpoint.startsWith('tcp://')) return endpoint;
+  const [appName, nodeName] = endpoint.includes('/') ? endpoint.split('/', 2) : [undefined, endpoint];
+  const matches = liveRuns()
+    .filter((r) => appName === undefined || r.status.app === appName)
+    .flatMap((r) => r.status.nodes.filter((n) => n.name === nodeName && n.control !== undefined).map((n) => ({ app: r.status.app, control: n.control! })));
+  if (matches.length === 1) return matches[0]!.control;
+  if (matches.length === 0) {
+    throw new Error(`"${endpoint}" is not an address (unix:/path or tcp://host:port) nor a node of a running application (see \`interop status\`)`);
+  }
+  throw new Error(`"${endpoint}" names a node in several running applications (${matches.map((m) => m.app).join(', ')}): write app/node`);
+}
+
+export function liveRuns(): ReturnType<typeof findRuns> {
+  return findRuns().filter((r) => pidAlive(r.status.supervisorPid));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

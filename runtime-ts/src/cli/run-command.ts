@@ -1,0 +1,53 @@
+// `interop run app.json`: load and check the config, show what will run, start and supervise it
+// until the main node finishes, a node fails for good, or Ctrl-C / SIGTERM; then print a summary.
+// Exit code 0 when the application ended normally, 1 when it failed, 2 for a bad config.
+
+import { AppConfigError, loadAppConfig } from '../supervisor/app-config.js';
+import type { HealthProbe } from '../supervisor/readiness.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { describeApp, summary } from './tables.js';
+
+export interface RunArgs {
+  config: string;
+  prepare: boolean;
+  probe: HealthProbe;
+}
+
+export async function runCommand(args: RunArgs): Promise<number> {
+  let app;
+  try {
+    app = loadAppConfig(args.config);
+  } catch (err) {
+    if (err instanceof AppConfigError) {
+      process.stderr.write(`interop run: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  process.stdout.write(`interop run: ${describeApp(app)}\n`);
+  const supervisor = new Supervisor(app, { probe: args.probe, skipPrepare: !args.prepare });
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) void supervisor.stop(`${signal} received`);
+    else {
+      process.stdout.write(`interop run: ${signal} again: killing every node now\n`);
+      supervisor.forceKill();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  try {
+    await supervisor.start();
+  } catch {
+    // The reason is in the result below: start() has already stopped everything.
+  }
+  const result = await supervisor.done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  process.stdout.write(`\n${summary(result.status, result.reason)}\n`);
+  return result.ok ? 0 : 1;
+}

@@ -1,0 +1,81 @@
+// `interop run`, `status` and `inspect` as a user runs them: real processes, real runtime nodes
+// (the echo fixture on the runtime's Node), SIGKILL of a node, SIGTERM of the supervisor, and a
+// check that nothing is left behind.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive, listDir, tempDir, waitFor } from './helpers.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = path.join(REPO, 'runtime-ts/bin/interop.mjs');
+const ECHO = fileURLToPath(new URL('./fixtures/echo-node.ts', import.meta.url));
+const dir = tempDir('interop-cli-');
+const runRoot = path.join(dir, 'run');
+const env = { ...process.env, INTEROP_RUN_ROOT: runRoot, NO_COLOR: '1' };
+
+function interop(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const echoNode = (modules: string[]) => ({ language: 'ts', command: [process.execPath, '--import', 'tsx', ECHO], cwd: REPO, modules });
+let supervisor: ChildProcess | undefined;
+afterAll(() => {
+  if (supervisor?.exitCode === null) supervisor.kill('SIGKILL');
+});
+
+describe('interop CLI', () => {
+  it('rejects a bad app config with exit code 2, naming the field', () => {
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ name: 'bad', nodes: { a: { language: 'ts', command: 'node a.js', modules: [] } } }));
+    const r = interop('run', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nodes.a.command: expected an array, got a string ("node a.js")');
+  });
+
+  it('runs an application, shows status, inspects a node, survives a SIGKILL, and stops cleanly on SIGTERM', async () => {
+    const file = path.join(dir, 'app.json');
+    writeFileSync(file, JSON.stringify({
+      name: 'echoes',
+      nodes: { front: echoNode([]), back: echoNode(['test.echo']) },
+      links: [{ from: 'front', to: 'back', transport: 'unix', codec: 'json' }],
+      supervisor: { restart: { backoff_initial_ms: 100 } },
+    }));
+    supervisor = spawn(process.execPath, [BIN, 'run', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    supervisor.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    supervisor.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('ready', () => out.includes('echoes is ready'), 30_000);
+    expect(out).toMatch(/^back +\| echo node back serving unix:/m);
+
+    const status = JSON.parse(interop('status', '--json').stdout)[0];
+    expect(status.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['front:ready', 'back:ready']);
+    const table = interop('status', 'echoes').stdout;
+    expect(table).toMatch(/back\s+ts\s+ready\s+\d+\s+0\s+/);
+    expect(table).toMatch(/live, from each node's control channel/);
+
+    const inspect = interop('inspect', 'back');
+    expect(inspect.code).toBe(0);
+    expect(inspect.stdout).toContain('module test.echo version "1.0.0";');
+    expect(inspect.stdout).toContain('fn echo(1: text: string) -> string;');
+
+    const back = status.nodes.find((n: { name: string }) => n.name === 'back');
+    process.kill(back.pid, 'SIGKILL');
+    await waitFor('restart', () => out.includes('back ready') && /back ready \(pid \d+, modules: test.echo, after 1 restart/.test(out), 20_000);
+    const after = JSON.parse(interop('status', '--json').stdout)[0];
+    expect(after.nodes.find((n: { name: string }) => n.name === 'back')).toMatchObject({ state: 'ready', restarts: 1, lastExit: 'signal SIGKILL' });
+
+    const pids = after.nodes.map((n: { pid: number }) => n.pid);
+    const exited = new Promise<number | null>((resolve) => supervisor!.once('exit', (code) => resolve(code)));
+    supervisor.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/summary: echoes stopped after .*: SIGTERM received/);
+    expect(out).toMatch(/back\s+stopped\s+1\s+/);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(listDir(runRoot)).toEqual([]);
+    expect(interop('status').stdout).toContain('no running interop application');
+  }, 60_000);
+});
