@@ -26,10 +26,7 @@ if [ -f "$out/gen/ts/bench.shapes.ts" ]; then
   mkdir -p "$out/js"
   cat >"$out/js/entry.ts" <<'ENTRY'
 export * from '../gen/ts/bench.shapes.js';
-export { Connection } from '../../../runtime-ts/src/node/connection.js';
-export { ServiceTable } from '../../../runtime-ts/src/node/services.js';
-export { unixTransport, tcpTransport } from '../../../runtime-ts/src/transport/socket.js';
-export { DEFAULT_LIMITS } from '../../../runtime-ts/src/wire/limits.js';
+export * from '../../../runtime-ts/src/index.js';
 ENTRY
   if ! bench/node_modules/.bin/esbuild "$out/js/entry.ts" --bundle --platform=node --format=esm --target=node20 \
       --alias:@interop/runtime=./runtime-ts/src/index.ts --outfile="$out/js/ours.mjs" --log-level=error \

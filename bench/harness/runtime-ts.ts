@@ -21,12 +21,19 @@ export interface Services {
 export interface Connection {
   close(reason?: string): Promise<void>;
 }
+export interface PluginProcess {
+  readonly channel: ByteChannel;
+  readonly pid: number | undefined;
+  shutdown(graceMs?: number): Promise<void>;
+}
 export interface Runtime {
+  PluginProcess: new (options: { command: string[]; env?: Record<string, string> }) => PluginProcess;
+  stdioChannel(): ByteChannel;
+  DirectInvoker: new (hosted: { descriptor: unknown; handlers: object }, hub: unknown, limits: unknown) => unknown;
   Connection: { open(channel: ByteChannel, options: Record<string, unknown>): Promise<Connection> };
   ServiceTable: new (node: string, hosted?: { descriptor: unknown; handlers: object }[]) => Services;
   unixTransport: Transport;
   tcpTransport: Transport;
-  stdioChannel?: unknown;
   DEFAULT_LIMITS: Record<string, unknown>;
 }
 

@@ -1,13 +1,13 @@
 // The floor for the stdio plugin's round trip: a parent spawns a child and ping-pongs the same
 // request frame over the child's stdin/stdout; the child echoes whole frames. No decoding.
-// Usage: raw-pipe.ts client (spawns raw-pipe.ts plugin) | plugin
+// Usage: raw-pipe.ts client (spawns the plain-JS plugin raw-echo.mjs)
 import { spawn } from 'node:child_process';
 import { FrameSplitter, runClient } from '../harness/ts-loop.js';
 import { requestFrame } from '../rpc/request-bytes.js';
 import type { ShapeName } from '../shapes/data.js';
 
 async function client(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/stdio/raw-pipe.ts', 'plugin'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['bench/stdio/raw-echo.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let waiting: (() => void) | undefined;
   const split = new FrameSplitter(() => waiting?.());
   child.stdout.on('data', (d: Buffer) => split.push(d));
@@ -22,10 +22,4 @@ async function client(): Promise<void> {
   child.stdin.end();
 }
 
-function plugin(): void {
-  const split = new FrameSplitter((frame) => process.stdout.write(frame));
-  process.stdin.on('data', (d: Buffer) => split.push(d));
-}
-
 if (process.argv[2] === 'client') await client();
-else if (process.argv[2] === 'plugin') plugin();

@@ -48,9 +48,9 @@ export async function runStdio(opts: BenchOptions, results: Results): Promise<vo
     }
   }
   const t = results.table('5. stdio plugin', `Start-up to the first answer (${reps} spawns each)`, [
-    'contender', 'median', 'p90', 'child CPU', 'vs bare node + tsx',
+    'contender', 'median', 'p90', 'child CPU', 'vs bare node (JS)',
   ]);
-  const base = median(wall.get('bare node + tsx (TS)')!);
+  const base = median(wall.get('bare node (JS)')!);
   for (const c of contenders) {
     const w = wall.get(c.name)!;
     results.metric(`stdio.startup.${c.name}`, median(w));
