@@ -1,0 +1,155 @@
+// Runs one case of cases.json (format: test/conformance/README.md) with the generated client.
+// Arguments are decoded and results encoded with the generated JSON codecs, so a case compares
+// canonical JSON text, exactly as every other language's client does.
+
+import { ApplicationError, errorCodeName, InteropError } from '../../../runtime-ts/src/errors.js';
+import type { CallOptions, FunctionDescriptor, Invoker, Subscription } from '../../../runtime-ts/src/module.js';
+import { ConformanceClient, ConformanceModule as M } from './gen/interop.conformance.js';
+
+export interface Case {
+  name: string;
+  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo';
+  function: string;
+  args: string;
+  result?: string | null;
+  error?: { code: string; type?: string; detail?: string };
+  timeout_ms?: number;
+  then?: { function: string; args: string; result: string };
+  subscribe?: string[];
+  events?: Array<{ event: string; payload: string | null }>;
+  calls?: number;
+  length?: number;
+  quick?: boolean;
+}
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+const LIMITS = { maxDepth: 64 };
+
+function fn(name: string): FunctionDescriptor {
+  const f = M.functions[name];
+  if (!f) throw new Error(`no function ${name} in ${M.name}`);
+  return f;
+}
+
+function decodeArgs(name: string, args: string): unknown[] {
+  return fn(name).params.decode(utf8.encode(args || '{}'), 'json', LIMITS);
+}
+
+/** The canonical JSON of a result, or null for a function without one. */
+function resultJson(name: string, value: unknown): string | null {
+  const codec = fn(name).result;
+  return codec ? text.decode(codec.encode(value, 'json')) : null;
+}
+
+/** Calls through the generated client method, whose name the descriptor gives. */
+function invoke(client: ConformanceClient, name: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+  const method = (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[fn(name).method];
+  if (typeof method !== 'function') throw new Error(`generated client has no method ${fn(name).method}`);
+  return method.call(client, ...args, ...(options ? [options] : []));
+}
+
+function checkError(want: NonNullable<Case['error']>, err: unknown): string | undefined {
+  if (!(err instanceof InteropError)) return `expected ${want.code}, got a non-interop error: ${String(err)}`;
+  if (errorCodeName(err.code) !== want.code) return `expected ${want.code}, got ${errorCodeName(err.code)}: ${err.message}`;
+  if (want.code !== 'APPLICATION_ERROR') return undefined;
+  const desc = M.errors[want.type!];
+  if (!(err instanceof ApplicationError) || err.errorType !== want.type || !desc) {
+    return `expected an instance of ${want.type}, got ${err.constructor.name}`;
+  }
+  const detail = text.decode(desc.codec.encode(err, 'json'));
+  return detail === want.detail ? undefined : `detail ${detail} != ${want.detail}`;
+}
+
+async function runCall(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const args = decodeArgs(c.function, c.args);
+  let value: unknown;
+  try {
+    value = await invoke(client, c.function, args, c.timeout_ms !== undefined ? { timeoutMs: c.timeout_ms } : undefined);
+  } catch (err) {
+    if (c.error) return checkError(c.error, err);
+    return `unexpected error: ${err instanceof InteropError ? `${errorCodeName(err.code)}: ${err.message}` : String(err)}`;
+  }
+  if (c.error) return `expected ${c.error.code}, got a result`;
+  const got = resultJson(c.function, value);
+  return got === (c.result ?? null) ? undefined : `result ${clip(got)} != ${clip(c.result ?? null)}`;
+}
+
+async function runOneway(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const oneway = (client as unknown as Record<string, (...a: unknown[]) => void>)[fn(c.function).method]!;
+  oneway.call(client, ...decodeArgs(c.function, c.args));
+  const then = c.then!;
+  const deadline = Date.now() + 5000;
+  let got: string | null = null;
+  while (Date.now() < deadline) {
+    got = resultJson(then.function, await invoke(client, then.function, decodeArgs(then.function, then.args)));
+    if (got === then.result) return undefined;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return `after the oneway call, ${then.function} returned ${got}, want ${then.result}`;
+}
+
+async function runEvents(client: ConformanceClient, invoker: Invoker, c: Case): Promise<string | undefined> {
+  const want = c.events!;
+  const seen: Array<{ event: string; payload: string | null }> = [];
+  let allSeen!: () => void;
+  const done = new Promise<void>((r) => (allSeen = r));
+  const subs: Subscription[] = [];
+  try {
+    for (const name of c.subscribe!) {
+      const event = M.events[name]!;
+      subs.push(
+        await invoker.subscribe(M, event, (payload) => {
+          seen.push({ event: name, payload: event.payload ? text.decode(event.payload.encode(payload, 'json')) : null });
+          if (seen.length >= want.length) allSeen();
+        }),
+      );
+    }
+    const problem = await runCall(client, c);
+    if (problem) return problem;
+    const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 5000).unref())]);
+    // Order is promised per subscription, not across two of them (a direct node delivers each
+    // subscription from its own queue), so compare the sequence of each event separately.
+    const perEvent = (list: typeof seen) => c.subscribe!.map((name) => JSON.stringify(list.filter((e) => e.event === name)));
+    const same = seen.length === want.length && perEvent(seen).every((s, i) => s === perEvent(want)[i]);
+    if (timedOut || !same) return `events ${JSON.stringify(seen)} != ${JSON.stringify(want)}`;
+    return undefined;
+  } finally {
+    for (const s of subs) await s.unsubscribe();
+  }
+}
+
+async function runConcurrent(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const args = decodeArgs(c.function, c.args);
+  const results = await Promise.all(Array.from({ length: c.calls! }, () => invoke(client, c.function, args)));
+  const values = results.map((v) => BigInt(v as bigint)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const consecutive = values.every((v, i) => v === values[0]! + BigInt(i));
+  return consecutive ? undefined : `results are not distinct and consecutive: ${values.slice(0, 5).join(', ')}…`;
+}
+
+async function runBigEcho(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const data = new Uint8Array(c.length!);
+  for (let i = 0; i < data.length; i++) data[i] = i % 251;
+  const got = (await invoke(client, c.function, [data])) as Uint8Array;
+  const same = got.length === data.length && got.every((b, i) => b === data[i]);
+  return same ? undefined : `echo of ${data.length} bytes differs (got ${got.length} bytes)`;
+}
+
+export function runCase(client: ConformanceClient, invoker: Invoker, c: Case): Promise<string | undefined> {
+  switch (c.kind) {
+    case 'call':
+      return runCall(client, c);
+    case 'oneway':
+      return runOneway(client, c);
+    case 'events':
+      return runEvents(client, invoker, c);
+    case 'concurrent':
+      return runConcurrent(client, c);
+    case 'big_echo':
+      return runBigEcho(client, c);
+  }
+}
+
+function clip(s: string | null): string {
+  return s === null ? 'null' : s.length > 200 ? `${s.slice(0, 200)}… (${s.length} chars)` : s;
+}

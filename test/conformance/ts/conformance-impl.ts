@@ -1,0 +1,75 @@
+// The TypeScript implementation of interop.conformance, written against the generated handlers
+// interface. Shared by server.ts and by client.ts for the direct transport (where the client's
+// own node hosts the module). `unimplemented` is left out on purpose: callers must see
+// UNIMPLEMENTED.
+
+import type { CallContext } from '../../../runtime-ts/src/module.js';
+import {
+  Busy,
+  type ConformanceHandlers,
+  type ConformancePublisher,
+  Invalid,
+  NotFound,
+} from './gen/interop.conformance.js';
+
+export type ConformanceImpl = Omit<ConformanceHandlers, 'unimplemented'> & { publisher?: ConformancePublisher };
+
+const identity = <T>(v: T): T => v;
+
+export function conformanceImpl(): ConformanceImpl {
+  let count = 0n;
+  let lastNote = '';
+  const impl: ConformanceImpl = {
+    echoBool: identity,
+    echoI8: identity,
+    echoI16: identity,
+    echoI32: identity,
+    echoI64: identity,
+    echoU8: identity,
+    echoU16: identity,
+    echoU32: identity,
+    echoU64: identity,
+    echoF32: identity,
+    echoF64: identity,
+    echoString: identity,
+    echoBytes: identity,
+    echoLevel: identity,
+    echoList: identity,
+    echoMap: identity,
+    echoMaybe: identity,
+    echoScalars: identity,
+    echoContainers: identity,
+    echoOptionals: identity,
+    echoShape: identity,
+    echoEverything: identity,
+    add: (a, b) => a + b,
+    nothing: () => undefined,
+    fail(kind) {
+      if (kind === 'not_found') throw new NotFound({ key: 'missing' });
+      if (kind === 'invalid') throw new Invalid({ field: 'kind', reason: 'bad', limit: -(2n ** 63n) });
+      if (kind === 'busy') throw new Busy({ retryMs: 2 ** 32 - 1 });
+      if (kind === 'internal') throw new TypeError('a plain TypeScript exception');
+      return kind;
+    },
+    slow: (ms: number, ctx: CallContext) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => resolve(ms), ms);
+        // Stop waiting when the caller cancels or its deadline passes: nothing is sent anyway.
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason);
+        }, { once: true });
+      }),
+    nextCount: () => ++count,
+    note(text) {
+      lastNote = text;
+    },
+    lastNote: () => lastNote,
+    publish(n, text) {
+      if (!impl.publisher) throw new Error('no publisher: the node does not host interop.conformance');
+      for (let i = 1; i <= n; i++) impl.publisher.ticked({ n: i, text });
+      impl.publisher.pinged();
+    },
+  };
+  return impl;
+}
