@@ -22,9 +22,10 @@ PYTHON_RUNTIME = REPO / "runtime-python"
 INTEROPC = shlex.split(os.environ.get("INTEROPC", f"node {REPO / 'compiler' / 'bin' / 'interopc.mjs'}"))
 
 
-def interopc_gen(out: Path, *schemas: Path) -> None:
+def interopc_gen(out: Path, *schemas: Path, include: list[Path] | None = None) -> None:
+    includes = [arg for d in include or [] for arg in ("-I", str(d))]
     result = subprocess.run(
-        [*INTEROPC, "gen", "--lang", "python", "--out", str(out), *map(str, schemas)],
+        [*INTEROPC, "gen", "--lang", "python", "--out", str(out), *includes, *map(str, schemas)],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     if result.returncode != 0:
@@ -38,16 +39,16 @@ def import_generated(root: Path, package: str, module: str) -> types.ModuleType:
     return importlib.import_module(f"{package}.{module}")
 
 
-GenerateFn = Callable[[str, list[Path]], Path]
+GenerateFn = Callable[..., Path]
 
 
 @pytest.fixture(scope="session")
 def generate(tmp_path_factory: pytest.TempPathFactory) -> GenerateFn:
-    """generate(package, schemas) → the directory holding the generated package `package`."""
+    """generate(package, schemas, include=[dirs]) → the directory holding the package `package`."""
     root = tmp_path_factory.mktemp("gen")
 
-    def run(package: str, schemas: list[Path]) -> Path:
-        interopc_gen(root / package, *schemas)
+    def run(package: str, schemas: list[Path], include: list[Path] | None = None) -> Path:
+        interopc_gen(root / package, *schemas, include=include)
         return root
 
     return run

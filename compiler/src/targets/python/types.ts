@@ -55,7 +55,8 @@ export function constExpr(ctx: Ctx, v: ConstValue, t: TypeRef): string {
     case 'float':
       return pyFloat(v.value);
     case 'string':
-      return pyStr(v.value);
+      // A bytes constant is written as a string literal in the IDL: its UTF-8 bytes.
+      return inner.kind === 'scalar' && inner.name === 'bytes' ? `${pyStr(v.value)}.encode("utf-8")` : pyStr(v.value);
     case 'enum': {
       const ref = { kind: 'ref', module: v.enum.module, name: v.enum.name, declKind: 'enum' } as const;
       const decl = ctx.decl(v.enum.module, v.enum.name) as EnumDecl;
@@ -212,7 +213,7 @@ export function emitUnion(ctx: Ctx, w: Writer, u: UnionDecl): void {
 /** Aliases go after every class, since their right-hand side is evaluated at import time. */
 export function emitAlias(ctx: Ctx, w: Writer, name: string, t: TypeRef, doc: string | undefined): void {
   w.line('');
-  w.line(`${name}: _t.TypeAlias = ${pyType(ctx, t).replace(/ \| None$/, ' | None')}`);
+  w.line(`${name}: _t.TypeAlias = ${pyType(ctx, t)}`);
   w.doc(doc);
 }
 
