@@ -13,8 +13,11 @@ import type { GeneratedFile } from '../../compiler/src/targets/target.js';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNTIME_SRC = join(REPO, 'runtime-ts/src/index.js');
 
-export function compileBundle(files: string[]): Bundle {
-  const r = compile(files.map((f) => resolve(REPO, f)));
+/** Shared imports of the schema corpus (`import "common.interop"`). */
+const INCLUDE = join(REPO, 'test/schemas/valid/include');
+
+export function compileBundle(files: string[], includeDirs: string[] = [INCLUDE]): Bundle {
+  const r = compile(files.map((f) => resolve(REPO, f)), { includeDirs });
   if (r.bundle === undefined) throw new Error(`compile failed: ${JSON.stringify(r.diagnostics).slice(0, 2000)}`);
   return r.bundle;
 }

@@ -33,6 +33,10 @@ export function emitClient(ctx: GenContext, out: CodeWriter): void {
     `/** Calls module \`${ctx.module.name}\` wherever it runs: same process, another process or another machine. */`,
   );
   out.block(`export class ${n.client} {`, () => {
+    if (callableFunctions(ctx).length + ctx.module.events.length === 0) {
+      out.line(`constructor(_invoker: ${RT}.Invoker) {}`); // nothing to call: keep the uniform constructor
+      return;
+    }
     out.line(`readonly #invoker: ${RT}.Invoker;`);
     out.block(`constructor(invoker: ${RT}.Invoker) {`, () => out.line('this.#invoker = invoker;'));
     for (const f of callableFunctions(ctx)) {

@@ -39,7 +39,8 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
     case 'struct':
     case 'error':
       for (const c of CODECS) {
-        out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, v: ${name}): void {`, () =>
+        const v = d.fields.length > 0 ? 'v' : '_v'; // an empty struct never reads its value
+        out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, ${v}: ${name}): void {`, () =>
           encodeStruct(ctx, c, structShape(ctx, d, name), out),
         );
         out.block(`function ${localFn(name, 'dec', c)}(r: ${READER[c]}): ${name} {`, () =>

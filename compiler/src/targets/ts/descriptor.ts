@@ -36,7 +36,7 @@ function paramsCodec(ctx: GenContext, f: FunctionDecl, out: CodeWriter): string 
         const enc = c === 'mp' ? 'encodeMsgpack' : 'encodeJson';
         const dec = c === 'mp' ? 'decodeMsgpack' : 'decodeJson';
         out.block(
-          `${enc}(w: ${WRITER[c]}, v: unknown[]): void {`,
+          `${enc}(w: ${WRITER[c]}, ${f.params.length > 0 ? 'v' : '_v'}: unknown[]): void {`,
           () => encodeStruct(ctx, c, paramsShape(ctx, f.params), out),
           '},',
         );

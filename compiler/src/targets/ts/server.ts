@@ -30,6 +30,10 @@ export function emitPublisher(ctx: GenContext, out: CodeWriter): void {
     `/** Publishes the events of module \`${ctx.module.name}\` to every subscriber, local or remote. */`,
   );
   out.block(`export class ${n.publisher} {`, () => {
+    if (ctx.module.events.length === 0) {
+      out.line(`constructor(_publisher: ${RT}.Publisher) {}`); // no events: keep the uniform constructor
+      return;
+    }
     out.line(`readonly #publisher: ${RT}.Publisher;`);
     out.block(`constructor(publisher: ${RT}.Publisher) {`, () => out.line('this.#publisher = publisher;'));
     for (const e of ctx.module.events) {

@@ -108,7 +108,7 @@ function emitError(ctx: GenContext, d: ErrorDecl, name: string, out: CodeWriter)
     out.line(`override readonly errorType = ${JSON.stringify(qualified)};`);
     fieldLines(ctx, d, out, '');
     const optionalOnly = d.fields.every((f) => f.type.kind === 'optional');
-    const arg = `fields: ${errorFieldsType(ctx, d)}${optionalOnly ? ' = {}' : ''}`;
+    const arg = `${d.fields.length > 0 ? 'fields' : '_fields'}: ${errorFieldsType(ctx, d)}${optionalOnly ? ' = {}' : ''}`;
     out.block(`constructor(${arg}, message?: string) {`, () => {
       out.line(`super(message ?? ${JSON.stringify(qualified)});`);
       for (const f of d.fields) {

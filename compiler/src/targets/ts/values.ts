@@ -18,6 +18,9 @@ export function constExpr(ctx: GenContext, value: ConstValue, type: TypeRef): st
       if (value.value === '-inf') return '-Infinity';
       return Object.is(value.value, -0) ? '-0' : String(value.value);
     case 'string':
+      // A bytes constant is written as a string literal in the IDL: its UTF-8 bytes.
+      if (t.kind === 'scalar' && t.name === 'bytes')
+        return `new Uint8Array([${[...Buffer.from(value.value, 'utf8')].join(', ')}])`;
       return JSON.stringify(value.value);
     case 'enum':
       return enumMemberExpr(ctx, value.enum.module, value.enum.name, value.member);
