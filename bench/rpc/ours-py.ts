@@ -2,9 +2,10 @@
 import { existsSync } from 'node:fs';
 import type { Results } from '../harness/results.js';
 import type { RttContender } from '../harness/rtt.js';
-import { pyChild } from '../harness/child.js';
+import { pyChild, tsChild } from '../harness/child.js';
+import { haveTs } from './ours-ts.js';
 
-export const OURS = 'interop';
+import { OURS } from './ours-ts.js';
 
 function havePython(results: Results): boolean {
   if (existsSync('bench/out/gen/python/bench_shapes.py')) return true;
@@ -22,6 +23,10 @@ export function ourPyRpc(net: 'unix' | 'tcp', results: Results): RttContender[] 
 }
 
 export function ourTsToPyRpc(net: 'unix' | 'tcp', results: Results): RttContender[] {
-  results.note(`rpc/ts→py ${net}: our TypeScript client and Python server are not available yet`);
-  return [];
+  if (!havePython(results) || !haveTs(results)) return [];
+  return [{
+    name: OURS,
+    server: pyChild('bench/rpc/py_ours.py', ['server'], { BENCH_NET: net }),
+    client: (address) => tsChild('bench/rpc/ts-ours.ts', ['client'], { BENCH_ADDRESS: address }),
+  }];
 }
