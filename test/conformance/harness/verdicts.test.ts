@@ -1,0 +1,64 @@
+// The runner's own rules, without starting any process: how case lines are read, how known
+// failures are matched, and that an unexpected pass fails a combination like a failure does.
+
+import { describe, expect, it } from 'vitest';
+import { parseCaseLine } from './combination.js';
+import { type Case, type Language, planCombinations } from './plan.js';
+import { judge, type KnownFailure } from './verdicts.js';
+
+const cases: Case[] = [
+  { name: 'a', feature: 'scalars', kind: 'call', function: 'echo_i8' },
+  { name: 'b', feature: 'errors', kind: 'call', function: 'fail' },
+];
+const combo = { client: 'ts', server: 'python', transport: 'tcp', codec: 'json' } as const;
+const outcome = (ok: Record<string, boolean>) => ({
+  combo,
+  ms: 1,
+  results: Object.entries(ok).map(([c, pass]) => ({ case: c, ok: pass })),
+});
+const known = (k: Partial<KnownFailure>): KnownFailure => ({ client: '*', server: '*', transport: '*', codec: '*', reason: 'r', ...k });
+
+describe('conformance verdicts', () => {
+  it('passes when every case passes and nothing is listed', () => {
+    const v = judge(outcome({ a: true, b: true }), cases, []);
+    expect(v.ok).toBe(true);
+    expect(v.counts.pass).toBe(2);
+  });
+
+  it('fails on an unlisted failure and on a case the client never reported', () => {
+    expect(judge(outcome({ a: true, b: false }), cases, []).ok).toBe(false);
+    const silent = judge(outcome({ a: true }), cases, []);
+    expect(silent.ok).toBe(false);
+    expect(silent.counts.fail).toBe(1);
+  });
+
+  it('accepts a listed failure, matched by case name or by feature, with wildcards', () => {
+    expect(judge(outcome({ a: true, b: false }), cases, [known({ case: 'b' })]).ok).toBe(true);
+    expect(judge(outcome({ a: true, b: false }), cases, [known({ feature: 'errors', server: 'python' })]).ok).toBe(true);
+    expect(judge(outcome({ a: true, b: false }), cases, [known({ feature: 'errors', server: 'ts' })]).ok).toBe(false);
+  });
+
+  it('fails on an unexpected pass of a listed case', () => {
+    const v = judge(outcome({ a: true, b: true }), cases, [known({ case: 'b' })]);
+    expect(v.ok).toBe(false);
+    expect(v.counts['unexpected-pass']).toBe(1);
+  });
+
+  it('reads only well-formed case lines', () => {
+    expect(parseCaseLine('{"case":"a","ok":false,"detail":"x"}')).toEqual({ case: 'a', ok: false, detail: 'x' });
+    expect(parseCaseLine('{"case":"a"}')).toBeUndefined();
+    expect(parseCaseLine('log line')).toBeUndefined();
+    expect(parseCaseLine('{not json')).toBeUndefined();
+  });
+
+  it('pairs direct only with the same language and intersects transports and codecs', () => {
+    const lang = (name: string, transports: Language['transports'], codecs: Language['codecs']): Language =>
+      ({ name, prepare: [], server: ['s'], client: ['c'], transports, codecs });
+    const combos = planCombinations([lang('x', ['direct', 'unix'], ['json', 'msgpack']), lang('y', ['direct', 'tcp', 'unix'], ['msgpack'])]);
+    const names = combos.map((c) => `${c.client}>${c.server} ${c.transport}/${c.codec}`);
+    expect(names).toEqual([
+      'x>x direct/none', 'x>x unix/json', 'x>x unix/msgpack', 'x>y unix/msgpack',
+      'y>x unix/msgpack', 'y>y direct/none', 'y>y unix/msgpack', 'y>y tcp/msgpack',
+    ]);
+  });
+});
