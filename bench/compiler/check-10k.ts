@@ -6,7 +6,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compile } from '../../compiler/src/frontend/compile.js';
@@ -112,7 +112,8 @@ function main(): void {
     process.stdout.write(
       [
         `schema: ${decls} declarations, ${lines} lines (+ an imported module)`,
-        `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`,
+        `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, ` +
+          `load average ${loadavg()[0]!.toFixed(1)} (figures are only comparable on an idle machine)`,
         `check    (in-process, median of 5): ${check.toFixed(0)} ms`,
         `manifest (in-process, median of 5): ${manifest.toFixed(0)} ms (${(bytes / 1e6).toFixed(1)} MB of JSON)`,
         `interopc check (CLI, one run, incl. node + tsx start-up): ${cliMs.toFixed(0)} ms, exit ${cli.status}`,
