@@ -49,7 +49,7 @@ export class Connection implements FlowControl {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private outstandingCalls = 0;
-  private readonly slotWaiters: Array<() => void> = [];
+  private readonly slotWaiters = new Fifo<(error?: InteropError) => void>();
   private readonly localSubs = new Map<string, LocalSubs>();
   private peerSaidGoodbye = false;
   private sentGoodbye = false;
@@ -297,14 +297,15 @@ export class Connection implements FlowControl {
       return;
     }
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => finish(new InteropError(ErrorCode.CANCELLED, 'call cancelled while waiting for an in-flight slot'));
-      const timer = setTimeout(() => finish(new InteropError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed while waiting for an in-flight slot')), Math.max(0, deadline - Date.now()));
-      const waiter = (error?: InteropError) => finish(error);
-      const finish = (error?: InteropError) => {
+      const onAbort = () => finish(new InteropError(ErrorCode.CANCELLED, 'call cancelled while waiting for an in-flight slot'), true);
+      const timer = setTimeout(() => finish(new InteropError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed while waiting for an in-flight slot'), true), Math.max(0, deadline - Date.now()));
+      // releaseSlot() shifts the waiter off the queue before calling it; only a timeout or an
+      // abort must search for it (a linear search per release would make a burst quadratic).
+      const waiter = (error?: InteropError) => finish(error, false);
+      const finish = (error: InteropError | undefined, dequeue: boolean) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        const i = this.slotWaiters.indexOf(waiter);
-        if (i >= 0) this.slotWaiters.splice(i, 1);
+        if (dequeue) this.slotWaiters.remove(waiter);
         if (error) reject(error);
         else resolve();
       };
@@ -324,7 +325,7 @@ export class Connection implements FlowControl {
 
   private rejectSlotWaiters(): void {
     const error = unavailable(`${this.channel.description}: ${this.closeReason}`);
-    for (const w of this.slotWaiters.splice(0)) (w as (e?: InteropError) => void)(error);
+    for (let w = this.slotWaiters.shift(); w; w = this.slotWaiters.shift()) w(error);
   }
 
   async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options: CallOptions = {}): Promise<unknown> {
@@ -558,6 +559,32 @@ export class Connection implements FlowControl {
 
   get isClosed(): boolean {
     return this.state === 'closed';
+  }
+}
+
+/** A FIFO queue with O(1) shift (Array#shift is linear on long arrays). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Linear; used only when a waiter gives up (timeout, abort). */
+  remove(item: T): void {
+    const i = this.items.indexOf(item, this.head);
+    if (i >= 0) this.items.splice(i, 1);
   }
 }
 

@@ -99,7 +99,9 @@ function serveRequest(conn: Connection, frame: Frame): void {
   }
 
   const id = frame.correlation;
-  const controller = new AbortController();
+  // Most handlers never look at ctx.signal: create the AbortController only when one does.
+  let controller: AbortController | undefined;
+  let abortReason: InteropError | undefined;
   let finished = false;
   const deadline = frame.timeoutMs > 0 ? Date.now() + frame.timeoutMs : undefined;
   const end = () => {
@@ -112,12 +114,23 @@ function serveRequest(conn: Connection, frame: Frame): void {
     abort: (reason) => {
       if (finished) return;
       end();
-      controller.abort(reason);
+      abortReason = reason;
+      controller?.abort(reason);
     },
   };
   const timer = deadline !== undefined ? setTimeout(() => entry.abort(new InteropError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed')), frame.timeoutMs) : undefined;
   active.set(id, entry);
-  const ctx: CallContext = { signal: controller.signal, peer: conn.peer.node, ...(deadline !== undefined ? { deadline } : {}) };
+  const ctx: CallContext = {
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (abortReason) controller.abort(abortReason);
+      }
+      return controller.signal;
+    },
+    peer: conn.peer.node,
+    ...(deadline !== undefined ? { deadline } : {}),
+  };
 
   let result: unknown;
   try {

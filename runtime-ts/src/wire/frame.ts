@@ -68,21 +68,35 @@ const utf8 = new TextEncoder();
  * payload as two buffers lets a writev path send a large payload without copying it again.
  */
 export function encodeFrameHead(frame: Omit<Frame, 'payload'>, payloadBytes: number): Uint8Array {
-  const target = frame.target === '' ? EMPTY : utf8.encode(frame.target);
+  const target = targetBytes(frame.target);
   if (target.length > 0xffff) throw new RangeError(`frame target is ${target.length} bytes, more than a u16`);
   const length = FIXED_HEADER_BYTES + target.length + payloadBytes;
   if (length > 0xffff_ffff) throw new RangeError(`frame of ${length} bytes does not fit a u32 length`);
-  const head = new Uint8Array(PREFIX_BYTES + target.length);
-  const view = new DataView(head.buffer);
-  view.setUint32(0, length, true);
-  view.setUint8(4, frame.kind);
-  view.setUint8(5, frame.codec);
-  view.setUint16(6, frame.flags, true);
-  view.setUint32(8, frame.correlation >>> 0, true);
-  view.setUint32(12, frame.timeoutMs >>> 0, true);
-  view.setUint16(16, target.length, true);
+  // Buffer.allocUnsafe takes small buffers from a shared slab (cheap), and every byte is written below.
+  const head = Buffer.allocUnsafe(PREFIX_BYTES + target.length);
+  head.writeUInt32LE(length, 0);
+  head[4] = frame.kind;
+  head[5] = frame.codec;
+  head.writeUInt16LE(frame.flags & 0xffff, 6);
+  head.writeUInt32LE(frame.correlation >>> 0, 8);
+  head.writeUInt32LE(frame.timeoutMs >>> 0, 12);
+  head.writeUInt16LE(target.length, 16);
   head.set(target, PREFIX_BYTES);
   return head;
+}
+
+/** Encoded targets: a connection sends the same few targets over and over. */
+const targetCache = new Map<string, Uint8Array>();
+
+function targetBytes(target: string): Uint8Array {
+  if (target === '') return EMPTY;
+  let bytes = targetCache.get(target);
+  if (!bytes) {
+    bytes = utf8.encode(target);
+    if (targetCache.size >= 4096) targetCache.clear(); // bounded: targets come from peers too
+    targetCache.set(target, bytes);
+  }
+  return bytes;
 }
 
 /** The whole frame as one buffer (tests, vectors, small frames). */
