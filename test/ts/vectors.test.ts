@@ -1,18 +1,32 @@
-// Golden vectors (test/vectors/payloads.json) through the generated TS codecs: every canonical
-// vector decodes and re-encodes byte for byte in both codecs, decode-only inputs re-encode to their
-// canonical form, and rejected inputs fail with the expected code.
+// Golden vectors (test/vectors/payloads.json) through the generated TS codecs and the dynamic
+// (IR-driven) codec: every canonical vector decodes and re-encodes byte for byte in both codecs,
+// decode-only inputs re-encode to their canonical form, and rejected inputs fail with the expected
+// code.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TypeCodec } from '../../runtime-ts/src/codec/index.js';
+import { DynamicCodecs, type IrModule, type TypeCodec } from '../../runtime-ts/src/codec/index.js';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
-import { REPO, importGenerated } from './generated.js';
+import { REPO, compileBundle, importGenerated } from './generated.js';
 
 interface Payloads {
   vectors: Array<{ name: string; type: string; json: string; msgpack: string }>;
-  decode_only: Array<{ name: string; type: string; codec: 'json' | 'msgpack'; input: string; canonical: string }>;
-  reject: Array<{ name: string; type: string; codec: 'json' | 'msgpack'; input?: string; input_hex?: string; code: string }>;
+  decode_only: Array<{
+    name: string;
+    type: string;
+    codec: 'json' | 'msgpack';
+    input: string;
+    canonical: string;
+  }>;
+  reject: Array<{
+    name: string;
+    type: string;
+    codec: 'json' | 'msgpack';
+    input?: string;
+    input_hex?: string;
+    code: string;
+  }>;
 }
 
 const payloads = JSON.parse(readFileSync(join(REPO, 'test/vectors/payloads.json'), 'utf8')) as Payloads;
@@ -20,60 +34,69 @@ const limits = { maxDepth: 64 };
 const utf8 = new TextEncoder();
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-const input = (codec: 'json' | 'msgpack', text: string) => (codec === 'json' ? utf8.encode(text) : unhex(text));
-const output = (codec: 'json' | 'msgpack', bytes: Uint8Array) => (codec === 'json' ? Buffer.from(bytes).toString('utf8') : hex(bytes));
+const input = (codec: 'json' | 'msgpack', text: string) =>
+  codec === 'json' ? utf8.encode(text) : unhex(text);
+const output = (codec: 'json' | 'msgpack', bytes: Uint8Array) =>
+  codec === 'json' ? Buffer.from(bytes).toString('utf8') : hex(bytes);
 
 let generated: Record<string, unknown>;
+let dynamic: DynamicCodecs;
 beforeAll(async () => {
   generated = await importGenerated('vectors', ['test/vectors/vectors.interop'], 'interop.vectors');
+  dynamic = new DynamicCodecs(compileBundle(['test/vectors/vectors.interop']).modules as IrModule[]);
 }, 60_000);
 
 /** `interop.vectors.Point` → the generated `Point$codec` (vector type names are already Pascal). */
-function codecFor(type: string): TypeCodec<unknown> {
+function generatedCodec(type: string): TypeCodec<unknown> {
   const name = type.split('.').pop()!;
   const codec = generated[`${name}$codec`] as TypeCodec<unknown> | undefined;
   if (codec === undefined) throw new Error(`no generated codec for ${type}`);
   return codec;
 }
 
-describe('generated codecs: canonical vectors', () => {
-  for (const v of payloads.vectors) {
-    it(v.name, () => {
-      const codec = codecFor(v.type);
-      const fromJson = codec.decode(utf8.encode(v.json), 'json', limits);
-      const fromMsgpack = codec.decode(unhex(v.msgpack), 'msgpack', limits);
-      expect(output('json', codec.encode(fromJson, 'json'))).toBe(v.json);
-      expect(output('msgpack', codec.encode(fromMsgpack, 'msgpack'))).toBe(v.msgpack);
-      // Crossing codecs: the value decoded from JSON encodes to the msgpack vector, and back.
-      expect(output('msgpack', codec.encode(fromJson, 'msgpack'))).toBe(v.msgpack);
-      expect(output('json', codec.encode(fromMsgpack, 'json'))).toBe(v.json);
-    });
-  }
-});
+for (const [label, codecFor] of [
+  ['generated codecs', generatedCodec],
+  ['dynamic codec', (type: string) => dynamic.codecByName(type)],
+] as const) {
+  describe(`${label}: canonical vectors`, () => {
+    for (const v of payloads.vectors) {
+      it(v.name, () => {
+        const codec = codecFor(v.type);
+        const fromJson = codec.decode(utf8.encode(v.json), 'json', limits);
+        const fromMsgpack = codec.decode(unhex(v.msgpack), 'msgpack', limits);
+        expect(output('json', codec.encode(fromJson, 'json'))).toBe(v.json);
+        expect(output('msgpack', codec.encode(fromMsgpack, 'msgpack'))).toBe(v.msgpack);
+        // Crossing codecs: the value decoded from JSON encodes to the msgpack vector, and back.
+        expect(output('msgpack', codec.encode(fromJson, 'msgpack'))).toBe(v.msgpack);
+        expect(output('json', codec.encode(fromMsgpack, 'json'))).toBe(v.json);
+      });
+    }
+  });
 
-describe('generated codecs: accepted non-canonical inputs', () => {
-  for (const v of payloads.decode_only) {
-    it(v.name, () => {
-      const codec = codecFor(v.type);
-      const value = codec.decode(input(v.codec, v.input), v.codec, limits);
-      expect(output(v.codec, codec.encode(value, v.codec))).toBe(v.canonical);
-    });
-  }
-});
+  describe(`${label}: accepted non-canonical inputs`, () => {
+    for (const v of payloads.decode_only) {
+      it(v.name, () => {
+        const codec = codecFor(v.type);
+        const value = codec.decode(input(v.codec, v.input), v.codec, limits);
+        expect(output(v.codec, codec.encode(value, v.codec))).toBe(v.canonical);
+      });
+    }
+  });
 
-describe('generated codecs: rejected inputs', () => {
-  for (const v of payloads.reject) {
-    it(`${v.name} → ${v.code}`, () => {
-      const codec = codecFor(v.type);
-      const bytes = v.input_hex !== undefined ? unhex(v.input_hex) : input(v.codec, v.input!);
-      let error: unknown;
-      try {
-        codec.decode(bytes, v.codec, limits);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(InteropError);
-      expect((error as InteropError).code).toBe(ErrorCode[v.code as keyof typeof ErrorCode]);
-    });
-  }
-});
+  describe(`${label}: rejected inputs`, () => {
+    for (const v of payloads.reject) {
+      it(`${v.name} → ${v.code}`, () => {
+        const codec = codecFor(v.type);
+        const bytes = v.input_hex !== undefined ? unhex(v.input_hex) : input(v.codec, v.input!);
+        let error: unknown;
+        try {
+          codec.decode(bytes, v.codec, limits);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(InteropError);
+        expect((error as InteropError).code).toBe(ErrorCode[v.code as keyof typeof ErrorCode]);
+      });
+    }
+  });
+}

@@ -22,3 +22,5 @@ export {
 export { enumCodec, type EnumCodec } from './enum.js';
 export { missingField, duplicate } from './errors.js';
 export { mismatch } from './ints.js';
+export { DynamicCodecs, DynamicApplicationError, describeType } from './dynamic.js';
+export type * from './ir-types.js';
