@@ -11,7 +11,7 @@ import { compile } from '../../compiler/src/frontend/compile.js';
 import { formatFile } from '../../compiler/src/frontend/format.js';
 import { parseFile } from '../../compiler/src/frontend/parse.js';
 import { arbitrarySchema } from './arbitrary-schema.js';
-import { repoRoot } from './corpus.mjs';
+import { corpusFiles, repoRoot, VALID_DIR } from './corpus.mjs';
 
 function compileText(text: string) {
   return compile(['gen.interop'], { readFile: (p) => (p === 'gen.interop' ? text : undefined) });
@@ -44,6 +44,29 @@ describe('checker properties', { timeout: 120_000 }, () => {
         if (!validate(JSON.parse(JSON.stringify(r.bundle)))) throw new Error(ajv.errorsText(validate.errors));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('never throws on broken input: random cuts and splices of valid schemas', () => {
+    const corpus = corpusFiles(VALID_DIR).map((f) => readFileSync(path.join(repoRoot(), f), 'utf8'));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...corpus),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.constantFrom('', ';', '}', '{', '<', '.', ' x ', '= 1', ':')), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (text, edits) => {
+          let broken = text;
+          for (const [at, len, insert] of edits) {
+            const i = at % (broken.length + 1);
+            broken = broken.slice(0, i) + insert + broken.slice(i + len);
+          }
+          const r = compileText(broken);
+          for (const d of r.diagnostics) expect(d.code).toMatch(/^E0[1-5]\d\d$/);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

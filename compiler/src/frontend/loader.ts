@@ -23,7 +23,6 @@ export interface LoadedFile {
   ast: FileNode;
   /** For each of `ast.imports`, the loaded file it names, or undefined if it was not found. */
   imports: Array<LoadedFile | undefined>;
-  hasSyntaxErrors: boolean;
 }
 
 export interface LoadResult {
@@ -63,7 +62,6 @@ export function loadFiles(
       path: displayPath,
       ast,
       imports: [],
-      hasSyntaxErrors: diagnostics.some((d) => d.severity === 'error'),
     };
     byIdentity.set(path.resolve(displayPath), file);
     pending.push(file);

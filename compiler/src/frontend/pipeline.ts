@@ -9,7 +9,7 @@ import { loadFiles, type LoadOptions, type ParseFn } from './loader.js';
 import { Reporter, sortDiagnostics } from './report.js';
 import { buildScopes } from './scopes.js';
 
-export interface CompileOptions extends LoadOptions {}
+export type CompileOptions = LoadOptions;
 
 export interface CompileResult {
   /** Present only when there are no errors. */
