@@ -1,0 +1,113 @@
+// The example application for real (examples/greenhouse): `prepare` regenerates its code with
+// interopc, the generated TypeScript and Python type-check, every node answers health, a node
+// killed with SIGKILL is restarted and calls to it succeed again, shutdown leaves no process and
+// no file behind, and the rearranged app-moved.json runs on the same code without regenerating.
+
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { healthProbe } from '../../runtime-ts/src/cli/control-probe.js';
+import { fetchHealth } from '../../runtime-ts/src/control/control.js';
+import { Node } from '../../runtime-ts/src/node/node.js';
+import { loadAppConfig, type AppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
+import { Supervisor } from '../../runtime-ts/src/supervisor/supervisor.js';
+import { isAlive, listDir, RecordingSink, tempDir, waitFor } from './helpers.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const EXAMPLE = path.join(REPO, 'examples/greenhouse');
+const PYTHON = path.join(REPO, 'runtime-python/.venv/bin/python');
+const running: Supervisor[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.stop('test over')));
+});
+
+function configure(file: string, env: Record<string, Record<string, string>>): AppConfig {
+  const app = loadAppConfig(path.join(EXAMPLE, file));
+  for (const node of app.nodes) Object.assign(node.env, env[node.name] ?? {});
+  return app;
+}
+
+/** Every process in the process group led by `leader` (a node and the plugin it spawned). */
+function groupMembers(leader: number): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid='], { encoding: 'utf8' });
+  return out.split('\n').map((l) => l.trim().split(/\s+/).map(Number)).filter(([, pgid]) => pgid === leader).map(([pid]) => pid!);
+}
+
+const readingsAfter = (sink: RecordingSink, from: number): number =>
+  sink.lines.slice(from).filter((l) => l.source === 'hub' && /^ {2}reading \d+\//.test(l.text)).length;
+
+describe('examples/greenhouse', () => {
+  it('runs, survives a SIGKILL of the Python node, and leaves nothing behind', async () => {
+    const sink = new RecordingSink();
+    const runRoot = tempDir('greenhouse-run-');
+    const app = configure('app.json', { hub: { GREENHOUSE_READINGS: '100000' }, sensors: { GREENHOUSE_INTERVAL_MS: '100' } });
+    const sup = new Supervisor(app, { probe: healthProbe, sink, runRoot });
+    running.push(sup);
+    await sup.start();
+
+    // The code `prepare` generated compiles with the real toolchains.
+    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(EXAMPLE, 'tsconfig.json')], { stdio: 'pipe' });
+    execFileSync(PYTHON, ['-m', 'mypy', '--strict', '--no-error-summary', 'python/'], { cwd: EXAMPLE, stdio: 'pipe' });
+
+    // Every supervised node answers on its control channel; the plugin announced itself through its parent.
+    const status = sup.status();
+    expect(status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'ready'], ['sensors', 'ready'], ['advisor', 'plugin']]);
+    for (const node of status.nodes.filter((n) => n.control !== undefined)) {
+      const health = await fetchHealth(node.control!);
+      expect(health).toMatchObject({ node: node.name, status: 'ok', modules: node.modules });
+    }
+    await waitFor('the plugin', () => sink.lines.some((l) => l.source === 'hub' && l.text.includes('[advisor plugin] started by its parent')));
+    expect(sink.text()).toContain('greenhouse.sensors.list_sensors() -> [north, south, west]');
+    expect(sink.text()).toContain('raised UnknownSensor { sensor: "roof" } in Python');
+    await waitFor('readings', () => readingsAfter(sink, 0) >= 3, 15_000);
+
+    const sensors = status.nodes.find((n) => n.name === 'sensors')!;
+    process.kill(sensors.pid!, 'SIGKILL');
+    const restarted = await waitFor('sensors restarted', () => {
+      const n = sup.status().nodes.find((x) => x.name === 'sensors')!;
+      return n.state === 'ready' && n.pid !== sensors.pid ? n : undefined;
+    }, 20_000);
+    expect(restarted).toMatchObject({ restarts: 1, lastExit: 'signal SIGKILL' });
+
+    // Calls succeed again: the hub's link redials and renews its subscription by itself ...
+    const mark = sink.lines.length;
+    await waitFor('readings after the restart', () => readingsAfter(sink, mark) >= 3, 20_000);
+    // ... and a fresh client, through the generated code, reaches the restarted node.
+    const gen = await import(path.join(EXAMPLE, 'ts/gen/greenhouse.sensors.ts'));
+    const client = await Node.start({ node: 'test-client', connect: [{ node: 'sensors', address: restarted.listen[0]!, codec: 'json', modules: ['greenhouse.sensors'] }] }, { uses: [gen.SensorsModule] });
+    try {
+      const sensorsClient = new gen.SensorsClient(client.invoker(gen.SensorsModule));
+      expect(await sensorsClient.listSensors()).toEqual(['north', 'south', 'west']);
+      await expect(sensorsClient.read('roof')).rejects.toBeInstanceOf(gen.UnknownSensor);
+    } finally {
+      await client.close();
+    }
+
+    const hub = sup.status().nodes.find((n) => n.name === 'hub')!;
+    const pids = [...groupMembers(hub.pid!), ...groupMembers(restarted.pid!)];
+    expect(pids.length).toBeGreaterThanOrEqual(3); // hub, its advisor plugin, sensors
+    const result = await sup.stop('test over');
+    expect(result.ok).toBe(true);
+    await waitFor('every process gone', () => pids.every((p) => !isAlive(p)), 5_000);
+    expect(listDir(runRoot)).toEqual([]);
+  }, 120_000);
+
+  it('runs rearranged by app-moved.json on the same generated code, and ends by itself', async () => {
+    const sink = new RecordingSink();
+    const runRoot = tempDir('greenhouse-moved-');
+    const app = configure('app-moved.json', { hub: { GREENHOUSE_READINGS: '6' }, sensors: { GREENHOUSE_INTERVAL_MS: '100' } });
+    const sup = new Supervisor(app, { probe: healthProbe, sink, runRoot, skipPrepare: true });
+    running.push(sup);
+    await sup.start();
+    const result = await sup.done;
+    expect(result).toMatchObject({ ok: true, reason: 'main node "hub" finished' });
+    const log = sink.text();
+    expect(log).toMatch(/hub +\| {3}greenhouse.climate: on node "climate" at unix:/);
+    expect(log).toMatch(/hub +\| {3}greenhouse.sensors: on node "sensors" at tcp:\/\/127.0.0.1:\d+, json codec/);
+    expect(log).toMatch(/climate +\| greenhouse.advisor: a plugin this node spawns/);
+    expect(log).toContain('step 4, greenhouse.climate.summary(): 6 readings');
+    expect(result.status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'exited'], ['climate', 'stopped'], ['sensors', 'stopped'], ['advisor', 'plugin']]);
+    expect(listDir(runRoot)).toEqual([]);
+  }, 60_000);
+});
