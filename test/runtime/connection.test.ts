@@ -207,6 +207,24 @@ describe('events', () => {
   });
 });
 
+describe('event queue policy block', () => {
+  it('pauses reading instead of dropping, and delivers everything once the handler catches up', async () => {
+    const { client, serverServices } = await calcPair({ clientLimits: { maxEventQueue: 2, eventQueuePolicy: 'block' } });
+    const got: unknown[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sub = await client.subscribe(calc, calc.events['tick']!, async (v) => (got.push(v), gate));
+    for (let i = 1; i <= 50; i++) serverServices.hub.publish(calc, calc.events['tick']!, i);
+    await sleep(30);
+    expect(got).toEqual([1]);
+    release();
+    await sleep(30);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(sub.dropped).toBe(0);
+    expect(await client.call(calc, fn('add'), [1, 2])).toBe(3); // reading resumed
+  });
+});
+
 describe('closing', () => {
   it('GOODBYE lets outstanding calls finish, then both sides close', async () => {
     const { client, server } = await calcPair();

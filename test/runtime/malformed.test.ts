@@ -109,6 +109,8 @@ describe('malformed frames on a live connection', () => {
     bad[18] = 0xff;
     raw.write(bad);
     expect(errorOf(await raw.next())).toMatchObject({ correlation: 14, code: ErrorCode.PROTOCOL_ERROR });
+    // A bad ONEWAY is dropped and counted, never answered (correlation 0 would read as connection-level).
+    raw.send({ kind: FrameKind.ONEWAY, codec: 9 as never, target: 'test.calc.note' });
     // Answers to nothing are dropped silently (no ERROR could loop).
     raw.send({ kind: FrameKind.RESPONSE, correlation: 999, target: 'test.calc.add' });
     raw.send({ kind: FrameKind.CANCEL, correlation: 998 });
@@ -116,7 +118,7 @@ describe('malformed frames on a live connection', () => {
     raw.send({ kind: FrameKind.REQUEST, correlation: 20, target: 'test.calc.add', payload: enc.encode('{"a":1,"b":2}') });
     const ok = await raw.next();
     expect([ok.kind, ok.correlation, new TextDecoder().decode(ok.payload)]).toEqual([FrameKind.RESPONSE, 20, '3']);
-    expect(serverServices.counters['rejected_frames']).toBe(5);
+    expect(serverServices.counters['rejected_frames']).toBe(6);
     expect(await good.call(calc, calc.functions['add']!, [1, 1])).toBe(2);
   });
 
@@ -171,6 +173,27 @@ describe('malformed frames on a live connection', () => {
     raw2.send({ kind: FrameKind.PING, correlation: 1 });
     expect(errorOf(await raw2.next())).toMatchObject({ code: ErrorCode.PROTOCOL_ERROR });
     expect(await raw2.waitClosed()).toBe(true);
+  });
+});
+
+describe('codec byte per frame kind (wire.md §1.2)', () => {
+  it('SUBSCRIBE names the EVENT codec, its RESPONSE echoes it, EVENTs use it even when empty; PONG is none', async () => {
+    const { listener, serverServices } = await server();
+    const raw = await RawPeer.connect(listener.address);
+    cleanups.push(() => raw.socket.destroy());
+    await raw.hello();
+    raw.send({ kind: FrameKind.SUBSCRIBE, codec: CodecId.msgpack, correlation: 1, target: 'test.calc.*' });
+    const ack = await raw.next();
+    expect([ack.kind, ack.codec, ack.correlation, ack.payload.length]).toEqual([FrameKind.RESPONSE, CodecId.msgpack, 1, 0]);
+    serverServices.hub.publish(calc, calc.events['bell']!, undefined);
+    serverServices.hub.publish(calc, calc.events['tick']!, 300);
+    const bell = await raw.next();
+    const tick = await raw.next();
+    expect([bell.kind, bell.codec, bell.target, bell.payload.length]).toEqual([FrameKind.EVENT, CodecId.msgpack, 'test.calc.bell', 0]);
+    expect([tick.codec, Buffer.from(tick.payload).toString('hex')]).toEqual([CodecId.msgpack, 'cd012c']);
+    raw.send({ kind: FrameKind.PING, codec: CodecId.none, correlation: 2, payload: Uint8Array.of(1, 2, 3) });
+    const pong = await raw.next();
+    expect([pong.kind, pong.codec, pong.correlation, [...pong.payload]]).toEqual([FrameKind.PONG, CodecId.none, 2, [1, 2, 3]]);
   });
 });
 

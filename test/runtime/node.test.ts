@@ -1,6 +1,8 @@
 // The node host: the same Invoker API direct and over a link, moving a module by config only,
 // events local and remote, reconnect, config validation, and the control channel.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
 import { fetchHealth, fetchManifest } from '../../runtime-ts/src/control/control.js';
@@ -128,6 +130,14 @@ describe('node config', () => {
     }
     expect(() => loadNodeConfig()).toThrow(/INTEROP_NODE_CONFIG is not set/);
     expect(() => loadNodeConfig('/nonexistent/node.json')).toThrow(/cannot read/);
+  });
+
+  it('accepts the example in docs/config.md', () => {
+    const doc = readFileSync(join(process.cwd(), 'docs/config.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)![1]!;
+    const config = loadNodeConfig(example);
+    expect(config.plugins?.[0]?.modules).toEqual(['example.search']);
+    expect(loadNodeConfig(JSON.parse(config.plugins![0]!.env!['INTEROP_NODE_CONFIG']!)).stdio).toBe(true);
   });
 
   it('reports each problem with its field and what was expected', () => {

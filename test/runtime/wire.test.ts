@@ -179,8 +179,20 @@ describe('error envelope', () => {
     expect(() => decodeEnvelope(enc.encode('{"code":5'), 'json', 64)).toThrow(/end|expected/);
     expect(() => decodeEnvelope(enc.encode('{"x":' + '['.repeat(70) + ']'.repeat(70) + '}'), 'json', 64)).toThrow(/max_depth/);
     expect(() => decodeEnvelope(Uint8Array.of(0x81, 0x09, ...Array(70).fill(0x91), 0xc0), 'msgpack', 64)).toThrow(/max_depth/);
-    expect(() => decodeEnvelope(Uint8Array.of(0xdf, 0xff, 0xff, 0xff, 0xff), 'msgpack', 64)).toThrow(/count/);
-    expect(() => decodeEnvelope(Uint8Array.of(0x81, 0x02, 0xdb, 0xff, 0xff, 0xff, 0xff), 'msgpack', 64)).toThrow(/end/);
+    const codeOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code: number }).code;
+      }
+      return 'ok';
+    };
+    // Lengths and counts past the end are RESOURCE_EXHAUSTED; plain truncation and trailing bytes INVALID_ARGUMENT (wire.md §3).
+    expect(codeOf(() => decodeEnvelope(Uint8Array.of(0xdf, 0xff, 0xff, 0xff, 0xff), 'msgpack', 64))).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(codeOf(() => decodeEnvelope(Uint8Array.of(0x81, 0x02, 0xdb, 0xff, 0xff, 0xff, 0xff), 'msgpack', 64))).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(codeOf(() => decodeEnvelope(Uint8Array.of(0x81, 0x09, 0xdd, 0, 0, 0x10, 0), 'msgpack', 64))).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(codeOf(() => decodeEnvelope(Uint8Array.of(0x81, 0x01, 0xcd, 0x01), 'msgpack', 64))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => decodeEnvelope(Uint8Array.of(0x80, 0x00), 'msgpack', 64))).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 });
 

@@ -55,6 +55,8 @@ export class Connection implements FlowControl {
   private sentGoodbye = false;
   private closeReason = 'connection closed';
   private pauses = 0;
+  /** Decoded frames not yet handled because a `block` subscription paused reading. */
+  private held: Decoded[] = [];
   private handshakeFrames: ((item: Decoded) => void) | undefined;
   private readonly closeListeners: Array<(reason: string) => void> = [];
   private resolveClosed!: () => void;
@@ -67,7 +69,7 @@ export class Connection implements FlowControl {
     readonly options: ConnectionOptions,
   ) {
     this.decoder = new FrameDecoder(options.limits);
-    this.server = { active: new Map(), remoteSubs: new Set(), removeSink: undefined, eventBacklog: new Map() };
+    this.server = { active: new Map(), remoteSubs: new Map(), removeSink: undefined, eventBacklog: new Map() };
   }
 
   /** Runs the handshake on `channel`; resolves once calls can be made. */
@@ -146,8 +148,23 @@ export class Connection implements FlowControl {
   // ---- receiving --------------------------------------------------------------------------
 
   private onData(chunk: Uint8Array): void {
-    for (const item of this.decoder.push(chunk)) {
+    const items = this.decoder.push(chunk);
+    if (this.held.length > 0 || this.pauses > 0) {
+      for (const item of items) this.held.push(item);
+      return;
+    }
+    this.process(items, 0);
+  }
+
+  /** Handles decoded items from `from` on; stops (keeping the rest) when a `block` queue paused us. */
+  private process(items: Decoded[], from: number): void {
+    for (let i = from; i < items.length; i++) {
       if (this.state === 'closed') return;
+      if (this.pauses > 0) {
+        this.held = items.slice(i);
+        return;
+      }
+      const item = items[i]!;
       if (item instanceof FrameError && item.fatal) return this.failFraming(item);
       if (this.handshakeFrames) this.handshakeFrames(item);
       else if (item instanceof FrameError) this.rejectFrame(item);
@@ -171,6 +188,8 @@ export class Connection implements FlowControl {
       this.settle(error.correlation, undefined, error);
       return;
     }
+    // No exchange to answer: an ERROR with correlation 0 would read as connection-level.
+    if (error.kind === FrameKind.ONEWAY || error.kind === FrameKind.EVENT || error.kind === FrameKind.UNSUBSCRIBE || error.kind === FrameKind.GOODBYE) return;
     const codec = codecNameOf(error.codec) ?? 'json';
     this.sendError(error.correlation, error.target, codec, { code: error.code, message: error.message });
   }
@@ -189,7 +208,7 @@ export class Connection implements FlowControl {
         this.rejectSlotWaiters();
         return this.maybeFinishClose();
       case FrameKind.PING:
-        return this.send({ ...frame, kind: FrameKind.PONG, timeoutMs: 0 });
+        return this.send({ ...frame, kind: FrameKind.PONG, codec: CodecId.none, timeoutMs: 0 });
       case FrameKind.HELLO:
       case FrameKind.WELCOME:
         return this.sendError(frame.correlation, '', 'json', { code: ErrorCode.PROTOCOL_ERROR, message: 'handshake frame after the handshake' });
@@ -409,7 +428,8 @@ export class Connection implements FlowControl {
     if (!subs) {
       const id = this.allocateId();
       const ready = this.exchange(id, 'subscribe', this.options.limits.defaultDeadlineMs, {
-        kind: FrameKind.SUBSCRIBE, codec: CodecId.none, flags: 0, correlation: id, timeoutMs: 0, target, payload: EMPTY_PAYLOAD,
+        // The SUBSCRIBE's codec is the one the EVENTs will come in (docs/wire.md §1.2).
+        kind: FrameKind.SUBSCRIBE, codec: codecId(this.peer.sendCodec), flags: 0, correlation: id, timeoutMs: 0, target, payload: EMPTY_PAYLOAD,
       }).then(() => undefined);
       subs = { module, event, queues: new Set(), ready };
       this.localSubs.set(target, subs);
@@ -450,7 +470,12 @@ export class Connection implements FlowControl {
   }
 
   resume(): void {
-    if (this.pauses > 0 && --this.pauses === 0) this.channel.resume();
+    if (this.pauses > 0 && --this.pauses === 0) {
+      this.channel.resume();
+      const held = this.held;
+      this.held = [];
+      this.process(held, 0);
+    }
   }
 
   // ---- events we publish to the peer ------------------------------------------------------
@@ -464,18 +489,20 @@ export class Connection implements FlowControl {
   private sendEvent(module: ModuleDescriptor, event: EventDescriptor, encode: EncodeFor): void {
     if (this.state === 'closed') return;
     const target = `${module.name}.${event.name}`;
+    const key = this.server.remoteSubs.has(target) ? target : `${module.name}.*`;
+    const codec = this.server.remoteSubs.get(key) ?? this.peer.sendCodec;
     let payload: Uint8Array;
     try {
-      payload = encode(this.peer.sendCodec);
+      payload = encode(codec);
     } catch (error) {
       bump(this.services.counters, 'unencodable_events');
       this.options.debug?.(`cannot encode EVENT ${target}: ${String(error)}`);
       return;
     }
-    const frame: Frame = { kind: FrameKind.EVENT, codec: event.payload ? codecId(this.peer.sendCodec) : CodecId.none, flags: 0, correlation: 0, timeoutMs: 0, target, payload };
+    // In the subscription's codec, also when the payload is empty (docs/wire.md §1.2).
+    const frame: Frame = { kind: FrameKind.EVENT, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target, payload };
     if (!this.congested) return this.send(frame);
     // The transport is full: events wait per subscription, bounded, and drops are counted.
-    const key = this.server.remoteSubs.has(target) ? target : `${module.name}.*`;
     let backlog = this.server.eventBacklog.get(key);
     if (!backlog) this.server.eventBacklog.set(key, (backlog = []));
     if (backlog.length >= this.options.limits.maxEventQueue) {

@@ -17,8 +17,8 @@ export interface ActiveCall {
 
 export interface ServerState {
   active: Map<number, ActiveCall>;
-  /** Targets the peer subscribed to ("module.event" or "module.*"). */
-  remoteSubs: Set<string>;
+  /** Targets the peer subscribed to ("module.event" or "module.*"), with the codec its EVENTs go in. */
+  remoteSubs: Map<string, CodecName>;
   removeSink: (() => void) | undefined;
   /** Events waiting while the transport is congested, per subscription. */
   eventBacklog: Map<string, Frame[]>;
@@ -163,7 +163,8 @@ function respond(conn: Connection, frame: Frame, codec: CodecName, hosted: Hoste
       return;
     }
   }
-  conn.send({ kind: FrameKind.RESPONSE, codec: fn.result ? codecId(codec) : CodecId.none, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload });
+  // Answered in the request's codec, also when the payload is empty (docs/wire.md §1.2).
+  conn.send({ kind: FrameKind.RESPONSE, codec: codecId(codec), flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload });
 }
 
 function serveOneway(conn: Connection, frame: Frame): void {
@@ -205,14 +206,16 @@ function serveOneway(conn: Connection, frame: Frame): void {
 let onewaySeq = 0;
 
 function serveSubscribe(conn: Connection, frame: Frame): void {
-  const codec = codecNameOf(frame.codec) ?? 'json';
+  // SUBSCRIBE names the codec its EVENTs are wanted in; a peer that sent none gets the codec this
+  // side sends in (one the peer listed as decodable).
+  const codec = codecNameOf(frame.codec) ?? conn.peer.sendCodec;
   const parts = splitTarget(frame.target);
   const hosted = parts && conn.options.offerModules !== false ? conn.services.module(parts.module) : undefined;
   if (!parts || !hosted) return fail(conn, frame, codec, ErrorCode.NOT_FOUND, `no module serves events "${frame.target}" here`);
   if (parts.member !== '*' && !Object.prototype.hasOwnProperty.call(hosted.descriptor.events, parts.member)) {
     return fail(conn, frame, codec, ErrorCode.NOT_FOUND, `${parts.module} has no event ${parts.member}`);
   }
-  conn.server.remoteSubs.add(frame.target);
+  conn.server.remoteSubs.set(frame.target, codec);
   conn.server.removeSink ??= conn.services.hub.add(conn.eventSink);
-  conn.send({ kind: FrameKind.RESPONSE, codec: CodecId.none, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: EMPTY_PAYLOAD });
+  conn.send({ kind: FrameKind.RESPONSE, codec: frame.codec, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: EMPTY_PAYLOAD });
 }

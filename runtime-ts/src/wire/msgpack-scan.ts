@@ -71,6 +71,11 @@ export class MsgpackReader {
     if (this.pos + n > this.bytes.length) throw invalid('msgpack: unexpected end');
   }
 
+  /** A declared length or count that claims more than remains is RESOURCE_EXHAUSTED (docs/wire.md §3). */
+  private claim(n: number, what: string): void {
+    if (n > this.bytes.length - this.pos) throw new InteropError(ErrorCode.RESOURCE_EXHAUSTED, `msgpack: ${what} of ${n} exceeds the ${this.bytes.length - this.pos} bytes left`);
+  }
+
   private byte(): number {
     this.need(1);
     return this.bytes[this.pos++]!;
@@ -98,7 +103,7 @@ export class MsgpackReader {
     else if (c === 0xdf) n = this.uintN(4);
     else throw invalid(`msgpack: expected a map, got 0x${c.toString(16)}`);
     // Each entry needs at least 2 bytes: reject impossible counts before looping.
-    if (n * 2 > this.bytes.length - this.pos) throw invalid('msgpack: map count exceeds the bytes left');
+    this.claim(n * 2, 'map count');
     return n;
   }
 
@@ -141,7 +146,7 @@ export class MsgpackReader {
     else if (c === 0xda) n = this.uintN(2);
     else if (c === 0xdb) n = this.uintN(4);
     else throw invalid(`msgpack: expected a string, got 0x${c.toString(16)}`);
-    this.need(n);
+    this.claim(n, 'string length');
     try {
       return strictUtf8.decode(this.bytes.subarray(this.pos, (this.pos += n)));
     } catch {
@@ -172,9 +177,9 @@ export class MsgpackReader {
       case 0xcd: case 0xd1: return this.advance(2);
       case 0xce: case 0xd2: case 0xca: return this.advance(4);
       case 0xcf: case 0xd3: case 0xcb: return this.advance(8);
-      case 0xc4: case 0xd9: return this.advance(this.uintN(1));
-      case 0xc5: case 0xda: return this.advance(this.uintN(2));
-      case 0xc6: case 0xdb: return this.advance(this.uintN(4));
+      case 0xc4: case 0xd9: return this.advanceClaimed(this.uintN(1));
+      case 0xc5: case 0xda: return this.advanceClaimed(this.uintN(2));
+      case 0xc6: case 0xdb: return this.advanceClaimed(this.uintN(4));
       case 0xdc: return this.skipEntries(this.uintN(2), 1, depth + 1);
       case 0xdd: return this.skipEntries(this.uintN(4), 1, depth + 1);
       case 0xde: return this.skipEntries(this.uintN(2), 2, depth + 1);
@@ -188,9 +193,14 @@ export class MsgpackReader {
     this.pos += n;
   }
 
+  private advanceClaimed(n: number): void {
+    this.claim(n, 'length');
+    this.pos += n;
+  }
+
   private skipEntries(count: number, per: 1 | 2, depth: number): void {
     if (depth > this.maxDepth) throw new InteropError(ErrorCode.RESOURCE_EXHAUSTED, `msgpack nesting exceeds max_depth ${this.maxDepth}`);
-    if (count * per > this.bytes.length - this.pos) throw invalid('msgpack: element count exceeds the bytes left');
+    this.claim(count * per, 'element count');
     for (let i = 0; i < count * per; i++) this.skipValue(depth);
   }
 
