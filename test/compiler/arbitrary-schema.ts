@@ -27,6 +27,20 @@ export function arbitrarySchema(opts: Omit<SchemaOptions, 'size'> = {}): fc.Arbi
     .map(({ seed, size }) => generateSchema(seed, { ...opts, size }));
 }
 
+/** A syntax tree (or anything) without positions: `span` and `docSpan` keys are dropped. */
+export function stripSpans(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripSpans);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'span' || k === 'docSpan' || v === undefined) continue;
+      out[k] = stripSpans(v);
+    }
+    return out;
+  }
+  return value;
+}
+
 class Rng {
   private s: number;
   constructor(seed: number) {

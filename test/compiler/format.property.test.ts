@@ -5,21 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../compiler/src/frontend/parse.js';
 import { formatFile } from '../../compiler/src/frontend/format.js';
-import { arbitrarySchema, generateSchema } from './arbitrary-schema.js';
-
-/** The tree without positions: what must survive formatting. */
-export function stripSpans(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripSpans);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'span' || k === 'docSpan' || v === undefined) continue;
-      out[k] = stripSpans(v);
-    }
-    return out;
-  }
-  return value;
-}
+import { arbitrarySchema, generateSchema, stripSpans } from './arbitrary-schema.js';
 
 function parseClean(text: string) {
   const r = parseFile(text, 'gen.interop');

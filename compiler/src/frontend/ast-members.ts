@@ -40,8 +40,20 @@ export function writtenIds(members: Array<CstNode | undefined>): number[] {
   return out;
 }
 
+/** protobuf and Thrift scalar names, translated in E0110 suggestions (and the recovered tree). */
+const FOREIGN_SCALARS: Record<string, string> = {
+  int32: 'i32', int64: 'i64', uint32: 'u32', uint64: 'u64', sint32: 'i32', sint64: 'i64', fixed32: 'u32',
+  fixed64: 'u64', sfixed32: 'i32', sfixed64: 'i64', double: 'f64', float: 'f32', byte: 'i8', binary: 'bytes',
+};
+
+function translateScalar(t: TypeExpr): TypeExpr {
+  if (t.kind !== 'named' || t.name.parts.length !== 1) return t;
+  const to = FOREIGN_SCALARS[t.name.parts[0]!.text];
+  return to ? { ...t, name: { ...t.name, parts: [{ ...t.name.parts[0]!, text: to }] } } : t;
+}
+
 function looksLikeType(text: string): boolean {
-  return (SCALAR_NAMES as readonly string[]).includes(text) || /^[A-Z]/.test(text);
+  return (SCALAR_NAMES as readonly string[]).includes(text) || text in FOREIGN_SCALARS || /^[A-Z]/.test(text);
 }
 
 interface MemberParts {
@@ -85,8 +97,8 @@ function buildMemberParts(m: CstNode, kind: MemberKind, span: Span, ids: IdSugge
       name = single;
       report(ctx, 'E0103', `expected ':' between ${what} name and type, found '${type.name.parts[0]!.text}'`, spanAfter(single.span), `write \`${suggestion(idTok.image)}\``);
     } else {
-      type = tf;
-      if (modifiers.some((t) => t.image === 'repeated')) type = { kind: 'list', element: tf, span: tf.span };
+      type = translateScalar(tf);
+      if (modifiers.some((t) => t.image === 'repeated')) type = { kind: 'list', element: type, span: tf.span };
       if (modifiers.some((t) => t.image === 'optional')) optionalMark = true;
       const protobuf = !idTok && def?.kind === 'int';
       let idText = idTok?.image;
