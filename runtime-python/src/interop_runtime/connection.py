@@ -27,6 +27,11 @@ from .transport.base import ByteTransport
 
 log = logging.getLogger("interop.connection")
 
+#: Frames that answer an exchange: a problem with one is never answered (docs/wire.md §1.4).
+_ANSWERS = frozenset({FrameKind.RESPONSE, FrameKind.ERROR, FrameKind.PONG, FrameKind.CANCEL})
+#: Frames with correlation 0 that nobody answers: a bad one is dropped and counted.
+_UNANSWERED = frozenset({FrameKind.ONEWAY, FrameKind.EVENT, FrameKind.UNSUBSCRIBE, FrameKind.GOODBYE})
+
 
 @dataclass(slots=True)
 class Served:
@@ -353,11 +358,18 @@ class Connection:
 
     def _on_frame_error(self, error: FrameError) -> None:
         self.counters.rejected_frames += 1
+        problem = InteropError(error.code, error.message)
         if error.fatal:
-            self._connection_error(InteropError(error.code, error.message))
+            self._connection_error(problem)
+        elif error.kind in _ANSWERS:
+            # Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
+            pending = self._pending.pop(error.correlation, None)
+            if pending is not None and not pending.future.done():
+                pending.future.set_exception(problem)
+        elif error.kind in _UNANSWERED:
+            log.debug("dropped bad frame: %s", error.message)
         else:
-            codec = codec_name(error.codec) or "json"
-            self._send_error(error.correlation, error.target, InteropError(error.code, error.message), codec)
+            self._send_error(error.correlation, error.target, problem, codec_name(error.codec) or "json")
 
     def _dispatch(self, frame: Frame) -> None:
         kind = frame.kind
@@ -395,14 +407,13 @@ class Connection:
             else:
                 task.cancel()  # sends nothing more for that id
         elif kind == FrameKind.PING:
-            self._send(Frame(FrameKind.PONG, frame.codec, frame.correlation, "", frame.payload))
+            self._send(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
         elif kind == FrameKind.GOODBYE:
             self._goodbye_received = True
             asyncio.get_running_loop().create_task(self._close_after_goodbye())
-        else:  # HELLO / WELCOME after the handshake
+        else:  # HELLO / WELCOME after the handshake: correlation 0, so it cannot be answered
             self.counters.rejected_frames += 1
-            self._send_error(frame.correlation, frame.target,
-                             InteropError(ErrorCode.PROTOCOL_ERROR, f"unexpected {kind.name}"), "json")
+            log.debug("dropped unexpected %s", kind.name)
 
     async def _close_after_goodbye(self) -> None:
         # The peer starts nothing new; we close once our own outstanding requests are answered.
@@ -540,7 +551,8 @@ class Connection:
                                        InteropError(ErrorCode.INTERNAL, f"result does not encode: {e}"))
                     return
             self.counters.requests_served += 1
-            self._send(Frame(FrameKind.RESPONSE, codec_id(codec) if payload else CodecId.NONE, cid, target, payload))
+            # In the request's codec even when empty (§1.2), so equal frames are equal bytes.
+            self._send(Frame(FrameKind.RESPONSE, codec_id(codec), cid, target, payload))
         finally:
             if self._handling.get(cid) is asyncio.current_task():
                 del self._handling[cid]
@@ -609,7 +621,8 @@ class Connection:
         parts = split_target(frame.target)
         served = self.served.get(parts[0]) if parts else None
         if parts is None or served is None or (parts[1] != "*" and parts[1] not in served.module.events):
-            self._send_error(frame.correlation, frame.target, InteropError(ErrorCode.NOT_FOUND, f"no event {frame.target}"), "json")
+            self._send_error(frame.correlation, frame.target, InteropError(ErrorCode.NOT_FOUND, f"no event {frame.target}"),
+                             codec_name(frame.codec) or "json")
             return
         codec = codec_name(frame.codec) or self.send_codec
         self.remote_subscriptions[frame.target] = codec
