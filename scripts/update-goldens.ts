@@ -14,3 +14,14 @@ void import('../test/compiler/corpus.mjs').then(
     process.exitCode = 3;
   },
 );
+
+// Generated TypeScript for the shared golden schema (test/goldens/ts/).
+void import('../test/ts/goldens.js').then(
+  async (ts: { updateTsGoldens(log: (line: string) => void): Promise<number> }) => {
+    process.exitCode = Math.max(Number(process.exitCode ?? 0), await ts.updateTsGoldens((line) => process.stdout.write(`${line}\n`)));
+  },
+  (e: unknown) => {
+    process.stderr.write(`update-goldens (ts): ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 3;
+  },
+);

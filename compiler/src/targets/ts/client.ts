@@ -6,7 +6,7 @@ import type { FunctionDecl } from '../../ir/types.js';
 import { CodeWriter } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 import { callableFunctions, eventConst, fnConst } from './descriptor.js';
-import { docOf } from './types.js';
+import { docOf, eventSource, functionSource } from './types.js';
 
 /** `a: T, b?: U | undefined`: a parameter is optional in TS only if every later one is too. */
 export function paramList(ctx: GenContext, f: FunctionDecl, allowOptional: boolean): string[] {
@@ -42,7 +42,7 @@ export function emitClient(ctx: GenContext, out: CodeWriter): void {
     for (const f of callableFunctions(ctx)) {
       const names = n.functions.get(f.name)!;
       const args = `[${names.params.join(', ')}]`;
-      const doc = docOf(f, `fn ${f.name}`);
+      const doc = docOf(f, functionSource(f));
       if (doc !== '') out.line(doc);
       if (f.kind === 'oneway') {
         out.block(`${names.method}(${paramList(ctx, f, true).join(', ')}): void {`, () =>
@@ -64,7 +64,7 @@ export function emitClient(ctx: GenContext, out: CodeWriter): void {
         e.payload === undefined
           ? '() => void | Promise<void>'
           : `(payload: ${ctx.tsType(e.payload)}) => void | Promise<void>`;
-      const doc = docOf(e, `event ${e.name}`);
+      const doc = docOf(e, eventSource(e));
       if (doc !== '') out.line(doc);
       out.block(`${names.subscribe}(handler: ${handler}): Promise<${RT}.Subscription> {`, () =>
         out.line(

@@ -6,7 +6,7 @@ import { CodeWriter } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 import { paramList, resultType } from './client.js';
 import { callableFunctions, eventConst } from './descriptor.js';
-import { docOf } from './types.js';
+import { docOf, eventSource, functionSource } from './types.js';
 
 export function emitHandlers(ctx: GenContext, out: CodeWriter): void {
   const n = ctx.names;
@@ -15,7 +15,7 @@ export function emitHandlers(ctx: GenContext, out: CodeWriter): void {
   );
   out.block(`export interface ${n.handlers} {`, () => {
     for (const f of callableFunctions(ctx)) {
-      const doc = docOf(f, `fn ${f.name}`);
+      const doc = docOf(f, functionSource(f));
       if (doc !== '') out.line(doc);
       const params = [...paramList(ctx, f, false), `ctx: ${RT}.CallContext`].join(', ');
       const result = resultType(ctx, f);
@@ -37,7 +37,7 @@ export function emitPublisher(ctx: GenContext, out: CodeWriter): void {
     out.line(`readonly #publisher: ${RT}.Publisher;`);
     out.block(`constructor(publisher: ${RT}.Publisher) {`, () => out.line('this.#publisher = publisher;'));
     for (const e of ctx.module.events) {
-      const doc = docOf(e, `event ${e.name}`);
+      const doc = docOf(e, eventSource(e));
       if (doc !== '') out.line(doc);
       const param = e.payload === undefined ? '' : `payload: ${ctx.tsType(e.payload)}`;
       out.block(`${n.events.get(e.name)!.publish}(${param}): void {`, () =>

@@ -6,7 +6,9 @@ import type {
   ConstDecl,
   EnumDecl,
   ErrorDecl,
+  EventDecl,
   Field,
+  FunctionDecl,
   StructDecl,
   TypeDecl,
   TypeRef,
@@ -46,6 +48,19 @@ export function idlType(t: TypeRef): string {
     case 'ref':
       return t.name;
   }
+}
+
+/** `fn post(1: text: string, 2: mood?: Mood) -> Message throws NotFound`, as the IDL declares it. */
+export function functionSource(f: FunctionDecl): string {
+  const params = f.params.map((p) => fieldSource(p).replace(/^field: /, '')).join(', ');
+  const result = f.result !== undefined ? ` -> ${idlType(f.result)}` : '';
+  const throws = f.throws.length > 0 ? ` throws ${f.throws.map(idlType).join(', ')}` : '';
+  return `${f.kind === 'oneway' ? 'oneway ' : ''}fn ${f.name}(${params})${result}${throws}`;
+}
+
+/** `event message_posted: Message`. */
+export function eventSource(e: EventDecl): string {
+  return `event ${e.name}${e.payload !== undefined ? ': ' + idlType(e.payload) : ''}`;
 }
 
 function fieldSource(f: Field): string {
