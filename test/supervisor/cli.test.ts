@@ -62,6 +62,17 @@ describe('interop CLI', () => {
     expect(inspect.stdout).toContain('module test.echo version "1.0.0";');
     expect(inspect.stdout).toContain('fn echo(1: text: string) -> string;');
 
+    // A call driven by the manifest alone: by parameter name or position; errors name the problem.
+    const call = interop('call', 'back', 'test.echo.echo', '{"text":"hi"}');
+    expect([call.code, call.stdout.trim()]).toEqual([0, '"back says hi"']);
+    expect(interop('call', 'back', 'test.echo.echo', '["again"]').stdout.trim()).toBe('"back says again"');
+    const badArg = interop('call', 'back', 'test.echo.echo', '{"text":5}');
+    expect(badArg.code).toBe(2);
+    expect(badArg.stderr).toMatch(/bad arguments for echo: echo.text: expected string, got number/);
+    const badName = interop('call', 'back', 'test.echo.shout', '{}');
+    expect([badName.code, badName.stderr.trim()]).toEqual([2, 'interop call: test.echo has no function "shout"; its functions: echo']);
+    expect(interop('call', 'front', 'test.echo.echo', '{}').stderr).toContain('node "front" does not serve test.echo; it serves: no modules');
+
     const back = status.nodes.find((n: { name: string }) => n.name === 'back');
     process.kill(back.pid, 'SIGKILL');
     await waitFor('restart', () => out.includes('back ready') && /back ready \(pid \d+, modules: test.echo, after 1 restart/.test(out), 20_000);

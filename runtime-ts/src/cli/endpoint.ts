@@ -4,13 +4,17 @@
 
 import { findRuns } from '../supervisor/run-dir.js';
 
-export function resolveEndpoint(endpoint: string): string {
+/**
+ * `control` gives a node's control endpoint (manifest and health only); `data` its own data
+ * socket, where its modules are served too (what `interop call` needs).
+ */
+export function resolveEndpoint(endpoint: string, kind: 'control' | 'data' = 'control'): string {
   if (endpoint.startsWith('unix:') || endpoint.startsWith('tcp://')) return endpoint;
   const [appName, nodeName] = endpoint.includes('/') ? endpoint.split('/', 2) : [undefined, endpoint];
   const matches = liveRuns()
     .filter((r) => appName === undefined || r.status.app === appName)
-    .flatMap((r) => r.status.nodes.filter((n) => n.name === nodeName && n.control !== undefined).map((n) => ({ app: r.status.app, control: n.control! })));
-  if (matches.length === 1) return matches[0]!.control;
+    .flatMap((r) => r.status.nodes.filter((n) => n.name === nodeName && n.control !== undefined).map((n) => ({ app: r.status.app, control: n.control!, data: n.listen[0] })));
+  if (matches.length === 1) return (kind === 'data' ? matches[0]!.data : undefined) ?? matches[0]!.control;
   if (matches.length === 0) {
     throw new Error(`"${endpoint}" is not an address (unix:/path or tcp://host:port) nor a node of a running application (see \`interop status\`)`);
   }

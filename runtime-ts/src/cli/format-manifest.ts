@@ -47,18 +47,19 @@ export function formatModule(m: IrModule): string[] {
   const out = [...docLines(m.doc, ''), `module ${m.name} version "${m.version}";   // ${m.fingerprint}`];
   if (m.depends && m.depends.length > 0) out.push(`depends ${m.depends.join(', ')};`);
   for (const d of m.types) out.push('', ...formatDecl(m.name, d));
-  if (m.functions.length > 0) out.push('');
-  for (const f of m.functions) {
+  m.functions.forEach((f, i) => {
+    // A blank line before the section, and between members that carry docs.
+    if (i === 0 || f.doc) out.push('');
     out.push(...docLines(f.doc, ''));
     const params = f.params.map((p) => `${p.id}: ${p.name}: ${typeText(m.name, p.type)}`).join(', ');
     const result = f.result ? ` -> ${typeText(m.name, f.result)}` : '';
     const throws = f.throws.length > 0 ? ` throws ${f.throws.map((t) => typeText(m.name, t)).join(', ')}` : '';
     out.push(`${f.kind === 'oneway' ? 'oneway ' : ''}fn ${f.name}(${params})${result}${throws};`);
-  }
-  if (m.events.length > 0) out.push('');
-  for (const e of m.events) {
+  });
+  m.events.forEach((e, i) => {
+    if (i === 0 || e.doc) out.push('');
     out.push(...docLines(e.doc, ''), `event ${e.name}${e.payload ? `: ${typeText(m.name, e.payload)}` : ''};`);
-  }
+  });
   return out;
 }
 

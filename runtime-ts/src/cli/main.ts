@@ -3,6 +3,7 @@
 // or the call failed, 2 usage error or bad config, 3 internal error.
 
 import yargs from 'yargs';
+import { callCommand } from './call-command.js';
 import { healthProbe } from './control-probe.js';
 import { inspectCommand } from './inspect-command.js';
 import { runCommand } from './run-command.js';
@@ -54,7 +55,23 @@ export async function main(argv: string[]): Promise<number> {
         code = await inspectCommand({ endpoint: a.endpoint, json: a.json });
       },
     )
-    .demandCommand(1, 'Give a command: run, status or inspect')
+    .command(
+      'call <endpoint> <target> [args]',
+      'Call a function from the shell, driven by the node\'s manifest (like grpcurl)',
+      (y) =>
+        y
+          .positional('endpoint', { type: 'string', demandOption: true, describe: 'unix:/path, tcp://host:port, or a node name of a running app' })
+          .positional('target', { type: 'string', demandOption: true, describe: 'module.function, e.g. example.chat.post' })
+          .positional('args', { type: 'string', default: '{}', describe: 'JSON: an object by parameter name, or an array in order' })
+          .option('codec', { choices: ['json', 'msgpack'] as const, default: 'json' as const, describe: 'Codec for the call' })
+          .option('timeout', { type: 'number', default: 10_000, describe: 'Deadline in ms' })
+          .example('$0 call hub greenhouse.climate.summary', 'no arguments')
+          .example(`$0 call unix:/tmp/chat.ctl example.chat.post '{"text":"hi"}'`, 'arguments by name'),
+      async (a) => {
+        code = await callCommand({ endpoint: a.endpoint, target: a.target, args: a.args, codec: a.codec, timeoutMs: a.timeout });
+      },
+    )
+    .demandCommand(1, 'Give a command: run, status, inspect or call')
     .recommendCommands()
     .strict()
     .help()
