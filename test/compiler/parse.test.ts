@@ -1,6 +1,7 @@
 // The syntax half of the front end: the AST parseFile builds, where comments and docs go, and
 // the E01xx diagnostics (codes, spans, messages, hints), including files with many errors.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../compiler/src/frontend/parse.js';
 import type { ConstNode, Decl, EnumNode, FunctionNode, StructNode, UnionNode } from '../../compiler/src/frontend/ast.js';
@@ -15,10 +16,12 @@ function ok(text: string) {
   return r.ast;
 }
 
-function decl<K extends Decl['kind']>(text: string, kind: K): Extract<Decl, { kind: K }> {
+type DeclOf<K extends Decl['kind']> = K extends 'struct' | 'error' ? StructNode : Extract<Decl, { kind: K }>;
+
+function decl<K extends Decl['kind']>(text: string, kind: K): DeclOf<K> {
   const d = ok(HEADER + text).decls[0]!;
   expect(d.kind).toBe(kind);
-  return d as Extract<Decl, { kind: K }>;
+  return d as DeclOf<K>;
 }
 
 /** `line:col code` of each diagnostic, for compact assertions. */
@@ -264,9 +267,8 @@ describe('parseFile: diagnostics', () => {
     expect((r.ast.decls[3] as FunctionNode).params.map((p) => p.name.text)).toEqual(['a', 'b']);
   });
 
-  it('every code is documented', async () => {
-    const { readFileSync } = await import('node:fs');
-    const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  it('every code is documented', () => {
+    const doc = readFileSync('docs/errors.md', 'utf8');
     for (const code of Object.keys(SYNTAX_CODES)) expect(doc, code).toContain(`| ${code} |`);
   });
 });
