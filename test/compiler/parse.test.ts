@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../compiler/src/frontend/parse.js';
+import { formatFile } from '../../compiler/src/frontend/format.js';
 import type { ConstNode, Decl, EnumNode, FunctionNode, StructNode, UnionNode } from '../../compiler/src/frontend/ast.js';
 import { SYNTAX_CODES } from '../../compiler/src/frontend/syntax-codes.js';
 import { stripSpans } from './arbitrary-schema.js';
@@ -270,5 +271,18 @@ describe('parseFile: diagnostics', () => {
   it('every code is documented', () => {
     const doc = readFileSync('docs/errors.md', 'utf8');
     for (const code of Object.keys(SYNTAX_CODES)) expect(doc, code).toContain(`| ${code} |`);
+  });
+
+  it('every example in docs/idl.md parses (and formats idempotently)', () => {
+    const doc = readFileSync('docs/idl.md', 'utf8');
+    const blocks = [...doc.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => !/^(interopc|file\s+=)/.test(b));
+    expect(blocks.length).toBeGreaterThan(15);
+    for (const block of blocks) {
+      const text = /^(\/\/\/.*\n)*module /.test(block) ? block : HEADER + block;
+      const r = parseFile(text, 'doc.interop');
+      expect(r.diagnostics.map((d) => `${d.code} ${d.message}`), block).toEqual([]);
+      const once = formatFile(r.ast);
+      expect(formatFile(parseFile(once, 'doc.interop').ast), block).toBe(once);
+    }
   });
 });
