@@ -2,12 +2,14 @@
 // the E01xx diagnostics (codes, spans, messages, hints), including files with many errors.
 
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFile } from '../../compiler/src/frontend/parse.js';
 import { formatFile } from '../../compiler/src/frontend/format.js';
 import type { ConstNode, Decl, EnumNode, FunctionNode, StructNode, UnionNode } from '../../compiler/src/frontend/ast.js';
 import { SYNTAX_CODES } from '../../compiler/src/frontend/syntax-codes.js';
-import { stripSpans } from './arbitrary-schema.js';
+import { generateSchema, stripSpans } from './arbitrary-schema.js';
+import type { Span } from '../../compiler/src/ir/types.js';
 
 const HEADER = 'module t version "1";\n';
 
@@ -284,5 +286,38 @@ describe('parseFile: diagnostics', () => {
       const once = formatFile(r.ast);
       expect(formatFile(parseFile(once, 'doc.interop').ast), block).toBe(once);
     }
+  });
+
+  it('never throws on mangled input, and every diagnostic and span is well-formed', () => {
+    const junk = ['{', '}', ';', ':', '(', ')', '<', '>', '"', '/*', '//', '///', '@', '?', '=', ',', '1', 'struct', 'fn', '-', '..', '#', '\n', '0x', 'é', "'"];
+    const edit = fc.record({ at: fc.nat(), kind: fc.integer({ min: 0, max: 2 }), len: fc.integer({ min: 1, max: 8 }), junk: fc.constantFrom(...junk) });
+    fc.assert(
+      fc.property(fc.integer(), fc.array(edit, { minLength: 1, maxLength: 4 }), (seed, edits) => {
+        let src = generateSchema(seed, { size: 4 });
+        for (const e of edits) {
+          const p = e.at % (src.length + 1);
+          if (e.kind === 0) src = src.slice(0, p) + src.slice(p + e.len);
+          else if (e.kind === 1) src = src.slice(0, p) + e.junk + src.slice(p);
+          else src = src.slice(0, p) + src.slice(p, p + e.len).repeat(2) + src.slice(p + e.len);
+        }
+        const r = parseFile(src, 'm.interop');
+        for (const d of r.diagnostics) {
+          expect(Object.keys(SYNTAX_CODES)).toContain(d.code);
+          expect(d.message.length).toBeGreaterThan(0);
+        }
+        const spans: Span[] = [];
+        const walk = (v: unknown): void => {
+          if (Array.isArray(v)) v.forEach(walk);
+          else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === 'span' || k === 'docSpan' ? spans.push(x as Span) : walk(x));
+        };
+        walk(r.ast);
+        walk(r.diagnostics);
+        for (const s of spans) {
+          expect(Number.isInteger(s.line) && Number.isInteger(s.col) && Number.isInteger(s.endLine) && Number.isInteger(s.endCol)).toBe(true);
+          expect(s.line >= 1 && s.col >= 1 && (s.endLine > s.line || (s.endLine === s.line && s.endCol >= s.col))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
