@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive, listDir, tempDir, waitFor } from './helpers.js';
+import { isAlive, listDir, removeTempDirs, tempDir, waitFor } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(REPO, 'runtime-ts/bin/interop.mjs');
@@ -25,6 +25,7 @@ const echoNode = (modules: string[]) => ({ language: 'ts', command: [process.exe
 let supervisor: ChildProcess | undefined;
 afterAll(() => {
   if (supervisor?.exitCode === null) supervisor.kill('SIGKILL');
+  removeTempDirs();
 });
 
 describe('interop CLI', () => {

@@ -65,6 +65,9 @@ export class Supervisor {
         throw err;
       }
     }
+    // Stopped (SIGTERM) while preparing: start nothing.
+    const stoppedEarly = this.stopping as Promise<RunResult> | undefined;
+    if (stoppedEarly) throw new Error(`application did not start: ${(await stoppedEarly).reason}`);
     this.runDir = new RunDir(app.name, this.options.runRoot);
     process.on('exit', this.onProcessExit);
     const runDir = this.runDir;
