@@ -141,6 +141,23 @@ describe('Supervisor', () => {
     expect(sup.status().nodes[0]!.restarts).toBe(1);
   });
 
+  it('kills and restarts a ready node that stops answering health', async () => {
+    const dir = tempDir('sup-hung-');
+    const { sup, sink } = supervise({
+      name: 'demo',
+      supervisor: { health_interval_ms: 100, unhealthy_after: 2 },
+      nodes: { hung: fakeNode(['demo.hung'], { FAKE_HANG_AFTER_MS: '500' }, { restart: quickRestart }) },
+    }, dir);
+    await sup.start();
+    const firstPid = sup.status().nodes[0]!.pid!;
+    const node = await waitFor('restart', () => {
+      const n = sup.status().nodes[0]!;
+      return n.state === 'ready' && n.pid !== firstPid ? n : undefined;
+    });
+    expect(node).toMatchObject({ restarts: 1, lastExit: 'signal SIGKILL' });
+    expect(sink.text()).toMatch(/hung stopped answering health \(2 checks in a row\): killing it/);
+  });
+
   it('fails to start when a command does not exist, with a clear reason', async () => {
     const dir = tempDir('sup-enoent-');
     const { sup, sink } = supervise({

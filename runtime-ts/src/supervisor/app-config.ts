@@ -54,6 +54,10 @@ export interface AppConfig {
   links: AppLink[];
   readyTimeoutMs: number;
   shutdownGraceMs: number;
+  /** Liveness: a ready node is asked for health this often (0: never) ... */
+  healthIntervalMs: number;
+  /** ... and killed (then restarted) after this many failed checks in a row. */
+  unhealthyAfter: number;
 }
 
 export const DEFAULT_RESTART: RestartPolicy = {
@@ -64,6 +68,8 @@ export const DEFAULT_RESTART: RestartPolicy = {
 };
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 3_000;
+export const DEFAULT_HEALTH_INTERVAL_MS = 5_000;
+export const DEFAULT_UNHEALTHY_AFTER = 3;
 
 /** A config that cannot be used; `issues` say which field and what was expected. */
 export class AppConfigError extends Error {
@@ -134,6 +140,8 @@ export function parseAppConfig(raw: unknown, file: string): AppConfig {
     links,
     readyTimeoutMs: json.supervisor?.ready_timeout_ms ?? DEFAULT_READY_TIMEOUT_MS,
     shutdownGraceMs: json.supervisor?.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    healthIntervalMs: json.supervisor?.health_interval_ms ?? DEFAULT_HEALTH_INTERVAL_MS,
+    unhealthyAfter: json.supervisor?.unhealthy_after ?? DEFAULT_UNHEALTHY_AFTER,
   };
 }
 
@@ -223,5 +231,11 @@ interface RawApp {
     limits?: Record<string, unknown>;
   }>;
   links?: Array<{ from: string; to: string; transport: LinkTransport; address?: string; codec?: LinkCodec }>;
-  supervisor?: { ready_timeout_ms?: number; shutdown_grace_ms?: number; restart?: RawRestart };
+  supervisor?: {
+    ready_timeout_ms?: number;
+    shutdown_grace_ms?: number;
+    health_interval_ms?: number;
+    unhealthy_after?: number;
+    restart?: RawRestart;
+  };
 }

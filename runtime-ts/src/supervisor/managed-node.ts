@@ -17,6 +17,9 @@ export interface ManagedNodeHooks {
   probe: HealthProbe;
   readyTimeoutMs: number;
   shutdownGraceMs: number;
+  /** Liveness checks once ready: every healthIntervalMs (0: none), kill after unhealthyAfter misses. */
+  healthIntervalMs: number;
+  unhealthyAfter: number;
   onChange: () => void;
   /** The main node exited with code 0: the application is done. */
   onFinished: (node: string) => void;
@@ -29,6 +32,7 @@ export class ManagedNode {
   private child: ChildProcess | undefined;
   private childExited: Promise<void> = Promise.resolve();
   private readyAbort: AbortController | undefined;
+  private liveness: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly budget: RestartBudget;
   private lastExit: string | undefined;
@@ -55,6 +59,7 @@ export class ManagedNode {
   async stop(): Promise<void> {
     this.stopRequested = true;
     clearTimeout(this.restartTimer);
+    clearInterval(this.liveness);
     this.settleWaiters(false);
     const child = this.child;
     if (child?.pid === undefined) {
@@ -137,6 +142,7 @@ export class ManagedNode {
         const restarted = this.budget.total > 0 ? `, after ${this.budget.total} restart(s)` : '';
         this.hooks.log(`${this.name} ready (pid ${child.pid}, modules: ${(health.modules ?? this.plan.node.modules).join(', ') || 'none'}${restarted})`);
         this.settleWaiters(true);
+        this.watchHealth(child);
       },
       (err: Error) => {
         if (abort.signal.aborted || this.child !== child) return; // it exited; onExit handles that
@@ -146,8 +152,35 @@ export class ManagedNode {
     );
   }
 
+  /**
+   * A process can be alive and still useless (a deadlock, a busy loop): a ready node that stops
+   * answering health is killed, and restarted like any crash.
+   */
+  private watchHealth(child: ChildProcess): void {
+    const { healthIntervalMs, unhealthyAfter } = this.hooks;
+    if (healthIntervalMs <= 0) return;
+    let misses = 0;
+    let checking = false;
+    this.liveness = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      this.hooks.probe(this.plan.control!, Math.min(healthIntervalMs, 2_000)).then(
+        (health) => (misses = health.status === 'ok' ? 0 : misses + 1),
+        () => (misses += 1),
+      ).finally(() => {
+        checking = false;
+        if (misses < unhealthyAfter || this.child !== child || this.state !== 'ready') return;
+        this.hooks.log(`${this.name} stopped answering health (${misses} checks in a row): killing it`);
+        clearInterval(this.liveness);
+        signalGroup(child.pid!, 'SIGKILL');
+      });
+    }, healthIntervalMs);
+    this.liveness.unref();
+  }
+
   private onExit(child: ChildProcess, how: string, code: number | null): void {
     if (this.child !== child) return;
+    clearInterval(this.liveness);
     this.child = undefined;
     this.lastExit = how;
     this.readyAbort?.abort();

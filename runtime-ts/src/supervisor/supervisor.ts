@@ -81,6 +81,8 @@ export class Supervisor {
         probe: this.options.probe,
         readyTimeoutMs: app.readyTimeoutMs,
         shutdownGraceMs: app.shutdownGraceMs,
+        healthIntervalMs: app.healthIntervalMs,
+        unhealthyAfter: app.unhealthyAfter,
         onChange: () => this.writeStatus(),
         onFinished: (node) => void this.stop(`main node "${node}" finished`, false),
         onFailed: (node, why) => void this.stop(`node "${node}" failed: ${why}`, true),
