@@ -2,7 +2,8 @@
 // prefixed output, derived node configs, restart after SIGKILL, the restart cap, the main node
 // ending the application, and a shutdown that leaves no process and no file behind.
 
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Supervisor } from '../../runtime-ts/src/supervisor/supervisor.js';
@@ -167,5 +168,36 @@ describe('Supervisor', () => {
     }, dir);
     await expect(sup.start()).rejects.toThrow(/could not start "\/no\/such\/program"/);
     expect(sink.text()).toMatch(/ghost exited \(could not start/);
+  });
+});
+
+describe('after a supervisor died without stopping', () => {
+  it('the next start kills the nodes it left and removes its run directory, and nothing else', async () => {
+    const dir = tempDir('sup-stale-');
+    const runRoot = path.join(dir, 'run');
+    const staleDir = path.join(runRoot, 'demo-999999');
+    mkdirSync(staleDir, { recursive: true });
+    // A leftover node: its environment points into the stale run directory.
+    const leftover = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore', env: { ...process.env, INTEROP_NODE_CONFIG: path.join(staleDir, 'a.node.json') } });
+    // A process with a recorded pid but no such environment (as if the pid had been reused).
+    const bystander = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
+    const deadPid = spawnSync('true').pid!;
+    writeFileSync(path.join(staleDir, 'status.json'), JSON.stringify({
+      app: 'demo', config: '/x/app.json', supervisorPid: deadPid, state: 'ready', startedAt: 0, runDir: staleDir,
+      nodes: [{ name: 'a', language: 'ts', modules: [], state: 'ready', restarts: 0, listen: [], pid: leftover.pid }, { name: 'b', language: 'ts', modules: [], state: 'ready', restarts: 0, listen: [], pid: bystander.pid }],
+    }));
+    try {
+      const sink = new RecordingSink();
+      const sup = new Supervisor(fakeApp({ name: 'demo', nodes: { solo: fakeNode(['demo.solo']) } }, dir), { probe: lineProbe, sink, runRoot });
+      running.push(sup);
+      await sup.start();
+      expect(sink.text()).toContain(`cleaned up after a dead supervisor: demo (supervisor pid ${deadPid} is gone): killed leftover node(s) ${leftover.pid}, removed ${staleDir}`);
+      await waitFor('leftover killed', () => !isAlive(leftover.pid!), 2_000);
+      expect(isAlive(bystander.pid!)).toBe(true);
+      expect(listDir(runRoot)).not.toContain('demo-999999');
+    } finally {
+      bystander.kill('SIGKILL');
+      leftover.kill('SIGKILL');
+    }
   });
 });

@@ -2,7 +2,7 @@
 // tcp://host:port), or the name of a node of a running application (`hub`, or `app/hub` when
 // several applications run), looked up in the supervisor's status file.
 
-import { findRuns } from '../supervisor/run-dir.js';
+import { findRuns, pidAlive } from '../supervisor/run-dir.js';
 
 /**
  * `control` gives a node's control endpoint (manifest and health only); `data` its own data
@@ -23,13 +23,4 @@ export function resolveEndpoint(endpoint: string, kind: 'control' | 'data' = 'co
 
 export function liveRuns(): ReturnType<typeof findRuns> {
   return findRuns().filter((r) => pidAlive(r.status.supervisorPid));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -65,3 +65,46 @@ export function findRuns(root = runRoot()): Array<{ dir: string; status: AppStat
   }
   return runs;
 }
+
+/**
+ * Cleans up after supervisors that died without stopping (SIGKILL, a crash): their run directory
+ * is still there and their nodes may still run. A leftover process is killed only when its
+ * environment proves it was started for that run directory (INTEROP_NODE_CONFIG points into it),
+ * so a pid reused by an unrelated process is never touched. Returns what was done, for the log.
+ */
+export function reapStaleRuns(root = runRoot()): string[] {
+  const done: string[] = [];
+  for (const { dir, status } of findRuns(root)) {
+    if (pidAlive(status.supervisorPid)) continue;
+    const killed = status.nodes.filter((n) => n.pid !== undefined && startedFor(n.pid, dir)).map((n) => n.pid!);
+    for (const pid of killed) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    done.push(`${status.app} (supervisor pid ${status.supervisorPid} is gone): ${killed.length > 0 ? `killed leftover node(s) ${killed.join(', ')}, ` : ''}removed ${dir}`);
+  }
+  return done;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when process `pid` has INTEROP_NODE_CONFIG inside `dir` (Linux /proc; elsewhere false). */
+function startedFor(pid: number, dir: string): boolean {
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return environ.some((entry) => entry.startsWith(`INTEROP_NODE_CONFIG=${dir}${path.sep}`));
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import { ManagedNode } from './managed-node.js';
 import { ConsoleSink, type OutputSink } from './prefixed-output.js';
 import { prepare } from './prepare.js';
 import type { HealthProbe } from './readiness.js';
-import { RunDir, STATUS_FILE } from './run-dir.js';
+import { reapStaleRuns, RunDir, runRoot, STATUS_FILE } from './run-dir.js';
 import { makeRunPlan, type RunPlan } from './run-plan.js';
 import { renderNodeConfig } from './node-config.js';
 import type { AppState, AppStatus } from './status.js';
@@ -68,6 +68,7 @@ export class Supervisor {
     // Stopped (SIGTERM) while preparing: start nothing.
     const stoppedEarly = this.stopping as Promise<RunResult> | undefined;
     if (stoppedEarly) throw new Error(`application did not start: ${(await stoppedEarly).reason}`);
+    for (const line of reapStaleRuns(this.options.runRoot ?? runRoot())) this.log(`cleaned up after a dead supervisor: ${line}`);
     this.runDir = new RunDir(app.name, this.options.runRoot);
     process.on('exit', this.onProcessExit);
     const runDir = this.runDir;
