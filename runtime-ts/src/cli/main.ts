@@ -9,7 +9,21 @@ import { inspectCommand } from './inspect-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 
+/**
+ * Nobody reads our output any more (e.g. `interop run app.json | head`): behave as on SIGTERM, so
+ * `run` still stops its nodes cleanly and the other commands end quietly.
+ */
+function stopWhenStdoutCloses(): void {
+  let closed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' || closed) return;
+    closed = true;
+    process.kill(process.pid, 'SIGTERM');
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  stopWhenStdoutCloses();
   let code = 0;
   let failed = false;
   const parser = yargs(argv)
