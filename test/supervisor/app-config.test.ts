@@ -1,7 +1,7 @@
 // Loading app.json: defaults are filled in, and every kind of mistake is reported with the field's
 // path and what was expected.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppConfigError, loadAppConfig, parseAppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
@@ -104,5 +104,15 @@ describe('app config', () => {
     }
     expect(renderNodeConfig(plan.nodes.get('plug')!)).toEqual({ node: 'plug', modules: ['d.plug'], stdio: true, listen: [], connect: [], plugins: [] });
     expect(renderNodeConfig(plan.nodes.get('ui')!)).toMatchObject({ control: 'unix:/run/ui.control.sock', limits: { max_in_flight: 8 } });
+  });
+
+  it('accepts the example in docs/config.md and both configs of examples/greenhouse', () => {
+    const doc = readFileSync(path.join(import.meta.dirname, '../../docs/config.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Application config'));
+    const example = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(parseAppConfig(JSON.parse(example), '/apps/greenhouse/app.json').nodes.map((n) => n.name)).toEqual(['hub', 'sensors', 'advisor']);
+    for (const file of ['app.json', 'app-moved.json']) {
+      expect(() => loadAppConfig(path.join(import.meta.dirname, '../../examples/greenhouse', file))).not.toThrow();
+    }
   });
 });
