@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { pipeLines, type OutputSink } from './prefixed-output.js';
-import { groupAlive, signalGroup, spawnGroup } from './process-group.js';
+import { groupAlive, signalGroup, signalLeader, spawnGroup } from './process-group.js';
 import { waitUntilHealthy, type HealthProbe } from './readiness.js';
 import { RestartBudget } from './restart-policy.js';
 import type { NodePlan } from './run-plan.js';
@@ -67,11 +67,17 @@ export class ManagedNode {
       return;
     }
     this.setState('stopping');
-    signalGroup(child.pid, 'SIGTERM');
-    if (!(await within(this.childExited, this.hooks.shutdownGraceMs))) {
-      this.hooks.log(`${this.name} did not stop within ${this.hooks.shutdownGraceMs} ms: SIGKILL`);
-      signalGroup(child.pid, 'SIGKILL');
-      await within(this.childExited, 5_000);
+    // The node first, alone: it stops its own plugins in order (GOODBYE, stdin closed, SIGTERM).
+    // Then its whole group, for a wrapper that does not pass signals on; then SIGKILL.
+    const half = Math.floor(this.hooks.shutdownGraceMs / 2);
+    signalLeader(child.pid, 'SIGTERM');
+    if (!(await within(this.childExited, half))) {
+      signalGroup(child.pid, 'SIGTERM');
+      if (!(await within(this.childExited, this.hooks.shutdownGraceMs - half))) {
+        this.hooks.log(`${this.name} did not stop within ${this.hooks.shutdownGraceMs} ms: SIGKILL`);
+        signalGroup(child.pid, 'SIGKILL');
+        await within(this.childExited, 5_000);
+      }
     }
     // The leader is gone; anything it left in its group (a plugin, a wrapper's child) goes too.
     if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');

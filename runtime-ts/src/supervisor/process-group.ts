@@ -32,6 +32,16 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** Sends `signal` to the group leader only. */
+export function signalLeader(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True while any process of the group led by `pid` is alive. */
 export function groupAlive(pid: number): boolean {
   try {
