@@ -1,7 +1,9 @@
 // `interop run app.json`: load and check the config, show what will run, start and supervise it
 // until the main node finishes, a node fails for good, or Ctrl-C / SIGTERM; then print a summary.
-// Exit code 0 when the application ended normally, 1 when it failed, 2 for a bad config.
+// Exit code 0 when the application ended by itself, 1 when it failed, 2 for a bad config; stopped
+// by a signal, it cleans up and then dies of that same signal.
 
+import os from 'node:os';
 import { AppConfigError, loadAppConfig } from '../supervisor/app-config.js';
 import type { HealthProbe } from '../supervisor/readiness.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -28,8 +30,10 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const supervisor = new Supervisor(app, { probe: args.probe, skipPrepare: !args.prepare });
 
   let signals = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
+    stoppedBy ??= signal;
     if (signals === 1) void supervisor.stop(`${signal} received`);
     else {
       process.stdout.write(`interop run: ${signal} again: killing every node now\n`);
@@ -49,5 +53,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onSignal);
   process.stdout.write(`\n${summary(result.status, result.reason)}\n`);
+  if (stoppedBy !== undefined && result.ok) {
+    // Everything is cleaned up; now end the way a signalled program does, so that a calling shell
+    // script (scripts/example.sh) stops too instead of going on to its next command.
+    process.kill(process.pid, stoppedBy);
+    return 128 + (os.constants.signals[stoppedBy] ?? 15);
+  }
   return result.ok ? 0 : 1;
 }
