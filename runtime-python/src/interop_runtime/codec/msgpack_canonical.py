@@ -83,10 +83,30 @@ def _no_ext(code: int, data: bytes) -> Any:
     raise invalid(f"msgpack ext type {code} is not allowed")
 
 
+def _unique_map(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """Builds each decoded map from its entries and rejects a key given twice (docs/wire.md
+    §3.2): msgpack-python would silently keep the last value. A key that cannot be a dict key
+    (a map or an array) raises TypeError, reported as INVALID_ARGUMENT by unpack_tree."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise invalid(f"duplicate key in msgpack map: {_first_duplicate(pairs)!r:.40}")
+    return obj
+
+
+def _first_duplicate(pairs: list[tuple[Any, Any]]) -> Any:
+    seen: set[Any] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None  # unreachable: only called when a key repeats
+
+
 def unpack_tree(data: bytes) -> Any:
     """Decodes one msgpack value. Every length is bounded by the bytes received before anything
-    is allocated (a map of n entries needs 2n bytes, an array n), and msgpack's own nesting stack
-    stops runaway depth; the generated decoders then enforce max_depth as they walk."""
+    is allocated (a map of n entries needs 2n bytes, an array n), msgpack's own nesting stack
+    stops runaway depth, and a map with a repeated key is INVALID_ARGUMENT; the generated
+    decoders then enforce max_depth as they walk."""
     size = len(data)
     try:
         return msgpack.unpackb(
@@ -100,6 +120,7 @@ def unpack_tree(data: bytes) -> Any:
             max_array_len=size,
             max_map_len=size // 2,
             max_ext_len=size,
+            object_pairs_hook=_unique_map,
         )
     except msgpack.StackError:
         raise exhausted("msgpack nesting too deep") from None
