@@ -9,9 +9,7 @@ config put it (direct when hosted here), and `ChatEvents(node)` publishes to eve
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -22,13 +20,14 @@ from .direct import DirectInvoker
 from .errors import ErrorCode, InteropError
 from .handshake import KNOWN_CODECS
 from .limits import DEFAULT_LIMITS, Limits
-from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription
+from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
+from .node_config import CONFIG_ENV, load_config
 from .transport.base import ByteTransport
 from .transport.sockets import listen, dial, parse_address
 from .transport.stdio import PluginProcess, own_stdio, spawn_plugin
 
 log = logging.getLogger("interop.node")
-CONFIG_ENV = "INTEROP_NODE_CONFIG"
+__all__ = ["CONFIG_ENV", "Node", "load_config"]
 
 
 def _codecs(preferred: CodecName | None) -> list[CodecName]:
@@ -163,8 +162,7 @@ class Node:
     def control(self, member: str) -> Any:
         if member == "manifest":
             return {"node": self.name, "protocol": 1, "limits": self.limits.to_json(),
-                    "bundle": {"irVersion": 1, "modules": [s.module.ir for s in self.served.values()],
-                               "roots": list(self.served)}}
+                    "bundle": ir_bundle([s.module for s in self.served.values()])}
         return {"node": self.name, "status": "ok", "uptime_ms": int((time.monotonic() - self.started) * 1000),
                 "connections": len(self.connections), "modules": sorted(self.served),
                 "counters": self.counters.to_json()}
@@ -218,36 +216,3 @@ class Node:
             parent = [m for m in by_name.values() if m.name not in reached]
             await node.serve_stdio(parent)
         return node
-
-
-_TOP_KEYS = {"$schema", "node", "modules", "listen", "control", "stdio", "token", "connect", "plugins", "limits"}
-
-
-def load_config(config: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
-    """Reads and checks a node config. The checks mirror docs/config.schema.json's required
-    fields and types; a wrong config fails at start-up with the path of the problem."""
-    if config is None:
-        env = os.environ.get(CONFIG_ENV)
-        if not env:
-            raise ValueError(f"no node config given and {CONFIG_ENV} is not set")
-        config = env if env.lstrip().startswith("{") else Path(env)
-        if isinstance(config, str):
-            return load_config(json.loads(config))
-    if isinstance(config, (str, Path)):
-        return load_config(json.loads(Path(config).read_text()))
-    cfg = dict(config)
-    problems = [f"{k}: unknown key" for k in cfg if k not in _TOP_KEYS]
-    if not isinstance(cfg.get("node"), str) or not cfg["node"]:
-        problems.append("node: is required (a non-empty string)")
-    for key in ("modules", "listen", "connect", "plugins"):
-        if key in cfg and not isinstance(cfg[key], list):
-            problems.append(f"{key}: must be an array")
-    for i, link in enumerate(cfg.get("connect", []) if isinstance(cfg.get("connect"), list) else []):
-        if not isinstance(link, dict) or "address" not in link or "modules" not in link:
-            problems.append(f"connect[{i}]: needs address and modules")
-    for i, plugin in enumerate(cfg.get("plugins", []) if isinstance(cfg.get("plugins"), list) else []):
-        if not isinstance(plugin, dict) or not plugin.get("command") or "modules" not in plugin:
-            problems.append(f"plugins[{i}]: needs command and modules")
-    if problems:
-        raise ValueError("invalid node config:\n  " + "\n  ".join(problems))
-    return cfg
