@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Literal, Protocol
+from typing import Any, Awaitable, Callable, Literal, Protocol, Sequence
 
 from .codec.type_codec import CodecName, TypeCodec
 from .errors import ApplicationError
@@ -25,6 +25,7 @@ __all__ = [
     "EventHandler",
     "Invoker",
     "Publisher",
+    "ir_bundle",
 ]
 
 
@@ -70,6 +71,28 @@ class ModuleDescriptor:
     errors: dict[str, ErrorDescriptor]
     #: The module's IR (docs/ir.md), served by the control channel's manifest.
     ir: Any = field(repr=False, default=None)
+    #: Descriptors of the modules this one imports (generated code lists them all), so a node can
+    #: serve a complete IR bundle: its modules' types may refer to theirs.
+    imports: tuple[ModuleDescriptor, ...] = field(repr=False, default=())
+
+
+def ir_bundle(roots: Sequence[ModuleDescriptor]) -> dict[str, Any]:
+    """The IR bundle a node serves (docs/ir.md): the modules in `roots` and, through each
+    descriptor's `imports`, every module they import transitively, each once, imports first."""
+    modules: list[Any] = []
+    seen: set[str] = set()
+
+    def visit(d: ModuleDescriptor) -> None:
+        if d.name in seen:
+            return
+        seen.add(d.name)
+        for i in d.imports:
+            visit(i)
+        modules.append(d.ir)
+
+    for d in roots:
+        visit(d)
+    return {"irVersion": 1, "modules": modules, "roots": [d.name for d in roots]}
 
 
 @dataclass(slots=True)
