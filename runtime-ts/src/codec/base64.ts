@@ -48,21 +48,30 @@ export function encodeBase64Into(src: Uint8Array, out: Uint8Array, pos: number):
 export function decodeBase64(src: Uint8Array, start: number, end: number): Uint8Array {
   const len = end - start;
   if (len % 4 !== 0) throw invalid('invalid base64: length is not a multiple of 4');
-  let pad = 0;
-  if (len > 0 && src[end - 1] === PAD) pad = src[end - 2] === PAD ? 2 : 1;
+  if (len === 0) return new Uint8Array(0);
+  const pad = src[end - 1] === PAD ? (src[end - 2] === PAD ? 2 : 1) : 0;
   const out = new Uint8Array((len / 4) * 3 - pad);
+  // Every group but the last has four data characters and yields three bytes.
+  const lastGroup = end - 4;
   let o = 0;
-  for (let i = start; i < end; i += 4) {
-    const a = DECODE[src[i]!]!;
-    const b = DECODE[src[i + 1]!]!;
-    const last = i + 4 === end;
-    const c = last && pad === 2 ? 0 : DECODE[src[i + 2]!]!;
-    const d = last && pad >= 1 ? 0 : DECODE[src[i + 3]!]!;
-    if ((a | b | c | d) < 0) throw invalid('invalid base64 character');
-    const v = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = v >> 16;
-    if (o < out.length) out[o++] = (v >> 8) & 0xff;
-    if (o < out.length) out[o++] = v & 0xff;
+  let bad = 0;
+  for (let i = start; i < lastGroup; i += 4) {
+    const v = (DECODE[src[i]!]! << 18) | (DECODE[src[i + 1]!]! << 12) | (DECODE[src[i + 2]!]! << 6) | DECODE[src[i + 3]!]!;
+    bad |= v; // any -1 lookup makes v negative
+    out[o] = v >> 16;
+    out[o + 1] = v >> 8;
+    out[o + 2] = v;
+    o += 3;
   }
+  if (bad < 0) throw invalid('invalid base64 character');
+  const a = DECODE[src[lastGroup]!]!;
+  const b = DECODE[src[lastGroup + 1]!]!;
+  const c = pad === 2 ? 0 : DECODE[src[lastGroup + 2]!]!;
+  const d = pad >= 1 ? 0 : DECODE[src[lastGroup + 3]!]!;
+  if ((a | b | c | d) < 0) throw invalid('invalid base64 character');
+  const v = (a << 18) | (b << 12) | (c << 6) | d;
+  out[o++] = v >> 16;
+  if (o < out.length) out[o++] = (v >> 8) & 0xff;
+  if (o < out.length) out[o++] = v & 0xff;
   return out;
 }

@@ -1,31 +1,53 @@
-// A growable byte buffer with a DataView over it. Both codec writers extend it. One writer is
-// reused across encodes (see pool in define.ts), so steady-state encoding allocates only the
-// final copy handed to the caller.
+// A growable byte buffer with a DataView over it; both codec writers extend it.
+//
+// It works like a slab allocator: each encoded value is handed out as a view of the writer's
+// buffer, and the next value is written right after it. Steady-state encoding therefore allocates
+// nothing per value (no copy, no fresh ArrayBuffer, which V8 must zero and track), as Node's
+// Buffer pool and msgpackr do. A handed-out view keeps its slab alive, so slabs stay small, and a
+// buffer grown for one large value is not reused for small ones.
 
-const INITIAL_CAPACITY = 256;
-/** A pooled writer that grew beyond this is dropped after use, so one huge message does not pin memory. */
-const KEEP_CAPACITY = 1 << 20;
+/** Size of a fresh slab. */
+const SLAB = 32 * 1024;
+/** When less than this is left after a value, the next value starts a fresh slab. */
+const MIN_FREE = 1024;
+
+/**
+ * New buffers. Under Node, Buffer.allocUnsafeSlow skips zero-filling, which is most of the cost of
+ * a large buffer; that is safe here because only bytes the writer has written are ever handed out.
+ */
+const allocUnsafe = (globalThis as { Buffer?: { allocUnsafeSlow?: (n: number) => Uint8Array } }).Buffer?.allocUnsafeSlow;
+function allocate(n: number): Uint8Array {
+  if (allocUnsafe === undefined) return new Uint8Array(n);
+  const b = allocUnsafe(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n); // a plain Uint8Array, not a Buffer
+}
 
 export class ByteWriter {
   buf: Uint8Array;
   view: DataView;
+  /** Where the value being written starts; bytes before it belong to values already handed out. */
+  start = 0;
   pos = 0;
 
-  constructor(capacity = INITIAL_CAPACITY) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
+  constructor(capacity = SLAB) {
+    this.buf = allocate(capacity);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
-  /** Makes room for `n` more bytes. */
+  /** Makes room for `n` more bytes, moving the value being written to a bigger buffer if needed. */
   ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
+    const used = this.pos - this.start;
+    // Double, or jump straight to what is needed plus some slack when one value is big (a large
+    // bytes field): doubling past it would allocate (and zero) twice the memory.
+    const cap = Math.max(SLAB, used * 2, used + n + ((used + n) >> 3));
+    const next = allocate(cap);
+    next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
+    this.start = 0;
+    this.pos = used;
   }
 
   byte(b: number): void {
@@ -40,16 +62,20 @@ export class ByteWriter {
     this.pos += bytes.length;
   }
 
-  /** A copy of what was written; the writer can then be reset and reused. */
+  /** The value written since the last finish(), as a view that the writer will never touch again. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
+    if (this.buf.length - this.pos < MIN_FREE || this.buf.length > SLAB) {
+      this.buf = allocate(SLAB);
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+      this.start = this.pos = 0;
+    }
+    return out;
   }
 
+  /** Drops a partly written value (after an error). */
   reset(): void {
-    this.pos = 0;
-    if (this.buf.length > KEEP_CAPACITY) {
-      this.buf = new Uint8Array(INITIAL_CAPACITY);
-      this.view = new DataView(this.buf.buffer);
-    }
+    this.pos = this.start;
   }
 }

@@ -19,21 +19,64 @@ function compareStrings(a: [string, unknown], b: [string, unknown]): number {
   return compareUtf8(a[0], b[0]);
 }
 
+/** Native comparison: equal to UTF-8 order when neither key has a unit at or above U+D800. */
+function compareBmpStrings(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** Whether a string has a UTF-16 unit at or above U+D800 (where UTF-16 and UTF-8 orders differ). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
 /** The entries of `map` in canonical key order. */
 export function sortedEntries<K, V>(map: ReadonlyMap<K, V>, order: KeyOrder): Array<[K, V]> {
   if (!(map instanceof Map)) throw invalid(`expected a Map, got ${map === null ? 'null' : typeof map}`);
-  const entries = [...map];
+  const entries = Array.from(map);
   if (entries.length > 1) {
-    const cmp = order === 'number' ? compareNumbers : order === 'bigint' ? compareBigints : compareStrings;
+    let cmp: (a: [never, unknown], b: [never, unknown]) => number;
+    if (order === 'number') cmp = compareNumbers;
+    else if (order === 'bigint') cmp = compareBigints;
+    else {
+      // The engine's string comparison is much faster than a JS loop, and exact unless a key has
+      // a unit at or above U+D800; one scan per key decides.
+      cmp = compareBmpStrings;
+      for (const e of entries) {
+        if (HIGH_UNIT.test(e[0] as string)) {
+          cmp = compareStrings;
+          break;
+        }
+      }
+    }
     entries.sort(cmp as unknown as (a: [K, V], b: [K, V]) => number);
   }
   return entries;
 }
 
+/**
+ * The entries of `map` in canonical key order, for encoders: the map itself when it is already in
+ * order (maps are usually built in key order, and every decoded map is), else a sorted copy.
+ * Checking costs one comparison per entry; sorting allocates a pair per entry.
+ */
+export function mapEntries<K, V>(map: ReadonlyMap<K, V>, order: KeyOrder): Iterable<[K, V]> {
+  if (!(map instanceof Map)) throw invalid(`expected a Map, got ${map === null ? 'null' : typeof map}`);
+  if (map.size < 2) return map as Iterable<[K, V]>;
+  let prev: K | undefined;
+  let first = true;
+  for (const k of map.keys()) {
+    // Native `<` works for numbers, bigints and, when no unit is at or above U+D800, strings.
+    if (!first && !(prev! < k)) return sortedEntries(map, order);
+    if (order === 'string' && HIGH_UNIT.test(k as string)) return sortedEntries(map, order);
+    prev = k;
+    first = false;
+  }
+  return map as Iterable<[K, V]>;
+}
+
 /** Adds a decoded entry; a key seen twice is INVALID_ARGUMENT. */
 export function putUnique<K, V>(map: Map<K, V>, key: K, value: V): void {
-  if (map.has(key)) throw invalid(`duplicate map key ${String(key)}`);
+  // One hash lookup instead of has() + set(): a new key grows the map, a duplicate does not.
+  const size = map.size;
   map.set(key, value);
+  if (map.size === size) throw invalid(`duplicate map key ${String(key)}`);
 }
 
 /** Parses a JSON map key holding an integer: canonical decimal only. */

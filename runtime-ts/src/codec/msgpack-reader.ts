@@ -5,11 +5,12 @@
 import type { DecodeLimits } from '../module.js';
 import { exhausted, invalid } from './errors.js';
 import { I64_MAX, I64_MIN, U64_MAX } from './ints.js';
-import { decodeUtf8 } from './utf8.js';
+import { decodeUtf8, shortString } from './utf8.js';
 
 export class MsgpackReader {
   readonly buf: Uint8Array;
-  readonly view: DataView;
+  /** Created on first use: most payloads never need one, and creating it costs more than a read. */
+  private dataView: DataView | undefined;
   pos: number;
   readonly end: number;
   depth = 0;
@@ -17,10 +18,23 @@ export class MsgpackReader {
 
   constructor(buf: Uint8Array, limits: DecodeLimits) {
     this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = 0;
     this.end = buf.length;
     this.maxDepth = limits.maxDepth;
+  }
+
+  private get view(): DataView {
+    const b = this.buf;
+    return (this.dataView ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
+  }
+
+  private u16(p: number): number {
+    return (this.buf[p]! << 8) | this.buf[p + 1]!;
+  }
+
+  private u32(p: number): number {
+    const b = this.buf;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
 
   private need(n: number): void {
@@ -65,17 +79,16 @@ export class MsgpackReader {
     if (b < 0x80) v = b;
     else if (b >= 0xe0) v = b - 0x100;
     else {
-      const view = this.view;
       const p = this.pos;
       switch (b) {
         case 0xcc: this.need(1); v = this.buf[p]!; this.pos += 1; break;
-        case 0xcd: this.need(2); v = view.getUint16(p); this.pos += 2; break;
-        case 0xce: this.need(4); v = view.getUint32(p); this.pos += 4; break;
-        case 0xcf: this.need(8); v = safeOrInf(view.getBigUint64(p)); this.pos += 8; break;
-        case 0xd0: this.need(1); v = view.getInt8(p); this.pos += 1; break;
-        case 0xd1: this.need(2); v = view.getInt16(p); this.pos += 2; break;
-        case 0xd2: this.need(4); v = view.getInt32(p); this.pos += 4; break;
-        case 0xd3: this.need(8); v = safeOrInf(view.getBigInt64(p)); this.pos += 8; break;
+        case 0xcd: this.need(2); v = this.u16(p); this.pos += 2; break;
+        case 0xce: this.need(4); v = this.u32(p); this.pos += 4; break;
+        case 0xcf: this.need(8); v = safeOrInf(this.view.getBigUint64(p)); this.pos += 8; break;
+        case 0xd0: this.need(1); v = (this.buf[p]! << 24) >> 24; this.pos += 1; break;
+        case 0xd1: this.need(2); v = (this.u16(p) << 16) >> 16; this.pos += 2; break;
+        case 0xd2: this.need(4); v = this.u32(p) | 0; this.pos += 4; break;
+        case 0xd3: this.need(8); v = safeOrInf(this.view.getBigInt64(p)); this.pos += 8; break;
         default: throw this.unexpected(b, type);
       }
     }
@@ -112,7 +125,7 @@ export class MsgpackReader {
     if (b === 0xca) {
       this.pos++;
       this.need(4);
-      const v = this.view.getFloat32(this.pos);
+      const v = readF32(this.buf, this.pos);
       this.pos += 4;
       return v;
     }
@@ -124,7 +137,7 @@ export class MsgpackReader {
     if (b === 0xcb) {
       this.pos++;
       this.need(8);
-      const v = this.view.getFloat64(this.pos);
+      const v = readF64(this.buf, this.pos);
       this.pos += 8;
       return v;
     }
@@ -133,6 +146,23 @@ export class MsgpackReader {
   }
 
   string(): string {
+    // Fast path: a fixstr (up to 31 bytes), the most common string on the wire.
+    const p = this.pos;
+    if (p < this.end) {
+      const h = this.buf[p]!;
+      if ((h & 0xe0) === 0xa0) {
+        const n = h & 0x1f;
+        const end = p + 1 + n;
+        if (end <= this.end) {
+          this.pos = end;
+          return n === 0 ? '' : shortString(this.buf, p + 1, end);
+        }
+      }
+    }
+    return this.longString();
+  }
+
+  private longString(): string {
     const b = this.next();
     let n: number;
     if ((b & 0xe0) === 0xa0) n = b & 0x1f;
@@ -146,7 +176,10 @@ export class MsgpackReader {
     return decodeUtf8(this.buf, start, start + n);
   }
 
-  /** A copy, so the value never aliases a frame buffer the transport may reuse. */
+  /**
+   * A view into the payload, not a copy (as msgpackr and protobufjs do): the runtime hands each
+   * payload to one decode and never reuses its buffer, so the view stays valid and unshared.
+   */
   bytes(): Uint8Array {
     const b = this.next();
     let n: number;
@@ -157,7 +190,7 @@ export class MsgpackReader {
     this.claim(n, `bytes of length ${n}`);
     const start = this.pos;
     this.pos += n;
-    return this.buf.slice(start, start + n);
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, n);
   }
 
   /** Reads an array header and enters one nesting level; call exit() after the elements. */
@@ -253,7 +286,7 @@ export class MsgpackReader {
     this.need(size);
     const p = this.pos;
     this.pos += size;
-    return size === 1 ? this.buf[p]! : size === 2 ? this.view.getUint16(p) : this.view.getUint32(p);
+    return size === 1 ? this.buf[p]! : size === 2 ? this.u16(p) : this.u32(p);
   }
 
   /** Throws unless every byte was consumed: trailing bytes mean the payload is not what we think. */
@@ -265,6 +298,26 @@ export class MsgpackReader {
     this.pos--;
     return invalid(`expected ${expected}, got ${formatName(b)}`);
   }
+}
+
+// Floats are read through a scratch buffer in the platform's byte order, which avoids creating a
+// DataView per payload. msgpack is big-endian; most hosts are little-endian.
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchF32 = new Float32Array(scratch, 0, 1);
+const scratchF64 = new Float64Array(scratch);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function readF64(b: Uint8Array, p: number): number {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + 7 - i]!;
+  else for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + i]!;
+  return scratchF64[0]!;
+}
+
+function readF32(b: Uint8Array, p: number): number {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 4; i++) scratchBytes[i] = b[p + 3 - i]!;
+  else for (let i = 0; i < 4; i++) scratchBytes[i] = b[p + i]!;
+  return scratchF32[0]!;
 }
 
 /** 64-bit values beyond the safe range become ±Infinity so the caller's range check rejects them. */

@@ -140,7 +140,26 @@ export class MsgpackWriter extends ByteWriter {
 
   string(s: string): void {
     if (typeof s !== 'string') throw mismatch('string', s);
-    const max = s.length * 3;
+    const len = s.length;
+    if (len < 32) {
+      // Short strings are usually ASCII: then the byte length is the char count, the fixstr
+      // header is known up front, and no bytes need moving.
+      this.ensure(1 + len * 3);
+      const buf = this.buf;
+      const start = this.pos;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === len) {
+        buf[start] = 0xa0 | len;
+        this.pos = start + 1 + len;
+        return;
+      }
+    }
+    const max = len * 3;
     // Reserve the header for the worst case, encode, then slide the bytes left if the actual
     // length needs a smaller header: canonical form wants the smallest.
     const reserved = max < 32 ? 1 : max < 0x100 ? 2 : max < 0x10000 ? 3 : 5;

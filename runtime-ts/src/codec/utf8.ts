@@ -10,8 +10,52 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Above this many UTF-16 units, TextEncoder.encodeInto is faster than the loop below. */
 const NATIVE_ENCODE_FROM = 48;
-/** Above this many bytes, TextDecoder is faster than String.fromCharCode. */
-const NATIVE_DECODE_FROM = 24;
+/** Above this many bytes, TextDecoder is faster than checking for ASCII first. */
+const NATIVE_DECODE_FROM = 64;
+
+/**
+ * Node's Buffer#latin1Slice makes a flat string from bytes in one native call; for ASCII bytes it
+ * is exactly the string. Elsewhere String.fromCharCode does the same job a little slower.
+ */
+const latin1Slice = (globalThis as { Buffer?: { prototype: { latin1Slice?: (start: number, end: number) => string } } }).Buffer
+  ?.prototype.latin1Slice;
+
+/**
+ * Short ASCII strings repeat a lot in messages (map keys, tags, names). A small direct-mapped cache
+ * of recent ones, like msgpackr's key cache, saves decoding them again. Bounded: 4096 slots of at
+ * most 32 bytes.
+ */
+const CACHED_UP_TO = 32;
+const CACHE_BITS = 12;
+const CACHE_SLOTS = 1 << CACHE_BITS;
+const cache: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+/**
+ * Decodes 1..32 bytes. A hit returns the string decoded last time from the same bytes: no
+ * allocation, and a string already hashed for the Map it is likely headed to. The slot comes from
+ * four bytes; comparing the cached string with the bytes decides (it is ASCII, so each char is one
+ * byte).
+ */
+export function shortString(buf: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  const mix = len ^ (buf[start]! << 8) ^ (buf[start + (len >> 1)]! << 16) ^ (buf[end - 1]! << 24);
+  const slot = Math.imul(mix, 0x9e3779b1) >>> (32 - CACHE_BITS);
+  const cached = cache[slot]!;
+  if (cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === len) return cached;
+  }
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return decodeNative(buf, start, end);
+  const str = asciiString(buf, start, end);
+  cache[slot] = str;
+  return str;
+}
+
+function asciiString(buf: Uint8Array, start: number, end: number): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(buf, start, end);
+  return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+}
 
 /**
  * Writes `s` as UTF-8 at `buf[pos]`; the caller guarantees `3 * s.length` bytes of room. Lone
@@ -59,14 +103,12 @@ export function encodeUtf8Range(s: string, from: number, to: number, buf: Uint8A
 
 /** Decodes `buf[start, end)` as strict UTF-8. */
 export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= NATIVE_DECODE_FROM) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const b = buf[i]!;
-      if (b >= 0x80) return decodeNative(buf, start, end);
-      s += String.fromCharCode(b);
-    }
-    return s;
+  const len = end - start;
+  if (len === 0) return '';
+  if (len <= CACHED_UP_TO) return shortString(buf, start, end);
+  if (len <= NATIVE_DECODE_FROM) {
+    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return decodeNative(buf, start, end);
+    return asciiString(buf, start, end);
   }
   return decodeNative(buf, start, end);
 }

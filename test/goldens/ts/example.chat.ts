@@ -99,8 +99,9 @@ function Message$encMp(w: $rt.MsgpackWriter, v: Message): void {
     }
     $at = '.reactions';
     w.byte(6);
-    const $m5 = $rt.sortedEntries(v.reactions, 'string');
-    w.mapHeader($m5.length);
+    const $map9 = v.reactions;
+    const $m5 = $rt.mapEntries($map9, 'string');
+    w.mapHeader($map9.size);
     let $k6: unknown;
     try {
       for (const [$key7, $val8] of $m5) {
@@ -116,22 +117,22 @@ function Message$encMp(w: $rt.MsgpackWriter, v: Message): void {
     w.bytes(v.body);
     $at = '.scores';
     w.byte(8);
-    const $a9 = v.scores;
-    if (!Array.isArray($a9)) throw $rt.mismatch('list', $a9);
-    w.arrayHeader($a9.length);
-    let $i10 = 0;
+    const $a10 = v.scores;
+    if (!Array.isArray($a10)) throw $rt.mismatch('list', $a10);
+    w.arrayHeader($a10.length);
+    let $i11 = 0;
     try {
-      for (const $x11 of $a9) {
-        const $o12 = $x11;
-        if ($o12 == null) {
+      for (const $x12 of $a10) {
+        const $o13 = $x12;
+        if ($o13 == null) {
           w.nil();
         } else {
-          w.i32($o12);
+          w.i32($o13);
         }
-        $i10++;
+        $i11++;
       }
     } catch (e) {
-      throw $rt.withPath(e, `[${$i10}]`);
+      throw $rt.withPath(e, `[${$i11}]`);
     }
     $at = '.sent';
     w.byte(9);
@@ -318,7 +319,8 @@ function Message$encJson(w: $rt.JsonWriter, v: Message): void {
     w.endArray();
     $at = '.reactions';
     w.key(k$reactions);
-    const $m5 = $rt.sortedEntries(v.reactions, 'string');
+    const $map9 = v.reactions;
+    const $m5 = $rt.mapEntries($map9, 'string');
     w.beginObject();
     let $k6: unknown;
     try {
@@ -336,22 +338,22 @@ function Message$encJson(w: $rt.JsonWriter, v: Message): void {
     w.bytes(v.body);
     $at = '.scores';
     w.key(k$scores);
-    const $a9 = v.scores;
-    if (!Array.isArray($a9)) throw $rt.mismatch('list', $a9);
+    const $a10 = v.scores;
+    if (!Array.isArray($a10)) throw $rt.mismatch('list', $a10);
     w.beginArray();
-    let $i10 = 0;
+    let $i11 = 0;
     try {
-      for (const $x11 of $a9) {
-        const $o12 = $x11;
-        if ($o12 == null) {
+      for (const $x12 of $a10) {
+        const $o13 = $x12;
+        if ($o13 == null) {
           w.null();
         } else {
-          w.i32($o12);
+          w.i32($o13);
         }
-        $i10++;
+        $i11++;
       }
     } catch (e) {
-      throw $rt.withPath(e, `[${$i10}]`);
+      throw $rt.withPath(e, `[${$i11}]`);
     }
     w.endArray();
     $at = '.sent';
@@ -1315,6 +1317,7 @@ export const ChatModule: $rt.ModuleDescriptor = {
       codec: common.InvalidArgument$codec as $rt.PayloadCodec<$rt.ApplicationError>,
     },
   },
+  imports: [common.CommonModule, users.UsersModule],
   ir: JSON.parse(
     '{"name":"example.chat","version":"1.0.0","doc":"The chat service from the IDL draft: messages, moods, reactions.","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":2,"col":1,"endLine":2,"endCol":37},"file":"/work/main/test/schemas/valid/chat.interop","fingerprint":"sha256:bbd3d48b2fb4c9125609464db90d87547e37787035d43c57949fff4a4d2356ba","imports":["example.common","example.users"],"depends":["example.users"],"types":[{"kind":"enum","name":"Mood","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":16,"col":1,"endLine":21,"endCol":2},"members":[{"name":"HAPPY","value":1,"annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":17,"col":3,"endLine":17,"endCol":13}},{"name":"SAD","value":2,"annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":18,"col":3,"endLine":18,"endCol":11}}],"reserved":{"ids":[{"from":3,"to":3},{"from":10,"to":20}],"names":["ANGRY"]}},{"kind":"struct","name":"Message","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":23,"col":1,"endLine":36,"endCol":2},"fields":[{"id":1,"name":"id","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":24,"col":3,"endLine":24,"endCol":14},"type":{"kind":"scalar","name":"u64"}},{"id":2,"name":"author","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":25,"col":3,"endLine":25,"endCol":23},"type":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}},{"id":3,"name":"text","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":26,"col":3,"endLine":26,"endCol":24},"type":{"kind":"scalar","name":"string"},"default":{"kind":"string","value":""}},{"id":4,"name":"mood","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":27,"col":3,"endLine":27,"endCol":18},"type":{"kind":"optional","inner":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"}}},{"id":5,"name":"tags","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":28,"col":3,"endLine":28,"endCol":25},"type":{"kind":"list","element":{"kind":"scalar","name":"string"}}},{"id":6,"name":"reactions","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":29,"col":3,"endLine":29,"endCol":34},"type":{"kind":"map","key":{"kind":"scalar","name":"string"},"value":{"kind":"scalar","name":"u32"}}},{"id":7,"name":"body","doc":"Field docs work everywhere.","annotations":{"deprecated":{"reason":"use text"}},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":31,"col":3,"endLine":32,"endCol":18},"type":{"kind":"scalar","name":"bytes"}},{"id":8,"name":"scores","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":33,"col":3,"endLine":33,"endCol":34},"type":{"kind":"list","element":{"kind":"optional","inner":{"kind":"scalar","name":"i32"}}}},{"id":9,"name":"sent","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":34,"col":3,"endLine":34,"endCol":29},"type":{"kind":"ref","module":"example.common","name":"Timestamp","declKind":"struct"}}],"reserved":{"ids":[{"from":10,"to":10},{"from":11,"to":12}],"names":["old_field"]}},{"kind":"union","name":"Attachment","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":38,"col":1,"endLine":42,"endCol":2},"cases":[{"id":1,"name":"image","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":39,"col":3,"endLine":39,"endCol":19},"type":{"kind":"scalar","name":"bytes"}},{"id":2,"name":"link","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":40,"col":3,"endLine":40,"endCol":19},"type":{"kind":"scalar","name":"string"}},{"id":3,"name":"none","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":41,"col":3,"endLine":41,"endCol":11}}],"reserved":{"ids":[],"names":[]}},{"kind":"error","name":"NotFound","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":44,"col":1,"endLine":46,"endCol":2},"fields":[{"id":1,"name":"key","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":45,"col":3,"endLine":45,"endCol":18},"type":{"kind":"scalar","name":"string"}}],"reserved":{"ids":[],"names":[]}},{"kind":"error","name":"RateLimited","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":48,"col":1,"endLine":50,"endCol":2},"fields":[{"id":1,"name":"retry_after_ms","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":49,"col":3,"endLine":49,"endCol":26},"type":{"kind":"scalar","name":"u32"}}],"reserved":{"ids":[],"names":[]}}],"consts":[{"name":"MAX_MESSAGE","doc":"Largest message a user may post, in bytes.","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":9,"col":1,"endLine":9,"endCol":31},"type":{"kind":"scalar","name":"u32"},"value":{"kind":"int","value":"4096"}},{"name":"GREETING","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":10,"col":1,"endLine":10,"endCol":36},"type":{"kind":"scalar","name":"string"},"value":{"kind":"string","value":"hello\\n"}},{"name":"RATIO","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":11,"col":1,"endLine":11,"endCol":26},"type":{"kind":"scalar","name":"f64"},"value":{"kind":"float","value":1500}},{"name":"EMPTY_TAGS","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":12,"col":1,"endLine":12,"endCol":45},"type":{"kind":"list","element":{"kind":"scalar","name":"string"}},"value":{"kind":"list","items":[{"kind":"string","value":"a"},{"kind":"string","value":"b"}]}},{"name":"LIMITS","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":13,"col":1,"endLine":13,"endCol":56},"type":{"kind":"map","key":{"kind":"scalar","name":"string"},"value":{"kind":"scalar","name":"u32"}},"value":{"kind":"map","entries":[{"key":{"kind":"string","value":"a"},"value":{"kind":"int","value":"1"}},{"key":{"kind":"string","value":"b"},"value":{"kind":"int","value":"16"}}]}},{"name":"DEFAULT_MOOD","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":14,"col":1,"endLine":14,"endCol":39},"type":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"},"value":{"kind":"enum","enum":{"module":"example.chat","name":"Mood"},"member":"HAPPY","value":1}}],"functions":[{"name":"post","kind":"call","doc":"Posts a message.","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":53,"col":1,"endLine":53,"endCol":82},"params":[{"id":1,"name":"text","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":53,"col":9,"endLine":53,"endCol":24},"type":{"kind":"scalar","name":"string"}},{"id":2,"name":"mood","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":53,"col":26,"endLine":53,"endCol":40},"type":{"kind":"optional","inner":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"}}}],"throws":[{"kind":"ref","module":"example.chat","name":"NotFound","declKind":"error"},{"kind":"ref","module":"example.chat","name":"RateLimited","declKind":"error"}],"result":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"history","kind":"call","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":54,"col":1,"endLine":54,"endCol":103},"params":[{"id":1,"name":"page","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":54,"col":12,"endLine":54,"endCol":32},"type":{"kind":"ref","module":"example.common","name":"Page","declKind":"struct"}},{"id":2,"name":"author","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":54,"col":34,"endLine":54,"endCol":54},"type":{"kind":"optional","inner":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}}}],"throws":[{"kind":"ref","module":"example.common","name":"InvalidArgument","declKind":"error"}],"result":{"kind":"list","element":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}}},{"name":"ping","kind":"call","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":55,"col":1,"endLine":55,"endCol":11},"params":[],"throws":[]},{"name":"typing","kind":"oneway","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":56,"col":1,"endLine":56,"endCol":37},"params":[{"id":1,"name":"user","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":56,"col":18,"endLine":56,"endCol":35},"type":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}}],"throws":[]}],"events":[{"name":"message_posted","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":57,"col":1,"endLine":57,"endCol":31},"payload":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"cleared","annotations":{},"span":{"file":"/work/main/test/schemas/valid/chat.interop","line":58,"col":1,"endLine":58,"endCol":15}}]}',
   ) as unknown,

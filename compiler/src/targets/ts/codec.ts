@@ -103,8 +103,11 @@ export function encodeValue(
       const k = locals.next('k');
       const key = locals.next('key');
       const val = locals.next('val');
-      out.line(`const ${m} = ${RT}.sortedEntries(${expr}, '${keyOrder(t.key)}');`);
-      out.line(c === 'mp' ? `w.mapHeader(${m}.length);` : 'w.beginObject();');
+      const src = locals.next('map');
+      out.line(`const ${src} = ${expr};`);
+      // In canonical key order; mapEntries checks it is a Map, so `.size` below is safe.
+      out.line(`const ${m} = ${RT}.mapEntries(${src}, '${keyOrder(t.key)}');`);
+      out.line(c === 'mp' ? `w.mapHeader(${src}.size);` : 'w.beginObject();');
       out.line(`let ${k}: unknown;`);
       out.block(
         'try {',

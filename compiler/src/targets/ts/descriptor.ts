@@ -124,6 +124,8 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
             `${JSON.stringify(name)}: { name: ${JSON.stringify(name)}, codec: ${codec} as ${RT}.PayloadCodec<${RT}.ApplicationError> }`,
         );
       out.line(`errors: { ${errorEntries.join(', ')} },`);
+      // The descriptors of the modules this one imports: a node serves their IR along with its own.
+      out.line(`imports: [${m.imports.map((i) => ctx.qualify(i, ctx.allNames.get(i)!.descriptor)).join(', ')}],`);
       // Parsing a JSON string is faster than evaluating an object literal, and keeps the file short.
       out.line(`ir: JSON.parse(${JSON.stringify(JSON.stringify(m))}) as unknown,`);
     },
