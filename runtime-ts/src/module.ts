@@ -55,6 +55,11 @@ export interface ModuleDescriptor {
   errors: Record<string, ErrorDescriptor>;
   /** The module's IR (docs/ir.md), served by the control channel's manifest. */
   ir: unknown;
+  /**
+   * Descriptors of the modules this one imports (generated code lists them all), so a node can
+   * serve a complete IR bundle: its modules' types may refer to theirs.
+   */
+  imports?: ModuleDescriptor[];
 }
 
 /** Passed as the last argument to every handler method. */

@@ -36,8 +36,11 @@ export async function callCommand(args: CallArgs): Promise<number> {
 
     const manifest = await fetchManifest(endpoint, { timeoutMs: args.timeoutMs });
     const irModules = manifest.bundle.modules as IrModule[];
-    if (!irModules.some((m) => m.name === moduleName)) {
-      throw new UsageError(`node "${manifest.node}" does not serve ${moduleName}; it serves: ${irModules.map((m) => m.name).join(', ') || 'no modules'}`);
+    // The bundle carries the served modules (roots) and the modules they import (IR only).
+    const served = manifest.bundle.roots ?? irModules.map((m) => m.name);
+    if (!served.includes(moduleName)) {
+      const why = irModules.some((m) => m.name === moduleName) ? ' (its IR is in the manifest only because a served module imports it)' : '';
+      throw new UsageError(`node "${manifest.node}" does not serve ${moduleName}${why}; it serves: ${served.join(', ') || 'no modules'}`);
     }
     const module = new DynamicCodecs(irModules).moduleDescriptor(moduleName);
     const fn = module.functions[fnName];

@@ -20,6 +20,7 @@ export interface IrModule {
   version: string;
   doc?: string;
   fingerprint: string;
+  imports?: string[];
   depends?: string[];
   types: IrDecl[];
   functions: IrFunction[];
@@ -38,8 +39,17 @@ export function formatManifest(manifest: Manifest): string {
     out.push(`limits: ${Object.entries(manifest.limits).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   }
   const modules = manifest.bundle?.modules ?? [];
-  if (modules.length === 0) out.push('', '(this node serves no modules besides interop.control)');
-  for (const m of modules) out.push('', ...formatModule(m));
+  // The bundle also carries the modules the served ones import (their types are used by them):
+  // those follow the served modules, marked as not served here.
+  const roots = manifest.bundle?.roots ?? modules.map((m) => m.name);
+  const served = modules.filter((m) => roots.includes(m.name));
+  const imported = modules.filter((m) => !roots.includes(m.name));
+  if (served.length === 0) out.push('', '(this node serves no modules besides interop.control)');
+  for (const m of served) out.push('', ...formatModule(m));
+  for (const m of imported) {
+    const by = modules.filter((o) => o.imports?.includes(m.name)).map((o) => o.name);
+    out.push('', `// not served by this node: imported by ${by.join(', ') || 'a served module'}`, ...formatModule(m));
+  }
   return out.join('\n');
 }
 

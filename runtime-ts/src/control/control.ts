@@ -13,8 +13,25 @@ export interface Manifest {
   node: string;
   protocol: number;
   limits: WireLimits;
-  /** IR bundle (docs/ir.md) of the modules the node hosts. */
+  /** IR bundle (docs/ir.md): the hosted modules (`roots`) and every module they import. */
   bundle: { irVersion: number; modules: unknown[]; roots: string[] };
+}
+
+/**
+ * The IR bundle a node serves (docs/ir.md): the modules in `roots` and, through each
+ * descriptor's `imports`, every module they import transitively, each once, imports first.
+ */
+export function irBundle(roots: ModuleDescriptor[]): Manifest['bundle'] {
+  const modules: unknown[] = [];
+  const seen = new Set<string>();
+  const visit = (d: ModuleDescriptor): void => {
+    if (seen.has(d.name)) return;
+    seen.add(d.name);
+    for (const i of d.imports ?? []) visit(i);
+    modules.push(d.ir);
+  };
+  roots.forEach(visit);
+  return { irVersion: 1, modules, roots: roots.map((d) => d.name) };
 }
 
 export interface Health {

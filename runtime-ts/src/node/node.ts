@@ -10,7 +10,7 @@ import { transportFor } from '../transport/registry.js';
 import { PluginProcess, stdioChannel } from '../transport/stdio.js';
 import type { ByteChannel, Listener } from '../transport/types.js';
 import { limitsToWire, type Limits } from '../wire/limits.js';
-import type { Health, Manifest } from '../control/control.js';
+import { irBundle, type Health, type Manifest } from '../control/control.js';
 import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
 import { Connection } from './connection.js';
 import { Link, LinkInvoker } from './links.js';
@@ -220,12 +220,11 @@ export class Node {
   }
 
   manifest(): Manifest {
-    const hosted = this.services.hosted();
     return {
       node: this.config.node,
       protocol: 1,
       limits: limitsToWire(this.limits),
-      bundle: { irVersion: 1, modules: hosted.map((h) => h.descriptor.ir), roots: hosted.map((h) => h.descriptor.name) },
+      bundle: irBundle(this.services.hosted().map((h) => h.descriptor)),
     };
   }
 

@@ -95,6 +95,11 @@ export function emitDescriptor(ctx: Ctx, w: Writer, codecs: PayloadCodecs): void
     w.line(`events={${evEntries.join(', ')}},`);
     w.line(`errors={${[...errors].map(([k, v]) => `${pyStr(k)}: ${v}`).join(', ')}},`);
     w.line('ir=_IR,');
+    // The descriptors of the modules this one imports: a node serves their IR along with its own.
+    const imports = m.imports
+      .filter((name) => name !== 'interop.control')
+      .map((name) => `${ctx.qualifier(name)}${moduleStem(ctx.bundle.modules.find((x) => x.name === name)!)}Module`);
+    w.line(`imports=(${imports.join(', ')}${imports.length === 1 ? ',' : ''}),`);
   });
   w.line(')');
   w.doc(m.doc ?? `Descriptor of module ${m.name}: hand it to a node host or connection to serve or call it.`);
