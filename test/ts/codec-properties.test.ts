@@ -14,6 +14,8 @@ const SCHEMAS: Array<[string, string]> = [
   ['test/vectors/vectors.interop', 'interop.vectors'],
   ['test/schemas/valid/geometry.interop', 'example.geometry'],
   ['test/schemas/valid/tree.interop', 'example.tree'],
+  ['test/schemas/valid/keywords.interop', 'example.keywords'],
+  ['test/schemas/valid/scalars.interop', 'example.scalars'],
 ];
 
 interface Loaded {

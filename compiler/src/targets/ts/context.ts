@@ -18,6 +18,8 @@ export class GenContext {
     readonly bundle: Bundle,
     readonly module: Module,
     readonly allNames: Map<string, ModuleNames>,
+    /** The source file name shown in the header (and in the embedded IR). */
+    readonly sourceName: string = module.file,
   ) {
     this.names = allNames.get(module.name)!;
     this.modules = new Map(bundle.modules.map((m) => [m.name, m]));

@@ -1,7 +1,7 @@
 // Emits what the runtime needs to serve and call a module: the parameters/result/payload codecs
 // of every function and event, their descriptors, and `<Stem>Module: ModuleDescriptor`.
 
-import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
+import type { FunctionDecl, Module, Param, TypeRef } from '../../ir/types.js';
 import { decodeStruct, encodeStruct, READER, valueCodecExpr, WRITER, type StructShape } from './codec.js';
 import { CodeWriter } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
@@ -65,6 +65,17 @@ function payloadCodec(
   return constName;
 }
 
+/**
+ * The module's IR as JSON, with every source path (the module's `file` and each span's) reduced
+ * to the name shown in the header, so the output does not depend on where interopc ran.
+ */
+function portableIr(m: Module, sourceName: string): string {
+  const base = (file: string) => (file === m.file ? sourceName : (file.split(/[\\/]/).pop() ?? file));
+  return JSON.stringify(m, (key, value: unknown) =>
+    key === 'file' && typeof value === 'string' ? base(value) : value,
+  );
+}
+
 export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
   const m = ctx.module;
   const errors = new Map<string, string>();
@@ -125,9 +136,11 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
         );
       out.line(`errors: { ${errorEntries.join(', ')} },`);
       // The descriptors of the modules this one imports: a node serves their IR along with its own.
-      out.line(`imports: [${m.imports.map((i) => ctx.qualify(i, ctx.allNames.get(i)!.descriptor)).join(', ')}],`);
+      out.line(
+        `imports: [${m.imports.map((i) => ctx.qualify(i, ctx.allNames.get(i)!.descriptor)).join(', ')}],`,
+      );
       // Parsing a JSON string is faster than evaluating an object literal, and keeps the file short.
-      out.line(`ir: JSON.parse(${JSON.stringify(JSON.stringify(m))}) as unknown,`);
+      out.line(`ir: JSON.parse(${JSON.stringify(portableIr(m, ctx.sourceName))}) as unknown,`);
     },
     '};',
   );

@@ -27,7 +27,7 @@ export function generateModuleSource(bundle: Bundle, moduleName: string, sourceN
   const names = assignNames(bundle);
   const module = bundle.modules.find((m) => m.name === moduleName);
   if (module === undefined) throw new Error(`ts target: module ${moduleName} is not in the bundle`);
-  const ctx = new GenContext(bundle, module, names);
+  const ctx = new GenContext(bundle, module, names, sourceName);
 
   // The body first: it decides which imports and JSON keys the file needs.
   const body = new CodeWriter();
