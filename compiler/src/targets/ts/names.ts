@@ -56,10 +56,12 @@ export function pascalCase(name: string): string {
 }
 
 export function camelCase(name: string): string {
-  if (/^[a-z][A-Za-z0-9]*$/.test(name)) return name;
+  if (/^[a-z][A-Za-z0-9]*$/.test(name)) return name; // already camel: keep acronyms as written
+  // Leading underscores are kept (`_id` stays `_id`), as they often mean something to the author.
+  const lead = /^_+/.exec(name)?.[0] ?? '';
   const ws = words(name);
   const out = ws.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('');
-  return out === '' ? name : out;
+  return out === '' ? name : lead + out;
 }
 
 function clashes(name: string, kind: NameKind): boolean {
