@@ -2,11 +2,31 @@
 deadlines, cancellation, max_in_flight both ways, subscriptions with bounded queues, ping,
 goodbye, and UNAVAILABLE for every pending call when the peer dies (docs/wire.md §1, §2, §4-§6).
 
-Both sides may start exchanges: each keeps its own correlation id space."""
+Both sides may start exchanges: each keeps its own correlation id space.
+
+Flow control (docs/wire.md §5, docs/config.md "Limits and event queues"): a peer that does not
+read cannot make this side buffer without bound. While the transport is congested (more than its
+high-water mark unsent):
+- a REQUEST (also SUBSCRIBE, PING) waits before it is written, within its deadline; the number of
+  them is bounded by max_in_flight;
+- a RESPONSE or ERROR of a handler waits in the handler's task, which keeps its in-flight slot, so
+  the peer's further requests are refused with RESOURCE_EXHAUSTED;
+- EVENTs for the peer's subscriptions wait in one queue per subscription of at most
+  max_event_queue, with the event_queue_policy (block drops the newest: publish() never waits);
+  every drop is counted in dropped_events;
+- what the read loop answers by itself (PONG, SUBSCRIBE's RESPONSE, control documents, refusals)
+  waits in an outbox; once more than max_in_flight such answers wait, more than a peer that
+  keeps to its in-flight limit can have asked for, the read loop stops reading that peer until
+  they are sent (counted in paused_reads). A CANCEL withdraws a waiting answer;
+- a ONEWAY waits in the outbox too, at most max_in_flight of them; beyond that `oneway()` raises
+  RESOURCE_EXHAUSTED at once.
+Receiving, a subscription with the `block` policy whose queue is full stops the read loop until
+its handler makes room: the transport then holds the publisher (counted in paused_reads)."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from dataclasses import dataclass
@@ -49,10 +69,14 @@ class Counters:
     rejected_frames: int = 0
     dropped_responses: int = 0
     requests_served: int = 0
+    #: Times a connection stopped reading its peer: a `block` subscription's queue was full, or
+    #: the peer kept sending requests without reading the answers.
+    paused_reads: int = 0
 
     def to_json(self) -> dict[str, int]:
         return {"dropped_events": self.dropped_events, "rejected_frames": self.rejected_frames,
-                "dropped_responses": self.dropped_responses, "requests_served": self.requests_served}
+                "dropped_responses": self.dropped_responses, "requests_served": self.requests_served,
+                "paused_reads": self.paused_reads}
 
 
 #: Answers a control-channel member ("manifest", "health") with a plain JSON document.
@@ -80,6 +104,18 @@ class _LocalSubscription:
 class _Pending:
     future: asyncio.Future[Frame]
     target: str
+
+
+#: Outbox entry kinds: what the read loop answers (counted against the peer), one-way calls
+#: (bounded), and the rest (CANCEL, UNSUBSCRIBE, GOODBYE: bounded by what they refer to).
+_ANSWER, _ONEWAY, _OTHER = 0, 1, 2
+
+
+@dataclass(slots=True)
+class _Held:
+    kind: int
+    correlation: int
+    data: bytes | None  # None: withdrawn (the peer cancelled the exchange it answers)
 
 
 class Connection:
@@ -124,6 +160,27 @@ class Connection:
         self._goodbye_sent = False
         self._reader: asyncio.Task[None] | None = None
         self.opened_at = time.monotonic()
+        # ---- flow control (module docstring) ----
+        #: Frames that could not be written at once because the transport was congested.
+        self._outbox: collections.deque[_Held] = collections.deque()
+        self._held_answers = 0
+        self._held_oneways = 0
+        #: Set while the outbox is empty; request and response writers wait for it.
+        self._outbox_idle = asyncio.Event()
+        self._outbox_idle.set()
+        #: Set while at most max_in_flight answers wait; the read loop waits for it.
+        self._answers_room = asyncio.Event()
+        self._answers_room.set()
+        #: Events for the peer's subscriptions waiting for the transport, per subscription key
+        #: ("module.event" or "module.*"), as (publish sequence, encoded frame).
+        self._backlog: dict[str, collections.deque[tuple[int, bytes]]] = {}
+        self._backlog_len = 0
+        self._event_seq = 0
+        #: Events discarded for the peer's subscriptions, per subscription key.
+        self.outbound_dropped: dict[str, int] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        #: (queue, event) puts the read loop must await before reading on (`block` policy).
+        self._blocked: list[tuple[EventQueue, Any]] = []
 
     # ---- lifecycle ------------------------------------------------------------------------------
 
@@ -162,9 +219,12 @@ class Connection:
             self._goodbye_sent = True
             self._send(Frame(FrameKind.GOODBYE, CodecId.NONE, payload=reason.encode()))
         deadline = time.monotonic() + grace_ms / 1000
-        while (self._pending or self._handling) and time.monotonic() < deadline and not self.closed:
+        while (self._pending or self._handling or self._outbox or self._backlog_len) \
+                and time.monotonic() < deadline and not self.closed:
             await asyncio.sleep(0.005)
-        await self.transport.drain()
+        if not self.closed:
+            await asyncio.wait([asyncio.ensure_future(self.transport.drain())],
+                               timeout=max(0.0, deadline - time.monotonic()))
         self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection closed{': ' + reason if reason else ''}"))
 
     def _shutdown(self, reason: InteropError) -> None:
@@ -186,15 +246,114 @@ class Connection:
             for sub in subs:
                 sub.queue.close()
         self._local_subs.clear()
+        self._outbox.clear()
+        self._held_answers = self._held_oneways = 0
+        self._backlog.clear()
+        self._backlog_len = 0
+        self._blocked.clear()
+        self._outbox_idle.set()  # wakes writers; they see the connection closed
+        self._answers_room.set()
+        if self._flusher is not None and self._flusher is not asyncio.current_task():
+            self._flusher.cancel()
         self.transport.close()
         if self._reader is not None and self._reader is not asyncio.current_task():
             self._reader.cancel()
 
     # ---- sending --------------------------------------------------------------------------------
 
-    def _send(self, frame: Frame) -> None:
-        if not self.closed:
-            self.transport.write(encode_frame(frame))
+    def _send(self, frame: Frame, kind: int = _OTHER) -> None:
+        """Writes a frame at once, or, while the transport is congested or frames already wait,
+        puts it in the outbox (in order) for the flusher."""
+        if self.closed:
+            return
+        data = encode_frame(frame)
+        if not self._outbox and not self.transport.congested():
+            self.transport.write(data)
+            return
+        self._outbox.append(_Held(kind, frame.correlation, data))
+        self._outbox_idle.clear()
+        if kind == _ANSWER:
+            self._held_answers += 1
+            if self._held_answers > self.limits.max_in_flight:
+                self._answers_room.clear()
+        elif kind == _ONEWAY:
+            self._held_oneways += 1
+        self._start_flusher()
+
+    def _answer(self, frame: Frame) -> None:
+        """A frame the read loop sends in answer to the peer's (PONG, refusals, acknowledgements)."""
+        self._send(frame, _ANSWER)
+
+    def _writable_now(self) -> bool:
+        return not self._outbox and not self.transport.congested()
+
+    async def _writable(self) -> None:
+        """Waits until a frame may be written at once: the outbox is empty and the transport is
+        not congested (or the connection closed)."""
+        while not self.closed and not self._writable_now():
+            if self._outbox:
+                self._start_flusher()
+                await self._outbox_idle.wait()
+            else:
+                await self._drain()
+
+    async def _drain(self) -> None:
+        await self.transport.drain()
+        if self.transport.congested() and not self.closed:
+            await asyncio.sleep(0.001)  # a transport whose drain() returned early: do not spin
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None and not self.closed:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush(), name=f"flush {self.transport.description}")
+
+    async def _flush(self) -> None:
+        """Writes what waits, oldest first: the outbox, then the events of every subscription in
+        the order they were published; each frame only while the transport is not congested."""
+        try:
+            while not self.closed:
+                if self.transport.congested():
+                    await self._drain()
+                    continue
+                if self._outbox:
+                    held = self._outbox.popleft()
+                    if held.kind == _ANSWER and held.data is not None:
+                        self._held_answers -= 1
+                        if self._held_answers <= self.limits.max_in_flight:
+                            self._answers_room.set()
+                    elif held.kind == _ONEWAY:
+                        self._held_oneways -= 1
+                    if held.data is not None:
+                        self.transport.write(held.data)
+                    if not self._outbox:
+                        self._outbox_idle.set()
+                    continue
+                if self._backlog_len:
+                    key = min(self._backlog, key=lambda k: self._backlog[k][0][0])
+                    queue = self._backlog[key]
+                    self.transport.write(queue.popleft()[1])
+                    self._backlog_len -= 1
+                    if not queue:
+                        del self._backlog[key]
+                    continue
+                return
+        except asyncio.CancelledError:
+            pass
+        finally:
+            if self._flusher is asyncio.current_task():
+                self._flusher = None
+
+    def _withdraw_answer(self, correlation: int) -> bool:
+        """The peer cancelled an exchange whose answer still waits in the outbox: drop it."""
+        if not self._held_answers:
+            return False
+        for held in self._outbox:
+            if held.kind == _ANSWER and held.correlation == correlation and held.data is not None:
+                held.data = None
+                self._held_answers -= 1
+                if self._held_answers <= self.limits.max_in_flight:
+                    self._answers_room.set()
+                return True
+        return False
 
     def _send_error(self, correlation: int, target: str, error: InteropError, codec: CodecName,
                     detail: tuple[ApplicationError, Any] | None = None) -> None:
@@ -202,11 +361,14 @@ class Connection:
             payload = encode_envelope(error.code, error.message, codec, detail[0], detail[1])
         else:
             payload = encode_envelope(error.code, error.message, codec)
-        self._send(Frame(FrameKind.ERROR, codec_id(codec), correlation, target, payload))
+        self._answer(Frame(FrameKind.ERROR, codec_id(codec), correlation, target, payload))
 
     def _connection_error(self, error: InteropError) -> None:
-        """A connection-level ERROR (correlation 0, empty target, JSON), then close."""
-        self._send_error(0, "", error, "json")
+        """A connection-level ERROR (correlation 0, empty target, JSON), then close. Written past
+        the outbox: the transport sends what it buffered before it closes."""
+        if not self.closed:
+            payload = encode_envelope(error.code, error.message, "json")
+            self.transport.write(encode_frame(Frame(FrameKind.ERROR, CodecId.JSON, 0, "", payload)))
         self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection closed: {error}"))
 
     def _new_id(self) -> int:
@@ -250,6 +412,14 @@ class Connection:
             raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{target}: no free in-flight slot before the deadline") from None
         try:
             self._check_open()
+            if not self._writable_now():
+                # The peer is not reading what we sent: wait (within the deadline) rather than buffer.
+                try:
+                    await asyncio.wait_for(self._writable(), None if deadline is None else max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    raise InteropError(ErrorCode.DEADLINE_EXCEEDED,
+                                       f"{target}: the peer read nothing more before the deadline") from None
+                self._check_open()
             cid = self._new_id()
             future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
             self._pending[cid] = _Pending(future, target)
@@ -283,9 +453,15 @@ class Connection:
         return error_from_envelope(env, codec, self.limits.max_depth, known)
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
+        """Sends a ONEWAY, or holds it while the peer is not reading; raises RESOURCE_EXHAUSTED
+        when max_in_flight one-way calls already wait (one-way calls cannot wait: no await)."""
         self._check_open()
+        target = f"{module.name}.{fn.name}"
+        if self._held_oneways >= self.limits.max_in_flight and not self._writable_now():
+            raise InteropError(ErrorCode.RESOURCE_EXHAUSTED,
+                               f"{target}: {self._held_oneways} one-way calls already wait for {self.peer or 'the peer'} to read")
         codec = self.send_codec
-        self._send(Frame(FrameKind.ONEWAY, codec_id(codec), 0, f"{module.name}.{fn.name}", fn.params.encode(args, codec)))
+        self._send(Frame(FrameKind.ONEWAY, codec_id(codec), 0, target, fn.params.encode(args, codec)), _ONEWAY)
 
     async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> _LocalSubscription:
         target = f"{module.name}.{event.name}"
@@ -322,14 +498,48 @@ class Connection:
         subs = self.remote_subscriptions
         return f"{module}.{event}" in subs or f"{module}.*" in subs
 
-    def send_event(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any) -> None:
-        """Sends one EVENT if the peer subscribed to it (the node host calls this)."""
-        if self.closed or not self.wants_event(module.name, event.name):
+    def send_event(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any,
+                   encoded: dict[CodecName, bytes] | None = None) -> None:
+        """Sends one EVENT if the peer subscribed to it (the node host calls this; `encoded`
+        caches the payload per codec across connections). Never waits: while the transport is
+        congested the event joins its subscription's queue of at most max_event_queue events,
+        and the policy discards (and counts) one when it is full."""
+        if self.closed:
             return
         subs = self.remote_subscriptions
-        codec = subs.get(f"{module.name}.{event.name}") or subs.get(f"{module.name}.*") or self.send_codec
-        data = b"" if event.payload is None else event.payload.encode(payload, codec)
-        self._send(Frame(FrameKind.EVENT, codec_id(codec), 0, f"{module.name}.{event.name}", data))
+        target = f"{module.name}.{event.name}"
+        key = target if target in subs else f"{module.name}.*"
+        codec = subs.get(key)
+        if codec is None:
+            return
+        backlog = self._backlog.get(key)
+        if backlog is not None and len(backlog) >= self.limits.max_event_queue:
+            self.counters.dropped_events += 1
+            self.outbound_dropped[key] = self.outbound_dropped.get(key, 0) + 1
+            if self.limits.event_queue_policy != "drop_oldest":
+                return  # drop_newest, and block: publish() cannot wait
+            backlog.popleft()
+            self._backlog_len -= 1
+        data = encoded.get(codec) if encoded is not None else None
+        if data is None:
+            data = b"" if event.payload is None else event.payload.encode(payload, codec)
+            if encoded is not None:
+                encoded[codec] = data
+        # In the subscription's codec, also when the payload is empty (docs/wire.md §1.2).
+        frame = encode_frame(Frame(FrameKind.EVENT, codec_id(codec), 0, target, data))
+        if not self._backlog_len and not self.transport.congested():
+            self.transport.write(frame)
+            return
+        if backlog is None:
+            backlog = self._backlog[key] = collections.deque()
+        self._event_seq += 1
+        backlog.append((self._event_seq, frame))
+        self._backlog_len += 1
+        self._start_flusher()
+
+    def outbound_queued(self) -> int:
+        """Events waiting for the transport, over every subscription of the peer."""
+        return self._backlog_len
 
     # ---- receiving ------------------------------------------------------------------------------
 
@@ -350,11 +560,27 @@ class Connection:
                         self._dispatch(item)
                     if self.closed:
                         return
+                    if self._blocked:
+                        await self._wait_blocked()
+                    if not self._answers_room.is_set():
+                        # More answers wait than a peer within its in-flight limit can have asked
+                        # for: it does not read them. Stop reading it until they are sent.
+                        self.counters.paused_reads += 1
+                        await self._answers_room.wait()
+                    if self.closed:
+                        return
         except asyncio.CancelledError:
             pass
         except Exception as e:  # a bug here must close this connection only, never the node
             log.exception("connection %s failed", self.transport.description)
             self._shutdown(InteropError(ErrorCode.INTERNAL, f"connection failed: {e}"))
+
+    async def _wait_blocked(self) -> None:
+        """A `block` subscription's queue is full: reading stops until it has room (wire.md §5)."""
+        self.counters.paused_reads += 1
+        blocked, self._blocked = self._blocked, []
+        for queue, value in blocked:
+            await queue.put(value)
 
     def _on_frame_error(self, error: FrameError) -> None:
         self.counters.rejected_frames += 1
@@ -366,6 +592,8 @@ class Connection:
             pending = self._pending.pop(error.correlation, None)
             if pending is not None and not pending.future.done():
                 pending.future.set_exception(problem)
+            elif error.kind == FrameKind.CANCEL:
+                self._withdraw_answer(error.correlation)
         elif error.kind in _UNANSWERED:
             log.debug("dropped bad frame: %s", error.message)
         else:
@@ -398,16 +626,19 @@ class Connection:
             self._on_subscribe(frame)
         elif kind == FrameKind.UNSUBSCRIBE:
             self.remote_subscriptions.pop(frame.target, None)
+            dropped = self._backlog.pop(frame.target, None)
+            if dropped:
+                self._backlog_len -= len(dropped)  # the peer no longer wants them
             if self.on_subscriptions_changed:
                 self.on_subscriptions_changed(self)
         elif kind == FrameKind.CANCEL:
             task = self._handling.pop(frame.correlation, None)
-            if task is None:
-                self.counters.dropped_responses += 1
-            else:
+            if task is not None:
                 task.cancel()  # sends nothing more for that id
+            elif not self._withdraw_answer(frame.correlation):
+                self.counters.dropped_responses += 1
         elif kind == FrameKind.PING:
-            self._send(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
+            self._answer(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
         elif kind == FrameKind.GOODBYE:
             self._goodbye_received = True
             asyncio.get_running_loop().create_task(self._close_after_goodbye())
@@ -421,7 +652,11 @@ class Connection:
             await asyncio.sleep(0.005)
         while self._handling and not self.closed:
             await asyncio.sleep(0.005)
-        await self.transport.drain()
+        try:  # what waits in the outbox (answers) goes out first, if the peer still reads
+            await asyncio.wait_for(self._writable(), self.limits.handshake_timeout_ms / 1000)
+            await asyncio.wait_for(self.transport.drain(), self.limits.handshake_timeout_ms / 1000)
+        except TimeoutError:
+            pass
         self._shutdown(InteropError(ErrorCode.UNAVAILABLE, "peer said GOODBYE"))
 
     # ---- handshake ------------------------------------------------------------------------------
@@ -528,6 +763,8 @@ class Connection:
     async def _serve(self, cid: int, target: str, codec: CodecName, served: Served, fn: FunctionDescriptor,
                      args: tuple[Any, ...], ctx: CallContext) -> None:
         try:
+            failure: Exception | None = None
+            payload = b""
             try:
                 method = getattr(served.handlers, fn.method)
                 remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
@@ -537,19 +774,28 @@ class Connection:
             except asyncio.CancelledError:
                 return
             except Exception as e:
-                if self._handling.get(cid) is asyncio.current_task():
-                    self._send_failure(cid, target, codec, served.module, fn, e)
-                return
+                failure = e
+            else:
+                if fn.result is not None:
+                    try:
+                        payload = fn.result.encode(result, codec)
+                    except Exception as e:
+                        failure = InteropError(ErrorCode.INTERNAL, f"result does not encode: {e}")
             if self._handling.get(cid) is not asyncio.current_task():
                 return
-            payload = b""
-            if fn.result is not None:
+            if not self._writable_now():
+                # The peer is not reading: the answer waits here and keeps its in-flight slot, so
+                # the peer's further requests are refused rather than answered into a full buffer.
+                remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
                 try:
-                    payload = fn.result.encode(result, codec)
-                except Exception as e:
-                    self._send_failure(cid, target, codec, served.module, fn,
-                                       InteropError(ErrorCode.INTERNAL, f"result does not encode: {e}"))
+                    await asyncio.wait_for(self._writable(), remaining)
+                except (TimeoutError, asyncio.CancelledError):
+                    return  # the caller's deadline passed, or it cancelled: it waits no more
+                if self.closed or self._handling.get(cid) is not asyncio.current_task():
                     return
+            if failure is not None:
+                self._send_failure(cid, target, codec, served.module, fn, failure)
+                return
             self.counters.requests_served += 1
             # In the request's codec even when empty (§1.2), so equal frames are equal bytes.
             self._send(Frame(FrameKind.RESPONSE, codec_id(codec), cid, target, payload))
@@ -613,9 +859,13 @@ class Connection:
                 self.counters.rejected_frames += 1
                 log.debug("EVENT %s does not decode: %s", frame.target, e)
                 return
-            before = sub.queue.dropped
-            sub.queue.put_nowait(value)
-            self.counters.dropped_events += sub.queue.dropped - before
+            queue = sub.queue
+            if queue.blocks and queue.full:
+                self._blocked.append((queue, value))  # the read loop waits for room, then queues it
+                continue
+            before = queue.dropped
+            queue.put_nowait(value)
+            self.counters.dropped_events += queue.dropped - before
 
     def _on_subscribe(self, frame: Frame) -> None:
         parts = split_target(frame.target)
@@ -626,7 +876,7 @@ class Connection:
             return
         codec = codec_name(frame.codec) or self.send_codec
         self.remote_subscriptions[frame.target] = codec
-        self._send(Frame(FrameKind.RESPONSE, codec_id(codec), frame.correlation, frame.target))
+        self._answer(Frame(FrameKind.RESPONSE, codec_id(codec), frame.correlation, frame.target))
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed(self)
 
@@ -636,7 +886,7 @@ class Connection:
             self._send_error(frame.correlation, frame.target, InteropError(ErrorCode.UNIMPLEMENTED, f"{frame.target}: no such function"), "json")
             return
         doc = self.control(member)
-        self._send(Frame(FrameKind.RESPONSE, CodecId.JSON, frame.correlation, frame.target, canonical_json(doc)))
+        self._answer(Frame(FrameKind.RESPONSE, CodecId.JSON, frame.correlation, frame.target, canonical_json(doc)))
 
 
 async def call_control(conn: Connection, member: str, timeout_ms: int = 10_000) -> Any:

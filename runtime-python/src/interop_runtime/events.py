@@ -33,8 +33,22 @@ class EventQueue:
         self._closed = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"events {name}")
 
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def full(self) -> bool:
+        """`capacity` events wait: the next one meets the policy."""
+        return len(self._items) >= self._capacity
+
+    @property
+    def blocks(self) -> bool:
+        return self._policy == "block"
+
     def put_nowait(self, item: Any) -> bool:
-        """Queues without waiting (drop policies; `block` falls back to drop_newest here)."""
+        """Queues without waiting. With `block` and no room the arriving item is dropped (and
+        counted): a caller that can wait (a connection's read loop) uses `put` instead; one that
+        cannot (an in-process, synchronous publish) has nothing else to do."""
         if self._closed:
             return False
         if len(self._items) >= self._capacity:
@@ -48,7 +62,9 @@ class EventQueue:
         return True
 
     async def put(self, item: Any) -> bool:
-        """Queues; with the `block` policy waits for room (backpressure to the publisher)."""
+        """Queues; with the `block` policy waits for room first. A connection's read loop awaits
+        this, so it stops reading that peer until the handler catches up: the transport's
+        backpressure then holds the publisher."""
         if self._policy == "block":
             while not self._closed and len(self._items) >= self._capacity:
                 self._room.clear()

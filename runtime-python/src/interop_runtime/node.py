@@ -86,9 +86,12 @@ class Node:
         return await self._route(module).subscribe(module, event, handler)
 
     def publish(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any) -> None:
+        """Delivers to local subscribers and to every peer subscribed to the event; never waits
+        (a congested peer's events queue per subscription, bounded, drops counted)."""
         self.direct.publish(module, event, payload)
+        encoded: dict[CodecName, bytes] = {}  # each codec's bytes, encoded once per publish
         for conn in list(self.connections):
-            conn.send_event(module, event, payload)
+            conn.send_event(module, event, payload, encoded)
 
     # ---- links ----------------------------------------------------------------------------------
 

@@ -57,9 +57,18 @@ export class ByteWriter {
 
   /** Appends precomputed bytes (keys, constants). */
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    if (n > 16) {
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
+    // Keys and other short constants: a loop beats the native call's fixed cost.
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = bytes[i]!;
+    this.pos = p;
   }
 
   /** The value written since the last finish(), as a view that the writer will never touch again. */

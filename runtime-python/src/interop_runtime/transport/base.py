@@ -8,20 +8,34 @@ from typing import Protocol
 
 
 class ByteTransport(Protocol):
-    """A reliable, ordered byte stream to one peer. Implement this to plug in a custom bus."""
+    """A reliable, ordered byte stream to one peer. Implement this to plug in a custom bus.
+
+    Backpressure: `write` never blocks, so the transport reports when the peer is not keeping up
+    (`congested`: more than its high-water mark of written bytes still unsent) and `drain` waits
+    until it is not. The connection checks both before it writes a request or a response and holds
+    events (bounded, per subscription) meanwhile, so what waits in the transport stays near the
+    high-water mark whatever the peer does (docs/wire.md §5)."""
 
     #: Shown in logs and health: "unix:/run/x.sock", "tcp://127.0.0.1:4000", "stdio:plugin".
     description: str
 
     async def read(self) -> bytes:
-        """The next chunk of bytes; b"" once the peer closed (end of stream)."""
+        """The next chunk of bytes; b"" once the peer closed (end of stream). Not calling it is
+        backpressure toward the peer: a transport buffers a bounded amount, then stops reading."""
         ...
 
     def write(self, data: bytes) -> None:
-        """Queues bytes; never blocks. Call drain() to wait for the buffer to empty."""
+        """Queues bytes; never blocks."""
         ...
 
-    async def drain(self) -> None: ...
+    def congested(self) -> bool:
+        """True while more than the high-water mark of written bytes wait to be sent; False once
+        the transport is closed."""
+        ...
+
+    async def drain(self) -> None:
+        """Returns once the transport is no longer congested (at once if it is not), or closed."""
+        ...
 
     def close(self) -> None:
         """Closes both directions; idempotent."""
@@ -29,13 +43,19 @@ class ByteTransport(Protocol):
 
 
 class StreamTransport:
-    """ByteTransport over an asyncio StreamReader/StreamWriter pair."""
+    """ByteTransport over an asyncio StreamReader/StreamWriter pair. `high_water` sets the write
+    buffer's high-water mark (asyncio's default, 64 KiB, when None; the low-water mark is a
+    quarter of it)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, description: str) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, description: str,
+                 high_water: int | None = None) -> None:
         self._reader = reader
         self._writer = writer
         self.description = description
         self._closed = False
+        if high_water is not None:
+            writer.transport.set_write_buffer_limits(high=high_water)
+        self._high = writer.transport.get_write_buffer_limits()[1]
 
     async def read(self) -> bytes:
         try:
@@ -47,10 +67,19 @@ class StreamTransport:
         if not self._closed and not self._writer.is_closing():
             self._writer.write(data)
 
+    def buffered(self) -> int:
+        """Bytes written but not yet handed to the OS."""
+        return 0 if self._closed else self._writer.transport.get_write_buffer_size()
+
+    def congested(self) -> bool:
+        if self._closed or self._writer.is_closing():
+            return False
+        return self._writer.transport.get_write_buffer_size() > self._high
+
     async def drain(self) -> None:
         try:
             await self._writer.drain()
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, RuntimeError):
             pass
 
     def close(self) -> None:
@@ -61,4 +90,3 @@ class StreamTransport:
             self._writer.close()
         except (ConnectionError, OSError, RuntimeError):
             pass
-
