@@ -62,17 +62,27 @@ export function attachComments(root: Body, comments: IToken[], file: string): vo
 
 function placeIn(body: Body, owner: Holder | undefined, tok: IToken, file: string, docs: Map<CommentTarget, PendingDoc>): void {
   const pos = tok.startOffset;
-  const children = body.children;
-  let prev: Holder | undefined;
-  let next: Holder | undefined;
-  for (const child of children) {
-    if (child.start <= pos && pos < child.end) {
-      placeInside(child, tok, file, docs);
-      return;
+  const children = body.children; // in source order, not overlapping
+  // Binary search: the last child starting at or before the comment.
+  let lo = 0;
+  let hi = children.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (children[mid]!.start <= pos) {
+      at = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
     }
-    if (child.end <= pos) prev = child;
-    else if (child.start > pos && next === undefined) next = child;
   }
+  const candidate = at >= 0 ? children[at] : undefined;
+  if (candidate && pos < candidate.end) {
+    placeInside(candidate, tok, file, docs);
+    return;
+  }
+  const prev = candidate;
+  const next = children[at + 1];
   const isDoc = tok.tokenType === DocComment;
   const comment = toComment(tok, file);
   if (!isDoc && prev && !prev.target.trailingComment && comment.span.line === prev.endLine) {

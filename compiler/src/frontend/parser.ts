@@ -418,34 +418,3 @@ export class InteropParser extends CstParser {
 
 /** The one parser instance, reused for every file (Chevrotain parsers are expensive to build). */
 export const parser = new InteropParser();
-
-/** Rule names as a human would call them, for messages ("after field declaration"). */
-export const RULE_DESCRIPTIONS: Record<string, string> = {
-  file: 'file',
-  topItem: 'declaration',
-  moduleHeader: 'module declaration',
-  importDecl: 'import',
-  dependsDecl: '`depends` declaration',
-  structDecl: 'struct',
-  unionDecl: 'union',
-  enumDecl: 'enum',
-  bodyItem: 'member',
-  enumItem: 'enum member',
-  reservedDecl: '`reserved` declaration',
-  reservedItem: 'reserved id or name',
-  member: 'member',
-  aliasDecl: 'type alias',
-  constDecl: 'constant',
-  fnDecl: 'function',
-  param: 'parameter',
-  eventDecl: 'event',
-  annotation: 'annotation',
-  annotationArg: 'annotation argument',
-  typeExpr: 'type',
-  genericType: 'type',
-  nameRef: 'name',
-  literal: 'value',
-  listLiteral: 'list value',
-  mapLiteral: 'map value',
-  mapEntry: 'map entry',
-};
