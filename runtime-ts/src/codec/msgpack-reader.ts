@@ -41,9 +41,12 @@ export class MsgpackReader {
     if (n > this.end - this.pos) throw invalid(`truncated: needs ${n} more bytes, ${this.end - this.pos} left`);
   }
 
-  /** A declared length or count that claims more than what remains: RESOURCE_EXHAUSTED (§3.2). */
-  private claim(n: number, what: string): void {
-    if (n > this.end - this.pos) throw exhausted(`${what} but only ${this.end - this.pos} bytes left`);
+  /**
+   * A declared length or count that claims more than what remains: RESOURCE_EXHAUSTED (§3.2).
+   * `need` is the minimum number of bytes the `n` items take; the message is built only on failure.
+   */
+  private claim(need: number, n: number, what: string): void {
+    if (need > this.end - this.pos) throw exhausted(`${what} of ${n} but only ${this.end - this.pos} bytes left`);
   }
 
   private next(): number {
@@ -72,8 +75,24 @@ export class MsgpackReader {
     throw this.unexpected(b, 'bool');
   }
 
-  /** An integer in any msgpack format; its value must lie in [min, max] (both safe integers). */
+  /**
+   * An integer in any msgpack format; its value must lie in [min, max] (both safe integers, and
+   * min <= 0 for every integer type).
+   */
   int(min: number, max: number, type: string): number {
+    // Fast path, small enough to be inlined: a positive fixint.
+    const p = this.pos;
+    if (p < this.end) {
+      const b = this.buf[p]!;
+      if (b < 0x80 && b <= max) {
+        this.pos = p + 1;
+        return b;
+      }
+    }
+    return this.anyInt(min, max, type);
+  }
+
+  private anyInt(min: number, max: number, type: string): number {
     const b = this.next();
     let v: number;
     if (b < 0x80) v = b;
@@ -170,7 +189,7 @@ export class MsgpackReader {
     else if (b === 0xda) n = this.length(2);
     else if (b === 0xdb) n = this.length(4);
     else throw this.unexpected(b, 'string');
-    this.claim(n, `string of ${n} bytes`);
+    this.claim(n, n, 'string of length');
     const start = this.pos;
     this.pos += n;
     return decodeUtf8(this.buf, start, start + n);
@@ -187,7 +206,7 @@ export class MsgpackReader {
     else if (b === 0xc5) n = this.length(2);
     else if (b === 0xc6) n = this.length(4);
     else throw this.unexpected(b, 'bytes');
-    this.claim(n, `bytes of length ${n}`);
+    this.claim(n, n, 'bytes of length');
     const start = this.pos;
     this.pos += n;
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, n);
@@ -195,6 +214,15 @@ export class MsgpackReader {
 
   /** Reads an array header and enters one nesting level; call exit() after the elements. */
   arrayHeader(): number {
+    // Fast path: a fixarray (up to 15 elements).
+    const p = this.pos;
+    if (p < this.end && (this.buf[p]! & 0xf0) === 0x90) {
+      const n = this.buf[p]! & 0x0f;
+      this.pos = p + 1;
+      this.claim(n, n, 'array of length');
+      this.enter();
+      return n;
+    }
     const b = this.next();
     let n: number;
     if ((b & 0xf0) === 0x90) n = b & 0x0f;
@@ -202,13 +230,22 @@ export class MsgpackReader {
     else if (b === 0xdd) n = this.length(4);
     else throw this.unexpected(b, 'array');
     // Every element takes at least one byte.
-    this.claim(n, `array of ${n} elements`);
+    this.claim(n, n, 'array of length');
     this.enter();
     return n;
   }
 
   /** Reads a map header and enters one nesting level; call exit() after the entries. */
   mapHeader(): number {
+    // Fast path: a fixmap (up to 15 entries), which is how most structs arrive.
+    const p = this.pos;
+    if (p < this.end && (this.buf[p]! & 0xf0) === 0x80) {
+      const n = this.buf[p]! & 0x0f;
+      this.pos = p + 1;
+      this.claim(n * 2, n, 'map of size');
+      this.enter();
+      return n;
+    }
     const b = this.next();
     let n: number;
     if ((b & 0xf0) === 0x80) n = b & 0x0f;
@@ -216,7 +253,7 @@ export class MsgpackReader {
     else if (b === 0xdf) n = this.length(4);
     else throw this.unexpected(b, 'map');
     // Every entry takes at least two bytes.
-    this.claim(n * 2, `map of ${n} entries`);
+    this.claim(n * 2, n, 'map of size');
     this.enter();
     return n;
   }
@@ -269,13 +306,13 @@ export class MsgpackReader {
   }
 
   private skipDeclared(n: number): void {
-    this.claim(n, `length ${n}`);
+    this.claim(n, n, 'value of length');
     this.pos += n;
   }
 
   private skipEntries(n: number, valuesPerEntry: number): void {
     const count = n * valuesPerEntry;
-    this.claim(count, `container of ${n} entries`);
+    this.claim(count, n, 'container of size');
     this.enter();
     for (let i = 0; i < count; i++) this.skip();
     this.exit();
@@ -309,8 +346,16 @@ const scratchF64 = new Float64Array(scratch);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function readF64(b: Uint8Array, p: number): number {
-  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + 7 - i]!;
-  else for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + i]!;
+  if (LITTLE_ENDIAN) {
+    scratchBytes[0] = b[p + 7]!;
+    scratchBytes[1] = b[p + 6]!;
+    scratchBytes[2] = b[p + 5]!;
+    scratchBytes[3] = b[p + 4]!;
+    scratchBytes[4] = b[p + 3]!;
+    scratchBytes[5] = b[p + 2]!;
+    scratchBytes[6] = b[p + 1]!;
+    scratchBytes[7] = b[p]!;
+  } else for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + i]!;
   return scratchF64[0]!;
 }
 
