@@ -19,18 +19,14 @@ export function parseFile(text: string, file: string): ParseResult {
   const lexed = lex(text, file);
   parser.input = lexed.tokens;
   const cst = parser.file();
-  const syntax = syntaxDiagnostics(parser.errors, { file, tokens: lexed.tokens });
+  // An unterminated block comment swallows the rest of the file: errors at its end are noise.
+  const ignoreEof = lexed.diagnostics.some((d) => d.code === 'E0105');
+  const syntax = syntaxDiagnostics(parser.errors, { file, tokens: lexed.tokens, ignoreEof });
   const ctx = { file, diagnostics: [] as Diagnostic[], lastSpan: { file, line: 1, col: 1, endLine: 1, endCol: 1 } };
   const { ast, root } = buildFile(cst, ctx, text.length);
   attachComments(root, lexed.comments, file);
 
-  let diagnostics = [...lexed.diagnostics, ...syntax, ...ctx.diagnostics];
-  if (lexed.diagnostics.some((d) => d.code === 'E0105')) {
-    // An unterminated block comment swallows the rest of the file: what follows is noise.
-    const eofLine = text.split('\n').length;
-    diagnostics = diagnostics.filter((d) => d.code !== 'E0112' || d.span.line < eofLine);
-  }
-  return { ast, diagnostics: sortDiagnostics(diagnostics) };
+  return { ast, diagnostics: sortDiagnostics([...lexed.diagnostics, ...syntax, ...ctx.diagnostics]) };
 }
 
 /** Orders diagnostics by file, line, column, then code (stable for equal keys). */

@@ -92,6 +92,8 @@ const FOREIGN_KEYWORDS: Record<string, string> = {
 export interface SyntaxContext {
   file: string;
   tokens: IToken[];
+  /** Drop errors found at the end of the file (after an unterminated block comment ate it). */
+  ignoreEof?: boolean;
 }
 
 export function syntaxDiagnostics(errors: IRecognitionException[], ctx: SyntaxContext): Diagnostic[] {
@@ -102,7 +104,7 @@ export function syntaxDiagnostics(errors: IRecognitionException[], ctx: SyntaxCo
   for (const e of errors) {
     const tok = e.token;
     const key = isReal(tok) && tok.tokenType.name !== 'EOF' ? tok.startOffset : -1;
-    if (seen.has(key)) continue;
+    if (seen.has(key) || (key < 0 && ctx.ignoreEof)) continue;
     seen.add(key);
     const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
     if (prev && prev.tokenType === UnterminatedString) continue; // the string ate the rest of the line

@@ -21,7 +21,7 @@ export const StringLit = createToken({ name: 'StringLit', pattern: Lexer.NA });
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
-  pattern: /[ \t\r\n\f]+/,
+  pattern: /[ \t\r\n\f\uFEFF]+/, // a byte order mark is whitespace too
   group: Lexer.SKIPPED,
   line_breaks: true,
 });
