@@ -202,6 +202,10 @@ async def test_peer_death_fails_pending_calls(pair: Pair) -> None:
     with pytest.raises(InteropError) as info:
         await asyncio.wait_for(task, 1)
     assert info.value.code == ErrorCode.UNAVAILABLE
+    # The link redials on the next call (the server itself is still there) ...
+    assert await client.add(1, 1) == 2
+    # ... and while nothing listens, calls fail with UNAVAILABLE.
+    await server.close(100)
     with pytest.raises(InteropError) as again:
         await client.add(1, 1)
     assert again.value.code == ErrorCode.UNAVAILABLE

@@ -208,6 +208,11 @@ class Connection:
     def closed(self) -> bool:
         return self._closed.is_set()
 
+    @property
+    def closing(self) -> bool:
+        """Either side said GOODBYE: no new exchanges start (links dial a new connection)."""
+        return self._goodbye_received or self._goodbye_sent
+
     async def wait_closed(self) -> None:
         await self._closed.wait()
 

@@ -20,6 +20,7 @@ from .direct import DirectInvoker
 from .errors import ErrorCode, InteropError
 from .handshake import KNOWN_CODECS
 from .limits import DEFAULT_LIMITS, Limits
+from .links import Link, Opener, RenewedSubscription, is_open
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
 from .node_config import CONFIG_ENV, load_config
 from .transport.base import ByteTransport
@@ -44,7 +45,12 @@ class Node:
         self.direct = DirectInvoker(limits, on_drop=self._count_drops)
         self.served: dict[str, Served] = {}
         self.known: dict[str, ModuleDescriptor] = {}
-        self.routes: dict[str, Connection] = {}
+        #: Links to the peers this node calls, by address (or plugin command), and for each module
+        #: reached through one, the link and the module's descriptor (announced in HELLO).
+        self.links: dict[str, Link] = {}
+        self.link_of: dict[str, tuple[Link, ModuleDescriptor]] = {}
+        #: One-way calls dropped because their link could not connect (health counter).
+        self.dropped_oneways = 0
         self.connections: set[Connection] = set()
         self.servers: list[asyncio.Server] = []
         self.plugins: list[PluginProcess] = []
@@ -62,28 +68,44 @@ class Node:
         self.known[module.name] = module
         self.direct.serve(module, handlers)
 
-    def _route(self, module: ModuleDescriptor) -> Connection:
-        conn = self.routes.get(module.name)
-        if conn is None or conn.closed:
+    def _route(self, module: ModuleDescriptor) -> Link:
+        route = self.link_of.get(module.name)
+        if route is None:
             raise InteropError(ErrorCode.UNAVAILABLE, f"module {module.name} is not reachable from node {self.name}")
-        return conn
+        return route[0]
 
     async def call(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
                    options: CallOptions | None = None) -> Any:
         if self.direct.hosts(module.name):
             return await self.direct.call(module, fn, args, options)
-        return await self._route(module).call(module, fn, args, options)
+        conn = await self._route(module).connection()
+        return await conn.call(module, fn, args, options)
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
         if self.direct.hosts(module.name):
             self.direct.oneway(module, fn, args)
-        else:
-            self._route(module).oneway(module, fn, args)
+            return
+        link = self._route(module)
+        conn = link.current
+        if conn is not None and is_open(conn):
+            conn.oneway(module, fn, args)
+            return
+
+        # The link is (re)dialing: send once it is up; a one-way that cannot be sent is counted.
+        def send(connecting: asyncio.Future[Connection]) -> None:
+            try:
+                connecting.result().oneway(module, fn, args)
+            except (InteropError, asyncio.CancelledError) as e:
+                self.dropped_oneways += 1
+                log.debug("one-way %s.%s dropped: %s", module.name, fn.name, e)
+
+        link.connecting().add_done_callback(send)
 
     async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> Subscription:
+        """Over a link, the subscription is renewed on the next connection after a drop."""
         if self.direct.hosts(module.name):
             return await self.direct.subscribe(module, event, handler)
-        return await self._route(module).subscribe(module, event, handler)
+        return await RenewedSubscription.open(self._route(module), module, event, handler)
 
     def publish(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any) -> None:
         """Delivers to local subscribers and to every peer subscribed to the event; never waits
@@ -99,16 +121,15 @@ class Node:
         return {"node": self.name, "served": self.served, "limits": self.limits,
                 "control": self.control, "counters": self.counters}
 
-    def _track(self, conn: Connection, modules: Sequence[ModuleDescriptor]) -> None:
+    def _track(self, conn: Connection) -> Connection:
         self.connections.add(conn)
-        for m in modules:
-            self.routes[m.name] = conn
 
         async def forget() -> None:
             await conn.wait_closed()
             self.connections.discard(conn)
 
         asyncio.get_running_loop().create_task(forget())
+        return conn
 
     async def _accept(self, transport: ByteTransport, control_only: bool) -> None:
         args = self._connection_args()
@@ -119,7 +140,7 @@ class Node:
         except InteropError as e:
             log.info("handshake on %s failed: %s", transport.description, e)
             return
-        self._track(conn, [])
+        self._track(conn)
 
     async def listen(self, address: str, *, control_only: bool = False) -> str:
         """Accepts connections on unix:… or tcp://host:port; returns the bound address."""
@@ -130,34 +151,76 @@ class Node:
         self.servers.append(server)
         return str(bound)
 
+    def _link(self, key: str, modules: Sequence[ModuleDescriptor], open: Opener) -> Link:
+        """The link called `key` (made with `open` the first time), now also reaching `modules`."""
+        link = self.links.get(key)
+        if link is None:
+            link = self.links[key] = Link(key, open)
+        for m in modules:
+            self.link_of[m.name] = (link, m)
+        return link
+
+    def _wants(self, link: Link) -> list[ModuleDescriptor]:
+        """The modules this node calls over `link`, announced in each HELLO on it."""
+        return [m for (via, m) in self.link_of.values() if via is link]
+
+    def add_connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
+                    codec: CodecName | None = None, token: str | None = None) -> Link:
+        """A `connect` entry (docs/config.md): `modules` are reached at `address`, dialed on first
+        use and redialed by the next call after the connection drops. The first entry for an
+        address decides its codec and token."""
+        async def open() -> Connection:
+            transport = await dial(parse_address(address))
+            return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link),
+                                                     codecs=_codecs(codec), token=token, **self._connection_args()))
+
+        link = self._link(address, modules, open)
+        return link
+
     async def connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
                       codec: CodecName | None = None, token: str | None = None) -> Connection:
-        transport = await dial(parse_address(address))
-        conn = await Connection.open(transport, initiator=True, wants=modules, codecs=_codecs(codec),
-                                     token=token, **self._connection_args())
-        self._track(conn, modules)
-        return conn
+        """add_connect(), dialing now: returns the connection, or raises UNAVAILABLE or the
+        handshake's refusal. Later calls redial by themselves when it drops."""
+        return await self.add_connect(address, modules, codec=codec, token=token).connection()
+
+    def add_plugin(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
+                   codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
+                   env: dict[str, str] | None = None) -> Link:
+        """A `plugins` entry: `modules` are reached in a child process speaking frames over its
+        stdin/stdout (we send HELLO), spawned on first use and respawned by the next call after
+        it dies."""
+        async def open() -> Connection:
+            plugin = await spawn_plugin(command, cwd=cwd, env=env)
+            self.plugins[:] = [p for p in self.plugins if p.process.returncode is None]
+            self.plugins.append(plugin)
+            try:
+                conn = await Connection.open(plugin.transport, initiator=True, wants=self._wants(link),
+                                             codecs=_codecs(codec), token=token, **self._connection_args())
+            except BaseException:
+                await plugin.stop(200)
+                raise
+            return self._track(conn)
+
+        link = self._link("stdio:" + repr((list(command), cwd or "")), modules, open)
+        return link
 
     async def spawn(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                     codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
                     env: dict[str, str] | None = None) -> Connection:
-        """Starts a plugin and speaks frames over its stdin/stdout (we send HELLO)."""
-        plugin = await spawn_plugin(command, cwd=cwd, env=env)
-        self.plugins.append(plugin)
-        try:
-            conn = await Connection.open(plugin.transport, initiator=True, wants=modules, codecs=_codecs(codec),
-                                         token=token, **self._connection_args())
-        except BaseException:
-            await plugin.stop(200)
-            raise
-        self._track(conn, modules)
-        return conn
+        """add_plugin(), starting the plugin now: returns the connection to it."""
+        link = self.add_plugin(command, modules, codec=codec, token=token, cwd=cwd, env=env)
+        return await link.connection()
 
     async def serve_stdio(self, parent_modules: Sequence[ModuleDescriptor] = ()) -> Connection:
-        """This process is a plugin: serve on stdin/stdout; `parent_modules` are called on the parent."""
-        conn = await Connection.open(await own_stdio(), initiator=False, expected_token=self.token,
-                                     wants=parent_modules, **self._connection_args())
-        self._track(conn, parent_modules)
+        """This process is a plugin: serve on stdin/stdout; `parent_modules` are called on the
+        parent (there is no redialing it: once it is gone, those calls fail with UNAVAILABLE)."""
+        conn = self._track(await Connection.open(await own_stdio(), initiator=False, expected_token=self.token,
+                                                 wants=parent_modules, **self._connection_args()))
+
+        async def parent() -> Connection:
+            return conn
+
+        self._link("stdio:parent", parent_modules, parent)
         return conn
 
     # ---- control channel (docs/wire.md §7) ------------------------------------------------------
@@ -168,7 +231,7 @@ class Node:
                     "bundle": ir_bundle([s.module for s in self.served.values()])}
         return {"node": self.name, "status": "ok", "uptime_ms": int((time.monotonic() - self.started) * 1000),
                 "connections": len(self.connections), "modules": sorted(self.served),
-                "counters": self.counters.to_json()}
+                "counters": {**self.counters.to_json(), "dropped_oneways": self.dropped_oneways}}
 
     # ---- lifecycle ------------------------------------------------------------------------------
 
@@ -176,6 +239,7 @@ class Node:
         self._closing = True
         for server in self.servers:
             server.close()
+        await asyncio.gather(*(link.close(grace_ms) for link in self.links.values()), return_exceptions=True)
         await asyncio.gather(*(c.close("node stopping", grace_ms) for c in list(self.connections)), return_exceptions=True)
         await asyncio.gather(*(p.stop(grace_ms) for p in self.plugins), return_exceptions=True)
 
@@ -209,13 +273,18 @@ class Node:
             await node.listen(cfg["control"], control_only=True)
         for i, link in enumerate(cfg.get("connect", [])):
             wanted = [descriptor(n, f"connect[{i}]") for n in link["modules"]]
-            await node.connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"))
+            node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"))
         for i, plugin in enumerate(cfg.get("plugins", [])):
             wanted = [descriptor(n, f"plugins[{i}]") for n in plugin["modules"]]
-            await node.spawn(plugin["command"], wanted, codec=plugin.get("codec"), token=plugin.get("token"),
-                             cwd=plugin.get("cwd"), env=plugin.get("env"))
+            plugin_link = node.add_plugin(plugin["command"], wanted, codec=plugin.get("codec"),
+                                          token=plugin.get("token"), cwd=plugin.get("cwd"), env=plugin.get("env"))
+            # Plugins start with the node, so a broken one shows at start-up; a failure is retried on first use.
+            try:
+                await plugin_link.connection()
+            except InteropError as e:
+                log.warning("plugin %s did not start: %s", " ".join(plugin["command"]), e)
         if cfg.get("stdio"):
-            reached = set(node.routes) | set(node.served)
+            reached = set(node.link_of) | set(node.served)
             parent = [m for m in by_name.values() if m.name not in reached]
             await node.serve_stdio(parent)
         return node

@@ -13,8 +13,9 @@ export function formatF64(v: number): string {
  * The canonical JSON text of a finite f32 value (already exact in f32): the shortest decimal
  * that reads back as the same f32, formatted as ECMAScript formats that decimal.
  *
- * For each digit count p, the nearest p-digit decimal is tried, and then its neighbour on the
- * other side of the value: near a power of two the interval that rounds to the value is lopsided,
+ * For each digit count p, the nearest p-digit decimal is tried first (when it round-trips it is
+ * also the closest candidate, so it wins). Only when it does not is its neighbour on the other
+ * side of the value tried: near a power of two the interval that rounds to the value is lopsided,
  * so the nearest p-digit decimal can fall outside it while the other neighbour is inside.
  */
 export function formatF32(v: number): string {
@@ -22,23 +23,17 @@ export function formatF32(v: number): string {
   // Integers below 2^24 are exact in f32 and already print in their shortest form.
   if (Number.isInteger(v) && Math.abs(v) < 0x1000000) return String(v);
   for (let p = 1; p <= 9; p++) {
+    const nearest = Number(v.toPrecision(p));
+    if (Math.fround(nearest) === v) return String(nearest);
     const text = v.toExponential(p - 1);
     const e = text.indexOf('e');
     const digits = Number(text.slice(0, e).replace('.', '').replace('-', ''));
     const exp = Number(text.slice(e + 1)) - (p - 1);
-    const sign = v < 0 ? '-' : '';
-    const nearest = Number(`${sign}${digits}e${exp}`);
-    const nearestOk = Math.fround(nearest) === v;
-    // The neighbour on the other side of v, one unit in the p-th digit away.
+    // One unit in the p-th digit away from `nearest`, on the other side of v.
     const magnitude = Math.abs(nearest) < Math.abs(v) ? digits + 1 : digits - 1;
-    const other = Number(`${sign}${magnitude}e${exp}`);
-    const otherOk = magnitude > 0 && Math.fround(other) === v;
-    if (nearestOk && otherOk) {
-      // Both round-trip: the closer one wins (as in shortest-round-trip algorithms).
-      return String(Math.abs(other - v) < Math.abs(nearest - v) ? other : nearest);
-    }
-    if (nearestOk) return String(nearest);
-    if (otherOk) return String(other);
+    if (magnitude <= 0) continue;
+    const other = Number(`${v < 0 ? '-' : ''}${magnitude}e${exp}`);
+    if (Math.fround(other) === v) return String(other);
   }
   // Nine significant digits always round-trip an f32; this line is never reached.
   return String(v);
