@@ -7,7 +7,7 @@ import type { DecodeLimits } from '../module.js';
 import { decodeBase64 } from './base64.js';
 import { exhausted, invalid } from './errors.js';
 import { I64_MAX, I64_MIN, U64_MAX } from './ints.js';
-import { decodeUtf8 } from './utf8.js';
+import { asciiString, decodeUtf8 } from './utf8.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -164,7 +164,7 @@ export class JsonReader {
     } else if (isNumberStart(c)) {
       const start = this.pos;
       const n = this.number();
-      const text = decodeUtf8(this.buf, start, this.pos);
+      const text = asciiString(this.buf, start, this.pos);
       if (DECIMAL.test(text)) v = BigInt(text);
       else if (Number.isSafeInteger(n)) v = BigInt(n);
       else throw invalid(`expected ${type}, got ${text}`);
@@ -223,7 +223,7 @@ export class JsonReader {
       for (; i < p; i++) v = v * 10 + (buf[i]! - 0x30);
       return negative ? -v : v;
     }
-    return Number(decodeUtf8(buf, start, p));
+    return Number(asciiString(buf, start, p));
   }
 
   string(): string {

@@ -52,7 +52,8 @@ export function shortString(buf: Uint8Array, start: number, end: number): string
   return str;
 }
 
-function asciiString(buf: Uint8Array, start: number, end: number): string {
+/** A string from bytes known to be ASCII (number text, already-checked runs). */
+export function asciiString(buf: Uint8Array, start: number, end: number): string {
   if (latin1Slice !== undefined) return latin1Slice.call(buf, start, end);
   return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
 }
