@@ -235,6 +235,14 @@ describe('parseFile: diagnostics', () => {
     expect(only(HEADER + 'const L: list<i32 = [];')).toMatchObject({ code: 'E0112', message: "expected '>' to close the type arguments, found '='" });
   });
 
+  it('E0115 keywords cannot name declarations; protobuf ranges are explained', () => {
+    const r = parseFile(HEADER + 'struct error { 1: code: u32; }\nfn type();\n', 't');
+    expect(r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code}`)).toEqual(['2:8 E0115', '3:4 E0115']);
+    expect(r.ast.decls.map((d) => d.name.text)).toEqual(['error', 'type']);
+    expect(only(HEADER + 'struct T { reserved 1 to 5; }')).toMatchObject({ code: 'E0110', hint: 'write `1..5`' });
+    expect(only(HEADER + 'const L: list<u8> = [1 2];')).toMatchObject({ code: 'E0103', message: "expected ',' or ']' in the list value, found '2'" });
+  });
+
   it('E0113 and E0114', () => {
     expect(only(HEADER + '@deprecated import "x.interop";').code).toBe('E0113');
     expect(only(HEADER + 'union U { 1: a: i32 = 4; }').code).toBe('E0113');

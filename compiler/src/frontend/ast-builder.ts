@@ -6,13 +6,14 @@
 import type { CstNode, IToken } from 'chevrotain';
 import type { Span } from '../ir/types.js';
 import type {
-  Annotation, Comment, Decl, DependsNode, EnumNode, EventNode, FileNode, FunctionNode, ImportNode, ModuleHeader,
+  Annotation, Comment, Decl, Ident, DependsNode, EnumNode, EventNode, FileNode, FunctionNode, ImportNode, ModuleHeader,
   StructNode, UnionNode, UnionCaseNode, FieldNode,
 } from './ast.js';
 import { type BuildCtx, type Extent, extentOf, node, nodes, report, token, tokens, tokenSpan, spanAfter } from './cst.js';
 import { buildAnnotations, buildLiteral, buildNameRef, buildType, ident, stringValue } from './ast-values.js';
 import { buildBodyItems, buildEnumItems, buildParams } from './ast-members.js';
 import type { Body, Holder } from './comments.js';
+import { Identifier } from './tokens.js';
 
 export interface BuildResult {
   ast: FileNode;
@@ -73,6 +74,14 @@ export function buildFile(cst: CstNode, ctx: BuildCtx, textLength: number): Buil
   return { ast, root };
 }
 
+/** A declaration's name; keywords are accepted by the grammar only to be reported here. */
+function declName(t: IToken, ctx: BuildCtx): Ident {
+  if (t.tokenType !== Identifier) {
+    report(ctx, 'E0115', `\`${t.image}\` is a keyword and cannot name a declaration`, tokenSpan(t, ctx.file), `rename it (e.g. \`${t.image}_\`); keywords can name members, parameters, union cases and enum members`);
+  }
+  return ident(t, ctx);
+}
+
 function holderFor(target: Holder['target'], ext: Extent, acceptsDoc: boolean, body?: Body): Holder {
   return { target, start: ext.start, end: ext.end, endLine: ext.span.endLine, acceptsDoc, ...(body ? { body } : {}) };
 }
@@ -120,7 +129,7 @@ function buildDecl(item: CstNode, annotations: Annotation[], ext: Extent, ctx: B
     if (!nameTok) return undefined;
     const isUnion = struct.name === 'unionDecl';
     const body = buildBodyItems(nodes(struct, 'bodyItem'), isUnion ? 'case' : 'field', ctx);
-    const common = { ...base, name: ident(nameTok, ctx), reserved: body.reserved, innerComments: [] };
+    const common = { ...base, name: declName(nameTok, ctx), reserved: body.reserved, innerComments: [] };
     const decl: StructNode | UnionNode = isUnion
       ? { ...common, kind: 'union', cases: body.items as UnionCaseNode[] }
       : { ...common, kind: token(struct, 'keyword')?.image === 'error' ? 'error' : 'struct', fields: body.items as FieldNode[] };
@@ -131,7 +140,7 @@ function buildDecl(item: CstNode, annotations: Annotation[], ext: Extent, ctx: B
     const nameTok = token(en, 'name');
     if (!nameTok) return undefined;
     const body = buildEnumItems(nodes(en, 'enumItem'), ctx);
-    const decl: EnumNode = { ...base, kind: 'enum', name: ident(nameTok, ctx), members: body.items, reserved: body.reserved, innerComments: [] };
+    const decl: EnumNode = { ...base, kind: 'enum', name: declName(nameTok, ctx), members: body.items, reserved: body.reserved, innerComments: [] };
     return { decl, holder: withBody(decl, ext, bodyRange(en, ext), body.holders, decl.innerComments) };
   }
   const fn = node(item, 'fnDecl');
@@ -153,7 +162,7 @@ function buildDecl(item: CstNode, annotations: Annotation[], ext: Extent, ctx: B
       ...base,
       kind: 'function',
       oneway: token(fn, 'Kw_oneway') !== undefined,
-      name: ident(nameTok, ctx),
+      name: declName(nameTok, ctx),
       params: params.items,
       ...(result ? { result: buildType(result, ctx) } : {}),
       throws: nodes(fn, 'throws').map((t) => buildNameRef(t, ctx)),
@@ -175,7 +184,7 @@ function buildSimpleDecl(item: CstNode, base: { annotations: Annotation[]; leadi
   const cst = alias ?? node(item, 'constDecl') ?? node(item, 'eventDecl');
   const nameTok: IToken | undefined = cst && token(cst, 'name');
   if (!cst || !nameTok) return undefined;
-  const name = ident(nameTok, ctx);
+  const name = declName(nameTok, ctx);
   if (alias) return { ...base, kind: 'alias', name, type: buildType(node(alias, 'typeExpr'), ctx) };
   if (cst.name === 'constDecl') {
     const type = buildType(node(cst, 'typeExpr'), ctx);

@@ -278,6 +278,10 @@ function buildReserved(n: CstNode, span: Span, ctx: BuildCtx): ReservedNode {
     const fromTok = token(item, 'from');
     if (!fromTok) continue;
     const toTok = token(item, 'to');
+    const protoTo = token(item, 'protoTo');
+    if (protoTo && toTok) {
+      report(ctx, 'E0110', "protobuf-style range: interop writes ranges with '..'", tokenSpan(protoTo, ctx.file), `write \`${fromTok.image}..${toTok.image}\``);
+    }
     const from = intValue(fromTok);
     const to = toTok ? intValue(toTok) : from;
     const ext = extentOf([item], ctx.file);

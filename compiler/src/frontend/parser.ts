@@ -112,7 +112,7 @@ export class InteropParser extends CstParser {
       { ALT: () => this.CONSUME(Kw.struct, { LABEL: 'keyword' }) },
       { ALT: () => this.CONSUME(Kw.error, { LABEL: 'keyword' }) },
     ]);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.CONSUME(T.LCurly, { LABEL: 'open' });
     this.MANY({ GATE: () => !this.declComes(), DEF: () => this.SUBRULE(this.bodyItem) });
     this.CONSUME(T.RCurly, { LABEL: 'close' });
@@ -120,7 +120,7 @@ export class InteropParser extends CstParser {
 
   unionDecl = this.RULE('unionDecl', () => {
     this.CONSUME(Kw.union);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.CONSUME(T.LCurly, { LABEL: 'open' });
     this.MANY({ GATE: () => !this.declComes(), DEF: () => this.SUBRULE(this.bodyItem) });
     this.CONSUME(T.RCurly, { LABEL: 'close' });
@@ -142,7 +142,7 @@ export class InteropParser extends CstParser {
 
   enumDecl = this.RULE('enumDecl', () => {
     this.CONSUME(Kw.enum);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.CONSUME(T.LCurly, { LABEL: 'open' });
     this.MANY({ GATE: () => !this.declComes(), DEF: () => this.SUBRULE(this.enumItem) });
     this.CONSUME(T.RCurly, { LABEL: 'close' });
@@ -180,7 +180,11 @@ export class InteropParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.IntLit, { LABEL: 'from' });
           this.OPTION(() => {
-            this.CONSUME(T.DotDot);
+            this.OR2([
+              { ALT: () => this.CONSUME(T.DotDot) },
+              // protobuf's `1 to 5`: accepted to be explained (E0110).
+              { GATE: () => this.LA(1).image === 'to', ALT: () => this.CONSUME(T.Identifier, { LABEL: 'protoTo' }) },
+            ]);
             this.CONSUME2(T.IntLit, { LABEL: 'to' });
           });
         },
@@ -235,7 +239,7 @@ export class InteropParser extends CstParser {
 
   aliasDecl = this.RULE('aliasDecl', () => {
     this.CONSUME(Kw.type);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.CONSUME(T.Equals);
     this.SUBRULE(this.typeExpr);
     this.CONSUME(T.Semi);
@@ -243,7 +247,7 @@ export class InteropParser extends CstParser {
 
   constDecl = this.RULE('constDecl', () => {
     this.CONSUME(Kw.const);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeExpr);
     this.CONSUME(T.Equals);
@@ -254,7 +258,7 @@ export class InteropParser extends CstParser {
   fnDecl = this.RULE('fnDecl', () => {
     this.OPTION5(() => this.CONSUME(Kw.oneway));
     this.CONSUME(Kw.fn);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.CONSUME(T.LParen, { LABEL: 'open' });
     this.OPTION(() => {
       this.SUBRULE(this.param);
@@ -285,7 +289,7 @@ export class InteropParser extends CstParser {
 
   eventDecl = this.RULE('eventDecl', () => {
     this.CONSUME(Kw.event);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Name, { LABEL: 'name' }); // keywords: reported by the builder (E0115)
     this.OPTION(() => {
       this.CONSUME(T.Colon);
       this.SUBRULE(this.typeExpr, { LABEL: 'payload' });

@@ -11,11 +11,12 @@ export const SYNTAX_CODES = {
   E0107: 'malformed number literal',
   E0108: 'missing, misplaced or repeated module declaration',
   E0109: 'member without an id',
-  E0110: 'protobuf- or Thrift-style member (type before name, `repeated`, `required`)',
+  E0110: 'protobuf- or Thrift-style syntax (type before name, `repeated`, `required`, `1 to 5`)',
   E0111: 'misplaced `optional` or `?`',
   E0112: 'unclosed delimiter',
   E0113: 'not allowed here (annotation on import/depends/reserved, default on a union case)',
   E0114: 'enum member without a value',
+  E0115: 'keyword used as a declaration name',
 } as const;
 
 export type SyntaxCode = keyof typeof SYNTAX_CODES;

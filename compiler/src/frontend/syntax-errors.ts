@@ -147,7 +147,8 @@ function translate(info: ErrorInfo, tok: IToken, prev: IToken | undefined, stack
       let hint: string | undefined;
       if (tok.image === ',' ) hint = 'members end with `;`, not `,`';
       else if (tok.image === 'to') hint = 'reserved ranges are written `10..20`';
-      else if (what === 'function declaration' && tok.image === ':') hint = 'the result type follows `->`: `fn get(1: id: u64) -> User;`';
+      else if (what === 'function declaration' && (tok.image === ':' || tok.image === '=')) hint = 'the result type follows `->`: `fn get(1: id: u64) -> User;`';
+      else if (what === 'event declaration' && tok.image === '(') hint = 'an event carries one payload type: `event posted: Message;`';
       return d('E0104', `expected ';' after ${what}, found ${found}`, missingAt, hint);
     }
     const closer = CLOSERS[expected];
@@ -242,6 +243,10 @@ function unclosed(
   const related = open ? [{ message: `'${closer.open}' opened here`, span: tokenSpan(open, ctx.file) }] : undefined;
   if (!looksUnclosed && closer.close === ')' && what === 'function declaration') {
     return d('E0103', `expected ',' or ')' after parameter, found ${found}`, missingAt, 'parameters are separated by `,`: `fn f(1: a: i32, 2: b: string)`');
+  }
+  if (!looksUnclosed && (closer.close === ']' || owner === 'the map value')) {
+    const inside = closer.close === ']' ? 'list' : 'map';
+    return d('E0103', `expected ',' or '${closer.close}' in the ${inside} value, found ${found}`, missingAt, `${inside} items are separated by \`,\``);
   }
   if (!looksUnclosed && closer.close === '}' && owner && !owner.startsWith('the map')) {
     const member = what === 'enum' ? 'an enum member' : what === 'union' ? 'a union case' : 'a field';
