@@ -47,6 +47,11 @@ export class Link {
     return this.conn;
   }
 
+  /** Closed with its node: no more dialing (nor renewing subscriptions). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     const c = this.conn ?? (await this.opening?.catch(() => undefined));
@@ -79,13 +84,14 @@ export class LinkInvoker implements Invoker {
     let active = true;
     let retryMs = 100;
     const renew = async (): Promise<void> => {
-      while (active) {
+      while (active && !link.isClosed) {
         await new Promise((r) => setTimeout(r, retryMs));
-        if (!active) return;
+        if (!active || link.isClosed) return;
         try {
           const conn = await link.connection();
-          droppedBefore += inner.dropped;
-          inner = await conn.subscribe(module, event, handler);
+          const renewed = await conn.subscribe(module, event, handler);
+          droppedBefore += inner.dropped; // counted once, when replaced (a failed try replaces nothing)
+          inner = renewed;
           retryMs = 100;
           watch(conn);
           return;
