@@ -365,3 +365,33 @@ async def test_requests_and_oneways_wait_instead_of_buffering(conf: types.Module
             w.close()
         deaf.close()
         await node.close(100)
+
+
+async def test_a_module_wide_subscription_has_one_queue(conf: types.ModuleType, tmp_path: Path) -> None:
+    """A peer subscribed to `module.*` gets every event of the module through one bounded queue,
+    in publish order across events."""
+    server, address = await start_server(conf, tmp_path, Limits(max_event_queue=16))
+    events = conf.ConformanceEvents(server)
+    raw = await RawPeer.dial(address[len("unix:"):])
+    try:
+        raw.send(Frame(FrameKind.SUBSCRIBE, CodecId.JSON, 1, "interop.conformance.*"))
+        assert (await raw.read_until(lambda fs: len(fs) >= 1))[0].kind == FrameKind.RESPONSE
+        raw.frames.clear()
+        conn = server_conn(server)
+        for i in range(1, 3001):
+            events.ticked(conf.Tick(n=i, text=TEXT))
+            if i % 500 == 0:
+                events.pinged()
+                await asyncio.sleep(0.002)
+        events.pinged()
+        dropped = server.counters.dropped_events
+        assert dropped > 0 and conn.outbound_dropped == {"interop.conformance.*": dropped}
+        assert len(conn._backlog.get("interop.conformance.*", ())) <= 16
+        frames = await raw.read_until(lambda fs: bool(fs) and not conn._backlog_len and conn.transport.buffered() == 0  # type: ignore[attr-defined]
+                                      and fs[-1].target == "interop.conformance.pinged" and len(fs) + dropped == 3007)
+        ticks = [json.loads(f.payload)["n"] for f in frames if f.target == TICKED]
+        assert ticks == sorted(set(ticks)) and ticks[-1] == 3000
+        assert frames[-1].target == "interop.conformance.pinged" and frames[-1].codec == CodecId.JSON
+    finally:
+        raw.close()
+        await server.close(100)
