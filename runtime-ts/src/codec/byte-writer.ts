@@ -3,13 +3,16 @@
 // It works like a slab allocator: each encoded value is handed out as a view of the writer's
 // buffer, and the next value is written right after it. Steady-state encoding therefore allocates
 // nothing per value (no copy, no fresh ArrayBuffer, which V8 must zero and track), as Node's
-// Buffer pool and msgpackr do. A handed-out view keeps its slab alive, so slabs stay small, and a
-// buffer grown for one large value is not reused for small ones.
+// Buffer pool and msgpackr do. A buffer grown for a large value is grown with room for a few more
+// (fresh memory costs page faults on first write, reused memory does not), and dropped once it
+// is full or when it is larger than KEEP_MAX.
 
 /** Size of a fresh slab. */
 const SLAB = 32 * 1024;
 /** When less than this is left after a value, the next value starts a fresh slab. */
 const MIN_FREE = 1024;
+/** A buffer larger than this is not reused after the value that needed it. */
+const KEEP_MAX = 16 * 1024 * 1024;
 
 /**
  * New buffers. Under Node, Buffer.allocUnsafeSlow skips zero-filling, which is most of the cost of
@@ -39,9 +42,9 @@ export class ByteWriter {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
     const used = this.pos - this.start;
-    // Double, or jump straight to what is needed plus some slack when one value is big (a large
-    // bytes field): doubling past it would allocate (and zero) twice the memory.
-    const cap = Math.max(SLAB, used * 2, used + n + ((used + n) >> 3));
+    // Room for about four values of this size (as msgpackr does), less above 4 MiB.
+    const size = used + n;
+    const cap = Math.max(SLAB, size <= 4 * 1024 * 1024 ? size * 4 : size + (size >> 2));
     const next = allocate(cap);
     next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;
@@ -75,7 +78,7 @@ export class ByteWriter {
   finish(): Uint8Array {
     const out = this.buf.subarray(this.start, this.pos);
     this.start = this.pos;
-    if (this.buf.length - this.pos < MIN_FREE || this.buf.length > SLAB) {
+    if (this.buf.length - this.pos < MIN_FREE || this.buf.length > KEEP_MAX) {
       this.buf = allocate(SLAB);
       this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
       this.start = this.pos = 0;
