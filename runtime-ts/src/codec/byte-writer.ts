@@ -3,7 +3,7 @@
 // It works like a slab allocator: each encoded value is handed out as a view of the writer's
 // buffer, and the next value is written right after it. Steady-state encoding therefore allocates
 // nothing per value (no copy, no fresh ArrayBuffer, which V8 must zero and track), as Node's
-// Buffer pool and msgpackr do. A buffer grown for a large value is grown with room for a few more
+// Buffer pool and msgpackr do. A buffer grown for a large value is grown with room for one more
 // (fresh memory costs page faults on first write, reused memory does not), and dropped once it
 // is full or when it is larger than KEEP_MAX.
 
@@ -42,9 +42,10 @@ export class ByteWriter {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
     const used = this.pos - this.start;
-    // Room for about four values of this size (as msgpackr does), less above 4 MiB.
+    // Room for another value of this size (one large allocation instead of two), less above 4 MiB
+    // so a retained view does not pin much more than itself.
     const size = used + n;
-    const cap = Math.max(SLAB, size <= 4 * 1024 * 1024 ? size * 4 : size + (size >> 2));
+    const cap = Math.max(SLAB, size <= 4 * 1024 * 1024 ? size * 2 : size + (size >> 2));
     const next = allocate(cap);
     next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;
