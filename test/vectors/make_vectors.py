@@ -771,6 +771,30 @@ def reject_vectors():
     add("integer map key not a number (JSON)", "MapI32", "json", '{"x":"a"}', inv, "keys are decimal integers")
     add("duplicate struct key (JSON)", "Point", "json", '{"x":1,"x":2,"y":3}', inv, "duplicate keys")
     add("duplicate map key (JSON)", "MapStr", "json", '{"a":1,"a":2}', inv, "duplicate keys")
+    # msgpack: a map (struct, union or map) holding the same key twice, whatever integer or string
+    # format each copy uses (docs/wire.md §3.2). A decoder that keeps the last value fails these.
+    add("duplicate struct field id (msgpack)", "Point", "msgpack", "83" "0101" "0202" "0103", inv,
+        "field id 1 twice: {1:1, 2:2, 1:3}")
+    add("duplicate struct field id, same value, map16 (msgpack)", "Point", "msgpack", "de0003" "0101" "0202" "0101", inv,
+        "a repeated field is invalid even when the copies agree")
+    add("duplicate struct field id in two formats (msgpack)", "Point", "msgpack", "83" "0101" "0202" "cc0103", inv,
+        "field id 1 as fixint and as uint8 (cc 01)")
+    add("duplicate unknown struct field id (msgpack)", "Point", "msgpack", "84" "0101" "0202" "0900" "0900", inv,
+        "unknown ids are skipped, but a map holding the same key twice is invalid whatever the key")
+    add("duplicate field id in a nested struct (msgpack)", "Line", "msgpack",
+        "82" "01" "82" "0100" "0200" "02" "82" "0100" "0100", inv, "Line.to is {1:0, 1:0}")
+    add("duplicate union case id (msgpack)", "Value", "msgpack", "82" "0201" "0205", inv, "case num twice")
+    add("duplicate string map key (msgpack)", "MapStr", "msgpack", "82" "a161" "01" "a161" "02", inv, '"a" twice')
+    add("duplicate string map key, fixstr and str8 (msgpack)", "MapStr", "msgpack", "82" "a161" "01" "d90161" "02", inv,
+        '"a" as fixstr (a1 61) and as str8 (d9 01 61)')
+    add("duplicate i32 map key (msgpack)", "MapI32", "msgpack", "82" "01" "a178" "01" "a179", inv, "key 1 twice")
+    add("duplicate i64 map key in two formats (msgpack)", "MapI64", "msgpack", "82" "d0ff" "a178" "ff" "a179", inv,
+        "key -1 as int8 (d0 ff) and as negative fixint (ff)")
+    add("duplicate u64 map key in two formats (msgpack)", "MapU64", "msgpack",
+        "82" "cf0000000000000005" "a178" "cc05" "a179", inv, "key 5 as uint64 and as uint8")
+    add("duplicate enum map key (msgpack)", "MapColor", "msgpack", "82" "0101" "0102", inv, "RED (1) twice")
+    add("duplicate key in an inner map (msgpack)", "MapNested", "msgpack", "81" "a161" "82" "0190" "0190", inv,
+        "the inner map<i32, …> holds key 1 twice")
     add("missing struct-typed field (JSON)", "Line", "json", '{"from":{"x":0,"y":0}}', inv,
         "a struct or union field has no zero value")
     add("missing struct-typed field (msgpack)", "Line", "msgpack", "8101820100" "0200", inv,

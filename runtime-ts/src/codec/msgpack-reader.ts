@@ -3,9 +3,12 @@
 // counts toward limits.maxDepth, including values skipped as unknown fields.
 
 import type { DecodeLimits } from '../module.js';
-import { exhausted, invalid } from './errors.js';
+import { duplicate, exhausted, invalid } from './errors.js';
 import { I64_MAX, I64_MIN, U64_MAX } from './ints.js';
 import { decodeUtf8, shortString } from './utf8.js';
+
+/** Unknown field ids of one struct searched in a list up to this many, then kept in a Set. */
+const UNKNOWN_SCAN = 16;
 
 export class MsgpackReader {
   readonly buf: Uint8Array;
@@ -15,6 +18,20 @@ export class MsgpackReader {
   readonly end: number;
   depth = 0;
   readonly maxDepth: number;
+  /** The id fieldId() read last: skip() files it as an unknown field of the open struct. */
+  private lastFieldId = -1;
+  /**
+   * Unknown field ids skipped in the open structs. The first struct that has some (at
+   * `unknownDepth`; 0: none, so exit() has nothing to forget) keeps its ids below 31 as bits of
+   * `unknownMask`: no allocation in the usual case. The other ids go on `unknown` as (depth, id)
+   * pairs, a stack since structs nest, and past UNKNOWN_SCAN ids of one struct into a Set in
+   * `unknownSets` (by depth). Every struct holding ids nests in the first one, so all of them are
+   * forgotten by the time it exits.
+   */
+  private unknownDepth = 0;
+  private unknownMask = 0;
+  private unknown: number[] | undefined;
+  private unknownSets: Array<Set<number> | undefined> | undefined;
 
   constructor(buf: Uint8Array, limits: DecodeLimits) {
     this.buf = buf;
@@ -263,6 +280,7 @@ export class MsgpackReader {
   }
 
   exit(): void {
+    if (this.unknownDepth !== 0) this.forgetUnknown();
     this.depth--;
   }
 
@@ -271,13 +289,73 @@ export class MsgpackReader {
     const b = this.buf[this.pos];
     if (b !== undefined && b < 0x80) {
       this.pos++;
-      return b;
+      return (this.lastFieldId = b);
     }
-    return this.int(0, 0xffffffff, 'field id');
+    return (this.lastFieldId = this.int(0, 0xffffffff, 'field id'));
   }
 
-  /** Skips one value of any type (an unknown field), counting its depth like any other. */
+  /**
+   * Skips the value of an unknown struct field whose id fieldId() just read, counting its depth
+   * like any other value. The same unknown id twice in one struct is INVALID_ARGUMENT (§3.2; the
+   * decoders check known ids themselves): bookkeeping only for structs that have unknown fields.
+   */
   skip(): void {
+    const id = this.lastFieldId;
+    if (id >= 0) {
+      this.lastFieldId = -1;
+      this.noteUnknown(id);
+    }
+    this.skipValue();
+  }
+
+  private noteUnknown(id: number): void {
+    const d = this.depth;
+    if (this.unknownDepth === 0) this.unknownDepth = d;
+    if (id < 31 && this.unknownDepth === d) {
+      const bit = 1 << id;
+      if (this.unknownMask & bit) throw duplicate(`field id ${id}`);
+      this.unknownMask |= bit;
+      return;
+    }
+    const set = this.unknownSets?.[d];
+    if (set !== undefined) {
+      if (set.has(id)) throw duplicate(`field id ${id}`);
+      set.add(id);
+      return;
+    }
+    const u = (this.unknown ??= []);
+    let count = 0;
+    for (let i = u.length - 2; i >= 0 && u[i] === d; i -= 2, count++) {
+      if (u[i + 1] === id) throw duplicate(`field id ${id}`);
+    }
+    if (count < UNKNOWN_SCAN) {
+      u.push(d, id);
+      return;
+    }
+    // Many unknown fields in one struct: a Set from here on, so a payload cannot cost n².
+    const ids = new Set<number>([id]);
+    while (u.length > 0 && u[u.length - 2] === d) {
+      ids.add(u.pop()!);
+      u.pop();
+    }
+    (this.unknownSets ??= [])[d] = ids;
+  }
+
+  /** The struct (or other container) at this depth is done: its unknown ids no longer count. */
+  private forgetUnknown(): void {
+    const d = this.depth;
+    if (this.unknownDepth === d) this.unknownDepth = this.unknownMask = 0;
+    const u = this.unknown;
+    if (u === undefined) return;
+    while (u.length > 0 && u[u.length - 2] === d) {
+      u.pop();
+      u.pop();
+    }
+    if (this.unknownSets !== undefined) this.unknownSets[d] = undefined;
+  }
+
+  /** Skips one value of any type, counting its depth like any other. */
+  private skipValue(): void {
     const b = this.next();
     if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return;
     const kind = b & 0xf0;
@@ -314,7 +392,7 @@ export class MsgpackReader {
     const count = n * valuesPerEntry;
     this.claim(count, n, 'container of size');
     this.enter();
-    for (let i = 0; i < count; i++) this.skip();
+    for (let i = 0; i < count; i++) this.skipValue();
     this.exit();
   }
 
