@@ -6,7 +6,7 @@
 //   _mr_X(x, d, md) -> X   checks a parsed msgpack tree
 // The expression builders below recurse over the type; containers get comprehensions.
 
-import type { EnumDecl, ErrorDecl, Field, ScalarName, StructDecl, TypeRef, UnionDecl } from '../../ir/types.js';
+import type { Bundle, EnumDecl, ErrorDecl, Field, ScalarName, StructDecl, TypeRef, UnionDecl } from '../../ir/types.js';
 import { type Ctx, type PyField, type Writer, caseClassName, declPyName, pyStr } from './context.js';
 import { pyType, zeroExpr } from './types.js';
 
@@ -187,26 +187,70 @@ export function mr(ctx: Ctx, t: TypeRef, x: string, d: number, lvl: number, what
 
 // ---- whether a type holds an f32 anywhere (the msgpack writer needs to know) -----------------
 
-export function hasF32(ctx: Ctx, t: TypeRef, seen = new Set<string>()): boolean {
-  switch (t.kind) {
-    case 'scalar':
-      return t.name === 'f32';
-    case 'list':
-      return hasF32(ctx, t.element, seen);
-    case 'map':
-      return hasF32(ctx, t.key, seen) || hasF32(ctx, t.value, seen);
-    case 'optional':
-      return hasF32(ctx, t.inner, seen);
-    case 'ref': {
-      const key = `${t.module}.${t.name}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      const decl = ctx.decl(t.module, t.name);
-      if (decl.kind === 'struct' || decl.kind === 'error') return decl.fields.some((f) => hasF32(ctx, f.type, seen));
-      if (decl.kind === 'union') return decl.cases.some((c) => c.type !== undefined && hasF32(ctx, c.type, seen));
-      return false;
+/** The types a type expression names directly: its scalars and refs, containers opened up. */
+function leaves(t: TypeRef, out: TypeRef[]): void {
+  const stack = [t];
+  for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (x.kind === 'list') stack.push(x.element);
+    else if (x.kind === 'map') stack.push(x.key, x.value);
+    else if (x.kind === 'optional') stack.push(x.inner);
+    else out.push(x);
+  }
+}
+
+const f32Holders = new WeakMap<Bundle, Set<string>>();
+
+/**
+ * The declarations (`module.name`) whose values can hold an f32, through any chain of references,
+ * computed once per bundle without recursion: the declarations that hold one directly, then,
+ * backwards along references, every declaration that refers to one of those. Linear in the size
+ * of the bundle, whatever its shape (a chain of thousands of structs, cycles).
+ */
+function declsHoldingF32(bundle: Bundle): Set<string> {
+  const cached = f32Holders.get(bundle);
+  if (cached !== undefined) return cached;
+  const holders = new Set<string>();
+  const referrers = new Map<string, string[]>();
+  for (const m of bundle.modules) {
+    for (const d of m.types) {
+      const key = `${m.name}.${d.name}`;
+      const named: TypeRef[] = [];
+      if (d.kind === 'struct' || d.kind === 'error') {
+        for (const f of d.fields) leaves(f.type, named);
+      } else if (d.kind === 'union') {
+        for (const c of d.cases) if (c.type !== undefined) leaves(c.type, named);
+      } else if (d.kind === 'alias') {
+        leaves(d.type, named);
+      }
+      for (const t of named) {
+        if (t.kind === 'scalar' && t.name === 'f32') holders.add(key);
+        else if (t.kind === 'ref' && t.declKind !== 'enum') {
+          const target = `${t.module}.${t.name}`;
+          const list = referrers.get(target);
+          if (list === undefined) referrers.set(target, [key]);
+          else list.push(key);
+        }
+      }
     }
   }
+  const queue = [...holders];
+  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+    for (const r of referrers.get(key) ?? []) {
+      if (!holders.has(r)) {
+        holders.add(r);
+        queue.push(r);
+      }
+    }
+  }
+  f32Holders.set(bundle, holders);
+  return holders;
+}
+
+export function hasF32(ctx: Ctx, t: TypeRef): boolean {
+  const named: TypeRef[] = [];
+  leaves(t, named);
+  const holders = declsHoldingF32(ctx.bundle);
+  return named.some((x) => (x.kind === 'scalar' ? x.name === 'f32' : x.kind === 'ref' && holders.has(`${x.module}.${x.name}`)));
 }
 
 // ---- whole functions --------------------------------------------------------------------------

@@ -53,8 +53,7 @@ export class Ctx {
   ) {}
 
   decl(module: string, name: string): TypeDecl {
-    const m = this.bundle.modules.find((x) => x.name === module);
-    const d = m?.types.find((t) => t.name === name);
+    const d = declIndex(this.bundle).get(`${module}.${name}`);
     if (d === undefined) throw new Error(`python target: unresolved type ${module}.${name}`);
     return d;
   }
@@ -76,6 +75,20 @@ export class Ctx {
   codecName(t: Extract<TypeRef, { kind: 'ref' }>, prefix: string): string {
     return `${this.qualifier(t.module)}${prefix}_${declPyName(this.decl(t.module, t.name))}`;
   }
+}
+
+const declIndexes = new WeakMap<Bundle, Map<string, TypeDecl>>();
+
+/** Every declaration of a bundle by `module.name`, built once: lookups stay O(1) on a schema of
+ * thousands of declarations (a linear search per reference made generation quadratic). */
+export function declIndex(bundle: Bundle): Map<string, TypeDecl> {
+  let index = declIndexes.get(bundle);
+  if (index === undefined) {
+    index = new Map();
+    for (const m of bundle.modules) for (const t of m.types) if (!index.has(`${m.name}.${t.name}`)) index.set(`${m.name}.${t.name}`, t);
+    declIndexes.set(bundle, index);
+  }
+  return index;
 }
 
 export function declPyName(d: TypeDecl): string {
