@@ -10,6 +10,7 @@ import { declaredError, internalError } from '../node/call-errors.js';
 import { EventQueue, type EventHub } from '../node/events.js';
 import { bump, type Counters, type HostedModule } from '../node/services.js';
 import type { Limits } from '../wire/limits.js';
+import { Deadline, deadlines, timeoutDelay } from '../node/deadlines.js';
 
 export class DirectInvoker implements Invoker {
   constructor(
@@ -33,55 +34,43 @@ export class DirectInvoker implements Invoker {
     return method as (...args: unknown[]) => unknown;
   }
 
-  call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
+    let call: DirectCall;
     try {
       this.check(module);
       const method = this.method(fn);
-      const callerSignal = options.signal;
+      const callerSignal = options?.signal;
       if (callerSignal?.aborted) throw new InteropError(ErrorCode.CANCELLED, `${fn.name}: cancelled before it was sent`);
-      const timeoutMs = options.timeoutMs ?? this.limits.defaultDeadlineMs;
-      const controller = new AbortController();
-      const ctx: CallContext = { signal: controller.signal, deadline: Date.now() + timeoutMs, peer: 'local' };
-      const target = `${module.name}.${fn.name}`;
-      return new Promise<unknown>((resolve, reject) => {
-        let settled = false;
-        const finish = () => {
-          settled = true;
-          clearTimeout(timer);
-          callerSignal?.removeEventListener('abort', onAbort);
-        };
-        const stop = (error: InteropError) => {
-          if (settled) return;
-          finish();
-          controller.abort(error);
-          reject(error);
-        };
-        const onAbort = () => stop(new InteropError(ErrorCode.CANCELLED, `${target}: cancelled by the caller`));
-        const timer = setTimeout(() => stop(new InteropError(ErrorCode.DEADLINE_EXCEEDED, `${target}: deadline of ${timeoutMs} ms exceeded`)), timeoutMs);
-        callerSignal?.addEventListener('abort', onAbort, { once: true });
-        let result: unknown;
-        try {
-          result = method.call(this.hosted.handlers, ...args, ctx);
-        } catch (error) {
-          result = Promise.reject(error);
+      call = new DirectCall(module, fn, options?.timeoutMs ?? this.limits.defaultDeadlineMs, this.counters);
+      if (callerSignal) call.listen(callerSignal);
+      let result: unknown;
+      try {
+        const handlers = this.hosted.handlers;
+        // No spread: generated stubs pass a fresh array of their parameters, usually one or two.
+        switch (args.length) {
+          case 0:
+            result = method.call(handlers, call);
+            break;
+          case 1:
+            result = method.call(handlers, args[0], call);
+            break;
+          case 2:
+            result = method.call(handlers, args[0], args[1], call);
+            break;
+          default:
+            result = method.call(handlers, ...args, call);
         }
-        Promise.resolve(result).then(
-          (value) => {
-            if (settled) return;
-            finish();
-            resolve(fn.result ? value : undefined);
-          },
-          (error: unknown) => {
-            if (settled) return;
-            finish();
-            bump(this.counters, 'handler_errors');
-            reject(declaredError(module, fn, error) ? error : internalError(fn, error));
-          },
-        );
-      });
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      Promise.resolve(result).then(
+        (value) => call.succeed(value),
+        (error: unknown) => call.fail(error),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
+    return call.promise;
   }
 
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
@@ -100,6 +89,93 @@ export class DirectInvoker implements Invoker {
     this.check(module);
     if (!Object.prototype.hasOwnProperty.call(module.events, event.name)) throw new InteropError(ErrorCode.NOT_FOUND, `${module.name} has no event ${event.name}`);
     return subscribeLocal(this.hub, module, event, handler, this.limits, this.counters);
+  }
+}
+
+/**
+ * One direct call in flight: its promise, its deadline (on the shared deadline queue, not a timer
+ * of its own) and the handler's context. Most handlers never read `signal`, so its
+ * AbortController is created only when one does, already aborted if the call ended.
+ */
+class DirectCall extends Deadline implements CallContext {
+  readonly peer = 'local';
+  readonly promise: Promise<unknown>;
+  private resolve!: (value: unknown) => void;
+  private reject!: (error: unknown) => void;
+  private settled = false;
+  private controller: AbortController | undefined;
+  private abortReason: InteropError | undefined;
+  private wallDeadline: number | undefined;
+  private callerSignal: AbortSignal | undefined;
+  private onCallerAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly module: ModuleDescriptor,
+    private readonly fn: FunctionDescriptor,
+    private readonly timeoutMs: number,
+    private readonly counters: Counters,
+  ) {
+    super();
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    deadlines.add(this, timeoutMs);
+  }
+
+  /** Aborted when the caller cancels or the deadline passes. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** The absolute deadline (Date.now() scale): the start of the call plus its timeout. */
+  get deadline(): number {
+    if (this.wallDeadline === undefined) {
+      const started = this.expiresAt - timeoutDelay(this.timeoutMs);
+      this.wallDeadline = Math.round(Date.now() - (performance.now() - started)) + this.timeoutMs;
+    }
+    return this.wallDeadline;
+  }
+
+  listen(signal: AbortSignal): void {
+    this.callerSignal = signal;
+    this.onCallerAbort = () => this.stop(new InteropError(ErrorCode.CANCELLED, `${this.module.name}.${this.fn.name}: cancelled by the caller`));
+    signal.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  onDeadline(): void {
+    this.stop(new InteropError(ErrorCode.DEADLINE_EXCEEDED, `${this.module.name}.${this.fn.name}: deadline of ${this.timeoutMs} ms exceeded`));
+  }
+
+  succeed(value: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.resolve(this.fn.result ? value : undefined);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    bump(this.counters, 'handler_errors');
+    this.reject(declaredError(this.module, this.fn, error) ? error : internalError(this.fn, error));
+  }
+
+  private finish(): void {
+    this.settled = true;
+    deadlines.finish(this);
+    if (this.onCallerAbort) this.callerSignal!.removeEventListener('abort', this.onCallerAbort);
+  }
+
+  private stop(error: InteropError): void {
+    if (this.settled) return;
+    this.finish();
+    this.abortReason = error;
+    this.controller?.abort(error);
+    this.reject(error);
   }
 }
 
