@@ -7,6 +7,7 @@ import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, sp
 import { CONTROL_MODULE } from '../wire/handshake.js';
 import { canonicalJson } from '../wire/json-scan.js';
 import { envelopeForHandlerError } from './call-errors.js';
+import { Deadline, deadlines } from './deadlines.js';
 import type { Connection } from './connection.js';
 import { bump, type HostedModule } from './services.js';
 
@@ -31,9 +32,11 @@ function fail(conn: Connection, frame: Frame, codec: CodecName, code: number, me
 }
 
 /** Resolves a REQUEST/ONEWAY target to its module, function and handler method, or answers why not. */
-function resolveFunction(conn: Connection, frame: Frame, codec: CodecName, kind: 'call' | 'oneway') {
-  const parts = splitTarget(frame.target);
-  const answer = kind === 'call' ? (code: number, msg: string) => fail(conn, frame, codec, code, msg) : (_c: number, msg: string) => conn.options.debug?.(`dropped ONEWAY: ${msg}`);
+function resolveFunction(conn: Connection, frame: Frame, codec: CodecName, kind: 'call' | 'oneway', parts = splitTarget(frame.target)) {
+  const answer = (code: number, msg: string) => {
+    if (kind === 'call') fail(conn, frame, codec, code, msg);
+    else conn.options.debug?.(`dropped ONEWAY: ${msg}`);
+  };
   if (!parts) return answer(ErrorCode.NOT_FOUND, `bad target "${frame.target}"`);
   const hosted = conn.options.offerModules === false ? undefined : conn.services.module(parts.module);
   if (!hosted) return answer(ErrorCode.NOT_FOUND, `module ${parts.module} is not served here`);
@@ -44,6 +47,20 @@ function resolveFunction(conn: Connection, frame: Frame, codec: CodecName, kind:
   const method = (hosted.handlers as Record<string, unknown>)[fn.method];
   if (typeof method !== 'function') return answer(ErrorCode.UNIMPLEMENTED, `${frame.target} has no implementation (${fn.method})`);
   return { hosted, fn, method: method as (...args: unknown[]) => unknown };
+}
+
+/** Calls a handler method with the decoded arguments and the context, without spreading short argument lists. */
+function invoke(method: (...args: unknown[]) => unknown, handlers: object, args: unknown[], ctx: CallContext): unknown {
+  switch (args.length) {
+    case 0:
+      return method.call(handlers, ctx);
+    case 1:
+      return method.call(handlers, args[0], ctx);
+    case 2:
+      return method.call(handlers, args[0], args[1], ctx);
+    default:
+      return method.call(handlers, ...args, ctx);
+  }
 }
 
 export function serveFrame(conn: Connection, frame: Frame): void {
@@ -87,7 +104,7 @@ function serveRequest(conn: Connection, frame: Frame): void {
   }
   const parts = splitTarget(frame.target);
   if (parts?.module === CONTROL_MODULE) return serveControl(conn, frame, parts.member);
-  const found = resolveFunction(conn, frame, codec, 'call');
+  const found = resolveFunction(conn, frame, codec, 'call', parts);
   if (!found) return;
   const { hosted, fn, method } = found;
   let args: unknown[];
@@ -98,59 +115,90 @@ function serveRequest(conn: Connection, frame: Frame): void {
     return fail(conn, frame, codec, code, `${frame.target}: parameters do not decode: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  const id = frame.correlation;
-  // Most handlers never look at ctx.signal: create the AbortController only when one does.
-  let controller: AbortController | undefined;
-  let abortReason: InteropError | undefined;
-  let finished = false;
-  const deadline = frame.timeoutMs > 0 ? Date.now() + frame.timeoutMs : undefined;
-  const end = () => {
-    finished = true;
-    clearTimeout(timer);
-    if (active.get(id) === entry) active.delete(id);
-    conn.maybeFinishClose();
-  };
-  const entry: ActiveCall = {
-    abort: (reason) => {
-      if (finished) return;
-      end();
-      abortReason = reason;
-      controller?.abort(reason);
-    },
-  };
-  const timer = deadline !== undefined ? setTimeout(() => entry.abort(new InteropError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed')), frame.timeoutMs) : undefined;
-  active.set(id, entry);
-  const ctx: CallContext = {
-    get signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (abortReason) controller.abort(abortReason);
-      }
-      return controller.signal;
-    },
-    peer: conn.peer.node,
-    ...(deadline !== undefined ? { deadline } : {}),
-  };
-
+  const call = new ServedCall(conn, frame, codec, hosted, fn);
+  active.set(frame.correlation, call);
+  if (frame.timeoutMs > 0) deadlines.add(call, frame.timeoutMs);
   let result: unknown;
   try {
-    result = method.call(hosted.handlers, ...args, ctx);
+    result = invoke(method, hosted.handlers, args, call);
   } catch (error) {
     result = Promise.reject(error);
   }
   Promise.resolve(result).then(
-    (value) => {
-      if (finished) return;
-      respond(conn, frame, codec, hosted, fn, value);
-      end(); // after queuing the answer: end() may finish a goodbye and close the channel
-    },
-    (error: unknown) => {
-      if (finished) return;
-      bump(conn.services.counters, 'handler_errors');
-      conn.sendError(id, frame.target, codec, envelopeForHandlerError(hosted.descriptor, fn, error, codec));
-      end();
-    },
+    (value) => call.succeed(value),
+    (error: unknown) => call.fail(error),
   );
+}
+
+/**
+ * A request being handled: its entry in the active table, its deadline (on the shared deadline
+ * queue) and the handler's context. Most handlers never look at ctx.signal, so its
+ * AbortController is created only when one does, already aborted if the call was.
+ */
+class ServedCall extends Deadline implements ActiveCall, CallContext {
+  readonly peer: string;
+  private finished = false;
+  private controller: AbortController | undefined;
+  private abortReason: InteropError | undefined;
+  private wallDeadline: number | undefined;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly frame: Frame,
+    private readonly codec: CodecName,
+    private readonly hosted: HostedModule,
+    private readonly fn: FunctionDescriptor,
+  ) {
+    super();
+    this.peer = conn.peer.node;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** The caller's deadline on this side's clock (Date.now() scale), or undefined when it sent none. */
+  get deadline(): number | undefined {
+    if (this.frame.timeoutMs === 0) return undefined;
+    this.wallDeadline ??= Math.round(Date.now() + (this.expiresAt - performance.now()));
+    return this.wallDeadline;
+  }
+
+  onDeadline(): void {
+    this.abort(new InteropError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed'));
+  }
+
+  abort(reason: InteropError): void {
+    if (this.finished) return;
+    this.end();
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  succeed(value: unknown): void {
+    if (this.finished) return;
+    respond(this.conn, this.frame, this.codec, this.hosted, this.fn, value);
+    this.end(); // after queuing the answer: end() may finish a goodbye and close the channel
+  }
+
+  fail(error: unknown): void {
+    if (this.finished) return;
+    bump(this.conn.services.counters, 'handler_errors');
+    this.conn.sendError(this.frame.correlation, this.frame.target, this.codec, envelopeForHandlerError(this.hosted.descriptor, this.fn, error, this.codec));
+    this.end();
+  }
+
+  private end(): void {
+    this.finished = true;
+    deadlines.finish(this);
+    const active = this.conn.server.active;
+    if (active.get(this.frame.correlation) === this) active.delete(this.frame.correlation);
+    this.conn.maybeFinishClose();
+  }
 }
 
 function respond(conn: Connection, frame: Frame, codec: CodecName, hosted: HostedModule, fn: FunctionDescriptor, value: unknown): void {
@@ -182,14 +230,12 @@ function serveOneway(conn: Connection, frame: Frame): void {
   } catch {
     return bump(conn.services.counters, 'dropped_oneways');
   }
-  const controller = new AbortController();
   const key = -(++onewaySeq); // negative keys never collide with correlation ids
-  const entry: ActiveCall = { abort: (reason) => controller.abort(reason) };
-  active.set(key, entry);
-  const ctx: CallContext = { signal: controller.signal, peer: conn.peer.node };
+  const ctx = new OnewayContext(conn.peer.node);
+  active.set(key, ctx);
   let result: unknown;
   try {
-    result = method.call(hosted.handlers, ...args, ctx);
+    result = invoke(method, hosted.handlers, args, ctx);
   } catch (error) {
     result = Promise.reject(error);
   }
@@ -204,6 +250,28 @@ function serveOneway(conn: Connection, frame: Frame): void {
     });
 }
 let onewaySeq = 0;
+
+/** The context of a one-way call: aborted only when the connection closes; its AbortController made when read. */
+class OnewayContext implements ActiveCall, CallContext {
+  private controller: AbortController | undefined;
+  private abortReason: InteropError | undefined;
+
+  constructor(readonly peer: string) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: InteropError): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+}
 
 function serveSubscribe(conn: Connection, frame: Frame): void {
   // SUBSCRIBE names the codec its EVENTs are wanted in; a peer that sent none gets the codec this
