@@ -70,6 +70,9 @@ export class FrameDecoder {
   private offset = 0;
   private buffered = 0;
   private failure: FrameError | undefined;
+  /** The last target decoded and its bytes: a connection sees the same few targets over and over. */
+  private lastTarget = '';
+  private lastTargetBytes: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly limits: FrameDecoderLimits) {}
 
@@ -124,14 +127,16 @@ export class FrameDecoder {
       );
     }
     if (this.buffered < PREFIX_BYTES) return undefined;
-    const head = this.peek(PREFIX_BYTES);
-    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const kind = view.getUint8(4);
-    const codec = view.getUint8(5);
-    const flags = view.getUint16(6, true);
-    const correlation = view.getUint32(8, true);
-    const timeoutMs = view.getUint32(12, true);
-    const targetLen = view.getUint16(16, true);
+    const first = this.chunks[0]!;
+    // The header is usually in the first chunk: read it in place (no view, no DataView).
+    const h = first.length - this.offset >= PREFIX_BYTES ? first : this.peek(PREFIX_BYTES);
+    const o = h === first ? this.offset : 0;
+    const kind = h[o + 4]!;
+    const codec = h[o + 5]!;
+    const flags = h[o + 6]! | (h[o + 7]! << 8);
+    const correlation = (h[o + 8]! | (h[o + 9]! << 8) | (h[o + 10]! << 16)) + h[o + 11]! * 0x1000000;
+    const timeoutMs = (h[o + 12]! | (h[o + 13]! << 8) | (h[o + 14]! << 16)) + h[o + 15]! * 0x1000000;
+    const targetLen = h[o + 16]! | (h[o + 17]! << 8);
     if (targetLen > length - FIXED_HEADER_BYTES) {
       return this.fail(
         new FrameError('target_past_end', ErrorCode.PROTOCOL_ERROR, `target_len ${targetLen} runs past frame length ${length}`, { fatal: true, correlation, kind, codec }),
@@ -145,10 +150,16 @@ export class FrameDecoder {
       return new FrameError('target_too_long', ErrorCode.RESOURCE_EXHAUSTED, `target_len ${targetLen} exceeds max_target_bytes ${this.limits.maxTargetBytes}`, info);
     }
     let target: string;
-    try {
-      target = targetLen === 0 ? '' : strictUtf8.decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + targetLen));
-    } catch {
-      return new FrameError('bad_target', ErrorCode.PROTOCOL_ERROR, 'frame target is not valid UTF-8', info);
+    if (targetLen === 0) target = '';
+    else if (this.sameAsLastTarget(bytes, targetLen)) target = this.lastTarget;
+    else {
+      try {
+        target = strictUtf8.decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + targetLen));
+      } catch {
+        return new FrameError('bad_target', ErrorCode.PROTOCOL_ERROR, 'frame target is not valid UTF-8', info);
+      }
+      this.lastTarget = target;
+      this.lastTargetBytes = bytes.slice(PREFIX_BYTES, PREFIX_BYTES + targetLen);
     }
     if (!isKnownKind(kind)) {
       return new FrameError('unknown_kind', ErrorCode.PROTOCOL_ERROR, `unknown frame kind ${kind}`, { ...info, target });
@@ -165,6 +176,14 @@ export class FrameDecoder {
       target,
       payload: bytes.subarray(PREFIX_BYTES + targetLen),
     };
+  }
+
+  /** Whether the frame's target bytes are those of the last target decoded (valid UTF-8, then). */
+  private sameAsLastTarget(bytes: Uint8Array, n: number): boolean {
+    const last = this.lastTargetBytes;
+    if (last.length !== n) return false;
+    for (let i = 0; i < n; i++) if (bytes[PREFIX_BYTES + i] !== last[i]) return false;
+    return true;
   }
 
   private fail(error: FrameError): FrameError {
