@@ -1,6 +1,24 @@
 // One peer connection over any ByteChannel (docs/wire.md §1–§6): handshake, calls in both
 // directions with correlation ids, deadlines, cancellation, the in-flight limit, subscriptions,
 // ping, goodbye. Outgoing frames produced in one turn of the event loop go out as one write.
+//
+// Flow control (docs/wire.md §5): a peer that does not read cannot make this side buffer without
+// bound. While the channel is congested (a write returned false and no drain followed yet):
+// - a REQUEST (also SUBSCRIBE, PING) waits before it is written, within its deadline; at most
+//   max_in_flight of them, as they hold in-flight slots;
+// - a handler's RESPONSE or ERROR waits too, keeping its in-flight slot, so the peer's further
+//   requests are refused with RESOURCE_EXHAUSTED;
+// - EVENTs for the peer's subscriptions wait in one queue per subscription of at most
+//   max_event_queue, with the event_queue_policy (block drops the newest: publishing never
+//   waits); every drop is counted in dropped_events and in outboundDropped;
+// - what the read loop answers by itself (PONG, SUBSCRIBE's RESPONSE, control documents, refusals)
+//   waits in an ordered outbox; once more than max_in_flight such answers wait, more than a peer
+//   that keeps to its in-flight limit can have asked for, this side stops reading that peer until
+//   they are written (counted in paused_reads). A CANCEL withdraws a waiting answer;
+// - a ONEWAY waits in the outbox too, at most max_in_flight of them; beyond that oneway() throws
+//   RESOURCE_EXHAUSTED at once.
+// Receiving, a subscription with the `block` policy whose queue is full stops reading until its
+// handler makes room: the transport then holds the publisher (also counted in paused_reads).
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, ModuleDescriptor, Subscription } from '../module.js';
@@ -31,6 +49,39 @@ interface Pending {
   reject(error: InteropError): void;
 }
 
+/**
+ * Outbox entry kinds: an answer the read loop gave by itself (counted against the peer), a one-way
+ * call (bounded), anything else (CANCEL, UNSUBSCRIBE, GOODBYE, bounded by what they refer to).
+ */
+export const OTHER = 0;
+export const ANSWER = 1;
+export const ONEWAY = 2;
+export type OutboxKind = typeof OTHER | typeof ANSWER | typeof ONEWAY;
+
+/** A frame waiting in the outbox; `parts` undefined once withdrawn (the peer cancelled). */
+interface Held {
+  kind: OutboxKind;
+  correlation: number;
+  parts: Uint8Array[] | undefined;
+}
+
+/** An event waiting for the channel, with its publish sequence (order across subscriptions). */
+export interface QueuedEvent {
+  seq: number;
+  parts: Uint8Array[];
+}
+
+/** Something waiting for the channel to take frames at once: a request, a handler's answer. */
+export interface Writer {
+  /** Called once, when a frame can be written at once: writes its frame. */
+  write(): void;
+  /** Called instead when the connection closes or says GOODBYE first (requests only). */
+  fail?(error: InteropError): void;
+}
+
+/** A batch this large is written at once, so that the channel's congestion shows without delay. */
+const BATCH_BYTES = 16_384;
+
 interface LocalSubs {
   module: ModuleDescriptor;
   event: EventDescriptor;
@@ -43,9 +94,26 @@ export class Connection implements FlowControl {
   peer!: PeerInfo;
   readonly decoder: FrameDecoder;
   private state: 'handshake' | 'open' | 'closing' | 'closed' = 'handshake';
-  private outbox: Uint8Array[] = [];
+  /** Frames queued in this turn, written together at its end (or at once past BATCH_BYTES). */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
   private flushScheduled = false;
+  /** A write returned false and no drain followed yet: the channel holds its high-water mark. */
   private congested = false;
+  /** Frames that could not be written at once, in order (docs/wire.md §5). */
+  private readonly outbox = new Fifo<Held>();
+  private heldAnswers = 0;
+  private heldOneways = 0;
+  /** Reading is paused because more than max_in_flight answers wait in the outbox. */
+  private answersPaused = false;
+  /** Requests and handlers' answers waiting for the channel, in order. */
+  private readonly writers = new Set<Writer>();
+  private eventsScheduled = false;
+  private backlogLength = 0;
+  private eventSeq = 0;
+  /** Events discarded for the peer's subscriptions, per subscription ("module.event" or "module.*"). */
+  readonly outboundDropped = new Map<string, number>();
+  private goodbyeTimer: ReturnType<typeof setTimeout> | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private outstandingCalls = 0;
@@ -55,8 +123,9 @@ export class Connection implements FlowControl {
   private sentGoodbye = false;
   private closeReason = 'connection closed';
   private pauses = 0;
-  /** Decoded frames not yet handled because a `block` subscription paused reading. */
-  private held: Decoded[] = [];
+  private processing = false;
+  /** Decoded frames not yet handled because reading is paused. */
+  private unread: Decoded[] = [];
   private handshakeFrames: ((item: Decoded) => void) | undefined;
   private readonly closeListeners: Array<(reason: string) => void> = [];
   private resolveClosed!: () => void;
@@ -114,61 +183,190 @@ export class Connection implements FlowControl {
 
   // ---- sending ----------------------------------------------------------------------------
 
-  /** Queues a frame; everything queued in this turn is written together. */
-  send(frame: Frame): void {
+  /**
+   * Sends a frame: into this turn's batch while the channel takes data, else into the outbox, in
+   * order, until it drains (docs/wire.md §5). `kind` says what the outbox counts it as.
+   */
+  send(frame: Frame, kind: OutboxKind = OTHER): void {
     if (this.state === 'closed') return;
-    for (const part of frameParts(frame)) this.outbox.push(part);
-    if (!this.flushScheduled) {
+    if (this.outbox.length > 0 || this.congested) return this.hold(kind, frame.correlation, frameParts(frame));
+    this.queue(frameParts(frame));
+  }
+
+  /** An answer the read loop gives by itself (PONG, refusals, acknowledgements, control documents). */
+  answer(frame: Frame): void {
+    this.send(frame, ANSWER);
+  }
+
+  private queue(parts: Uint8Array[]): void {
+    for (const part of parts) {
+      this.batch.push(part);
+      this.batchBytes += part.length;
+    }
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
+  private hold(kind: OutboxKind, correlation: number, parts: Uint8Array[]): void {
+    this.outbox.push({ kind, correlation, parts });
+    if (kind === ANSWER) {
+      if (++this.heldAnswers > this.options.limits.maxInFlight && !this.answersPaused) {
+        // More answers wait than a peer within its in-flight limit can have asked for: it does
+        // not read them. Stop reading it until they are written.
+        this.answersPaused = true;
+        this.pause();
+      }
+    } else if (kind === ONEWAY) {
+      this.heldOneways++;
+    }
+  }
+
+  /** Writes this turn's batch. */
   flush(): void {
     this.flushScheduled = false;
-    if (this.outbox.length === 0 || this.state === 'closed') return;
-    const batch = this.outbox;
-    this.outbox = [];
+    if (this.batch.length === 0 || this.state === 'closed') return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
     if (!this.channel.write(batch)) this.congested = true;
+  }
+
+  /** Whether a frame sent now is written now: nothing waits in the outbox and the channel takes data. */
+  writableNow(): boolean {
+    return this.outbox.length === 0 && !this.congested && this.state !== 'closed';
+  }
+
+  /** Waits for the channel: `writer.write()` runs once a frame can be written at once. */
+  addWriter(writer: Writer): void {
+    this.writers.add(writer);
+  }
+
+  removeWriter(writer: Writer): void {
+    this.writers.delete(writer);
   }
 
   get isCongested(): boolean {
     return this.congested;
   }
 
+  /** Bytes this side holds for the peer: the channel's buffer and heldBytes(). */
+  outboundBytes(): number {
+    return (this.channel.buffered?.() ?? 0) + this.heldBytes();
+  }
+
+  /** Bytes read from the peer and not handled yet: a partial frame, frames held while paused. */
+  inboundBytes(): number {
+    let n = this.decoder.bufferedBytes;
+    for (const item of this.unread) if (!(item instanceof FrameError)) n += item.payload.length + item.target.length + 18;
+    return n;
+  }
+
+  /** Bytes this side holds for the peer beyond the channel's own buffer (batch, outbox, events). */
+  heldBytes(): number {
+    let n = this.batchBytes;
+    for (const h of this.outbox) if (h.parts) for (const p of h.parts) n += p.length;
+    for (const q of this.server.eventBacklog.values()) for (const e of q) for (const p of e.parts) n += p.length;
+    return n;
+  }
+
+  /** What waits for the peer: answers and one-way calls in the outbox, events per subscription. */
+  get waiting(): { answers: number; oneways: number; outbox: number; events: number } {
+    return { answers: this.heldAnswers, oneways: this.heldOneways, outbox: this.outbox.length, events: this.backlogLength };
+  }
+
   sendError(correlation: number, target: string, codec: CodecName, env: ErrorEnvelope): void {
-    this.send({ kind: FrameKind.ERROR, codec: codecId(codec), flags: 0, correlation, timeoutMs: 0, target, payload: encodeEnvelope(env, codec) });
+    const frame: Frame = { kind: FrameKind.ERROR, codec: codecId(codec), flags: 0, correlation, timeoutMs: 0, target, payload: encodeEnvelope(env, codec) };
+    // A connection-level error goes out past the outbox: the connection closes after it.
+    if (correlation === 0 && this.state !== 'closed') this.queue(frameParts(frame));
+    else this.answer(frame);
   }
 
   private onDrain(): void {
     this.congested = false;
-    this.drainEventBacklog();
+    this.pump();
   }
 
-  // ---- receiving --------------------------------------------------------------------------
+  /**
+   * Writes what waits, oldest first, while the channel takes it: the batch, then the outbox; then
+   * lets waiting writers write, and events follow in the next turn (after the writers' frames).
+   */
+  private pump(): void {
+    this.flush();
+    while (!this.congested && this.state !== 'closed') {
+      const held = this.outbox.shift();
+      if (held === undefined) break;
+      if (held.parts === undefined) continue; // withdrawn
+      if (held.kind === ANSWER) this.heldAnswers--;
+      else if (held.kind === ONEWAY) this.heldOneways--;
+      if (!this.channel.write(held.parts)) this.congested = true;
+    }
+    this.resumeAnswers();
+    if (!this.writableNow()) return;
+    this.maybeFinishClose(); // a goodbye may have waited for the outbox
+    for (const writer of this.writers) {
+      if (!this.writableNow()) return;
+      this.writers.delete(writer);
+      writer.write();
+    }
+    this.scheduleEvents();
+  }
+
+  private resumeAnswers(): void {
+    if (this.answersPaused && this.heldAnswers <= this.options.limits.maxInFlight) {
+      this.answersPaused = false;
+      this.resume();
+    }
+  }
+
+  /**
+   * The peer cancelled an exchange whose answer still waits in the outbox: it is not sent. Returns
+   * whether there was one.
+   */
+  withdrawAnswer(correlation: number): boolean {
+    if (this.heldAnswers === 0) return false;
+    for (const held of this.outbox) {
+      if (held.kind === ANSWER && held.correlation === correlation && held.parts !== undefined) {
+        held.parts = undefined;
+        this.heldAnswers--;
+        this.resumeAnswers();
+        return true;
+      }
+    }
+    return false;
+  }
+
+    // ---- receiving --------------------------------------------------------------------------
 
   private onData(chunk: Uint8Array): void {
     const items = this.decoder.push(chunk);
-    if (this.held.length > 0 || this.pauses > 0) {
-      for (const item of items) this.held.push(item);
+    if (this.unread.length > 0 || this.pauses > 0) {
+      for (const item of items) this.unread.push(item);
       return;
     }
-    this.process(items, 0);
+    this.process(items);
   }
 
-  /** Handles decoded items from `from` on; stops (keeping the rest) when a `block` queue paused us. */
-  private process(items: Decoded[], from: number): void {
-    for (let i = from; i < items.length; i++) {
-      if (this.state === 'closed') return;
-      if (this.pauses > 0) {
-        this.held = items.slice(i);
-        return;
+  /** Handles decoded items; stops (keeping the rest) when reading was paused. */
+  private process(items: Decoded[]): void {
+    this.processing = true;
+    try {
+      for (let i = 0; i < items.length; i++) {
+        if (this.state === 'closed') return;
+        if (this.pauses > 0) {
+          this.unread = items.slice(i);
+          return;
+        }
+        const item = items[i]!;
+        if (item instanceof FrameError && item.fatal) return this.failFraming(item);
+        if (this.handshakeFrames) this.handshakeFrames(item);
+        else if (item instanceof FrameError) this.rejectFrame(item);
+        else this.dispatch(item);
       }
-      const item = items[i]!;
-      if (item instanceof FrameError && item.fatal) return this.failFraming(item);
-      if (this.handshakeFrames) this.handshakeFrames(item);
-      else if (item instanceof FrameError) this.rejectFrame(item);
-      else this.dispatch(item);
+    } finally {
+      this.processing = false;
     }
   }
 
@@ -185,7 +383,9 @@ export class Connection implements FlowControl {
     this.options.debug?.(`rejected frame: ${error.message}`);
     const answers = error.kind === FrameKind.RESPONSE || error.kind === FrameKind.ERROR || error.kind === FrameKind.PONG || error.kind === FrameKind.CANCEL;
     if (answers) {
-      this.settle(error.correlation, undefined, error);
+      // Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
+      if (this.pending.has(error.correlation)) this.settle(error.correlation, undefined, error);
+      else if (error.kind === FrameKind.CANCEL) this.withdrawAnswer(error.correlation);
       return;
     }
     // No exchange to answer: an ERROR with correlation 0 would read as connection-level.
@@ -208,10 +408,13 @@ export class Connection implements FlowControl {
         this.rejectSlotWaiters();
         return this.maybeFinishClose();
       case FrameKind.PING:
-        return this.send({ ...frame, kind: FrameKind.PONG, codec: CodecId.none, timeoutMs: 0 });
+        return this.answer({ ...frame, kind: FrameKind.PONG, codec: CodecId.none, timeoutMs: 0 });
       case FrameKind.HELLO:
       case FrameKind.WELCOME:
-        return this.sendError(frame.correlation, '', 'json', { code: ErrorCode.PROTOCOL_ERROR, message: 'handshake frame after the handshake' });
+        // Correlation 0: an ERROR for it would read as connection-level (§1.4). Dropped, counted.
+        bump(this.services.counters, 'rejected_frames');
+        this.options.debug?.('dropped a handshake frame after the handshake');
+        return;
       default:
         return serveFrame(this, frame);
     }
@@ -342,9 +545,15 @@ export class Connection implements FlowControl {
     this.maybeFinishClose();
   }
 
+  /** After GOODBYE or close: calls waiting for a slot or for the channel fail (UNAVAILABLE). */
   private rejectSlotWaiters(): void {
     const error = unavailable(`${this.channel.description}: ${this.closeReason}`);
     for (let w = this.slotWaiters.shift(); w; w = this.slotWaiters.shift()) w(error);
+    for (const writer of this.writers) {
+      if (writer.fail === undefined) continue; // a handler's answer: it still goes out
+      this.writers.delete(writer);
+      writer.fail(error);
+    }
   }
 
   async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options: CallOptions = {}): Promise<unknown> {
@@ -363,61 +572,93 @@ export class Connection implements FlowControl {
       this.releaseSlot();
       throw asInterop(error, ErrorCode.INVALID_ARGUMENT);
     }
-    const id = this.allocateId();
-    const target = `${module.name}.${fn.name}`;
+    return this.exchange({ kind: 'call', module, fn }, FrameKind.REQUEST, codecId(codec), `${module.name}.${fn.name}`, payload, deadline, timeoutMs, signal);
+  }
+
+  /**
+   * Sends a request-like frame (REQUEST, SUBSCRIBE, PING) under the in-flight slot the caller
+   * holds (released here) and waits for its answer. While the channel is congested the frame
+   * waits to be written, within the deadline. On timeout or abort the peer gets a CANCEL (§6).
+   */
+  private exchange(
+    info: Pick<Pending, 'kind' | 'module' | 'fn'>,
+    kind: FrameKind,
+    codec: CodecId,
+    target: string,
+    payload: Uint8Array,
+    deadline: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const label = target || info.kind;
     return new Promise<unknown>((resolve, reject) => {
-      const remaining = Math.max(1, deadline - Date.now());
-      const stop = (code: number, message: string) => {
-        if (!this.pending.has(id)) return;
-        this.settle(id, undefined, new InteropError(code, message));
-        this.send({ kind: FrameKind.CANCEL, codec: CodecId.none, flags: 0, correlation: id, timeoutMs: 0, target: '', payload: EMPTY_PAYLOAD });
-      };
-      const onAbort = () => stop(ErrorCode.CANCELLED, `${target}: cancelled by the caller`);
-      const timer = setTimeout(() => stop(ErrorCode.DEADLINE_EXCEEDED, `${target}: deadline of ${timeoutMs} ms exceeded`), remaining);
+      let id = 0; // 0 until written
+      let writer: Writer | undefined;
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.releaseSlot();
       };
-      this.pending.set(id, {
-        kind: 'call',
-        module,
-        fn,
-        resolve: (v) => (done(), resolve(v)),
-        reject: (e) => (done(), reject(e)),
-      });
+      const stop = (error: InteropError) => {
+        if (id === 0) {
+          if (writer) this.writers.delete(writer);
+          writer = undefined;
+          done();
+          reject(error);
+          return;
+        }
+        if (!this.pending.has(id)) return;
+        this.settle(id, undefined, error);
+        this.send({ kind: FrameKind.CANCEL, codec: CodecId.none, flags: 0, correlation: id, timeoutMs: 0, target: '', payload: EMPTY_PAYLOAD });
+      };
+      const onAbort = () => stop(new InteropError(ErrorCode.CANCELLED, `${label}: cancelled by the caller`));
+      const timer = setTimeout(() => {
+        const why = id === 0 ? `the peer read nothing more before the deadline of ${timeoutMs} ms` : `deadline of ${timeoutMs} ms exceeded`;
+        stop(new InteropError(ErrorCode.DEADLINE_EXCEEDED, `${label}: ${why}`));
+      }, Math.max(0, deadline - Date.now()));
+      const start = () => {
+        writer = undefined;
+        id = this.allocateId();
+        this.pending.set(id, { ...info, resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) });
+        const remaining = Math.max(1, deadline - Date.now());
+        this.send({ kind, codec, flags: 0, correlation: id, timeoutMs: kind === FrameKind.REQUEST ? remaining : 0, target, payload });
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.send({ kind: FrameKind.REQUEST, codec: codecId(codec), flags: 0, correlation: id, timeoutMs: remaining, target, payload });
+      if (this.writableNow()) return start();
+      // The peer is not reading what we sent: wait (within the deadline) rather than buffer.
+      writer = {
+        write: start,
+        fail: (error) => {
+          writer = undefined;
+          done();
+          reject(error);
+        },
+      };
+      this.writers.add(writer);
     });
   }
 
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     this.ensureCanStart();
     this.checkModule(module);
+    const target = `${module.name}.${fn.name}`;
+    // One-way calls cannot wait (no promise): past max_in_flight held ones, refuse at once.
+    if (this.heldOneways >= this.options.limits.maxInFlight && !this.writableNow()) {
+      throw new InteropError(ErrorCode.RESOURCE_EXHAUSTED, `${target}: ${this.heldOneways} one-way calls already wait for ${this.peer.node || 'the peer'} to read`);
+    }
     const codec = this.peer.sendCodec;
     const payload = fn.params.encode(args, codec);
-    this.send({ kind: FrameKind.ONEWAY, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target: `${module.name}.${fn.name}`, payload });
+    this.send({ kind: FrameKind.ONEWAY, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target, payload }, ONEWAY);
   }
 
   /** Round-trip time in ms. */
   async ping(timeoutMs = this.options.limits.defaultDeadlineMs): Promise<number> {
     this.ensureCanStart();
-    const id = this.allocateId();
     const start = performance.now();
-    await this.exchange(id, 'ping', timeoutMs, { kind: FrameKind.PING, codec: CodecId.none, flags: 0, correlation: id, timeoutMs: 0, target: '', payload: EMPTY_PAYLOAD });
+    const deadline = Date.now() + timeoutMs;
+    await this.acquireSlot(deadline, undefined);
+    await this.exchange({ kind: 'ping' }, FrameKind.PING, CodecId.none, '', EMPTY_PAYLOAD, deadline, timeoutMs, undefined);
     return performance.now() - start;
-  }
-
-  private exchange(id: number, kind: 'ping' | 'subscribe', timeoutMs: number, frame: Frame): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(id, undefined, new InteropError(ErrorCode.DEADLINE_EXCEEDED, `${kind} timed out`)), timeoutMs);
-      this.pending.set(id, {
-        kind,
-        resolve: (v) => (clearTimeout(timer), resolve(v), this.maybeFinishClose()),
-        reject: (e) => (clearTimeout(timer), reject(e), this.maybeFinishClose()),
-      });
-      this.send(frame);
-    });
   }
 
   async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> {
@@ -426,11 +667,12 @@ export class Connection implements FlowControl {
     const target = `${module.name}.${event.name}`;
     let subs = this.localSubs.get(target);
     if (!subs) {
-      const id = this.allocateId();
-      const ready = this.exchange(id, 'subscribe', this.options.limits.defaultDeadlineMs, {
+      const timeoutMs = this.options.limits.defaultDeadlineMs;
+      const deadline = Date.now() + timeoutMs;
+      const ready = this.acquireSlot(deadline, undefined)
         // The SUBSCRIBE's codec is the one the EVENTs will come in (docs/wire.md §1.2).
-        kind: FrameKind.SUBSCRIBE, codec: codecId(this.peer.sendCodec), flags: 0, correlation: id, timeoutMs: 0, target, payload: EMPTY_PAYLOAD,
-      }).then(() => undefined);
+        .then(() => this.exchange({ kind: 'subscribe' }, FrameKind.SUBSCRIBE, codecId(this.peer.sendCodec), target, EMPTY_PAYLOAD, deadline, timeoutMs, undefined))
+        .then(() => undefined);
       subs = { module, event, queues: new Set(), ready };
       this.localSubs.set(target, subs);
       ready.catch(() => {
@@ -442,7 +684,10 @@ export class Connection implements FlowControl {
     const queue = new EventQueue(handler, limits.maxEventQueue, limits.eventQueuePolicy, {
       flow: this,
       onDrop: () => bump(this.services.counters, 'dropped_events'),
-      onHandlerError: (e) => this.options.debug?.(`event handler for ${target} failed: ${String(e)}`),
+      onHandlerError: (e) => {
+        bump(this.services.counters, 'event_handler_errors');
+        this.options.debug?.(`event handler for ${target} failed: ${String(e)}`);
+      },
     });
     const entry = subs;
     entry.queues.add(queue);
@@ -463,18 +708,20 @@ export class Connection implements FlowControl {
     };
   }
 
-  // ---- flow control (a `block` subscription queue pauses reading) ------------------------
+  // ---- reading paused: a `block` subscription's full queue, or answers the peer does not read --
 
   pause(): void {
+    bump(this.services.counters, 'paused_reads');
     if (this.pauses++ === 0) this.channel.pause();
   }
 
   resume(): void {
     if (this.pauses > 0 && --this.pauses === 0) {
       this.channel.resume();
-      const held = this.held;
-      this.held = [];
-      this.process(held, 0);
+      if (this.processing) return; // the loop handling frames goes on by itself
+      const unread = this.unread;
+      this.unread = [];
+      this.process(unread);
     }
   }
 
@@ -491,6 +738,17 @@ export class Connection implements FlowControl {
     const target = `${module.name}.${event.name}`;
     const key = this.server.remoteSubs.has(target) ? target : `${module.name}.*`;
     const codec = this.server.remoteSubs.get(key) ?? this.peer.sendCodec;
+    const backlog = this.server.eventBacklog;
+    let queue = backlog.get(key);
+    const { maxEventQueue, eventQueuePolicy } = this.options.limits;
+    if (queue !== undefined && queue.length >= maxEventQueue) {
+      // The subscription's queue is full: the policy discards one event, counted (docs/wire.md §5).
+      bump(this.services.counters, 'dropped_events');
+      this.outboundDropped.set(key, (this.outboundDropped.get(key) ?? 0) + 1);
+      if (eventQueuePolicy !== 'drop_oldest') return; // drop_newest; block cannot hold publish()
+      queue.shift();
+      this.backlogLength--;
+    }
     let payload: Uint8Array;
     try {
       payload = encode(codec);
@@ -501,26 +759,54 @@ export class Connection implements FlowControl {
     }
     // In the subscription's codec, also when the payload is empty (docs/wire.md §1.2).
     const frame: Frame = { kind: FrameKind.EVENT, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target, payload };
-    if (!this.congested) return this.send(frame);
-    // The transport is full: events wait per subscription, bounded, and drops are counted.
-    let backlog = this.server.eventBacklog.get(key);
-    if (!backlog) this.server.eventBacklog.set(key, (backlog = []));
-    if (backlog.length >= this.options.limits.maxEventQueue) {
-      bump(this.services.counters, 'dropped_events');
-      if (this.options.limits.eventQueuePolicy !== 'drop_oldest') return; // drop_newest; block cannot hold publish()
-      backlog.shift();
-    }
-    backlog.push(frame);
+    if (this.backlogLength === 0 && this.writableNow()) return this.send(frame);
+    // The channel is congested: the event waits in its subscription's bounded queue.
+    if (queue === undefined) backlog.set(key, (queue = new Fifo()));
+    queue.push({ seq: ++this.eventSeq, parts: frameParts(frame) });
+    this.backlogLength++;
+    if (this.writableNow()) this.scheduleEvents();
   }
 
-  private drainEventBacklog(): void {
-    for (const [key, backlog] of this.server.eventBacklog) {
-      this.server.eventBacklog.delete(key);
-      for (const frame of backlog) this.send(frame);
+  /** The peer unsubscribed from `key`: its waiting events are not sent. */
+  dropEventBacklog(key: string): void {
+    const queue = this.server.eventBacklog.get(key);
+    if (queue === undefined) return;
+    this.server.eventBacklog.delete(key);
+    this.backlogLength -= queue.length;
+  }
+
+  private scheduleEvents(): void {
+    if (this.eventsScheduled || this.backlogLength === 0) return;
+    this.eventsScheduled = true;
+    setImmediate(() => {
+      this.eventsScheduled = false;
+      this.pumpEvents();
+    });
+  }
+
+  /** Writes waiting events in publish order across subscriptions, while the channel takes them. */
+  private pumpEvents(): void {
+    this.flush();
+    const backlog = this.server.eventBacklog;
+    while (this.backlogLength > 0 && this.writableNow()) {
+      let key: string | undefined;
+      let first: QueuedEvent | undefined;
+      for (const [k, queue] of backlog) {
+        const head = queue.peek();
+        if (head !== undefined && (first === undefined || head.seq < first.seq)) {
+          first = head;
+          key = k;
+        }
+      }
+      const queue = backlog.get(key!)!;
+      queue.shift();
+      if (queue.length === 0) backlog.delete(key!);
+      this.backlogLength--;
+      if (!this.channel.write(first!.parts)) this.congested = true;
     }
   }
 
-  // ---- closing ----------------------------------------------------------------------------
+    // ---- closing ----------------------------------------------------------------------------
 
   /**
    * Clean close (docs/wire.md §1 GOODBYE): start nothing new, let outstanding exchanges in both
@@ -544,10 +830,19 @@ export class Connection implements FlowControl {
     clearTimeout(timer);
   }
 
-  /** Ends the channel once a goodbye was exchanged and nothing is outstanding. */
+  /** Ends the channel once a goodbye was exchanged and nothing is outstanding or waiting. */
   maybeFinishClose(): void {
     if (!(this.sentGoodbye || this.peerSaidGoodbye) || this.state === 'closed') return;
     if (this.pending.size > 0 || this.server.active.size > 0) return;
+    if (this.outbox.length > 0 || this.backlogLength > 0) {
+      // Answers wait for the peer to read them; a peer that said goodbye gets a bounded time
+      // (our own close() has its grace period).
+      if (this.peerSaidGoodbye && this.goodbyeTimer === undefined) {
+        this.goodbyeTimer = setTimeout(() => this.closeWith(`${this.closeReason} (it read nothing more)`), this.options.limits.handshakeTimeoutMs);
+        this.goodbyeTimer.unref?.();
+      }
+      return;
+    }
     this.closeWith(this.closeReason);
   }
 
@@ -573,12 +868,18 @@ export class Connection implements FlowControl {
     this.rejectSlotWaiters();
     for (const entry of this.server.active.values()) entry.abort(failure);
     this.server.active.clear();
+    this.writers.clear();
     this.server.removeSink?.();
     this.server.remoteSubs.clear();
     this.server.eventBacklog.clear();
+    this.backlogLength = 0;
     for (const subs of this.localSubs.values()) for (const q of subs.queues) q.close();
     this.localSubs.clear();
-    this.outbox = [];
+    this.batch = [];
+    this.batchBytes = 0;
+    this.outbox.clear();
+    this.heldAnswers = this.heldOneways = 0;
+    clearTimeout(this.goodbyeTimer);
     this.handshakeFrames?.(new FrameError('truncated', ErrorCode.UNAVAILABLE, reason, { fatal: true }));
     for (const l of this.closeListeners.splice(0)) l(reason);
     this.resolveClosed();
@@ -590,12 +891,29 @@ export class Connection implements FlowControl {
 }
 
 /** A FIFO queue with O(1) shift (Array#shift is linear on long arrays). */
-class Fifo<T> {
+export class Fifo<T> {
   private items: T[] = [];
   private head = 0;
 
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
   push(item: T): void {
     this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
   }
 
   shift(): T | undefined {

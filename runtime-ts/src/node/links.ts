@@ -70,11 +70,18 @@ export class LinkInvoker implements Invoker {
     return conn.call(module, fn, args, options);
   }
 
+  /**
+   * Sends at once on an open connection, so that its refusal (RESOURCE_EXHAUSTED: max_in_flight
+   * one-way calls already wait for a peer that does not read) reaches the caller. While the link
+   * (re)dials, the call is sent once it is up; one that cannot be sent then is counted.
+   */
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
+    const current = this.link.current;
+    if (current?.isOpen) return current.oneway(module, fn, args);
     this.link.connection().then(
       (conn) => conn.oneway(module, fn, args),
       () => bump(this.counters, 'dropped_oneways'),
-    );
+    ).catch(() => bump(this.counters, 'dropped_oneways'));
   }
 
   async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> {

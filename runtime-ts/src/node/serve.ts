@@ -8,7 +8,7 @@ import { CONTROL_MODULE } from '../wire/handshake.js';
 import { canonicalJson } from '../wire/json-scan.js';
 import { envelopeForHandlerError } from './call-errors.js';
 import { Deadline, deadlines } from './deadlines.js';
-import type { Connection } from './connection.js';
+import type { Connection, Fifo, QueuedEvent, Writer } from './connection.js';
 import { bump, type HostedModule } from './services.js';
 
 /** A request being handled. `abort` signals the handler; nothing more is sent for its id. */
@@ -21,8 +21,8 @@ export interface ServerState {
   /** Targets the peer subscribed to ("module.event" or "module.*"), with the codec its EVENTs go in. */
   remoteSubs: Map<string, CodecName>;
   removeSink: (() => void) | undefined;
-  /** Events waiting while the transport is congested, per subscription. */
-  eventBacklog: Map<string, Frame[]>;
+  /** Events waiting while the transport is congested, per subscription (at most max_event_queue each). */
+  eventBacklog: Map<string, Fifo<QueuedEvent>>;
 }
 
 const utf8 = new TextEncoder();
@@ -71,14 +71,16 @@ export function serveFrame(conn: Connection, frame: Frame): void {
       return serveOneway(conn, frame);
     case FrameKind.CANCEL: {
       const call = conn.server.active.get(frame.correlation);
-      if (!call) return bump(conn.services.counters, 'late_cancels');
-      return call.abort(new InteropError(ErrorCode.CANCELLED, 'cancelled by the caller'));
+      if (call) return call.abort(new InteropError(ErrorCode.CANCELLED, 'cancelled by the caller'));
+      // An answer still waiting for the peer to read is withdrawn (a PONG, a refusal, …).
+      if (!conn.withdrawAnswer(frame.correlation)) bump(conn.services.counters, 'late_cancels');
+      return;
     }
     case FrameKind.SUBSCRIBE:
       return serveSubscribe(conn, frame);
     case FrameKind.UNSUBSCRIBE:
       conn.server.remoteSubs.delete(frame.target);
-      conn.server.eventBacklog.delete(frame.target);
+      conn.dropEventBacklog(frame.target);
       if (conn.server.remoteSubs.size === 0) {
         conn.server.removeSink?.();
         conn.server.removeSink = undefined;
@@ -90,7 +92,7 @@ export function serveFrame(conn: Connection, frame: Frame): void {
 function serveControl(conn: Connection, frame: Frame, member: string): void {
   const doc = conn.services.control(member);
   if (doc === undefined) return fail(conn, frame, 'json', ErrorCode.UNIMPLEMENTED, `${frame.target} is not a control function`);
-  conn.send({ kind: FrameKind.RESPONSE, codec: CodecId.json, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: utf8.encode(canonicalJson(doc)) });
+  conn.answer({ kind: FrameKind.RESPONSE, codec: CodecId.json, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: utf8.encode(canonicalJson(doc)) });
 }
 
 function serveRequest(conn: Connection, frame: Frame): void {
@@ -141,6 +143,8 @@ class ServedCall extends Deadline implements ActiveCall, CallContext {
   private controller: AbortController | undefined;
   private abortReason: InteropError | undefined;
   private wallDeadline: number | undefined;
+  /** Set while the answer waits for the peer to read (keeping the in-flight slot meanwhile). */
+  private waiting: (Writer & { send: () => void }) | undefined;
 
   constructor(
     private readonly conn: Connection,
@@ -181,6 +185,7 @@ class ServedCall extends Deadline implements ActiveCall, CallContext {
 
   succeed(value: unknown): void {
     if (this.finished) return;
+    if (!this.conn.writableNow()) return this.wait(() => respond(this.conn, this.frame, this.codec, this.hosted, this.fn, value));
     respond(this.conn, this.frame, this.codec, this.hosted, this.fn, value);
     this.end(); // after queuing the answer: end() may finish a goodbye and close the channel
   }
@@ -188,13 +193,38 @@ class ServedCall extends Deadline implements ActiveCall, CallContext {
   fail(error: unknown): void {
     if (this.finished) return;
     bump(this.conn.services.counters, 'handler_errors');
-    this.conn.sendError(this.frame.correlation, this.frame.target, this.codec, envelopeForHandlerError(this.hosted.descriptor, this.fn, error, this.codec));
+    const send = () => this.conn.sendError(this.frame.correlation, this.frame.target, this.codec, envelopeForHandlerError(this.hosted.descriptor, this.fn, error, this.codec));
+    if (!this.conn.writableNow()) return this.wait(send);
+    send();
     this.end();
+  }
+
+  /**
+   * The peer is not reading: the handler's answer waits here and keeps its in-flight slot, so the
+   * peer's further requests are refused rather than answered into a full buffer (docs/wire.md §5).
+   * The deadline and a CANCEL still apply while it waits.
+   */
+  private wait(send: () => void): void {
+    this.waiting = {
+      send,
+      write: () => {
+        const waiting = this.waiting;
+        this.waiting = undefined;
+        if (this.finished || waiting === undefined) return;
+        waiting.send();
+        this.end();
+      },
+    };
+    this.conn.addWriter(this.waiting);
   }
 
   private end(): void {
     this.finished = true;
     deadlines.finish(this);
+    if (this.waiting !== undefined) {
+      this.conn.removeWriter(this.waiting);
+      this.waiting = undefined;
+    }
     const active = this.conn.server.active;
     if (active.get(this.frame.correlation) === this) active.delete(this.frame.correlation);
     this.conn.maybeFinishClose();
@@ -212,6 +242,7 @@ function respond(conn: Connection, frame: Frame, codec: CodecName, hosted: Hoste
     }
   }
   // Answered in the request's codec, also when the payload is empty (docs/wire.md §1.2).
+  bump(conn.services.counters, 'requests_served');
   conn.send({ kind: FrameKind.RESPONSE, codec: codecId(codec), flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload });
 }
 
@@ -285,5 +316,5 @@ function serveSubscribe(conn: Connection, frame: Frame): void {
   }
   conn.server.remoteSubs.set(frame.target, codec);
   conn.server.removeSink ??= conn.services.hub.add(conn.eventSink);
-  conn.send({ kind: FrameKind.RESPONSE, codec: frame.codec, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: EMPTY_PAYLOAD });
+  conn.answer({ kind: FrameKind.RESPONSE, codec: frame.codec, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: EMPTY_PAYLOAD });
 }

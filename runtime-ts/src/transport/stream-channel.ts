@@ -50,6 +50,10 @@ export class StreamChannel implements ByteChannel {
     return ok;
   }
 
+  buffered(): number {
+    return this.closed ? 0 : this.output.writableLength;
+  }
+
   pause(): void {
     this.input.pause();
   }

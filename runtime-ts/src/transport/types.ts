@@ -24,6 +24,8 @@ export interface ByteChannel {
    * mark; `drain` follows when it empties.
    */
   write(chunks: readonly Uint8Array[]): boolean;
+  /** Bytes written but not yet handed to the OS (what the transport holds for the peer), if known. */
+  buffered?(): number;
   /** Stops / resumes delivering data (backpressure toward the peer). */
   pause(): void;
   resume(): void;
