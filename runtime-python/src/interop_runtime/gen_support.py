@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from .codec.json_canonical import json_bool, json_bytes, json_f32, json_f64, json_i64, json_str
-from .codec.msgpack_canonical import canon_f32, canon_f64
+from .codec.msgpack_canonical import NAN, canon_f32, canon_f64
 from .codec.read import (
     I8, I16, I32, I64, U8, U16, U32, U64, missing, read_base64, read_bin, read_bool, read_f32,
     read_f64, read_int, read_int_text, read_json_int, read_json_f32, read_json_f64, read_list, read_map,
@@ -17,15 +17,17 @@ from .errors import invalid
 from .open_enum import OpenEnum
 
 __all__ = [
-    "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "MISSING",
+    "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "MISSING", "NAN",
     "json_bool", "json_bytes", "json_f32", "json_f64", "json_i64", "json_str", "json_enum",
     "json_enum_key", "canon_f32", "canon_f64", "missing", "read_base64", "read_bin", "read_bool",
     "read_f32", "read_f64", "read_int", "read_int_text", "read_json_int", "read_json_f32", "read_json_f64",
     "read_list", "read_map", "read_nil", "read_one_entry", "read_str", "skip_unknown",
-    "unknown_case", "read_json_enum", "read_json_enum_key", "not_a_case",
+    "unknown_case", "read_json_enum", "read_json_enum_key", "not_a_case", "sorted_map",
 ]
 
 E = TypeVar("E", bound=OpenEnum)
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: Marks a struct field absent from the received map (distinct from a null value).
 MISSING: Any = object()
@@ -61,3 +63,12 @@ def read_json_enum_key(cls: type[E], key: str, what: str) -> E:
 
 def not_a_case(value: object, union: str) -> Exception:
     return TypeError(f"{type(value).__name__} is not a case of union {union}")
+
+
+def sorted_map(value: dict[K, V]) -> dict[K, V]:
+    """A map in canonical (ascending key) order for the msgpack writer: the map itself when it is
+    already in that order (a decoded map, or one built in order), else a sorted copy."""
+    keys = sorted(value)  # type: ignore[type-var]  # keys are ints, strings or enums
+    if keys == list(value):
+        return value
+    return {key: value[key] for key in keys}

@@ -92,6 +92,8 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
   head.line('import interop_runtime.gen_support as _g');
   if (ctx.imports.size > 0) head.line('');
   for (const file of [...ctx.imports].sort()) head.line(`from . import ${file} as _m_${file}`);
+  head.line('');
+  head.line('_new_object = object.__new__');
   return head.toString() + body.toString();
 }
 

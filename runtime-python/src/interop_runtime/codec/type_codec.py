@@ -14,7 +14,9 @@ T = TypeVar("T")
 CodecName = Literal["json", "msgpack"]
 
 JsonWrite = Callable[[T], str]
-TreeRead = Callable[[Any, int, int], T]  # (tree, depth, max_depth)
+#: (tree, depth, max_depth). A reader owns the tree it is given: lists and maps of it may become
+#: parts of the value it returns.
+TreeRead = Callable[[Any, int, int], T]
 MsgpackTree = Callable[[T], Any]
 
 
