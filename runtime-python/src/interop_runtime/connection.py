@@ -29,7 +29,7 @@ import asyncio
 import collections
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping, Sequence
 
 from .codec.type_codec import CodecName
@@ -63,20 +63,47 @@ class Served:
 
 @dataclass(slots=True)
 class Counters:
-    """Shared by every connection of a node; reported by the control channel's health."""
+    """Shared by every connection of a node; reported by the control channel's health. Every
+    runtime reports the same counters under the same names (docs/wire.md §7)."""
 
-    dropped_events: int = 0
-    rejected_frames: int = 0
-    dropped_responses: int = 0
+    #: Requests whose handler's result went out as a RESPONSE.
     requests_served: int = 0
+    #: Handlers (calls, one-way calls, direct calls too) that raised.
+    handler_errors: int = 0
+    #: Subscription handlers that raised (the subscription goes on).
+    event_handler_errors: int = 0
+    #: REQUESTs refused with RESOURCE_EXHAUSTED: max_in_flight were being handled.
+    rejected_requests: int = 0
+    #: Malformed frames (docs/wire.md §1, §1.4), streams cut inside a frame, handshake frames
+    #: after the handshake.
+    rejected_frames: int = 0
+    #: Incoming connections whose handshake failed or timed out.
+    rejected_handshakes: int = 0
+    #: RESPONSE, ERROR or PONG for an exchange this side no longer waits for (timed out, cancelled).
+    late_responses: int = 0
+    #: CANCEL for an exchange already answered (and whose answer no longer waits to be written).
+    late_cancels: int = 0
+    #: One-way calls not run (unknown target, payload that does not decode) or not sent (their
+    #: link could not connect).
+    dropped_oneways: int = 0
+    #: Events discarded by a full queue (docs/wire.md §5), subscriber or publisher side.
+    dropped_events: int = 0
+    #: EVENTs received for no subscription (for example in flight across an UNSUBSCRIBE).
+    unsolicited_events: int = 0
+    #: EVENTs received whose payload does not decode.
+    undecodable_events: int = 0
+    #: Published events whose payload could not be encoded for a subscriber.
+    unencodable_events: int = 0
     #: Times a connection stopped reading its peer: a `block` subscription's queue was full, or
     #: the peer kept sending requests without reading the answers.
     paused_reads: int = 0
 
     def to_json(self) -> dict[str, int]:
-        return {"dropped_events": self.dropped_events, "rejected_frames": self.rejected_frames,
-                "dropped_responses": self.dropped_responses, "requests_served": self.requests_served,
-                "paused_reads": self.paused_reads}
+        return {name: getattr(self, name) for name in COUNTER_NAMES}
+
+
+#: The health counters, in the order docs/wire.md §7 lists them.
+COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Counters))
 
 
 #: Answers a control-channel member ("manifest", "health") with a plain JSON document.
@@ -475,10 +502,14 @@ class Connection:
         reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
         if reply.kind == FrameKind.ERROR:
             raise self._error_of(reply, None)
-        queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, target)
+        queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, target,
+                           on_error=self._count_event_handler_error)
         sub = _LocalSubscription(self, target, queue, event)
         self._local_subs.setdefault(target, []).append(sub)
         return sub
+
+    def _count_event_handler_error(self) -> None:
+        self.counters.event_handler_errors += 1
 
     async def _unsubscribe(self, sub: _LocalSubscription) -> None:
         subs = self._local_subs.get(sub.target, [])
@@ -527,7 +558,12 @@ class Connection:
             self._backlog_len -= 1
         data = encoded.get(codec) if encoded is not None else None
         if data is None:
-            data = b"" if event.payload is None else event.payload.encode(payload, codec)
+            try:
+                data = b"" if event.payload is None else event.payload.encode(payload, codec)
+            except Exception as e:  # the publisher passed a value its event type cannot hold
+                self.counters.unencodable_events += 1
+                log.debug("cannot encode EVENT %s: %s", target, e)
+                return
             if encoded is not None:
                 encoded[codec] = data
         # In the subscription's codec, also when the payload is empty (docs/wire.md §1.2).
@@ -619,7 +655,7 @@ class Connection:
                 return
             pending = self._pending.pop(frame.correlation, None)
             if pending is None or pending.future.done():
-                self.counters.dropped_responses += 1  # late (timed out, cancelled): never answer it
+                self.counters.late_responses += 1  # late (timed out, cancelled): never answer it
                 log.debug("dropped %s for unknown correlation %d", kind.name, frame.correlation)
                 return
             pending.future.set_result(frame)
@@ -641,7 +677,7 @@ class Connection:
             if task is not None:
                 task.cancel()  # sends nothing more for that id
             elif not self._withdraw_answer(frame.correlation):
-                self.counters.dropped_responses += 1
+                self.counters.late_cancels += 1
         elif kind == FrameKind.PING:
             self._answer(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
         elif kind == FrameKind.GOODBYE:
@@ -740,7 +776,9 @@ class Connection:
         if cid in self._handling:
             self._send_error(cid, frame.target, InteropError(ErrorCode.PROTOCOL_ERROR, f"correlation {cid} already in use"), codec)
             return
-        if len(self._handling) >= self.limits.max_in_flight:
+        if len(self._handling) + len(self._oneway_tasks) >= self.limits.max_in_flight:
+            # One-way calls being run share the budget: a peer cannot start unbounded work.
+            self.counters.rejected_requests += 1
             self._send_error(cid, frame.target, InteropError(
                 ErrorCode.RESOURCE_EXHAUSTED, f"more than max_in_flight {self.limits.max_in_flight} requests"), codec)
             return
@@ -779,6 +817,7 @@ class Connection:
             except asyncio.CancelledError:
                 return
             except Exception as e:
+                self.counters.handler_errors += 1
                 failure = e
             else:
                 if fn.result is not None:
@@ -822,9 +861,14 @@ class Connection:
             self._send_error(cid, target, InteropError(ErrorCode.INTERNAL, f"{type(error).__name__}: {error}"), codec)
 
     def _on_oneway(self, frame: Frame) -> None:
+        if len(self._handling) + len(self._oneway_tasks) >= self.limits.max_in_flight:
+            # Nothing to answer: the excess is dropped and counted (docs/wire.md §5).
+            self.counters.dropped_oneways += 1
+            log.debug("ONEWAY %s: more than max_in_flight %d calls running", frame.target, self.limits.max_in_flight)
+            return
         resolved = self._resolve(frame)
         if isinstance(resolved, InteropError):
-            self.counters.rejected_frames += 1
+            self.counters.dropped_oneways += 1
             log.debug("ONEWAY %s: %s", frame.target, resolved)
             return
         served, fn = resolved
@@ -832,7 +876,7 @@ class Connection:
         try:
             args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload else ()
         except InteropError as e:
-            self.counters.rejected_frames += 1
+            self.counters.dropped_oneways += 1
             log.debug("ONEWAY %s: %s", frame.target, e)
             return
 
@@ -842,6 +886,7 @@ class Connection:
             except asyncio.CancelledError:
                 pass
             except Exception:
+                self.counters.handler_errors += 1
                 log.exception("one-way handler %s failed", frame.target)
 
         task = asyncio.get_running_loop().create_task(run())
@@ -854,6 +899,7 @@ class Connection:
         if parts is not None:
             subs += self._local_subs.get(parts[0] + ".*", [])
         if not subs:
+            self.counters.unsolicited_events += 1
             return
         codec = codec_name(frame.codec) or "json"
         for sub in subs:
@@ -861,7 +907,7 @@ class Connection:
             try:
                 value = None if desc.payload is None else desc.payload.decode(frame.payload, codec, self.limits.max_depth)
             except InteropError as e:
-                self.counters.rejected_frames += 1
+                self.counters.undecodable_events += 1
                 log.debug("EVENT %s does not decode: %s", frame.target, e)
                 return
             queue = sub.queue

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from .errors import ApplicationError, ErrorCode, InteropError
 from .events import EventQueue
+from .connection import Counters
 from .limits import DEFAULT_LIMITS, Limits
 from .module import CallContext, CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor
 
@@ -32,11 +33,14 @@ class DirectSubscription:
 class DirectInvoker:
     """Invoker for modules hosted in this process."""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, on_drop: Callable[[int], None] | None = None) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, on_drop: Callable[[int], None] | None = None,
+                 counters: Counters | None = None) -> None:
         self.limits = limits
         self._handlers: dict[str, Any] = {}
         self._subs: dict[str, list[DirectSubscription]] = {}
         self._on_drop = on_drop
+        #: The node's health counters (handler_errors, event_handler_errors).
+        self.counters = counters or Counters()
 
     def serve(self, module: ModuleDescriptor, handlers: Any) -> None:
         self._handlers[module.name] = handlers
@@ -57,14 +61,17 @@ class DirectInvoker:
         except TimeoutError:
             raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{module.name}.{fn.name}: deadline exceeded") from None
         except ApplicationError as e:
+            self.counters.handler_errors += 1
             if e.error_type in fn.throws:
                 raise
             raise InteropError(ErrorCode.INTERNAL, f"undeclared error {e}") from e
         except InteropError:
+            self.counters.handler_errors += 1
             raise
         except asyncio.CancelledError:
             raise
         except Exception as e:
+            self.counters.handler_errors += 1
             raise InteropError(ErrorCode.INTERNAL, f"{type(e).__name__}: {e}") from e
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
@@ -78,10 +85,14 @@ class DirectInvoker:
 
     async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> DirectSubscription:
         key = f"{module.name}.{event.name}"
-        queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, key)
+        queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, key,
+                           on_error=self._count_event_handler_error)
         sub = DirectSubscription(self, key, queue)
         self._subs.setdefault(key, []).append(sub)
         return sub
+
+    def _count_event_handler_error(self) -> None:
+        self.counters.event_handler_errors += 1
 
     def _remove(self, key: str, sub: DirectSubscription) -> None:
         subs = self._subs.get(key, [])

@@ -19,8 +19,11 @@ class EventQueue:
     applies: drop_oldest / drop_newest count a drop; block makes `put` wait for room."""
 
     def __init__(self, capacity: int, policy: EventPolicy,
-                 deliver: Callable[[Any], Awaitable[None] | None], name: str) -> None:
+                 deliver: Callable[[Any], Awaitable[None] | None], name: str,
+                 on_error: Callable[[], None] | None = None) -> None:
         self._items: collections.deque[Any] = collections.deque()
+        #: Called when the handler raises (health counter event_handler_errors).
+        self._on_error = on_error
         self._capacity = max(1, capacity)
         self._policy = policy
         self._deliver = deliver
@@ -87,6 +90,8 @@ class EventQueue:
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failing handler must not stop the subscription
+                if self._on_error is not None:
+                    self._on_error()
                 log.exception("event handler of %s failed", self._name)
 
     def close(self) -> None:

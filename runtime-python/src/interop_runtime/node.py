@@ -42,15 +42,13 @@ class Node:
         self.limits = limits
         self.token = token
         self.counters = Counters()
-        self.direct = DirectInvoker(limits, on_drop=self._count_drops)
+        self.direct = DirectInvoker(limits, on_drop=self._count_drops, counters=self.counters)
         self.served: dict[str, Served] = {}
         self.known: dict[str, ModuleDescriptor] = {}
         #: Links to the peers this node calls, by address (or plugin command), and for each module
         #: reached through one, the link and the module's descriptor (announced in HELLO).
         self.links: dict[str, Link] = {}
         self.link_of: dict[str, tuple[Link, ModuleDescriptor]] = {}
-        #: One-way calls dropped because their link could not connect (health counter).
-        self.dropped_oneways = 0
         self.connections: set[Connection] = set()
         self.servers: list[asyncio.Server] = []
         self.plugins: list[PluginProcess] = []
@@ -96,7 +94,7 @@ class Node:
             try:
                 connecting.result().oneway(module, fn, args)
             except (InteropError, asyncio.CancelledError) as e:
-                self.dropped_oneways += 1
+                self.counters.dropped_oneways += 1
                 log.debug("one-way %s.%s dropped: %s", module.name, fn.name, e)
 
         link.connecting().add_done_callback(send)
@@ -138,6 +136,7 @@ class Node:
         try:
             conn = await Connection.open(transport, initiator=False, expected_token=self.token, **args)
         except InteropError as e:
+            self.counters.rejected_handshakes += 1
             log.info("handshake on %s failed: %s", transport.description, e)
             return
         self._track(conn)
@@ -231,7 +230,7 @@ class Node:
                     "bundle": ir_bundle([s.module for s in self.served.values()])}
         return {"node": self.name, "status": "ok", "uptime_ms": int((time.monotonic() - self.started) * 1000),
                 "connections": len(self.connections), "modules": sorted(self.served),
-                "counters": {**self.counters.to_json(), "dropped_oneways": self.dropped_oneways}}
+                "counters": self.counters.to_json()}
 
     # ---- lifecycle ------------------------------------------------------------------------------
 

@@ -235,7 +235,7 @@ export class Node {
       uptime_ms: Date.now() - this.startedAt,
       connections: this.connections.size,
       modules: this.services.hosted().map((h) => h.descriptor.name),
-      counters: { dropped_events: 0, rejected_frames: 0, ...this.services.counters },
+      counters: { ...this.services.counters },
     };
   }
 

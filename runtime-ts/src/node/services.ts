@@ -10,10 +10,55 @@ export interface HostedModule {
   handlers: object;
 }
 
-/** Named counters (dropped_events, rejected_frames, late_responses, …), shared by a node. */
+/** Named counters (COUNTER_NAMES), shared by a node and reported by health. */
 export type Counters = Record<string, number>;
 
-export function bump(counters: Counters, name: string, by = 1): void {
+/**
+ * The health counters (docs/wire.md §7), the same names and meanings in every runtime:
+ * - requests_served: requests whose handler's result went out as a RESPONSE;
+ * - handler_errors: handlers (calls, one-way calls, direct calls too) that threw or rejected;
+ * - event_handler_errors: subscription handlers that threw or rejected (the subscription goes on);
+ * - rejected_requests: REQUESTs refused with RESOURCE_EXHAUSTED, max_in_flight being handled;
+ * - rejected_frames: malformed frames, streams cut inside a frame, handshake frames after the handshake;
+ * - rejected_handshakes: incoming connections whose handshake failed or timed out;
+ * - late_responses: RESPONSE, ERROR or PONG for an exchange no longer waited for (timed out, cancelled);
+ * - late_cancels: CANCEL for an exchange already answered (its answer no longer waiting to be written);
+ * - dropped_oneways: one-way calls not run (unknown target, undecodable, over max_in_flight) or not
+ *   sent (their link could not connect);
+ * - dropped_events: events discarded by a full queue (docs/wire.md §5), either side;
+ * - unsolicited_events: EVENTs received for no subscription (e.g. in flight across an UNSUBSCRIBE);
+ * - undecodable_events: EVENTs received whose payload does not decode;
+ * - unencodable_events: published events whose payload could not be encoded for a subscriber;
+ * - paused_reads: times a connection stopped reading its peer (a full `block` queue, answers the
+ *   peer does not read).
+ */
+export const COUNTER_NAMES = [
+  'requests_served',
+  'handler_errors',
+  'event_handler_errors',
+  'rejected_requests',
+  'rejected_frames',
+  'rejected_handshakes',
+  'late_responses',
+  'late_cancels',
+  'dropped_oneways',
+  'dropped_events',
+  'unsolicited_events',
+  'undecodable_events',
+  'unencodable_events',
+  'paused_reads',
+] as const;
+
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+/** Every counter at zero. */
+export function newCounters(): Counters {
+  const counters: Counters = {};
+  for (const name of COUNTER_NAMES) counters[name] = 0;
+  return counters;
+}
+
+export function bump(counters: Counters, name: CounterName, by = 1): void {
   counters[name] = (counters[name] ?? 0) + by;
 }
 
@@ -31,7 +76,7 @@ export interface LocalServices {
 /** A plain LocalServices over a list of hosted modules. */
 export class ServiceTable implements LocalServices {
   readonly hub = new EventHub();
-  readonly counters: Counters = {};
+  readonly counters: Counters = newCounters();
   private readonly modules = new Map<string, HostedModule>();
   controlProvider: (member: string) => unknown = () => undefined;
 
