@@ -145,6 +145,12 @@ class _Held:
     data: bytes | None  # None: withdrawn (the peer cancelled the exchange it answers)
 
 
+def _expire(future: asyncio.Future[Any]) -> None:
+    """A call's deadline passed before its answer arrived."""
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class Connection:
     """Implements the runtime's Invoker over one link. Create with `Connection.open(...)`."""
 
@@ -437,11 +443,14 @@ class Connection:
                         deadline: float | None) -> Frame:
         """Sends a request-like frame under a free in-flight slot and waits for its answer."""
         self._check_open()
-        slot_wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-        try:
-            await asyncio.wait_for(self._slots.acquire(), slot_wait)
-        except TimeoutError:
-            raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{target}: no free in-flight slot before the deadline") from None
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot: taken at once, without wait_for's task
+        else:
+            slot_wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                await asyncio.wait_for(self._slots.acquire(), slot_wait)
+            except TimeoutError:
+                raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{target}: no free in-flight slot before the deadline") from None
         try:
             self._check_open()
             if not self._writable_now():
@@ -461,7 +470,15 @@ class Connection:
             try:
                 if deadline is None:
                     return await future
-                return await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
+                # What asyncio.wait_for(future, remaining) does, with one timer and no extra future.
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                timer = asyncio.get_running_loop().call_later(remaining, _expire, future)
+                try:
+                    return await future
+                finally:
+                    timer.cancel()
             except TimeoutError:
                 self._cancel_remote(cid)
                 raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{target}: deadline exceeded") from None
@@ -810,8 +827,16 @@ class Connection:
             payload = b""
             try:
                 method = getattr(served.handlers, fn.method)
-                remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
-                result = await asyncio.wait_for(method(*args, ctx), remaining)
+                if ctx.deadline is None:
+                    result = await method(*args, ctx)
+                else:
+                    # The handler runs in this task under a timer that cancels it at the deadline
+                    # (asyncio.wait_for would run it in one more task: two more loop turns).
+                    left = ctx.deadline - time.monotonic()
+                    if left <= 0:
+                        return  # the caller has given up already: the handler is not started
+                    async with asyncio.timeout(left):
+                        result = await method(*args, ctx)
             except TimeoutError:
                 return  # the caller has given up: send nothing more for this id
             except asyncio.CancelledError:

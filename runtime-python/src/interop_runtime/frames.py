@@ -38,12 +38,18 @@ class CodecId(IntEnum):
     FLATBUFFERS = 4
 
 
+#: Members by wire value (a tuple index costs less than calling the enum class per frame).
+_KINDS: tuple[FrameKind, ...] = tuple(FrameKind)  # HELLO = 1 at index 0
+_CODECS: tuple[CodecId, ...] = tuple(CodecId)
+assert all(k.value == i + 1 for i, k in enumerate(_KINDS)) and all(c.value == i for i, c in enumerate(_CODECS))
+
 LENGTH_BYTES = 4
 #: Bytes of the fixed header after `length` (kind … target_len).
 FIXED_HEADER_BYTES = 14
 PREFIX_BYTES = LENGTH_BYTES + FIXED_HEADER_BYTES
 
 _PREFIX = struct.Struct("<IBBHIIH")
+_LENGTH = struct.Struct("<I")
 
 
 def codec_id(name: CodecName) -> CodecId:
@@ -118,6 +124,9 @@ class FrameError(InteropError):
 
 
 class FrameDecoder:
+    """Frames are read in place from the chunk pushed (or from what was held plus it): one copy
+    of each payload, into its own bytes, and the consumed bytes are dropped once per push."""
+
     def __init__(self, max_frame_bytes: int, max_target_bytes: int) -> None:
         self._buf = bytearray()
         self._max_frame = max_frame_bytes
@@ -133,15 +142,27 @@ class FrameDecoder:
         decoder returns it once and ignores all later input."""
         if self.failed is not None:
             return []
-        self._buf += chunk
+        held = self._buf
+        data: bytes | bytearray
+        if held:
+            held += chunk
+            data = held
+        else:
+            data = chunk  # nothing held: read the frames straight from the chunk
         out: list[Frame | FrameError] = []
-        while True:
-            item = self._next()
-            if item is None:
-                break
-            out.append(item)
-            if isinstance(item, FrameError) and item.fatal:
-                break
+        pos = 0
+        with memoryview(data) as view:
+            while True:
+                item, pos = self._next(data, view, pos)
+                if item is None:
+                    break
+                out.append(item)
+                if isinstance(item, FrameError) and item.fatal:
+                    return out  # _fail dropped everything held
+        if data is held:
+            del held[:pos]
+        elif pos < len(data):
+            self._buf = bytearray(data[pos:])
         return out
 
     def end(self) -> FrameError | None:
@@ -157,51 +178,52 @@ class FrameDecoder:
         self._buf = bytearray()
         return error
 
-    def _next(self) -> Frame | FrameError | None:
-        buf = self._buf
-        if len(buf) < LENGTH_BYTES:
-            return None
-        length = int.from_bytes(buf[:4], "little")
+    def _next(self, data: bytes | bytearray, view: memoryview, pos: int) -> tuple[Frame | FrameError | None, int]:
+        """The item starting at `pos` of `data` and the position after it; (None, pos) while it
+        is incomplete."""
+        available = len(data) - pos
+        if available < LENGTH_BYTES:
+            return None, pos
+        length: int = _LENGTH.unpack_from(data, pos)[0]
         if length < FIXED_HEADER_BYTES:
             return self._fail(FrameError(
                 "short_length", ErrorCode.PROTOCOL_ERROR,
-                f"frame length {length} is below the 14-byte header", fatal=True))
+                f"frame length {length} is below the 14-byte header", fatal=True)), pos
         if length > self._max_frame:
             return self._fail(FrameError(
                 "oversized", ErrorCode.RESOURCE_EXHAUSTED,
-                f"frame length {length} exceeds max_frame_bytes {self._max_frame}", fatal=True))
-        if len(buf) < PREFIX_BYTES:
-            return None
-        _, kind, codec, flags, correlation, timeout_ms, target_len = _PREFIX.unpack_from(buf, 0)
+                f"frame length {length} exceeds max_frame_bytes {self._max_frame}", fatal=True)), pos
+        if available < PREFIX_BYTES:
+            return None, pos
+        _, kind, codec, flags, correlation, timeout_ms, target_len = _PREFIX.unpack_from(data, pos)
         if target_len > length - FIXED_HEADER_BYTES:
             return self._fail(FrameError(
                 "target_past_end", ErrorCode.PROTOCOL_ERROR,
                 f"target_len {target_len} runs past frame length {length}", fatal=True,
-                correlation=correlation, kind=kind, codec=codec))
-        total = LENGTH_BYTES + length
-        if len(buf) < total:
-            return None
-        raw = bytes(buf[PREFIX_BYTES:total])
-        del buf[:total]
+                correlation=correlation, kind=kind, codec=codec)), pos
+        end = pos + LENGTH_BYTES + length
+        if len(data) < end:
+            return None, pos
+        start = pos + PREFIX_BYTES
         if target_len > self._max_target:
             return FrameError(
                 "target_too_long", ErrorCode.RESOURCE_EXHAUSTED,
                 f"target_len {target_len} exceeds max_target_bytes {self._max_target}",
-                fatal=False, correlation=correlation, kind=kind, codec=codec)
+                fatal=False, correlation=correlation, kind=kind, codec=codec), end
         try:
-            target = raw[:target_len].decode("utf-8")
+            target = str(view[start:start + target_len], "utf-8")
         except UnicodeDecodeError:
             return FrameError(
                 "bad_target", ErrorCode.PROTOCOL_ERROR, "frame target is not valid UTF-8",
-                fatal=False, correlation=correlation, kind=kind, codec=codec)
+                fatal=False, correlation=correlation, kind=kind, codec=codec), end
         if not FrameKind.HELLO <= kind <= FrameKind.GOODBYE:
             return FrameError(
                 "unknown_kind", ErrorCode.PROTOCOL_ERROR, f"unknown frame kind {kind}",
-                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target)
+                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target), end
         if codec > CodecId.MSGPACK:
             return FrameError(
                 "unknown_codec", ErrorCode.PROTOCOL_ERROR, f"unknown or unsupported codec {codec}",
-                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target)
+                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target), end
         return Frame(
-            kind=FrameKind(kind), codec=CodecId(codec), correlation=correlation, target=target,
-            payload=raw[target_len:], timeout_ms=timeout_ms, flags=flags)
+            kind=_KINDS[kind - 1], codec=_CODECS[codec], correlation=correlation, target=target,
+            payload=bytes(view[start + target_len:end]), timeout_ms=timeout_ms, flags=flags), end

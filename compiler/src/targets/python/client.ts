@@ -51,9 +51,13 @@ export function emitClient(ctx: Ctx, w: Writer): void {
       const result = fn.result ? pyType(ctx, fn.result) : 'None';
       w.line(`async def ${method}(${[...params, '*', 'timeout_ms: int | None = None'].join(', ')}) -> ${result}:`).indent(() => {
         w.doc(docWithThrows(ctx, fn));
-        const call = `await self._invoker.call(${stem}Module, _F_${method}, ${tuple}, _rt.CallOptions(timeout_ms))`;
-        if (fn.result) w.line(`return _t.cast(${pyStr(result)}, ${call})`);
-        else w.line(call);
+        // No CallOptions object (and no typing.cast call) unless a timeout is given.
+        const options = 'None if timeout_ms is None else _rt.CallOptions(timeout_ms)';
+        const call = `await self._invoker.call(${stem}Module, _F_${method}, ${tuple}, ${options})`;
+        if (fn.result) {
+          w.line(`_r: ${result} = ${call}`);
+          w.line('return _r');
+        } else w.line(call);
       });
     }
     for (const ev of ctx.module.events) {
@@ -68,8 +72,4 @@ export function emitClient(ctx: Ctx, w: Writer): void {
       });
     }
   });
-}
-
-function pyStr(s: string): string {
-  return JSON.stringify(s);
 }
