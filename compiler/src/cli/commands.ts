@@ -112,6 +112,8 @@ export function fmtCommand(args: FmtArgs): number {
 export interface GenArgs extends CommonArgs {
   lang: string;
   out: string;
+  /** `--format`: run the target's formatter over its output (slow on large schemas). */
+  format?: boolean;
 }
 
 export async function genCommand(args: GenArgs): Promise<number> {
@@ -127,7 +129,7 @@ export async function genCommand(args: GenArgs): Promise<number> {
   if (!r.bundle) return r.code;
   const sourceNames: Record<string, string> = {};
   for (const m of r.bundle.modules) sourceNames[m.name] = path.basename(m.file);
-  const files = await target.generate(r.bundle, { sourceNames });
+  const files = await target.generate(r.bundle, { sourceNames, ...(args.format ? { format: true } : {}) });
 
   let written = 0;
   let unchanged = 0;

@@ -118,10 +118,14 @@ export async function main(argv: string[]): Promise<number> {
           })
           .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'Output directory' })
           .option('include', includeOption)
+          .option('format', {
+            type: 'boolean',
+            describe: 'Also run the language formatter (TypeScript: prettier); the output is laid out already',
+          })
           .example('$0 gen --lang python --out gen/ chat.interop', 'Python code for chat and its imports')
           .example('$0 gen --lang ts --out gen -I lib a.interop', 'TypeScript; imports also in lib/'),
       async (a) => {
-        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out });
+        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out, format: a.format === true });
       },
     )
     .demandCommand(1, 'Give a command: check, manifest, fmt or gen')

@@ -35,7 +35,7 @@ export function node(n: CstNode, key: string): CstNode | undefined {
   return nodes(n, key)[0];
 }
 
-/** Every real token under a node, in source order. */
+/** Every real token under a node (in label order, not necessarily source order). */
 export function allTokens(e: CstElement, out: IToken[] = []): IToken[] {
   if (isToken(e)) {
     if (isReal(e)) out.push(e);
@@ -43,6 +43,51 @@ export function allTokens(e: CstElement, out: IToken[] = []): IToken[] {
   }
   for (const list of Object.values(e.children)) for (const c of list) allTokens(c, out);
   return out;
+}
+
+/** The first and last real tokens under an element (by start offset). */
+interface Bounds {
+  first: IToken;
+  last: IToken;
+}
+
+/** A CST node with its bounds remembered (null: no real token under it). */
+type BoundedNode = CstNode & { bounds?: Bounds | null };
+
+/**
+ * Bounds of an element, computed once per CST node and kept on it: the AST builder asks for the
+ * extent of a declaration, then of each member, then of each type inside it, and walking every
+ * token each time made the build cost depth × tokens. (A WeakMap cache costs more than it saves:
+ * a million weak entries slow every garbage collection.)
+ */
+function boundsOf(e: CstElement): Bounds | null {
+  if (isToken(e)) return isReal(e) ? { first: e, last: e } : null;
+  const n = e as BoundedNode;
+  if (n.bounds !== undefined) return n.bounds;
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  const children = n.children;
+  for (const key in children) {
+    const list = children[key]!;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      let f: IToken;
+      let l: IToken;
+      if (isToken(c)) {
+        if (!isReal(c)) continue;
+        f = l = c;
+      } else {
+        const b = boundsOf(c);
+        if (b === null) continue;
+        f = b.first;
+        l = b.last;
+      }
+      if (first === undefined || f.startOffset < first.startOffset) first = f;
+      if (last === undefined || l.startOffset > last.startOffset) last = l;
+    }
+  }
+  n.bounds = first !== undefined && last !== undefined ? { first, last } : null;
+  return n.bounds;
 }
 
 export interface Extent {
@@ -68,21 +113,25 @@ export function tokenExtent(t: IToken, file: string): Extent {
 
 /** The extent of the given elements' real tokens, or undefined when there are none. */
 export function extentOf(elements: Array<CstElement | undefined>, file: string): Extent | undefined {
-  const toks: IToken[] = [];
-  for (const e of elements) if (e) allTokens(e, toks);
-  if (toks.length === 0) return undefined;
-  let first = toks[0]!;
-  let last = toks[0]!;
-  for (const t of toks) {
-    if (t.startOffset < first.startOffset) first = t;
-    if (t.startOffset > last.startOffset) last = t;
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  for (const e of elements) {
+    const b = e && boundsOf(e);
+    if (!b) continue;
+    if (!first || b.first.startOffset < first.startOffset) first = b.first;
+    if (!last || b.last.startOffset > last.startOffset) last = b.last;
   }
-  const a = tokenSpan(first, file);
-  const b = tokenSpan(last, file);
+  if (!first || !last) return undefined;
   return {
     start: first.startOffset,
     end: (last.endOffset ?? last.startOffset) + 1,
-    span: { file, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol },
+    span: {
+      file,
+      line: first.startLine ?? 1,
+      col: first.startColumn ?? 1,
+      endLine: last.endLine ?? last.startLine ?? 1,
+      endCol: (last.endColumn ?? last.startColumn ?? 0) + 1,
+    },
   };
 }
 

@@ -99,6 +99,7 @@ export interface SyntaxContext {
 export function syntaxDiagnostics(errors: IRecognitionException[], ctx: SyntaxContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<number>();
+  if (errors.length === 0) return out;
   const indexByOffset = new Map<number, number>();
   ctx.tokens.forEach((t, i) => indexByOffset.set(t.startOffset, i));
   for (const e of errors) {

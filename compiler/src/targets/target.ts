@@ -13,6 +13,11 @@ export interface GeneratedFile {
 export interface TargetOptions {
   /** Source file name for each module (as shown in generated headers), keyed by module name. */
   sourceNames: Record<string, string>;
+  /**
+   * Run the language's formatter over the output (`interopc gen --format`). Targets lay their
+   * code out themselves, so this is off by default; a target without a formatter ignores it.
+   */
+  format?: boolean;
 }
 
 export interface Target {

@@ -45,18 +45,16 @@ export function emitClient(ctx: GenContext, out: CodeWriter): void {
       const doc = docOf(f, functionSource(f));
       if (doc !== '') out.line(doc);
       if (f.kind === 'oneway') {
-        out.block(`${names.method}(${paramList(ctx, f, true).join(', ')}): void {`, () =>
-          out.line(`this.#invoker.oneway(${descriptor}, ${fnConst(f)}, ${args});`),
-        );
+        out.list(`${names.method}(`, paramList(ctx, f, true), '): void {');
+        out.indented(() => out.list('this.#invoker.oneway(', [descriptor, fnConst(f), args], ');'));
       } else {
-        const params = [...paramList(ctx, f, true), `options?: ${RT}.CallOptions`].join(', ');
         const result = resultType(ctx, f);
-        out.block(`${names.method}(${params}): Promise<${result}> {`, () =>
-          out.line(
-            `return this.#invoker.call(${descriptor}, ${fnConst(f)}, ${args}, options) as Promise<${result}>;`,
-          ),
+        out.list(`${names.method}(`, [...paramList(ctx, f, true), `options?: ${RT}.CallOptions`], `): Promise<${result}> {`);
+        out.indented(() =>
+          out.list('return this.#invoker.call(', [descriptor, fnConst(f), args, 'options'], `) as Promise<${result}>;`),
         );
       }
+      out.line('}');
     }
     for (const e of ctx.module.events) {
       const names = n.events.get(e.name)!;
@@ -66,11 +64,15 @@ export function emitClient(ctx: GenContext, out: CodeWriter): void {
           : `(payload: ${ctx.tsType(e.payload)}) => void | Promise<void>`;
       const doc = docOf(e, eventSource(e));
       if (doc !== '') out.line(doc);
-      out.block(`${names.subscribe}(handler: ${handler}): Promise<${RT}.Subscription> {`, () =>
-        out.line(
-          `return this.#invoker.subscribe(${descriptor}, ${eventConst(e.name)}, handler as (payload: unknown) => void | Promise<void>);`,
+      out.list(`${names.subscribe}(`, [`handler: ${handler}`], `): Promise<${RT}.Subscription> {`);
+      out.indented(() =>
+        out.list(
+          'return this.#invoker.subscribe(',
+          [descriptor, eventConst(e.name), 'handler as (payload: unknown) => void | Promise<void>'],
+          ');',
         ),
       );
+      out.line('}');
     }
   });
 }

@@ -6,7 +6,7 @@
 // and each container its index or key, and prepends them as an error unwinds.
 
 import type { Field, TypeRef } from '../../ir/types.js';
-import { CodeWriter } from './code-writer.js';
+import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 import { constExpr, zeroExpr } from './values.js';
 
@@ -74,8 +74,11 @@ export function encodeValue(
     case 'optional': {
       const o = locals.next('o');
       out.line(`const ${o} = ${expr};`);
-      out.block(`if (${o} == null) {`, () => out.line(c === 'mp' ? 'w.nil();' : 'w.null();'));
-      out.block('else {', () => encodeValue(ctx, c, t.inner, o, out, locals));
+      out.ifElse(
+        `${o} == null`,
+        () => out.line(c === 'mp' ? 'w.nil();' : 'w.null();'),
+        () => encodeValue(ctx, c, t.inner, o, out, locals),
+      );
       return;
     }
     case 'list': {
@@ -86,14 +89,13 @@ export function encodeValue(
       out.line(`if (!Array.isArray(${a})) throw ${RT}.mismatch('list', ${a});`);
       out.line(c === 'mp' ? `w.arrayHeader(${a}.length);` : 'w.beginArray();');
       out.line(`let ${i} = 0;`);
-      out.block(
-        'try {',
+      out.tryCatch(
         () =>
           out.block(`for (const ${x} of ${a}) {`, () => {
             encodeValue(ctx, c, t.element, x, out, locals);
             out.line(`${i}++;`);
           }),
-        `} catch (e) { throw ${RT}.withPath(e, \`[\${${i}}]\`); }`,
+        `throw ${RT}.withPath(e, \`[\${${i}}]\`);`,
       );
       if (c === 'json') out.line('w.endArray();');
       return;
@@ -109,8 +111,7 @@ export function encodeValue(
       out.line(`const ${m} = ${RT}.mapEntries(${src}, '${keyOrder(t.key)}');`);
       out.line(c === 'mp' ? `w.mapHeader(${src}.size);` : 'w.beginObject();');
       out.line(`let ${k}: unknown;`);
-      out.block(
-        'try {',
+      out.tryCatch(
         () =>
           out.block(`for (const [${key}, ${val}] of ${m}) {`, () => {
             out.line(`${k} = ${key};`);
@@ -118,7 +119,7 @@ export function encodeValue(
             else encodeJsonKey(ctx, t.key, key, out);
             encodeValue(ctx, c, t.value, val, out, locals);
           }),
-        `} catch (e) { throw ${RT}.withPath(e, ${keyPath(t.key, k)}); }`,
+        `throw ${RT}.withPath(e, ${keyPath(t.key, k)});`,
       );
       if (c === 'json') out.line('w.endObject();');
       return;
@@ -189,26 +190,24 @@ export function decodeValue(ctx: GenContext, c: Codec, t: TypeRef, out: CodeWrit
         const i = locals.next('i');
         out.line(`const ${n} = r.arrayHeader();`);
         out.line(`let ${i} = 0;`);
-        out.block(
-          'try {',
+        out.tryCatch(
           () =>
             out.block(`for (; ${i} < ${n}; ${i}++) {`, () => {
               const v = decodeValue(ctx, c, t.element, out, locals);
               out.line(`${a}.push(${v});`);
             }),
-          `} catch (e) { throw ${RT}.withPath(e, \`[\${${i}}]\`); }`,
+          `throw ${RT}.withPath(e, \`[\${${i}}]\`);`,
         );
         out.line('r.exit();');
       } else {
         out.line('r.beginArray();');
-        out.block(
-          'try {',
+        out.tryCatch(
           () =>
             out.block('while (r.nextItem()) {', () => {
               const v = decodeValue(ctx, c, t.element, out, locals);
               out.line(`${a}.push(${v});`);
             }),
-          `} catch (e) { throw ${RT}.withPath(e, \`[\${${a}.length}]\`); }`,
+          `throw ${RT}.withPath(e, \`[\${${a}.length}]\`);`,
         );
       }
       return a;
@@ -223,8 +222,7 @@ export function decodeValue(ctx: GenContext, c: Codec, t: TypeRef, out: CodeWrit
         const i = locals.next('i');
         out.line(`const ${n} = r.mapHeader();`);
         out.line(`let ${k}: ${keyType} | undefined;`);
-        out.block(
-          'try {',
+        out.tryCatch(
           () =>
             out.block(`for (let ${i} = 0; ${i} < ${n}; ${i}++) {`, () => {
               out.line(`${k} = undefined;`);
@@ -234,14 +232,13 @@ export function decodeValue(ctx: GenContext, c: Codec, t: TypeRef, out: CodeWrit
               const v = decodeValue(ctx, c, t.value, out, locals);
               out.line(`${RT}.putUnique(${m}, ${key}, ${v});`);
             }),
-          `} catch (e) { throw ${RT}.withPath(e, ${keyPath(t.key, k)}); }`,
+          `throw ${RT}.withPath(e, ${keyPath(t.key, k)});`,
         );
         out.line('r.exit();');
       } else {
         out.line('r.beginObject();');
         out.line(`let ${k}: string | undefined;`);
-        out.block(
-          'try {',
+        out.tryCatch(
           () =>
             out.block(`while ((${k} = r.nextKey()) !== undefined) {`, () => {
               const key = locals.next('key');
@@ -249,7 +246,7 @@ export function decodeValue(ctx: GenContext, c: Codec, t: TypeRef, out: CodeWrit
               const v = decodeValue(ctx, c, t.value, out, locals);
               out.line(`${RT}.putUnique(${m}, ${key}, ${v});`);
             }),
-          `} catch (e) { throw ${RT}.withPath(e, \`[\${JSON.stringify(${k})}]\`); }`,
+          `throw ${RT}.withPath(e, \`[\${JSON.stringify(${k})}]\`);`,
         );
       }
       return m;
@@ -274,16 +271,15 @@ export interface StructShape {
   fields: Field[];
   /** Expression reading field `i` from `v`. */
   get(i: number): string;
-  /** Expression building the decoded value from one expression per field. */
-  build(values: string[]): string;
+  /** The decoded value built from one expression per field, laid out by CodeWriter.list. */
+  build(values: string[]): { head: string; items: string[]; tail: string; spaced: boolean };
 }
 
 /** Body of `(w, v) => void` for a struct-shaped value: a map keyed by id, or an object keyed by name. */
 export function encodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out: CodeWriter): void {
   const locals = new Locals();
   out.line(`let $at = '';`);
-  out.block(
-    'try {',
+  out.tryCatch(
     () => {
       if (c === 'mp') {
         const required = shape.fields.filter((f) => f.type.kind !== 'optional').length;
@@ -291,7 +287,10 @@ export function encodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out:
           .map((f, i) => [f, i] as const)
           .filter(([f]) => f.type.kind === 'optional');
         out.line(`${optional.length > 0 ? 'let' : 'const'} $n = ${required};`);
-        for (const [, i] of optional) out.line(`if (${shape.get(i)} != null) $n++;`);
+        for (const [, i] of optional) {
+          const v = shape.get(i);
+          out.line(`if (${v.includes(' as ') ? `(${v})` : v} != null) $n++;`);
+        }
         out.line('w.mapHeader($n);');
       } else {
         out.line('w.beginObject();');
@@ -319,7 +318,7 @@ export function encodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out:
       }
       if (c === 'json') out.line('w.endObject();');
     },
-    `} catch (e) { throw ${RT}.withPath(e, $at); }`,
+    `throw ${RT}.withPath(e, $at);`,
   );
 }
 
@@ -333,14 +332,13 @@ export function decodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out:
   });
   for (let word = 0; word * 30 < fields.length; word++) out.line(`let $seen${word} = 0;`);
   out.line(`let $at = '';`);
-  out.block(
-    'try {',
+  out.tryCatch(
     () => {
       const cases = () =>
         fields.forEach((f, i) => {
           const seen = `$seen${Math.floor(i / 30)}`;
           const bit = 1 << (i % 30);
-          out.block(`case ${c === 'mp' ? f.id : JSON.stringify(f.name)}: {`, () => {
+          out.block(`case ${c === 'mp' ? f.id : tsString(f.name)}: {`, () => {
             out.line(`$at = '.${f.name}';`);
             out.line(`if (${seen} & ${bit}) throw ${RT}.duplicate('field');`);
             out.line(`${seen} |= ${bit};`);
@@ -356,7 +354,7 @@ export function decodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out:
         out.block('for (let $e = 0; $e < $n; $e++) {', () =>
           out.block('switch (r.fieldId()) {', () => {
             cases();
-            out.block('default:', () => out.line(`$at = '';`).line('r.skip();'), '');
+            out.block('default:', () => out.line(`$at = '';`).line('r.skip();'), null);
           }),
         );
         out.line('r.exit();');
@@ -365,12 +363,12 @@ export function decodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out:
         out.block('for (let $k = r.nextKey(); $k !== undefined; $k = r.nextKey()) {', () =>
           out.block('switch ($k) {', () => {
             cases();
-            out.block('default:', () => out.line(`$at = '';`).line('r.skip();'), '');
+            out.block('default:', () => out.line(`$at = '';`).line('r.skip();'), null);
           }),
         );
       }
     },
-    `} catch (e) { throw ${RT}.withPath(e, $at); }`,
+    `throw ${RT}.withPath(e, $at);`,
   );
   const values = fields.map((f, i) => {
     if (f.type.kind === 'optional') return `$f${i}`;
@@ -379,16 +377,24 @@ export function decodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out:
     out.line(`if ($f${i} === undefined) throw ${RT}.missingField('.${f.name}');`);
     return `$f${i}`;
   });
-  out.line(`return ${shape.build(values)};`);
+  const built = shape.build(values);
+  out.list(`return ${built.head}`, built.items, `${built.tail};`, { spaced: built.spaced });
 }
 
-/** A standalone codec (`$rt.defineCodec`) for any type: used for results, payloads and aliases. */
-export function valueCodecExpr(ctx: GenContext, label: string, t: TypeRef): string {
-  if (t.kind === 'ref') return ctx.codecOf(t.module, t.name);
-  const out = new CodeWriter();
+/** The codec object of a declared type, or undefined for a type that needs a codec of its own. */
+export function declaredCodec(ctx: GenContext, t: TypeRef): string | undefined {
+  return t.kind === 'ref' ? ctx.codecOf(t.module, t.name) : undefined;
+}
+
+/**
+ * A standalone codec (`$rt.defineCodec`) for any type, written as `head` + the call + `tail`
+ * (e.g. `const x = ` and `;`): used for results, payloads and aliases.
+ */
+export function emitValueCodec(ctx: GenContext, label: string, t: TypeRef, head: string, tail: string, out: CodeWriter): void {
   const type = ctx.tsType(t);
-  out.block(
-    `${RT}.defineCodec<${type}>(${JSON.stringify(label)}, {`,
+  out.callWithObject(
+    `${head}${RT}.defineCodec<${type}>(`,
+    [tsString(label)],
     () => {
       for (const c of ['mp', 'json'] as const) {
         out.block(
@@ -406,7 +412,6 @@ export function valueCodecExpr(ctx: GenContext, label: string, t: TypeRef): stri
         );
       }
     },
-    '})',
+    tail,
   );
-  return out.toString().trimEnd();
 }

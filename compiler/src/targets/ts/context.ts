@@ -3,6 +3,7 @@
 
 import type { Bundle, Module, TypeDecl, TypeRef } from '../../ir/types.js';
 import type { ModuleNames } from './model.js';
+import { tsString } from './code-writer.js';
 
 /** The namespace generated code imports the runtime under; `$` keeps it clear of IDL names. */
 export const RT = '$rt';
@@ -12,7 +13,8 @@ export class GenContext {
   private readonly usedImports = new Set<string>();
   /** IDL field and case names whose `"name":` bytes the JSON codec writes. */
   private readonly jsonKeys = new Set<string>();
-  private readonly modules: Map<string, Module>;
+  /** Every declared type of the bundle, by module name then declaration name. */
+  private readonly decls: Map<string, Map<string, TypeDecl>>;
 
   constructor(
     readonly bundle: Bundle,
@@ -22,12 +24,11 @@ export class GenContext {
     readonly sourceName: string = module.file,
   ) {
     this.names = allNames.get(module.name)!;
-    this.modules = new Map(bundle.modules.map((m) => [m.name, m]));
+    this.decls = declIndex(bundle);
   }
 
   decl(moduleName: string, name: string): TypeDecl {
-    const m = this.modules.get(moduleName);
-    const d = m?.types.find((t) => t.name === name);
+    const d = this.decls.get(moduleName)?.get(name);
     if (d === undefined) throw new Error(`ts target: ${moduleName}.${name} is not in the bundle`);
     return d;
   }
@@ -72,7 +73,7 @@ export class GenContext {
   }
 
   private hasAlias(moduleName: string, name: string): boolean {
-    return this.modules.get(moduleName)?.types.some((d) => d.kind === 'alias' && d.name === name) ?? false;
+    return this.decls.get(moduleName)?.get(name)?.kind === 'alias';
   }
 
   /** The constant holding the precomputed JSON key `"name":` (declared once per file). */
@@ -82,7 +83,7 @@ export class GenContext {
   }
 
   jsonKeyLines(): string[] {
-    return [...this.jsonKeys].sort().map((k) => `const k$${k} = ${RT}.jsonKey(${JSON.stringify(k)});`);
+    return [...this.jsonKeys].sort().map((k) => `const k$${k} = ${RT}.jsonKey(${tsString(k)});`);
   }
 
   /** Import lines for the other modules this file used, sorted for stable output. */
@@ -94,6 +95,18 @@ export class GenContext {
           `import * as ${this.names.imports.get(m)!} from './${this.allNames.get(m)!.file.replace(/\.ts$/, '.js')}';`,
       );
   }
+}
+
+const declIndexes = new WeakMap<Bundle, Map<string, Map<string, TypeDecl>>>();
+
+/** Built once per bundle (not per module file): lookups by name stay constant-time at any size. */
+function declIndex(bundle: Bundle): Map<string, Map<string, TypeDecl>> {
+  let index = declIndexes.get(bundle);
+  if (index === undefined) {
+    index = new Map(bundle.modules.map((m) => [m.name, new Map(m.types.map((t) => [t.name, t]))]));
+    declIndexes.set(bundle, index);
+  }
+  return index;
 }
 
 export const SCALAR_TS = {

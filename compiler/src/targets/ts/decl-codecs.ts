@@ -11,12 +11,13 @@ import {
   localFn,
   Locals,
   READER,
-  valueCodecExpr,
+  declaredCodec,
+  emitValueCodec,
   WRITER,
   type Codec,
   type StructShape,
 } from './codec.js';
-import { CodeWriter } from './code-writer.js';
+import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 
 const CODECS: Codec[] = ['mp', 'json'];
@@ -25,17 +26,19 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
   const name = ctx.names.types.get(d.name)!;
   switch (d.kind) {
     case 'enum': {
-      const members = d.members.map((m) => `[${JSON.stringify(m.name)}, ${m.value}]`).join(', ');
-      out.line(
-        `export const ${name}$codec: ${RT}.EnumCodec = ${RT}.enumCodec(${JSON.stringify(d.name)}, [${members}]);`,
-      );
+      const members = d.members.map((m) => `[${tsString(m.name)}, ${m.value}]`);
+      out.list(`export const ${name}$codec: ${RT}.EnumCodec = ${RT}.enumCodec(${tsString(d.name)}, [`, members, ']);', {
+        forceBreak: members.length > 1,
+      });
       return;
     }
-    case 'alias':
-      out.line(
-        `export const ${name}$codec: ${RT}.TypeCodec<${name}> = ${valueCodecExpr(ctx, d.name, d.type)};`,
-      );
+    case 'alias': {
+      const head = `export const ${name}$codec: ${RT}.TypeCodec<${name}> = `;
+      const declared = declaredCodec(ctx, d.type);
+      if (declared !== undefined) out.line(`${head}${declared};`);
+      else emitValueCodec(ctx, d.name, d.type, head, ';', out);
       return;
+    }
     case 'struct':
     case 'error':
       for (const c of CODECS) {
@@ -59,15 +62,16 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
       }
       break;
   }
-  out.block(
-    `export const ${name}$codec: ${RT}.TypeCodec<${name}> = ${RT}.defineCodec<${name}>(${JSON.stringify(d.name)}, {`,
+  out.callWithObject(
+    `export const ${name}$codec: ${RT}.TypeCodec<${name}> = ${RT}.defineCodec<${name}>(`,
+    [tsString(d.name)],
     () => {
       out.line(`encodeMsgpack: ${localFn(name, 'enc', 'mp')},`);
       out.line(`decodeMsgpack: ${localFn(name, 'dec', 'mp')},`);
       out.line(`encodeJson: ${localFn(name, 'enc', 'json')},`);
       out.line(`decodeJson: ${localFn(name, 'dec', 'json')},`);
     },
-    '});',
+    ';',
   );
 }
 
@@ -77,24 +81,25 @@ function structShape(ctx: GenContext, d: StructDecl | ErrorDecl, name: string): 
   return {
     fields: d.fields,
     get: (i) => `v.${props[i]!}`,
-    build: (values) => {
-      const literal = `{ ${props.map((p, i) => `${p}: ${values[i]!}`).join(', ')} }`;
-      return d.kind === 'error' ? `new ${name}(${literal})` : literal;
-    },
+    build: (values) => ({
+      head: d.kind === 'error' ? `new ${name}({` : '{',
+      items: props.map((p, i) => `${p}: ${values[i]!}`),
+      tail: d.kind === 'error' ? '})' : '}',
+      spaced: true,
+    }),
   };
 }
 
 function encodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, out: CodeWriter): void {
   const locals = new Locals();
   out.line(`let $at = '';`);
-  out.block(
-    'try {',
+  out.tryCatch(
     () => {
       out.line(c === 'mp' ? 'w.mapHeader(1);' : 'w.beginObject();');
       out.block('switch (v.kind) {', () => {
         for (const u of d.cases) {
           out.block(
-            `case ${JSON.stringify(u.name)}:`,
+            `case ${tsString(u.name)}:`,
             () => {
               out.line(`$at = '.${u.name}';`);
               out.line(
@@ -108,22 +113,20 @@ function encodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, out: CodeWriter): 
               else encodeValue(ctx, c, u.type, 'v.value', out, locals);
               out.line('break;');
             },
-            '',
+            '', // a blank line between cases
           );
         }
         out.block(
           'default:',
           () => {
-            out.line(
-              `throw ${RT}.invalid(\`unknown ${d.name} case \${String((v as { kind?: unknown }).kind)}\`);`,
-            );
+            out.list(`throw ${RT}.invalid(`, [`\`unknown ${d.name} case \${String((v as { kind?: unknown }).kind)}\``], ');');
           },
-          '',
+          null,
         );
       });
       if (c === 'json') out.line('w.endObject();');
     },
-    `} catch (e) { throw ${RT}.withPath(e, $at); }`,
+    `throw ${RT}.withPath(e, $at);`,
   );
 }
 
@@ -131,8 +134,7 @@ function decodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, name: string, out:
   const locals = new Locals();
   const oneCase = `${RT}.invalid('expected exactly one ${d.name} case')`;
   out.line(`let $at = '';`);
-  out.block(
-    'try {',
+  out.tryCatch(
     () => {
       if (c === 'mp') {
         out.line(`if (r.mapHeader() !== 1) throw ${oneCase};`);
@@ -145,14 +147,14 @@ function decodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, name: string, out:
       out.line(`let $v: ${name};`);
       out.block('switch ($id) {', () => {
         for (const u of d.cases) {
-          out.block(`case ${c === 'mp' ? u.id : JSON.stringify(u.name)}: {`, () => {
+          out.block(`case ${c === 'mp' ? u.id : tsString(u.name)}: {`, () => {
             out.line(`$at = '.${u.name}';`);
             if (u.type === undefined) {
               out.line(c === 'mp' ? 'r.expectNil();' : 'r.expectNull();');
-              out.line(`$v = { kind: ${JSON.stringify(u.name)} };`);
+              out.line(`$v = { kind: ${tsString(u.name)} };`);
             } else {
               const v = decodeValue(ctx, c, u.type, out, locals);
-              out.line(`$v = { kind: ${JSON.stringify(u.name)}, value: ${v} };`);
+              out.line(`$v = { kind: ${tsString(u.name)}, value: ${v} };`);
             }
             out.line('break;');
           });
@@ -160,14 +162,14 @@ function decodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, name: string, out:
         const shown = c === 'mp' ? 'id ${$id}' : '${JSON.stringify($id)}';
         out.block(
           'default:',
-          () => out.line(`throw ${RT}.invalid(\`unknown ${d.name} case ${shown}\`);`),
-          '',
+          () => out.list(`throw ${RT}.invalid(`, [`\`unknown ${d.name} case ${shown}\``], ');'),
+          null,
         );
       });
       out.line(`$at = '';`);
       out.line(c === 'mp' ? 'r.exit();' : `if (r.nextKey() !== undefined) throw ${oneCase};`);
       out.line('return $v;');
     },
-    `} catch (e) { throw ${RT}.withPath(e, $at); }`,
+    `throw ${RT}.withPath(e, $at);`,
   );
 }

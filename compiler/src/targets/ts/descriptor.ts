@@ -2,8 +2,8 @@
 // of every function and event, their descriptors, and `<Stem>Module: ModuleDescriptor`.
 
 import type { FunctionDecl, Module, Param, TypeRef } from '../../ir/types.js';
-import { decodeStruct, encodeStruct, READER, valueCodecExpr, WRITER, type StructShape } from './codec.js';
-import { CodeWriter } from './code-writer.js';
+import { declaredCodec, decodeStruct, emitValueCodec, encodeStruct, READER, WRITER, type StructShape } from './codec.js';
+import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 
 /** The functions a TS module exposes: streams are reserved in the IR and not generated yet. */
@@ -16,21 +16,27 @@ export function propKey(name: string): string {
   return name === '__proto__' ? `['__proto__']` : name;
 }
 
+/** An object literal's key for any string, quoted only when it is not an identifier. */
+function quotedKey(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : tsString(name);
+}
+
 export const fnConst = (f: FunctionDecl): string => `fn$${f.name}`;
 export const eventConst = (name: string): string => `event$${name}`;
 
 function paramsShape(ctx: GenContext, params: Param[]): StructShape {
   return {
     fields: params,
-    get: (i) => `(v[${i}] as ${ctx.tsType(params[i]!.type)})`,
-    build: (values) => `[${values.join(', ')}]`,
+    get: (i) => `v[${i}] as ${ctx.tsType(params[i]!.type)}`,
+    build: (values) => ({ head: '[', items: values, tail: ']', spaced: false }),
   };
 }
 
 function paramsCodec(ctx: GenContext, f: FunctionDecl, out: CodeWriter): string {
   const name = `${fnConst(f)}$params`;
-  out.block(
-    `const ${name}: ${RT}.TypeCodec<unknown[]> = ${RT}.defineCodec<unknown[]>(${JSON.stringify(f.name)}, {`,
+  out.callWithObject(
+    `const ${name}: ${RT}.TypeCodec<unknown[]> = ${RT}.defineCodec<unknown[]>(`,
+    [tsString(f.name)],
     () => {
       for (const c of ['mp', 'json'] as const) {
         const enc = c === 'mp' ? 'encodeMsgpack' : 'encodeJson';
@@ -47,7 +53,7 @@ function paramsCodec(ctx: GenContext, f: FunctionDecl, out: CodeWriter): string 
         );
       }
     },
-    '});',
+    ';',
   );
   return name;
 }
@@ -59,9 +65,9 @@ function payloadCodec(
   t: TypeRef,
   out: CodeWriter,
 ): string {
-  const expr = valueCodecExpr(ctx, label, t);
-  if (/^[\w$.]+$/.test(expr)) return expr; // a declared type's codec: use it directly
-  out.line(`const ${constName}: ${RT}.TypeCodec<${ctx.tsType(t)}> = ${expr};`);
+  const declared = declaredCodec(ctx, t);
+  if (declared !== undefined) return declared; // a declared type's codec: use it directly
+  emitValueCodec(ctx, label, t, `const ${constName}: ${RT}.TypeCodec<${ctx.tsType(t)}> = `, ';', out);
   return constName;
 }
 
@@ -90,12 +96,12 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
     out.block(
       `const ${fnConst(f)}: ${RT}.FunctionDescriptor = {`,
       () => {
-        out.line(`name: ${JSON.stringify(f.name)},`);
-        out.line(`kind: ${JSON.stringify(f.kind)},`);
+        out.line(`name: ${tsString(f.name)},`);
+        out.line(`kind: ${tsString(f.kind)},`);
         out.line(`params: ${params},`);
         if (result !== undefined) out.line(`result: ${result} as ${RT}.PayloadCodec<unknown>,`);
-        out.line(`throws: [${throws.map((t) => JSON.stringify(`${t.module}.${t.name}`)).join(', ')}],`);
-        out.line(`method: ${JSON.stringify(ctx.names.functions.get(f.name)!.method)},`);
+        out.list('throws: [', throws.map((t) => tsString(`${t.module}.${t.name}`)), '],');
+        out.line(`method: ${tsString(ctx.names.functions.get(f.name)!.method)},`);
       },
       '};',
     );
@@ -108,7 +114,7 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
     out.block(
       `const ${eventConst(e.name)}: ${RT}.EventDescriptor = {`,
       () => {
-        out.line(`name: ${JSON.stringify(e.name)},`);
+        out.line(`name: ${tsString(e.name)},`);
         if (payload !== undefined) out.line(`payload: ${payload} as ${RT}.PayloadCodec<unknown>,`);
       },
       '};',
@@ -119,28 +125,26 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
   out.block(
     `export const ${ctx.names.descriptor}: ${RT}.ModuleDescriptor = {`,
     () => {
-      out.line(`name: ${JSON.stringify(m.name)},`);
-      out.line(`version: ${JSON.stringify(m.version)},`);
-      out.line(`fingerprint: ${JSON.stringify(m.fingerprint)},`);
-      out.line(
-        `functions: { ${callableFunctions(ctx)
-          .map((f) => `${propKey(f.name)}: ${fnConst(f)}`)
-          .join(', ')} },`,
-      );
-      out.line(`events: { ${m.events.map((e) => `${propKey(e.name)}: ${eventConst(e.name)}`).join(', ')} },`);
-      const errorEntries = [...errors]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(
-          ([name, codec]) =>
-            `${JSON.stringify(name)}: { name: ${JSON.stringify(name)}, codec: ${codec} as ${RT}.PayloadCodec<${RT}.ApplicationError> }`,
-        );
-      out.line(`errors: { ${errorEntries.join(', ')} },`);
+      out.line(`name: ${tsString(m.name)},`);
+      out.line(`version: ${tsString(m.version)},`);
+      out.line(`fingerprint: ${tsString(m.fingerprint)},`);
+      const functions = callableFunctions(ctx).map((f) => `${propKey(f.name)}: ${fnConst(f)}`);
+      out.list('functions: {', functions, '},', { spaced: true });
+      out.list('events: {', m.events.map((e) => `${propKey(e.name)}: ${eventConst(e.name)}`), '},', { spaced: true });
+      const sortedErrors = [...errors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      // Prettier keeps the quotes of every key when one needs them.
+      const key = sortedErrors.some(([name]) => quotedKey(name) !== name) ? tsString : quotedKey;
+      const entries = sortedErrors.map(([name, codec]) => ({
+        key: key(name),
+        fields: [`name: ${tsString(name)}`, `codec: ${codec} as ${RT}.PayloadCodec<${RT}.ApplicationError>`],
+      }));
+      const flat = entries.map((e) => `${e.key}: { ${e.fields.join(', ')} }`);
+      if (out.fits(`errors: { ${flat.join(', ')} },`)) out.list('errors: {', flat, '},', { spaced: true });
+      else out.block('errors: {', () => entries.forEach((e) => out.list(`${e.key}: {`, e.fields, '},', { spaced: true })), '},');
       // The descriptors of the modules this one imports: a node serves their IR along with its own.
-      out.line(
-        `imports: [${m.imports.map((i) => ctx.qualify(i, ctx.allNames.get(i)!.descriptor)).join(', ')}],`,
-      );
+      out.list('imports: [', m.imports.map((i) => ctx.qualify(i, ctx.allNames.get(i)!.descriptor)), '],');
       // Parsing a JSON string is faster than evaluating an object literal, and keeps the file short.
-      out.line(`ir: JSON.parse(${JSON.stringify(portableIr(m, ctx.sourceName))}) as unknown,`);
+      out.list('ir: JSON.parse(', [tsString(portableIr(m, ctx.sourceName))], ') as unknown,');
     },
     '};',
   );

@@ -2,7 +2,6 @@
 // the module descriptor, a client stub, a handlers interface and a publisher. Generated files
 // import the runtime as `@interop/runtime` and each other by relative path.
 
-import * as prettier from 'prettier';
 import type { Bundle } from '../../ir/types.js';
 import { generatedHeader } from '../common/header.js';
 import { registerTarget } from '../registry.js';
@@ -16,15 +15,16 @@ import { assignNames } from './model.js';
 import { emitHandlers, emitPublisher } from './server.js';
 import { emitConst, emitTypeDecl } from './types.js';
 
-/** Fixed formatting options, so the output never depends on a prettier config near --out. */
-const PRETTIER: prettier.Options = {
-  parser: 'typescript',
-  singleQuote: true,
-  printWidth: 110,
-};
-
-export function generateModuleSource(bundle: Bundle, moduleName: string, sourceName: string): string {
-  const names = assignNames(bundle);
+/**
+ * The source of one module's file, laid out by the code writer (prettier's style at 110 columns).
+ * `names`: from assignNames(bundle), computed once for all the bundle's files.
+ */
+export function generateModuleSource(
+  bundle: Bundle,
+  moduleName: string,
+  sourceName: string,
+  names = assignNames(bundle),
+): string {
   const module = bundle.modules.find((m) => m.name === moduleName);
   if (module === undefined) throw new Error(`ts target: module ${moduleName} is not in the bundle`);
   const ctx = new GenContext(bundle, module, names, sourceName);
@@ -68,6 +68,9 @@ export function generateModuleSource(bundle: Bundle, moduleName: string, sourceN
   return file.toString();
 }
 
+/** Fixed options for `--format`, so the output never depends on a prettier config near --out. */
+const PRETTIER_OPTIONS = { parser: 'typescript', singleQuote: true, printWidth: 110 } as const;
+
 export const tsTarget: Target = {
   id: 'ts',
   displayName: 'TypeScript / JavaScript',
@@ -75,12 +78,14 @@ export const tsTarget: Target = {
     const names = assignNames(bundle);
     const files: GeneratedFile[] = [];
     for (const m of bundle.modules) {
-      const source = generateModuleSource(bundle, m.name, options.sourceNames[m.name] ?? m.file);
-      // Formatting once per file, TS only (LESSONS: prettier is the slow part at scale).
-      files.push({
-        path: names.get(m.name)!.file,
-        content: await prettier.format(source, PRETTIER),
-      });
+      const source = generateModuleSource(bundle, m.name, options.sourceNames[m.name] ?? m.file, names);
+      files.push({ path: names.get(m.name)!.file, content: source });
+    }
+    // The writer already lays the code out; prettier (slow at scale, see docs/adr/0007) runs only
+    // when asked, once per file, and is loaded only then.
+    if (options.format === true) {
+      const prettier = await import('prettier');
+      for (const f of files) f.content = await prettier.format(f.content, PRETTIER_OPTIONS);
     }
     return files;
   },

@@ -76,7 +76,7 @@ function assignModule(m: Module, bundle: Bundle): ModuleNames {
     fnMethods,
   );
   const publish = uniqueNames(m.events.map((e) => tsName(e.name, 'event', e.annotations)));
-  const topLevel = [...typeNames, ...constNames, descriptor];
+  const topLevel = new Set([...typeNames, ...constNames, descriptor]);
   const functions = new Map<string, FunctionNames>(
     m.functions.map((f, i) => [
       f.name,

@@ -103,12 +103,17 @@ export function tsName(idlName: string, kind: NameKind, annotations?: Annotation
   }
 }
 
-/** Makes names unique within one scope by appending `_`; `taken` holds names already in use. */
+/**
+ * Makes names unique within one scope by appending `_`; `taken` holds names already in use. A Set
+ * is read in place, not copied: every function's parameters are checked against all of a module's
+ * top-level names, and copying those per function made naming quadratic.
+ */
 export function uniqueNames(names: string[], taken: Iterable<string> = []): string[] {
-  const seen = new Set<string>(taken);
+  const outer: ReadonlySet<string> = taken instanceof Set ? taken : new Set(taken);
+  const seen = new Set<string>();
   return names.map((n) => {
     let out = n;
-    while (seen.has(out)) out += '_';
+    while (seen.has(out) || outer.has(out)) out += '_';
     seen.add(out);
     return out;
   });

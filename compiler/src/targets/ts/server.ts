@@ -17,9 +17,9 @@ export function emitHandlers(ctx: GenContext, out: CodeWriter): void {
     for (const f of callableFunctions(ctx)) {
       const doc = docOf(f, functionSource(f));
       if (doc !== '') out.line(doc);
-      const params = [...paramList(ctx, f, false), `ctx: ${RT}.CallContext`].join(', ');
+      const params = [...paramList(ctx, f, false), `ctx: ${RT}.CallContext`];
       const result = resultType(ctx, f);
-      out.line(`${n.functions.get(f.name)!.method}(${params}): ${result} | Promise<${result}>;`);
+      out.list(`${n.functions.get(f.name)!.method}(`, params, `): ${result} | Promise<${result}>;`);
     }
   });
 }
@@ -40,11 +40,15 @@ export function emitPublisher(ctx: GenContext, out: CodeWriter): void {
       const doc = docOf(e, eventSource(e));
       if (doc !== '') out.line(doc);
       const param = e.payload === undefined ? '' : `payload: ${ctx.tsType(e.payload)}`;
-      out.block(`${n.events.get(e.name)!.publish}(${param}): void {`, () =>
-        out.line(
-          `this.#publisher.publish(${n.descriptor}, ${eventConst(e.name)}, ${e.payload === undefined ? 'undefined' : 'payload'});`,
+      out.list(`${n.events.get(e.name)!.publish}(`, param === '' ? [] : [param], '): void {');
+      out.indented(() =>
+        out.list(
+          'this.#publisher.publish(',
+          [n.descriptor, eventConst(e.name), e.payload === undefined ? 'undefined' : 'payload'],
+          ');',
         ),
       );
+      out.line('}');
     }
   });
 }

@@ -14,9 +14,9 @@ import type {
   TypeRef,
   UnionDecl,
 } from '../../ir/types.js';
-import { CodeWriter, jsdoc } from './code-writer.js';
+import { CodeWriter, jsdoc, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
-import { constExpr } from './values.js';
+import { constExpr, constParts } from './values.js';
 
 /** JSDoc for a documented IR element, with `@deprecated` and a pointer back to the source. */
 export function docOf(
@@ -111,7 +111,7 @@ export function errorFieldsType(ctx: GenContext, d: ErrorDecl): string {
   const parts = d.fields.map(
     (f) => `${names.get(f.name)!}${f.type.kind === 'optional' ? '?' : ''}: ${ctx.tsType(f.type)}`,
   );
-  return `{ ${parts.join('; ')} }`;
+  return parts.length === 0 ? '{}' : `{ ${parts.join('; ')} }`;
 }
 
 function emitError(ctx: GenContext, d: ErrorDecl, name: string, out: CodeWriter): void {
@@ -120,12 +120,12 @@ function emitError(ctx: GenContext, d: ErrorDecl, name: string, out: CodeWriter)
   line(out, docOf(d, `error ${d.name}`));
   out.block(`export class ${name} extends ${RT}.ApplicationError {`, () => {
     out.line(`/** The qualified IDL name, carried in the error envelope. */`);
-    out.line(`override readonly errorType = ${JSON.stringify(qualified)};`);
+    out.line(`override readonly errorType = ${tsString(qualified)};`);
     fieldLines(ctx, d, out, '');
     const optionalOnly = d.fields.every((f) => f.type.kind === 'optional');
     const arg = `${d.fields.length > 0 ? 'fields' : '_fields'}: ${errorFieldsType(ctx, d)}${optionalOnly ? ' = {}' : ''}`;
     out.block(`constructor(${arg}, message?: string) {`, () => {
-      out.line(`super(message ?? ${JSON.stringify(qualified)});`);
+      out.line(`super(message ?? ${tsString(qualified)});`);
       for (const f of d.fields) {
         const n = names.get(f.name)!;
         out.line(`this.${n} = fields.${n};`);
@@ -154,21 +154,28 @@ function emitEnum(ctx: GenContext, d: EnumDecl, name: string, out: CodeWriter): 
 
 function emitUnion(ctx: GenContext, d: UnionDecl, name: string, out: CodeWriter): void {
   line(out, docOf(d, `union ${d.name}`));
-  out.line(`export type ${name} =`);
-  for (const c of d.cases) {
-    const doc = docOf(c, `case: ${c.id}: ${c.name}${c.type !== undefined ? ': ' + idlType(c.type) : ''}`);
-    line(out, doc);
-    const value = c.type !== undefined ? `; value: ${ctx.tsType(c.type)}` : '';
-    out.line(`  | { kind: ${JSON.stringify(c.name)}${value} }`);
+  if (d.cases.length === 0) {
+    out.line(`export type ${name} = never;`);
+    return;
   }
-  if (d.cases.length === 0) out.line('  never');
-  out.line(';');
+  out.line(`export type ${name} =`);
+  out.indented(() => {
+    d.cases.forEach((c, i) => {
+      const doc = docOf(c, `case: ${c.id}: ${c.name}${c.type !== undefined ? ': ' + idlType(c.type) : ''}`);
+      line(out, doc);
+      const value = c.type !== undefined ? `; value: ${ctx.tsType(c.type)}` : '';
+      out.line(`| { kind: ${tsString(c.name)}${value} }${i === d.cases.length - 1 ? ';' : ''}`);
+    });
+  });
 }
 
 export function emitConst(ctx: GenContext, c: ConstDecl, out: CodeWriter): void {
   const name = ctx.names.consts.get(c.name)!;
   line(out, docOf(c, `const ${c.name}: ${idlType(c.type)}`));
-  out.line(`export const ${name}: ${readonlyType(ctx, c.type)} = ${constExpr(ctx, c.value, c.type)};`);
+  const head = `export const ${name}: ${readonlyType(ctx, c.type)} = `;
+  const parts = constParts(ctx, c.value, c.type);
+  if (parts === undefined) out.line(`${head}${constExpr(ctx, c.value, c.type)};`);
+  else out.list(`${head}${parts.head}`, parts.items, `${parts.tail};`, { forceBreak: parts.forceBreak });
 }
 
 /** Constants are shared by every user of the module, so their containers are typed read-only. */

@@ -3,6 +3,7 @@
 
 import type { ConstValue, TypeRef } from '../../ir/types.js';
 import type { GenContext } from './context.js';
+import { tsString } from './code-writer.js';
 
 /** A literal of `value`, typed as `type`. */
 export function constExpr(ctx: GenContext, value: ConstValue, type: TypeRef): string {
@@ -16,12 +17,13 @@ export function constExpr(ctx: GenContext, value: ConstValue, type: TypeRef): st
       if (value.value === 'nan') return 'NaN';
       if (value.value === 'inf') return 'Infinity';
       if (value.value === '-inf') return '-Infinity';
-      return Object.is(value.value, -0) ? '-0' : String(value.value);
+      // `3.4e38`, not `3.4e+38`: numbers as prettier prints them.
+      return Object.is(value.value, -0) ? '-0' : String(value.value).replace('e+', 'e');
     case 'string':
       // A bytes constant is written as a string literal in the IDL: its UTF-8 bytes.
       if (t.kind === 'scalar' && t.name === 'bytes')
         return `new Uint8Array([${[...Buffer.from(value.value, 'utf8')].join(', ')}])`;
-      return JSON.stringify(value.value);
+      return tsString(value.value);
     case 'enum':
       return enumMemberExpr(ctx, value.enum.module, value.enum.name, value.member);
     case 'list': {
@@ -38,6 +40,29 @@ export function constExpr(ctx: GenContext, value: ConstValue, type: TypeRef): st
     case 'none':
       return 'undefined';
   }
+}
+
+/**
+ * A list or map constant as an opener, its items and a closer, so the writer can break it over
+ * lines; undefined for other values. `forceBreak` where prettier always breaks: several items that
+ * are all array literals of more than one element (map entries, lists of lists).
+ */
+export function constParts(
+  ctx: GenContext,
+  value: ConstValue,
+  type: TypeRef,
+): { head: string; items: string[]; tail: string; forceBreak: boolean } | undefined {
+  const t = type.kind === 'optional' ? type.inner : type;
+  if (value.kind === 'list' && t.kind === 'list') {
+    const nested = value.items.every((v) => v.kind === 'list' && v.items.length > 1);
+    const items = value.items.map((v) => constExpr(ctx, v, t.element));
+    return { head: '[', items, tail: ']', forceBreak: items.length > 1 && nested };
+  }
+  if (value.kind === 'map' && t.kind === 'map') {
+    const items = value.entries.map((e) => `[${constExpr(ctx, e.key, t.key)}, ${constExpr(ctx, e.value, t.value)}]`);
+    return { head: `new Map<${ctx.tsType(t.key)}, ${ctx.tsType(t.value)}>([`, items, tail: '])', forceBreak: items.length > 1 };
+  }
+  return undefined;
 }
 
 export function enumMemberExpr(
