@@ -10,7 +10,8 @@ import asyncio
 import logging
 from typing import Awaitable, Callable
 
-from .connection import Connection, _LocalSubscription
+from .conn_caller import LocalSubscription
+from .connection import Connection
 from .errors import ErrorCode, InteropError
 from .events import EventQueue
 from .module import EventDescriptor, EventHandler, ModuleDescriptor
@@ -109,7 +110,7 @@ class RenewedSubscription:
     5 s) until unsubscribed or the node closes. `dropped` counts over all of them."""
 
     def __init__(self, link: Link, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler,
-                 conn: Connection, inner: _LocalSubscription) -> None:
+                 conn: Connection, inner: LocalSubscription) -> None:
         self._link = link
         self._module = module
         self._event = event

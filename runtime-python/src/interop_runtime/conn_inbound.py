@@ -1,0 +1,126 @@
+"""The reading side of a Connection: one read loop per connection decodes frames as they arrive
+(docs/wire.md §1) and hands each to the part it concerns. It stops reading the peer while a
+`block` subscription's queue is full, or while more than max_in_flight of the answers it gave
+wait to be written (the peer does not read them: docs/wire.md §5). A malformed frame is
+answered, failed locally or dropped as §1.4 says; a GOODBYE closes the connection once our own
+exchanges are answered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .conn_handshake import HandshakeSide
+from .conn_serving import ServingSide
+from .errors import ErrorCode, InteropError
+from .frames import CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_name
+
+log = logging.getLogger("interop.connection")
+
+#: Frames that answer an exchange: a problem with one is never answered (docs/wire.md §1.4).
+ANSWERS = frozenset({FrameKind.RESPONSE, FrameKind.ERROR, FrameKind.PONG, FrameKind.CANCEL})
+#: Frames with correlation 0 that nobody answers: a bad one is dropped and counted.
+UNANSWERED = frozenset({FrameKind.ONEWAY, FrameKind.EVENT, FrameKind.UNSUBSCRIBE, FrameKind.GOODBYE})
+
+
+class Inbound(HandshakeSide, ServingSide):
+    """The read loop and the dispatch of every frame kind."""
+
+    def _setup(self) -> None:
+        super()._setup()
+        self._decoder = FrameDecoder(self.limits.max_frame_bytes, self.limits.max_target_bytes)
+
+    async def _read_loop(self) -> None:
+        try:
+            while not self.closed:
+                chunk = await self.transport.read()
+                if not chunk:
+                    truncated = self._decoder.end()
+                    if truncated is not None:
+                        self.counters.rejected_frames += 1
+                    self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer {self.peer or '?'} closed the connection"))
+                    return
+                for item in self._decoder.push(chunk):
+                    if isinstance(item, FrameError):
+                        self._on_frame_error(item)
+                    else:
+                        self._dispatch(item)
+                    if self.closed:
+                        return
+                    if self._blocked:
+                        await self._wait_blocked()
+                    if not self._answers_room.is_set():
+                        # More answers wait than a peer within its in-flight limit can have asked
+                        # for: it does not read them. Stop reading it until they are sent.
+                        self.counters.paused_reads += 1
+                        await self._answers_room.wait()
+                    if self.closed:
+                        return
+        except asyncio.CancelledError:
+            pass
+        except Exception as e:  # a bug here must close this connection only, never the node
+            log.exception("connection %s failed", self.transport.description)
+            self._shutdown(InteropError(ErrorCode.INTERNAL, f"connection failed: {e}"))
+
+    def _on_frame_error(self, error: FrameError) -> None:
+        self.counters.rejected_frames += 1
+        problem = InteropError(error.code, error.message)
+        if error.fatal:
+            self._connection_error(problem)
+        elif error.kind in ANSWERS:
+            # Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
+            if not self._fail_exchange(error.correlation, problem) and error.kind == FrameKind.CANCEL:
+                self._withdraw_answer(error.correlation)
+        elif error.kind in UNANSWERED:
+            log.debug("dropped bad frame: %s", error.message)
+        else:
+            self._send_error(error.correlation, error.target, problem, codec_name(error.codec) or "json")
+
+    def _dispatch(self, frame: Frame) -> None:
+        kind = frame.kind
+        if not self._handshake.done():
+            self._on_handshake_frame(frame)
+            return
+        if kind == FrameKind.REQUEST:
+            self._on_request(frame)
+        elif kind in (FrameKind.RESPONSE, FrameKind.ERROR, FrameKind.PONG):
+            if kind == FrameKind.ERROR and frame.correlation == 0:
+                err = self._error_of(frame, None)
+                log.warning("connection-level error from %s: %s", self.peer, err)
+                self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer reported {err}"))
+                return
+            self._on_answer(frame)
+        elif kind == FrameKind.ONEWAY:
+            self._on_oneway(frame)
+        elif kind == FrameKind.EVENT:
+            self._on_event(frame)
+        elif kind == FrameKind.SUBSCRIBE:
+            self._on_subscribe(frame)
+        elif kind == FrameKind.UNSUBSCRIBE:
+            self._on_unsubscribe(frame)
+        elif kind == FrameKind.CANCEL:
+            self._on_cancel(frame)
+        elif kind == FrameKind.PING:
+            self._answer(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
+        elif kind == FrameKind.GOODBYE:
+            self._goodbye_received = True
+            asyncio.get_running_loop().create_task(self._close_after_goodbye())
+        else:  # HELLO / WELCOME after the handshake: correlation 0, so it cannot be answered
+            self.counters.rejected_frames += 1
+            log.debug("dropped unexpected %s", kind.name)
+
+    async def _close_after_goodbye(self) -> None:
+        # The peer starts nothing new; we close once our own outstanding requests are answered.
+        while self._pending and not self.closed:
+            await asyncio.sleep(0.005)
+        while self._handling and not self.closed:
+            await asyncio.sleep(0.005)
+        try:  # what waits in the outbox (answers) goes out first, if the peer still reads
+            await asyncio.wait_for(self._writable(), self.limits.handshake_timeout_ms / 1000)
+            await asyncio.wait_for(self.transport.drain(), self.limits.handshake_timeout_ms / 1000)
+        except TimeoutError:
+            pass
+        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, "peer said GOODBYE"))
+
+
+__all__ = ["Inbound"]
