@@ -58,3 +58,9 @@ export function errorFromEnvelope(module: ModuleDescriptor | undefined, env: Err
 export function unavailable(message: string): InteropError {
   return new InteropError(ErrorCode.UNAVAILABLE, message);
 }
+
+/** `error` as an InteropError: itself if it is one, else wrapped with `code`. */
+export function asInterop(error: unknown, code: number): InteropError {
+  if (error instanceof InteropError) return error;
+  return new InteropError(code, error instanceof Error ? error.message : String(error), { cause: error });
+}

@@ -8,7 +8,8 @@ import { CONTROL_MODULE } from '../wire/handshake.js';
 import { canonicalJson } from '../wire/json-scan.js';
 import { envelopeForHandlerError } from './call-errors.js';
 import { Deadline, deadlines } from './deadlines.js';
-import type { Connection, Fifo, QueuedEvent, Writer } from './connection.js';
+import type { Connection } from './connection.js';
+import type { Writer } from './outbound.js';
 import { bump, type HostedModule } from './services.js';
 
 /** A request being handled. `abort` signals the handler; nothing more is sent for its id. */
@@ -21,8 +22,6 @@ export interface ServerState {
   /** Targets the peer subscribed to ("module.event" or "module.*"), with the codec its EVENTs go in. */
   remoteSubs: Map<string, CodecName>;
   removeSink: (() => void) | undefined;
-  /** Events waiting while the transport is congested, per subscription (at most max_event_queue each). */
-  eventBacklog: Map<string, Fifo<QueuedEvent>>;
 }
 
 const utf8 = new TextEncoder();
