@@ -106,12 +106,19 @@ class CallerSide(Outbound):
         self._send(Frame(FrameKind.ONEWAY, codec_id(codec), 0, target, fn.params.encode(args, codec)), ONEWAY)
 
     async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> LocalSubscription:
+        """A SUBSCRIBE goes out only when no subscription of ours to the event stands on this
+        connection: a second one shares it (one UNSUBSCRIBE when the last goes, as in TS), so a
+        SUBSCRIBE that times out, whose CANCEL withdraws the peer's subscription (docs/wire.md
+        §6), never takes one that stands with it."""
         target = f"{module.name}.{event.name}"
-        deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
-        # The SUBSCRIBE's codec names the codec we want the events in.
-        reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
-        if reply.kind == FrameKind.ERROR:
-            raise self._error_of(reply, None)
+        if self._local_subs.get(target):
+            self._check_open()  # as a SUBSCRIBE would: not after a GOODBYE
+        else:
+            deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
+            # The SUBSCRIBE's codec names the codec we want the events in.
+            reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
+            if reply.kind == FrameKind.ERROR:
+                raise self._error_of(reply, None)
         queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, target,
                            on_error=self._count_event_handler_error)
         sub = LocalSubscription(self, target, queue, event)

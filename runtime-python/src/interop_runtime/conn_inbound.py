@@ -101,6 +101,8 @@ class Inbound(HandshakeSide, ServingSide):
         elif kind == FrameKind.CANCEL:
             self._on_cancel(frame)
         elif kind == FrameKind.PING:
+            if self._subscribe_ids:
+                self._subscribe_ids.pop(frame.correlation, None)  # a new exchange with that id
             self._answer(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
         elif kind == FrameKind.GOODBYE:
             self._goodbye_received = True

@@ -5,7 +5,8 @@ A REQUEST runs its handler in a task of its own under the caller's deadline, at 
 max_in_flight of them (one-way calls being run share that budget); its answer waits for the
 transport keeping its slot, and a CANCEL or a passed deadline cancels it and sends nothing more. A
 SUBSCRIBE registers the peer's subscription, whose events `send_event` writes or holds in the
-bounded event backlog. The control channel's members answer with plain JSON documents."""
+bounded event backlog; an UNSUBSCRIBE, or a CANCEL with the SUBSCRIBE's id (the peer gave up on
+it), withdraws it. The control channel's members answer with plain JSON documents."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ class ServingSide(Outbound):
         #: Targets ("module.event" or "module.*") the peer subscribed to on this link.
         self.remote_subscriptions: dict[str, CodecName] = {}
         self.on_subscriptions_changed: SubscriptionHook | None = None
+        #: The peer's subscriptions by the correlation id of the SUBSCRIBE that registered them
+        #: (the latest for each target): a CANCEL with that id withdraws it (docs/wire.md §6).
+        self._subscribe_ids: dict[int, str] = {}
         self._handling: dict[int, asyncio.Task[None]] = {}
         self._oneway_tasks: set[asyncio.Task[None]] = set()
 
@@ -61,6 +65,10 @@ class ServingSide(Outbound):
     def _on_request(self, frame: Frame) -> None:
         codec = codec_name(frame.codec) or "json"
         cid = frame.correlation
+        if self._subscribe_ids:
+            # A new exchange with this id: the SUBSCRIBE that had it is over, and a CANCEL with it
+            # is about this request.
+            self._subscribe_ids.pop(cid, None)
         if cid in self._handling:
             self._send_error(cid, frame.target, InteropError(ErrorCode.PROTOCOL_ERROR, f"correlation {cid} already in use"), codec)
             return
@@ -157,10 +165,17 @@ class ServingSide(Outbound):
             self._send_error(cid, target, InteropError(ErrorCode.INTERNAL, f"{type(error).__name__}: {error}"), codec)
 
     def _on_cancel(self, frame: Frame) -> None:
-        task = self._handling.pop(frame.correlation, None)
+        cid = frame.correlation
+        task = self._handling.pop(cid, None)
         if task is not None:
             task.cancel()  # sends nothing more for that id
-        elif not self._withdraw_answer(frame.correlation):
+            return
+        withdrawn = self._withdraw_answer(cid)
+        target = self._subscribe_ids.pop(cid, None) if self._subscribe_ids else None
+        if target is not None:
+            # A SUBSCRIBE the peer gave up on (it timed out there): it leaves nothing behind.
+            self._unregister(target)
+        elif not withdrawn:
             self.counters.late_cancels += 1
 
     def _on_oneway(self, frame: Frame) -> None:
@@ -207,6 +222,8 @@ class ServingSide(Outbound):
     # ---- the peer's subscriptions ---------------------------------------------------------------
 
     def _on_subscribe(self, frame: Frame) -> None:
+        if self._subscribe_ids:
+            self._subscribe_ids.pop(frame.correlation, None)  # an earlier SUBSCRIBE's id, reused
         parts = split_target(frame.target)
         served = self.served.get(parts[0]) if parts else None
         if parts is None or served is None or (parts[1] != "*" and parts[1] not in served.module.events):
@@ -215,15 +232,29 @@ class ServingSide(Outbound):
             return
         codec = codec_name(frame.codec) or self.send_codec
         self.remote_subscriptions[frame.target] = codec
+        self._forget_subscribe_ids(frame.target)
+        self._subscribe_ids[frame.correlation] = frame.target
         self._answer(Frame(FrameKind.RESPONSE, codec_id(codec), frame.correlation, frame.target))
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed(cast("Connection", self))
 
     def _on_unsubscribe(self, frame: Frame) -> None:
-        self.remote_subscriptions.pop(frame.target, None)
-        self._drop_backlog(frame.target)  # the peer no longer wants them
+        self._unregister(frame.target)
+
+    def _unregister(self, target: str) -> None:
+        """The peer's subscription to `target` ends: nothing more is sent for it, not even the
+        events that wait for the transport."""
+        self.remote_subscriptions.pop(target, None)
+        self._forget_subscribe_ids(target)
+        self._drop_backlog(target)
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed(cast("Connection", self))
+
+    def _forget_subscribe_ids(self, target: str) -> None:
+        """No earlier SUBSCRIBE's id stands for the subscription to `target` any more."""
+        if self._subscribe_ids:
+            for cid in [c for c, t in self._subscribe_ids.items() if t == target]:
+                del self._subscribe_ids[cid]
 
     def wants_event(self, module: str, event: str) -> bool:
         subs = self.remote_subscriptions
