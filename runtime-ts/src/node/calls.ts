@@ -6,35 +6,68 @@
 // is cancelled; past max_in_flight a caller waits for a slot rather than sending the excess (the
 // peer would refuse it). While the channel is congested a request waits to be written, within its
 // deadline, instead of adding to what the peer does not read.
+//
+// This is the client's hot path, so an exchange is one object (class Exchange) that is at once its
+// pending entry, its deadline on the shared deadline queue (no setTimeout per call), its abort
+// listener, its place in the slot queue and its writer while the channel is congested; no closure
+// is made per call. With a slot free and the channel taking data, call() runs synchronously to
+// the frame being queued.
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, FunctionDescriptor, ModuleDescriptor } from '../module.js';
 import { decodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
-import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf } from '../wire/frame.js';
+import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, frameParts, targetBytes } from '../wire/frame.js';
 import { CONTROL_MODULE } from '../wire/handshake.js';
 import { asInterop, errorFromEnvelope } from './call-errors.js';
 import type { Connection } from './connection.js';
+import { Deadline, deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
-import { ONEWAY, type Writer } from './outbound.js';
+import { ONEWAY, OTHER, type Writer } from './outbound.js';
 import { bump } from './services.js';
 
-interface Pending {
-  kind: 'call' | 'subscribe' | 'ping';
-  module?: ModuleDescriptor;
-  fn?: FunctionDescriptor;
-  resolve(value: unknown): void;
-  reject(error: InteropError): void;
+type ExchangeKind = 'call' | 'subscribe' | 'ping';
+
+/** Exchange.stage: where an exchange is in its life. */
+const WAITING_SLOT = 0; // in slotWaiters: max_in_flight exchanges are outstanding
+const HOLDS_SLOT = 1; // not written yet: among the channel's writers while it is congested
+const SENT = 2; // written; in `pending` under its correlation id
+const DONE = 3;
+type Stage = typeof WAITING_SLOT | typeof HOLDS_SLOT | typeof SENT | typeof DONE;
+
+/** A function's target as sent: its string and UTF-8 bytes, per descriptor. */
+interface CallTarget {
+  module: ModuleDescriptor;
+  name: string;
+  bytes: Uint8Array;
 }
+
+/** Targets of the functions called so far (weak: descriptors made at run time can go). */
+const callTargets = new WeakMap<FunctionDescriptor, CallTarget>();
+
+function callTarget(module: ModuleDescriptor, fn: FunctionDescriptor): CallTarget {
+  let t = callTargets.get(fn);
+  if (t === undefined || t.module !== module) {
+    const name = `${module.name}.${fn.name}`;
+    t = { module, name, bytes: targetBytes(name) };
+    callTargets.set(fn, t);
+  }
+  return t;
+}
+
+/** Shared options object: addEventListener reads it, so one serves every call. */
+const ONCE = { once: true };
 
 export class Calls {
   private nextId = 1;
   /** Exchanges written and not answered yet, by correlation id. */
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Exchange>();
   /** Exchanges holding an in-flight slot (written or waiting to be). */
   private outstanding = 0;
-  private readonly slotWaiters = new Fifo<(error?: InteropError) => void>();
+  private readonly slotWaiters = new Fifo<Exchange>();
+  /** The last module checkModule() accepted: the peer's offers do not change after the handshake. */
+  private accepted: ModuleDescriptor | undefined;
 
-  constructor(private readonly conn: Connection) {}
+  constructor(readonly conn: Connection) {}
 
   /** Exchanges waiting for their answer. */
   get size(): number {
@@ -43,169 +76,121 @@ export class Calls {
 
   /** Fails when the peer does not offer `module` with the same fingerprint (found at handshake). */
   checkModule(module: ModuleDescriptor): void {
-    if (module.name === CONTROL_MODULE) return;
+    if (module === this.accepted || module.name === CONTROL_MODULE) return;
     const peer = this.conn.peer;
     const theirs = Object.prototype.hasOwnProperty.call(peer.offers, module.name) ? peer.offers[module.name] : undefined;
     if (theirs === undefined) throw new InteropError(ErrorCode.NOT_FOUND, `${peer.node || 'peer'} does not offer module ${module.name}`);
     if (theirs !== module.fingerprint) {
       throw new InteropError(ErrorCode.SCHEMA_MISMATCH, `module ${module.name}: this side was generated from ${module.fingerprint}, ${peer.node || 'peer'} has ${theirs}`);
     }
+    this.accepted = module;
   }
 
-  async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  /** A REQUEST; settles with the decoded result. Not async: nothing waits when a slot is free. */
+  call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
     const conn = this.conn;
-    const signal = options.signal;
-    if (signal?.aborted) throw new InteropError(ErrorCode.CANCELLED, `${fn.name}: cancelled before it was sent`);
-    conn.ensureCanStart();
-    this.checkModule(module);
-    const timeoutMs = options.timeoutMs ?? conn.options.limits.defaultDeadlineMs;
-    const deadline = Date.now() + timeoutMs;
-    await this.acquireSlot(deadline, signal);
-    let payload: Uint8Array;
-    const codec = conn.peer.sendCodec;
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new InteropError(ErrorCode.CANCELLED, `${fn.name}: cancelled before it was sent`));
     try {
-      payload = fn.params.encode(args, codec);
+      conn.ensureCanStart();
+      this.checkModule(module);
     } catch (error) {
-      this.releaseSlot();
-      throw asInterop(error, ErrorCode.INVALID_ARGUMENT);
+      return Promise.reject(error);
     }
-    return this.exchange({ kind: 'call', module, fn }, FrameKind.REQUEST, codecId(codec), `${module.name}.${fn.name}`, payload, deadline, timeoutMs, signal);
+    const target = callTarget(module, fn);
+    const codec = codecId(conn.peer.sendCodec);
+    const timeoutMs = options?.timeoutMs ?? conn.options.limits.defaultDeadlineMs;
+    const exchange = new Exchange(this, 'call', FrameKind.REQUEST, codec, target.name, target.bytes, module, fn, args, timeoutMs, signal);
+    return this.begin(exchange);
+  }
+
+  /** A SUBSCRIBE for `target`, in the codec the EVENTs are wanted in; settles when answered. */
+  subscribe(target: string, codec: CodecId): Promise<unknown> {
+    const timeoutMs = this.conn.options.limits.defaultDeadlineMs;
+    return this.begin(new Exchange(this, 'subscribe', FrameKind.SUBSCRIBE, codec, target, targetBytes(target), undefined, undefined, undefined, timeoutMs, undefined));
+  }
+
+  /** Round-trip time in ms, from before waiting for a slot. */
+  async ping(timeoutMs: number): Promise<number> {
+    this.conn.ensureCanStart();
+    const start = performance.now();
+    await this.begin(new Exchange(this, 'ping', FrameKind.PING, CodecId.none, '', EMPTY_PAYLOAD, undefined, undefined, undefined, timeoutMs, undefined));
+    return performance.now() - start;
   }
 
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     const conn = this.conn;
     conn.ensureCanStart();
     this.checkModule(module);
-    const target = `${module.name}.${fn.name}`;
+    const target = callTarget(module, fn);
     // One-way calls cannot wait (no promise): past max_in_flight held ones, refuse at once.
     const held = conn.out.onewaysWaiting;
     if (held >= conn.options.limits.maxInFlight && !conn.out.writableNow()) {
-      throw new InteropError(ErrorCode.RESOURCE_EXHAUSTED, `${target}: ${held} one-way calls already wait for ${conn.peer.node || 'the peer'} to read`);
+      throw new InteropError(ErrorCode.RESOURCE_EXHAUSTED, `${target.name}: ${held} one-way calls already wait for ${conn.peer.node || 'the peer'} to read`);
     }
     const codec = conn.peer.sendCodec;
     const payload = fn.params.encode(args, codec);
-    conn.send({ kind: FrameKind.ONEWAY, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target, payload }, ONEWAY);
+    const frame: Frame = { kind: FrameKind.ONEWAY, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target: target.name, payload };
+    conn.out.sendParts(frameParts(frame, target.bytes), ONEWAY, 0);
   }
 
-  /** Round-trip time in ms. */
-  async ping(timeoutMs: number): Promise<number> {
-    this.conn.ensureCanStart();
-    const start = performance.now();
-    const deadline = Date.now() + timeoutMs;
-    await this.acquireSlot(deadline, undefined);
-    await this.exchange({ kind: 'ping' }, FrameKind.PING, CodecId.none, '', EMPTY_PAYLOAD, deadline, timeoutMs, undefined);
-    return performance.now() - start;
-  }
-
-  private allocateId(): number {
-    for (;;) {
-      const id = this.nextId;
-      this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
-      if (!this.pending.has(id)) return id;
-    }
-  }
-
-  /** A free in-flight slot, waiting for one if max_in_flight calls are outstanding. */
-  async acquireSlot(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  /** Starts the deadline and the abort listener, then takes a free slot or queues for one. */
+  private begin(exchange: Exchange): Promise<unknown> {
+    const promise = exchange.promise();
+    const now = performance.now();
+    deadlines.add(exchange, exchange.timeoutMs, now);
+    exchange.signal?.addEventListener('abort', exchange, ONCE);
     if (this.outstanding < this.conn.options.limits.maxInFlight) {
       this.outstanding++;
-      return;
+      exchange.slotTaken(now);
+    } else {
+      this.slotWaiters.push(exchange);
     }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => finish(new InteropError(ErrorCode.CANCELLED, 'call cancelled while waiting for an in-flight slot'), true);
-      const timer = setTimeout(() => finish(new InteropError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed while waiting for an in-flight slot'), true), Math.max(0, deadline - Date.now()));
-      // releaseSlot() shifts the waiter off the queue before calling it; only a timeout or an
-      // abort must search for it (a linear search per release would make a burst quadratic).
-      const waiter = (error?: InteropError) => finish(error, false);
-      const finish = (error: InteropError | undefined, dequeue: boolean) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (dequeue) this.slotWaiters.remove(waiter);
-        if (error) reject(error);
-        else resolve();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.slotWaiters.push(waiter);
-    });
-    this.conn.ensureCanStart();
-    this.outstanding++;
+    return promise;
   }
 
-  private releaseSlot(): void {
+  /** @internal An exchange gave its slot back: the next waiting one takes it at once. */
+  releaseSlot(): void {
     this.outstanding--;
     const next = this.slotWaiters.shift();
-    if (next) next();
+    if (next !== undefined) {
+      const refused = this.conn.startRefusal();
+      if (refused !== undefined) next.end(refused);
+      else {
+        this.outstanding++;
+        next.slotTaken();
+      }
+    }
     this.conn.maybeFinishClose();
+  }
+
+  /** @internal An exchange waiting for a slot gave up (deadline, abort). Linear, and rare. */
+  leaveSlotQueue(exchange: Exchange): void {
+    this.slotWaiters.remove(exchange);
   }
 
   /** After GOODBYE or close: calls waiting for a slot fail with `error`. */
   failSlotWaiters(error: InteropError): void {
-    for (let w = this.slotWaiters.shift(); w; w = this.slotWaiters.shift()) w(error);
+    for (let w = this.slotWaiters.shift(); w; w = this.slotWaiters.shift()) w.end(error);
   }
 
-  /**
-   * Sends a request-like frame (REQUEST, SUBSCRIBE, PING) under the in-flight slot the caller
-   * holds (released here) and waits for its answer. While the channel is congested the frame
-   * waits to be written, within the deadline. On timeout or abort the peer gets a CANCEL (§6).
-   */
-  exchange(
-    info: Pick<Pending, 'kind' | 'module' | 'fn'>,
-    kind: FrameKind,
-    codec: CodecId,
-    target: string,
-    payload: Uint8Array,
-    deadline: number,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<unknown> {
-    const conn = this.conn;
-    const label = target || info.kind;
-    return new Promise<unknown>((resolve, reject) => {
-      let id = 0; // 0 until written
-      let writer: Writer | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.releaseSlot();
-      };
-      const stop = (error: InteropError) => {
-        if (id === 0) {
-          if (writer) conn.out.removeWriter(writer);
-          writer = undefined;
-          done();
-          reject(error);
-          return;
-        }
-        if (!this.pending.has(id)) return;
-        this.settle(id, undefined, error);
-        conn.send({ kind: FrameKind.CANCEL, codec: CodecId.none, flags: 0, correlation: id, timeoutMs: 0, target: '', payload: EMPTY_PAYLOAD });
-      };
-      const onAbort = () => stop(new InteropError(ErrorCode.CANCELLED, `${label}: cancelled by the caller`));
-      const timer = setTimeout(() => {
-        const why = id === 0 ? `the peer read nothing more before the deadline of ${timeoutMs} ms` : `deadline of ${timeoutMs} ms exceeded`;
-        stop(new InteropError(ErrorCode.DEADLINE_EXCEEDED, `${label}: ${why}`));
-      }, Math.max(0, deadline - Date.now()));
-      const start = () => {
-        writer = undefined;
-        id = this.allocateId();
-        // One object shape for every pending entry (a spread here made calls ~10% slower).
-        this.pending.set(id, { kind: info.kind, module: info.module, fn: info.fn, resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) });
-        const remaining = Math.max(1, deadline - Date.now());
-        conn.send({ kind, codec, flags: 0, correlation: id, timeoutMs: kind === FrameKind.REQUEST ? remaining : 0, target, payload });
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (conn.out.writableNow()) return start();
-      // The peer is not reading what we sent: wait (within the deadline) rather than buffer.
-      writer = {
-        write: start,
-        fail: (error) => {
-          writer = undefined;
-          done();
-          reject(error);
-        },
-      };
-      conn.out.addWriter(writer);
-    });
+  /** @internal Registers a written exchange; returns its correlation id. */
+  register(exchange: Exchange): number {
+    for (;;) {
+      const id = this.nextId;
+      this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
+      if (!this.pending.has(id)) {
+        this.pending.set(id, exchange);
+        return id;
+      }
+    }
+  }
+
+  /** @internal Removes a written exchange that ends without its answer; false if it was not there. */
+  unregister(exchange: Exchange): boolean {
+    if (this.pending.get(exchange.id) !== exchange) return false;
+    this.pending.delete(exchange.id);
+    return true;
   }
 
   /** A RESPONSE, ERROR or PONG from the peer. */
@@ -221,6 +206,7 @@ export class Calls {
       conn.options.debug?.(`dropped answer for unknown correlation ${frame.correlation}`);
       return;
     }
+    this.pending.delete(frame.correlation);
     const codec = codecNameOf(frame.codec);
     const limits = conn.options.limits;
     if (frame.kind === FrameKind.ERROR) {
@@ -228,16 +214,19 @@ export class Calls {
       const error = env
         ? errorFromEnvelope(p.module, env, codec ?? 'json', limits)
         : new InteropError(ErrorCode.UNKNOWN, 'peer sent an error envelope that does not decode');
-      return this.settle(frame.correlation, undefined, error);
+      return p.end(error);
     }
-    if (p.kind === 'ping') return this.settle(frame.correlation, frame.payload);
-    if (p.kind === 'subscribe' || !p.fn?.result) return this.settle(frame.correlation, undefined);
-    if (!codec) return this.settle(frame.correlation, undefined, new InteropError(ErrorCode.PROTOCOL_ERROR, 'RESPONSE without a payload codec'));
+    if (p.kind === 'ping') return p.end(undefined, frame.payload);
+    const result = p.fn?.result;
+    if (p.kind === 'subscribe' || !result) return p.end(undefined, undefined);
+    if (!codec) return p.end(new InteropError(ErrorCode.PROTOCOL_ERROR, 'RESPONSE without a payload codec'));
+    let value: unknown;
     try {
-      this.settle(frame.correlation, p.fn.result.decode(frame.payload, codec, limits));
+      value = result.decode(frame.payload, codec, limits);
     } catch (error) {
-      this.settle(frame.correlation, undefined, asInterop(error, ErrorCode.INVALID_ARGUMENT));
+      return p.end(asInterop(error, ErrorCode.INVALID_ARGUMENT));
     }
+    p.end(undefined, value);
   }
 
   private tryEnvelope(frame: Frame): ErrorEnvelope | undefined {
@@ -250,21 +239,151 @@ export class Calls {
 
   /** Fails the exchange `correlation` with `error`; false when no exchange waits under that id. */
   fail(correlation: number, error: InteropError): boolean {
-    if (!this.pending.has(correlation)) return false;
-    this.settle(correlation, undefined, error);
+    const p = this.pending.get(correlation);
+    if (p === undefined) return false;
+    this.pending.delete(correlation);
+    p.end(error);
     return true;
   }
 
   /** The connection closed: every exchange waiting for its answer fails with `error`. */
   failAll(error: InteropError): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, undefined, error);
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.end(error);
+  }
+}
+
+/** The exchange whose promise is being made: one executor function serves every exchange. */
+let making: Exchange | undefined;
+function captureSettlers(resolve: (value: unknown) => void, reject: (error: InteropError) => void): void {
+  making!.resolve = resolve;
+  making!.reject = reject;
+}
+
+/**
+ * One exchange this side started (docs/wire.md §6): the caller's deadline (the shared deadline
+ * queue calls onDeadline), its abort signal (handleEvent), waiting for a slot, waiting for the
+ * channel (write / fail), waiting for the answer (Calls.pending), in one object.
+ */
+class Exchange extends Deadline implements Writer {
+  stage: Stage = WAITING_SLOT;
+  /** Correlation id once written. */
+  id = 0;
+  resolve!: (value: unknown) => void;
+  reject!: (error: InteropError) => void;
+  private payload: Uint8Array = EMPTY_PAYLOAD;
+
+  constructor(
+    private readonly calls: Calls,
+    readonly kind: ExchangeKind,
+    private readonly frameKind: FrameKind,
+    private readonly codec: CodecId,
+    private readonly target: string,
+    private readonly targetBytes: Uint8Array,
+    readonly module: ModuleDescriptor | undefined,
+    readonly fn: FunctionDescriptor | undefined,
+    /** A call's arguments, until encoded once it has a slot. */
+    private args: unknown[] | undefined,
+    readonly timeoutMs: number,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    super();
   }
 
-  private settle(correlation: number, value: unknown, error?: InteropError): void {
-    const p = this.pending.get(correlation);
-    if (!p) return;
-    this.pending.delete(correlation);
-    if (error) p.reject(error);
-    else p.resolve(value);
+  promise(): Promise<unknown> {
+    making = this;
+    const p = new Promise<unknown>(captureSettlers);
+    making = undefined;
+    return p;
+  }
+
+  /**
+   * Holds an in-flight slot now: encodes a call's arguments, then writes or waits for the channel.
+   * `now` is performance.now() when the caller has it at hand.
+   */
+  slotTaken(now?: number): void {
+    this.stage = HOLDS_SLOT;
+    const args = this.args;
+    if (args !== undefined) {
+      this.args = undefined;
+      try {
+        this.payload = this.fn!.params.encode(args, codecNameOf(this.codec)!);
+      } catch (error) {
+        return this.end(asInterop(error, ErrorCode.INVALID_ARGUMENT));
+      }
+    }
+    const out = this.calls.conn.out;
+    if (out.writableNow()) return this.write(now);
+    // The peer is not reading what we sent: wait (within the deadline) rather than buffer.
+    out.addWriter(this);
+  }
+
+  /** Writer: the channel takes data; the frame goes out now. */
+  write(now?: number): void {
+    this.stage = SENT;
+    this.id = this.calls.register(this);
+    // The deadline travels as the time left (docs/wire.md §1), in whole ms, at least 1.
+    const timeoutMs = this.frameKind === FrameKind.REQUEST ? Math.max(1, Math.ceil(this.expiresAt - (now ?? performance.now()))) : 0;
+    const frame: Frame = { kind: this.frameKind, codec: this.codec, flags: 0, correlation: this.id, timeoutMs, target: this.target, payload: this.payload };
+    this.calls.conn.out.sendParts(frameParts(frame, this.targetBytes), OTHER, this.id);
+  }
+
+  /** Writer: the connection said or got GOODBYE, or closed, before the frame could go out. */
+  fail(error: InteropError): void {
+    this.end(error);
+  }
+
+  /** The abort signal fired. */
+  handleEvent(): void {
+    const message = this.stage === WAITING_SLOT ? 'call cancelled while waiting for an in-flight slot' : `${this.label}: cancelled by the caller`;
+    this.stop(new InteropError(ErrorCode.CANCELLED, message));
+  }
+
+  onDeadline(): void {
+    const message =
+      this.stage === WAITING_SLOT
+        ? 'deadline passed while waiting for an in-flight slot'
+        : `${this.label}: ${this.stage === HOLDS_SLOT ? `the peer read nothing more before the deadline of ${this.timeoutMs} ms` : `deadline of ${this.timeoutMs} ms exceeded`}`;
+    this.stop(new InteropError(ErrorCode.DEADLINE_EXCEEDED, message));
+  }
+
+  private get label(): string {
+    return this.target || this.kind;
+  }
+
+  /** Gives up before the answer (deadline, abort); a written exchange's peer gets a CANCEL (§6). */
+  private stop(error: InteropError): void {
+    switch (this.stage) {
+      case WAITING_SLOT:
+        this.calls.leaveSlotQueue(this);
+        return this.end(error);
+      case HOLDS_SLOT:
+        this.calls.conn.out.removeWriter(this);
+        return this.end(error);
+      case SENT: {
+        if (!this.calls.unregister(this)) return;
+        const id = this.id;
+        this.end(error);
+        this.calls.conn.send({ kind: FrameKind.CANCEL, codec: CodecId.none, flags: 0, correlation: id, timeoutMs: 0, target: '', payload: EMPTY_PAYLOAD });
+      }
+    }
+  }
+
+  /**
+   * Settles with `error`, or else with `value`: the deadline and the abort listener end, and the
+   * in-flight slot, if held, goes to the next waiting exchange. The caller has already taken it
+   * out of the slot queue, the writers or `pending`.
+   */
+  end(error: InteropError | undefined, value?: unknown): void {
+    const stage = this.stage;
+    if (stage === DONE) return;
+    this.stage = DONE;
+    deadlines.finish(this);
+    this.signal?.removeEventListener('abort', this);
+    this.args = undefined;
+    if (stage !== WAITING_SLOT) this.calls.releaseSlot();
+    if (error !== undefined) this.reject(error);
+    else this.resolve(value);
   }
 }

@@ -163,9 +163,16 @@ export class Connection implements FlowControl {
 
   /** Throws UNAVAILABLE when no new exchange may start: closed, or a GOODBYE either way. */
   ensureCanStart(): void {
-    if (this.state === 'closed') throw unavailable(`${this.channel.description}: ${this.closeReason}`);
-    if (this.peerSaidGoodbye) throw unavailable(`${this.channel.description}: peer said goodbye`);
-    if (this.sentGoodbye) throw unavailable(`${this.channel.description}: connection is closing`);
+    const refusal = this.startRefusal();
+    if (refusal !== undefined) throw refusal;
+  }
+
+  /** Why no new exchange may start (UNAVAILABLE), or undefined when one may. */
+  startRefusal(): InteropError | undefined {
+    if (this.state === 'closed') return unavailable(`${this.channel.description}: ${this.closeReason}`);
+    if (this.peerSaidGoodbye) return unavailable(`${this.channel.description}: peer said goodbye`);
+    if (this.sentGoodbye) return unavailable(`${this.channel.description}: connection is closing`);
+    return undefined;
   }
 
   // ---- sending (outbound.ts) --------------------------------------------------------------

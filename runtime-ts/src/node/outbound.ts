@@ -90,6 +90,13 @@ export class Outbound {
     this.queue(frameParts(frame));
   }
 
+  /** As send(), for a frame already encoded (by a caller that keeps its target's bytes). */
+  sendParts(parts: Uint8Array[], kind: OutboxKind, correlation: number): void {
+    if (this.closed) return;
+    if (this.outbox.length > 0 || this.congested) return this.hold(kind, correlation, parts);
+    this.queue(parts);
+  }
+
   /** Adds to this turn's batch regardless of the outbox (a connection-level error before closing). */
   queue(parts: Uint8Array[]): void {
     for (const part of parts) {

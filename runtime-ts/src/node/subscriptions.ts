@@ -31,13 +31,8 @@ export class Subscriptions {
     const target = `${module.name}.${event.name}`;
     let subs = this.byTarget.get(target);
     if (!subs) {
-      const timeoutMs = conn.options.limits.defaultDeadlineMs;
-      const deadline = Date.now() + timeoutMs;
-      const ready = conn.calls
-        .acquireSlot(deadline, undefined)
-        // The SUBSCRIBE's codec is the one the EVENTs will come in (docs/wire.md §1.2).
-        .then(() => conn.calls.exchange({ kind: 'subscribe' }, FrameKind.SUBSCRIBE, codecId(conn.peer.sendCodec), target, EMPTY_PAYLOAD, deadline, timeoutMs, undefined))
-        .then(() => undefined);
+      // The SUBSCRIBE's codec is the one the EVENTs will come in (docs/wire.md §1.2).
+      const ready = conn.calls.subscribe(target, codecId(conn.peer.sendCodec)).then(() => undefined);
       subs = { module, event, queues: new Set(), ready };
       this.byTarget.set(target, subs);
       ready.catch(() => {

@@ -67,8 +67,7 @@ const utf8 = new TextEncoder();
  * Encodes everything before the payload (length, header, target). Sending the header and the
  * payload as two buffers lets a writev path send a large payload without copying it again.
  */
-export function encodeFrameHead(frame: Omit<Frame, 'payload'>, payloadBytes: number): Uint8Array {
-  const target = targetBytes(frame.target);
+export function encodeFrameHead(frame: Omit<Frame, 'payload'>, payloadBytes: number, target: Uint8Array = targetBytes(frame.target)): Uint8Array {
   // Buffer.allocUnsafe takes small buffers from a shared slab (cheap), and every byte is written.
   const head = Buffer.allocUnsafe(PREFIX_BYTES + target.length);
   writeHead(head, frame, target, payloadBytes);
@@ -80,22 +79,35 @@ function writeHead(out: Buffer, frame: Omit<Frame, 'payload'>, target: Uint8Arra
   if (target.length > 0xffff) throw new RangeError(`frame target is ${target.length} bytes, more than a u16`);
   const length = FIXED_HEADER_BYTES + target.length + payloadBytes;
   if (length > 0xffff_ffff) throw new RangeError(`frame of ${length} bytes does not fit a u32 length`);
-  out.writeUInt32LE(length, 0);
+  // Byte by byte rather than Buffer#writeUInt32LE: every value is already masked to its width,
+  // and the Buffer methods' range checks cost more than the writes on this path (once per frame).
+  u32(out, 0, length);
   out[4] = frame.kind;
   out[5] = frame.codec;
-  out.writeUInt16LE(frame.flags & 0xffff, 6);
-  out.writeUInt32LE(frame.correlation >>> 0, 8);
-  out.writeUInt32LE(frame.timeoutMs >>> 0, 12);
-  out.writeUInt16LE(target.length, 16);
+  const flags = frame.flags & 0xffff;
+  out[6] = flags & 0xff;
+  out[7] = flags >>> 8;
+  u32(out, 8, frame.correlation >>> 0);
+  u32(out, 12, frame.timeoutMs >>> 0);
   const n = target.length;
+  out[16] = n & 0xff;
+  out[17] = n >>> 8;
   if (n <= 32) for (let i = 0; i < n; i++) out[PREFIX_BYTES + i] = target[i]!;
   else out.set(target, PREFIX_BYTES);
+}
+
+function u32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+  out[at + 2] = (value >>> 16) & 0xff;
+  out[at + 3] = value >>> 24;
 }
 
 /** Encoded targets: a connection sends the same few targets over and over. */
 const targetCache = new Map<string, Uint8Array>();
 
-function targetBytes(target: string): Uint8Array {
+/** The UTF-8 bytes of a target, from a bounded cache. */
+export function targetBytes(target: string): Uint8Array {
   if (target === '') return EMPTY;
   let bytes = targetCache.get(target);
   if (!bytes) {
@@ -106,9 +118,11 @@ function targetBytes(target: string): Uint8Array {
   return bytes;
 }
 
-/** The whole frame as one buffer (tests, vectors, small frames). */
-export function encodeFrame(frame: Frame): Uint8Array {
-  const target = targetBytes(frame.target);
+/**
+ * The whole frame as one buffer (tests, vectors, small frames). `target` is frame.target's bytes,
+ * for a caller that keeps them (encoding the target is a map lookup otherwise).
+ */
+export function encodeFrame(frame: Frame, target: Uint8Array = targetBytes(frame.target)): Uint8Array {
   const payload = frame.payload;
   const out = Buffer.allocUnsafe(PREFIX_BYTES + target.length + payload.length);
   writeHead(out, frame, target, payload.length);
@@ -122,14 +136,17 @@ export function encodeFrame(frame: Frame): Uint8Array {
  */
 const COPY_PAYLOAD_MAX = 8 * 1024;
 
-/** The frame as the buffers to write, in order: one buffer, or the head and a large payload. */
-export function frameParts(frame: Frame): Uint8Array[] {
+/**
+ * The frame as the buffers to write, in order: one buffer, or the head and a large payload.
+ * `target` as for encodeFrame.
+ */
+export function frameParts(frame: Frame, target?: Uint8Array): Uint8Array[] {
   const n = frame.payload.length;
   if (n === 0 || n > COPY_PAYLOAD_MAX) {
-    const head = encodeFrameHead(frame, n);
+    const head = encodeFrameHead(frame, n, target);
     return n === 0 ? [head] : [head, frame.payload];
   }
-  return [encodeFrame(frame)];
+  return [encodeFrame(frame, target)];
 }
 
 const EMPTY = new Uint8Array(0);
