@@ -1,17 +1,21 @@
 // JSON decoding driven by the expected type (docs/wire.md §3.1), straight from UTF-8 bytes: no
 // intermediate JSON.parse tree, so 64-bit integers stay exact, duplicate keys can be detected, no
 // object is ever built from untrusted keys, and depth is checked as containers open (including
-// values skipped as unknown fields). Whitespace between tokens is accepted, as JSON allows.
+// values skipped as unknown fields, whose objects must not repeat a key either, §3.1). Whitespace
+// between tokens is accepted, as JSON allows.
 
 import type { DecodeLimits } from '../module.js';
 import { decodeBase64 } from './base64.js';
-import { exhausted, invalid } from './errors.js';
+import { duplicate, exhausted, invalid } from './errors.js';
 import { I64_MAX, I64_MIN, U64_MAX } from './ints.js';
+import { KeySet } from './key-set.js';
 import { asciiString, decodeUtf8 } from './utf8.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const DECIMAL = /^-?(0|[1-9][0-9]*)$/;
+/** Unknown keys of one struct searched in a list up to this many, then kept in a Set. */
+const UNKNOWN_SCAN = 16;
 const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 
 export class JsonReader {
@@ -22,6 +26,17 @@ export class JsonReader {
   readonly maxDepth: number;
   /** No element or entry has been read yet in the innermost open container. */
   private first = false;
+  /** The key nextKey() returned last: skip() files it as an unknown key of the open struct. */
+  private lastKey: string | undefined;
+  /**
+   * Unknown keys skipped in the open structs, as (depth, key) pairs: a stack, since structs nest,
+   * and past UNKNOWN_SCAN keys of one struct a Set in `unknownSets` (by depth). `unknownDepth` is
+   * the depth of the outermost struct holding some (0: none, so closing an object has nothing to
+   * forget); every other one nests in it, so all are forgotten by the time it closes.
+   */
+  private unknownDepth = 0;
+  private unknown: Array<number | string> | undefined;
+  private unknownSets: Array<Set<string> | undefined> | undefined;
 
   constructor(buf: Uint8Array, limits: DecodeLimits) {
     this.buf = buf;
@@ -66,6 +81,7 @@ export class JsonReader {
     let c = this.peek();
     if (c === 0x7d) {
       this.pos++;
+      if (this.unknownDepth !== 0) this.forgetUnknown();
       this.depth--;
       this.first = false;
       return undefined;
@@ -79,7 +95,7 @@ export class JsonReader {
     if (c !== QUOTE) throw this.unexpected('a string key');
     const key = this.string();
     this.expect(0x3a, "':'");
-    return key;
+    return (this.lastKey = key);
   }
 
   beginArray(): void {
@@ -302,15 +318,76 @@ export class JsonReader {
     return decodeBase64(this.buf, start, p);
   }
 
-  /** Skips one value of any type (an unknown field), counting its depth like any other. */
+  /**
+   * Skips the value of an unknown struct key that nextKey() just returned, checking it as any
+   * other value (its depth, its strings, no object in it repeating a key). The same unknown key
+   * twice in one struct is INVALID_ARGUMENT (§3.1; the decoders check known keys themselves).
+   */
   skip(): void {
+    const key = this.lastKey;
+    if (key !== undefined) {
+      this.lastKey = undefined;
+      this.noteUnknown(key);
+    }
+    this.skipValue();
+    this.lastKey = undefined;
+  }
+
+  private noteUnknown(key: string): void {
+    const d = this.depth;
+    if (this.unknownDepth === 0) this.unknownDepth = d;
+    const set = this.unknownSets?.[d];
+    if (set !== undefined) {
+      if (set.has(key)) throw duplicate(`key ${JSON.stringify(key)}`);
+      set.add(key);
+      return;
+    }
+    const u = (this.unknown ??= []);
+    let count = 0;
+    for (let i = u.length - 2; i >= 0 && u[i] === d; i -= 2, count++) {
+      if (u[i + 1] === key) throw duplicate(`key ${JSON.stringify(key)}`);
+    }
+    if (count < UNKNOWN_SCAN) {
+      u.push(d, key);
+      return;
+    }
+    // Many unknown keys in one struct: a Set from here on, so a payload cannot cost n².
+    const keys = new Set<string>([key]);
+    while (u.length > 0 && u[u.length - 2] === d) {
+      keys.add(u.pop() as string);
+      u.pop();
+    }
+    (this.unknownSets ??= [])[d] = keys;
+  }
+
+  /** The object at this depth is closing: its unknown keys no longer count. */
+  private forgetUnknown(): void {
+    const d = this.depth;
+    if (this.unknownDepth === d) this.unknownDepth = 0;
+    const u = this.unknown!;
+    while (u.length > 0 && u[u.length - 2] === d) {
+      u.pop();
+      u.pop();
+    }
+    if (this.unknownSets !== undefined) this.unknownSets[d] = undefined;
+  }
+
+  /** Skips one value of any type, counting its depth like any other. */
+  private skipValue(): void {
     const c = this.peek();
     if (c === 0x7b) {
       this.beginObject();
-      while (this.nextKey() !== undefined) this.skip();
+      let keys: KeySet<string> | undefined;
+      let one: string | undefined;
+      for (let k = this.nextKey(); k !== undefined; k = this.nextKey()) {
+        // The first key needs no set: most skipped objects are small.
+        if (one === undefined) one = k;
+        else if (!(keys ??= newKeySet(one)).add(k)) throw duplicate(`key ${JSON.stringify(k)}`);
+        this.skipValue();
+      }
     } else if (c === 0x5b) {
       this.beginArray();
-      while (this.nextItem()) this.skip();
+      while (this.nextItem()) this.skipValue();
     } else if (c === QUOTE) this.string();
     else if (c === 0x74) this.literal('true');
     else if (c === 0x66) this.literal('false');
@@ -323,6 +400,12 @@ export class JsonReader {
   finish(): void {
     if (this.peek() !== -1) throw invalid(`unexpected data after the value at byte ${this.pos}`);
   }
+}
+
+function newKeySet(first: string): KeySet<string> {
+  const keys = new KeySet<string>();
+  keys.add(first);
+  return keys;
 }
 
 function isDigit(c: number | undefined): boolean {

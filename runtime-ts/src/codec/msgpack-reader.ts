@@ -1,10 +1,12 @@
 // msgpack decoding driven by the expected type (docs/wire.md §3.2). Every length and count is
 // checked against the bytes that remain BEFORE anything is allocated, and every array and map
-// counts toward limits.maxDepth, including values skipped as unknown fields.
+// counts toward limits.maxDepth, including values skipped as unknown fields, and skipped values are
+// checked like any other (UTF-8, map keys given once).
 
 import type { DecodeLimits } from '../module.js';
 import { duplicate, exhausted, invalid } from './errors.js';
 import { I64_MAX, I64_MIN, U64_MAX } from './ints.js';
+import { KeySet } from './key-set.js';
 import { decodeUtf8, shortString } from './utf8.js';
 
 /** Unknown field ids of one struct searched in a list up to this many, then kept in a Set. */
@@ -354,26 +356,33 @@ export class MsgpackReader {
     if (this.unknownSets !== undefined) this.unknownSets[d] = undefined;
   }
 
-  /** Skips one value of any type, counting its depth like any other. */
+  /**
+   * Skips one value of any type, checking it as any other value is checked (§3.2): its depth, its
+   * declared lengths, UTF-8 in its strings, and the keys of each map in it (distinct, and neither
+   * an array nor a map).
+   */
   private skipValue(): void {
     const b = this.next();
     if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return;
     const kind = b & 0xf0;
-    if (kind === 0x80) return this.skipEntries(b & 0x0f, 2);
-    if (kind === 0x90) return this.skipEntries(b & 0x0f, 1);
-    if ((b & 0xe0) === 0xa0) return this.skipDeclared(b & 0x1f);
+    if (kind === 0x80) return this.skipMap(b & 0x0f);
+    if (kind === 0x90) return this.skipArray(b & 0x0f);
+    if ((b & 0xe0) === 0xa0) return this.skipString(b & 0x1f);
     switch (b) {
       case 0xcc: case 0xd0: return this.skipBytes(1);
       case 0xcd: case 0xd1: return this.skipBytes(2);
       case 0xce: case 0xd2: case 0xca: return this.skipBytes(4);
       case 0xcf: case 0xd3: case 0xcb: return this.skipBytes(8);
-      case 0xc4: case 0xd9: return this.skipDeclared(this.length(1));
-      case 0xc5: case 0xda: return this.skipDeclared(this.length(2));
-      case 0xc6: case 0xdb: return this.skipDeclared(this.length(4));
-      case 0xdc: return this.skipEntries(this.length(2), 1);
-      case 0xdd: return this.skipEntries(this.length(4), 1);
-      case 0xde: return this.skipEntries(this.length(2), 2);
-      case 0xdf: return this.skipEntries(this.length(4), 2);
+      case 0xc4: return this.skipDeclared(this.length(1));
+      case 0xc5: return this.skipDeclared(this.length(2));
+      case 0xc6: return this.skipDeclared(this.length(4));
+      case 0xd9: return this.skipString(this.length(1));
+      case 0xda: return this.skipString(this.length(2));
+      case 0xdb: return this.skipString(this.length(4));
+      case 0xdc: return this.skipArray(this.length(2));
+      case 0xdd: return this.skipArray(this.length(4));
+      case 0xde: return this.skipMap(this.length(2));
+      case 0xdf: return this.skipMap(this.length(4));
       default: throw this.unexpected(b, 'a value');
     }
   }
@@ -388,12 +397,95 @@ export class MsgpackReader {
     this.pos += n;
   }
 
-  private skipEntries(n: number, valuesPerEntry: number): void {
-    const count = n * valuesPerEntry;
-    this.claim(count, n, 'container of size');
+  /** A skipped string must still be valid UTF-8: checked without making a string when ASCII. */
+  private skipString(n: number): void {
+    this.claim(n, n, 'value of length');
+    const buf = this.buf;
+    const start = this.pos;
+    const end = (this.pos += n);
+    if (n <= 64) {
+      let i = start;
+      while (i < end && buf[i]! < 0x80) i++;
+      if (i === end) return;
+    }
+    decodeUtf8(buf, start, end);
+  }
+
+  private skipArray(n: number): void {
+    this.claim(n, n, 'container of size');
     this.enter();
-    for (let i = 0; i < count; i++) this.skipValue();
+    for (let i = 0; i < n; i++) this.skipValue();
     this.exit();
+  }
+
+  private skipMap(n: number): void {
+    this.claim(n * 2, n, 'container of size');
+    this.enter();
+    // A map of one entry cannot repeat a key: no set to allocate.
+    const keys = n > 1 ? new KeySet<number | string>() : undefined;
+    for (let i = 0; i < n; i++) {
+      const key = this.skippedKey();
+      if (keys !== undefined && key !== undefined && !keys.add(key)) throw duplicate(`map key ${keyText(key)}`);
+      this.skipValue();
+    }
+    this.exit();
+  }
+
+  /**
+   * Reads the key of a map being skipped and returns what identifies it among that map's keys
+   * (§3.2): numbers by value, whatever their format (integers, floats, and false/true as 0/1);
+   * strings as their text. The other kinds are strings that begin with a lone surrogate, which no
+   * decoded string holds: TAG + 'n' + decimal digits for an integer beyond 2^53, TAG + 'b' + one
+   * char per byte for bin, TAG + 'z' for nil. NaN is no key's equal: undefined. An array or map
+   * key is invalid.
+   */
+  private skippedKey(): number | string | undefined {
+    const b = this.next();
+    if (b < 0x80) return b;
+    if (b >= 0xe0) return b - 0x100;
+    if ((b & 0xe0) === 0xa0) return this.skippedText(b & 0x1f);
+    const p = this.pos;
+    switch (b) {
+      case 0xc0: return TAG + 'z';
+      case 0xc2: return 0;
+      case 0xc3: return 1;
+      case 0xcc: case 0xcd: case 0xce: case 0xd0: case 0xd1: case 0xd2:
+        this.pos--;
+        return this.anyInt(-0x80000000, 0xffffffff, 'map key');
+      case 0xcf: this.need(8); this.pos += 8; return exactKey(this.view.getBigUint64(p));
+      case 0xd3: this.need(8); this.pos += 8; return exactKey(this.view.getBigInt64(p));
+      case 0xca: this.need(4); this.pos += 4; return floatKey(readF32(this.buf, p));
+      case 0xcb: this.need(8); this.pos += 8; return floatKey(readF64(this.buf, p));
+      case 0xd9: return this.skippedText(this.length(1));
+      case 0xda: return this.skippedText(this.length(2));
+      case 0xdb: return this.skippedText(this.length(4));
+      case 0xc4: return this.skippedBinary(this.length(1));
+      case 0xc5: return this.skippedBinary(this.length(2));
+      case 0xc6: return this.skippedBinary(this.length(4));
+    }
+    const kind = b & 0xf0;
+    if (kind === 0x80 || kind === 0x90 || (b >= 0xdc && b <= 0xdf)) {
+      throw invalid(`a map key that is ${kind === 0x90 || b === 0xdc || b === 0xdd ? 'an array' : 'a map'}`);
+    }
+    throw this.unexpected(b, 'a map key');
+  }
+
+  private skippedText(n: number): string {
+    this.claim(n, n, 'string of length');
+    const start = this.pos;
+    this.pos += n;
+    return decodeUtf8(this.buf, start, start + n);
+  }
+
+  private skippedBinary(n: number): string {
+    this.claim(n, n, 'bytes of length');
+    const start = this.pos;
+    this.pos += n;
+    let s = TAG + 'b';
+    for (let i = start; i < start + n; i += 4096) {
+      s += String.fromCharCode.apply(null, this.buf.subarray(i, Math.min(i + 4096, start + n)) as unknown as number[]);
+    }
+    return s;
   }
 
   /** A big-endian length of `size` bytes following a format byte. */
@@ -441,6 +533,29 @@ function readF32(b: Uint8Array, p: number): number {
   if (LITTLE_ENDIAN) for (let i = 0; i < 4; i++) scratchBytes[i] = b[p + 3 - i]!;
   else for (let i = 0; i < 4; i++) scratchBytes[i] = b[p + i]!;
   return scratchF32[0]!;
+}
+
+/** Begins the identity of a skipped key that is neither a number nor a string (see skippedKey). */
+const TAG = '\ud800';
+
+/** The identity of a 64-bit integer key: a number when safe, else tagged decimal digits. */
+function exactKey(v: bigint): number | string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : TAG + 'n' + v.toString();
+}
+
+/** The identity of a float key: equal to the integer key of the same value; NaN has none. */
+function floatKey(v: number): number | string | undefined {
+  if (Number.isNaN(v)) return undefined;
+  return Number.isInteger(v) && !Number.isSafeInteger(v) ? TAG + 'n' + BigInt(v).toString() : v;
+}
+
+/** A skipped key as an error message shows it. */
+function keyText(key: number | string): string {
+  if (typeof key === 'number') return String(key);
+  if (key[0] !== TAG) return JSON.stringify(key);
+  const kind = key[1];
+  return kind === 'n' ? key.slice(2) : kind === 'z' ? 'nil' : `bin of ${key.length - 2} bytes`;
 }
 
 /** 64-bit values beyond the safe range become ±Infinity so the caller's range check rejects them. */
