@@ -75,7 +75,7 @@ export class Connection implements FlowControl {
     readonly options: ConnectionOptions,
   ) {
     this.decoder = new FrameDecoder(options.limits);
-    this.server = { active: new Map(), remoteSubs: new Map(), removeSink: undefined };
+    this.server = { active: new Map(), remoteSubs: new Map(), subscribedBy: new Map(), subscribeIds: new Map(), removeSink: undefined };
     this.inbound = new Inbound(this);
     this.out = new Outbound(channel, options.limits.maxInFlight, {
       pause: () => this.inbound.pause(),
@@ -362,6 +362,8 @@ export class Connection implements FlowControl {
     this.server.active.clear();
     this.server.removeSink?.();
     this.server.remoteSubs.clear();
+    this.server.subscribedBy.clear();
+    this.server.subscribeIds.clear();
     this.toPeer.clear();
     this.subscriptions.closeAll();
     this.out.discard();

@@ -11,7 +11,7 @@ import { FrameError, type Decoded } from '../wire/decoder.js';
 import { CodecId, type Frame, FrameKind, codecNameOf } from '../wire/frame.js';
 import type { Connection } from './connection.js';
 import type { FlowControl } from './events.js';
-import { serveFrame } from './serve.js';
+import { forgetSubscribeId, serveFrame } from './serve.js';
 import { bump } from './services.js';
 
 export class Inbound implements FlowControl {
@@ -97,6 +97,8 @@ export class Inbound implements FlowControl {
       if (error.kind === FrameKind.CANCEL) conn.out.withdrawAnswer(error.correlation);
       return;
     }
+    // A refused REQUEST, SUBSCRIBE or PING still starts an exchange with its id (§1.1).
+    if (error.kind === FrameKind.REQUEST || error.kind === FrameKind.SUBSCRIBE || error.kind === FrameKind.PING) forgetSubscribeId(conn, error.correlation);
     // No exchange to answer: an ERROR with correlation 0 would read as connection-level.
     if (error.kind === FrameKind.ONEWAY || error.kind === FrameKind.EVENT || error.kind === FrameKind.UNSUBSCRIBE || error.kind === FrameKind.GOODBYE) return;
     const codec = codecNameOf(error.codec) ?? 'json';
@@ -115,6 +117,7 @@ export class Inbound implements FlowControl {
       case FrameKind.GOODBYE:
         return conn.onPeerGoodbye();
       case FrameKind.PING:
+        forgetSubscribeId(conn, frame.correlation);
         return conn.answer({ ...frame, kind: FrameKind.PONG, codec: CodecId.none, timeoutMs: 0 });
       case FrameKind.HELLO:
       case FrameKind.WELCOME:

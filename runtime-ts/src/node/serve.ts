@@ -1,5 +1,9 @@
 // The serving side of a connection: REQUEST, ONEWAY, CANCEL, SUBSCRIBE and UNSUBSCRIBE frames
 // from the peer, dispatched to the hosted modules' handler objects (docs/wire.md §1, §3.3, §6).
+//
+// A CANCEL names a request being handled, an answer still waiting to be written, or a SUBSCRIBE
+// whose caller gave up: that subscription is withdrawn (docs/wire.md §1.1), so a subscribe that
+// timed out on the peer's side leaves nothing behind here.
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CodecName, FunctionDescriptor } from '../module.js';
@@ -21,6 +25,12 @@ export interface ServerState {
   active: Map<number, ActiveCall>;
   /** Targets the peer subscribed to ("module.event" or "module.*"), with the codec its EVENTs go in. */
   remoteSubs: Map<string, CodecName>;
+  /**
+   * The correlation id of the SUBSCRIBE that registered each subscription, both ways, so that a
+   * CANCEL with that id withdraws it; forgotten once the peer starts another exchange with the id.
+   */
+  subscribedBy: Map<string, number>;
+  subscribeIds: Map<number, string>;
   removeSink: (() => void) | undefined;
 }
 
@@ -65,27 +75,58 @@ function invoke(method: (...args: unknown[]) => unknown, handlers: object, args:
 export function serveFrame(conn: Connection, frame: Frame): void {
   switch (frame.kind) {
     case FrameKind.REQUEST:
+      forgetSubscribeId(conn, frame.correlation);
       return serveRequest(conn, frame);
     case FrameKind.ONEWAY:
       return serveOneway(conn, frame);
-    case FrameKind.CANCEL: {
-      const call = conn.server.active.get(frame.correlation);
-      if (call) return call.abort(new InteropError(ErrorCode.CANCELLED, 'cancelled by the caller'));
-      // An answer still waiting for the peer to read is withdrawn (a PONG, a refusal, …).
-      if (!conn.withdrawAnswer(frame.correlation)) bump(conn.services.counters, 'late_cancels');
-      return;
-    }
+    case FrameKind.CANCEL:
+      return serveCancel(conn, frame.correlation);
     case FrameKind.SUBSCRIBE:
+      forgetSubscribeId(conn, frame.correlation);
       return serveSubscribe(conn, frame);
     case FrameKind.UNSUBSCRIBE:
-      conn.server.remoteSubs.delete(frame.target);
-      conn.dropEventBacklog(frame.target);
-      if (conn.server.remoteSubs.size === 0) {
-        conn.server.removeSink?.();
-        conn.server.removeSink = undefined;
-      }
-      return;
+      return unsubscribe(conn, frame.target);
   }
+}
+
+function serveCancel(conn: Connection, correlation: number): void {
+  const call = conn.server.active.get(correlation);
+  if (call) return call.abort(new InteropError(ErrorCode.CANCELLED, 'cancelled by the caller'));
+  // An answer still waiting for the peer to read is withdrawn (a PONG, a refusal, a SUBSCRIBE's
+  // RESPONSE, …); a subscription its SUBSCRIBE registered is withdrawn too (docs/wire.md §1.1).
+  const withdrawn = conn.withdrawAnswer(correlation);
+  const target = conn.server.subscribeIds.get(correlation);
+  if (target !== undefined) return unsubscribe(conn, target);
+  if (!withdrawn) bump(conn.services.counters, 'late_cancels');
+}
+
+/** Ends the peer's subscription to `target` (UNSUBSCRIBE, or a CANCEL of its SUBSCRIBE): nothing more is sent for it. */
+function unsubscribe(conn: Connection, target: string): void {
+  const server = conn.server;
+  server.remoteSubs.delete(target);
+  const id = server.subscribedBy.get(target);
+  if (id !== undefined) {
+    server.subscribedBy.delete(target);
+    server.subscribeIds.delete(id);
+  }
+  conn.dropEventBacklog(target);
+  if (server.remoteSubs.size === 0) {
+    server.removeSink?.();
+    server.removeSink = undefined;
+  }
+}
+
+/**
+ * The peer starts an exchange with `correlation` (REQUEST, SUBSCRIBE, PING): a CANCEL with that id
+ * now means the new exchange, no longer the SUBSCRIBE that had it, whose subscription stays.
+ */
+export function forgetSubscribeId(conn: Connection, correlation: number): void {
+  const server = conn.server;
+  if (server.subscribeIds.size === 0) return;
+  const target = server.subscribeIds.get(correlation);
+  if (target === undefined) return;
+  server.subscribeIds.delete(correlation);
+  server.subscribedBy.delete(target);
 }
 
 function serveControl(conn: Connection, frame: Frame, member: string): void {
@@ -313,7 +354,13 @@ function serveSubscribe(conn: Connection, frame: Frame): void {
   if (parts.member !== '*' && !Object.prototype.hasOwnProperty.call(hosted.descriptor.events, parts.member)) {
     return fail(conn, frame, codec, ErrorCode.NOT_FOUND, `${parts.module} has no event ${parts.member}`);
   }
-  conn.server.remoteSubs.set(frame.target, codec);
-  conn.server.removeSink ??= conn.services.hub.add(conn.eventSink);
+  const server = conn.server;
+  server.remoteSubs.set(frame.target, codec);
+  // This SUBSCRIBE now names the subscription: a CANCEL with its id withdraws it (docs/wire.md §1.1).
+  const before = server.subscribedBy.get(frame.target);
+  if (before !== undefined) server.subscribeIds.delete(before);
+  server.subscribedBy.set(frame.target, frame.correlation);
+  server.subscribeIds.set(frame.correlation, frame.target);
+  server.removeSink ??= conn.services.hub.add(conn.eventSink);
   conn.answer({ kind: FrameKind.RESPONSE, codec: frame.codec, flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target, payload: EMPTY_PAYLOAD });
 }
