@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
 import { Node } from '../../runtime-ts/src/node/node.js';
 import type { NodeConfig } from '../../runtime-ts/src/node/config.js';
+import { DEFAULT_LIMITS } from '../../runtime-ts/src/wire/limits.js';
 import { calcHandlers, calcModule } from './fixtures.js';
 
 const calc = calcModule();
@@ -42,7 +43,7 @@ describe('stdio plugin', () => {
     expect((declared as { key: string }).key).toBe('bob');
   }, 20_000);
 
-  it('a plugin killed mid-call fails pending calls with UNAVAILABLE within milliseconds, and is respawned on next use', async () => {
+  it('a plugin killed mid-call fails pending calls promptly with UNAVAILABLE, and is respawned on next use', async () => {
     const node = await parent();
     const inv = node.invoker(calc);
     const pid = Number(await inv.call(calc, calc.functions['echo']!, ['pid']));
@@ -52,7 +53,12 @@ describe('stdio plugin', () => {
     process.kill(pid, 'SIGKILL');
     expect(await Promise.all(pending)).toEqual([ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE]);
     const elapsed = performance.now() - t;
-    expect(elapsed).toBeLessThan(100);
+    // Promptly: the calls fail because the pipe closed, not at their deadline (the default one).
+    // Typically a few ms; the bound leaves room for a loaded machine (100.6 ms was seen at load 8)
+    // while staying far below that deadline, so a failure by deadline could not pass.
+    const bound = 1000;
+    expect(DEFAULT_LIMITS.defaultDeadlineMs).toBeGreaterThanOrEqual(20 * bound);
+    expect(elapsed).toBeLessThan(bound);
     console.info(`plugin SIGKILL → pending calls failed in ${elapsed.toFixed(1)} ms`);
     const again = Number(await inv.call(calc, calc.functions['echo']!, ['pid']));
     expect(again).not.toBe(pid);
