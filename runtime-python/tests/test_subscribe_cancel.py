@@ -195,9 +195,8 @@ class RawPeer:
         """A round trip; returns what arrived before the PONG."""
         self.send(Frame(FrameKind.PING, CodecId.NONE, cid))
         before = []
-        while (frame := await self.next()).kind != FrameKind.PONG:
+        while not ((frame := await self.next()).kind == FrameKind.PONG and frame.correlation == cid):
             before.append(frame)
-        assert frame.correlation == cid
         return before
 
 
@@ -259,6 +258,17 @@ async def test_cancel_with_a_reused_id_leaves_the_subscription(conf: types.Modul
         await raw.ping(9)
         assert set(conn.remote_subscriptions) == {TICKED, "interop.conformance.pinged"}
         assert server.counters.late_cancels == 2
+        # So does a REQUEST that is refused as malformed (an unknown codec): it too starts an
+        # exchange with that id.
+        raw.send(Frame(FrameKind.SUBSCRIBE, CodecId.JSON, 10, "interop.conformance.pinged"))
+        assert (await raw.next()).correlation == 10
+        raw.send(Frame(FrameKind.REQUEST, 9, 10, "interop.conformance.add", b"{}"))  # type: ignore[arg-type]
+        refusal = await raw.next()
+        assert (refusal.kind, refusal.correlation) == (FrameKind.ERROR, 10)
+        raw.send(Frame(FrameKind.CANCEL, CodecId.NONE, 10))
+        await raw.ping(11)
+        assert set(conn.remote_subscriptions) == {TICKED, "interop.conformance.pinged"}
+        assert server.counters.late_cancels == 3
     finally:
         raw.writer.close()
         await server.close(grace_ms=500)
@@ -273,6 +283,39 @@ async def test_cancel_of_a_refused_subscribe_is_late(conf: types.ModuleType, tmp
         raw.send(Frame(FrameKind.CANCEL, CodecId.NONE, 5))
         await raw.ping(6)
         assert server.counters.late_cancels == 1 and conn.remote_subscriptions == {}
+    finally:
+        raw.writer.close()
+        await server.close(grace_ms=500)
+
+
+async def test_cancel_withdraws_a_subscription_whose_answer_and_events_still_wait(
+        conf: types.ModuleType, tmp_path: Path) -> None:
+    """The peer reads nothing while it subscribes: the RESPONSE and the events wait for the
+    transport. The CANCEL withdraws all of it; none of it is counted as dropped."""
+    server, raw, conn = await raw_server(conf, tmp_path)
+    events = conf.ConformanceEvents(server)
+    try:
+        blob = b"p" * 16384
+        count = 100  # 1.6 MiB of PONGs: more than the socket and the transport take
+        for cid in range(1, count + 1):
+            raw.send(Frame(FrameKind.PING, CodecId.NONE, cid, "", blob))
+        raw.send(Frame(FrameKind.SUBSCRIBE, CodecId.JSON, 500, TICKED))
+        await raw.writer.drain()
+        assert await until(lambda: TICKED in conn.remote_subscriptions)
+        assert any(h.correlation == 500 and h.data is not None for h in conn._outbox)
+        for n in range(1, 21):
+            events.ticked(conf.Tick(n=n, text="t"))
+        assert conn.outbound_queued() == 20
+        raw.send(Frame(FrameKind.CANCEL, CodecId.NONE, 500))
+        await raw.writer.drain()
+        assert await until(lambda: not conn.remote_subscriptions)
+        assert conn.outbound_queued() == 0
+        events.ticked(conf.Tick(n=21, text="t"))
+        # What arrives before the PONG of a last PING: the 100 PONGs, nothing for the SUBSCRIBE.
+        before = await raw.ping(count + 1)
+        assert [(f.kind, f.correlation) for f in before] == [(FrameKind.PONG, cid) for cid in range(1, count + 1)]
+        assert server.counters.late_cancels == 0 and server.counters.dropped_events == 0
+        assert conn.outbound_dropped == {}
     finally:
         raw.writer.close()
         await server.close(grace_ms=500)

@@ -21,6 +21,8 @@ log = logging.getLogger("interop.connection")
 ANSWERS = frozenset({FrameKind.RESPONSE, FrameKind.ERROR, FrameKind.PONG, FrameKind.CANCEL})
 #: Frames with correlation 0 that nobody answers: a bad one is dropped and counted.
 UNANSWERED = frozenset({FrameKind.ONEWAY, FrameKind.EVENT, FrameKind.UNSUBSCRIBE, FrameKind.GOODBYE})
+#: Frames that start an exchange with a new correlation id of the peer's.
+STARTS_EXCHANGE = frozenset({FrameKind.REQUEST, FrameKind.SUBSCRIBE, FrameKind.PING})
 
 
 class Inbound(HandshakeSide, ServingSide):
@@ -74,6 +76,9 @@ class Inbound(HandshakeSide, ServingSide):
         elif error.kind in UNANSWERED:
             log.debug("dropped bad frame: %s", error.message)
         else:
+            if error.kind in STARTS_EXCHANGE and self._subscribe_ids:
+                # Refused, it still starts an exchange with its id (docs/wire.md §1.1).
+                self._subscribe_ids.pop(error.correlation, None)
             self._send_error(error.correlation, error.target, problem, codec_name(error.codec) or "json")
 
     def _dispatch(self, frame: Frame) -> None:

@@ -38,7 +38,9 @@ class ServingSide(Outbound):
         self.remote_subscriptions: dict[str, CodecName] = {}
         self.on_subscriptions_changed: SubscriptionHook | None = None
         #: The peer's subscriptions by the correlation id of the SUBSCRIBE that registered them
-        #: (the latest for each target): a CANCEL with that id withdraws it (docs/wire.md §6).
+        #: (the latest for each target): a CANCEL with that id withdraws it (docs/wire.md §1.1).
+        #: An id stops naming its subscription when that ends, and when the peer starts another
+        #: exchange (REQUEST, SUBSCRIBE, PING, accepted or refused) with it.
         self._subscribe_ids: dict[int, str] = {}
         self._handling: dict[int, asyncio.Task[None]] = {}
         self._oneway_tasks: set[asyncio.Task[None]] = set()
@@ -47,6 +49,7 @@ class ServingSide(Outbound):
         super()._teardown(reason)
         for task in list(self._handling.values()) + list(self._oneway_tasks):
             task.cancel()
+        self._subscribe_ids.clear()
 
     # ---- requests -------------------------------------------------------------------------------
 
