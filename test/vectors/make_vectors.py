@@ -248,6 +248,39 @@ def json_key(t, key) -> str:
     return json_string(str(key))
 
 
+def json_key_value(t, text: str):
+    """A JSON map key read as a value of its key type (§3.1), or None when it is not one. Integers
+    are decimal text without a sign for >= 0 and without leading zeros, as an encoder writes them,
+    and also "-0" (0); an enum key is a member name or such a number (any i32)."""
+    t = resolve(t)
+    if t == ("scalar", "string"):
+        return text
+    digits = text[1:] if text.startswith("-") else text
+    number = int(text) if digits.isascii() and digits.isdigit() and (digits == "0" or digits[0] != "0") else None
+    lo, hi = INT_RANGES["i32" if t[0] == "ref" else t[1]]
+    if t[0] == "ref":
+        named = dict(enum_members(t[1])).get(text)
+        if named is not None:
+            return named
+    return number if number is not None and lo <= number <= hi else None
+
+
+def typed_key_repeats(t, tree) -> bool:
+    """Whether a map in `tree` (JSON parsed with each object as its list of pairs) holds two keys
+    that are one value of its key type. Walks lists, optionals and maps; the duplicate-key vectors
+    hold no typed map inside a struct or union."""
+    t = resolve(t)
+    if t[0] == "optional":
+        return tree is not None and typed_key_repeats(t[1], tree)
+    if t[0] == "list":
+        return any(typed_key_repeats(t[1], x) for x in tree)
+    if t[0] == "map":
+        keys = [json_key_value(t[1], k) for k, _ in tree]
+        assert None not in keys, tree
+        return len(set(keys)) != len(keys) or any(typed_key_repeats(t[2], x) for _, x in tree)
+    return False
+
+
 def sort_key(t, key):
     """Map entries: integers and enums by numeric value, strings by their UTF-8 bytes."""
     return key.encode("utf-8") if resolve(t) == ("scalar", "string") else key
@@ -723,6 +756,12 @@ def decode_only_vectors():
         "flag": False, "data": b"", "counts": {}, "level": 0},
         "declared defaults, else zero values; an enum's zero value is its first declared member")
     add("missing integer fields are zero", "Point", "msgpack", "8102ff", {"x": 0, "y": -1}, "zero value of i32")
+    # JSON map keys are decimal text (docs/wire.md §3.1); "-0" reads as 0, and an enum key may be
+    # given by number. Neither is what an encoder writes, so each is re-encoded canonically.
+    add("i32 map key -0 (JSON)", "MapI32", "json", '{"-0":"a"}', {0: "a"}, "reads as key 0")
+    add("u64 map key -0 (JSON)", "MapU64", "json", '{"-0":"a"}', {0: "a"}, "reads as key 0, even unsigned")
+    add("enum map key by number (JSON)", "MapColor", "json", '{"3":1,"7":2}', {3: 1, 7: 2},
+        "3 is BLUE, written by name; 7 is unknown, written as a number")
     add("optional field given as null", "Optionals", "json", '{"a":null,"b":null,"c":null,"d":[],"e":{}}',
         {"d": [], "e": {}}, "an explicit null for an optional struct field means absent")
     add("optional field given as nil", "Optionals", "msgpack", "8501c002c003c0049005" "80",
@@ -785,6 +824,33 @@ def reject_vectors():
     add("integer map key not a number (JSON)", "MapI32", "json", '{"x":"a"}', inv, "keys are decimal integers")
     add("duplicate struct key (JSON)", "Point", "json", '{"x":1,"x":2,"y":3}', inv, "duplicate keys")
     add("duplicate map key (JSON)", "MapStr", "json", '{"a":1,"a":2}', inv, "duplicate keys")
+    # A map's keys compare as values of its key type (§3.1): two different JSON texts naming the same
+    # integer or enum value are a duplicate. A decoder that keeps the last value fails these.
+    add("duplicate i32 map key, 0 and -0 (JSON)", "MapI32", "json", '{"0":"a","-0":"b"}', inv, "both are key 0")
+    add("duplicate i8 map key, -0 and 0 (JSON)", "MapI8", "json", '{"-0":"a","1":"b","0":"c"}', inv,
+        "both are key 0, not next to each other")
+    add("duplicate u8 map key, 0 and -0 (JSON)", "MapU8", "json", '{"0":"a","-0":"b"}', inv, "both are key 0")
+    add("duplicate i64 map key, 0 and -0 (JSON)", "MapI64", "json", '{"0":"a","-0":"b"}', inv, "both are key 0")
+    add("duplicate u64 map key, 0 and -0 (JSON)", "MapU64", "json", '{"-0":"a","0":"b"}', inv, "both are key 0")
+    add("duplicate i32 map key, escaped (JSON)", "MapI32", "json", '{"1":"a","\\u0031":"b"}', inv,
+        "keys compare after unescaping: both are \"1\"")
+    add("duplicate enum map key, name and number (JSON)", "MapColor", "json", '{"BLUE":1,"3":2}', inv,
+        "BLUE is 3")
+    add("duplicate enum map key, number and name (JSON)", "MapColor", "json", '{"1":1,"RED":2}', inv,
+        "RED is 1")
+    add("duplicate unknown enum map key, 0 and -0 (JSON)", "MapColor", "json", '{"0":1,"-0":2}', inv,
+        "both are the unknown value 0")
+    add("duplicate key in an inner map, 0 and -0 (JSON)", "MapNested", "json", '{"a":{"0":[],"-0":[]}}', inv,
+        "the inner map<i32, …> holds key 0 twice")
+    # Integer map keys are spelled as an encoder writes them, apart from "-0": no leading zeros, no
+    # sign, no exponent or fraction, no whitespace. So "1" and "01" are never the same key.
+    add("integer map key with a leading zero (JSON)", "MapI32", "json", '{"01":"a"}', inv, "not a decimal integer key")
+    add("i64 map key with a leading zero (JSON)", "MapI64", "json", '{"1":"a","01":"b"}', inv,
+        "01 is not a key, let alone key 1")
+    add("u64 map key with a leading zero (JSON)", "MapU64", "json", '{"00":"a"}', inv, "not a decimal integer key")
+    add("integer map key with a plus sign (JSON)", "MapI32", "json", '{"+1":"a"}', inv, "not a decimal integer key")
+    add("integer map key with a fraction (JSON)", "MapI64", "json", '{"1.0":"a"}', inv, "not a decimal integer key")
+    add("enum map key with a leading zero (JSON)", "MapColor", "json", '{"03":1}', inv, "neither a name nor a decimal")
     # msgpack: a map (struct, union or map) holding the same key twice, whatever integer or string
     # format each copy uses (docs/wire.md §3.2). A decoder that keeps the last value fails these.
     add("duplicate struct field id (msgpack)", "Point", "msgpack", "83" "0101" "0202" "0103", inv,
@@ -888,9 +954,17 @@ def reject_vectors():
             assert mp_skip(raw)[0] == len(raw), entry["name"]
         elif "duplicate" in entry["name"]:
             repeats = []
-            json.loads(entry["input"], object_pairs_hook=lambda pairs: repeats.append(
-                len({k for k, _ in pairs}) != len(pairs)) or dict(pairs))
-            assert any(repeats), entry["name"]
+            tree = json.loads(entry["input"], object_pairs_hook=lambda pairs: repeats.append(
+                len({k for k, _ in pairs}) != len(pairs)) or pairs)
+            # The same text twice, or (in a map) two texts of the same key value, such as "0" and "-0".
+            assert any(repeats) or typed_key_repeats(("ref", entry["type"].removeprefix(MODULE + ".")), tree), \
+                entry["name"]
+    # ... and each malformed map key case holds a single key that is not a key of its type.
+    for entry in out:
+        if "map key with" in entry["name"]:
+            t = resolve(("ref", entry["type"].removeprefix(MODULE + ".")))
+            keys = list(json.loads(entry["input"]))
+            assert t[0] == "map" and [json_key_value(t[1], k) is None for k in keys].count(True) == 1, entry["name"]
     return out
 
 

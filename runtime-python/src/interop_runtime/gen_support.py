@@ -22,7 +22,8 @@ __all__ = [
     "json_enum_key", "canon_f32", "canon_f64", "missing", "read_base64", "read_bin", "read_bool",
     "read_f32", "read_f64", "read_int", "read_int_text", "read_json_int", "read_json_f32", "read_json_f64",
     "read_list", "read_map", "read_nil", "read_one_entry", "read_str", "skip_unknown",
-    "unknown_case", "read_json_enum", "read_json_enum_key", "not_a_case", "sorted_map",
+    "unknown_case", "read_json_enum", "read_json_enum_key", "unique_keys", "duplicate_key",
+    "not_a_case", "sorted_map",
 ]
 
 E = TypeVar("E", bound=OpenEnum)
@@ -59,6 +60,29 @@ def read_json_enum_key(cls: type[E], key: str, what: str) -> E:
     if member is not None:
         return member
     return cls(read_int_text(key, I32, what))
+
+
+def unique_keys(result: dict[K, V], source: dict[str, Any], what: str) -> dict[K, V]:
+    """A JSON map whose keys were converted (integers, enums): `result` has fewer entries than
+    the object `source` it was read from when two key texts read as the same value, such as "0"
+    and "-0", or "BLUE" and "3". That is a duplicate key (docs/wire.md §3.1)."""
+    if len(result) != len(source):
+        raise duplicate_key(result, source, what)
+    return result
+
+
+def duplicate_key(result: dict[Any, Any], source: dict[str, Any], what: str) -> Exception:
+    """The error for a map that lost entries to keys of the same value: finds the two key texts
+    (each one already read without error, so reading them again cannot fail)."""
+    cls = type(next(iter(result)))
+    seen: dict[Any, str] = {}
+    for text in source:
+        member = cls.from_name(text) if issubclass(cls, OpenEnum) else None
+        key = member if member is not None else int(text)
+        if key in seen:
+            return invalid(f"{what}: duplicate map key: {seen[key][:40]!r} and {text[:40]!r} are the same key")
+        seen[key] = text
+    return invalid(f"{what}: duplicate map key")
 
 
 def not_a_case(value: object, union: str) -> Exception:

@@ -211,6 +211,16 @@ function keyExpr(ctx: Ctx, codec: Codec, t: TypeRef, k: string, what: string): s
   throw new Error(`python target: unsupported map key ${t.kind}`);
 }
 
+/**
+ * Whether reading a map's keys can turn two distinct keys into one: a JSON key is text, and two
+ * texts may read as the same integer or enum ("0" and "-0", "BLUE" and "3"), which is a duplicate
+ * key (docs/wire.md §3.1). The parsers already reject a JSON string or a msgpack value given twice,
+ * and msgpack keys are read as they are.
+ */
+function keysMayMerge(codec: Codec, t: TypeRef): boolean {
+  return codec === 'json' && !(t.kind === 'scalar' && t.name === 'string');
+}
+
 function enumExpr(ctx: Ctx, t: Ref, x: string, what: string): string {
   return `${ctx.typeName(t)}(${x} if ${intOk('i32', x)} else _g.read_int(${x}, _g.I32, ${what}))`;
 }
@@ -234,7 +244,9 @@ export function readExpr(ctx: Ctx, codec: Codec, t: TypeRef, x: string, d: numbe
       const k = `k${lvl}`;
       const e = `x${lvl}`;
       const src = `(${x} if ${containerTest('dict', x, d)} else _g.read_map(${x}, ${depth(d)}, md, ${what}))`;
-      return `{${keyExpr(ctx, codec, t.key, k, what)}: ${readExpr(ctx, codec, t.value, e, d + 1, lvl + 1, what)} for ${k}, ${e} in ${src}.items()}`;
+      const read = `{${keyExpr(ctx, codec, t.key, k, what)}: ${readExpr(ctx, codec, t.value, e, d + 1, lvl + 1, what)} for ${k}, ${e} in ${src}.items()}`;
+      // Evaluated after the comprehension, which has checked that x is a dict.
+      return keysMayMerge(codec, t.key) ? `_g.unique_keys(${read}, ${x}, ${what})` : read;
     }
     case 'optional':
       return `(None if ${x} is None else ${readExpr(ctx, codec, t.inner, x, d, lvl, what)})`;
@@ -278,6 +290,9 @@ export function readStmts(w: Writer, ctx: Ctx, codec: Codec, t: TypeRef, src: st
       const value = pureCheck(codec, t.value, what);
       if (key === undefined || value === undefined) {
         w.line(`${dst} = {${keyExpr(ctx, codec, t.key, 'k0', what)}: ${readExpr(ctx, codec, t.value, 'x0', d + 1, 1, what)} for k0, x0 in ${src}.items()}`);
+        if (keysMayMerge(codec, t.key)) {
+          w.line(`if len(${dst}) != len(${src}):`).indent(() => w.line(`raise _g.duplicate_key(${dst}, ${src}, ${what})`));
+        }
         return;
       }
       const k = `${dst}_k`;
