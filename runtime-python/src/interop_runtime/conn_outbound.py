@@ -196,6 +196,10 @@ class Outbound(ConnectionCore):
                 return False
             backlog.popleft()
             self._backlog_len -= 1
+            if not backlog:
+                # The arriving event may still fail to encode; an empty queue left here would
+                # break the flusher, which reads the head of every queue.
+                del self._backlog[key]
         return True
 
     def _write_event(self, key: str, frame: bytes) -> None:
