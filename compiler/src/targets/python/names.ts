@@ -3,6 +3,9 @@
 // from here, so keyword clashes are solved in one place. `@name(python = "…")` wins over all.
 
 import type { Annotations, Module } from '../../ir/types.js';
+import { pascalCase, snakeCase } from '../common/case.js';
+
+export { pascalCase, snakeCase };
 
 /** Python keywords (hard ones; soft keywords such as `match` and `type` are valid names). */
 const KEYWORDS = new Set([
@@ -24,28 +27,6 @@ const EXCEPTION_ATTRIBUTES = new Set(['code', 'message', 'args', 'error_type', '
 const STUB_RESERVED = new Set(['timeout_ms', 'ctx', 'self']);
 
 export type NameKind = 'type' | 'field' | 'errorField' | 'param' | 'function' | 'event' | 'enumMember' | 'const' | 'moduleFile';
-
-function words(name: string): string[] {
-  // Splits snake_case, camelCase and ACRONYMCase into lowercase words.
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .split(/_+/)
-    .filter((w) => w.length > 0)
-    .map((w) => w.toLowerCase());
-}
-
-export function snakeCase(name: string): string {
-  const lead = /^_+/.exec(name)?.[0] ?? '';
-  const out = words(name).join('_');
-  return lead + (out === '' ? name : out);
-}
-
-export function pascalCase(name: string): string {
-  if (/^[A-Z][A-Za-z0-9]*$/.test(name)) return name; // already Pascal: keep acronyms as written
-  const out = words(name).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-  return out === '' ? name : out;
-}
 
 function escape(name: string, kind: NameKind): string {
   let out = name;

@@ -4,6 +4,9 @@
 // `@name(ts = "…")` wins over the case rule (it is still made unique).
 
 import type { Annotations, Module } from '../../ir/types.js';
+import { camelCase, pascalCase } from '../common/case.js';
+
+export { camelCase, pascalCase };
 
 /** Reserved words of JavaScript (strict mode, modules) and TypeScript's type-position words. */
 // prettier-ignore
@@ -36,33 +39,6 @@ const UNSAFE_PROPERTIES = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type NameKind =
   'type' | 'const' | 'field' | 'errorField' | 'param' | 'function' | 'event' | 'enumMember' | 'namespace';
-
-function words(name: string): string[] {
-  // Splits snake_case, camelCase and ACRONYMCase into lowercase words.
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .split(/_+/)
-    .filter((w) => w.length > 0)
-    .map((w) => w.toLowerCase());
-}
-
-export function pascalCase(name: string): string {
-  if (/^[A-Z][A-Za-z0-9]*$/.test(name)) return name; // already Pascal: keep acronyms as written
-  const out = words(name)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-  return out === '' ? name : out;
-}
-
-export function camelCase(name: string): string {
-  if (/^[a-z][A-Za-z0-9]*$/.test(name)) return name; // already camel: keep acronyms as written
-  // Leading underscores are kept (`_id` stays `_id`), as they often mean something to the author.
-  const lead = /^_+/.exec(name)?.[0] ?? '';
-  const ws = words(name);
-  const out = ws.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('');
-  return out === '' ? name : lead + out;
-}
 
 function clashes(name: string, kind: NameKind): boolean {
   switch (kind) {
