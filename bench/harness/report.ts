@@ -1,5 +1,7 @@
 // Prints the tables to the console and writes them, with the machine and the goals, as Markdown.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const LIMITS_PATH = 'bench/LIMITS.md';
 import type { Results, Table } from './results.js';
 import type { MachineInfo } from './machine.js';
 import type { GoalResult } from '../goals.js';
@@ -50,6 +52,11 @@ export function writeMarkdown(path: string, r: Results, m: MachineInfo, goals: G
     ...goals.map((g) => `| ${g.goal} | ${g.status} | ${g.detail.replace(/\|/g, '\\|')} |`),
     '',
   ];
+  // What limits the goals not met comes from profiles, not from one run: it is kept by hand in
+  // bench/LIMITS.md and copied into every full report.
+  if (!smoke && existsSync(LIMITS_PATH)) {
+    parts.push('## What limits the rest', '', readFileSync(LIMITS_PATH, 'utf8').trim(), '');
+  }
   if (r.notes.length) parts.push('## Notes from this run', '', ...r.notes.map((n) => `- ${n}`), '');
   let suite = '';
   for (const t of r.tables) {
