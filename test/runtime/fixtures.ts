@@ -3,18 +3,18 @@
 
 import { ApplicationError } from '../../runtime-ts/src/errors.js';
 import type { CallContext, CodecName, DecodeLimits, ModuleDescriptor, PayloadCodec } from '../../runtime-ts/src/module.js';
-import { MsgpackReader, MsgpackWriter } from '../../runtime-ts/src/wire/msgpack-scan.js';
+import { MsgpackReader, MsgpackWriter } from '../../runtime-ts/src/codec/index.js';
 
 type Scalar = 'u32' | 'string';
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 function writeScalar(w: MsgpackWriter, kind: Scalar, v: unknown): void {
-  if (kind === 'u32') w.uint(v as number);
-  else w.str(v as string);
+  if (kind === 'u32') w.u32(v as number);
+  else w.string(v as string);
 }
 function readScalar(r: MsgpackReader, kind: Scalar): unknown {
-  return kind === 'u32' ? r.uint() : r.str();
+  return kind === 'u32' ? r.int(0, 0xffff_ffff, 'u32') : r.string();
 }
 function check(kind: Scalar, v: unknown): void {
   if (kind === 'u32' ? typeof v !== 'number' : typeof v !== 'string') throw new TypeError(`expected ${kind}, got ${typeof v}`);
@@ -35,9 +35,9 @@ export function scalarCodec(kind: Scalar): PayloadCodec<unknown> {
         check(kind, v);
         return v;
       }
-      const r = new MsgpackReader(bytes, limits.maxDepth);
+      const r = new MsgpackReader(bytes, limits);
       const v = readScalar(r, kind);
-      r.end();
+      r.finish();
       return v;
     },
   };
@@ -49,8 +49,12 @@ export function structCodec(fields: Array<[string, Scalar]>): PayloadCodec<unkno
     encode(values, codec) {
       fields.forEach(([, k], i) => check(k, values[i]));
       if (codec === 'json') return utf8.encode(JSON.stringify(Object.fromEntries(fields.map(([n], i) => [n, values[i]]))));
-      const w = new MsgpackWriter().mapHeader(fields.length);
-      fields.forEach(([, k], i) => writeScalar(w.uint(i + 1), k, values[i]));
+      const w = new MsgpackWriter();
+      w.mapHeader(fields.length);
+      fields.forEach(([, k], i) => {
+        w.u32(i + 1);
+        writeScalar(w, k, values[i]);
+      });
       return w.finish();
     },
     decode(bytes: Uint8Array, codec: CodecName, limits: DecodeLimits) {
@@ -58,16 +62,17 @@ export function structCodec(fields: Array<[string, Scalar]>): PayloadCodec<unkno
         const o = JSON.parse(text.decode(bytes)) as Record<string, unknown>;
         return fields.map(([n, k]) => (check(k, o[n]), o[n]));
       }
-      const r = new MsgpackReader(bytes, limits.maxDepth);
-      const n = r.mapHeader(1);
+      const r = new MsgpackReader(bytes, limits);
+      const n = r.mapHeader();
       const out: unknown[] = [];
       for (let i = 0; i < n; i++) {
-        const id = r.uint();
+        const id = r.fieldId();
         const f = fields[id - 1];
         if (f) out[id - 1] = readScalar(r, f[1]);
-        else r.skip(2);
+        else r.skip();
       }
-      r.end();
+      r.exit();
+      r.finish();
       return fields.map(([, k], i) => (check(k, out[i]), out[i]));
     },
   };

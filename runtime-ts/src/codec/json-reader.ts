@@ -333,6 +333,19 @@ export class JsonReader {
     this.lastKey = undefined;
   }
 
+  /**
+   * Skips one value, checked as skip() checks it, and returns the view of its bytes (no
+   * whitespace around it): for a value carried as raw bytes, such as an error envelope's `detail`.
+   * The value is not filed as an unknown key: the caller knows it.
+   */
+  skipRaw(): Uint8Array {
+    this.lastKey = undefined;
+    this.peek();
+    const start = this.pos;
+    this.skipValue();
+    return this.buf.subarray(start, this.pos);
+  }
+
   private noteUnknown(key: string): void {
     const d = this.depth;
     if (this.unknownDepth === 0) this.unknownDepth = d;

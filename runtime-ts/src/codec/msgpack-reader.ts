@@ -310,6 +310,18 @@ export class MsgpackReader {
     this.skipValue();
   }
 
+  /**
+   * Skips one value, checked as skip() checks it, and returns the view of its bytes: for a value
+   * carried as raw bytes, such as an error envelope's `detail`. The value is not filed as an
+   * unknown field: the caller knows it.
+   */
+  skipRaw(): Uint8Array {
+    this.lastFieldId = -1;
+    const start = this.pos;
+    this.skipValue();
+    return this.buf.subarray(start, this.pos);
+  }
+
   private noteUnknown(id: number): void {
     const d = this.depth;
     if (this.unknownDepth === 0) this.unknownDepth = d;

@@ -9,7 +9,7 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CodecName, FunctionDescriptor } from '../module.js';
 import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, splitTarget } from '../wire/frame.js';
 import { CONTROL_MODULE } from '../wire/handshake.js';
-import { canonicalJson } from '../wire/json-scan.js';
+import { canonicalJson } from '../wire/canonical-json.js';
 import { envelopeForHandlerError } from './call-errors.js';
 import { Deadline, deadlines } from './deadlines.js';
 import type { Connection } from './connection.js';

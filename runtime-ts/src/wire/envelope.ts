@@ -2,9 +2,13 @@
 // `detail` is the declared error value encoded by the error type's own codec, nested in the
 // envelope (not as bytes): the encoder splices its bytes in, the decoder returns its raw span.
 
+import { encodeJsonWith, encodeMsgpackWith } from '../codec/define.js';
+import { duplicate } from '../codec/errors.js';
+import { JsonReader } from '../codec/json-reader.js';
+import { jsonKey, type JsonWriter } from '../codec/json-writer.js';
+import { MsgpackReader } from '../codec/msgpack-reader.js';
+import type { MsgpackWriter } from '../codec/msgpack-writer.js';
 import type { CodecName } from '../module.js';
-import { JsonScanner, invalid, jsonString } from './json-scan.js';
-import { MsgpackReader, MsgpackWriter } from './msgpack-scan.js';
 
 export interface ErrorEnvelope {
   code: number;
@@ -15,68 +19,91 @@ export interface ErrorEnvelope {
   detail?: Uint8Array;
 }
 
-const utf8 = new TextEncoder();
+const KEY_CODE = jsonKey('code');
+const KEY_MESSAGE = jsonKey('message');
+const KEY_TYPE = jsonKey('type');
+const KEY_DETAIL = jsonKey('detail');
 
-export function encodeEnvelope(env: ErrorEnvelope, codec: CodecName): Uint8Array {
-  const code = env.code >>> 0;
-  if (codec === 'json') {
-    let head = `{"code":${code},"message":${jsonString(env.message)}`;
-    if (env.type !== undefined) head += `,"type":${jsonString(env.type)}`;
-    if (env.detail === undefined) return utf8.encode(head + '}');
-    const a = utf8.encode(head + ',"detail":');
-    const out = new Uint8Array(a.length + env.detail.length + 1);
-    out.set(a, 0);
-    out.set(env.detail, a.length);
-    out[out.length - 1] = 0x7d; // '}'
-    return out;
+function writeJson(w: JsonWriter, env: ErrorEnvelope): void {
+  w.beginObject();
+  w.key(KEY_CODE);
+  w.u32(env.code >>> 0);
+  w.key(KEY_MESSAGE);
+  w.string(env.message);
+  if (env.type !== undefined) {
+    w.key(KEY_TYPE);
+    w.string(env.type);
   }
-  const w = new MsgpackWriter();
-  w.mapHeader(2 + (env.type !== undefined ? 1 : 0) + (env.detail !== undefined ? 1 : 0));
-  w.uint(1).uint(code).uint(2).str(env.message);
-  if (env.type !== undefined) w.uint(3).str(env.type);
-  if (env.detail !== undefined) w.uint(4).raw(env.detail);
-  return w.finish();
+  if (env.detail !== undefined) {
+    w.key(KEY_DETAIL);
+    w.rawValue(env.detail);
+  }
+  w.endObject();
 }
 
-/** Decodes an envelope; unknown fields are skipped (within max_depth), missing ones take zero values. */
+function writeMsgpack(w: MsgpackWriter, env: ErrorEnvelope): void {
+  w.mapHeader(2 + (env.type !== undefined ? 1 : 0) + (env.detail !== undefined ? 1 : 0));
+  w.u32(1);
+  w.u32(env.code >>> 0);
+  w.u32(2);
+  w.string(env.message);
+  if (env.type !== undefined) {
+    w.u32(3);
+    w.string(env.type);
+  }
+  if (env.detail !== undefined) {
+    w.u32(4);
+    w.raw(env.detail);
+  }
+}
+
+export function encodeEnvelope(env: ErrorEnvelope, codec: CodecName): Uint8Array {
+  return codec === 'json' ? encodeJsonWith(writeJson, env) : encodeMsgpackWith(writeMsgpack, env);
+}
+
+/**
+ * Decodes an envelope; unknown fields are skipped (checked as any skipped value, within max_depth),
+ * missing ones take zero values, a field given twice is INVALID_ARGUMENT.
+ */
 export function decodeEnvelope(bytes: Uint8Array, codec: CodecName, maxDepth: number): ErrorEnvelope {
   const env: ErrorEnvelope = { code: 0, message: '' };
+  const limits = { maxDepth };
   if (codec === 'json') {
-    const s = new JsonScanner(bytes, maxDepth);
-    s.object(1, (key) => {
-      if (key === 'code') env.code = s.u32();
-      else if (key === 'message') env.message = s.string();
+    const r = new JsonReader(bytes, limits);
+    const seen = new Set<string>();
+    r.beginObject();
+    for (let key = r.nextKey(); key !== undefined; key = r.nextKey()) {
+      if (seen.has(key)) throw duplicate(`key ${JSON.stringify(key)}`);
+      seen.add(key);
+      if (key === 'code') env.code = r.int(0, 0xffff_ffff, 'u32');
+      else if (key === 'message') env.message = r.string();
       else if (key === 'type') {
-        if (s.peek() === 0x6e) s.skipValue(1); // null: absent
-        else env.type = s.string();
+        if (!r.tryNull()) env.type = r.string(); // null: absent
       } else if (key === 'detail') {
-        const raw = s.skipValue(1);
+        const raw = r.skipRaw();
         if (!(raw.length === 4 && raw[0] === 0x6e)) env.detail = raw;
-      } else s.skipValue(1);
-    });
-    s.end();
+      } else r.skip();
+    }
+    r.finish();
     return env;
   }
-  const r = new MsgpackReader(bytes, maxDepth);
-  const n = r.mapHeader(1);
+  const r = new MsgpackReader(bytes, limits);
+  const n = r.mapHeader();
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
-    const id = r.uint();
-    if (seen.has(id)) throw invalid(`error envelope: duplicate field ${id}`);
+    const id = r.fieldId();
+    if (seen.has(id)) throw duplicate(`field id ${id}`);
     seen.add(id);
-    if (id === 1) {
-      const code = r.uint();
-      if (code > 0xffff_ffff) throw invalid('error envelope: code is not a u32');
-      env.code = code;
-    } else if (id === 2) env.message = r.str();
+    if (id === 1) env.code = r.int(0, 0xffff_ffff, 'u32');
+    else if (id === 2) env.message = r.string();
     else if (id === 3) {
-      if (r.isNil()) r.skip(1);
-      else env.type = r.str();
+      if (!r.tryNil()) env.type = r.string(); // nil: absent
     } else if (id === 4) {
-      const raw = r.skip(1);
+      const raw = r.skipRaw();
       if (!(raw.length === 1 && raw[0] === 0xc0)) env.detail = raw;
-    } else r.skip(1);
+    } else r.skip();
   }
-  r.end();
+  r.exit();
+  r.finish();
   return env;
 }

@@ -3,7 +3,7 @@
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName } from '../module.js';
-import { canonicalJson } from './json-scan.js';
+import { canonicalJson } from './canonical-json.js';
 
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
 

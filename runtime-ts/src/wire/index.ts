@@ -4,4 +4,4 @@ export * from './frame.js';
 export * from './decoder.js';
 export * from './envelope.js';
 export * from './handshake.js';
-export { canonicalJson, jsonString } from './json-scan.js';
+export { canonicalJson, jsonString } from './canonical-json.js';
