@@ -24,7 +24,7 @@ from .links import Link, Opener, RenewedSubscription, is_open
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
 from .node_config import CONFIG_ENV, load_config
 from .transport.base import ByteTransport
-from .transport.sockets import listen, dial, parse_address
+from .transport.sockets import Address, dial, listen, parse_address, remove_socket_file
 from .transport.stdio import PluginProcess, own_stdio, spawn_plugin
 
 log = logging.getLogger("interop.node")
@@ -51,6 +51,8 @@ class Node:
         self.link_of: dict[str, tuple[Link, ModuleDescriptor]] = {}
         self.connections: set[Connection] = set()
         self.servers: list[asyncio.Server] = []
+        #: Addresses this node listens on, so close() can remove their unix socket files.
+        self._listening: list[Address] = []
         self.plugins: list[PluginProcess] = []
         self.started = time.monotonic()
         self._closing = False
@@ -148,6 +150,7 @@ class Node:
 
         server, bound = await listen(parse_address(address), on_transport)
         self.servers.append(server)
+        self._listening.append(bound)
         return str(bound)
 
     def _link(self, key: str, modules: Sequence[ModuleDescriptor], open: Opener) -> Link:
@@ -238,6 +241,8 @@ class Node:
         self._closing = True
         for server in self.servers:
             server.close()
+        for address in self._listening:
+            remove_socket_file(address)
         await asyncio.gather(*(link.close(grace_ms) for link in self.links.values()), return_exceptions=True)
         await asyncio.gather(*(c.close("node stopping", grace_ms) for c in list(self.connections)), return_exceptions=True)
         await asyncio.gather(*(p.stop(grace_ms) for p in self.plugins), return_exceptions=True)

@@ -64,6 +64,19 @@ async def listen(address: Address, on_transport: OnTransport) -> tuple[asyncio.S
     return server, Address("tcp", host=address.host, port=port)
 
 
+def remove_socket_file(address: Address) -> None:
+    """Removes the socket file of a unix listener that has been closed (asyncio on Python 3.11
+    leaves it behind), so a stopped node leaves nothing in the file system."""
+    if address.scheme != "unix":
+        return
+    path = Path(address.path)
+    try:
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
 async def dial(address: Address) -> StreamTransport:
     if address.scheme == "unix":
         reader, writer = await asyncio.open_unix_connection(address.path, limit=1 << 20)
