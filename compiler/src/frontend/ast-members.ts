@@ -4,7 +4,7 @@
 
 import type { CstNode } from 'chevrotain';
 import type { Span } from '../ir/types.js';
-import type { EnumMemberNode, FieldNode, Ident, Literal, ReservedNode, TypeExpr, UnionCaseNode } from './ast.js';
+import type { Annotation, EnumMemberNode, FieldNode, Ident, Literal, ReservedNode, TypeExpr, UnionCaseNode } from './ast.js';
 import { Comma } from './tokens.js';
 import { type BuildCtx, anyToken, extentOf, node, nodes, report, spanAfter, token, tokens, tokenSpan } from './cst.js';
 import {
@@ -171,6 +171,23 @@ export interface BodyResult<T> {
   holders: Holder[];
 }
 
+/** A `reserved` line inside a body: recorded in `out`; true when `item` was one. */
+function takeReserved(
+  item: CstNode,
+  ext: NonNullable<ReturnType<typeof extentOf>>,
+  annotations: Annotation[],
+  out: { reserved: ReservedNode[]; holders: Holder[] },
+  ctx: BuildCtx,
+): boolean {
+  const res = node(item, 'reservedDecl');
+  if (!res) return false;
+  const r = buildReserved(res, ext.span, ctx);
+  if (annotations.length) report(ctx, 'E0113', 'annotations cannot be attached to `reserved`', annotations[0]!.span);
+  out.reserved.push(r);
+  out.holders.push({ target: r, start: ext.start, end: ext.end, endLine: ext.span.endLine, acceptsDoc: false });
+  return true;
+}
+
 /** The items of a struct/error/union body (`bodyItem` CST nodes). */
 export function buildBodyItems(items: CstNode[], kind: 'field' | 'case', ctx: BuildCtx): BodyResult<FieldNode | UnionCaseNode> {
   const out: BodyResult<FieldNode | UnionCaseNode> = { items: [], reserved: [], holders: [] };
@@ -179,14 +196,7 @@ export function buildBodyItems(items: CstNode[], kind: 'field' | 'case', ctx: Bu
     const ext = extentOf([item], ctx.file);
     if (!ext) continue;
     const annotations = buildAnnotations(item, ctx);
-    const res = node(item, 'reservedDecl');
-    if (res) {
-      const r = buildReserved(res, ext.span, ctx);
-      if (annotations.length) report(ctx, 'E0113', 'annotations cannot be attached to `reserved`', annotations[0]!.span);
-      out.reserved.push(r);
-      out.holders.push({ target: r, start: ext.start, end: ext.end, endLine: ext.span.endLine, acceptsDoc: false });
-      continue;
-    }
+    if (takeReserved(item, ext, annotations, out, ctx)) continue;
     const m = node(item, 'member');
     const parts = m && buildMemberParts(m, kind, ext.span, ids, ctx);
     if (!parts) continue;
@@ -237,14 +247,7 @@ export function buildEnumItems(items: CstNode[], ctx: BuildCtx): BodyResult<Enum
     const ext = extentOf([item], ctx.file);
     if (!ext) continue;
     const annotations = buildAnnotations(item, ctx);
-    const res = node(item, 'reservedDecl');
-    if (res) {
-      const r = buildReserved(res, ext.span, ctx);
-      if (annotations.length) report(ctx, 'E0113', 'annotations cannot be attached to `reserved`', annotations[0]!.span);
-      out.reserved.push(r);
-      out.holders.push({ target: r, start: ext.start, end: ext.end, endLine: ext.span.endLine, acceptsDoc: false });
-      continue;
-    }
+    if (takeReserved(item, ext, annotations, out, ctx)) continue;
     const nameTok = token(item, 'name');
     if (!nameTok) continue;
     const name = ident(nameTok, ctx);
