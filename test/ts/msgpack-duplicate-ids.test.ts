@@ -3,10 +3,9 @@
 // (a bitmask for small ids, a stack of pairs, a Set for many): these cases walk each path, and the
 // structs that must still decode (the same unknown id in sibling or nested structs).
 
-import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamicCodecs, type IrModule, type TypeCodec } from '../../runtime-ts/src/codec/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
-import { compileBundle, importGenerated } from './generated.js';
+import { vectorCodecs } from './vector-codecs.js';
 
 const limits = { maxDepth: 64 };
 const hex = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -17,13 +16,6 @@ const point = (ids: number[], x = 1) => {
   const head = n < 16 ? (0x80 | n).toString(16) : `de${n.toString(16).padStart(4, '0')}`;
   return `${head} 01${u8(x)} 0202 ${ids.map((id) => `${u8(id)}00`).join(' ')}`;
 };
-
-let generated: Record<string, unknown>;
-let dynamic: DynamicCodecs;
-beforeAll(async () => {
-  generated = await importGenerated('vectors', ['test/vectors/vectors.interop'], 'interop.vectors');
-  dynamic = new DynamicCodecs(compileBundle(['test/vectors/vectors.interop']).modules as IrModule[]);
-}, 60_000);
 
 const accepted: Array<[string, string, string]> = [
   ['Points', `92 ${point([9])} ${point([9])}`, 'the same unknown id in two sibling structs'],
@@ -48,10 +40,7 @@ const rejected: Array<[string, string, string]> = [
   ['Points', `92 ${point([9])} ${point([100, 9, 100])}`, 'the second sibling repeats an id'],
 ];
 
-for (const [label, codecFor] of [
-  ['generated codecs', (t: string) => generated[`${t}$codec`] as TypeCodec<unknown>],
-  ['dynamic codec', (t: string) => dynamic.codecByName(`interop.vectors.${t}`)],
-] as const) {
+for (const [label, codecFor] of vectorCodecs('msgpack-duplicate-ids')) {
   describe(`${label}: repeated unknown struct field ids`, () => {
     for (const [type, input, what] of accepted) {
       it(`accepts: ${what}`, () => {

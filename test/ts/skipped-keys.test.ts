@@ -5,10 +5,9 @@
 // of msgpack (numbers by value, strings and bin apart, NaN equal to nothing), and what must still
 // decode. The golden vectors hold the main cases; Python agrees on all of these.
 
-import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamicCodecs, type IrModule, type TypeCodec } from '../../runtime-ts/src/codec/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
-import { compileBundle, importGenerated } from './generated.js';
+import { vectorCodecs } from './vector-codecs.js';
 
 const limits = { maxDepth: 64 };
 const hex = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -57,19 +56,9 @@ const rejected: Case[] = [
   ['Point', 'json', `{"x":1,"u":{${[...many, 'k3'].map((k) => `"${k}":0`).join(',')}},"y":2}`, 'a skipped object repeating a key after 20'],
 ];
 
-let generated: Record<string, unknown>;
-let dynamic: DynamicCodecs;
-beforeAll(async () => {
-  generated = await importGenerated('skipped-keys', ['test/vectors/vectors.interop'], 'interop.vectors');
-  dynamic = new DynamicCodecs(compileBundle(['test/vectors/vectors.interop']).modules as IrModule[]);
-}, 60_000);
-
 const bytes = (codec: 'json' | 'msgpack', input: string) => (codec === 'json' ? utf8(input) : hex(input));
 
-for (const [label, codecFor] of [
-  ['generated codecs', (t: string) => generated[`${t}$codec`] as TypeCodec<unknown>],
-  ['dynamic codec', (t: string) => dynamic.codecByName(`interop.vectors.${t}`)],
-] as const) {
+for (const [label, codecFor] of vectorCodecs('skipped-keys')) {
   describe(`${label}: keys inside skipped values`, () => {
     for (const [type, codec, input, what] of accepted) {
       it(`accepts (${codec}): ${what}`, () => {

@@ -5,10 +5,10 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamicCodecs, type IrModule, type TypeCodec } from '../../runtime-ts/src/codec/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
-import { REPO, compileBundle, importGenerated } from './generated.js';
+import { REPO } from './generated.js';
+import { vectorCodecs } from './vector-codecs.js';
 
 interface Payloads {
   vectors: Array<{ name: string; type: string; json: string; msgpack: string }>;
@@ -39,25 +39,7 @@ const input = (codec: 'json' | 'msgpack', text: string) =>
 const output = (codec: 'json' | 'msgpack', bytes: Uint8Array) =>
   codec === 'json' ? Buffer.from(bytes).toString('utf8') : hex(bytes);
 
-let generated: Record<string, unknown>;
-let dynamic: DynamicCodecs;
-beforeAll(async () => {
-  generated = await importGenerated('vectors', ['test/vectors/vectors.interop'], 'interop.vectors');
-  dynamic = new DynamicCodecs(compileBundle(['test/vectors/vectors.interop']).modules as IrModule[]);
-}, 60_000);
-
-/** `interop.vectors.Point` → the generated `Point$codec` (vector type names are already Pascal). */
-function generatedCodec(type: string): TypeCodec<unknown> {
-  const name = type.split('.').pop()!;
-  const codec = generated[`${name}$codec`] as TypeCodec<unknown> | undefined;
-  if (codec === undefined) throw new Error(`no generated codec for ${type}`);
-  return codec;
-}
-
-for (const [label, codecFor] of [
-  ['generated codecs', generatedCodec],
-  ['dynamic codec', (type: string) => dynamic.codecByName(type)],
-] as const) {
+for (const [label, codecFor] of vectorCodecs('vectors')) {
   describe(`${label}: canonical vectors`, () => {
     for (const v of payloads.vectors) {
       it(v.name, () => {
