@@ -19,7 +19,12 @@ if [ ! -d bench/node_modules ] || ! cmp -s bench/package-lock.json "$stamp" 2>/d
   # npm ci rejects this lock (npm 11 leaves other platforms' optional msgpackr-extract builds out
   # of it); npm install with the lock present installs exactly the locked versions.
   echo "[bench] installing bench npm packages (in bench/)"
-  (cd bench && npm install --no-audit --no-fund --loglevel=error)
+  # npm install also rewrites the lock (adding those builds back): keep the committed one, so that
+  # running the suite leaves the checkout as it was.
+  locked=$(mktemp)
+  cp bench/package-lock.json "$locked"
+  (cd bench && npm install --no-audit --no-fund --loglevel=error) || { rm -f "$locked"; exit 1; }
+  mv "$locked" bench/package-lock.json
   cp bench/package-lock.json "$stamp"
 fi
 
