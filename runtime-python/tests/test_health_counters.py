@@ -26,6 +26,7 @@ EXPECTED = [
     "rejected_handshakes",
     "late_responses",
     "late_cancels",
+    "late_stream_frames",
     "dropped_oneways",
     "dropped_events",
     "unsolicited_events",

@@ -63,7 +63,7 @@ def test_every_problem_named_by_path() -> None:
         'connect[1].codec: expected one of "msgpack", "json", got "xml"',
         'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits)',
         'limits.speed: is not a known field (allowed: max_frame_bytes, max_depth, max_in_flight, max_event_queue, '
-        'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes)',
+        'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes, stream_window)',
         'limits.event_queue_policy: expected one of "drop_oldest", "drop_newest", "block", got "drop_everything"',
         'limits.max_frame_bytes: expected an integer >= 14, got 13',
         'limits.max_in_flight: expected an integer >= 1, got 0',

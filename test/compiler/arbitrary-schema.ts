@@ -5,7 +5,7 @@
 // `size` and any failure is reproducible from its seed (`generateSchema(seed, { size })`). The
 // schema is valid for the checker too: unique names and ids, types only refer to declarations
 // above them (no cycles), values match their types, map keys are unique, reserved ids and names
-// are never used, no streams, no optional<optional<T>>, oneway functions have no result/throws.
+// are never used, streams only where they may be, no optional<optional<T>>, oneway functions have no result/throws.
 // The layout is random: whitespace, line and block comments between any two tokens, doc comments
 // and annotations on declarations and members, keywords as member names.
 
@@ -391,8 +391,13 @@ export function generateSchema(seed: number, opts: SchemaOptions = {}): string {
           const mark = r.chance(0.2);
           params.push([String(params.length + 1), ':', m, ...(mark ? ['?'] : []), ':', ...typeTokens(g.type(0, { noOptional: mark }))]);
         }
+        // Streams: sometimes a last stream parameter (a client stream), sometimes a stream result.
+        if (!oneway && r.chance(0.15) && !names.has('chunks')) {
+          params.push([String(params.length + 1), ':', 'chunks', ':', 'stream', '<', ...typeTokens(g.type()), '>']);
+        }
         e.tok(...commaList(r, params), ')');
-        if (!oneway && r.chance(0.6)) e.tok('->', ...typeTokens(g.type()));
+        if (!oneway && r.chance(0.15)) e.tok('->', 'stream', '<', ...typeTokens(g.type()), '>');
+        else if (!oneway && r.chance(0.6)) e.tok('->', ...typeTokens(g.type()));
         if (!oneway && g.errors.length && r.chance(0.5)) {
           const errs = [...new Set([r.pick(g.errors), r.pick(g.errors)])];
           e.tok('throws', ...errs.flatMap((x, k) => (k ? [',', x] : [x])));

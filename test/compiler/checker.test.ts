@@ -234,7 +234,7 @@ describe('types and values', () => {
 });
 
 describe('functions and events', () => {
-  it('checks oneway, throws and stream results', () => {
+  it('checks oneway, throws and stream parameters', () => {
     expect(
       codes(
         one(
@@ -243,11 +243,34 @@ describe('functions and events', () => {
           fn('a', [], { oneway: true, result: t.named('u8') }),
           fn('b', [], { oneway: true, throws: ['E'] }),
           fn('c', [], { throws: ['S', 'E', 'E'] }),
-          fn('d', [], { result: t.stream(t.named('u8')) }),
+          fn('d', [field(1, 's', t.stream(t.named('u8'))), field(2, 'n', t.named('u8'))]),
           fn('e', [field(1, 'x', t.named('u8')), field(1, 'x', t.named('u8'))]),
+          fn('f', [field(1, 's', t.stream(t.named('u8')))], { oneway: true }),
           event('ev', t.named('E')),
         ),
       ).sort(),
-    ).toEqual(['E0203', 'E0301', 'E0407', 'E0501', 'E0502', 'E0503', 'E0504', 'E0505']);
+    ).toEqual(['E0203', 'E0301', 'E0407', 'E0501', 'E0502', 'E0503', 'E0504', 'E0506', 'E0507']);
+  });
+
+  it('builds server, client and bidirectional streams into the IR', () => {
+    const r = run(
+      one(
+        errorDecl('E', []),
+        fn('ticks', [field(1, 'n', t.named('u32'))], { result: t.stream(t.named('u64')) }),
+        fn('upload', [field(1, 'name', t.named('string')), field(2, 'chunks', t.stream(t.named('bytes')))], { result: t.named('u64'), throws: ['E'] }),
+        fn('chat', [field(3, 'said', t.stream(t.list(t.named('string'))))], { result: t.stream(t.named('string')) }),
+        fn('plain', [field(1, 'n', t.named('u32'))], { result: t.named('u64') }),
+      ),
+    );
+    expect(r.diagnostics).toEqual([]);
+    const [ticks, upload, chat, plain] = r.bundle!.modules[0]!.functions;
+    expect(ticks).toMatchObject({ kind: 'stream', params: [{ name: 'n' }], output: { kind: 'scalar', name: 'u64' } });
+    expect(ticks!.input).toBeUndefined();
+    expect(ticks!.result).toBeUndefined();
+    expect(upload).toMatchObject({ kind: 'stream', params: [{ name: 'name' }], input: { id: 2, name: 'chunks', type: { kind: 'scalar', name: 'bytes' } }, result: { kind: 'scalar', name: 'u64' } });
+    expect(upload!.output).toBeUndefined();
+    expect(chat).toMatchObject({ kind: 'stream', params: [], input: { id: 3, type: { kind: 'list' } }, output: { kind: 'scalar', name: 'string' } });
+    expect(plain).toMatchObject({ kind: 'call' });
+    expect(plain!.input ?? plain!.output).toBeUndefined();
   });
 });

@@ -194,4 +194,33 @@ fn post(1: text: string) -> Message;
     expect(fpOf(BASE.replace('1: id: u64;', '1: id: i64;'))).not.toBe(base);
     expect(fpOf(BASE.replace('-> Message;', '-> Mood;'))).not.toBe(base);
   });
+
+  it('tells every stream shape and item type apart', () => {
+    const shapes = [
+      'fn post(1: text: string) -> Message;',
+      'fn post(1: text: string) -> stream<Message>;',
+      'fn post(1: text: stream<string>) -> Message;',
+      'fn post(1: text: stream<string>);',
+      'fn post(1: text: stream<string>) -> stream<Message>;',
+      'fn post(1: text: stream<bytes>) -> stream<Message>;',
+      'fn post(1: text: stream<string>) -> stream<Mood>;',
+      'fn post(2: text: stream<string>) -> stream<Message>;',
+      'fn post(1: body: stream<string>) -> stream<Message>;',
+      'fn post(1: n: u8, 2: text: stream<string>) -> stream<Message>;',
+    ];
+    const fps = shapes.map((fn) => fpOf(BASE.replace('fn post(1: text: string) -> Message;', fn)));
+    expect(new Set(fps).size).toBe(shapes.length);
+  });
+
+  it('writes the input and output of a stream into its canonical form', () => {
+    const r = compile(['t.interop'], {
+      readFile: () => 'module ex.s version "1";\nfn up(1: n: u8, 2: xs: stream<u32>) -> stream<string> throws E;\nerror E {}\n',
+    });
+    expect(r.diagnostics).toEqual([]);
+    const json = canonicalJson(canonicalForm(r.bundle!.modules[0]!, new Map()));
+    expect(json).toContain(
+      '{"input":{"id":2,"name":"xs","type":"u32"},"kind":"stream","name":"up","output":"string",' +
+        '"params":[{"id":1,"name":"n","type":"u8"}],"result":null,"throws":["ex.s.E"]}',
+    );
+  });
 });

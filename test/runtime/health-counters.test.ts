@@ -20,6 +20,7 @@ const EXPECTED = [
   'rejected_handshakes',
   'late_responses',
   'late_cancels',
+  'late_stream_frames',
   'dropped_oneways',
   'dropped_events',
   'unsolicited_events',

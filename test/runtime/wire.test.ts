@@ -114,7 +114,7 @@ describe('malformed frames', () => {
 
   it('reports unknown kind, unknown codec, long and bad targets per frame and goes on', () => {
     const bad = [
-      encodeFrame(frame({ kind: 14 as never })),
+      encodeFrame(frame({ kind: 17 as never })),
       encodeFrame(frame({ codec: 3 as never })),
       encodeFrame(frame({ codec: 9 as never })),
       encodeFrame(frame({ target: 'x'.repeat(1025) })),
@@ -216,8 +216,9 @@ describe('handshake and limits', () => {
   it('has the documented defaults and validates overrides', () => {
     expect(limitsToWire(DEFAULT_LIMITS)).toEqual({
       max_frame_bytes: 16777216, max_depth: 64, max_in_flight: 256, max_event_queue: 1024, event_queue_policy: 'drop_oldest',
-      default_deadline_ms: 30000, handshake_timeout_ms: 10000, max_target_bytes: 1024,
+      default_deadline_ms: 30000, handshake_timeout_ms: 10000, max_target_bytes: 1024, stream_window: 64,
     });
+    expect(() => limitsFromWire({ stream_window: 2 ** 32 })).toThrow(/at most 4294967295/);
     expect(limitsFromWire({ max_in_flight: 4 }).maxInFlight).toBe(4);
     expect(() => limitsFromWire({ max_inflight: 4 })).toThrow(/unknown limit/);
     expect(() => limitsFromWire({ max_depth: 0 })).toThrow(/positive integer/);

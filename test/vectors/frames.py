@@ -9,7 +9,10 @@ from __future__ import annotations
 import struct
 
 KINDS = {"HELLO": 1, "WELCOME": 2, "REQUEST": 3, "RESPONSE": 4, "ERROR": 5, "ONEWAY": 6, "EVENT": 7,
-         "SUBSCRIBE": 8, "UNSUBSCRIBE": 9, "CANCEL": 10, "PING": 11, "PONG": 12, "GOODBYE": 13}
+         "SUBSCRIBE": 8, "UNSUBSCRIBE": 9, "CANCEL": 10, "PING": 11, "PONG": 12, "GOODBYE": 13,
+         "STREAM_ITEM": 14, "STREAM_END": 15, "STREAM_CREDIT": 16}
+# Flags of docs/wire.md §1.3.
+CALLEE, STREAM_IN, STREAM_OUT = 0x0001, 0x0002, 0x0004
 CODECS = {"none": 0, "json": 1, "msgpack": 2}
 CODES = {"INTERNAL": 13, "APPLICATION_ERROR": 101, "PROTOCOL_ERROR": 102}
 MAX_FRAME_BYTES = 16 * 1024 * 1024
@@ -122,6 +125,40 @@ def frame_vectors(to_json, to_msgpack, json_string):
     add("goodbye with reason", "GOODBYE", "none", 0, "", "shutting down".encode(), "UTF-8 reason, codec none")
     add("unknown flag bits", "PING", "none", 8, "", b"", "receivers ignore flag bits they do not know",
         flags=0x8001)
+
+    # Streams (docs/wire.md §1.5), with the functions of vectors.interop: count (server stream of
+    # u64), sum (client stream of i32 answered with an i64), echo (bidirectional stream of Str).
+    add("request server stream", "REQUEST", "msgpack", 20, "interop.vectors.count", bytes.fromhex("810103"),
+        "count(n: 3): flag STREAM_OUT (0x0004), the stream has no parameter of its own", timeout_ms=5000,
+        flags=STREAM_OUT)
+    add("request client stream", "REQUEST", "json", 21, "interop.vectors.sum", b'{"label":"t"}',
+        "sum(label, values: stream<i32>): flag STREAM_IN (0x0002); the stream parameter (id 2) is not in the "
+        "parameter struct", flags=STREAM_IN, payload_json='{"label":"t"}')
+    add("request bidirectional stream", "REQUEST", "msgpack", 22, "interop.vectors.echo", bytes.fromhex("80"),
+        "echo(lines: stream<Str>) -> stream<Str>: both flags (0x0006), no other parameter: an empty struct",
+        flags=STREAM_IN | STREAM_OUT)
+    add("stream credit from caller", "STREAM_CREDIT", "none", 20, "", struct.pack("<I", 64),
+        "the caller grants stream_window (64) items of output right after its REQUEST: u32 little-endian, "
+        "flag CALLEE clear")
+    add("stream credit from callee", "STREAM_CREDIT", "none", 21, "", struct.pack("<I", 32),
+        "the callee grants input: flag CALLEE (0x0001); 32 = ceil(64 / 2) items taken since the last grant",
+        flags=CALLEE)
+    add("stream item from callee msgpack", "STREAM_ITEM", "msgpack", 20, "", mp("U64", 2**40),
+        "an output item, encoded as the item type (u64 2^40: uint64 cf), flag CALLEE, empty target",
+        flags=CALLEE)
+    add("stream item from callee json", "STREAM_ITEM", "json", 22, "", js("Str", "pong").encode(),
+        "an item in JSON, the REQUEST's codec", flags=CALLEE, payload_json=js("Str", "pong"))
+    add("stream item from caller json", "STREAM_ITEM", "json", 21, "", js("I32", -5).encode(),
+        "an input item: flag CALLEE clear (the correlation id is the sender's own)", payload_json=js("I32", -5))
+    add("stream item optional absent", "STREAM_ITEM", "msgpack", 23, "", mp("MaybeI32", None),
+        "an absent optional item is nil (c0), as a result is, never an empty payload")
+    add("stream end", "STREAM_END", "none", 21, "", b"", "the caller's half-close: no more items from it")
+    add("stream end of empty input", "STREAM_END", "none", 24, "", b"",
+        "an empty client stream: REQUEST then STREAM_END, no credit needed")
+    add("stream response ends output", "RESPONSE", "msgpack", 20, "interop.vectors.count", b"",
+        "the callee's RESPONSE ends its output and the exchange: empty, a server stream has no result")
+    add("stream response with result", "RESPONSE", "json", 21, "interop.vectors.sum", js("I64", -5).encode(),
+        "a client stream's answer: the function's result", payload_json=js("I64", -5))
     add("non-ascii target", "EVENT", "msgpack", 0, "interop.vectors.tické", b"",
         "target_len counts UTF-8 bytes (é is 2); an unknown event is the receiver's business, not a framing error")
 
@@ -155,8 +192,8 @@ def frame_vectors(to_json, to_msgpack, json_string):
     bad("unknown kind", header(14, 99, 0, 0, 10, 0, 0), "PROTOCOL_ERROR", False,
         "a complete frame: answered with an ERROR for its correlation id; the connection goes on",
         answer_correlation=10)
-    bad("reserved stream kind", header(14, 14, 0, 0, 11, 0, 0), "PROTOCOL_ERROR", False,
-        "kinds 14-15 are reserved for streams: unknown in version 1", answer_correlation=11)
+    bad("first unknown kind", header(14, 17, 0, 0, 11, 0, 0), "PROTOCOL_ERROR", False,
+        "kind 17, the first after STREAM_CREDIT (16), is unknown", answer_correlation=11)
     bad("unknown codec", frame("REQUEST", "msgpack", 12, "interop.vectors.add", bytes.fromhex("8201010202"))[:5]
         + bytes([9]) + frame("REQUEST", "msgpack", 12, "interop.vectors.add", bytes.fromhex("8201010202"))[6:],
         "PROTOCOL_ERROR", False, "codec 9 does not exist: ERROR for correlation 12, the connection goes on",

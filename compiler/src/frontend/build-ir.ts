@@ -179,8 +179,9 @@ class ModuleBuilder {
 
   private function(decl: FunctionNode): FunctionDecl {
     checkNumbered(decl.params, [], 'parameter', `function '${decl.name.text}'`, this.reporter);
-    const params = decl.params.map((p) => this.field(p));
-    const isStream = decl.result?.kind === 'stream';
+    const streamParam = this.checkStreamParams(decl);
+    const params = decl.params.filter((p) => p.type.kind !== 'stream').map((p) => this.field(p));
+    const isStream = !decl.oneway && (streamParam !== undefined || decl.result?.kind === 'stream');
     const fn: FunctionDecl = {
       name: decl.name.text,
       kind: decl.oneway ? 'oneway' : isStream ? 'stream' : 'call',
@@ -188,6 +189,15 @@ class ModuleBuilder {
       params,
       throws: [],
     };
+    if (streamParam && streamParam.type.kind === 'stream') {
+      const item = this.types.resolveStream(this.scope, streamParam.type);
+      fn.input = {
+        id: streamParam.id.value ?? 0,
+        name: streamParam.name.text,
+        ...documented(streamParam, this.reporter),
+        type: item ?? { kind: 'scalar', name: 'bool' }, // with an error reported: the IR is not handed out
+      };
+    }
     if (decl.result) {
       if (decl.oneway) {
         this.reporter.error(
@@ -197,8 +207,13 @@ class ModuleBuilder {
           'a oneway call gets no reply; remove `oneway` or the result',
         );
       }
-      const result = this.types.resolve(this.scope, decl.result, 'result');
-      if (result) fn.result = result;
+      if (decl.result.kind === 'stream') {
+        const output = this.types.resolveStream(this.scope, decl.result);
+        if (output) fn.output = output;
+      } else {
+        const result = this.types.resolve(this.scope, decl.result);
+        if (result) fn.result = result;
+      }
     }
     if (decl.oneway && decl.throws.length > 0) {
       this.reporter.error(
@@ -246,6 +261,62 @@ class ModuleBuilder {
       fn.throws.push({ kind: 'ref', module: found.module.name, name: found.decl.name.text, declKind: 'error' });
     }
     return fn;
+  }
+
+  /**
+   * The rules for a stream parameter (docs/idl.md "Streams"): at most one, the last, neither
+   * optional nor defaulted (E0506), and none in a oneway function (E0507). Returns the parameter
+   * that stands as the function's input stream, if any.
+   */
+  private checkStreamParams(decl: FunctionNode): FieldNode | undefined {
+    const streams = decl.params.filter((p) => p.type.kind === 'stream');
+    const fnName = decl.name.text;
+    if (streams.length === 0) return undefined;
+    const first = streams[0]!;
+    for (const extra of streams.slice(1)) {
+      if (extra.type.kind === 'stream') this.types.resolveStream(this.scope, extra.type); // its own diagnostics
+      this.reporter.error(
+        'E0506',
+        extra.span,
+        `function '${fnName}' has more than one stream parameter`,
+        'a function takes at most one stream; to send items of several kinds, stream a union of them',
+        [{ message: 'first stream parameter', span: first.span }],
+      );
+    }
+    const last = decl.params[decl.params.length - 1]!;
+    if (streams.length === 1 && first !== last) {
+      this.reporter.error(
+        'E0506',
+        first.span,
+        `stream parameter '${first.name.text}' must be the last parameter of '${fnName}'`,
+        `move it after '${last.name.text}': the other parameters are sent once, when the stream opens`,
+      );
+    }
+    if (first.optionalMark) {
+      this.reporter.error(
+        'E0506',
+        first.span,
+        `stream parameter '${first.name.text}' cannot be optional`,
+        'a caller with nothing to send sends an empty stream; remove the `?`',
+      );
+    }
+    if (first.default) {
+      this.reporter.error(
+        'E0506',
+        first.default.span,
+        `stream parameter '${first.name.text}' cannot have a default`,
+        'a caller with nothing to send sends an empty stream; remove the default',
+      );
+    }
+    if (decl.oneway) {
+      this.reporter.error(
+        'E0507',
+        first.type.span,
+        `oneway function '${fnName}' cannot take a stream`,
+        'a stream needs flow control and an end from the callee, which a oneway call never answers; remove `oneway`',
+      );
+    }
+    return first;
   }
 
   private addNode(name: string, word: 'struct' | 'union', nameSpan: Span): string {

@@ -36,7 +36,7 @@ export const CHECKER_CODES = {
   E0405: 'none for a non-optional type',
   E0406: 'type contains itself by value',
   E0407: 'error type used as data',
-  E0408: 'stream type outside a function result',
+  E0408: 'stream type outside a function result or last parameter',
   E0409: 'duplicate map key in a literal',
   E0410: 'alias refers to itself',
   E0411: 'constant refers to itself',
@@ -51,7 +51,9 @@ export const CHECKER_CODES = {
   E0502: 'oneway function with throws',
   E0503: 'non-error type in throws',
   E0504: 'error type listed twice in throws',
-  E0505: 'streams are not supported yet',
+  // E0505 ('streams are not supported yet') is retired: streams are supported.
+  E0506: 'invalid stream parameter',
+  E0507: 'oneway function with a stream parameter',
 } as const;
 
 export type CheckerCode = keyof typeof CHECKER_CODES;

@@ -83,6 +83,10 @@ export function canonicalForm(module: Module, importFingerprints: ReadonlyMap<st
       params: fields(f.params),
       result: f.result ? type(f.result) : null,
       throws: f.throws.map(type).sort(compareCodePoints),
+      // Only streams carry these keys, so the form of calls and oneway functions is unchanged.
+      ...(f.kind === 'stream'
+        ? { input: f.input ? fields([f.input])[0]! : null, output: f.output ? type(f.output) : null }
+        : {}),
     }));
 
   const events = [...module.events]

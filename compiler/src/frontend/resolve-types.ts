@@ -1,6 +1,6 @@
 // Turns type expressions into IR TypeRefs: resolves names through the module scopes, expands
 // aliases (recording the alias used), and checks what a type expression may be: map keys
-// (E0401), error types used as data (E0407), streams (E0408/E0505), optional<optional<T>> (E0412),
+// (E0401), error types used as data (E0407), misplaced streams (E0408), optional<optional<T>> (E0412),
 // alias cycles (E0410). Unknown names are E0201, unknown qualifiers E0204, non-types E0211.
 
 import type { Span, TypeRef } from '../ir/types.js';
@@ -16,9 +16,6 @@ import {
   type ModuleScope,
 } from './scopes.js';
 
-/** Where a type expression appears: only a function result may (one day) be a stream. */
-export type TypePosition = 'data' | 'result';
-
 const INTEGER_SCALARS: ReadonlySet<string> = new Set(['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64']);
 
 /** The type expression a field declares, with the `name?: T` sugar applied. */
@@ -32,7 +29,8 @@ export class TypeResolver {
 
   constructor(private readonly reporter: Reporter) {}
 
-  resolve(scope: ModuleScope, expr: TypeExpr, position: TypePosition = 'data'): TypeRef | undefined {
+  /** A data type: `stream<…>` is not one (a function's result and last parameter go through resolveStream). */
+  resolve(scope: ModuleScope, expr: TypeExpr): TypeRef | undefined {
     switch (expr.kind) {
       case 'named':
         return this.resolveNamed(scope, expr.name);
@@ -69,24 +67,20 @@ export class TypeResolver {
       }
       case 'stream': {
         this.resolve(scope, expr.element); // for its own diagnostics
-        if (position === 'result') {
-          this.reporter.error(
-            'E0505',
-            expr.span,
-            'streams are not supported yet',
-            '`stream<T>` is reserved for a future version; return list<T> for now',
-          );
-        } else {
-          this.reporter.error(
-            'E0408',
-            expr.span,
-            'stream<…> can only be a function result (and streams are not supported yet)',
-            'use list<T> for a sequence of values in a field, parameter or payload',
-          );
-        }
+        this.reporter.error(
+          'E0408',
+          expr.span,
+          "stream<…> can only be a function's result or its last parameter",
+          'use list<T> for a sequence of values in a field, payload or other type',
+        );
         return undefined;
       }
     }
+  }
+
+  /** The item type of `stream<T>` where a stream may be (a function's result or last parameter). */
+  resolveStream(scope: ModuleScope, expr: Extract<TypeExpr, { kind: 'stream' }>): TypeRef | undefined {
+    return this.resolve(scope, expr.element);
   }
 
   /** Resolves and expands an alias declaration once; later calls return the cached expansion. */

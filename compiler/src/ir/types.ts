@@ -148,13 +148,24 @@ export type Param = Field;
 
 export interface FunctionDecl extends Documented {
   name: string;
-  /** 'call' is request/response; 'oneway' has no result and no errors. 'stream' is reserved. */
+  /**
+   * 'call' is request/response; 'oneway' has no result and no errors; 'stream' has a client
+   * stream (`input`), a server stream (`output`), or both (docs/idl.md "Streams").
+   */
   kind: 'call' | 'oneway' | 'stream';
+  /** The parameters sent in the request (for a stream: all but the stream parameter). */
   params: Param[];
-  /** Absent for a function without a result (and always for oneway). */
+  /**
+   * Absent for a function without a result (always for oneway, and for a stream with an
+   * `output`: a server stream ends without a value). For a client stream: the one answer.
+   */
   result?: TypeRef;
   /** Error types this function may throw, as refs with declKind 'error'. */
   throws: TypeRef[];
+  /** 'stream' only: the stream parameter (client stream); its `type` is the item type. */
+  input?: Param;
+  /** 'stream' only: the type of the items the callee sends (server stream). */
+  output?: TypeRef;
 }
 
 export interface EventDecl extends Documented {

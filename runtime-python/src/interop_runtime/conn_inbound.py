@@ -21,6 +21,8 @@ log = logging.getLogger("interop.connection")
 ANSWERS = frozenset({FrameKind.RESPONSE, FrameKind.ERROR, FrameKind.PONG, FrameKind.CANCEL})
 #: Frames with correlation 0 that nobody answers: a bad one is dropped and counted.
 UNANSWERED = frozenset({FrameKind.ONEWAY, FrameKind.EVENT, FrameKind.UNSUBSCRIBE, FrameKind.GOODBYE})
+#: Frames inside a stream exchange (docs/wire.md §1.5): a bad one ends the stream it names.
+STREAM_FRAMES = frozenset({FrameKind.STREAM_ITEM, FrameKind.STREAM_END, FrameKind.STREAM_CREDIT})
 #: Frames that start an exchange with a new correlation id of the peer's.
 STARTS_EXCHANGE = frozenset({FrameKind.REQUEST, FrameKind.SUBSCRIBE, FrameKind.PING})
 
@@ -69,6 +71,10 @@ class Inbound(HandshakeSide, ServingSide):
         problem = InteropError(error.code, error.message)
         if error.fatal:
             self._connection_error(problem)
+        elif error.kind in STREAM_FRAMES:
+            # Never answered: it ends the stream it names (§1.5). No stream is open on this
+            # runtime yet, so there is nothing to end.
+            log.debug("dropped bad stream frame: %s", error.message)
         elif error.kind in ANSWERS:
             # Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
             if not self._fail_exchange(error.correlation, problem) and error.kind == FrameKind.CANCEL:
@@ -109,6 +115,9 @@ class Inbound(HandshakeSide, ServingSide):
             if self._subscribe_ids:
                 self._subscribe_ids.pop(frame.correlation, None)  # a new exchange with that id
             self._answer(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
+        elif kind in STREAM_FRAMES:
+            # No stream is open on this runtime yet: every stream frame names none (§1.5).
+            self.counters.late_stream_frames += 1
         elif kind == FrameKind.GOODBYE:
             self._goodbye_received = True
             asyncio.get_running_loop().create_task(self._close_after_goodbye())

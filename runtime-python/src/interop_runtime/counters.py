@@ -10,16 +10,16 @@ class Counters:
     """Shared by every connection of a node; reported by the control channel's health. Every
     runtime reports the same counters under the same names (docs/wire.md §7)."""
 
-    #: Requests whose handler's result went out as a RESPONSE.
+    #: Requests whose handler's result went out as a RESPONSE (streams too: their final RESPONSE).
     requests_served: int = 0
-    #: Handlers (calls, one-way calls, direct calls too) that raised.
+    #: Handlers (calls, streams, one-way calls, direct ones too) that raised.
     handler_errors: int = 0
     #: Subscription handlers that raised (the subscription goes on).
     event_handler_errors: int = 0
     #: REQUESTs refused with RESOURCE_EXHAUSTED: max_in_flight were being handled.
     rejected_requests: int = 0
-    #: Malformed frames (docs/wire.md §1, §1.4), streams cut inside a frame, handshake frames
-    #: after the handshake.
+    #: Malformed frames (docs/wire.md §1, §1.4), byte streams cut inside a frame, handshake frames
+    #: after the handshake, stream frames that break the rules of docs/wire.md §1.5.
     rejected_frames: int = 0
     #: Incoming connections whose handshake failed or timed out.
     rejected_handshakes: int = 0
@@ -27,6 +27,8 @@ class Counters:
     late_responses: int = 0
     #: CANCEL for an exchange already answered (and whose answer no longer waits to be written).
     late_cancels: int = 0
+    #: STREAM_ITEM, STREAM_END or STREAM_CREDIT naming no open stream (in flight across its end).
+    late_stream_frames: int = 0
     #: One-way calls not run (unknown target, payload that does not decode) or not sent (their
     #: link could not connect).
     dropped_oneways: int = 0

@@ -28,6 +28,17 @@ class FrameKind(IntEnum):
     PING = 11
     PONG = 12
     GOODBYE = 13
+    STREAM_ITEM = 14
+    STREAM_END = 15
+    STREAM_CREDIT = 16
+
+
+#: Flag bits of docs/wire.md §1.3.
+#: STREAM_ITEM, STREAM_CREDIT: sent by the callee (the correlation id is the receiver's own).
+FLAG_CALLEE = 0x0001
+#: REQUEST: the function has a client stream / a server stream.
+FLAG_STREAM_IN = 0x0002
+FLAG_STREAM_OUT = 0x0004
 
 
 class CodecId(IntEnum):
@@ -70,7 +81,7 @@ class Frame:
     payload: bytes = b""
     #: REQUEST only: the caller's remaining deadline in ms, 0 = none.
     timeout_ms: int = 0
-    #: Reserved: written 0, ignored on receipt.
+    #: docs/wire.md §1.3 (FLAG_*); bits a receiver does not know are ignored.
     flags: int = 0
 
 
@@ -216,7 +227,7 @@ class FrameDecoder:
             return FrameError(
                 "bad_target", ErrorCode.PROTOCOL_ERROR, "frame target is not valid UTF-8",
                 fatal=False, correlation=correlation, kind=kind, codec=codec), end
-        if not FrameKind.HELLO <= kind <= FrameKind.GOODBYE:
+        if not FrameKind.HELLO <= kind <= FrameKind.STREAM_CREDIT:
             return FrameError(
                 "unknown_kind", ErrorCode.PROTOCOL_ERROR, f"unknown frame kind {kind}",
                 fatal=False, correlation=correlation, kind=kind, codec=codec, target=target), end

@@ -21,6 +21,7 @@ class Limits:
     default_deadline_ms: int = 30_000
     handshake_timeout_ms: int = 10_000
     max_target_bytes: int = 1024
+    stream_window: int = 64
 
     def to_json(self) -> dict[str, int | str]:
         return asdict(self)
@@ -37,6 +38,9 @@ class Limits:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"limit '{name}' must be a non-negative integer")
+            if name == "stream_window" and not 1 <= value <= 0xFFFF_FFFF:
+                # Credit travels as a u32 (docs/wire.md §1.5), and a window of 0 would never let an item through.
+                raise ValueError("limit 'stream_window' must be between 1 and 4294967295")
         return replace(self, **overrides)
 
 

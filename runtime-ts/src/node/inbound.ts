@@ -8,7 +8,7 @@
 // frames already decoded wait in `unread`. Each pause is counted in paused_reads.
 
 import { FrameError, type Decoded } from '../wire/decoder.js';
-import { CodecId, type Frame, FrameKind, codecNameOf } from '../wire/frame.js';
+import { CodecId, type Frame, FrameKind, codecNameOf, isStreamKind } from '../wire/frame.js';
 import type { Connection } from './connection.js';
 import type { FlowControl } from './events.js';
 import { forgetSubscribeId, serveFrame } from './serve.js';
@@ -90,6 +90,9 @@ export class Inbound implements FlowControl {
     const conn = this.conn;
     bump(conn.services.counters, 'rejected_frames');
     conn.options.debug?.(`rejected frame: ${error.message}`);
+    // A bad stream frame is never answered either: it ends the stream it names (§1.5). No stream
+    // is open on this runtime yet, so there is nothing to end.
+    if (isStreamKind(error.kind)) return;
     const answers = error.kind === FrameKind.RESPONSE || error.kind === FrameKind.ERROR || error.kind === FrameKind.PONG || error.kind === FrameKind.CANCEL;
     if (answers) {
       // Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
@@ -116,6 +119,12 @@ export class Inbound implements FlowControl {
         return conn.subscriptions.onEvent(frame);
       case FrameKind.GOODBYE:
         return conn.onPeerGoodbye();
+      case FrameKind.STREAM_ITEM:
+      case FrameKind.STREAM_END:
+      case FrameKind.STREAM_CREDIT:
+        // No stream is open on this runtime yet: every stream frame names none (§1.5).
+        bump(conn.services.counters, 'late_stream_frames');
+        return;
       case FrameKind.PING:
         forgetSubscribeId(conn, frame.correlation);
         return conn.answer({ ...frame, kind: FrameKind.PONG, codec: CodecId.none, timeoutMs: 0 });

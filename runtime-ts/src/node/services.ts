@@ -15,14 +15,17 @@ export type Counters = Record<string, number>;
 
 /**
  * The health counters (docs/wire.md §7), the same names and meanings in every runtime:
- * - requests_served: requests whose handler's result went out as a RESPONSE;
- * - handler_errors: handlers (calls, one-way calls, direct calls too) that threw or rejected;
+ * - requests_served: requests whose handler's result went out as a RESPONSE (streams: the final one);
+ * - handler_errors: handlers (calls, streams, one-way calls, direct ones too) that threw or rejected;
  * - event_handler_errors: subscription handlers that threw or rejected (the subscription goes on);
  * - rejected_requests: REQUESTs refused with RESOURCE_EXHAUSTED, max_in_flight being handled;
- * - rejected_frames: malformed frames, streams cut inside a frame, handshake frames after the handshake;
+ * - rejected_frames: malformed frames, byte streams cut inside a frame, handshake frames after the
+ *   handshake, stream frames that break the rules of docs/wire.md §1.5;
  * - rejected_handshakes: incoming connections whose handshake failed or timed out;
  * - late_responses: RESPONSE, ERROR or PONG for an exchange no longer waited for (timed out, cancelled);
  * - late_cancels: CANCEL for an exchange already answered (its answer no longer waiting to be written);
+ * - late_stream_frames: STREAM_ITEM, STREAM_END or STREAM_CREDIT naming no open stream (in flight
+ *   across its end);
  * - dropped_oneways: one-way calls not run (unknown target, undecodable, over max_in_flight) or not
  *   sent (their link could not connect);
  * - dropped_events: events discarded by a full queue (docs/wire.md §5), either side;
@@ -41,6 +44,7 @@ export const COUNTER_NAMES = [
   'rejected_handshakes',
   'late_responses',
   'late_cancels',
+  'late_stream_frames',
   'dropped_oneways',
   'dropped_events',
   'unsolicited_events',

@@ -17,8 +17,21 @@ export const FrameKind = {
   PING: 11,
   PONG: 12,
   GOODBYE: 13,
+  STREAM_ITEM: 14,
+  STREAM_END: 15,
+  STREAM_CREDIT: 16,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Flag bits of docs/wire.md §1.3. */
+export const FrameFlag = {
+  /** STREAM_ITEM, STREAM_CREDIT: sent by the callee (the correlation id is the receiver's own). */
+  CALLEE: 0x0001,
+  /** REQUEST: the function has a client stream. */
+  STREAM_IN: 0x0002,
+  /** REQUEST: the function has a server stream. */
+  STREAM_OUT: 0x0004,
+} as const;
 
 export const CodecId = { none: 0, json: 1, msgpack: 2, protobuf: 3, flatbuffers: 4 } as const;
 export type CodecId = (typeof CodecId)[keyof typeof CodecId];
@@ -31,7 +44,12 @@ export const FIXED_HEADER_BYTES = 14;
 export const PREFIX_BYTES = LENGTH_BYTES + FIXED_HEADER_BYTES;
 
 export function isKnownKind(kind: number): kind is FrameKind {
-  return Number.isInteger(kind) && kind >= FrameKind.HELLO && kind <= FrameKind.GOODBYE;
+  return Number.isInteger(kind) && kind >= FrameKind.HELLO && kind <= FrameKind.STREAM_CREDIT;
+}
+
+/** STREAM_ITEM, STREAM_END, STREAM_CREDIT: frames inside a stream exchange (docs/wire.md §1.5). */
+export function isStreamKind(kind: number): boolean {
+  return kind === FrameKind.STREAM_ITEM || kind === FrameKind.STREAM_END || kind === FrameKind.STREAM_CREDIT;
 }
 
 /** Codecs this runtime can decode payloads in (none carries empty payloads only). */
@@ -51,7 +69,7 @@ export function codecNameOf(id: number): CodecName | undefined {
 export interface Frame {
   kind: FrameKind;
   codec: CodecId;
-  /** Reserved: written 0, ignored on receipt. */
+  /** docs/wire.md §1.3 (FrameFlag); bits a receiver does not know are ignored. */
   flags: number;
   correlation: number;
   /** REQUEST only: the caller's remaining deadline in ms, 0 = none. */

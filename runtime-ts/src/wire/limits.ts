@@ -25,6 +25,8 @@ export interface Limits {
   handshakeTimeoutMs: number;
   /** Largest accepted `target_len`. */
   maxTargetBytes: number;
+  /** Items a stream's receiver grants ahead of its consumer, per stream and direction. */
+  streamWindow: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -36,6 +38,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   defaultDeadlineMs: 30_000,
   handshakeTimeoutMs: 10_000,
   maxTargetBytes: 1024,
+  streamWindow: 64,
 });
 
 /** Wire / config name of each limit (docs/wire.md §5). */
@@ -48,6 +51,7 @@ export const LIMIT_WIRE_NAMES = {
   defaultDeadlineMs: 'default_deadline_ms',
   handshakeTimeoutMs: 'handshake_timeout_ms',
   maxTargetBytes: 'max_target_bytes',
+  streamWindow: 'stream_window',
 } as const satisfies Record<keyof Limits, string>;
 
 export type WireLimits = { [K in keyof Limits as (typeof LIMIT_WIRE_NAMES)[K]]: Limits[K] };
@@ -85,5 +89,7 @@ export function limitsFromWire(overrides: Record<string, unknown> | undefined, b
     }
   }
   if (out.maxFrameBytes > 0xffff_ffff) throw new InteropError(ErrorCode.INVALID_ARGUMENT, 'limits.max_frame_bytes: at most 4294967295');
+  // Credit travels as a u32 (docs/wire.md §1.5).
+  if (out.streamWindow > 0xffff_ffff) throw new InteropError(ErrorCode.INVALID_ARGUMENT, 'limits.stream_window: at most 4294967295');
   return out;
 }
