@@ -63,7 +63,8 @@ def test_every_problem_named_by_path() -> None:
         'connect[1].codec: expected one of "msgpack", "json", got "xml"',
         'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits)',
         'limits.speed: is not a known field (allowed: max_frame_bytes, max_depth, max_in_flight, max_event_queue, '
-        'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes, stream_window)',
+        'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes, stream_window, '
+        'max_connections, idle_timeout_ms, frame_timeout_ms)',
         'limits.event_queue_policy: expected one of "drop_oldest", "drop_newest", "block", got "drop_everything"',
         'limits.max_frame_bytes: expected an integer >= 14, got 13',
         'limits.max_in_flight: expected an integer >= 1, got 0',
@@ -120,12 +121,15 @@ def test_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_ENV)
     with pytest.raises(ConfigError, match=f"no config given and {CONFIG_ENV} is not set"):
         load_config(None)
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError) as missing:
         load_config(tmp_path / "missing.json")
-    path.write_text("{not json")
+    assert str(missing.value) == f"invalid node config ({tmp_path / 'missing.json'}):\n  (top): no such file"
+    # Where the text stops being JSON, as people count: line and column (as the TS runtime says).
+    path.write_text('{\n  "node": "n",\n  "listen": ["unix:/x"],\n}')
     with pytest.raises(ConfigError) as not_json:
         load_config(path)
-    assert f"({path})" in str(not_json.value) and "not JSON" in str(not_json.value)
+    assert str(not_json.value) == (f"invalid node config ({path}):\n"
+                                   "  (top): not JSON: line 4, column 1: expecting property name enclosed in double quotes")
 
 
 async def test_node_start_refuses_a_bad_config(tmp_path: Path) -> None:

@@ -129,7 +129,14 @@ describe('node config', () => {
       delete process.env['INTEROP_NODE_CONFIG'];
     }
     expect(() => loadNodeConfig()).toThrow(/INTEROP_NODE_CONFIG is not set/);
-    expect(() => loadNodeConfig('/nonexistent/node.json')).toThrow(/cannot read/);
+    expect(() => loadNodeConfig('/nonexistent/node.json')).toThrow(/invalid node config \(\/nonexistent\/node.json\):\n {2}\(top\): no such file$/);
+  });
+
+  it('says where a config stops being JSON, as line and column', () => {
+    expect(() => loadNodeConfig('{\n  "node": "a",\n  "listen": ["unix:/x"],\n}')).toThrow(
+      /inline JSON\):\n {2}\(top\): not JSON: line 4, column 1: a comma before "}" \(JSON allows no trailing comma\)$/,
+    );
+    expect(() => loadNodeConfig('{"node": \'a\'}')).toThrow(/line 1, column 10: expected a value \(strings take double quotes\)/);
   });
 
   it('accepts the example in docs/config.md', () => {

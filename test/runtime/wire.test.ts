@@ -18,6 +18,9 @@ import {
   limitsToWire,
 } from '../../runtime-ts/src/wire/index.js';
 import { ErrorCode } from '../../runtime-ts/src/errors.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../ts/generated.js';
 
 const limits = { maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes, maxTargetBytes: DEFAULT_LIMITS.maxTargetBytes };
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -217,10 +220,18 @@ describe('handshake and limits', () => {
     expect(limitsToWire(DEFAULT_LIMITS)).toEqual({
       max_frame_bytes: 16777216, max_depth: 64, max_in_flight: 256, max_event_queue: 1024, event_queue_policy: 'drop_oldest',
       default_deadline_ms: 30000, handshake_timeout_ms: 10000, max_target_bytes: 1024, stream_window: 64,
+      max_connections: 512, idle_timeout_ms: 300000, frame_timeout_ms: 30000,
     });
     expect(() => limitsFromWire({ stream_window: 2 ** 32 })).toThrow(/at most 4294967295/);
+    // docs/wire.md §5 states the same defaults (every runtime checks its own against it).
+    const doc = readFileSync(join(REPO, 'docs/wire.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## 5. Limits'), doc.indexOf('A limit is exceeded'));
+    const documented = Object.fromEntries([...table.matchAll(/^\| `([a-z_]+)` \| (\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+    const numeric = Object.fromEntries(Object.entries(limitsToWire(DEFAULT_LIMITS)).filter(([, v]) => typeof v === 'number'));
+    expect(documented).toEqual(numeric);
     expect(limitsFromWire({ max_in_flight: 4 }).maxInFlight).toBe(4);
     expect(() => limitsFromWire({ max_inflight: 4 })).toThrow(/unknown limit/);
     expect(() => limitsFromWire({ max_depth: 0 })).toThrow(/positive integer/);
+    expect(() => limitsFromWire({ idle_timeout_ms: 2 ** 31 })).toThrow(/limits.idle_timeout_ms: at most 2147483647/);
   });
 });

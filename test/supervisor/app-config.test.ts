@@ -64,8 +64,9 @@ describe('app config', () => {
     const out = path.join(import.meta.dirname, 'out');
     mkdirSync(out, { recursive: true });
     const file = path.join(out, 'bad-app.json');
-    writeFileSync(file, '{ "name": "demo", }');
-    expect(() => loadAppConfig(file)).toThrow(/bad-app.json: invalid application config\n {2}\(top level\): not valid JSON/);
+    writeFileSync(file, '{\n  "name": "demo",\n}');
+    expect(() => loadAppConfig(file)).toThrow(/bad-app.json:3:1: not valid JSON: a comma before "}" \(JSON allows no trailing comma\)$/);
+    expect(() => loadAppConfig(path.join(out, 'missing.json'))).toThrow(/missing.json: no such file \(looked for \/.*\/missing.json\)$/);
   });
 
   it('starts callees before callers, and plugins with their parent', async () => {

@@ -41,8 +41,11 @@ describe('interop CLI', () => {
     const file = path.join(dir, 'app.json');
     writeFileSync(file, JSON.stringify({
       name: 'echoes',
-      nodes: { front: echoNode([]), back: echoNode(['test.echo']) },
-      links: [{ from: 'front', to: 'back', transport: 'unix', codec: 'json' }],
+      nodes: { front: echoNode([]), back: echoNode(['test.echo']), helper: echoNode([]) },
+      links: [
+        { from: 'front', to: 'back', transport: 'unix', codec: 'json' },
+        { from: 'front', to: 'helper', transport: 'stdio' },
+      ],
       supervisor: { restart: { backoff_initial_ms: 100 } },
     }));
     supervisor = spawn(process.execPath, [BIN, 'run', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,7 +56,7 @@ describe('interop CLI', () => {
     expect(out).toMatch(/^back +\| echo node back serving unix:/m);
 
     const status = JSON.parse(interop('status', '--json').stdout)[0];
-    expect(status.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['front:ready', 'back:ready']);
+    expect(status.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['front:ready', 'back:ready', 'helper:plugin']);
     const table = interop('status', 'echoes').stdout;
     expect(table).toMatch(/back\s+ts\s+ready\s+\d+\s+0\s+/);
     expect(table).toMatch(/live, from each node's control channel/);
@@ -73,6 +76,20 @@ describe('interop CLI', () => {
     const badName = interop('call', 'back', 'test.echo.shout', '{}');
     expect([badName.code, badName.stderr.trim()]).toEqual([2, 'interop call: test.echo has no function "shout"; its functions: echo']);
     expect(interop('call', 'front', 'test.echo.echo', '{}').stderr).toContain('node "front" does not serve test.echo; it serves: no modules');
+    const notJson = interop('call', 'back', 'test.echo.echo', '{"text": \'hi\'}');
+    expect([notJson.code, notJson.stderr]).toEqual([2, 'interop call: arguments are not JSON: line 1, column 10: expected a value (strings take double quotes)\n']);
+    // A control endpoint serves the manifest only: the call says so, and where to call instead.
+    const control = status.nodes.find((n: { name: string }) => n.name === 'back').control;
+    const atControl = interop('call', control, 'test.echo.echo', '{"text":"hi"}');
+    expect(atControl.code).toBe(1);
+    expect(atControl.stderr).toContain('NOT_FOUND: module test.echo is not offered on this connection: this is a control endpoint, which serves only interop.control');
+    // A stdio plugin has no endpoint: the CLI says what it is and how to reach it.
+    for (const command of ['call', 'inspect']) {
+      const plugin = interop(command, 'helper', ...(command === 'call' ? ['test.echo.echo'] : []));
+      expect(plugin.code).toBe(2);
+      expect(plugin.stderr).toContain(`interop ${command}: "helper" is a stdio plugin of node "front": it has no endpoint of its own`);
+      expect(plugin.stderr).toContain('"transport": "unix" (or "tcp") instead of "stdio"');
+    }
 
     const back = status.nodes.find((n: { name: string }) => n.name === 'back');
     process.kill(back.pid, 'SIGKILL');
@@ -90,5 +107,5 @@ describe('interop CLI', () => {
     expect(pids.filter(isAlive)).toEqual([]);
     expect(listDir(runRoot)).toEqual([]);
     expect(interop('status').stdout).toContain('no running interop application');
-  }, 60_000);
+  }, 120_000);
 });

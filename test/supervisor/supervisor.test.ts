@@ -23,6 +23,7 @@ function supervise(raw: Record<string, unknown>, dir: string): { sup: Supervisor
   return { sup, sink, runRoot };
 }
 
+const PYTHON = path.join(import.meta.dirname, '../../runtime-python/.venv/bin/python');
 const quickRestart = { max_restarts: 2, window_ms: 60_000, backoff_initial_ms: 50, backoff_max_ms: 200 };
 
 describe('Supervisor', () => {
@@ -158,6 +159,32 @@ describe('Supervisor', () => {
     expect(node).toMatchObject({ restarts: 1, lastExit: 'signal SIGKILL' });
     expect(sink.text()).toMatch(/hung stopped answering health \(2 checks in a row\): killing it/);
   });
+
+  it("shows a Python node's output as it is printed, not when the node exits", async () => {
+    const dir = tempDir('sup-python-');
+    const printer = 'import time; print("hello from python"); time.sleep(60)';
+    const { sup, sink } = supervise({
+      name: 'demo',
+      nodes: {
+        py: { language: 'python', command: [PYTHON, '-c', printer], modules: ['demo.py'] },
+        plug: { language: 'python', command: [PYTHON, '-c', printer], modules: ['demo.plug'] },
+      },
+      links: [{ from: 'py', to: 'plug', transport: 'stdio' }],
+    }, dir);
+    // It never answers health (it is not a node): only its output matters here. The supervisor's
+    // own environment must not decide it.
+    const inherited = process.env['PYTHONUNBUFFERED'];
+    delete process.env['PYTHONUNBUFFERED'];
+    try {
+      sup.start().catch(() => undefined);
+      await waitFor('the printed line', () => sink.lines.some((l) => l.source === 'py' && l.text === 'hello from python'), 15_000);
+    } finally {
+      if (inherited !== undefined) process.env['PYTHONUNBUFFERED'] = inherited;
+    }
+    // A Python plugin gets the same environment from its parent.
+    const plan = JSON.parse(readFileSync(path.join(sup.status().runDir, 'py.node.json'), 'utf8'));
+    expect(plan.plugins[0].env.PYTHONUNBUFFERED).toBe('1');
+  }, 20_000);
 
   it('fails to start when a command does not exist, with a clear reason', async () => {
     const dir = tempDir('sup-enoent-');

@@ -48,6 +48,7 @@ class ConnectionCore:
         codecs: Sequence[CodecName] = KNOWN_CODECS, limits: Limits = DEFAULT_LIMITS,
         token: str | None = None, expected_token: str | None = None,
         control: ControlHandler | None = None, counters: Counters | None = None,
+        close_when_idle: bool = False, control_only: bool = False,
     ) -> None:
         self.transport = transport
         self.initiator = initiator
@@ -60,6 +61,15 @@ class ConnectionCore:
         self.expected_token = expected_token
         self.control = control
         self.counters = counters or Counters()
+        #: Close with GOODBYE when idle for idle_timeout_ms (accepted on a listener, wire.md §5.1).
+        self.close_when_idle = close_when_idle
+        #: On a control endpoint: only interop.control is served (a wanted module gets a hint).
+        self.control_only = control_only
+        #: Bytes read / written since the watchdog's last idle check (conn_watchdog.py).
+        self._received = False
+        self._wrote = False
+        #: The read loop waits for room (a full `block` queue, answers not read) instead of reading.
+        self._reading_paused = False
         self.peer = ""
         #: Codecs the peer can decode; the first of ours it lists is what we send.
         self.peer_codecs: list[CodecName] = []

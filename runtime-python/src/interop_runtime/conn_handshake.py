@@ -11,7 +11,7 @@ from .conn_caller import CallerSide
 from .errors import ErrorCode, InteropError
 from .frames import CodecId, Frame, FrameKind
 from .handshake import (
-    Hello, Welcome, check_wants, choose_protocol, decode_hello, decode_welcome, encode_hello, encode_welcome,
+    CONTROL_ENDPOINT_HINT, Hello, Welcome, check_wants, choose_protocol, decode_hello, decode_welcome, encode_hello, encode_welcome,
 )
 from .codec.type_codec import CodecName
 
@@ -68,6 +68,8 @@ class HandshakeSide(CallerSide):
             raise InteropError(ErrorCode.UNAUTHENTICATED, "missing or wrong token")
         problem = check_wants(hello.wants, self._offers())
         if problem is not None:
+            if self.control_only and problem.code == ErrorCode.NOT_FOUND:
+                problem = InteropError(problem.code, f"{problem.message}: {CONTROL_ENDPOINT_HINT}")
             raise problem
         self.peer = hello.node
         self._agree_codec(hello.codecs)

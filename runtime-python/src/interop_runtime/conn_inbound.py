@@ -13,6 +13,8 @@ import logging
 from .conn_handshake import HandshakeSide
 from .conn_serving import ServingSide
 from .errors import ErrorCode, InteropError
+from .conn_watchdog import Watchdog
+from .foreign_peer import SNIFF_BYTES, describe_foreign_peer, starts_handshake_answer
 from .frames import CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_name
 
 log = logging.getLogger("interop.connection")
@@ -33,6 +35,29 @@ class Inbound(HandshakeSide, ServingSide):
     def _setup(self) -> None:
         super()._setup()
         self._decoder = FrameDecoder(self.limits.max_frame_bytes, self.limits.max_target_bytes)
+        #: An initiator's first bytes, until SNIFF_BYTES have come: they must start a WELCOME or an
+        #: ERROR, else the peer is not an interop node (docs/wire.md §2). None once checked.
+        self._head: bytes | None = b"" if self.initiator else None
+        self._watchdog = Watchdog(self)  # type: ignore[arg-type]  # this is a Connection
+
+    def _teardown(self, reason: InteropError) -> None:
+        super()._teardown(reason)
+        self._watchdog.stop()
+
+    def _sniff(self, chunk: bytes) -> bool:
+        """Whether the bytes received so far may be an interop peer's; if not, fails the handshake
+        (not answered: the peer would not understand an ERROR frame)."""
+        head = (self._head or b"") + chunk
+        self._head = head if len(head) < SNIFF_BYTES else None
+        if len(head) < SNIFF_BYTES or starts_handshake_answer(head):
+            return True
+        self.counters.rejected_frames += 1
+        error = InteropError(ErrorCode.PROTOCOL_ERROR, describe_foreign_peer(head))
+        if not self._handshake.done():
+            self._handshake.set_exception(error)
+            self._handshake.exception()
+        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"handshake failed: {error}"))
+        return False
 
     async def _read_loop(self) -> None:
         try:
@@ -44,7 +69,12 @@ class Inbound(HandshakeSide, ServingSide):
                         self.counters.rejected_frames += 1
                     self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer {self.peer or '?'} closed the connection"))
                     return
-                for item in self._decoder.push(chunk):
+                if self._head is not None and not self._sniff(chunk):
+                    return
+                self._received = True
+                items = self._decoder.push(chunk)
+                self._watchdog.after_read(len(items))
+                for item in items:
                     if isinstance(item, FrameError):
                         self._on_frame_error(item)
                     else:
@@ -52,12 +82,16 @@ class Inbound(HandshakeSide, ServingSide):
                     if self.closed:
                         return
                     if self._blocked:
+                        self._reading_paused = True
                         await self._wait_blocked()
+                        self._reading_paused = False
                     if not self._answers_room.is_set():
                         # More answers wait than a peer within its in-flight limit can have asked
                         # for: it does not read them. Stop reading it until they are sent.
                         self.counters.paused_reads += 1
+                        self._reading_paused = True
                         await self._answers_room.wait()
+                        self._reading_paused = False
                     if self.closed:
                         return
         except asyncio.CancelledError:
@@ -124,6 +158,19 @@ class Inbound(HandshakeSide, ServingSide):
         else:  # HELLO / WELCOME after the handshake: correlation 0, so it cannot be answered
             self.counters.rejected_frames += 1
             log.debug("dropped unexpected %s", kind.name)
+
+    async def _goodbye_when_idle(self, reason: str) -> None:
+        """Idle for idle_timeout_ms (conn_watchdog.py, docs/wire.md §5.1): GOODBYE, then the peer
+        closes, so a request it sent before reading the GOODBYE is still answered; at most
+        handshake_timeout_ms."""
+        if self.closed or self._goodbye_sent or self._goodbye_received:
+            return
+        self._goodbye_sent = True
+        self._send(Frame(FrameKind.GOODBYE, CodecId.NONE, payload=reason.encode()))
+        try:
+            await asyncio.wait_for(self._closed.wait(), self.limits.handshake_timeout_ms / 1000)
+        except TimeoutError:
+            self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"{reason}; the peer did not close"))
 
     async def _close_after_goodbye(self) -> None:
         # The peer starts nothing new; we close once our own outstanding requests are answered.

@@ -77,7 +77,7 @@ class Outbound(ConnectionCore):
             return
         data = encode_frame(frame)
         if not self._outbox and not self.transport.congested():
-            self.transport.write(data)
+            self._write(data)
             return
         self._outbox.append(Held(kind, frame.correlation, data))
         self._outbox_idle.clear()
@@ -88,6 +88,10 @@ class Outbound(ConnectionCore):
         elif kind == ONEWAY:
             self._held_oneways += 1
         self._start_flusher()
+
+    def _write(self, data: bytes) -> None:
+        self._wrote = True
+        self.transport.write(data)
 
     def _answer(self, frame: Frame) -> None:
         """A frame the read loop sends in answer to the peer's (PONG, refusals, acknowledgements)."""
@@ -106,7 +110,7 @@ class Outbound(ConnectionCore):
         the outbox: the transport sends what it buffered before it closes."""
         if not self.closed:
             payload = encode_envelope(error.code, error.message, "json")
-            self.transport.write(encode_frame(Frame(FrameKind.ERROR, CodecId.JSON, 0, "", payload)))
+            self._write(encode_frame(Frame(FrameKind.ERROR, CodecId.JSON, 0, "", payload)))
         self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection closed: {error}"))
 
     def _withdraw_answer(self, correlation: int) -> bool:
@@ -163,14 +167,14 @@ class Outbound(ConnectionCore):
                     elif held.kind == ONEWAY:
                         self._held_oneways -= 1
                     if held.data is not None:
-                        self.transport.write(held.data)
+                        self._write(held.data)
                     if not self._outbox:
                         self._outbox_idle.set()
                     continue
                 if self._backlog_len:
                     key = min(self._backlog, key=lambda k: self._backlog[k][0][0])
                     queue = self._backlog[key]
-                    self.transport.write(queue.popleft()[1])
+                    self._write(queue.popleft()[1])
                     self._backlog_len -= 1
                     if not queue:
                         del self._backlog[key]
@@ -205,7 +209,7 @@ class Outbound(ConnectionCore):
     def _write_event(self, key: str, frame: bytes) -> None:
         """Writes an encoded EVENT frame at once, or queues it behind what waits for `key`."""
         if not self._backlog_len and not self.transport.congested():
-            self.transport.write(frame)
+            self._write(frame)
             return
         backlog = self._backlog.get(key)
         if backlog is None:

@@ -62,6 +62,8 @@ class Connection(Inbound):
         conn = cls(transport, **kwargs)
         conn._reader = asyncio.get_running_loop().create_task(conn._read_loop(), name=f"read {transport.description}")
         await conn._run_handshake()
+        if not conn.closed:
+            conn._watchdog.start()
         return conn
 
     async def close(self, reason: str = "", grace_ms: int = 5000) -> None:

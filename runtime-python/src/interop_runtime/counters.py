@@ -21,8 +21,14 @@ class Counters:
     #: Malformed frames (docs/wire.md §1, §1.4), byte streams cut inside a frame, handshake frames
     #: after the handshake, stream frames that break the rules of docs/wire.md §1.5.
     rejected_frames: int = 0
+    #: Connections a listener refused (RESOURCE_EXHAUSTED) because it had max_connections open.
+    rejected_connections: int = 0
     #: Incoming connections whose handshake failed or timed out.
     rejected_handshakes: int = 0
+    #: Accepted connections closed (GOODBYE) after idle_timeout_ms with nothing going on.
+    idle_timeouts: int = 0
+    #: Connections closed because a frame was not complete within frame_timeout_ms.
+    frame_timeouts: int = 0
     #: RESPONSE, ERROR or PONG for an exchange this side no longer waits for (timed out, cancelled).
     late_responses: int = 0
     #: CANCEL for an exchange already answered (and whose answer no longer waits to be written).

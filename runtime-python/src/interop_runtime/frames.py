@@ -176,6 +176,11 @@ class FrameDecoder:
             self._buf = bytearray(data[pos:])
         return out
 
+    def stop(self) -> None:
+        """Drops what is buffered and ignores later input: the connection is closing for another
+        reason."""
+        self._fail(FrameError("truncated", ErrorCode.PROTOCOL_ERROR, "decoder stopped", fatal=True))
+
     def end(self) -> FrameError | None:
         """Called at end of stream: reports a frame cut short, if bytes are left over."""
         if self.failed is not None or not self._buf:

@@ -124,6 +124,11 @@ def choose_protocol(offered: list[int], supported: tuple[int, ...] = PROTOCOL_VE
     return max(common) if common else None
 
 
+#: Added to NOT_FOUND when a module is wanted on a control endpoint (the same words in every runtime).
+CONTROL_ENDPOINT_HINT = ("this is a control endpoint, which serves only interop.control (manifest, health); "
+                         "call the node at one of its data endpoints (the \"listen\" addresses of its config)")
+
+
 def check_wants(wants: dict[str, str], offers: dict[str, str]) -> InteropError | None:
     """A peer's `wants` against our `offers`: the first problem found, as the error to send."""
     for name, fingerprint in wants.items():

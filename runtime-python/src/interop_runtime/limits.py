@@ -9,6 +9,7 @@ from typing import Any, Literal, get_args
 #: What a subscription does when its queue is full.
 EventPolicy = Literal["drop_oldest", "drop_newest", "block"]
 EVENT_POLICIES: tuple[str, ...] = get_args(EventPolicy)
+MAX_MS = 2_147_483_647
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,12 @@ class Limits:
     handshake_timeout_ms: int = 10_000
     max_target_bytes: int = 1024
     stream_window: int = 64
+    #: Connections one listener holds open at once; the next is refused with RESOURCE_EXHAUSTED.
+    max_connections: int = 512
+    #: An accepted connection with nothing going on for this long is closed with GOODBYE.
+    idle_timeout_ms: int = 300_000
+    #: Time from a frame's first byte to its last, after the handshake.
+    frame_timeout_ms: int = 30_000
 
     def to_json(self) -> dict[str, int | str]:
         return asdict(self)
@@ -36,11 +43,14 @@ class Limits:
                 if value not in EVENT_POLICIES:
                     raise ValueError(f"event_queue_policy must be one of {EVENT_POLICIES}")
                 continue
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"limit '{name}' must be a non-negative integer")
-            if name == "stream_window" and not 1 <= value <= 0xFFFF_FFFF:
-                # Credit travels as a u32 (docs/wire.md §1.5), and a window of 0 would never let an item through.
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"limit '{name}' must be a positive integer")
+            if name == "stream_window" and value > 0xFFFF_FFFF:
+                # Credit travels as a u32 (docs/wire.md §1.5).
                 raise ValueError("limit 'stream_window' must be between 1 and 4294967295")
+            # Timers take at most 2^31 - 1 ms (about 24 days) in every runtime.
+            if name.endswith("_ms") and value > MAX_MS:
+                raise ValueError(f"limit '{name}' must be at most {MAX_MS}")
         return replace(self, **overrides)
 
 

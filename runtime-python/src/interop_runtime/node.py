@@ -23,8 +23,9 @@ from .limits import DEFAULT_LIMITS, Limits
 from .links import Link, Opener, RenewedSubscription, is_open
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
 from .node_config import CONFIG_ENV, load_config
-from .transport.base import ByteTransport
-from .transport.sockets import Address, dial, listen, parse_address, remove_socket_file
+from .admission import ListenerSlots, refuse_connection
+from .transport.base import ByteTransport, StreamTransport
+from .transport.sockets import Address, Listener, dial, listen, parse_address, remove_socket_file
 from .transport.stdio import PluginProcess, own_stdio, spawn_plugin
 
 log = logging.getLogger("interop.node")
@@ -50,7 +51,7 @@ class Node:
         self.links: dict[str, Link] = {}
         self.link_of: dict[str, tuple[Link, ModuleDescriptor]] = {}
         self.connections: set[Connection] = set()
-        self.servers: list[asyncio.Server] = []
+        self.servers: list[Listener] = []
         #: Addresses this node listens on, so close() can remove their unix socket files.
         self._listening: list[Address] = []
         self.plugins: list[PluginProcess] = []
@@ -131,24 +132,39 @@ class Node:
         asyncio.get_running_loop().create_task(forget())
         return conn
 
-    async def _accept(self, transport: ByteTransport, control_only: bool) -> None:
+    async def _accept(self, transport: ByteTransport, control_only: bool) -> Connection | None:
         args = self._connection_args()
         if control_only:
             args["served"] = {}
         try:
-            conn = await Connection.open(transport, initiator=False, expected_token=self.token, **args)
+            conn = await Connection.open(transport, initiator=False, expected_token=self.token,
+                                         close_when_idle=True, control_only=control_only, **args)
         except InteropError as e:
             self.counters.rejected_handshakes += 1
             log.info("handshake on %s failed: %s", transport.description, e)
-            return
-        self._track(conn)
+            return None
+        return self._track(conn)
 
     async def listen(self, address: str, *, control_only: bool = False) -> str:
-        """Accepts connections on unix:… or tcp://host:port; returns the bound address."""
-        async def on_transport(transport: Any) -> None:
-            await self._accept(transport, control_only)
+        """Accepts connections on unix:… or tcp://host:port, at most max_connections at once
+        (docs/wire.md §5.1); returns the bound address."""
+        slots = ListenerSlots(self.limits.max_connections)
+
+        async def on_transport(transport: StreamTransport) -> None:
+            if not slots.take():
+                self.counters.rejected_connections += 1
+                log.debug("refused a connection on %s: %s", slots.address, slots.refusal)
+                await refuse_connection(transport, slots.refusal)
+                return
+            try:
+                conn = await self._accept(transport, control_only)
+                if conn is not None:
+                    await conn.wait_closed()
+            finally:
+                slots.release()
 
         server, bound = await listen(parse_address(address), on_transport)
+        slots.address = str(bound)
         self.servers.append(server)
         self._listening.append(bound)
         return str(bound)
@@ -267,10 +283,12 @@ class Node:
         node = cls(str(cfg["node"]), limits=limits, token=cfg.get("token"))
         for m in by_name.values():
             node.known[m.name] = m
-        for name in cfg.get("modules", []):
+        # Without a "modules" list the node hosts every implementation it was given (as in TS).
+        where = "modules" if "modules" in cfg else "implementations"
+        for name in cfg.get("modules", list(impls)):
             if name not in impls:
                 raise ValueError(f"modules: {name} is hosted by this node but no implementation was given")
-            node.serve(descriptor(name, "modules"), impls[name])
+            node.serve(descriptor(name, where), impls[name])
         for address in cfg.get("listen", []):
             await node.listen(address)
         if "control" in cfg:

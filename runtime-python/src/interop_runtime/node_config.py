@@ -189,10 +189,16 @@ def load_config(config: Mapping[str, Any] | str | Path | None) -> dict[str, Any]
     if not inline:
         try:
             text = Path(text).read_text()
+        except FileNotFoundError:
+            raise ConfigError(source, [ConfigIssue("", "no such file")]) from None
         except OSError as e:
             raise ConfigError(source, [ConfigIssue("", f"cannot read: {e.strerror or e}")]) from None
     try:
         parsed = json.loads(text)
+    except json.JSONDecodeError as e:
+        # Where, as people count: line and column (the TS runtime says the same).
+        what = e.msg[:1].lower() + e.msg[1:]
+        raise ConfigError(source, [ConfigIssue("", f"not JSON: line {e.lineno}, column {e.colno}: {what}")]) from None
     except ValueError as e:
         raise ConfigError(source, [ConfigIssue("", f"not JSON: {e}")]) from None
     return check_node_config(parsed, source)

@@ -11,7 +11,8 @@ import { Connection } from '../node/connection.js';
 import { ServiceTable } from '../node/services.js';
 import { transportFor } from '../transport/registry.js';
 import { DEFAULT_LIMITS } from '../wire/limits.js';
-import { resolveEndpoint } from './endpoint.js';
+import { parseJsonText } from '../json-text.js';
+import { EndpointError, resolveEndpoint } from './endpoint.js';
 
 export interface CallArgs {
   endpoint: string;
@@ -29,6 +30,9 @@ class UsageError extends Error {}
 
 export async function callCommand(args: CallArgs): Promise<number> {
   try {
+    if (!Number.isSafeInteger(args.timeoutMs) || args.timeoutMs < 1) {
+      throw new UsageError(`--timeout: expected a whole number of milliseconds (at least 1), got ${String(args.timeoutMs)}`);
+    }
     const endpoint = resolveEndpoint(args.endpoint, 'data');
     const dot = args.target.lastIndexOf('.');
     if (dot <= 0) throw new UsageError(`"${args.target}" is not module.function (e.g. greenhouse.sensors.read)`);
@@ -74,7 +78,7 @@ export async function callCommand(args: CallArgs): Promise<number> {
     }
   } catch (err) {
     process.stderr.write(`interop call: ${describeError(err)}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    return err instanceof UsageError || err instanceof EndpointError ? 2 : 1;
   }
 }
 
@@ -117,7 +121,7 @@ function parseArguments(fn: FunctionDescriptor, ir: { params: Array<{ name: stri
   const names = ir.params.map((p) => p.name);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = parseJsonText(raw);
   } catch (err) {
     throw new UsageError(`arguments are not JSON: ${(err as Error).message}`);
   }

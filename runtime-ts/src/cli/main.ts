@@ -2,18 +2,35 @@
 // yargs and hands over to one file per command. Exit codes (docs/cli.md): 0 ok, 1 the application
 // or the call failed, 2 usage error or bad config, 3 internal error.
 
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
 import { callCommand } from './call-command.js';
 import { healthProbe } from './control-probe.js';
 import { inspectCommand } from './inspect-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 
+// yargs' ESM build lays out help with a wrap that cuts words in two ("nod|es"); its CommonJS build
+// wraps at spaces, so the CLI loads that one.
+const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
+/** Each command's required positionals, to name the missing ones in a usage error. */
+const REQUIRED: Record<string, string[]> = { run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'] };
+
+/** yargs' "Not enough non-option arguments: got 1, need at least 2" as "missing <target>". */
+function usageMessage(command: string | undefined, msg: string): string {
+  const m = /^Not enough non-option arguments: got (\d+)/.exec(msg);
+  const required = command !== undefined ? REQUIRED[command] : undefined;
+  if (!m || !required) return msg;
+  return `missing ${required.slice(Number(m[1])).map((p) => `<${p}>`).join(' and ')}`;
+}
+
 /**
  * Nobody reads our output any more (e.g. `interop run app.json | head`): behave as on SIGTERM, so
  * `run` still stops its nodes cleanly and the other commands end quietly.
  */
+let watchingStdout = false;
 function stopWhenStdoutCloses(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
   let closed = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE' || closed) return;
@@ -34,12 +51,12 @@ export async function main(argv: string[]): Promise<number> {
       'Start every node of an application and supervise it until it ends (or Ctrl-C)',
       (y) =>
         y
-          .positional('config', { type: 'string', demandOption: true, describe: 'The application config (app.json, see docs/config.md)' })
+          .positional('config', { type: 'string', describe: 'The application config (app.json, see docs/config.md)' })
           .option('prepare', { type: 'boolean', default: true, describe: 'Run the config\'s "prepare" commands first (--no-prepare skips them)' })
           .example('$0 run examples/greenhouse/app.json', 'run the example application')
           .example('$0 run --no-prepare app.json', 'start without regenerating code'),
       async (a) => {
-        code = await runCommand({ config: a.config, prepare: a.prepare, probe: healthProbe });
+        if (!failed) code = await runCommand({ config: a.config!, prepare: a.prepare, probe: healthProbe });
       },
     )
     .command(
@@ -53,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 status', 'every running application')
           .example('$0 status -w greenhouse', 'a live view of one application'),
       async (a) => {
-        code = await statusCommand({ ...(a.app !== undefined ? { app: a.app } : {}), watch: a.watch, json: a.json, probe: healthProbe });
+        if (!failed) code = await statusCommand({ ...(a.app !== undefined ? { app: a.app } : {}), watch: a.watch, json: a.json, probe: healthProbe });
       },
     )
     .command(
@@ -61,12 +78,12 @@ export async function main(argv: string[]): Promise<number> {
       'Print a running node\'s manifest: its modules, types, functions and events',
       (y) =>
         y
-          .positional('endpoint', { type: 'string', demandOption: true, describe: 'unix:/path, tcp://host:port, or a node name of a running app' })
+          .positional('endpoint', { type: 'string', describe: 'unix:/path, tcp://host:port, or a node name of a running app' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the raw manifest as JSON' })
           .example('$0 inspect hub', 'the node "hub" of the running application')
           .example('$0 inspect unix:/tmp/chat.ctl', 'any control endpoint'),
       async (a) => {
-        code = await inspectCommand({ endpoint: a.endpoint, json: a.json });
+        if (!failed) code = await inspectCommand({ endpoint: a.endpoint!, json: a.json });
       },
     )
     .command(
@@ -74,15 +91,16 @@ export async function main(argv: string[]): Promise<number> {
       'Call a function from the shell, driven by the node\'s manifest (like grpcurl)',
       (y) =>
         y
-          .positional('endpoint', { type: 'string', demandOption: true, describe: 'unix:/path, tcp://host:port, or a node name of a running app' })
-          .positional('target', { type: 'string', demandOption: true, describe: 'module.function, e.g. example.chat.post' })
+          .positional('endpoint', { type: 'string', describe: 'A data endpoint (unix:/path, tcp://host:port) or a node name of a running app' })
+          .positional('target', { type: 'string', describe: 'module.function, e.g. example.chat.post' })
           .positional('args', { type: 'string', default: '{}', describe: 'JSON: an object by parameter name, or an array in order' })
           .option('codec', { choices: ['json', 'msgpack'] as const, default: 'json' as const, describe: 'Codec for the call' })
           .option('timeout', { type: 'number', default: 10_000, describe: 'Deadline in ms' })
-          .example('$0 call hub greenhouse.climate.summary', 'no arguments')
-          .example(`$0 call unix:/tmp/chat.ctl example.chat.post '{"text":"hi"}'`, 'arguments by name'),
+          .example('$0 call hub greenhouse.climate.summary', 'node "hub" of the running application; no arguments')
+          .example(`$0 call unix:/tmp/chat.sock example.chat.post '{"text":"hi"}'`, 'arguments by name')
+          .epilog('ENDPOINT is a data endpoint: an address the node listens on ("listen" in its config). Its control endpoint serves only the manifest and health.'),
       async (a) => {
-        code = await callCommand({ endpoint: a.endpoint, target: a.target, args: a.args, codec: a.codec, timeoutMs: a.timeout });
+        if (!failed) code = await callCommand({ endpoint: a.endpoint!, target: a.target!, args: a.args, codec: a.codec, timeoutMs: a.timeout });
       },
     )
     .demandCommand(1, 'Give a command: run, status, inspect or call')
@@ -93,13 +111,19 @@ export async function main(argv: string[]): Promise<number> {
     .epilog('Exit codes: 0 ok, 1 the application or the call failed, 2 usage error or bad config, 3 internal error.')
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
+    // With exitProcess(false), yargs still runs the command's handler after a validation failure,
+    // and may report several failures of one command line: the first one is printed, and the
+    // handlers check `failed` so that a usage error is never followed by a run.
     .fail((msg, e) => {
+      if (failed) return;
       failed = true;
       if (e) {
         process.stderr.write(`interop: internal error: ${e.stack ?? e.message}\n`);
         code = 3;
       } else {
-        process.stderr.write(`interop: ${msg}\nRun 'interop --help' or 'interop <command> --help' for usage.\n`);
+        const known = argv[0] !== undefined && argv[0] in REQUIRED ? argv[0] : undefined;
+        const command = known ? `interop ${known}` : 'interop';
+        process.stderr.write(`${command}: ${usageMessage(known, msg)}\nRun '${command} --help' for usage.\n`);
         code = 2;
       }
     });

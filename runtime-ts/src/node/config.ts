@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseJsonText } from '../json-text.js';
 import type { CodecName } from '../module.js';
 import { limitsFromWire, type Limits } from '../wire/limits.js';
 
@@ -132,11 +133,12 @@ export function loadNodeConfig(input?: NodeConfig | string): NodeConfig {
   try {
     raw = inline ? text : readFileSync(text, 'utf8');
   } catch (error) {
-    throw new ConfigError(source, [{ path: '', message: `cannot read: ${(error as Error).message}` }]);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(source, [{ path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${(error as Error).message}` }]);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = parseJsonText(raw);
   } catch (error) {
     throw new ConfigError(source, [{ path: '', message: `not JSON: ${(error as Error).message}` }]);
   }

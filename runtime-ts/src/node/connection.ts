@@ -11,6 +11,7 @@
 //   serve.ts           the serving side: requests, one-way calls, CANCEL, SUBSCRIBE from the peer
 //   peer-events.ts     PeerEvents: events published to the peer's subscriptions, per-subscription
 //                      backlog while congested (§5)
+//   watchdog.ts        Watchdog: frame_timeout_ms and idle_timeout_ms after the handshake (§5.1)
 //
 // Flow control in one paragraph (docs/wire.md §5): a peer that does not read cannot make this side
 // buffer without bound. Requests and handlers' answers wait for the channel holding their
@@ -35,12 +36,15 @@ import { PeerEvents } from './peer-events.js';
 import type { ServerState } from './serve.js';
 import { bump, type LocalServices } from './services.js';
 import { Subscriptions } from './subscriptions.js';
+import { Watchdog } from './watchdog.js';
 
 export interface ConnectionOptions extends HandshakeOptions {
   services: LocalServices;
   limits: Limits;
   /** Debug log for dropped frames and similar; silent by default. */
   debug?: (message: string) => void;
+  /** Close it with GOODBYE when idle for idle_timeout_ms (connections accepted on a listener, §5.1). */
+  closeWhenIdle?: boolean;
 }
 
 type Phase = 'handshake' | 'open' | 'closing' | 'closed';
@@ -60,7 +64,11 @@ export class Connection implements FlowControl {
   readonly subscriptions: Subscriptions;
   /** @internal */
   readonly toPeer: PeerEvents;
+  /** @internal */
+  readonly watchdog: Watchdog;
   private state: Phase = 'handshake';
+  /** Our GOODBYE was for idleness: the peer closes (or the grace timer does), not us. */
+  private waitForPeerClose = false;
   private goodbyeTimer: ReturnType<typeof setTimeout> | undefined;
   private peerSaidGoodbye = false;
   private sentGoodbye = false;
@@ -86,6 +94,7 @@ export class Connection implements FlowControl {
     this.calls = new Calls(this);
     this.subscriptions = new Subscriptions(this);
     this.toPeer = new PeerEvents(this);
+    this.watchdog = new Watchdog(this);
   }
 
   /** Runs the handshake on `channel`; resolves once calls can be made. */
@@ -112,6 +121,7 @@ export class Connection implements FlowControl {
     } finally {
       conn.inbound.handshakeFrames = undefined;
     }
+    if (!conn.isClosed) conn.watchdog.start();
     return conn;
   }
 
@@ -301,6 +311,22 @@ export class Connection implements FlowControl {
     clearTimeout(timer);
   }
 
+  /**
+   * Idle for idle_timeout_ms (watchdog.ts, docs/wire.md §5.1): GOODBYE, then the peer closes, so a
+   * request it sent before reading the GOODBYE is still answered; at most handshake_timeout_ms.
+   */
+  goodbyeWhenIdle(reason: string): void {
+    if (this.state !== 'open' || this.sentGoodbye || this.peerSaidGoodbye) return;
+    this.sentGoodbye = true;
+    this.waitForPeerClose = true;
+    this.state = 'closing';
+    this.closeReason = reason;
+    this.send({ kind: FrameKind.GOODBYE, codec: CodecId.none, flags: 0, correlation: 0, timeoutMs: 0, target: '', payload: new TextEncoder().encode(reason) });
+    const timer = setTimeout(() => this.closeWith(`${reason}; the peer did not close`), this.options.limits.handshakeTimeoutMs);
+    timer.unref?.();
+    this.onClose(() => clearTimeout(timer));
+  }
+
   /** The peer said GOODBYE: start nothing new, close once what is outstanding is done. */
   onPeerGoodbye(): void {
     this.peerSaidGoodbye = true;
@@ -323,7 +349,7 @@ export class Connection implements FlowControl {
 
   /** Ends the channel once a goodbye was exchanged and nothing is outstanding or waiting. */
   maybeFinishClose(): void {
-    if (!(this.sentGoodbye || this.peerSaidGoodbye) || this.state === 'closed') return;
+    if (!(this.sentGoodbye || this.peerSaidGoodbye) || this.state === 'closed' || this.waitForPeerClose) return;
     if (this.calls.size > 0 || this.server.active.size > 0) return;
     if (this.out.outboxLength > 0 || this.toPeer.length > 0) {
       // Answers wait for the peer to read them; a peer that said goodbye gets a bounded time
@@ -351,6 +377,7 @@ export class Connection implements FlowControl {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.out.closed = true;
+    this.watchdog.stop();
     const truncated = this.decoder.end();
     if (truncated) bump(this.services.counters, 'rejected_frames');
     const reason = error ? `${this.closeReason}: ${error.message}` : this.closeReason;

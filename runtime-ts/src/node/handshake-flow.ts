@@ -8,7 +8,7 @@ import type { CodecName, ModuleDescriptor } from '../module.js';
 import { FrameError, type Decoded } from '../wire/decoder.js';
 import { decodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
 import { CodecId, type Frame, FrameKind } from '../wire/frame.js';
-import { PROTOCOL_VERSIONS, checkWants, chooseProtocol, decodeHello, decodeWelcome, encodeHandshake } from '../wire/handshake.js';
+import { CONTROL_ENDPOINT_HINT, PROTOCOL_VERSIONS, checkWants, chooseProtocol, decodeHello, decodeWelcome, encodeHandshake } from '../wire/handshake.js';
 import type { Limits } from '../wire/limits.js';
 import type { LocalServices } from './services.js';
 
@@ -107,7 +107,7 @@ export function runHandshake(
       const hello = { codecs, node: host.services.node, offers, protocol: [...PROTOCOL_VERSIONS], wants: wantsOf(options.wants), ...(options.token !== undefined ? { token: options.token } : {}) };
       host.send(handshakeFrame(FrameKind.HELLO, encodeHandshake(hello)));
       listen((item) => {
-        if (item instanceof FrameError) return fail(item.fatal ? new InteropError(ErrorCode.UNAVAILABLE, `connection lost during handshake: ${item.message}`) : item, false);
+        if (item instanceof FrameError) return fail(new InteropError(item.fatal ? ErrorCode.UNAVAILABLE : item.code, item.fatal ? `connection lost during handshake: ${item.message}` : item.message), false);
         if (item.kind === FrameKind.ERROR) return fail(peerError(item), false);
         if (item.kind !== FrameKind.WELCOME) return fail(new InteropError(ErrorCode.PROTOCOL_ERROR, `expected WELCOME, got frame kind ${item.kind}`), true);
         try {
@@ -138,6 +138,7 @@ export function runHandshake(
           throw new InteropError(ErrorCode.UNAUTHENTICATED, hello.token === undefined ? 'a token is required' : 'wrong token');
         }
         const problem = checkWants(hello.wants, offers);
+        if (problem?.code === ErrorCode.NOT_FOUND && options.offerModules === false) throw new InteropError(problem.code, `${problem.message}: ${CONTROL_ENDPOINT_HINT}`);
         if (problem) throw problem;
         const sendCodec = pickCodec(codecs, options.codec, hello.codecs);
         if (!sendCodec) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common codec: we decode ${codecs.join(',')}, peer ${hello.codecs.join(',')}`);

@@ -7,7 +7,9 @@
 // answers. While paused the transport stops delivering, so its backpressure holds the peer;
 // frames already decoded wait in `unread`. Each pause is counted in paused_reads.
 
+import { ErrorCode } from '../errors.js';
 import { FrameError, type Decoded } from '../wire/decoder.js';
+import { SNIFF_BYTES, describeForeignPeer, startsHandshakeAnswer } from '../wire/foreign-peer.js';
 import { CodecId, type Frame, FrameKind, codecNameOf, isStreamKind } from '../wire/frame.js';
 import type { Connection } from './connection.js';
 import type { FlowControl } from './events.js';
@@ -20,18 +22,50 @@ export class Inbound implements FlowControl {
   private processing = false;
   /** Decoded frames not yet handled because reading is paused. */
   private unread: Decoded[] = [];
+  /** Bytes arrived since the watchdog's last idle check (watchdog.ts resets it). */
+  received = false;
   /** Set during the handshake: every frame goes to it (handshake-flow.ts). */
   handshakeFrames: ((item: Decoded) => void) | undefined;
 
-  constructor(private readonly conn: Connection) {}
+  /**
+   * An initiator's first bytes, until SNIFF_BYTES have come: they must start a WELCOME or an
+   * ERROR, else the peer is not an interop node (docs/wire.md §2). Undefined once checked.
+   */
+  private head: Uint8Array | undefined;
+
+  constructor(private readonly conn: Connection) {
+    if (conn.options.role === 'initiator') this.head = new Uint8Array(0);
+  }
+
+  /** Whether the bytes received so far may be an interop peer's; if not, fails the handshake. */
+  private sniff(chunk: Uint8Array): boolean {
+    const head = new Uint8Array(this.head!.length + chunk.length);
+    head.set(this.head!);
+    head.set(chunk, this.head!.length);
+    this.head = head.length < SNIFF_BYTES ? head : undefined;
+    if (head.length < SNIFF_BYTES || startsHandshakeAnswer(head)) return true;
+    // Not answered: the peer would not understand an ERROR frame. The handshake fails with it.
+    bump(this.conn.services.counters, 'rejected_frames');
+    const error = new FrameError('foreign_peer', ErrorCode.PROTOCOL_ERROR, describeForeignPeer(head), { fatal: false });
+    if (this.handshakeFrames) this.handshakeFrames(error);
+    else this.conn.closeWith(error.message);
+    return false;
+  }
 
   onData(chunk: Uint8Array): void {
+    if (this.head !== undefined && !this.sniff(chunk)) return;
+    this.received = true;
     const items = this.conn.decoder.push(chunk);
+    this.conn.watchdog.afterRead(items.length);
     if (this.unread.length > 0 || this.pauses > 0) {
       for (const item of items) this.unread.push(item);
       return;
     }
     this.process(items);
+  }
+
+  get isPaused(): boolean {
+    return this.pauses > 0;
   }
 
   pause(): void {

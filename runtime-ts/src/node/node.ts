@@ -11,6 +11,7 @@ import { PluginProcess, stdioChannel } from '../transport/stdio.js';
 import type { ByteChannel, Listener } from '../transport/types.js';
 import { limitsToWire, type Limits } from '../wire/limits.js';
 import { irBundle, type Health, type Manifest } from '../control/control.js';
+import { ListenerSlots, refuseConnection } from './admission.js';
 import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
 import { Connection } from './connection.js';
 import { Link, LinkInvoker } from './links.js';
@@ -93,16 +94,8 @@ export class Node {
       // Plugins start with the node, so a broken plugin shows at start-up; a failure is retried on first use.
       await link.connection().catch((e: unknown) => this.options.debug?.(`plugin ${p.command.join(' ')}: ${String(e)}`));
     }
-    for (const address of c.listen ?? []) {
-      const listener = await transportFor(address).listen(address, (ch) => this.accept(ch, {}));
-      this.listeners.push(listener);
-      this.endpoints.push(listener.address);
-    }
-    if (c.control) {
-      const listener = await transportFor(c.control).listen(c.control, (ch) => this.accept(ch, { controlOnly: true }));
-      this.listeners.push(listener);
-      this.controlEndpoint = listener.address;
-    }
+    for (const address of c.listen ?? []) this.endpoints.push(await this.listen(address, false));
+    if (c.control) this.controlEndpoint = await this.listen(c.control, true);
     if (c.stdio) this.serveStdio();
   }
 
@@ -159,9 +152,29 @@ export class Node {
     }
   }
 
-  private accept(channel: ByteChannel, opts: { controlOnly?: boolean; parent?: boolean }): Promise<Connection> {
+  /** Listens on `address`, admitting at most max_connections at once (docs/wire.md §5.1); the bound address. */
+  private async listen(address: string, controlOnly: boolean): Promise<string> {
+    const slots = new ListenerSlots(this.limits.maxConnections);
+    const listener = await transportFor(address).listen(address, (channel) => {
+      if (!slots.take()) {
+        bump(this.services.counters, 'rejected_connections');
+        this.options.debug?.(`refused a connection from ${channel.description}: ${slots.refusal}`);
+        return refuseConnection(channel, slots.refusal);
+      }
+      this.accept(channel, { controlOnly, closeWhenIdle: true }).then(
+        (conn) => conn.onClose(() => slots.release()),
+        () => slots.release(),
+      );
+    });
+    this.listeners.push(listener);
+    slots.address = listener.address;
+    return listener.address;
+  }
+
+  private accept(channel: ByteChannel, opts: { controlOnly?: boolean; parent?: boolean; closeWhenIdle?: boolean }): Promise<Connection> {
     const p = Connection.open(channel, {
       ...this.connectionOptions('responder'),
+      ...(opts.closeWhenIdle ? { closeWhenIdle: true } : {}),
       ...(opts.controlOnly ? { offerModules: false, codecs: ['json' as const] } : {}),
       ...(opts.parent ? { wants: this.wantsFor(undefined) } : {}),
       ...(this.config.token !== undefined ? { requiredToken: this.config.token } : {}),

@@ -63,6 +63,8 @@ export class Outbound {
   private batch: Uint8Array[] = [];
   private batchBytes = 0;
   private flushScheduled = false;
+  /** Bytes were written since the watchdog's last idle check (watchdog.ts resets it). */
+  wrote = false;
   /** A write returned false and no drain followed yet: the channel holds its high-water mark. */
   private congested = false;
   /** Frames that could not be written at once, in order. */
@@ -131,11 +133,13 @@ export class Outbound {
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
+    this.wrote = true;
     if (!this.channel.write(batch)) this.congested = true;
   }
 
   /** Writes `parts` now, past the batch; for whoever checked writableNow() and keeps its own order. */
   writeNow(parts: Uint8Array[]): void {
+    this.wrote = true;
     if (!this.channel.write(parts)) this.congested = true;
   }
 
@@ -184,6 +188,7 @@ export class Outbound {
       if (held.parts === undefined) continue; // withdrawn
       if (held.kind === ANSWER) this.heldAnswers--;
       else if (held.kind === ONEWAY) this.heldOneways--;
+      this.wrote = true;
       if (!this.channel.write(held.parts)) this.congested = true;
     }
     this.resumeAnswers();

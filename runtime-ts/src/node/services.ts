@@ -21,7 +21,11 @@ export type Counters = Record<string, number>;
  * - rejected_requests: REQUESTs refused with RESOURCE_EXHAUSTED, max_in_flight being handled;
  * - rejected_frames: malformed frames, byte streams cut inside a frame, handshake frames after the
  *   handshake, stream frames that break the rules of docs/wire.md §1.5;
+ * - rejected_connections: connections a listener refused (RESOURCE_EXHAUSTED) because it had
+ *   max_connections open;
  * - rejected_handshakes: incoming connections whose handshake failed or timed out;
+ * - idle_timeouts: accepted connections closed (GOODBYE) after idle_timeout_ms with nothing going on;
+ * - frame_timeouts: connections closed because a frame was not complete within frame_timeout_ms;
  * - late_responses: RESPONSE, ERROR or PONG for an exchange no longer waited for (timed out, cancelled);
  * - late_cancels: CANCEL for an exchange already answered (its answer no longer waiting to be written);
  * - late_stream_frames: STREAM_ITEM, STREAM_END or STREAM_CREDIT naming no open stream (in flight
@@ -41,7 +45,10 @@ export const COUNTER_NAMES = [
   'event_handler_errors',
   'rejected_requests',
   'rejected_frames',
+  'rejected_connections',
   'rejected_handshakes',
+  'idle_timeouts',
+  'frame_timeouts',
   'late_responses',
   'late_cancels',
   'late_stream_frames',

@@ -24,6 +24,11 @@ export class Subscriptions {
 
   constructor(private readonly conn: Connection) {}
 
+  /** Targets subscribed to (or being subscribed to) on the peer. */
+  get size(): number {
+    return this.byTarget.size;
+  }
+
   async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> {
     const conn = this.conn;
     conn.ensureCanStart();

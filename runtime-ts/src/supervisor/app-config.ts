@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { JsonTextError, parseJsonText } from '../json-text.js';
 import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
 export type Language = 'ts' | 'python' | 'c' | 'cpp' | 'd' | 'haskell';
@@ -74,8 +75,9 @@ export const DEFAULT_UNHEALTHY_AFTER = 3;
 /** A config that cannot be used; `issues` say which field and what was expected. */
 export class AppConfigError extends Error {
   readonly issues: ConfigIssue[];
-  constructor(file: string, issues: ConfigIssue[]) {
-    super(`${file}: invalid application config\n` + issues.map((i) => `  ${i.path || '(top level)'}: ${i.message}`).join('\n'));
+  /** `headline` replaces "invalid application config" and the list, for a file that cannot be read or parsed. */
+  constructor(file: string, issues: ConfigIssue[], headline?: string) {
+    super(headline !== undefined ? `${file}${headline}` : `${file}: invalid application config\n` + issues.map((i) => `  ${i.path || '(top level)'}: ${i.message}`).join('\n'));
     this.name = 'AppConfigError';
     this.issues = issues;
   }
@@ -87,13 +89,17 @@ export function loadAppConfig(file: string): AppConfig {
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
-    throw new AppConfigError(file, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? `no such file (looked for ${absolute})` : `cannot read the file (${code ?? String(err)})`;
+    throw new AppConfigError(file, [{ path: '', message }], `: ${message}`);
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch (err) {
-    throw new AppConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+    if (!(err instanceof JsonTextError)) throw err;
+    // file:line:col, as compilers print it, so editors and terminals can jump there.
+    throw new AppConfigError(file, [{ path: '', message: `not valid JSON: ${err.message}` }], `:${err.line}:${err.column}: not valid JSON: ${err.what}`);
   }
   return parseAppConfig(raw, absolute);
 }

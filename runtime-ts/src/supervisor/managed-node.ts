@@ -8,7 +8,7 @@ import { pipeLines, type OutputSink } from './prefixed-output.js';
 import { groupAlive, signalGroup, signalLeader, spawnGroup } from './process-group.js';
 import { waitUntilHealthy, type HealthProbe } from './readiness.js';
 import { RestartBudget } from './restart-policy.js';
-import type { NodePlan } from './run-plan.js';
+import { nodeEnvironment, type NodePlan } from './run-plan.js';
 import type { NodeState, NodeStatus } from './status.js';
 
 export interface ManagedNodeHooks {
@@ -114,7 +114,7 @@ export class ManagedNode {
     const child = spawnGroup({
       command: node.command,
       cwd: node.cwd,
-      env: { ...node.env, INTEROP_NODE_CONFIG: this.configFile },
+      env: { ...nodeEnvironment(node), INTEROP_NODE_CONFIG: this.configFile },
     });
     this.child = child;
     this.startedAt = Date.now();

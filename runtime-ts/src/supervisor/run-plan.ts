@@ -42,6 +42,15 @@ export interface RunPlan {
   externalSockets: string[];
 }
 
+/**
+ * The environment a node runs with, beside its INTEROP_NODE_CONFIG: its own `env`, and for a Python
+ * node PYTHONUNBUFFERED=1, since Python holds what it prints to a pipe until it exits and `interop
+ * run` is to show each line as it is printed (the node's `env` may still set it otherwise).
+ */
+export function nodeEnvironment(node: AppNode): Record<string, string> {
+  return { ...(node.language === 'python' ? { PYTHONUNBUFFERED: '1' } : {}), ...node.env };
+}
+
 /** `file(name)` gives a path in the run directory. */
 export async function makeRunPlan(app: AppConfig, file: (name: string) => string): Promise<RunPlan> {
   const addressOf = new Map<string, string>(); // "to|transport" -> address
@@ -80,7 +89,7 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
         node: to.name,
         command: to.command,
         cwd: to.cwd,
-        env: { ...to.env, INTEROP_NODE_CONFIG: file(`${to.name}.node.json`) },
+        env: { ...nodeEnvironment(to), INTEROP_NODE_CONFIG: file(`${to.name}.node.json`) },
         codec: link.codec,
         modules: to.modules,
       });

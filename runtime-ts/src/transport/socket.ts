@@ -11,10 +11,17 @@ function socketChannel(socket: Socket, description: string): ByteChannel {
   return new StreamChannel(description, socket, socket);
 }
 
+/** A failed connect in words: the usual causes name what to check. */
+function why(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return 'no socket file there (is the node running?)';
+  if (error.code === 'ECONNREFUSED') return 'nothing listens there (connection refused; is the node running?)';
+  return error.message;
+}
+
 function dial(options: { path: string } | { host: string; port: number }, description: string): Promise<ByteChannel> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(options as never);
-    const onError = (error: Error) => reject(Object.assign(new Error(`cannot connect to ${description}: ${error.message}`), { cause: error }));
+    const onError = (error: NodeJS.ErrnoException) => reject(Object.assign(new Error(`cannot connect to ${description}: ${why(error)}`), { cause: error }));
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);

@@ -23,7 +23,8 @@ export type FrameErrorReason =
   | 'target_too_long' // target_len > max_target_bytes
   | 'bad_target' // target is not valid UTF-8
   | 'unknown_kind'
-  | 'unknown_codec';
+  | 'unknown_codec'
+  | 'foreign_peer'; // the peer answered a HELLO with something else than interop frames
 
 /**
  * A malformed frame. `fatal` errors mean the stream can no longer be delimited: the receiver
@@ -104,6 +105,11 @@ export class FrameDecoder {
       if (item instanceof FrameError && item.fatal) break;
     }
     return out;
+  }
+
+  /** Drops what is buffered and ignores later input: the connection is closing for another reason. */
+  stop(): void {
+    this.fail(new FrameError('truncated', ErrorCode.PROTOCOL_ERROR, 'decoder stopped', { fatal: true }));
   }
 
   /** Called at end of stream: reports a frame cut short, if bytes are left over. */

@@ -102,6 +102,10 @@ export function chooseProtocol(offered: readonly number[], supported: readonly n
 /** The reserved control module needs no fingerprint and is always offered (docs/wire.md §7). */
 export const CONTROL_MODULE = 'interop.control';
 
+/** Added to NOT_FOUND when a module is wanted on a control endpoint (the same words in every runtime). */
+export const CONTROL_ENDPOINT_HINT =
+  'this is a control endpoint, which serves only interop.control (manifest, health); call the node at one of its data endpoints (the "listen" addresses of its config)';
+
 /**
  * Checks a peer's `wants` against our `offers`: the first problem found, as the error to send.
  * A wanted module not offered is NOT_FOUND; a different fingerprint is SCHEMA_MISMATCH.

@@ -27,6 +27,12 @@ export interface Limits {
   maxTargetBytes: number;
   /** Items a stream's receiver grants ahead of its consumer, per stream and direction. */
   streamWindow: number;
+  /** Connections one listener holds open at once; the next is refused with RESOURCE_EXHAUSTED. */
+  maxConnections: number;
+  /** An accepted connection with nothing going on for this long is closed with GOODBYE. */
+  idleTimeoutMs: number;
+  /** Time from a frame's first byte to its last, after the handshake. */
+  frameTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -39,7 +45,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   maxTargetBytes: 1024,
   streamWindow: 64,
+  maxConnections: 512,
+  idleTimeoutMs: 300_000,
+  frameTimeoutMs: 30_000,
 });
+
+const MAX_MS = 2_147_483_647;
 
 /** Wire / config name of each limit (docs/wire.md §5). */
 export const LIMIT_WIRE_NAMES = {
@@ -52,6 +63,9 @@ export const LIMIT_WIRE_NAMES = {
   handshakeTimeoutMs: 'handshake_timeout_ms',
   maxTargetBytes: 'max_target_bytes',
   streamWindow: 'stream_window',
+  maxConnections: 'max_connections',
+  idleTimeoutMs: 'idle_timeout_ms',
+  frameTimeoutMs: 'frame_timeout_ms',
 } as const satisfies Record<keyof Limits, string>;
 
 export type WireLimits = { [K in keyof Limits as (typeof LIMIT_WIRE_NAMES)[K]]: Limits[K] };
@@ -85,6 +99,8 @@ export function limitsFromWire(overrides: Record<string, unknown> | undefined, b
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
         throw new InteropError(ErrorCode.INVALID_ARGUMENT, `limits.${name}: expected a positive integer`);
       }
+      // Timers take at most 2^31 - 1 ms (about 24 days) in every runtime; more would fire at once.
+      if (name.endsWith('_ms') && value > MAX_MS) throw new InteropError(ErrorCode.INVALID_ARGUMENT, `limits.${name}: at most ${MAX_MS}`);
       (out as unknown as Record<string, number>)[key] = value;
     }
   }

@@ -82,6 +82,20 @@ class StreamTransport:
         except (ConnectionError, OSError, RuntimeError):
             pass
 
+    async def end(self, linger_s: float) -> None:
+        """Closes gracefully: sends what is buffered and then end of stream, drops what the peer
+        still sends until it closes (at most `linger_s`), then closes. Closing with unread bytes
+        would reset the connection, and the peer could lose what was written last."""
+        try:
+            if self._writer.can_write_eof():
+                self._writer.write_eof()
+            async with asyncio.timeout(linger_s):
+                while await self._reader.read(65536):
+                    pass
+        except (TimeoutError, ConnectionError, OSError):
+            pass
+        self.close()
+
     def close(self) -> None:
         if self._closed:
             return
