@@ -121,21 +121,23 @@ async def test_a_frame_that_trickles_in_is_cut_after_frame_timeout_ms(conf: type
         assert [f.kind for f in frames if isinstance(f, Frame)] == [FrameKind.WELCOME]
         # A REQUEST sent one byte every 50 ms, as slowloris does; the other connection is served.
         request = encode_frame(Frame(FrameKind.REQUEST, CodecId.JSON, 1, "interop.conformance.add", b'{"a":1,"b":2}'))
-        got = b""
+        got = bytearray()
+
+        async def read_to_end() -> None:
+            while chunk := await reader.read(65536):
+                got.extend(chunk)
+
+        reading = asyncio.create_task(read_to_end())
         start = time.monotonic()
         for byte in request:
+            if got or reading.done():
+                break
             writer.write(bytes([byte]))
             assert await add(conf, other, 7) == 8
-            try:
-                got += await asyncio.wait_for(reader.read(65536), 0.05)
-            except TimeoutError:
-                continue
-            if got:
-                break
-        while not reader.at_eof():
-            got += await asyncio.wait_for(reader.read(65536), 5)
+            await asyncio.sleep(0.05)
+        await asyncio.wait_for(reading, 10)
         elapsed = time.monotonic() - start
-        (error,) = decoder.push(got)
+        (error,) = decoder.push(bytes(got))
         assert isinstance(error, Frame) and (error.kind, error.correlation) == (FrameKind.ERROR, 0)
         assert json.loads(error.payload) == {"code": ErrorCode.RESOURCE_EXHAUSTED,
                                              "message": "frame not complete within 300 ms (frame_timeout_ms)"}
