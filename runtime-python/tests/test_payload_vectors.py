@@ -1,6 +1,7 @@
 """Every golden payload vector of test/vectors/payloads.json, through the generated codecs:
 canonical vectors decode and re-encode byte for byte in both codecs (and JSON → value → msgpack
-agrees), decode-only inputs decode to the canonical bytes, rejected inputs fail with their code."""
+agrees), decode-only inputs decode to the canonical bytes, rejected inputs fail with their code,
+and an f32/f64 given as a Python int encodes as the float it converts to."""
 
 from __future__ import annotations
 
@@ -69,3 +70,11 @@ def test_reject(vectors_module: types.ModuleType, entry: dict[str, Any]) -> None
     with pytest.raises(InteropError) as info:
         codec.decode(raw_input(entry), entry["codec"], MAX_DEPTH)
     assert info.value.code == ErrorCode[entry["code"]], info.value
+
+
+@pytest.mark.parametrize("entry", PAYLOADS["from_integer"], ids=ids(PAYLOADS["from_integer"]))
+def test_float_given_as_an_int(vectors_module: types.ModuleType, entry: dict[str, Any]) -> None:
+    codec = codec_of(vectors_module, entry["type"])
+    value = int(entry["integer"])
+    assert codec.encode(value, "msgpack").hex() == entry["msgpack"]
+    assert codec.encode(value, "json").decode("utf-8") == entry["json"]

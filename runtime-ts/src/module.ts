@@ -13,6 +13,11 @@ export interface DecodeLimits {
 
 /** Encodes and decodes one payload type, in every codec. Generated per type, no reflection. */
 export interface PayloadCodec<T> {
+  /**
+   * Throws the InteropError(INVALID_ARGUMENT) that `encode` would throw for `value`, without
+   * encoding: the direct transport checks every value with it (docs/wire.md §3.4).
+   */
+  validate(value: T): void;
   encode(value: T, codec: CodecName): Uint8Array;
   /** Throws InteropError(INVALID_ARGUMENT or RESOURCE_EXHAUSTED) on bad input. */
   decode(bytes: Uint8Array, codec: CodecName, limits: DecodeLimits): T;

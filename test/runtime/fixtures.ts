@@ -22,6 +22,7 @@ function check(kind: Scalar, v: unknown): void {
 
 export function scalarCodec(kind: Scalar): PayloadCodec<unknown> {
   return {
+    validate: (v) => check(kind, v),
     encode(v, codec) {
       check(kind, v);
       if (codec === 'json') return utf8.encode(JSON.stringify(v));
@@ -46,6 +47,7 @@ export function scalarCodec(kind: Scalar): PayloadCodec<unknown> {
 /** Fields as a struct: JSON keyed by name, msgpack keyed by id (1-based position). */
 export function structCodec(fields: Array<[string, Scalar]>): PayloadCodec<unknown[]> {
   return {
+    validate: (values) => fields.forEach(([, k], i) => check(k, values[i])),
     encode(values, codec) {
       fields.forEach(([, k], i) => check(k, values[i]));
       if (codec === 'json') return utf8.encode(JSON.stringify(Object.fromEntries(fields.map(([n], i) => [n, values[i]]))));
@@ -92,6 +94,7 @@ export class Undeclared extends ApplicationError {
 
 const keyStruct = structCodec([['key', 'string']]);
 const notFoundCodec: PayloadCodec<ApplicationError> = {
+  validate: (e) => keyStruct.validate([(e as NotFound).key]),
   encode: (e, codec) => keyStruct.encode([(e as NotFound).key], codec),
   decode: (bytes, codec, limits) => new NotFound(keyStruct.decode(bytes, codec, limits)[0] as string),
 };

@@ -96,11 +96,16 @@ describe('JSON strings', () => {
     expect(write((w) => w.string('\b\t\n\f\r'))).toBe('"\\b\\t\\n\\f\\r"');
     expect(write((w) => w.string('\u0000\u001f\u000b'))).toBe('"\\u0000\\u001f\\u000b"');
     expect(write((w) => w.string('/ \u007f \u2028 \u2029 é 😀'))).toBe('"/ \u007f \u2028 \u2029 é 😀"');
-    expect(write((w) => w.string('x\ud800y'))).toBe('"x\ufffdy"');
     const long = 'é😀'.repeat(40) + '"';
     expect(read(write((w) => w.string(long)), (r) => r.string())).toBe(long);
-    const longPlain = 'abc'.repeat(100) + '\udc00';
-    expect(write((w) => w.string(longPlain))).toBe(`"${'abc'.repeat(100)}\ufffd"`);
+  });
+
+  it('refuses a lone surrogate, which UTF-8 cannot hold, in short, escaped and long strings', () => {
+    const lone = (s: string) => () => write((w) => w.string(s));
+    expect(lone('x\ud800y')).toThrow('expected string, got one with a lone surrogate (U+D800 at index 1)');
+    expect(lone('"\udc00')).toThrow('(U+DC00 at index 1)');
+    expect(lone('abc'.repeat(100) + '\udc00')).toThrow('(U+DC00 at index 300)');
+    expect(lone('😀\ud83d')).toThrow('(U+D83D at index 2)');
   });
 
   it('reads escapes, including surrogate pairs, and rejects bad ones', () => {

@@ -58,12 +58,12 @@ describe('generated codec errors', () => {
       expect(errorOf(() => codec.encode(message({ tags: ['a', 5] }), c)).message).toBe('Message.tags[1]: expected string, got 5');
       expect(errorOf(() => codec.encode(message({ tags: undefined }), c)).message).toBe('Message.tags: expected list, got undefined');
       expect(errorOf(() => codec.encode(message({ reactions: { a: 1 } }), c)).message).toBe(
-        'Message.reactions: expected a Map, got object',
+        'Message.reactions: expected a Map, got an object',
       );
       expect(errorOf(() => codec.encode(message({ id: -1n }), c)).message).toBe('Message.id: expected u64, got -1n');
+      // A 64-bit field is a bigint: a number would reach an in-process handler as a number.
+      expect(errorOf(() => codec.encode(message({ id: 5 }), c)).message).toBe('Message.id: expected u64, got 5');
     }
-    // 64-bit fields also take safe-integer numbers from plain JavaScript.
-    expect(text.decode(codec.encode(message({ id: 5 }), 'json'))).toContain('"id":"5"');
   });
 
   it('keep a union value from being encoded with an unknown case', () => {

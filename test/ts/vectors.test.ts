@@ -27,6 +27,7 @@ interface Payloads {
     input_hex?: string;
     code: string;
   }>;
+  from_integer: Array<{ name: string; type: string; integer: string; json: string; msgpack: string }>;
 }
 
 const payloads = JSON.parse(readFileSync(join(REPO, 'test/vectors/payloads.json'), 'utf8')) as Payloads;
@@ -78,6 +79,17 @@ for (const [label, codecFor] of vectorCodecs('vectors')) {
         }
         expect(error).toBeInstanceOf(InteropError);
         expect((error as InteropError).code).toBe(ErrorCode[v.code as keyof typeof ErrorCode]);
+      });
+    }
+  });
+
+  describe(`${label}: floats given as integers`, () => {
+    // JavaScript has no integer number type: the integer is simply the nearest number.
+    for (const v of payloads.from_integer) {
+      it(v.name, () => {
+        const codec = codecFor(v.type);
+        expect(output('json', codec.encode(Number(v.integer), 'json'))).toBe(v.json);
+        expect(output('msgpack', codec.encode(Number(v.integer), 'msgpack'))).toBe(v.msgpack);
       });
     }
   });

@@ -15,6 +15,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from .call_errors import declared_error, invalid_declared_error, invalid_result
 from .codec.type_codec import CodecName
 from .conn_core import Served, SubscriptionHook
 from .conn_outbound import Outbound
@@ -130,8 +131,9 @@ class ServingSide(Outbound):
                 if fn.result is not None:
                     try:
                         payload = fn.result.encode(result, codec)
-                    except Exception as e:
-                        failure = InteropError(ErrorCode.INTERNAL, f"result does not encode: {e}")
+                    except InteropError as e:
+                        self.counters.handler_errors += 1
+                        failure = invalid_result(fn, e)
             if self._handling.get(cid) is not asyncio.current_task():
                 return
             if not self._writable_now():
@@ -156,11 +158,17 @@ class ServingSide(Outbound):
 
     def _send_failure(self, cid: int, target: str, codec: CodecName, module: ModuleDescriptor,
                       fn: FunctionDescriptor, error: Exception) -> None:
-        if isinstance(error, ApplicationError) and error.error_type in fn.throws and error.error_type in module.errors:
-            desc = module.errors[error.error_type]
+        if isinstance(error, ApplicationError):
+            desc = declared_error(module, fn, error)
+            if desc is None:
+                self._send_error(cid, target, InteropError(ErrorCode.INTERNAL, f"undeclared error {error}"), codec)
+                return
+            try:
+                desc.codec.validate(error)
+            except InteropError as e:
+                self._send_error(cid, target, invalid_declared_error(fn, desc.name, e), codec)
+                return
             self._send_error(cid, target, error, codec, (error, desc.codec))
-        elif isinstance(error, ApplicationError):
-            self._send_error(cid, target, InteropError(ErrorCode.INTERNAL, f"undeclared error {error}"), codec)
         elif isinstance(error, InteropError):
             self._send_error(cid, target, error, codec)
         else:

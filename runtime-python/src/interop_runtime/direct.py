@@ -1,7 +1,8 @@
 """The direct transport (docs/wire.md §8): a client stub calling an implementation in the same
-process with no encoding and no frames, yet with the same semantics as a remote call: deadline,
-declared errors raised as themselves, anything else as InteropError(INTERNAL), events through
-bounded queues."""
+process with no encoding and no frames, yet with the same semantics as a remote call: the value
+checks an encoder makes (docs/wire.md §3.4) on arguments, results and declared errors, with the
+same errors; deadline; declared errors raised as themselves, anything else as
+InteropError(INTERNAL); events through bounded queues."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import time
 from typing import Any, Callable
 
+from .call_errors import declared_error, invalid_declared_error, invalid_result
 from .errors import ApplicationError, ErrorCode, InteropError
 from .events import EventQueue
 from .connection import Counters
@@ -53,18 +55,24 @@ class DirectInvoker:
         handlers = self._handlers.get(module.name)
         if handlers is None:
             raise InteropError(ErrorCode.NOT_FOUND, f"module {module.name} is not hosted in this process")
+        fn.params.validate(args)  # what encoding the REQUEST would refuse
         timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
         deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
         ctx = CallContext(peer="local", deadline=deadline)
         try:
-            return await asyncio.wait_for(getattr(handlers, fn.method)(*args, ctx), None if deadline is None else timeout_ms / 1000)
+            result = await asyncio.wait_for(getattr(handlers, fn.method)(*args, ctx), None if deadline is None else timeout_ms / 1000)
         except TimeoutError:
             raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{module.name}.{fn.name}: deadline exceeded") from None
         except ApplicationError as e:
             self.counters.handler_errors += 1
-            if e.error_type in fn.throws:
-                raise
-            raise InteropError(ErrorCode.INTERNAL, f"undeclared error {e}") from e
+            desc = declared_error(module, fn, e)
+            if desc is None:
+                raise InteropError(ErrorCode.INTERNAL, f"undeclared error {e}") from e
+            try:
+                desc.codec.validate(e)  # what encoding the ERROR's detail would refuse
+            except InteropError as bad:
+                raise invalid_declared_error(fn, desc.name, bad) from None
+            raise
         except InteropError:
             self.counters.handler_errors += 1
             raise
@@ -73,8 +81,18 @@ class DirectInvoker:
         except Exception as e:
             self.counters.handler_errors += 1
             raise InteropError(ErrorCode.INTERNAL, f"{type(e).__name__}: {e}") from e
+        if fn.result is None:
+            return None
+        try:
+            fn.result.validate(result)  # what encoding the RESPONSE would refuse
+        except InteropError as e:
+            self.counters.handler_errors += 1
+            raise invalid_result(fn, e) from None
+        return result
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
+        fn.params.validate(args)  # refused here, as sending the ONEWAY would refuse it
+
         async def run() -> None:
             try:
                 await self.call(module, fn, args, CallOptions(timeout_ms=0))

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from .codec.check import (
+    CodecError, check_bytes, check_enum, check_float, check_list, check_map, check_str, index_of,
+    key_of, mismatch, within,
+)
 from .codec.json_canonical import json_bool, json_bytes, json_f32, json_f64, json_i64, json_str
-from .codec.msgpack_canonical import NAN, canon_f32, canon_f64
+from .codec.msgpack_canonical import canon_f32, canon_f64
 from .codec.read import (
     I8, I16, I32, I64, U8, U16, U32, U64, missing, read_base64, read_bin, read_bool, read_f32,
     read_f64, read_int, read_int_text, read_json_int, read_json_f32, read_json_f64, read_list, read_map,
@@ -17,13 +21,15 @@ from .errors import invalid
 from .open_enum import OpenEnum
 
 __all__ = [
-    "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "MISSING", "NAN",
+    "CodecError", "check_bytes", "check_enum", "check_float", "check_list", "check_map", "check_str",
+    "index_of", "key_of", "mismatch", "within",
+    "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "MISSING",
     "json_bool", "json_bytes", "json_f32", "json_f64", "json_i64", "json_str", "json_enum",
     "json_enum_key", "canon_f32", "canon_f64", "missing", "read_base64", "read_bin", "read_bool",
     "read_f32", "read_f64", "read_int", "read_int_text", "read_json_int", "read_json_f32", "read_json_f64",
     "read_list", "read_map", "read_nil", "read_one_entry", "read_str", "skip_unknown",
     "unknown_case", "read_json_enum", "read_json_enum_key", "unique_keys", "duplicate_key",
-    "not_a_case", "sorted_map",
+    "sorted_map",
 ]
 
 E = TypeVar("E", bound=OpenEnum)
@@ -83,10 +89,6 @@ def duplicate_key(result: dict[Any, Any], source: dict[str, Any], what: str) -> 
             return invalid(f"{what}: duplicate map key: {seen[key][:40]!r} and {text[:40]!r} are the same key")
         seen[key] = text
     return invalid(f"{what}: duplicate map key")
-
-
-def not_a_case(value: object, union: str) -> Exception:
-    return TypeError(f"{type(value).__name__} is not a case of union {union}")
 
 
 def sorted_map(value: dict[K, V]) -> dict[K, V]:

@@ -93,6 +93,8 @@ class Node:
             return
 
         # The link is (re)dialing: send once it is up; a one-way that cannot be sent is counted.
+        # Arguments are checked now, so that a bad one is refused to the caller as when connected.
+        fn.params.validate(args)
         def send(connecting: asyncio.Future[Connection]) -> None:
             try:
                 connecting.result().oneway(module, fn, args)
@@ -110,7 +112,15 @@ class Node:
 
     def publish(self, module: ModuleDescriptor, event: EventDescriptor, payload: Any) -> None:
         """Delivers to local subscribers and to every peer subscribed to the event; never waits
-        (a congested peer's events queue per subscription, bounded, drops counted)."""
+        (a congested peer's events queue per subscription, bounded, drops counted). A payload its
+        type cannot hold is refused first (docs/wire.md §3.4), whoever subscribed: counted in
+        unencodable_events and raised as INVALID_ARGUMENT."""
+        if event.payload is not None:
+            try:
+                event.payload.validate(payload)
+            except InteropError:
+                self.counters.unencodable_events += 1
+                raise
         self.direct.publish(module, event, payload)
         encoded: dict[CodecName, bytes] = {}  # each codec's bytes, encoded once per publish
         for conn in list(self.connections):

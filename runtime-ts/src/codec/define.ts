@@ -10,8 +10,10 @@ import { JsonWriter } from './json-writer.js';
 import { MsgpackReader } from './msgpack-reader.js';
 import { MsgpackWriter } from './msgpack-writer.js';
 
-/** The four functions that make up a type's codec; generated code calls them directly. */
+/** The functions that make up a type's codec; generated code calls them directly. */
 export interface CodecParts<T> {
+  /** Throws what an encoder would throw for `v`, without writing anything (docs/wire.md §3.4). */
+  check(v: T): void;
   encodeMsgpack(w: MsgpackWriter, v: T): void;
   decodeMsgpack(r: MsgpackReader): T;
   encodeJson(w: JsonWriter, v: T): void;
@@ -57,13 +59,21 @@ export function encodeJsonWith<T>(encode: (w: JsonWriter, v: T) => void, value: 
 }
 
 export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCodec<T> {
-  const { encodeMsgpack, decodeMsgpack, encodeJson, decodeJson } = parts;
+  const { check, encodeMsgpack, decodeMsgpack, encodeJson, decodeJson } = parts;
   return {
     typeName,
+    check,
     encodeMsgpack,
     decodeMsgpack,
     encodeJson,
     decodeJson,
+    validate(value: T): void {
+      try {
+        check(value);
+      } catch (e) {
+        throw finishError(e, typeName);
+      }
+    },
     encode(value: T, codec: CodecName): Uint8Array {
       try {
         if (codec === 'msgpack') return encodeMsgpackWith(encodeMsgpack, value);

@@ -5,17 +5,20 @@
 // IDL names): bool, number, bigint (i64/u64), string, Uint8Array, arrays, Map, `undefined` for an
 // absent optional, enums as numbers, unions as `{ kind: caseName, value? }`.
 
+import * as checks from './checks.js';
 import { enumCodec } from './enum.js';
 import { duplicate, invalid, missingField, withPath } from './errors.js';
-import { INT_RANGE, mismatch, type IntKind } from './ints.js';
+import { INT_RANGE, type IntKind } from './ints.js';
 import type { IrConstValue, IrField, IrStructDecl, IrTypeRef, IrUnionDecl } from './ir-types.js';
 import type { JsonReader } from './json-reader.js';
 import { jsonKey, type JsonWriter } from './json-writer.js';
-import { parseBigIntKey, parseIntKey, putUnique, sortedEntries, type KeyOrder } from './maps.js';
+import { mapEntries, parseBigIntKey, parseIntKey, putUnique, sortedEntries, type KeyOrder } from './maps.js';
 import type { MsgpackReader } from './msgpack-reader.js';
 import type { MsgpackWriter } from './msgpack-writer.js';
 
 export interface Node {
+  /** Throws what the encoders would throw for `v` (checks.ts), without writing. */
+  check(v: unknown): void;
   encMp(w: MsgpackWriter, v: unknown): void;
   decMp(r: MsgpackReader): unknown;
   encJson(w: JsonWriter, v: unknown): void;
@@ -31,9 +34,19 @@ export interface Node {
 /** Resolves a named type to its node (cached by the caller, so recursive types terminate). */
 export type Resolve = (t: Extract<IrTypeRef, { kind: 'ref' }>) => Node;
 
+const INT_CHECK: Record<IntKind, (v: number) => void> = {
+  i8: checks.checkI8,
+  i16: checks.checkI16,
+  i32: checks.checkI32,
+  u8: checks.checkU8,
+  u16: checks.checkU16,
+  u32: checks.checkU32,
+};
+
 function intNode(kind: IntKind): Node {
   const [min, max] = INT_RANGE[kind];
   return {
+    check: INT_CHECK[kind] as (v: unknown) => void,
     encMp: (w, v) => w[kind](v as number),
     decMp: (r) => r.int(min, max, kind),
     encJson: (w, v) => w[kind](v as number),
@@ -47,6 +60,7 @@ function intNode(kind: IntKind): Node {
 
 function bigNode(signed: boolean): Node {
   return {
+    check: (signed ? checks.checkI64 : checks.checkU64) as (v: unknown) => void,
     encMp: (w, v) => (signed ? w.i64(v as bigint) : w.u64(v as bigint)),
     decMp: (r) => r.bigint(signed),
     encJson: (w, v) => (signed ? w.i64(v as bigint) : w.u64(v as bigint)),
@@ -59,7 +73,7 @@ function bigNode(signed: boolean): Node {
 }
 
 const SCALARS: Record<string, Node> = {
-  bool: { encMp: (w, v) => w.bool(v as boolean), decMp: (r) => r.bool(), encJson: (w, v) => w.bool(v as boolean), decJson: (r) => r.bool(), zero: () => false },
+  bool: { check: checks.checkBool as (v: unknown) => void, encMp: (w, v) => w.bool(v as boolean), decMp: (r) => r.bool(), encJson: (w, v) => w.bool(v as boolean), decJson: (r) => r.bool(), zero: () => false },
   i8: intNode('i8'),
   i16: intNode('i16'),
   i32: intNode('i32'),
@@ -68,9 +82,10 @@ const SCALARS: Record<string, Node> = {
   u32: intNode('u32'),
   i64: bigNode(true),
   u64: bigNode(false),
-  f32: { encMp: (w, v) => w.f32(v as number), decMp: (r) => r.f32(), encJson: (w, v) => w.f32(v as number), decJson: (r) => r.f32(), zero: () => 0 },
-  f64: { encMp: (w, v) => w.f64(v as number), decMp: (r) => r.f64(), encJson: (w, v) => w.f64(v as number), decJson: (r) => r.f64(), zero: () => 0 },
+  f32: { check: checks.checkF32 as (v: unknown) => void, encMp: (w, v) => w.f32(v as number), decMp: (r) => r.f32(), encJson: (w, v) => w.f32(v as number), decJson: (r) => r.f32(), zero: () => 0 },
+  f64: { check: checks.checkF64 as (v: unknown) => void, encMp: (w, v) => w.f64(v as number), decMp: (r) => r.f64(), encJson: (w, v) => w.f64(v as number), decJson: (r) => r.f64(), zero: () => 0 },
   string: {
+    check: checks.checkString as (v: unknown) => void,
     encMp: (w, v) => w.string(v as string),
     decMp: (r) => r.string(),
     encJson: (w, v) => w.string(v as string),
@@ -80,7 +95,7 @@ const SCALARS: Record<string, Node> = {
     encJsonKey: (w, v) => w.keyString(v as string),
     decJsonKey: (k) => k,
   },
-  bytes: { encMp: (w, v) => w.bytes(v as Uint8Array), decMp: (r) => r.bytes(), encJson: (w, v) => w.bytes(v as Uint8Array), decJson: (r) => r.bytes(), zero: () => new Uint8Array(0) },
+  bytes: { check: checks.checkBytes as (v: unknown) => void, encMp: (w, v) => w.bytes(v as Uint8Array), decMp: (r) => r.bytes(), encJson: (w, v) => w.bytes(v as Uint8Array), decJson: (r) => r.bytes(), zero: () => new Uint8Array(0) },
 };
 
 export function nodeFor(t: IrTypeRef, resolve: Resolve): Node {
@@ -100,6 +115,7 @@ export function nodeFor(t: IrTypeRef, resolve: Resolve): Node {
 
 function optionalNode(inner: Node): Node {
   return {
+    check: (v) => (v == null ? undefined : inner.check(v)),
     encMp: (w, v) => (v == null ? w.nil() : inner.encMp(w, v)),
     decMp: (r) => (r.tryNil() ? undefined : inner.decMp(r)),
     encJson: (w, v) => (v == null ? w.null() : inner.encJson(w, v)),
@@ -109,11 +125,12 @@ function optionalNode(inner: Node): Node {
 }
 
 function listNode(el: Node): Node {
-  const check = (v: unknown): unknown[] => {
-    if (!Array.isArray(v)) throw mismatch('list', v);
-    return v;
-  };
+  const check = (v: unknown) => checks.checkList(v as unknown[]);
   return {
+    check(v) {
+      const a = check(v);
+      for (let i = 0; i < a.length; i++) at(`[${i}]`, () => el.check(a[i]));
+    },
     encMp(w, v) {
       const a = check(v);
       w.arrayHeader(a.length);
@@ -145,6 +162,10 @@ function listNode(el: Node): Node {
 function mapNode(key: Node, value: Node, stringKeys: boolean): Node {
   const show = (k: unknown) => `[${stringKeys ? JSON.stringify(k) : String(k)}]`;
   return {
+    check(v) {
+      // In the order the encoders write, so that the first bad entry is the same one.
+      for (const [k, x] of mapEntries(v as Map<unknown, unknown>, key.keyOrder!)) at(show(k), () => (key.check(k), value.check(x)));
+    },
     encMp(w, v) {
       const entries = sortedEntries(v as Map<unknown, unknown>, key.keyOrder!);
       w.mapHeader(entries.length);
@@ -191,6 +212,7 @@ function at<T>(segment: string, f: () => T): T {
 export function enumNode(name: string, members: ReadonlyArray<{ name: string; value: number }>): Node {
   const c = enumCodec(name, members.map((m) => [m.name, m.value] as const));
   return {
+    check: c.check as (v: unknown) => void,
     encMp: (w, v) => c.encodeMsgpack(w, v as number),
     decMp: (r) => c.decodeMsgpack(r),
     encJson: (w, v) => c.encodeJson(w, v as number),
@@ -216,12 +238,14 @@ interface FieldPlan {
  * objects keyed by IDL name or to positional parameter arrays.
  */
 export function structNode(
+  typeName: string,
   fields: IrField[],
   resolve: Resolve,
   read: (v: unknown, i: number, f: IrField) => unknown,
   build: (values: unknown[]) => unknown,
   constValue: (c: IrConstValue, t: IrTypeRef) => unknown,
 ): Node {
+  const checkShape = (v: unknown) => checks.checkObject(v, typeName);
   let plans: FieldPlan[] | undefined;
   const byId = new Map<number, number>();
   const byName = new Map<string, number>();
@@ -257,7 +281,17 @@ export function structNode(
     });
   };
   return {
+    check(v) {
+      checkShape(v);
+      for (const [p, i] of sorted()) {
+        at(`.${p.field.name}`, () => {
+          const x = read(v, i, p.field);
+          if (!(p.optional && x == null)) p.node.check(x);
+        });
+      }
+    },
     encMp(w, v) {
+      checkShape(v);
       const order = sorted();
       let n = 0;
       for (const [p, i] of order) if (!p.optional || read(v, i, p.field) != null) n++;
@@ -284,6 +318,7 @@ export function structNode(
       return finish(values, seen);
     },
     encJson(w, v) {
+      checkShape(v);
       w.beginObject();
       for (const [p, i] of sorted()) {
         at(`.${p.field.name}`, () => {
@@ -316,6 +351,7 @@ export function structNode(
 
 export function structDeclNode(d: IrStructDecl, resolve: Resolve, constValue: (c: IrConstValue, t: IrTypeRef) => unknown): Node {
   return structNode(
+    d.name,
     d.fields,
     resolve,
     (v, _i, f) => (v as Record<string, unknown>)[f.name],
@@ -340,13 +376,19 @@ export function unionNode(d: IrUnionDecl, resolve: Resolve): Node {
   const byId = new Map(cases.map((e, i) => [e.c.id, i]));
   const oneCase = () => invalid(`expected exactly one ${d.name} case`);
   const caseOf = (v: unknown): number => {
-    const kind = (v as { kind?: unknown } | null)?.kind;
+    checks.checkObject(v, d.name);
+    const kind = (v as { kind?: unknown }).kind;
     const i = typeof kind === 'string' ? byName.get(kind) : undefined;
     if (i === undefined) throw invalid(`unknown ${d.name} case ${String(kind)}`);
     return i;
   };
   const make = (i: number, value: unknown) => (cases[i]!.c.type === undefined ? { kind: cases[i]!.c.name } : { kind: cases[i]!.c.name, value });
   return {
+    check(v) {
+      const i = caseOf(v);
+      const node = nodeOf(i);
+      if (node !== undefined) at(`.${cases[i]!.c.name}`, () => node.check((v as { value?: unknown }).value));
+    },
     encMp(w, v) {
       const i = caseOf(v);
       w.mapHeader(1);

@@ -43,6 +43,7 @@ export class DynamicCodecs {
   codec(type: IrTypeRef, label = describeType(type)): TypeCodec<unknown> {
     const node = this.node(type);
     return defineCodec<unknown>(label, {
+      check: node.check,
       encodeMsgpack: node.encMp,
       decodeMsgpack: node.decMp,
       encodeJson: node.encJson,
@@ -126,7 +127,7 @@ export class DynamicCodecs {
     for (const f of m.functions) {
       if (f.kind === 'stream') continue;
       const resolve = (t: Extract<IrTypeRef, { kind: 'ref' }>) => this.declNode(t.module, t.name);
-      const params = structNode(f.params, resolve, (v, i) => (v as unknown[])[i], (values) => values, (c, t) => this.constValue(c, t));
+      const params = structNode(f.name, f.params, resolve, (v, i) => (v as unknown[])[i], (values) => values, (c, t) => this.constValue(c, t));
       const throws: string[] = [];
       for (const t of f.throws) {
         if (t.kind !== 'ref') continue;
@@ -138,6 +139,7 @@ export class DynamicCodecs {
         name: f.name,
         kind: f.kind,
         params: defineCodec<unknown[]>(f.name, {
+          check: params.check,
           encodeMsgpack: params.encMp,
           decodeMsgpack: params.decMp as never,
           encodeJson: params.encJson,
@@ -159,6 +161,7 @@ export class DynamicCodecs {
   private errorCodec(name: string, t: IrTypeRef): PayloadCodec<ApplicationError> {
     const fields = this.codec(t, name);
     return defineCodec<ApplicationError>(name, {
+      check: (v) => fields.check(detailOf(v)),
       encodeMsgpack: (w, v) => fields.encodeMsgpack(w, detailOf(v)),
       decodeMsgpack: (r) => new DynamicApplicationError(name, fields.decodeMsgpack(r) as Record<string, unknown>),
       encodeJson: (w, v) => fields.encodeJson(w, detailOf(v)),

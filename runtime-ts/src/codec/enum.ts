@@ -1,6 +1,7 @@
 // Codec of an enum type: an i32 on msgpack, the member name in JSON. Unknown values from a newer
 // peer are kept (written back as numbers); an unknown name is INVALID_ARGUMENT (docs/wire.md §3.1).
 
+import { checkI32 } from './checks.js';
 import { defineCodec, type TypeCodec } from './define.js';
 import { invalid } from './errors.js';
 import type { JsonReader } from './json-reader.js';
@@ -42,6 +43,8 @@ export function enumCodec(typeName: string, members: ReadonlyArray<readonly [str
     return v;
   };
   const base = defineCodec<number>(typeName, {
+    // Any i32: a value this code does not know is a valid value from a newer peer.
+    check: checkI32,
     encodeMsgpack: (w, v) => w.i32(v),
     decodeMsgpack: (r) => r.int(I32_MIN, I32_MAX, typeName),
     encodeJson,
@@ -53,7 +56,7 @@ export function enumCodec(typeName: string, members: ReadonlyArray<readonly [str
     encodeJsonKey(w: JsonWriter, v: number): void {
       const text = keyText.get(v);
       if (text !== undefined) w.key(text);
-      else w.keyInt(v, I32_MIN, I32_MAX, typeName);
+      else w.keyInt(v, I32_MIN, I32_MAX, 'i32');
     },
     decodeJsonKey(key: string): number {
       const v = byName.get(key);

@@ -12,6 +12,24 @@ export { formatF32, formatF64 } from './floats.js';
 export { compareUtf8, utf8Bytes } from './utf8.js';
 export { I64_MIN, I64_MAX, U64_MAX, INT_RANGE, type IntKind } from './ints.js';
 export {
+  checkBool,
+  checkI8,
+  checkI16,
+  checkI32,
+  checkI64,
+  checkU8,
+  checkU16,
+  checkU32,
+  checkU64,
+  checkF32,
+  checkF64,
+  checkString,
+  checkBytes,
+  checkList,
+  checkMap,
+  checkObject,
+} from './checks.js';
+export {
   defineCodec,
   encodeMsgpackWith,
   encodeJsonWith,

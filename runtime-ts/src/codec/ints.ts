@@ -1,5 +1,5 @@
-// Range checks for integer types, shared by both codecs' writers and readers. Encoders check too:
-// a value outside its declared type would otherwise be written in a format the peer rejects.
+// Integer ranges and the "expected i32, got 1.5" error, shared by the writers' and readers' checks
+// (checks.ts has the value checks themselves).
 
 import { invalid, type CodecError } from './errors.js';
 
@@ -37,17 +37,4 @@ export function describe(v: unknown): string {
 /** Throws unless `v` is an integer in [min, max]. */
 export function checkRange(v: number, min: number, max: number, type: string): void {
   if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) throw mismatch(type, v);
-}
-
-/**
- * Normalises an i64/u64 to a bigint and checks its range. A safe-integer number is accepted as
- * well, so plain JavaScript callers can write `{ id: 5 }`.
- */
-export function toBigInt(v: bigint | number, signed: boolean): bigint {
-  let b: bigint;
-  if (typeof v === 'bigint') b = v;
-  else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
-  else throw mismatch(signed ? 'i64' : 'u64', v);
-  if (signed ? b < I64_MIN || b > I64_MAX : b < 0n || b > U64_MAX) throw mismatch(signed ? 'i64' : 'u64', v);
-  return b;
 }

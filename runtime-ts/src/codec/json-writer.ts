@@ -8,7 +8,8 @@
 import { ByteWriter } from './byte-writer.js';
 import { base64Length, encodeBase64Into } from './base64.js';
 import { formatF32, formatF64 } from './floats.js';
-import { checkRange, mismatch, toBigInt } from './ints.js';
+import { checkBool, checkBytes, checkF32, checkF64, checkI16, checkI32, checkI64, checkI8, checkU16, checkU32, checkU64, checkU8 } from './checks.js';
+import { checkRange, mismatch } from './ints.js';
 import { encodeUtf8Into, encodeUtf8Range, utf8Bytes } from './utf8.js';
 
 const QUOTE = 0x22;
@@ -98,8 +99,10 @@ export class JsonWriter extends ByteWriter {
   }
 
   /** An i64/u64 map key. */
-  keyBigInt(v: bigint | number, signed: boolean): void {
-    this.keyString(toBigInt(v, signed).toString());
+  keyBigInt(v: bigint, signed: boolean): void {
+    if (signed) checkI64(v);
+    else checkU64(v);
+    this.keyString(v.toString());
   }
 
   /** A precomputed whole value, e.g. an enum member name with its quotes. */
@@ -113,47 +116,49 @@ export class JsonWriter extends ByteWriter {
   }
 
   bool(v: boolean): void {
-    if (typeof v !== 'boolean') throw mismatch('bool', v);
+    checkBool(v);
     this.rawValue(v ? TEXT_TRUE : TEXT_FALSE);
   }
 
   i8(v: number): void {
-    if ((v << 24) >> 24 !== v) checkRange(v, -0x80, 0x7f, 'i8');
+    checkI8(v);
     this.integer(v);
   }
 
   i16(v: number): void {
-    if ((v << 16) >> 16 !== v) checkRange(v, -0x8000, 0x7fff, 'i16');
+    checkI16(v);
     this.integer(v);
   }
 
   i32(v: number): void {
-    if ((v | 0) !== v) checkRange(v, -0x80000000, 0x7fffffff, 'i32');
+    checkI32(v);
     this.integer(v);
   }
 
   u8(v: number): void {
-    if ((v & 0xff) !== v) checkRange(v, 0, 0xff, 'u8');
+    checkU8(v);
     this.integer(v);
   }
 
   u16(v: number): void {
-    if ((v & 0xffff) !== v) checkRange(v, 0, 0xffff, 'u16');
+    checkU16(v);
     this.integer(v);
   }
 
   u32(v: number): void {
-    if (v >>> 0 !== v) checkRange(v, 0, 0xffffffff, 'u32');
+    checkU32(v);
     this.integer(v);
   }
 
   /** i64 and u64 are JSON strings, exact in every language. */
-  i64(v: bigint | number): void {
-    this.bigString(toBigInt(v, true));
+  i64(v: bigint): void {
+    checkI64(v);
+    this.bigString(v);
   }
 
-  u64(v: bigint | number): void {
-    this.bigString(toBigInt(v, false));
+  u64(v: bigint): void {
+    checkU64(v);
+    this.bigString(v);
   }
 
   private bigString(b: bigint): void {
@@ -195,7 +200,7 @@ export class JsonWriter extends ByteWriter {
   }
 
   f64(v: number): void {
-    if (typeof v !== 'number') throw mismatch('f64', v);
+    checkF64(v);
     if (Number.isSafeInteger(v) && !Object.is(v, -0)) return this.integer(v);
     if (!Number.isFinite(v)) return this.rawValue(v !== v ? TEXT_NAN : v > 0 ? TEXT_INF : TEXT_NEG_INF);
     this.sep();
@@ -203,7 +208,7 @@ export class JsonWriter extends ByteWriter {
   }
 
   f32(v: number): void {
-    if (typeof v !== 'number') throw mismatch('f32', v);
+    checkF32(v);
     v = Math.fround(v);
     if (!Number.isFinite(v)) return this.rawValue(v !== v ? TEXT_NAN : v > 0 ? TEXT_INF : TEXT_NEG_INF);
     this.sep();
@@ -267,7 +272,7 @@ export class JsonWriter extends ByteWriter {
   }
 
   bytes(b: Uint8Array): void {
-    if (!(b instanceof Uint8Array)) throw mismatch('bytes', b);
+    checkBytes(b);
     this.sep();
     this.ensure(base64Length(b.length) + 2);
     this.buf[this.pos++] = QUOTE;

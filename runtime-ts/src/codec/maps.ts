@@ -1,6 +1,7 @@
 // Map helpers for generated and dynamic codecs. Canonical encodings sort map entries by key
 // (docs/wire.md §3): integers and enums numerically, strings by their UTF-8 bytes.
 
+import { checkMap } from './checks.js';
 import { invalid } from './errors.js';
 import { compareUtf8 } from './utf8.js';
 
@@ -29,7 +30,7 @@ const HIGH_UNIT = /[\ud800-\uffff]/;
 
 /** The entries of `map` in canonical key order. */
 export function sortedEntries<K, V>(map: ReadonlyMap<K, V>, order: KeyOrder): Array<[K, V]> {
-  if (!(map instanceof Map)) throw invalid(`expected a Map, got ${map === null ? 'null' : typeof map}`);
+  checkMap(map);
   const entries = Array.from(map);
   if (entries.length > 1) {
     let cmp: (a: [never, unknown], b: [never, unknown]) => number;
@@ -57,7 +58,7 @@ export function sortedEntries<K, V>(map: ReadonlyMap<K, V>, order: KeyOrder): Ar
  * Checking costs one comparison per entry; sorting allocates a pair per entry.
  */
 export function mapEntries<K, V>(map: ReadonlyMap<K, V>, order: KeyOrder): Iterable<[K, V]> {
-  if (!(map instanceof Map)) throw invalid(`expected a Map, got ${map === null ? 'null' : typeof map}`);
+  checkMap(map);
   if (map.size < 2) return map as Iterable<[K, V]>;
   let prev: K | undefined;
   let first = true;

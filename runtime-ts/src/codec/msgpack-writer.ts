@@ -3,7 +3,8 @@
 
 import { ByteWriter } from './byte-writer.js';
 import { encodeUtf8Into } from './utf8.js';
-import { checkRange, mismatch, toBigInt } from './ints.js';
+import { checkBool, checkBytes, checkF32, checkF64, checkI16, checkI32, checkI64, checkI8, checkU16, checkU32, checkU64, checkU8 } from './checks.js';
+import { mismatch } from './ints.js';
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE_BIG = -MAX_SAFE_BIG;
@@ -14,46 +15,48 @@ export class MsgpackWriter extends ByteWriter {
   }
 
   bool(v: boolean): void {
-    if (typeof v !== 'boolean') throw mismatch('bool', v);
+    checkBool(v);
     this.byte(v ? 0xc3 : 0xc2);
   }
 
   i8(v: number): void {
-    if ((v << 24) >> 24 !== v) checkRange(v, -0x80, 0x7f, 'i8');
+    checkI8(v);
     this.intUnchecked(v);
   }
 
   i16(v: number): void {
-    if ((v << 16) >> 16 !== v) checkRange(v, -0x8000, 0x7fff, 'i16');
+    checkI16(v);
     this.intUnchecked(v);
   }
 
   i32(v: number): void {
-    if ((v | 0) !== v) checkRange(v, -0x80000000, 0x7fffffff, 'i32');
+    checkI32(v);
     this.intUnchecked(v);
   }
 
   u8(v: number): void {
-    if ((v & 0xff) !== v) checkRange(v, 0, 0xff, 'u8');
+    checkU8(v);
     this.intUnchecked(v);
   }
 
   u16(v: number): void {
-    if ((v & 0xffff) !== v) checkRange(v, 0, 0xffff, 'u16');
+    checkU16(v);
     this.intUnchecked(v);
   }
 
   u32(v: number): void {
-    if (v >>> 0 !== v) checkRange(v, 0, 0xffffffff, 'u32');
+    checkU32(v);
     this.intUnchecked(v);
   }
 
-  i64(v: bigint | number): void {
-    this.bigint(toBigInt(v, true));
+  i64(v: bigint): void {
+    checkI64(v);
+    this.bigint(v);
   }
 
-  u64(v: bigint | number): void {
-    this.bigint(toBigInt(v, false));
+  u64(v: bigint): void {
+    checkU64(v);
+    this.bigint(v);
   }
 
   /** Writes a safe integer in its smallest format. Callers guarantee it is one. */
@@ -119,7 +122,7 @@ export class MsgpackWriter extends ByteWriter {
   }
 
   f32(v: number): void {
-    if (typeof v !== 'number') throw mismatch('f32', v);
+    checkF32(v);
     this.ensure(5);
     this.buf[this.pos] = 0xca;
     if (v !== v) this.view.setUint32(this.pos + 1, 0x7fc00000);
@@ -128,7 +131,7 @@ export class MsgpackWriter extends ByteWriter {
   }
 
   f64(v: number): void {
-    if (typeof v !== 'number') throw mismatch('f64', v);
+    checkF64(v);
     this.ensure(9);
     this.buf[this.pos] = 0xcb;
     if (v !== v) {
@@ -184,7 +187,7 @@ export class MsgpackWriter extends ByteWriter {
   }
 
   bytes(b: Uint8Array): void {
-    if (!(b instanceof Uint8Array)) throw mismatch('bytes', b);
+    checkBytes(b);
     const n = b.length;
     this.ensure(5 + n);
     const buf = this.buf;

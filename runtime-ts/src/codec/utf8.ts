@@ -1,7 +1,7 @@
 // UTF-8 helpers shared by both codecs. Short strings are the common case in messages, and for them
 // a plain loop beats crossing into TextEncoder/TextDecoder; long strings go native.
 
-import { invalid } from './errors.js';
+import { invalid, type CodecError } from './errors.js';
 
 const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never silently replaced. ignoreBOM: a string may legitimately
@@ -58,13 +58,17 @@ export function asciiString(buf: Uint8Array, start: number, end: number): string
   return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
 }
 
+type WellFormed = { isWellFormed(this: string): boolean; toWellFormed(this: string): string };
+const { isWellFormed, toWellFormed } = String.prototype as unknown as WellFormed;
+
 /**
- * Writes `s` as UTF-8 at `buf[pos]`; the caller guarantees `3 * s.length` bytes of room. Lone
- * surrogates become U+FFFD (EF BF BD), as docs/wire.md and TextEncoder both require. Returns the
- * number of bytes written.
+ * Writes `s` as UTF-8 at `buf[pos]`; the caller guarantees `3 * s.length` bytes of room. A lone
+ * surrogate, which UTF-8 cannot hold, is INVALID_ARGUMENT (docs/wire.md §3.4): TextEncoder would
+ * write U+FFFD instead. Returns the number of bytes written.
  */
 export function encodeUtf8Into(s: string, buf: Uint8Array, pos: number): number {
   if (s.length > NATIVE_ENCODE_FROM) {
+    checkWellFormed(s);
     return encoder.encodeInto(s, buf.subarray(pos)).written;
   }
   return encodeUtf8Range(s, 0, s.length, buf, pos);
@@ -92,7 +96,7 @@ export function encodeUtf8Range(s: string, from: number, to: number, buf: Uint8A
           buf[p++] = 0x80 | (c & 0x3f);
           continue;
         }
-        c = 0xfffd;
+        throw loneSurrogate(s);
       }
       buf[p++] = 0xe0 | (c >> 12);
       buf[p++] = 0x80 | ((c >> 6) & 0x3f);
@@ -120,6 +124,34 @@ function decodeNative(buf: Uint8Array, start: number, end: number): string {
   } catch {
     throw invalid('invalid UTF-8 in string');
   }
+}
+
+/** Throws INVALID_ARGUMENT unless `s` is valid Unicode (no lone surrogate, which UTF-8 cannot hold). */
+export function checkWellFormed(s: string): void {
+  if (!isWellFormed.call(s)) throw loneSurrogate(s);
+}
+
+/** The error for a string holding a lone surrogate: which one, and where. */
+function loneSurrogate(s: string): CodecError {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = s.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++;
+      continue;
+    }
+    return invalid(`expected string, got one with a lone surrogate (U+${c.toString(16).toUpperCase()} at index ${i})`);
+  }
+  return invalid('expected string, got one with a lone surrogate');
+}
+
+/**
+ * Text that is not a value of the schema (an error message, a handshake field) with each lone
+ * surrogate replaced by U+FFFD, so that it can always be written.
+ */
+export function wellFormed(s: string): string {
+  return toWellFormed.call(s);
 }
 
 /** UTF-8 bytes of a string, for precomputed keys and tests. */

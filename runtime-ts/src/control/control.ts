@@ -48,12 +48,14 @@ const text = new TextDecoder();
 
 /** Control functions take no parameters: an empty struct in either codec. */
 const noParams: PayloadCodec<unknown[]> = {
+  validate: () => undefined,
   encode: (_v, codec: CodecName) => (codec === 'json' ? utf8.encode('{}') : Uint8Array.of(0x80)),
   decode: () => [],
 };
 
 /** Control results are plain JSON documents in a JSON-codec RESPONSE. */
 const jsonDocument: PayloadCodec<unknown> = {
+  validate: () => undefined,
   encode: (v) => utf8.encode(JSON.stringify(v)),
   decode: (bytes, codec) => {
     if (codec !== 'json') throw new InteropError(ErrorCode.PROTOCOL_ERROR, 'control results must be JSON');

@@ -22,6 +22,19 @@ export function internalError(fn: FunctionDescriptor, error: unknown): InteropEr
   return new InteropError(ErrorCode.INTERNAL, `${fn.name}: handler failed: ${describe(error)}`, { cause: error });
 }
 
+/**
+ * The error a caller sees when a handler returned a value that is not of the result type
+ * (docs/wire.md §3.4): the handler is at fault, so INTERNAL, with what the check found.
+ */
+export function invalidResult(fn: FunctionDescriptor, error: unknown): InteropError {
+  return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler returned an invalid result: ${describe(error)}`, { cause: error });
+}
+
+/** The error a caller sees when a handler raised a declared error whose fields do not fit its type. */
+export function invalidDeclaredError(fn: FunctionDescriptor, type: string, error: unknown): InteropError {
+  return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler raised an invalid ${type}: ${describe(error)}`, { cause: error });
+}
+
 /** Envelope for a handler's exception, in the request's codec. */
 export function envelopeForHandlerError(module: ModuleDescriptor, fn: FunctionDescriptor, error: unknown, codec: CodecName): ErrorEnvelope {
   const declared = declaredError(module, fn, error);
@@ -30,7 +43,8 @@ export function envelopeForHandlerError(module: ModuleDescriptor, fn: FunctionDe
       const detail = declared.codec.encode(error as ApplicationError, codec);
       return { code: ErrorCode.APPLICATION_ERROR, message: (error as Error).message, type: declared.name, detail };
     } catch (encodeError) {
-      return { code: ErrorCode.INTERNAL, message: `${fn.name}: cannot encode ${declared.name}: ${describe(encodeError)}` };
+      const invalid = invalidDeclaredError(fn, declared.name, encodeError);
+      return { code: invalid.code, message: invalid.message };
     }
   }
   const internal = internalError(fn, error);

@@ -118,7 +118,12 @@ export class EventHub {
     });
   }
 
+  /**
+   * Checks the payload first (docs/wire.md §3.4): a value its type cannot hold is refused before
+   * any subscriber, local or remote, sees it, so publishing fails the same way wherever they are.
+   */
   publish(module: ModuleDescriptor, event: EventDescriptor, payload: unknown): void {
+    event.payload?.validate(payload);
     const cache = new Map<CodecName, Uint8Array>();
     const encode: EncodeFor = (codec) => {
       let bytes = cache.get(codec);

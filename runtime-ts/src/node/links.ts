@@ -78,6 +78,8 @@ export class LinkInvoker implements Invoker {
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     const current = this.link.current;
     if (current?.isOpen) return current.oneway(module, fn, args);
+    // Checked now, so that a bad argument is refused to the caller as when connected.
+    fn.params.validate(args);
     this.link.connection().then(
       (conn) => conn.oneway(module, fn, args),
       () => bump(this.counters, 'dropped_oneways'),

@@ -10,7 +10,7 @@ import type { CallContext, CodecName, FunctionDescriptor } from '../module.js';
 import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, splitTarget } from '../wire/frame.js';
 import { CONTROL_MODULE } from '../wire/handshake.js';
 import { canonicalJson } from '../wire/canonical-json.js';
-import { envelopeForHandlerError } from './call-errors.js';
+import { envelopeForHandlerError, invalidResult } from './call-errors.js';
 import { Deadline, deadlines } from './deadlines.js';
 import type { Connection } from './connection.js';
 import type { Writer } from './outbound.js';
@@ -225,8 +225,8 @@ class ServedCall extends Deadline implements ActiveCall, CallContext {
 
   succeed(value: unknown): void {
     if (this.finished) return;
-    if (!this.conn.writableNow()) return this.wait(() => respond(this.conn, this.frame, this.codec, this.hosted, this.fn, value));
-    respond(this.conn, this.frame, this.codec, this.hosted, this.fn, value);
+    if (!this.conn.writableNow()) return this.wait(() => respond(this.conn, this.frame, this.codec, this.fn, value));
+    respond(this.conn, this.frame, this.codec, this.fn, value);
     this.end(); // after queuing the answer: end() may finish a goodbye and close the channel
   }
 
@@ -271,13 +271,15 @@ class ServedCall extends Deadline implements ActiveCall, CallContext {
   }
 }
 
-function respond(conn: Connection, frame: Frame, codec: CodecName, hosted: HostedModule, fn: FunctionDescriptor, value: unknown): void {
+function respond(conn: Connection, frame: Frame, codec: CodecName, fn: FunctionDescriptor, value: unknown): void {
   let payload = EMPTY_PAYLOAD;
   if (fn.result) {
     try {
       payload = fn.result.encode(value, codec);
     } catch (error) {
-      conn.sendError(frame.correlation, frame.target, codec, envelopeForHandlerError(hosted.descriptor, fn, new Error(`result does not encode: ${String(error)}`), codec));
+      bump(conn.services.counters, 'handler_errors');
+      const invalid = invalidResult(fn, error);
+      conn.sendError(frame.correlation, frame.target, codec, { code: invalid.code, message: invalid.message });
       return;
     }
   }

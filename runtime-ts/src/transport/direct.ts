@@ -1,12 +1,13 @@
 // The direct transport (docs/wire.md §8): the caller and the implementation are in the same
 // process, so a call is a method call: no encoding, no frames. Arguments and results are passed
-// by reference. Errors, deadlines and cancellation behave as over a connection: a declared error
-// reaches the caller as itself, anything else as INTERNAL; DEADLINE_EXCEEDED and CANCELLED abort
-// the handler's ctx.signal.
+// by reference, after the same value checks an encoder makes (docs/wire.md §3.4), so a value
+// refused over a socket is refused here with the same error. Errors, deadlines and cancellation
+// behave as over a connection: a declared error reaches the caller as itself, anything else as
+// INTERNAL; DEADLINE_EXCEEDED and CANCELLED abort the handler's ctx.signal.
 
-import { ErrorCode, InteropError } from '../errors.js';
+import { type ApplicationError, ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ModuleDescriptor, Publisher, Subscription } from '../module.js';
-import { declaredError, internalError } from '../node/call-errors.js';
+import { declaredError, internalError, invalidDeclaredError, invalidResult } from '../node/call-errors.js';
 import { EventQueue, type EventHub } from '../node/events.js';
 import { bump, type Counters, type HostedModule } from '../node/services.js';
 import type { Limits } from '../wire/limits.js';
@@ -41,6 +42,7 @@ export class DirectInvoker implements Invoker {
       const method = this.method(fn);
       const callerSignal = options?.signal;
       if (callerSignal?.aborted) throw new InteropError(ErrorCode.CANCELLED, `${fn.name}: cancelled before it was sent`);
+      fn.params.validate(args); // what encoding the REQUEST would refuse
       call = new DirectCall(module, fn, options?.timeoutMs ?? this.limits.defaultDeadlineMs, this.counters);
       if (callerSignal) call.listen(callerSignal);
       let result: unknown;
@@ -76,6 +78,7 @@ export class DirectInvoker implements Invoker {
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     this.check(module);
     const method = this.method(fn);
+    fn.params.validate(args);
     const ctx: CallContext = { signal: new AbortController().signal, peer: 'local' };
     // Run after the caller continues, as a remote one-way would.
     queueMicrotask(() => {
@@ -154,14 +157,29 @@ class DirectCall extends Deadline implements CallContext {
   succeed(value: unknown): void {
     if (this.settled) return;
     this.finish();
-    this.resolve(this.fn.result ? value : undefined);
+    const result = this.fn.result;
+    if (result === undefined) return this.resolve(undefined);
+    try {
+      result.validate(value); // what encoding the RESPONSE would refuse
+    } catch (error) {
+      bump(this.counters, 'handler_errors');
+      return this.reject(invalidResult(this.fn, error));
+    }
+    this.resolve(value);
   }
 
   fail(error: unknown): void {
     if (this.settled) return;
     this.finish();
     bump(this.counters, 'handler_errors');
-    this.reject(declaredError(this.module, this.fn, error) ? error : internalError(this.fn, error));
+    const declared = declaredError(this.module, this.fn, error);
+    if (declared === undefined) return this.reject(internalError(this.fn, error));
+    try {
+      declared.codec.validate(error as ApplicationError); // what encoding the ERROR's detail would refuse
+    } catch (invalid) {
+      return this.reject(invalidDeclaredError(this.fn, declared.name, invalid));
+    }
+    this.reject(error);
   }
 
   private finish(): void {

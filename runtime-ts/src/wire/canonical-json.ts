@@ -1,15 +1,16 @@
 // Canonical JSON (docs/wire.md §3.1) of the runtime's own plain documents (handshake payloads,
-// control responses), written with the codec's JsonWriter.
+// control responses), written with the codec's JsonWriter. Their strings are text, not values of a
+// schema: a lone surrogate in one is written as U+FFFD rather than refused.
 
 import { encodeJsonWith } from '../codec/define.js';
 import type { JsonWriter } from '../codec/json-writer.js';
-import { compareUtf8, utf8Bytes } from '../codec/utf8.js';
+import { compareUtf8, utf8Bytes, wellFormed } from '../codec/utf8.js';
 
 const text = new TextDecoder();
 
 /** A JSON string literal in the canonical form (a lone surrogate becomes U+FFFD). */
 export function jsonString(s: string): string {
-  return text.decode(encodeJsonWith((w, v: string) => w.string(v), s));
+  return text.decode(encodeJsonWith((w, v: string) => w.string(wellFormed(v)), s));
 }
 
 /** Canonical JSON of a plain document: object keys sorted by UTF-8 bytes, no whitespace. */
@@ -26,7 +27,7 @@ function writeValue(w: JsonWriter, value: unknown): void {
     if (Number.isSafeInteger(value)) return w.integer(value);
     return w.rawValue(utf8Bytes(String(value)));
   }
-  if (typeof value === 'string') return w.string(value);
+  if (typeof value === 'string') return w.string(wellFormed(value));
   if (Array.isArray(value)) {
     w.beginArray();
     for (const v of value) writeValue(w, v);
@@ -37,7 +38,7 @@ function writeValue(w: JsonWriter, value: unknown): void {
     entries.sort(([a], [b]) => compareUtf8(a, b));
     w.beginObject();
     for (const [k, v] of entries) {
-      w.keyString(k);
+      w.keyString(wellFormed(k));
       writeValue(w, v);
     }
     return w.endObject();

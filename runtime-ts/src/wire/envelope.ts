@@ -1,6 +1,7 @@
 // The error envelope of docs/wire.md §4: {1 code u32, 2 message string, 3 type?, 4 detail?}.
 // `detail` is the declared error value encoded by the error type's own codec, nested in the
 // envelope (not as bytes): the encoder splices its bytes in, the decoder returns its raw span.
+// The message is text for people: a lone surrogate in it is written as U+FFFD, never refused.
 
 import { encodeJsonWith, encodeMsgpackWith } from '../codec/define.js';
 import { duplicate } from '../codec/errors.js';
@@ -8,6 +9,7 @@ import { JsonReader } from '../codec/json-reader.js';
 import { jsonKey, type JsonWriter } from '../codec/json-writer.js';
 import { MsgpackReader } from '../codec/msgpack-reader.js';
 import type { MsgpackWriter } from '../codec/msgpack-writer.js';
+import { wellFormed } from '../codec/utf8.js';
 import type { CodecName } from '../module.js';
 
 export interface ErrorEnvelope {
@@ -29,10 +31,10 @@ function writeJson(w: JsonWriter, env: ErrorEnvelope): void {
   w.key(KEY_CODE);
   w.u32(env.code >>> 0);
   w.key(KEY_MESSAGE);
-  w.string(env.message);
+  w.string(wellFormed(env.message));
   if (env.type !== undefined) {
     w.key(KEY_TYPE);
-    w.string(env.type);
+    w.string(wellFormed(env.type));
   }
   if (env.detail !== undefined) {
     w.key(KEY_DETAIL);
@@ -46,10 +48,10 @@ function writeMsgpack(w: MsgpackWriter, env: ErrorEnvelope): void {
   w.u32(1);
   w.u32(env.code >>> 0);
   w.u32(2);
-  w.string(env.message);
+  w.string(wellFormed(env.message));
   if (env.type !== undefined) {
     w.u32(3);
-    w.string(env.type);
+    w.string(wellFormed(env.type));
   }
   if (env.detail !== undefined) {
     w.u32(4);

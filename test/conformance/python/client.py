@@ -18,13 +18,16 @@ from interop_runtime import ApplicationError, ErrorCode, InteropError, error_cod
 from interop_runtime.node import Node  # noqa: E402
 
 from gen.interop_conformance import ConformanceClient, ConformanceModule  # noqa: E402
-from server import Conformance  # noqa: E402
+from server import Conformance, whole  # noqa: E402
 
 M = ConformanceModule
 
 
 def decode_args(function: str, args: str) -> tuple[Any, ...]:
-    return M.functions[function].params.decode(args.encode() if args else b"{}", "json", 64)
+    values = M.functions[function].params.decode(args.encode() if args else b"{}", "json", 64)
+    if function in ("echo_f32", "echo_f64"):
+        return tuple(whole(v) for v in values)  # whole numbers as ints: see server.whole
+    return values
 
 
 def result_json(function: str, value: Any) -> str | None:

@@ -5,6 +5,7 @@ SIGTERM. Implements every function except `unimplemented`."""
 from __future__ import annotations
 
 import asyncio
+import math
 import signal
 import sys
 from pathlib import Path
@@ -18,6 +19,15 @@ from gen.interop_conformance import (  # noqa: E402
     Busy, Containers, ConformanceEvents, ConformanceHandlers, ConformanceModule, Everything, Invalid,
     Level, NotFound, Optionals, Scalars, Shape, Tick,
 )
+
+
+def whole(v: float) -> float:
+    """An integral f32/f64 as a Python int, as Python code often holds one (mypy accepts an int for
+    a float). It must still travel as a float (docs/wire.md §3.2): this server returns such values
+    as ints, and the client passes such arguments as ints, so every peer in the matrix meets them."""
+    if isinstance(v, int):
+        return v  # in-process (direct), an int the client passed arrives as it is (docs/transports.md)
+    return int(v) if math.isfinite(v) and v.is_integer() and math.copysign(1.0, v) > 0 else v
 
 
 class Conformance(ConformanceHandlers):
@@ -35,8 +45,8 @@ class Conformance(ConformanceHandlers):
     async def echo_u16(self, v: int, ctx: CallContext) -> int: return v
     async def echo_u32(self, v: int, ctx: CallContext) -> int: return v
     async def echo_u64(self, v: int, ctx: CallContext) -> int: return v
-    async def echo_f32(self, v: float, ctx: CallContext) -> float: return v
-    async def echo_f64(self, v: float, ctx: CallContext) -> float: return v
+    async def echo_f32(self, v: float, ctx: CallContext) -> float: return whole(v)
+    async def echo_f64(self, v: float, ctx: CallContext) -> float: return whole(v)
     async def echo_string(self, v: str, ctx: CallContext) -> str: return v
     async def echo_bytes(self, v: bytes, ctx: CallContext) -> bytes: return v
     async def echo_level(self, v: Level, ctx: CallContext) -> Level: return v

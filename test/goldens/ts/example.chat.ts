@@ -62,7 +62,68 @@ export interface Message {
   /** @generated from field: 9: sent: Timestamp */
   sent: common.Timestamp;
 }
+function Message$check(v: Message): void {
+  $rt.checkObject(v, 'Message');
+  let $at = '';
+  try {
+    $at = '.id';
+    $rt.checkU64(v.id);
+    $at = '.author';
+    $rt.checkU64(v.author);
+    $at = '.text';
+    $rt.checkString(v.text);
+    $at = '.mood';
+    const $o1 = v.mood;
+    if ($o1 != null) {
+      $rt.checkI32($o1);
+    }
+    $at = '.tags';
+    const $a2 = $rt.checkList(v.tags);
+    let $i3 = 0;
+    try {
+      for (const $x4 of $a2) {
+        $rt.checkString($x4);
+        $i3++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i3}]`);
+    }
+    $at = '.reactions';
+    const $m5 = $rt.mapEntries(v.reactions, 'string');
+    let $k6: unknown;
+    try {
+      for (const [$key7, $val8] of $m5) {
+        $k6 = $key7;
+        $rt.checkString($key7);
+        $rt.checkU32($val8);
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $k6 === undefined ? '[?]' : `[${JSON.stringify($k6)}]`);
+    }
+    $at = '.body';
+    $rt.checkBytes(v.body);
+    $at = '.scores';
+    const $a9 = $rt.checkList(v.scores);
+    let $i10 = 0;
+    try {
+      for (const $x11 of $a9) {
+        const $o12 = $x11;
+        if ($o12 != null) {
+          $rt.checkI32($o12);
+        }
+        $i10++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i10}]`);
+    }
+    $at = '.sent';
+    common.Timestamp$codec.check(v.sent);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function Message$encMp(w: $rt.MsgpackWriter, v: Message): void {
+  $rt.checkObject(v, 'Message');
   let $at = '';
   try {
     let $n = 8;
@@ -284,6 +345,7 @@ function Message$decMp(r: $rt.MsgpackReader): Message {
   };
 }
 function Message$encJson(w: $rt.JsonWriter, v: Message): void {
+  $rt.checkObject(v, 'Message');
   let $at = '';
   try {
     w.beginObject();
@@ -499,6 +561,7 @@ function Message$decJson(r: $rt.JsonReader): Message {
   };
 }
 export const Message$codec: $rt.TypeCodec<Message> = $rt.defineCodec<Message>('Message', {
+  check: Message$check,
   encodeMsgpack: Message$encMp,
   decodeMsgpack: Message$decMp,
   encodeJson: Message$encJson,
@@ -513,7 +576,30 @@ export type Attachment =
   | { kind: 'link'; value: string }
   /** @generated from case: 3: none */
   | { kind: 'none' };
+function Attachment$check(v: Attachment): void {
+  $rt.checkObject(v, 'Attachment');
+  let $at = '';
+  try {
+    switch (v.kind) {
+      case 'image':
+        $at = '.image';
+        $rt.checkBytes(v.value);
+        break;
+      case 'link':
+        $at = '.link';
+        $rt.checkString(v.value);
+        break;
+      case 'none':
+        break;
+      default:
+        throw $rt.invalid(`unknown Attachment case ${String((v as { kind?: unknown }).kind)}`);
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function Attachment$encMp(w: $rt.MsgpackWriter, v: Attachment): void {
+  $rt.checkObject(v, 'Attachment');
   let $at = '';
   try {
     w.mapHeader(1);
@@ -577,6 +663,7 @@ function Attachment$decMp(r: $rt.MsgpackReader): Attachment {
   }
 }
 function Attachment$encJson(w: $rt.JsonWriter, v: Attachment): void {
+  $rt.checkObject(v, 'Attachment');
   let $at = '';
   try {
     w.beginObject();
@@ -642,6 +729,7 @@ function Attachment$decJson(r: $rt.JsonReader): Attachment {
   }
 }
 export const Attachment$codec: $rt.TypeCodec<Attachment> = $rt.defineCodec<Attachment>('Attachment', {
+  check: Attachment$check,
   encodeMsgpack: Attachment$encMp,
   decodeMsgpack: Attachment$decMp,
   encodeJson: Attachment$encJson,
@@ -659,7 +747,18 @@ export class NotFound extends $rt.ApplicationError {
     this.key = fields.key;
   }
 }
+function NotFound$check(v: NotFound): void {
+  $rt.checkObject(v, 'NotFound');
+  let $at = '';
+  try {
+    $at = '.key';
+    $rt.checkString(v.key);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function NotFound$encMp(w: $rt.MsgpackWriter, v: NotFound): void {
+  $rt.checkObject(v, 'NotFound');
   let $at = '';
   try {
     const $n = 1;
@@ -698,6 +797,7 @@ function NotFound$decMp(r: $rt.MsgpackReader): NotFound {
   return new NotFound({ key: $f0 ?? '' });
 }
 function NotFound$encJson(w: $rt.JsonWriter, v: NotFound): void {
+  $rt.checkObject(v, 'NotFound');
   let $at = '';
   try {
     w.beginObject();
@@ -735,6 +835,7 @@ function NotFound$decJson(r: $rt.JsonReader): NotFound {
   return new NotFound({ key: $f0 ?? '' });
 }
 export const NotFound$codec: $rt.TypeCodec<NotFound> = $rt.defineCodec<NotFound>('NotFound', {
+  check: NotFound$check,
   encodeMsgpack: NotFound$encMp,
   decodeMsgpack: NotFound$decMp,
   encodeJson: NotFound$encJson,
@@ -752,7 +853,18 @@ export class RateLimited extends $rt.ApplicationError {
     this.retryAfterMs = fields.retryAfterMs;
   }
 }
+function RateLimited$check(v: RateLimited): void {
+  $rt.checkObject(v, 'RateLimited');
+  let $at = '';
+  try {
+    $at = '.retry_after_ms';
+    $rt.checkU32(v.retryAfterMs);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function RateLimited$encMp(w: $rt.MsgpackWriter, v: RateLimited): void {
+  $rt.checkObject(v, 'RateLimited');
   let $at = '';
   try {
     const $n = 1;
@@ -791,6 +903,7 @@ function RateLimited$decMp(r: $rt.MsgpackReader): RateLimited {
   return new RateLimited({ retryAfterMs: $f0 ?? 0 });
 }
 function RateLimited$encJson(w: $rt.JsonWriter, v: RateLimited): void {
+  $rt.checkObject(v, 'RateLimited');
   let $at = '';
   try {
     w.beginObject();
@@ -828,6 +941,7 @@ function RateLimited$decJson(r: $rt.JsonReader): RateLimited {
   return new RateLimited({ retryAfterMs: $f0 ?? 0 });
 }
 export const RateLimited$codec: $rt.TypeCodec<RateLimited> = $rt.defineCodec<RateLimited>('RateLimited', {
+  check: RateLimited$check,
   encodeMsgpack: RateLimited$encMp,
   decodeMsgpack: RateLimited$decMp,
   encodeJson: RateLimited$encJson,
@@ -855,6 +969,20 @@ export const LIMITS: ReadonlyMap<string, number> = new Map<string, number>([
 export const DEFAULT_MOOD: Mood = Mood.HAPPY;
 
 const fn$post$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('post', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.text';
+      $rt.checkString(v[0] as string);
+      $at = '.mood';
+      const $o1 = v[1] as Mood | undefined;
+      if ($o1 != null) {
+        $rt.checkI32($o1);
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
     let $at = '';
     try {
@@ -971,6 +1099,20 @@ const fn$post: $rt.FunctionDescriptor = {
   method: 'post',
 };
 const fn$history$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('history', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.page';
+      common.Page$codec.check(v[0] as common.Page);
+      $at = '.author';
+      const $o1 = v[1] as users.UserId | undefined;
+      if ($o1 != null) {
+        $rt.checkU64($o1);
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
     let $at = '';
     try {
@@ -1081,6 +1223,18 @@ const fn$history$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('
   },
 });
 const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('history result', {
+  check(v: Message[]): void {
+    const $a1 = $rt.checkList(v);
+    let $i2 = 0;
+    try {
+      for (const $x3 of $a1) {
+        Message$check($x3);
+        $i2++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i2}]`);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: Message[]): void {
     const $a1 = v;
     if (!Array.isArray($a1)) throw $rt.mismatch('list', $a1);
@@ -1146,6 +1300,7 @@ const fn$history: $rt.FunctionDescriptor = {
   method: 'history',
 };
 const fn$ping$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('ping', {
+  check(_v: unknown[]): void {},
   encodeMsgpack(w: $rt.MsgpackWriter, _v: unknown[]): void {
     let $at = '';
     try {
@@ -1206,6 +1361,15 @@ const fn$ping: $rt.FunctionDescriptor = {
   method: 'ping',
 };
 const fn$typing$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('typing', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.user';
+      $rt.checkU64(v[0] as users.UserId);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
     let $at = '';
     try {

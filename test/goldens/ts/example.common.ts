@@ -37,7 +37,20 @@ export interface Timestamp {
    */
   utcOffsetMin: number;
 }
+function Timestamp$check(v: Timestamp): void {
+  $rt.checkObject(v, 'Timestamp');
+  let $at = '';
+  try {
+    $at = '.millis';
+    $rt.checkI64(v.millis);
+    $at = '.utc_offset_min';
+    $rt.checkI16(v.utcOffsetMin);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function Timestamp$encMp(w: $rt.MsgpackWriter, v: Timestamp): void {
+  $rt.checkObject(v, 'Timestamp');
   let $at = '';
   try {
     const $n = 2;
@@ -87,6 +100,7 @@ function Timestamp$decMp(r: $rt.MsgpackReader): Timestamp {
   return { millis: $f0 ?? 0n, utcOffsetMin: $f1 ?? 0 };
 }
 function Timestamp$encJson(w: $rt.JsonWriter, v: Timestamp): void {
+  $rt.checkObject(v, 'Timestamp');
   let $at = '';
   try {
     w.beginObject();
@@ -135,6 +149,7 @@ function Timestamp$decJson(r: $rt.JsonReader): Timestamp {
   return { millis: $f0 ?? 0n, utcOffsetMin: $f1 ?? 0 };
 }
 export const Timestamp$codec: $rt.TypeCodec<Timestamp> = $rt.defineCodec<Timestamp>('Timestamp', {
+  check: Timestamp$check,
   encodeMsgpack: Timestamp$encMp,
   decodeMsgpack: Timestamp$decMp,
   encodeJson: Timestamp$encJson,
@@ -148,7 +163,20 @@ export interface Page {
   /** @generated from field: 2: limit: u32 */
   limit: number;
 }
+function Page$check(v: Page): void {
+  $rt.checkObject(v, 'Page');
+  let $at = '';
+  try {
+    $at = '.offset';
+    $rt.checkU32(v.offset);
+    $at = '.limit';
+    $rt.checkU32(v.limit);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function Page$encMp(w: $rt.MsgpackWriter, v: Page): void {
+  $rt.checkObject(v, 'Page');
   let $at = '';
   try {
     const $n = 2;
@@ -198,6 +226,7 @@ function Page$decMp(r: $rt.MsgpackReader): Page {
   return { offset: $f0 ?? 0, limit: $f1 ?? 50 };
 }
 function Page$encJson(w: $rt.JsonWriter, v: Page): void {
+  $rt.checkObject(v, 'Page');
   let $at = '';
   try {
     w.beginObject();
@@ -246,6 +275,7 @@ function Page$decJson(r: $rt.JsonReader): Page {
   return { offset: $f0 ?? 0, limit: $f1 ?? 50 };
 }
 export const Page$codec: $rt.TypeCodec<Page> = $rt.defineCodec<Page>('Page', {
+  check: Page$check,
   encodeMsgpack: Page$encMp,
   decodeMsgpack: Page$decMp,
   encodeJson: Page$encJson,
@@ -280,7 +310,20 @@ export class InvalidArgument extends $rt.ApplicationError {
     this.reason = fields.reason;
   }
 }
+function InvalidArgument$check(v: InvalidArgument): void {
+  $rt.checkObject(v, 'InvalidArgument');
+  let $at = '';
+  try {
+    $at = '.field';
+    $rt.checkString(v.field);
+    $at = '.reason';
+    $rt.checkString(v.reason);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function InvalidArgument$encMp(w: $rt.MsgpackWriter, v: InvalidArgument): void {
+  $rt.checkObject(v, 'InvalidArgument');
   let $at = '';
   try {
     const $n = 2;
@@ -330,6 +373,7 @@ function InvalidArgument$decMp(r: $rt.MsgpackReader): InvalidArgument {
   return new InvalidArgument({ field: $f0 ?? '', reason: $f1 ?? '' });
 }
 function InvalidArgument$encJson(w: $rt.JsonWriter, v: InvalidArgument): void {
+  $rt.checkObject(v, 'InvalidArgument');
   let $at = '';
   try {
     w.beginObject();
@@ -380,6 +424,7 @@ function InvalidArgument$decJson(r: $rt.JsonReader): InvalidArgument {
 export const InvalidArgument$codec: $rt.TypeCodec<InvalidArgument> = $rt.defineCodec<InvalidArgument>(
   'InvalidArgument',
   {
+    check: InvalidArgument$check,
     encodeMsgpack: InvalidArgument$encMp,
     decodeMsgpack: InvalidArgument$decMp,
     encodeJson: InvalidArgument$encJson,
@@ -388,6 +433,9 @@ export const InvalidArgument$codec: $rt.TypeCodec<InvalidArgument> = $rt.defineC
 );
 
 export const Millis$codec: $rt.TypeCodec<Millis> = $rt.defineCodec<bigint>('Millis', {
+  check(v: bigint): void {
+    $rt.checkI64(v);
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: bigint): void {
     w.i64(v);
   },
@@ -402,6 +450,9 @@ export const Millis$codec: $rt.TypeCodec<Millis> = $rt.defineCodec<bigint>('Mill
   },
 });
 export const Uuid$codec: $rt.TypeCodec<Uuid> = $rt.defineCodec<string>('Uuid', {
+  check(v: string): void {
+    $rt.checkString(v);
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: string): void {
     w.string(v);
   },

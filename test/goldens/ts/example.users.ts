@@ -43,7 +43,29 @@ export interface User {
   /** @generated from field: 5: email?: string */
   email?: string | undefined;
 }
+function User$check(v: User): void {
+  $rt.checkObject(v, 'User');
+  let $at = '';
+  try {
+    $at = '.id';
+    $rt.checkU64(v.id);
+    $at = '.name';
+    $rt.checkString(v.name);
+    $at = '.role';
+    $rt.checkI32(v.role);
+    $at = '.created';
+    common.Timestamp$codec.check(v.created);
+    $at = '.email';
+    const $o1 = v.email;
+    if ($o1 != null) {
+      $rt.checkString($o1);
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function User$encMp(w: $rt.MsgpackWriter, v: User): void {
+  $rt.checkObject(v, 'User');
   let $at = '';
   try {
     let $n = 4;
@@ -132,6 +154,7 @@ function User$decMp(r: $rt.MsgpackReader): User {
   return { id: $f0 ?? 0n, name: $f1 ?? '', role: $f2 ?? Role.MEMBER, created: $f3, email: $f4 };
 }
 function User$encJson(w: $rt.JsonWriter, v: User): void {
+  $rt.checkObject(v, 'User');
   let $at = '';
   try {
     w.beginObject();
@@ -218,6 +241,7 @@ function User$decJson(r: $rt.JsonReader): User {
   return { id: $f0 ?? 0n, name: $f1 ?? '', role: $f2 ?? Role.MEMBER, created: $f3, email: $f4 };
 }
 export const User$codec: $rt.TypeCodec<User> = $rt.defineCodec<User>('User', {
+  check: User$check,
   encodeMsgpack: User$encMp,
   decodeMsgpack: User$decMp,
   encodeJson: User$encJson,
@@ -235,7 +259,18 @@ export class UserNotFound extends $rt.ApplicationError {
     this.id = fields.id;
   }
 }
+function UserNotFound$check(v: UserNotFound): void {
+  $rt.checkObject(v, 'UserNotFound');
+  let $at = '';
+  try {
+    $at = '.id';
+    $rt.checkU64(v.id);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
 function UserNotFound$encMp(w: $rt.MsgpackWriter, v: UserNotFound): void {
+  $rt.checkObject(v, 'UserNotFound');
   let $at = '';
   try {
     const $n = 1;
@@ -274,6 +309,7 @@ function UserNotFound$decMp(r: $rt.MsgpackReader): UserNotFound {
   return new UserNotFound({ id: $f0 ?? 0n });
 }
 function UserNotFound$encJson(w: $rt.JsonWriter, v: UserNotFound): void {
+  $rt.checkObject(v, 'UserNotFound');
   let $at = '';
   try {
     w.beginObject();
@@ -311,6 +347,7 @@ function UserNotFound$decJson(r: $rt.JsonReader): UserNotFound {
   return new UserNotFound({ id: $f0 ?? 0n });
 }
 export const UserNotFound$codec: $rt.TypeCodec<UserNotFound> = $rt.defineCodec<UserNotFound>('UserNotFound', {
+  check: UserNotFound$check,
   encodeMsgpack: UserNotFound$encMp,
   decodeMsgpack: UserNotFound$decMp,
   encodeJson: UserNotFound$encJson,
@@ -318,6 +355,9 @@ export const UserNotFound$codec: $rt.TypeCodec<UserNotFound> = $rt.defineCodec<U
 });
 
 export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('UserId', {
+  check(v: bigint): void {
+    $rt.checkU64(v);
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: bigint): void {
     w.u64(v);
   },
@@ -333,6 +373,15 @@ export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('User
 });
 
 const fn$get_user$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('get_user', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.id';
+      $rt.checkU64(v[0] as UserId);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
     let $at = '';
     try {
@@ -418,6 +467,15 @@ const fn$get_user: $rt.FunctionDescriptor = {
   method: 'getUser',
 };
 const fn$list_users$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('list_users', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.page';
+      common.Page$codec.check(v[0] as common.Page);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
     let $at = '';
     try {
@@ -497,6 +555,18 @@ const fn$list_users$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]
   },
 });
 const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('list_users result', {
+  check(v: User[]): void {
+    const $a1 = $rt.checkList(v);
+    let $i2 = 0;
+    try {
+      for (const $x3 of $a1) {
+        User$check($x3);
+        $i2++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i2}]`);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: User[]): void {
     const $a1 = v;
     if (!Array.isArray($a1)) throw $rt.mismatch('list', $a1);

@@ -9,6 +9,7 @@
 // when a test fails (see "readers"); containers that need converting get comprehensions.
 
 import type { Bundle, EnumDecl, ErrorDecl, Field, ScalarName, StructDecl, TypeRef, UnionDecl } from '../../ir/types.js';
+import { emitRecordCheck, emitUnionCheck, emitValueCheck } from './check.js';
 import { type Ctx, type PyField, type Writer, caseClassName, declPyName, pyStr } from './context.js';
 import { pyType, zeroExpr } from './types.js';
 
@@ -83,8 +84,9 @@ export function mt(ctx: Ctx, t: TypeRef, v: string, lvl: number): string {
   switch (t.kind) {
     case 'scalar':
       if (t.name === 'f32') return `_g.canon_f32(${v})`;
-      // canon_f64, inline: the one quiet NaN for any NaN.
-      if (t.name === 'f64') return `(${v} if ${v} == ${v} else _g.NAN)`;
+      // A float that is not NaN is written as it is; canon_f64 turns an int into a float (an f64
+      // is always float64 on the wire) and any NaN into the one quiet NaN.
+      if (t.name === 'f64') return `(${v} if type(${v}) is float and ${v} == ${v} else _g.canon_f64(${v}))`;
       return v;
     case 'list': {
       if (mtIdentity(t.element)) return `list(${v})`;
@@ -408,9 +410,12 @@ interface RecordShape {
   access: Access;
   /** Returns the value built from local variables a0, a1, … (in `fields` order). */
   construct: (w: Writer, locals: string[]) => void;
+  /** A struct's or error's class and IDL name (a function's parameters are a plain tuple). */
+  cls?: { py: string; idl: string };
 }
 
 function emitRecordCodec(ctx: Ctx, w: Writer, r: RecordShape): void {
+  emitRecordCheck(ctx, w, r.key, r.fields, r.access, r.cls);
   const sorted = [...r.fields].map((f, i) => ({ f, i })).sort((a, b) => a.f.field.id - b.f.field.id);
   // JSON write: keys are IDL field names (never renamed), entries in ascending id order.
   w.line('');
@@ -524,10 +529,11 @@ function emitRecordRead(ctx: Ctx, w: Writer, r: RecordShape, codec: Codec): void
   });
 }
 
-function emitTypeCodec(w: Writer, key: string, valueType: string, qualified: string, f32: boolean): void {
+/** The TypeCodec object; `label` starts its error messages (as in TS: "Point", "add", "add result"). */
+function emitTypeCodec(w: Writer, key: string, valueType: string, label: string, f32: boolean): void {
   w.line('');
   w.line(
-    `_C_${key}: _rt.TypeCodec[${valueType}] = _rt.TypeCodec(${pyStr(qualified)}, _jw_${key}, _jr_${key}, _mt_${key}, _mr_${key}, ${f32 ? 'True' : 'False'})`,
+    `_C_${key}: _rt.TypeCodec[${valueType}] = _rt.TypeCodec(${pyStr(label)}, _ck_${key}, _jw_${key}, _jr_${key}, _mt_${key}, _mr_${key}, ${f32 ? 'True' : 'False'})`,
   );
 }
 
@@ -539,6 +545,7 @@ export function emitStructCodec(ctx: Ctx, w: Writer, s: StructDecl | ErrorDecl, 
     label: s.name,
     fields,
     access: (f) => `v.${f.py}`,
+    cls: { py: name, idl: s.name },
     construct: (w, locals) => {
       if (s.kind === 'error') {
         w.line(`return ${name}(${fields.map((f, i) => `${f.py}=${locals[i]}`).join(', ')})`);
@@ -552,7 +559,7 @@ export function emitStructCodec(ctx: Ctx, w: Writer, s: StructDecl | ErrorDecl, 
     },
   });
   const ref: Ref = { kind: 'ref', module: ctx.module.name, name: s.name, declKind: s.kind };
-  emitTypeCodec(w, name, name, `${ctx.module.name}.${s.name}`, hasF32(ctx, ref));
+  emitTypeCodec(w, name, name, s.name, hasF32(ctx, ref));
 }
 
 /** The implicit params struct of a function: the value is a tuple of the arguments. */
@@ -572,6 +579,7 @@ export function emitParamsCodec(ctx: Ctx, w: Writer, key: string, label: string,
 
 export function emitUnionCodec(ctx: Ctx, w: Writer, u: UnionDecl): void {
   const name = declPyName(u);
+  emitUnionCheck(ctx, w, u);
   w.line('');
   w.line('');
   w.line(`def _jw_${name}(v: ${name}) -> str:`).indent(() => {
@@ -583,7 +591,7 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, u: UnionDecl): void {
         else w.line(`return ${pyStr(`{${key}:null}`)}`);
       });
     }
-    w.line(`raise _g.not_a_case(v, ${pyStr(u.name)})`);
+    w.line(`raise _g.mismatch(${pyStr(u.name)}, v)`);
   });
   w.line('');
   w.line('');
@@ -593,7 +601,7 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, u: UnionDecl): void {
         w.line(`return {${c.id}: ${c.type ? mt(ctx, c.type, 'v.value', 0) : 'None'}}`);
       });
     }
-    w.line(`raise _g.not_a_case(v, ${pyStr(u.name)})`);
+    w.line(`raise _g.mismatch(${pyStr(u.name)}, v)`);
   });
   for (const codec of ['json', 'msgpack'] as const) {
     const json = codec === 'json';
@@ -617,7 +625,7 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, u: UnionDecl): void {
     });
   }
   const ref: Ref = { kind: 'ref', module: ctx.module.name, name: u.name, declKind: 'union' };
-  emitTypeCodec(w, name, name, `${ctx.module.name}.${u.name}`, hasF32(ctx, ref));
+  emitTypeCodec(w, name, name, u.name, hasF32(ctx, ref));
 }
 
 function emitValueRead(ctx: Ctx, w: Writer, codec: Codec, key: string, t: TypeRef, vt: string, what: string): void {
@@ -635,9 +643,10 @@ function emitValueRead(ctx: Ctx, w: Writer, codec: Codec, key: string, t: TypeRe
 }
 
 /** A codec for any type used as a whole payload (an alias, a result, an event payload, an enum). */
-export function emitValueCodec(ctx: Ctx, w: Writer, key: string, t: TypeRef, qualified: string): void {
+export function emitValueCodec(ctx: Ctx, w: Writer, key: string, t: TypeRef, label: string): void {
   const vt = pyType(ctx, t);
-  const what = pyStr(qualified);
+  const what = pyStr(label);
+  emitValueCheck(ctx, w, key, t);
   w.line('');
   w.line('');
   w.line(`def _jw_${key}(v: ${vt}) -> str:`).indent(() => w.line(`return ${jw(ctx, t, 'v', 0)}`));
@@ -648,7 +657,7 @@ export function emitValueCodec(ctx: Ctx, w: Writer, key: string, t: TypeRef, qua
   w.line('');
   w.line(`def _mt_${key}(v: ${vt}) -> _t.Any:`).indent(() => w.line(`return ${mt(ctx, t, 'v', 0)}`));
   emitValueRead(ctx, w, 'msgpack', key, t, vt, what);
-  emitTypeCodec(w, key, vt, qualified, hasF32(ctx, t));
+  emitTypeCodec(w, key, vt, label, hasF32(ctx, t));
 }
 
 export function enumRef(ctx: Ctx, e: EnumDecl): Ref {

@@ -5,7 +5,7 @@
 // anywhere; at run time they need only the `interop_runtime` package.
 
 import type { Bundle, Module, TypeRef } from '../../ir/types.js';
-import { generatedHeader } from '../common/header.js';
+import { generatedHeader, portableIr, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
 import { emitParamsCodec, emitStructCodec, emitUnionCodec, emitValueCodec, enumRef } from './codec.js';
@@ -15,7 +15,7 @@ import { moduleFileName, pyName } from './names.js';
 import { emitDescriptor, emitHandlers, type PayloadCodecs } from './server.js';
 import { emitAlias, emitConsts, emitEnum, emitError, emitStruct, emitUnion } from './types.js';
 
-function renderModule(bundle: Bundle, module: Module, sourceName: string): string {
+function renderModule(bundle: Bundle, module: Module, source: string): string {
   const ctx = new Ctx(bundle, module);
   const body = new Writer();
 
@@ -41,15 +41,15 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
     const key = declPyName(t);
     if (t.kind === 'struct' || t.kind === 'error') emitStructCodec(ctx, body, t, pyFields(t));
     else if (t.kind === 'union') emitUnionCodec(ctx, body, t);
-    else if (t.kind === 'enum') emitValueCodec(ctx, body, key, enumRef(ctx, t), `${module.name}.${t.name}`);
-    else emitValueCodec(ctx, body, key, t.type, `${module.name}.${t.name}`);
+    else if (t.kind === 'enum') emitValueCodec(ctx, body, key, enumRef(ctx, t), t.name);
+    else emitValueCodec(ctx, body, key, t.type, t.name);
     byName.push(`${pyStr(t.name)}: _C_${key}`);
   }
 
   // Payload codecs of functions and events.
   const payloads: PayloadCodecs = new Map();
   const payloadCodec = (key: string, t: TypeRef, label: string): void => {
-    if (t.kind === 'ref' && t.declKind !== 'enum') {
+    if (t.kind === 'ref') {
       payloads.set(key, `${ctx.qualifier(t.module)}_C_${declPyName(ctx.decl(t.module, t.name))}`);
     } else {
       emitValueCodec(ctx, body, key, t, label);
@@ -59,11 +59,12 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
   for (const fn of module.functions) {
     if (fn.kind === 'stream') continue;
     const method = pyName(fn.name, 'function', fn.annotations);
-    emitParamsCodec(ctx, body, `P_${method}`, `${module.name}.${fn.name} params`, paramFields(fn.params));
-    if (fn.result) payloadCodec(`R_${method}`, fn.result, `${module.name}.${fn.name} result`);
+    // Labels start error messages, as in the TS target: "post.text: …", "history result[0]: …".
+    emitParamsCodec(ctx, body, `P_${method}`, fn.name, paramFields(fn.params));
+    if (fn.result) payloadCodec(`R_${method}`, fn.result, `${fn.name} result`);
   }
   for (const ev of module.events) {
-    if (ev.payload) payloadCodec(`E_${pyName(ev.name, 'event', ev.annotations)}`, ev.payload, `${module.name}.${ev.name}`);
+    if (ev.payload) payloadCodec(`E_${pyName(ev.name, 'event', ev.annotations)}`, ev.payload, `${ev.name} event`);
   }
   body.line('');
   body.line(`CODECS: dict[str, _rt.TypeCodec[_t.Any]] = {${byName.join(', ')}}`);
@@ -73,13 +74,13 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
   body.line('');
   body.line('# ---- module descriptor, client, server ----');
   body.line('');
-  body.line(`_IR: _t.Any = _json.loads(${pyStr(JSON.stringify(module))})`);
+  body.line(`_IR: _t.Any = _json.loads(${pyStr(portableIr(module, source))})`);
   emitDescriptor(ctx, body, payloads);
   emitClient(ctx, body);
   emitHandlers(ctx, body);
 
   const head = new Writer();
-  head.line(generatedHeader('#', sourceName));
+  head.line(generatedHeader('#', source));
   head.doc(module.doc ?? `Generated code of module ${module.name} ${module.version}.`);
   head.line('');
   head.line('from __future__ import annotations');
@@ -101,7 +102,7 @@ export const pythonTarget: Target = {
   id: 'python',
   displayName: 'Python 3.11+ (asyncio, dataclasses, mypy --strict clean)',
   generate(bundle: Bundle, options: TargetOptions): GeneratedFile[] {
-    const source = (m: Module): string => options.sourceNames[m.name] ?? m.file;
+    const source = (m: Module): string => sourceName(m, options);
     const files: GeneratedFile[] = [];
     // Imported modules are generated too: the roots' types refer to theirs.
     for (const m of bundle.modules) {

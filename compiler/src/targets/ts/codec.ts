@@ -6,6 +6,7 @@
 // and each container its index or key, and prepends them as an error unwinds.
 
 import type { Field, TypeRef } from '../../ir/types.js';
+import { checkValue } from './checks.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 import { constExpr, zeroExpr } from './values.js';
@@ -127,13 +128,13 @@ export function encodeValue(
   }
 }
 
-function keyOrder(key: TypeRef): string {
+export function keyOrder(key: TypeRef): string {
   if (key.kind === 'scalar' && key.name === 'string') return 'string';
   if (key.kind === 'scalar' && (key.name === 'i64' || key.name === 'u64')) return 'bigint';
   return 'number';
 }
 
-function keyPath(key: TypeRef, k: string): string {
+export function keyPath(key: TypeRef, k: string): string {
   const text = key.kind === 'scalar' && key.name === 'string' ? `JSON.stringify(${k})` : `String(${k})`;
   return `${k} === undefined ? '[?]' : \`[\${${text}}]\``;
 }
@@ -275,9 +276,14 @@ export interface StructShape {
   build(values: string[]): { head: string; items: string[]; tail: string; spaced: boolean };
 }
 
-/** Body of `(w, v) => void` for a struct-shaped value: a map keyed by id, or an object keyed by name. */
-export function encodeStruct(ctx: GenContext, c: Codec, shape: StructShape, out: CodeWriter): void {
+/**
+ * Body of `(w, v) => void` for a struct-shaped value: a map keyed by id, or an object keyed by name.
+ * `typeName`: the IDL name of a struct or error, whose value must be an object (parameters are an
+ * array the generated client builds).
+ */
+export function encodeStruct(ctx: GenContext, c: Codec, shape: StructShape, typeName: string | undefined, out: CodeWriter): void {
   const locals = new Locals();
+  if (typeName !== undefined) out.line(`${RT}.checkObject(v, ${tsString(typeName)});`);
   out.line(`let $at = '';`);
   out.tryCatch(
     () => {
@@ -396,6 +402,7 @@ export function emitValueCodec(ctx: GenContext, label: string, t: TypeRef, head:
     `${head}${RT}.defineCodec<${type}>(`,
     [tsString(label)],
     () => {
+      out.block(`check(v: ${type}): void {`, () => checkValue(ctx, t, 'v', out, new Locals()), '},');
       for (const c of ['mp', 'json'] as const) {
         out.block(
           `${PART[c].enc}(w: ${WRITER[c]}, v: ${type}): void {`,

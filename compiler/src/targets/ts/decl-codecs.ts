@@ -17,6 +17,7 @@ import {
   type Codec,
   type StructShape,
 } from './codec.js';
+import { checkStruct, checkUnion, localCheck } from './checks.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 
@@ -41,10 +42,10 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
     }
     case 'struct':
     case 'error':
+      out.block(`function ${localCheck(name)}(v: ${name}): void {`, () => checkStruct(ctx, structShape(ctx, d, name), d.name, out));
       for (const c of CODECS) {
-        const v = d.fields.length > 0 ? 'v' : '_v'; // an empty struct never reads its value
-        out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, ${v}: ${name}): void {`, () =>
-          encodeStruct(ctx, c, structShape(ctx, d, name), out),
+        out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, v: ${name}): void {`, () =>
+          encodeStruct(ctx, c, structShape(ctx, d, name), d.name, out),
         );
         out.block(`function ${localFn(name, 'dec', c)}(r: ${READER[c]}): ${name} {`, () =>
           decodeStruct(ctx, c, structShape(ctx, d, name), out),
@@ -52,6 +53,7 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
       }
       break;
     case 'union':
+      out.block(`function ${localCheck(name)}(v: ${name}): void {`, () => checkUnion(ctx, d, out));
       for (const c of CODECS) {
         out.block(`function ${localFn(name, 'enc', c)}(w: ${WRITER[c]}, v: ${name}): void {`, () =>
           encodeUnion(ctx, c, d, out),
@@ -66,6 +68,7 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
     `export const ${name}$codec: ${RT}.TypeCodec<${name}> = ${RT}.defineCodec<${name}>(`,
     [tsString(d.name)],
     () => {
+      out.line(`check: ${localCheck(name)},`);
       out.line(`encodeMsgpack: ${localFn(name, 'enc', 'mp')},`);
       out.line(`decodeMsgpack: ${localFn(name, 'dec', 'mp')},`);
       out.line(`encodeJson: ${localFn(name, 'enc', 'json')},`);
@@ -92,6 +95,7 @@ function structShape(ctx: GenContext, d: StructDecl | ErrorDecl, name: string): 
 
 function encodeUnion(ctx: GenContext, c: Codec, d: UnionDecl, out: CodeWriter): void {
   const locals = new Locals();
+  out.line(`${RT}.checkObject(v, ${tsString(d.name)});`);
   out.line(`let $at = '';`);
   out.tryCatch(
     () => {

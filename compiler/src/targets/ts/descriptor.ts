@@ -2,9 +2,11 @@
 // of every function and event, their descriptors, and `<Stem>Module: ModuleDescriptor`.
 
 import type { FunctionDecl, Module, Param, TypeRef } from '../../ir/types.js';
+import { checkStruct } from './checks.js';
 import { declaredCodec, decodeStruct, emitValueCodec, encodeStruct, READER, WRITER, type StructShape } from './codec.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
+import { portableIr } from '../common/header.js';
 
 /** The functions a TS module exposes: streams are reserved in the IR and not generated yet. */
 export function callableFunctions(ctx: GenContext): FunctionDecl[] {
@@ -38,12 +40,14 @@ function paramsCodec(ctx: GenContext, f: FunctionDecl, out: CodeWriter): string 
     `const ${name}: ${RT}.TypeCodec<unknown[]> = ${RT}.defineCodec<unknown[]>(`,
     [tsString(f.name)],
     () => {
+      const v = f.params.length > 0 ? 'v' : '_v';
+      out.block(`check(${v}: unknown[]): void {`, () => checkStruct(ctx, paramsShape(ctx, f.params), undefined, out), '},');
       for (const c of ['mp', 'json'] as const) {
         const enc = c === 'mp' ? 'encodeMsgpack' : 'encodeJson';
         const dec = c === 'mp' ? 'decodeMsgpack' : 'decodeJson';
         out.block(
           `${enc}(w: ${WRITER[c]}, ${f.params.length > 0 ? 'v' : '_v'}: unknown[]): void {`,
-          () => encodeStruct(ctx, c, paramsShape(ctx, f.params), out),
+          () => encodeStruct(ctx, c, paramsShape(ctx, f.params), undefined, out),
           '},',
         );
         out.block(
@@ -69,17 +73,6 @@ function payloadCodec(
   if (declared !== undefined) return declared; // a declared type's codec: use it directly
   emitValueCodec(ctx, label, t, `const ${constName}: ${RT}.TypeCodec<${ctx.tsType(t)}> = `, ';', out);
   return constName;
-}
-
-/**
- * The module's IR as JSON, with every source path (the module's `file` and each span's) reduced
- * to the name shown in the header, so the output does not depend on where interopc ran.
- */
-function portableIr(m: Module, sourceName: string): string {
-  const base = (file: string) => (file === m.file ? sourceName : (file.split(/[\\/]/).pop() ?? file));
-  return JSON.stringify(m, (key, value: unknown) =>
-    key === 'file' && typeof value === 'string' ? base(value) : value,
-  );
 }
 
 export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {

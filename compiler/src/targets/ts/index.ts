@@ -3,7 +3,7 @@
 // import the runtime as `@interop/runtime` and each other by relative path.
 
 import type { Bundle } from '../../ir/types.js';
-import { generatedHeader } from '../common/header.js';
+import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
 import { emitClient } from './client.js';
@@ -22,12 +22,12 @@ import { emitConst, emitTypeDecl } from './types.js';
 export function generateModuleSource(
   bundle: Bundle,
   moduleName: string,
-  sourceName: string,
+  source: string,
   names = assignNames(bundle),
 ): string {
   const module = bundle.modules.find((m) => m.name === moduleName);
   if (module === undefined) throw new Error(`ts target: module ${moduleName} is not in the bundle`);
-  const ctx = new GenContext(bundle, module, names, sourceName);
+  const ctx = new GenContext(bundle, module, names, source);
 
   // The body first: it decides which imports and JSON keys the file needs.
   const body = new CodeWriter();
@@ -49,7 +49,7 @@ export function generateModuleSource(
   emitPublisher(ctx, body);
 
   const file = new CodeWriter();
-  file.line(generatedHeader('//', sourceName));
+  file.line(generatedHeader('//', source));
   if (module.doc !== undefined)
     file.line(
       `//\n${module.doc
@@ -78,7 +78,7 @@ export const tsTarget: Target = {
     const names = assignNames(bundle);
     const files: GeneratedFile[] = [];
     for (const m of bundle.modules) {
-      const source = generateModuleSource(bundle, m.name, options.sourceNames[m.name] ?? m.file, names);
+      const source = generateModuleSource(bundle, m.name, sourceName(m, options), names);
       files.push({ path: names.get(m.name)!.file, content: source });
     }
     // The writer already lays the code out; prettier (slow at scale, see docs/adr/0007) runs only

@@ -57,6 +57,8 @@ def _special(value: float) -> str | None:
 
 
 def json_f64(value: float) -> str:
+    if type(value) is not float:
+        value = float(value)  # an int (or a float subclass) passed as an f64: its float's digits
     special = _special(value)
     if special is not None:
         return special

@@ -24,12 +24,15 @@ class F32(float):
     __slots__ = ()
 
 
-#: The one quiet NaN §3.2 allows (generated encoders inline canon_f64 with it).
+#: The one quiet NaN §3.2 allows.
 NAN = math.nan
 
 
 def canon_f64(value: float) -> float:
-    """Replaces any NaN (sign, payload) by the one quiet NaN §3.2 allows."""
+    """The float to write for an f64: a float always, even for an int (§3.2 writes float64 `cb`
+    whatever number type the program used), and the one quiet NaN §3.2 allows for any NaN.
+    Generated encoders call it only for a value that is not already a non-NaN float."""
+    value = float(value)
     return NAN if value != value else value
 
 

@@ -109,12 +109,11 @@ def read_int_text(value: Any, bounds: tuple[int, int], what: str) -> int:
 
 
 def read_f64(value: Any, what: str) -> float:
-    kind = type(value)
-    if kind is float:
+    """A msgpack float32/float64: an integer is refused, as a float is for an integer type (an
+    encoder always writes a float, docs/wire.md §3.2)."""
+    if type(value) is float:
         return float(value)
-    if kind is int:
-        return float(value)
-    raise invalid(f"{what}: expected a number, got {_kind(value)}")
+    raise invalid(f"{what}: expected a float, got {_kind(value)}")
 
 
 def read_f32(value: Any, what: str) -> float:
@@ -125,12 +124,17 @@ _JSON_FLOAT_WORDS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.i
 
 
 def read_json_f64(value: Any, what: str) -> float:
-    if type(value) is str:
+    """A JSON number (which has no integer/float distinction), or one of the words for NaN and
+    the infinities."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return float(value)
+    if kind is str:
         word = _JSON_FLOAT_WORDS.get(value)
         if word is None:
             raise invalid(f"{what}: {value[:40]!r} is not a number")
         return word
-    return read_f64(value, what)
+    raise invalid(f"{what}: expected a number, got {_kind(value)}")
 
 
 def read_json_f32(value: Any, what: str) -> float:

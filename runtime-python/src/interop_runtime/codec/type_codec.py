@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generic, Literal, TypeVar
 
-from ..errors import invalid
+from ..errors import ErrorCode, InteropError, invalid
+from .check import CodecError
 from .json_canonical import json_text_to_bytes, parse_json
 from .msgpack_canonical import pack_tree, unpack_tree
 
@@ -13,6 +14,8 @@ T = TypeVar("T")
 
 CodecName = Literal["json", "msgpack"]
 
+#: Raises CodecError unless the value fits the type (check.py); returns nothing.
+Check = Callable[[Any], None]
 JsonWrite = Callable[[T], str]
 #: (tree, depth, max_depth). A reader owns the tree it is given: lists and maps of it may become
 #: parts of the value it returns.
@@ -21,14 +24,17 @@ MsgpackTree = Callable[[T], Any]
 
 
 class TypeCodec(Generic[T]):
-    """Encodes and decodes one payload type in every codec. `json_write` returns canonical JSON
-    text; `msgpack_tree` a plain tree for pack_tree; the readers check a parsed tree."""
+    """Encodes and decodes one payload type in every codec. `check` refuses a value the type
+    cannot hold (docs/wire.md §3.4); `json_write` returns canonical JSON text and `msgpack_tree`
+    a plain tree for pack_tree, both for values that passed `check`; the readers check a parsed
+    tree. `name` starts error messages, as in runtime-ts: "Message", "post", "history result"."""
 
-    __slots__ = ("name", "json_write", "json_read", "msgpack_tree", "msgpack_read", "has_f32")
+    __slots__ = ("name", "check", "json_write", "json_read", "msgpack_tree", "msgpack_read", "has_f32")
 
     def __init__(
         self,
         name: str,
+        check: Check,
         json_write: JsonWrite[T],
         json_read: TreeRead[T],
         msgpack_tree: MsgpackTree[T],
@@ -36,13 +42,32 @@ class TypeCodec(Generic[T]):
         has_f32: bool,
     ) -> None:
         self.name = name
+        self.check = check
         self.json_write = json_write
         self.json_read = json_read
         self.msgpack_tree = msgpack_tree
         self.msgpack_read = msgpack_read
         self.has_f32 = has_f32
 
+    def validate(self, value: Any) -> None:
+        """Raises the InteropError(INVALID_ARGUMENT) that `encode` would raise for `value`, without
+        encoding: the direct transport checks every value with it."""
+        try:
+            self.check(value)
+        except (CodecError, RecursionError) as e:
+            raise self._refused(e) from None
+
+    def _refused(self, e: Exception) -> InteropError:
+        if isinstance(e, CodecError):
+            return InteropError(e.code, f"{self.name}{e.path}: {e.detail}")
+        return InteropError(ErrorCode.RESOURCE_EXHAUSTED, f"{self.name}: value nested too deeply")
+
     def encode(self, value: T, codec: CodecName) -> bytes:
+        """Raises InteropError(INVALID_ARGUMENT) for a value the type cannot hold (validate)."""
+        try:
+            self.check(value)
+        except (CodecError, RecursionError) as e:
+            raise self._refused(e) from None
         if codec == "msgpack":
             return pack_tree(self.msgpack_tree(value), self.has_f32)
         if codec == "json":
