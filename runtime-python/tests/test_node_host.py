@@ -66,6 +66,23 @@ FOREIGN = [
 ]
 
 
+async def test_a_peer_that_closes_without_answering_is_said_to(tmp_path: Path) -> None:
+    async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.close()
+
+    server = await asyncio.start_unix_server(close_at_once, path=str(tmp_path / "mute.sock"))
+    try:
+        with pytest.raises(InteropError) as refused:
+            await Connection.open(await dial(parse_address(f"unix:{tmp_path}/mute.sock")), initiator=True, node="client")
+        assert (refused.value.code, refused.value.message) == (
+            ErrorCode.UNAVAILABLE,
+            "connection lost during handshake: the peer closed the connection without answering HELLO (so do a "
+            "process that exited, a node out of file descriptors, and a server of another protocol such as TLS)")
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize("answer, message", FOREIGN)
 async def test_a_peer_that_is_not_an_interop_node_is_named(tmp_path: Path, answer: bytes, message: str) -> None:
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -139,7 +139,15 @@ describe('connection limits', () => {
     const child = spawn('bash', ['-c', 'ulimit -n 64 && exec "$0" --import tsx "$1" "$2"', process.execPath, FD_LIMITED_NODE, address], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    cleanups.push(() => child.kill('SIGKILL'));
+    cleanups.push(async () => {
+      // Closing its stdin closes the node (and removes its socket file); SIGKILL if it hangs.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin!.end();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(kill);
+    });
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const nextLine = async () => (await lines.next()).value as string;
     expect(await nextLine()).toBe('ready');

@@ -74,6 +74,15 @@ describe('reaching the wrong thing', () => {
     expect(await refusal(address, [])).toEqual([ErrorCode.PROTOCOL_ERROR, `the peer does not speak the interop protocol: it answered ${what}`]);
   });
 
+  it('a peer that closes without answering is said to', async () => {
+    const address = tmpSocket('mute.sock');
+    await listen(createServer((socket) => socket.once('data', () => socket.destroy())), address);
+    expect(await refusal(address, [])).toEqual([
+      ErrorCode.UNAVAILABLE,
+      'connection lost during handshake: the peer closed the connection without answering HELLO (so do a process that exited, a node out of file descriptors, and a server of another protocol such as TLS)',
+    ]);
+  });
+
   it('a real HTTP server is named', async () => {
     const server = createHttpServer((_req, res) => res.end('hello'));
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));

@@ -14,7 +14,7 @@ from .conn_handshake import HandshakeSide
 from .conn_serving import ServingSide
 from .errors import ErrorCode, InteropError
 from .conn_watchdog import Watchdog
-from .foreign_peer import SNIFF_BYTES, describe_foreign_peer, starts_handshake_answer
+from .foreign_peer import CLOSED_WITHOUT_ANSWER, SNIFF_BYTES, describe_foreign_peer, starts_handshake_answer
 from .frames import CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_name
 
 log = logging.getLogger("interop.connection")
@@ -67,7 +67,10 @@ class Inbound(HandshakeSide, ServingSide):
                     truncated = self._decoder.end()
                     if truncated is not None:
                         self.counters.rejected_frames += 1
-                    self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer {self.peer or '?'} closed the connection"))
+                    if self._head == b"":  # an initiator that received nothing: no answer to HELLO
+                        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection lost during handshake: {CLOSED_WITHOUT_ANSWER}"))
+                    else:
+                        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer {self.peer or '?'} closed the connection"))
                     return
                 if self._head is not None and not self._sniff(chunk):
                     return

@@ -10,6 +10,11 @@ import json
 SNIFF_BYTES = 6
 
 
+#: Why a handshake failed when the peer closed before sending a byte (docs/wire.md §2).
+CLOSED_WITHOUT_ANSWER = ("the peer closed the connection without answering HELLO (so do a process that exited, a node "
+                         "out of file descriptors, and a server of another protocol such as TLS)")
+
+
 def starts_handshake_answer(head: bytes) -> bool:
     """Whether the first bytes an initiator receives can start the answer to its HELLO: a WELCOME
     or a connection-level ERROR, both JSON (kind 2 or 5 at offset 4, codec 1 at offset 5)."""
@@ -36,4 +41,4 @@ def describe_foreign_peer(head: bytes) -> str:
     return f"the peer does not speak the interop protocol: it answered {what}"
 
 
-__all__ = ["SNIFF_BYTES", "describe_foreign_peer", "starts_handshake_answer"]
+__all__ = ["CLOSED_WITHOUT_ANSWER", "SNIFF_BYTES", "describe_foreign_peer", "starts_handshake_answer"]

@@ -23,6 +23,7 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, ModuleDescriptor, Subscription } from '../module.js';
 import type { ByteChannel } from '../transport/types.js';
 import { FrameDecoder, FrameError } from '../wire/decoder.js';
+import { CLOSED_WITHOUT_ANSWER } from '../wire/foreign-peer.js';
 import { encodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
 import { CodecId, type Frame, FrameKind, codecId, frameParts } from '../wire/frame.js';
 import type { Limits } from '../wire/limits.js';
@@ -395,7 +396,8 @@ export class Connection implements FlowControl {
     this.subscriptions.closeAll();
     this.out.discard();
     clearTimeout(this.goodbyeTimer);
-    this.inbound.handshakeFrames?.(new FrameError('truncated', ErrorCode.UNAVAILABLE, reason, { fatal: true }));
+    const lost = this.inbound.nothingReceived ? CLOSED_WITHOUT_ANSWER : reason;
+    this.inbound.handshakeFrames?.(new FrameError('truncated', ErrorCode.UNAVAILABLE, lost, { fatal: true }));
     for (const l of this.closeListeners.splice(0)) l(reason);
     this.resolveClosed();
   }

@@ -37,6 +37,11 @@ export class Inbound implements FlowControl {
     if (conn.options.role === 'initiator') this.head = new Uint8Array(0);
   }
 
+  /** An initiator that has received nothing at all yet (a close now means no answer to HELLO). */
+  get nothingReceived(): boolean {
+    return this.head?.length === 0;
+  }
+
   /** Whether the bytes received so far may be an interop peer's; if not, fails the handshake. */
   private sniff(chunk: Uint8Array): boolean {
     const head = new Uint8Array(this.head!.length + chunk.length);

@@ -13,6 +13,10 @@ export function startsHandshakeAnswer(head: Uint8Array): boolean {
   return (head[4] === 2 || head[4] === 5) && head[5] === 1;
 }
 
+/** Why a handshake failed when the peer closed before sending a byte (docs/wire.md §2). */
+export const CLOSED_WITHOUT_ANSWER =
+  'the peer closed the connection without answering HELLO (so do a process that exited, a node out of file descriptors, and a server of another protocol such as TLS)';
+
 /** What a peer that answered `head` (at least SNIFF_BYTES) instead of a WELCOME seems to be. */
 export function describeForeignPeer(head: Uint8Array): string {
   const bytes = head.subarray(0, 64);
