@@ -254,10 +254,16 @@ async def test_handshake_checks(conf: types.ModuleType, tmp_path: Path) -> None:
         with pytest.raises(InteropError) as auth:
             await Node("c").connect(bound, [conf.ConformanceModule])
         assert auth.value.code == ErrorCode.UNAUTHENTICATED
+        # Another fingerprint is no refusal (docs/wire.md §2.2): calls are judged by the tables,
+        # here the same ones, so they work; without a table of ours nothing can be judged.
         other = dataclasses.replace(conf.ConformanceModule, fingerprint="sha256:" + "0" * 64)
+        conn = await Node("c").connect(bound, [other], token="secret")
+        assert await conn.call(other, other.functions["add"], (1, 2)) == 3
+        bare = dataclasses.replace(other, fingerprint="sha256:" + "1" * 64, ir=None)
         with pytest.raises(InteropError) as mismatch:
-            await Node("c").connect(bound, [other], token="secret")
-        assert mismatch.value.code == ErrorCode.SCHEMA_MISMATCH and "sha256:000" in mismatch.value.message
+            await conn.call(bare, bare.functions["add"], (1, 2))
+        assert mismatch.value.code == ErrorCode.SCHEMA_MISMATCH and "sha256:111" in mismatch.value.message
+        await conn.close()
         conn = await Node("c").connect(bound, [conf.ConformanceModule], token="secret")
         assert await conn.ping() < 1
         await conn.close()

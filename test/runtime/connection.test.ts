@@ -114,12 +114,17 @@ describe('max_in_flight', () => {
 });
 
 describe('handshake', () => {
-  it('refuses a fingerprint mismatch before any call', async () => {
+  it('without compatibility tables, fails every call into another version of a module with SCHEMA_MISMATCH', async () => {
+    // Hand-made descriptors carry no table (generated ones do: test/evolution/), so nothing of
+    // the peer's other version can be judged compatible; the connection itself is accepted.
     const s = await startServer({ serverHosts: [{ descriptor: calc, handlers: calcHandlers() }] });
     const other = calcModule('sha256:calc-2');
-    const error = (await connectClient(s.listener.address, { client: { wants: [other] } }).catch((e: unknown) => e)) as InteropError;
+    const conn = await connectClient(s.listener.address, { client: { wants: [other] } });
+    const error = (await conn.call(other, other.functions['add']!, [1, 2]).catch((e: unknown) => e)) as InteropError;
     expect(error.code).toBe(ErrorCode.SCHEMA_MISMATCH);
     expect(error.message).toMatch(/sha256:calc-2.*sha256:calc-1/);
+    expect(await conn.call(calc, fn('add'), [1, 2])).toBe(3);
+    conn.channel.destroy();
     await s.listener.close();
   });
 

@@ -54,7 +54,7 @@ class RawPeer {
     await once(socket, 'connect');
     const peer = new RawPeer(socket);
     cleanups.push(() => socket.destroy());
-    const hello = encodeHandshake({ codecs: ['json'], node, offers: {}, protocol: [1], wants: {} });
+    const hello = encodeHandshake({ codecs: ['json'], compat: {}, node, offers: {}, protocol: [1], wants: {} });
     peer.send({ kind: FrameKind.HELLO, codec: CodecId.json, payload: hello });
     const [welcome] = await peer.readUntil((fs) => fs.length >= 1);
     expect(welcome!.kind).toBe(FrameKind.WELCOME);
@@ -225,7 +225,7 @@ async function deafServer(): Promise<{ address: string; server: Server }> {
       if (decoder.push(chunk).length === 0) return;
       socket.off('data', onData);
       socket.pause();
-      const welcome = encodeHandshake({ codecs: ['json'], node: 'deaf', offers: { [calc.name]: calc.fingerprint }, protocol: 1, wants: {} });
+      const welcome = encodeHandshake({ codecs: ['json'], compat: {}, node: 'deaf', offers: { [calc.name]: calc.fingerprint }, protocol: 1, wants: {} });
       socket.write(encodeFrame({ kind: FrameKind.WELCOME, codec: CodecId.json, flags: 0, correlation: 0, timeoutMs: 0, target: '', payload: welcome }));
     };
     socket.on('data', onData);
@@ -290,7 +290,7 @@ async function muteServer(): Promise<{ address: string; frames: Frame[] }> {
       for (const f of decoder.push(chunk)) {
         if (f instanceof FrameError) continue;
         if (f.kind === FrameKind.HELLO) {
-          const welcome = encodeHandshake({ codecs: ['json'], node: 'mute', offers: { [calc.name]: calc.fingerprint }, protocol: 1, wants: {} });
+          const welcome = encodeHandshake({ codecs: ['json'], compat: {}, node: 'mute', offers: { [calc.name]: calc.fingerprint }, protocol: 1, wants: {} });
           socket.write(encodeFrame({ kind: FrameKind.WELCOME, codec: CodecId.json, flags: 0, correlation: 0, timeoutMs: 0, target: '', payload: welcome }));
         } else frames.push(f);
       }

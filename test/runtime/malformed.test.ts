@@ -65,7 +65,7 @@ class RawPeer {
     return this.closed;
   }
   async hello(wants: Record<string, string> = {}): Promise<Frame> {
-    this.send({ kind: FrameKind.HELLO, payload: encodeHandshake({ codecs: ['json'], node: 'raw', offers: {}, protocol: [1], wants }) });
+    this.send({ kind: FrameKind.HELLO, payload: encodeHandshake({ codecs: ['json'], compat: {}, node: 'raw', offers: {}, protocol: [1], wants }) });
     return this.next();
   }
 }
@@ -166,7 +166,7 @@ describe('malformed frames on a live connection', () => {
   it('refuses a HELLO with no common protocol version, and a non-HELLO first frame', async () => {
     const { listener } = await server();
     const raw = await RawPeer.connect(listener.address);
-    raw.send({ kind: FrameKind.HELLO, payload: encodeHandshake({ codecs: ['json'], node: 'raw', offers: {}, protocol: [2, 3], wants: {} }) });
+    raw.send({ kind: FrameKind.HELLO, payload: encodeHandshake({ codecs: ['json'], compat: {}, node: 'raw', offers: {}, protocol: [2, 3], wants: {} }) });
     expect(errorOf(await raw.next())).toMatchObject({ kind: FrameKind.ERROR, code: ErrorCode.PROTOCOL_ERROR });
     expect(await raw.waitClosed()).toBe(true);
     const raw2 = await RawPeer.connect(listener.address);
@@ -205,7 +205,7 @@ describe('answers that arrive late', () => {
       const peer = new RawPeer(socket);
       void (async () => {
         await peer.next(); // HELLO
-        peer.send({ kind: FrameKind.WELCOME, payload: encodeHandshake({ codecs: ['json'], node: 'slowpoke', offers: { 'test.calc': 'sha256:calc-1' }, protocol: 1, wants: {} }) });
+        peer.send({ kind: FrameKind.WELCOME, payload: encodeHandshake({ codecs: ['json'], compat: {}, node: 'slowpoke', offers: { 'test.calc': 'sha256:calc-1' }, protocol: 1, wants: {} }) });
         const req = await peer.next();
         const cancel = await peer.next();
         expect(cancel.kind).toBe(FrameKind.CANCEL);

@@ -59,13 +59,14 @@ def frame_vectors(to_json, to_msgpack, json_string):
     def js(type_text, value):
         return to_json(("ref", type_text), value)
 
-    hello = ('{"codecs":["msgpack","json"],"node":"app-main","offers":{},"protocol":[1],'
+    hello = ('{"codecs":["msgpack","json"],"compat":{},"node":"app-main","offers":{},"protocol":[1],'
              '"wants":{"interop.vectors":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}}')
-    welcome = ('{"codecs":["msgpack","json"],"node":"vectors-node","offers":{"interop.vectors":'
+    welcome = ('{"codecs":["msgpack","json"],"compat":{},"node":"vectors-node","offers":{"interop.vectors":'
                '"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"protocol":1,"wants":{}}')
     add("hello", "HELLO", "json", 0, "", hello.encode(), "handshake offer: always JSON, correlation 0, no target",
         payload_json=hello)
-    add("welcome", "WELCOME", "json", 0, "", welcome.encode(), "handshake answer: the chosen protocol is a number",
+    add("welcome", "WELCOME", "json", 0, "", welcome.encode(),
+        "handshake answer: the chosen protocol is a number (tables of other versions: handshake.json)",
         payload_json=welcome)
 
     params_json = '{"a":1,"b":2}'

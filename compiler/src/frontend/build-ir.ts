@@ -1,7 +1,7 @@
 // Walks every module's declarations, runs the per-declaration rules and builds the IR modules
-// (without fingerprints: ./fingerprint.ts adds them once every module is built). The IR is only
-// handed out when the whole bundle is free of errors, so a declaration with an error may be
-// built partially or skipped here.
+// (without fingerprints and compatibility tables: ./fingerprint.ts and ../compat/describe.ts add
+// them once every module is built). The IR is only handed out when the whole bundle is free of
+// errors, so a declaration with an error may be built partially or skipped here.
 
 import type {
   Annotations,
@@ -57,6 +57,7 @@ class ModuleBuilder {
       consts: [],
       functions: [],
       events: [],
+      compat: { functions: {}, events: {}, types: {} },
     };
     for (const decl of scope.file.ast.decls) {
       if (scope.decls.get(decl.name.text) !== decl) {

@@ -1,6 +1,8 @@
-// The compile pipeline with the parser passed in: load → scopes → checks and IR → fingerprints.
+// The compile pipeline with the parser passed in: load → scopes → checks and IR → fingerprints and
+// compatibility tables.
 // ./compile.ts wires in the real parser; tests can feed hand-built syntax trees.
 
+import { assignCompat } from '../compat/describe.js';
 import { IR_VERSION, type Bundle } from '../ir/types.js';
 import { buildModules } from './build-ir.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -30,6 +32,7 @@ export function compileWith(parse: ParseFn, entryFiles: string[], opts: CompileO
   // A file without a module header yields no module; the parser reports that as an error.
   if (hasErrors || modules.length !== loaded.files.length) return { diagnostics, sources: loaded.sources };
   assignFingerprints(modules);
+  assignCompat(modules);
   const bundle: Bundle = { irVersion: IR_VERSION, modules, roots: program.roots.map((m) => m.name) };
   return { bundle, diagnostics, sources: loaded.sources };
 }

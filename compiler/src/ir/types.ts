@@ -191,7 +191,31 @@ export interface Module {
   consts: ConstDecl[];
   functions: FunctionDecl[];
   events: EventDecl[];
+  /** What a peer needs to decide, per function and event, whether it can talk to this module. */
+  compat: CompatTable;
   span: Span;
+}
+
+/**
+ * The module's compatibility table (docs/ir.md): one entry per function, event and used type,
+ * derived from the rest of the IR. Runtimes send it in the handshake and compare two of them
+ * with the rule of docs/wire.md §2.2, without knowing the schema language.
+ */
+export interface CompatTable {
+  functions: Record<string, CompatEntry>;
+  events: Record<string, CompatEntry>;
+  /** Every struct, error, enum and union a function or event uses, by qualified name. */
+  types: Record<string, CompatEntry>;
+}
+
+/** One declaration: member key → member text, split by whether a peer may lack the member. */
+export interface CompatEntry {
+  /** Members the other side must have with the same text. */
+  must: Record<string, string>;
+  /** Members the other side may lack (but, if it has them, with the same text). */
+  may: Record<string, string>;
+  /** Functions and events only: the qualified names of the types they use, sorted. */
+  uses?: string[];
 }
 
 /** What `interopc manifest` prints and what `gen` hands to a target. */

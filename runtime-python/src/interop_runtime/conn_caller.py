@@ -81,6 +81,8 @@ class CallerSide(Outbound):
 
     async def call(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
                    options: CallOptions | None = None) -> Any:
+        self._check_open()
+        self.versions.check(module, "function", fn.name)  # docs/wire.md §2.2: before anything is sent
         timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
         deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
         codec = self.send_codec
@@ -98,6 +100,7 @@ class CallerSide(Outbound):
         """Sends a ONEWAY, or holds it while the peer is not reading; raises RESOURCE_EXHAUSTED
         when max_in_flight one-way calls already wait (one-way calls cannot wait: no await)."""
         self._check_open()
+        self.versions.check(module, "function", fn.name)
         target = f"{module.name}.{fn.name}"
         if self._held_oneways >= self.limits.max_in_flight and not self._writable_now():
             raise InteropError(ErrorCode.RESOURCE_EXHAUSTED,
@@ -110,6 +113,8 @@ class CallerSide(Outbound):
         connection: a second one shares it (one UNSUBSCRIBE when the last goes, as in TS), so a
         SUBSCRIBE that times out, whose CANCEL withdraws the peer's subscription (docs/wire.md
         §6), never takes one that stands with it."""
+        self._check_open()
+        self.versions.check(module, "event", event.name)
         target = f"{module.name}.{event.name}"
         if self._local_subs.get(target):
             self._check_open()  # as a SUBSCRIBE would: not after a GOODBYE

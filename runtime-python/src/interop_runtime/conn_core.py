@@ -19,6 +19,7 @@ from .errors import ErrorCode, InteropError
 from .handshake import KNOWN_CODECS
 from .limits import DEFAULT_LIMITS, Limits
 from .module import ModuleDescriptor
+from .peer_versions import PeerVersions
 from .transport.base import ByteTransport
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ class ConnectionCore:
         #: The read loop waits for room (a full `block` queue, answers not read) instead of reading.
         self._reading_paused = False
         self.peer = ""
+        #: What this side may use of the peer's modules; set by the handshake (docs/wire.md §2.2).
+        self.versions = PeerVersions("", {}, {})
         #: Codecs the peer can decode; the first of ours it lists is what we send.
         self.peer_codecs: list[CodecName] = []
         self.send_codec: CodecName = self.codecs[0] if self.codecs else "json"

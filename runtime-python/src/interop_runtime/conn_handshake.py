@@ -1,7 +1,8 @@
 """The handshake of a Connection (docs/wire.md §2): the initiator sends HELLO, the responder
 checks it and answers WELCOME or ERROR, the initiator checks the WELCOME; then both know the
-peer's name, the codec to send in, and that every module either side wants is offered with the
-same fingerprint. The documents themselves are in handshake.py."""
+peer's name, the codec to send in, that every module either side wants is offered, and, for a
+module the peer has in another version, its compatibility table (§2.2). The documents themselves
+are in handshake.py."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import asyncio
 from .conn_caller import CallerSide
 from .errors import ErrorCode, InteropError
 from .frames import CodecId, Frame, FrameKind
+from .compat import CompatTable, compat_of
 from .handshake import (
-    CONTROL_ENDPOINT_HINT, Hello, Welcome, check_wants, choose_protocol, decode_hello, decode_welcome, encode_hello, encode_welcome,
+    CONTROL_ENDPOINT_HINT, Hello, Welcome, check_wants, choose_protocol, decode_hello, decode_welcome, differing_wants,
+    encode_hello, encode_welcome,
 )
 from .codec.type_codec import CodecName
+from .peer_versions import PeerVersions
 
 
 class HandshakeSide(CallerSide):
@@ -23,7 +27,8 @@ class HandshakeSide(CallerSide):
         """The initiator sends HELLO; both wait for the handshake within handshake_timeout_ms.
         Raises InteropError when it fails (the transport is then closed)."""
         if self.initiator:
-            hello = Hello(codecs=list(self.codecs), node=self.node, offers=self._offers(),
+            offers = self._offers()
+            hello = Hello(codecs=list(self.codecs), node=self.node, offers=offers, compat=self._tables(list(offers)),
                           wants={m.name: m.fingerprint for m in self.wants}, token=self.token)
             self._send(Frame(FrameKind.HELLO, CodecId.JSON, payload=encode_hello(hello)))
         try:
@@ -53,6 +58,11 @@ class HandshakeSide(CallerSide):
             return
         self._handshake.set_result(None)
 
+    def _tables(self, names: list[str]) -> dict[str, CompatTable]:
+        """The compatibility tables of the named served modules that have one."""
+        tables = {name: compat_of(self.served[name].module.ir) for name in names if name in self.served}
+        return {name: t for name, t in tables.items() if t is not None}
+
     def _agree_codec(self, theirs: list[CodecName]) -> None:
         self.peer_codecs = theirs
         common = [c for c in self.codecs if c in theirs]
@@ -72,8 +82,11 @@ class HandshakeSide(CallerSide):
                 problem = InteropError(problem.code, f"{problem.message}: {CONTROL_ENDPOINT_HINT}")
             raise problem
         self.peer = hello.node
+        self.versions = PeerVersions(hello.node, hello.offers, hello.compat)
         self._agree_codec(hello.codecs)
-        welcome = Welcome(codecs=list(self.codecs), node=self.node, offers=self._offers(), protocol=version,
+        offers = self._offers()
+        welcome = Welcome(codecs=list(self.codecs), node=self.node, offers=offers,
+                          compat=self._tables(differing_wants(hello.wants, offers)), protocol=version,
                           wants={m.name: m.fingerprint for m in self.wants})
         self._send(Frame(FrameKind.WELCOME, CodecId.JSON, payload=encode_welcome(welcome)))
 
@@ -86,6 +99,7 @@ class HandshakeSide(CallerSide):
         if problem is not None:
             raise problem
         self.peer = welcome.node
+        self.versions = PeerVersions(welcome.node, welcome.offers, welcome.compat)
         self._agree_codec(welcome.codecs)
 
 

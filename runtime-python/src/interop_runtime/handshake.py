@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .codec.type_codec import CodecName
+from .compat import CompatTable, parse_compat_table
 from .errors import ErrorCode, InteropError
 
 PROTOCOL_VERSIONS: tuple[int, ...] = (1,)
@@ -21,6 +22,8 @@ class Hello:
     codecs: list[CodecName]
     node: str
     offers: dict[str, str] = field(default_factory=dict)
+    #: Module name -> compatibility table (docs/wire.md §2.2), for every offered module that has one.
+    compat: dict[str, CompatTable] = field(default_factory=dict)
     protocol: list[int] = field(default_factory=lambda: list(PROTOCOL_VERSIONS))
     wants: dict[str, str] = field(default_factory=dict)
     token: str | None = None
@@ -31,6 +34,8 @@ class Welcome:
     codecs: list[CodecName]
     node: str
     offers: dict[str, str] = field(default_factory=dict)
+    #: Tables of the offered modules that HELLO wants with a different fingerprint.
+    compat: dict[str, CompatTable] = field(default_factory=dict)
     protocol: int = 1
     wants: dict[str, str] = field(default_factory=dict)
 
@@ -43,8 +48,8 @@ def canonical_json(value: Any) -> bytes:
 
 def encode_hello(hello: Hello) -> bytes:
     doc: dict[str, Any] = {
-        "codecs": hello.codecs, "node": hello.node, "offers": hello.offers,
-        "protocol": hello.protocol, "wants": hello.wants,
+        "codecs": hello.codecs, "compat": {k: t.doc for k, t in hello.compat.items()}, "node": hello.node,
+        "offers": hello.offers, "protocol": hello.protocol, "wants": hello.wants,
     }
     if hello.token is not None:
         doc["token"] = hello.token
@@ -53,8 +58,8 @@ def encode_hello(hello: Hello) -> bytes:
 
 def encode_welcome(welcome: Welcome) -> bytes:
     return canonical_json({
-        "codecs": welcome.codecs, "node": welcome.node, "offers": welcome.offers,
-        "protocol": welcome.protocol, "wants": welcome.wants,
+        "codecs": welcome.codecs, "compat": {k: t.doc for k, t in welcome.compat.items()}, "node": welcome.node,
+        "offers": welcome.offers, "protocol": welcome.protocol, "wants": welcome.wants,
     })
 
 
@@ -80,6 +85,14 @@ def _string_map(value: Any, what: str) -> dict[str, str]:
     return dict(value)
 
 
+def _compat_tables(value: Any, what: str) -> dict[str, CompatTable]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _protocol_error(f"{what}: expected an object")
+    return {k: parse_compat_table(v, f"{what}.{k}") for k, v in value.items()}
+
+
 def _codecs(value: Any, what: str) -> list[CodecName]:
     if not isinstance(value, list):
         raise _protocol_error(f"{what}: expected an array of codec names")
@@ -102,8 +115,8 @@ def decode_hello(data: bytes) -> Hello:
     node = o.get("node")
     return Hello(
         codecs=_codecs(o.get("codecs"), "HELLO.codecs"), node=node if isinstance(node, str) else "",
-        offers=_string_map(o.get("offers"), "HELLO.offers"), protocol=protocol,
-        wants=_string_map(o.get("wants"), "HELLO.wants"), token=token)
+        offers=_string_map(o.get("offers"), "HELLO.offers"), compat=_compat_tables(o.get("compat"), "HELLO.compat"),
+        protocol=protocol, wants=_string_map(o.get("wants"), "HELLO.wants"), token=token)
 
 
 def decode_welcome(data: bytes) -> Welcome:
@@ -114,7 +127,8 @@ def decode_welcome(data: bytes) -> Welcome:
     node = o.get("node")
     return Welcome(
         codecs=_codecs(o.get("codecs"), "WELCOME.codecs"), node=node if isinstance(node, str) else "",
-        offers=_string_map(o.get("offers"), "WELCOME.offers"), protocol=protocol,
+        offers=_string_map(o.get("offers"), "WELCOME.offers"),
+        compat=_compat_tables(o.get("compat"), "WELCOME.compat"), protocol=protocol,
         wants=_string_map(o.get("wants"), "WELCOME.wants"))
 
 
@@ -130,15 +144,15 @@ CONTROL_ENDPOINT_HINT = ("this is a control endpoint, which serves only interop.
 
 
 def check_wants(wants: dict[str, str], offers: dict[str, str]) -> InteropError | None:
-    """A peer's `wants` against our `offers`: the first problem found, as the error to send."""
-    for name, fingerprint in wants.items():
-        if name == CONTROL_MODULE:
-            continue
-        ours = offers.get(name)
-        if ours is None:
+    """A peer's `wants` against our `offers`: a wanted module not offered is NOT_FOUND, the error
+    to send. A different fingerprint is no refusal: each call is judged on its own with the
+    compatibility tables (docs/wire.md §2.2)."""
+    for name in wants:
+        if name != CONTROL_MODULE and name not in offers:
             return InteropError(ErrorCode.NOT_FOUND, f"module {name} is not offered on this connection")
-        if ours != fingerprint:
-            return InteropError(
-                ErrorCode.SCHEMA_MISMATCH,
-                f"module {name}: caller was generated from {fingerprint}, server has {ours}")
     return None
+
+
+def differing_wants(wants: dict[str, str], offers: dict[str, str]) -> list[str]:
+    """The modules of `offers` whose tables a WELCOME carries: wanted with a different fingerprint."""
+    return [name for name, fingerprint in wants.items() if name in offers and offers[name] != fingerprint]

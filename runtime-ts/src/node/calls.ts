@@ -17,7 +17,6 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, FunctionDescriptor, ModuleDescriptor } from '../module.js';
 import { decodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
 import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, frameParts, targetBytes } from '../wire/frame.js';
-import { CONTROL_MODULE } from '../wire/handshake.js';
 import { asInterop, errorFromEnvelope } from './call-errors.js';
 import type { Connection } from './connection.js';
 import { Deadline, deadlines } from './deadlines.js';
@@ -64,7 +63,7 @@ export class Calls {
   /** Exchanges holding an in-flight slot (written or waiting to be). */
   private outstanding = 0;
   private readonly slotWaiters = new Fifo<Exchange>();
-  /** The last module checkModule() accepted: the peer's offers do not change after the handshake. */
+  /** The last module the peer offers with the same fingerprint: its offers do not change after the handshake. */
   private accepted: ModuleDescriptor | undefined;
 
   constructor(readonly conn: Connection) {}
@@ -74,16 +73,16 @@ export class Calls {
     return this.pending.size;
   }
 
-  /** Fails when the peer does not offer `module` with the same fingerprint (found at handshake). */
-  checkModule(module: ModuleDescriptor): void {
-    if (module === this.accepted || module.name === CONTROL_MODULE) return;
-    const peer = this.conn.peer;
-    const theirs = Object.prototype.hasOwnProperty.call(peer.offers, module.name) ? peer.offers[module.name] : undefined;
-    if (theirs === undefined) throw new InteropError(ErrorCode.NOT_FOUND, `${peer.node || 'peer'} does not offer module ${module.name}`);
-    if (theirs !== module.fingerprint) {
-      throw new InteropError(ErrorCode.SCHEMA_MISMATCH, `module ${module.name}: this side was generated from ${module.fingerprint}, ${peer.node || 'peer'} has ${theirs}`);
-    }
-    this.accepted = module;
+  /**
+   * Throws what calling `fn` of `module` fails with before anything is sent: NOT_FOUND when the
+   * peer does not offer the module; for a module of another version, what the compatibility
+   * tables decide (docs/wire.md §2.2: UNIMPLEMENTED, SCHEMA_MISMATCH).
+   */
+  checkFunction(module: ModuleDescriptor, fn: FunctionDescriptor): void {
+    if (module === this.accepted) return;
+    const versions = this.conn.versions;
+    if (versions.same(module)) this.accepted = module;
+    else versions.check(module, 'function', fn.name);
   }
 
   /** A REQUEST; settles with the decoded result. Not async: nothing waits when a slot is free. */
@@ -93,7 +92,7 @@ export class Calls {
     if (signal?.aborted) return Promise.reject(new InteropError(ErrorCode.CANCELLED, `${fn.name}: cancelled before it was sent`));
     try {
       conn.ensureCanStart();
-      this.checkModule(module);
+      this.checkFunction(module, fn);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -121,7 +120,7 @@ export class Calls {
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     const conn = this.conn;
     conn.ensureCanStart();
-    this.checkModule(module);
+    this.checkFunction(module, fn);
     const target = callTarget(module, fn);
     // One-way calls cannot wait (no promise): past max_in_flight held ones, refuse at once.
     const held = conn.out.onewaysWaiting;

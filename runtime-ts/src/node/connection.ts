@@ -34,6 +34,7 @@ import { runHandshake, type HandshakeOptions, type PeerInfo } from './handshake-
 import { Inbound } from './inbound.js';
 import { ANSWER, OTHER, Outbound, type OutboxKind, type Writer } from './outbound.js';
 import { PeerEvents } from './peer-events.js';
+import { PeerVersions } from './peer-versions.js';
 import type { ServerState } from './serve.js';
 import { bump, type LocalServices } from './services.js';
 import { Subscriptions } from './subscriptions.js';
@@ -52,6 +53,8 @@ type Phase = 'handshake' | 'open' | 'closing' | 'closed';
 
 export class Connection implements FlowControl {
   peer!: PeerInfo;
+  /** What this side may use of the peer's modules, set with `peer` (docs/wire.md §2.2). */
+  versions!: PeerVersions;
   readonly decoder: FrameDecoder;
   /** The serving side's state (serve.ts). */
   readonly server: ServerState;
@@ -113,6 +116,7 @@ export class Connection implements FlowControl {
         (fn) => (conn.inbound.handshakeFrames = fn),
         (peer) => {
           conn.peer = peer;
+          conn.versions = new PeerVersions(peer);
           if (conn.state === 'handshake') conn.state = 'open';
         },
       );
@@ -167,9 +171,9 @@ export class Connection implements FlowControl {
     return this.subscriptions.subscribe(module, event, handler);
   }
 
-  /** Fails when the peer does not offer `module` with the same fingerprint (found at handshake). */
-  checkModule(module: ModuleDescriptor): void {
-    this.calls.checkModule(module);
+  /** Throws what a call of `fn` of `module` would fail with before it is sent (docs/wire.md §2.2). */
+  checkFunction(module: ModuleDescriptor, fn: FunctionDescriptor): void {
+    this.calls.checkFunction(module, fn);
   }
 
   /** Throws UNAVAILABLE when no new exchange may start: closed, or a GOODBYE either way. */

@@ -1,5 +1,6 @@
 // The HELLO / WELCOME exchange (docs/wire.md §2) on a new connection. Every check runs before any
-// call: protocol version, token, wanted modules and their fingerprints, codecs. Frames are
+// call: protocol version, token, wanted modules, codecs. Each side sends the compatibility tables
+// the other needs to judge its calls into a module of another version (§2.2). Frames are
 // handled synchronously so a frame that arrives in the same chunk as WELCOME is already
 // dispatched as a normal frame.
 
@@ -8,7 +9,17 @@ import type { CodecName, ModuleDescriptor } from '../module.js';
 import { FrameError, type Decoded } from '../wire/decoder.js';
 import { decodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
 import { CodecId, type Frame, FrameKind } from '../wire/frame.js';
-import { CONTROL_ENDPOINT_HINT, PROTOCOL_VERSIONS, checkWants, chooseProtocol, decodeHello, decodeWelcome, encodeHandshake } from '../wire/handshake.js';
+import { compatOf, type CompatTable } from '../wire/compat.js';
+import {
+  CONTROL_ENDPOINT_HINT,
+  PROTOCOL_VERSIONS,
+  checkWants,
+  chooseProtocol,
+  decodeHello,
+  decodeWelcome,
+  differingWants,
+  encodeHandshake,
+} from '../wire/handshake.js';
 import type { Limits } from '../wire/limits.js';
 import type { LocalServices } from './services.js';
 
@@ -32,6 +43,8 @@ export interface HandshakeOptions {
 export interface PeerInfo {
   node: string;
   offers: Record<string, string>;
+  /** The peer's compatibility tables of the modules it offers (those it sent). */
+  compat: Record<string, CompatTable>;
   wants: Record<string, string>;
   codecs: CodecName[];
   /** Codec this side uses for the requests and events it sends. */
@@ -56,6 +69,16 @@ function wantsOf(modules: ModuleDescriptor[] | undefined): Record<string, string
 function pickCodec(ours: CodecName[], preferred: CodecName | undefined, theirs: CodecName[]): CodecName | undefined {
   if (preferred && theirs.includes(preferred)) return preferred;
   return ours.find((c) => theirs.includes(c));
+}
+
+/** The compatibility tables of the named hosted modules that have one. */
+function tablesOf(services: LocalServices, names: string[]): Record<string, CompatTable> {
+  const out: Record<string, CompatTable> = {};
+  for (const name of names) {
+    const table = compatOf(services.module(name)?.descriptor.ir);
+    if (table) out[name] = table;
+  }
+  return out;
 }
 
 const handshakeFrame = (kind: FrameKind, payload: Uint8Array): Frame => ({ kind, codec: CodecId.json, flags: 0, correlation: 0, timeoutMs: 0, target: '', payload });
@@ -104,7 +127,15 @@ export function runHandshake(
     };
 
     if (options.role === 'initiator') {
-      const hello = { codecs, node: host.services.node, offers, protocol: [...PROTOCOL_VERSIONS], wants: wantsOf(options.wants), ...(options.token !== undefined ? { token: options.token } : {}) };
+      const hello = {
+        codecs,
+        compat: tablesOf(host.services, Object.keys(offers)),
+        node: host.services.node,
+        offers,
+        protocol: [...PROTOCOL_VERSIONS],
+        wants: wantsOf(options.wants),
+        ...(options.token !== undefined ? { token: options.token } : {}),
+      };
       host.send(handshakeFrame(FrameKind.HELLO, encodeHandshake(hello)));
       listen((item) => {
         if (item instanceof FrameError) return fail(new InteropError(item.fatal ? ErrorCode.UNAVAILABLE : item.code, item.fatal ? `connection lost during handshake: ${item.message}` : item.message), false);
@@ -117,7 +148,7 @@ export function runHandshake(
           if (problem) throw problem;
           const sendCodec = pickCodec(codecs, options.codec, welcome.codecs);
           if (!sendCodec) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common codec: we decode ${codecs.join(',')}, peer ${welcome.codecs.join(',')}`);
-          succeed({ node: welcome.node, offers: welcome.offers, wants: welcome.wants, codecs: welcome.codecs, sendCodec, protocol: welcome.protocol });
+          succeed({ node: welcome.node, offers: welcome.offers, compat: welcome.compat, wants: welcome.wants, codecs: welcome.codecs, sendCodec, protocol: welcome.protocol });
         } catch (error) {
           fail(error instanceof InteropError ? error : new InteropError(ErrorCode.PROTOCOL_ERROR, String(error)), true);
         }
@@ -144,8 +175,9 @@ export function runHandshake(
         if (!sendCodec) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common codec: we decode ${codecs.join(',')}, peer ${hello.codecs.join(',')}`);
         // Our own wants are checked by the initiator against its offers (it answers ERROR).
         const wants = wantsOf(options.wants);
-        host.send(handshakeFrame(FrameKind.WELCOME, encodeHandshake({ codecs, node: host.services.node, offers, protocol, wants })));
-        succeed({ node: hello.node, offers: hello.offers, wants: hello.wants, codecs: hello.codecs, sendCodec, protocol });
+        const compat = tablesOf(host.services, differingWants(hello.wants, offers));
+        host.send(handshakeFrame(FrameKind.WELCOME, encodeHandshake({ codecs, compat, node: host.services.node, offers, protocol, wants })));
+        succeed({ node: hello.node, offers: hello.offers, compat: hello.compat, wants: hello.wants, codecs: hello.codecs, sendCodec, protocol });
       } catch (error) {
         fail(error instanceof InteropError ? error : new InteropError(ErrorCode.PROTOCOL_ERROR, String(error)), true);
       }

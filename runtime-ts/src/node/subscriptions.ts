@@ -32,7 +32,7 @@ export class Subscriptions {
   async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> {
     const conn = this.conn;
     conn.ensureCanStart();
-    conn.calls.checkModule(module);
+    conn.versions.check(module, 'event', event.name);
     const target = `${module.name}.${event.name}`;
     let subs = this.byTarget.get(target);
     if (!subs) {

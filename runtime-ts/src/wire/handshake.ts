@@ -4,11 +4,14 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName } from '../module.js';
 import { canonicalJson } from './canonical-json.js';
+import { parseCompatTable, type CompatTable } from './compat.js';
 
 export const PROTOCOL_VERSIONS: readonly number[] = [1];
 
 export interface Hello {
   codecs: CodecName[];
+  /** Module name → compatibility table (docs/wire.md §2.2), for every offered module that has one. */
+  compat: Record<string, CompatTable>;
   node: string;
   /** Module name → fingerprint, for the modules this side serves on the connection. */
   offers: Record<string, string>;
@@ -20,6 +23,8 @@ export interface Hello {
 
 export interface Welcome {
   codecs: CodecName[];
+  /** Tables of the offered modules that HELLO wants with a different fingerprint. */
+  compat: Record<string, CompatTable>;
   node: string;
   offers: Record<string, string>;
   protocol: number;
@@ -59,6 +64,14 @@ function stringMap(value: unknown, field: string): Record<string, string> {
   return out;
 }
 
+function compatTables(value: unknown, field: string): Record<string, CompatTable> {
+  if (value === undefined) return Object.create(null) as Record<string, CompatTable>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw protocolError(`${field}: expected an object`);
+  const out = Object.create(null) as Record<string, CompatTable>;
+  for (const [k, v] of Object.entries(value)) out[k] = parseCompatTable(v, `${field}.${k}`);
+  return out;
+}
+
 function codecList(value: unknown, field: string): CodecName[] {
   if (!Array.isArray(value)) throw protocolError(`${field}: expected an array of codec names`);
   // Names this runtime does not know are ignored: a newer peer may list more codecs.
@@ -72,6 +85,7 @@ export function decodeHello(bytes: Uint8Array): Hello {
   if (o['token'] !== undefined && typeof o['token'] !== 'string') throw protocolError('HELLO.token: expected a string');
   const hello: Hello = {
     codecs: codecList(o['codecs'], 'HELLO.codecs'),
+    compat: compatTables(o['compat'], 'HELLO.compat'),
     node: typeof o['node'] === 'string' ? o['node'] : '',
     offers: stringMap(o['offers'], 'HELLO.offers'),
     protocol: protocol as number[],
@@ -86,6 +100,7 @@ export function decodeWelcome(bytes: Uint8Array): Welcome {
   if (!Number.isInteger(o['protocol'])) throw protocolError('WELCOME.protocol: expected an integer');
   return {
     codecs: codecList(o['codecs'], 'WELCOME.codecs'),
+    compat: compatTables(o['compat'], 'WELCOME.compat'),
     node: typeof o['node'] === 'string' ? o['node'] : '',
     offers: stringMap(o['offers'], 'WELCOME.offers'),
     protocol: o['protocol'] as number,
@@ -107,17 +122,19 @@ export const CONTROL_ENDPOINT_HINT =
   'this is a control endpoint, which serves only interop.control (manifest, health); call the node at one of its data endpoints (the "listen" addresses of its config)';
 
 /**
- * Checks a peer's `wants` against our `offers`: the first problem found, as the error to send.
- * A wanted module not offered is NOT_FOUND; a different fingerprint is SCHEMA_MISMATCH.
+ * Checks a peer's `wants` against our `offers`: a wanted module not offered is NOT_FOUND, the
+ * error to send. A different fingerprint is no refusal: each call is judged on its own with the
+ * compatibility tables (docs/wire.md §2.2).
  */
 export function checkWants(wants: Record<string, string>, offers: Record<string, string>): InteropError | undefined {
-  for (const [name, fingerprint] of Object.entries(wants)) {
-    if (name === CONTROL_MODULE) continue;
-    const ours = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
-    if (ours === undefined) return new InteropError(ErrorCode.NOT_FOUND, `module ${name} is not offered on this connection`);
-    if (ours !== fingerprint) {
-      return new InteropError(ErrorCode.SCHEMA_MISMATCH, `module ${name}: caller was generated from ${fingerprint}, server has ${ours}`);
-    }
+  for (const name of Object.keys(wants)) {
+    if (name === CONTROL_MODULE || Object.prototype.hasOwnProperty.call(offers, name)) continue;
+    return new InteropError(ErrorCode.NOT_FOUND, `module ${name} is not offered on this connection`);
   }
   return undefined;
+}
+
+/** The modules of `offers` whose tables a WELCOME carries: wanted with a different fingerprint. */
+export function differingWants(wants: Record<string, string>, offers: Record<string, string>): string[] {
+  return Object.keys(wants).filter((name) => Object.prototype.hasOwnProperty.call(offers, name) && offers[name] !== wants[name]);
 }
