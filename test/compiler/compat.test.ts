@@ -48,4 +48,22 @@ event e;
     expect(table.functions['g']).toEqual({ must: { kind: 'oneway' }, may: { '#1': 'n:u8', '.n': '#1' }, uses: [] });
     expect(table.events['e']).toEqual({ must: {}, may: {}, uses: [] });
   });
+
+  it('describe a stream by its item types, not by its stream parameter', () => {
+    const table = tableOf(
+      's.interop',
+      `module s version "1";
+struct Line { 1: text: string; }
+error TooBig { 1: limit: u64; }
+fn chat(1: room: string, 2: said: stream<Line>) -> stream<Line> throws TooBig;
+fn upload(1: chunks: stream<bytes>) -> u64;
+`,
+    ) as { functions: Record<string, unknown> };
+    expect(table.functions['chat']).toEqual({
+      must: { input: 's.Line', kind: 'stream', output: 's.Line' },
+      may: { '!s.TooBig': 's.TooBig', '#1': 'room:string', '.room': '#1' },
+      uses: ['s.Line', 's.TooBig'],
+    });
+    expect(table.functions['upload']).toEqual({ must: { input: 'bytes', kind: 'stream', result: 'u64' }, may: {}, uses: [] });
+  });
 });

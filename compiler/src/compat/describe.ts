@@ -88,6 +88,10 @@ export function describeFunction(f: FunctionDecl, uses: string[]): CompatEntry {
   const entry = newEntry();
   entry.must['kind'] = f.kind;
   if (f.result) entry.must['result'] = canonicalType(f.result);
+  // A stream's items travel encoded as their type alone: the stream parameter's id and name are
+  // not on the wire (docs/wire.md §1.5).
+  if (f.input) entry.must['input'] = canonicalType(f.input.type);
+  if (f.output) entry.must['output'] = canonicalType(f.output);
   addFields(entry, f.params);
   // A caller that does not know a thrown error type still gets it, as APPLICATION_ERROR with
   // the type's name: a peer may lack it.
@@ -138,7 +142,13 @@ export function typesUsed(roots: readonly TypeRef[], index: ReadonlyMap<string, 
 }
 
 export function functionRoots(f: FunctionDecl): TypeRef[] {
-  return [...f.params.map((p) => p.type), ...(f.result ? [f.result] : []), ...f.throws];
+  return [
+    ...f.params.map((p) => p.type),
+    ...(f.result ? [f.result] : []),
+    ...(f.input ? [f.input.type] : []),
+    ...(f.output ? [f.output] : []),
+    ...f.throws,
+  ];
 }
 
 export function eventRoots(e: EventDecl): TypeRef[] {
