@@ -3,10 +3,13 @@
 // the mixed-version test module.
 
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/src/frontend/compile.js';
+import { repoRoot } from './corpus.mjs';
 
-const vectors = JSON.parse(readFileSync(new URL('../vectors/handshake.json', import.meta.url), 'utf8')) as {
+const root = repoRoot();
+const vectors = JSON.parse(readFileSync(path.join(root, 'test/vectors/handshake.json'), 'utf8')) as {
   schemas: Record<string, string>;
   tables: Record<string, unknown>;
 };
@@ -20,7 +23,7 @@ function tableOf(file: string, text?: string) {
 
 describe('compatibility tables', () => {
   it.each(Object.entries(vectors.schemas))('of %s match the reference vectors', (version, file) => {
-    expect(tableOf(file)).toEqual(vectors.tables[version]);
+    expect(tableOf(path.join(root, file))).toEqual(vectors.tables[version]);
   });
 
   it('name members by id and by name, required only for structs and unions by value', () => {
