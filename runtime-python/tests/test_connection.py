@@ -43,6 +43,8 @@ def make_impl(conf: types.ModuleType) -> Any:
                 raise conf.NotFound(key="missing")
             if kind == "internal":
                 raise RuntimeError("boom")
+            if kind == "timeout":
+                raise TimeoutError("the handler's own")  # not the call's deadline
             return kind
 
         async def slow(self, ms: int, ctx: CallContext) -> int:
@@ -101,6 +103,10 @@ async def test_calls_and_typed_errors(conf: types.ModuleType, tmp_path: Path, tr
         with pytest.raises(InteropError) as internal:
             await client.fail("internal")
         assert internal.value.code == ErrorCode.INTERNAL and "boom" in internal.value.message
+        with pytest.raises(InteropError) as own_timeout:
+            await client.fail("timeout")
+        assert own_timeout.value.code == ErrorCode.INTERNAL
+        assert own_timeout.value.message == "TimeoutError: the handler's own"
         with pytest.raises(InteropError) as unimpl:
             await client.unimplemented(1)
         assert unimpl.value.code == ErrorCode.UNIMPLEMENTED
@@ -295,6 +301,10 @@ async def test_direct_calls_share_semantics(conf: types.ModuleType) -> None:
     with pytest.raises(InteropError) as internal:
         await client.fail("internal")
     assert internal.value.code == ErrorCode.INTERNAL
+    with pytest.raises(InteropError) as own_timeout:
+        await client.fail("timeout")
+    assert own_timeout.value.code == ErrorCode.INTERNAL
+    assert own_timeout.value.message == "TimeoutError: the handler's own"
     with pytest.raises(InteropError) as deadline:
         await client.slow(1000, timeout_ms=20)
     assert deadline.value.code == ErrorCode.DEADLINE_EXCEEDED

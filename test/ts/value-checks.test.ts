@@ -51,6 +51,8 @@ describe('codec value checks', () => {
     ['an i32 out of range in a list', () => message({ scores: [1, 2 ** 31] }), 'Message.scores[1]: expected i32, got 2147483648'],
     ['a bigint for an i32', () => message({ scores: [5n] }), 'Message.scores[0]: expected i32, got 5n'],
     ['a u32 map value out of range', () => message({ reactions: new Map([['a', 1], ['b', -1]]) }), 'Message.reactions["b"]: expected u32, got -1'],
+    // The encoders write entries in key order: the first bad one in that order is reported.
+    ['two bad map values, not in key order', () => message({ reactions: new Map([['b', -1], ['a', -2]]) }), 'Message.reactions["a"]: expected u32, got -2'],
     ['an enum out of i32 range', () => message({ mood: 2 ** 32 }), 'Message.mood: expected i32, got 4294967296'],
     ['a list that is not an array', () => message({ tags: 'a' }), 'Message.tags: expected list, got "a"'],
     ['bytes that are not a Uint8Array', () => message({ body: [1] }), 'Message.body: expected bytes, got an array'],

@@ -108,6 +108,7 @@ class ServingSide(Outbound):
         try:
             failure: Exception | None = None
             payload = b""
+            scope: asyncio.Timeout | None = None
             try:
                 method = getattr(served.handlers, fn.method)
                 if ctx.deadline is None:
@@ -118,10 +119,13 @@ class ServingSide(Outbound):
                     left = ctx.deadline - time.monotonic()
                     if left <= 0:
                         return  # the caller has given up already: the handler is not started
-                    async with asyncio.timeout(left):
+                    async with asyncio.timeout(left) as scope:
                         result = await method(*args, ctx)
-            except TimeoutError:
-                return  # the caller has given up: send nothing more for this id
+            except TimeoutError as e:
+                if scope is not None and scope.expired():
+                    return  # the caller has given up: send nothing more for this id
+                self.counters.handler_errors += 1  # the handler's own TimeoutError: it failed
+                failure = e
             except asyncio.CancelledError:
                 return
             except Exception as e:

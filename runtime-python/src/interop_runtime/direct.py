@@ -59,10 +59,21 @@ class DirectInvoker:
         timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
         deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
         ctx = CallContext(peer="local", deadline=deadline)
+        method = getattr(handlers, fn.method)
+        scope: asyncio.Timeout | None = None
         try:
-            result = await asyncio.wait_for(getattr(handlers, fn.method)(*args, ctx), None if deadline is None else timeout_ms / 1000)
-        except TimeoutError:
-            raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{module.name}.{fn.name}: deadline exceeded") from None
+            if deadline is None:
+                result = await method(*args, ctx)
+            else:
+                # The handler runs in the caller's task under a timer that cancels it at the
+                # deadline (asyncio.wait_for would run it in a task of its own: more loop turns).
+                async with asyncio.timeout(timeout_ms / 1000) as scope:
+                    result = await method(*args, ctx)
+        except TimeoutError as e:
+            if scope is not None and scope.expired():
+                raise InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{module.name}.{fn.name}: deadline exceeded") from None
+            self.counters.handler_errors += 1  # the handler's own TimeoutError
+            raise InteropError(ErrorCode.INTERNAL, f"{type(e).__name__}: {e}") from e
         except ApplicationError as e:
             self.counters.handler_errors += 1
             desc = declared_error(module, fn, e)

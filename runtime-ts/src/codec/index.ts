@@ -7,7 +7,7 @@ export { MsgpackReader } from './msgpack-reader.js';
 export { JsonWriter, jsonKey } from './json-writer.js';
 export { JsonReader } from './json-reader.js';
 export { CodecError, invalid, exhausted, withPath, finishError } from './errors.js';
-export { sortedEntries, mapEntries, putUnique, parseIntKey, parseBigIntKey, type KeyOrder } from './maps.js';
+export { sortedEntries, mapEntries, mapEntryError, putUnique, parseIntKey, parseBigIntKey, type KeyOrder } from './maps.js';
 export { formatF32, formatF64 } from './floats.js';
 export { compareUtf8, utf8Bytes } from './utf8.js';
 export { I64_MIN, I64_MAX, U64_MAX, INT_RANGE, type IntKind } from './ints.js';

@@ -2,7 +2,7 @@
 // (docs/wire.md §3): integers and enums numerically, strings by their UTF-8 bytes.
 
 import { checkMap } from './checks.js';
-import { invalid } from './errors.js';
+import { type CodecError, invalid, withPath } from './errors.js';
 import { compareUtf8 } from './utf8.js';
 
 /** How a map's keys are ordered on the wire. */
@@ -98,4 +98,21 @@ export function parseBigIntKey(key: string, signed: boolean): bigint {
     throw invalid(`${signed ? 'i64' : 'u64'} map key out of range: ${key}`);
   }
   return v;
+}
+
+/**
+ * The error of a map's check (generated `check` functions): that of the first bad entry in the
+ * order the encoders write, so that a map with several bad entries is reported as they report it
+ * (`["b"]: expected u32, got -1`). The check itself walks the map in its own order, which costs
+ * nothing more; this runs only once it has found a bad entry (`e`), and checks again with `check`.
+ */
+export function mapEntryError<K, V>(e: unknown, map: ReadonlyMap<K, V>, order: KeyOrder, check: (key: K, value: V) => void): CodecError {
+  for (const [key, value] of mapEntries(map, order)) {
+    try {
+      check(key, value);
+    } catch (error) {
+      return withPath(error, `[${order === 'string' ? JSON.stringify(key) : String(key)}]`);
+    }
+  }
+  return withPath(e, '[?]');
 }

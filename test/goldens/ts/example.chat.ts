@@ -89,32 +89,33 @@ function Message$check(v: Message): void {
       throw $rt.withPath(e, `[${$i3}]`);
     }
     $at = '.reactions';
-    const $m5 = $rt.mapEntries(v.reactions, 'string');
-    let $k6: unknown;
+    const $m5 = $rt.checkMap(v.reactions);
     try {
-      for (const [$key7, $val8] of $m5) {
-        $k6 = $key7;
-        $rt.checkString($key7);
-        $rt.checkU32($val8);
+      for (const [$key6, $val7] of $m5) {
+        $rt.checkString($key6);
+        $rt.checkU32($val7);
       }
     } catch (e) {
-      throw $rt.withPath(e, $k6 === undefined ? '[?]' : `[${JSON.stringify($k6)}]`);
+      throw $rt.mapEntryError(e, $m5, 'string', ($key8, $val9) => {
+        $rt.checkString($key8);
+        $rt.checkU32($val9);
+      });
     }
     $at = '.body';
     $rt.checkBytes(v.body);
     $at = '.scores';
-    const $a9 = $rt.checkList(v.scores);
-    let $i10 = 0;
+    const $a10 = $rt.checkList(v.scores);
+    let $i11 = 0;
     try {
-      for (const $x11 of $a9) {
-        const $o12 = $x11;
-        if ($o12 != null) {
-          $rt.checkI32($o12);
+      for (const $x12 of $a10) {
+        const $o13 = $x12;
+        if ($o13 != null) {
+          $rt.checkI32($o13);
         }
-        $i10++;
+        $i11++;
       }
     } catch (e) {
-      throw $rt.withPath(e, `[${$i10}]`);
+      throw $rt.withPath(e, `[${$i11}]`);
     }
     $at = '.sent';
     common.Timestamp$codec.check(v.sent);

@@ -5,7 +5,7 @@
 // the same map entry order, and the same path bookkeeping (`$at`, indexes, keys).
 
 import type { TypeRef, UnionDecl } from '../../ir/types.js';
-import { Locals, keyOrder, keyPath, type StructShape } from './codec.js';
+import { Locals, keyOrder, type StructShape } from './codec.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 
@@ -57,21 +57,20 @@ export function checkValue(ctx: GenContext, t: TypeRef, expr: string, out: CodeW
     }
     case 'map': {
       const m = locals.next('m');
-      const k = locals.next('k');
-      const key = locals.next('key');
-      const val = locals.next('val');
-      // In the encoders' entry order, so that the first bad entry reported is the same.
-      out.line(`const ${m} = ${RT}.mapEntries(${expr}, '${keyOrder(t.key)}');`);
-      out.line(`let ${k}: unknown;`);
-      out.tryCatch(
-        () =>
-          out.block(`for (const [${key}, ${val}] of ${m}) {`, () => {
-            out.line(`${k} = ${key};`);
-            checkValue(ctx, t.key, key, out, locals);
-            checkValue(ctx, t.value, val, out, locals);
-          }),
-        `throw ${RT}.withPath(e, ${keyPath(t.key, k)});`,
-      );
+      const entry = (key: string, val: string) => {
+        checkValue(ctx, t.key, key, out, locals);
+        checkValue(ctx, t.value, val, out, locals);
+      };
+      const [key, val] = [locals.next('key'), locals.next('val')];
+      out.line(`const ${m} = ${RT}.checkMap(${expr});`);
+      // In the map's own order: the encoders' (sorted) order costs a pass over the keys. Only when
+      // an entry is bad does mapEntryError find the first bad one in their order, to report it.
+      out.block('try {', () => out.block(`for (const [${key}, ${val}] of ${m}) {`, () => entry(key, val)), '} catch (e) {');
+      out.indented(() => {
+        const [key2, val2] = [locals.next('key'), locals.next('val')];
+        out.callWithBlock(`throw ${RT}.mapEntryError(`, ['e', m, `'${keyOrder(t.key)}'`], `(${key2}, ${val2}) => {`, () => entry(key2, val2), ';');
+      });
+      out.line('}');
       return;
     }
   }

@@ -91,12 +91,17 @@ export class CodeWriter {
    * `tail` follows the `)` (e.g. `;`).
    */
   callWithObject(head: string, args: string[], body: () => void, tail: string): this {
-    const first = `${head}${args.map((a) => `${a}, `).join('')}{`;
+    return this.callWithBlock(head, args, '{', body, tail);
+  }
+
+  /** As callWithObject, for a last argument that opens with `opener`: `{`, or `(a, b) => {`. */
+  callWithBlock(head: string, args: string[], opener: string, body: () => void, tail: string): this {
+    const first = `${head}${args.map((a) => `${a}, `).join('')}${opener}`;
     if (this.fits(first)) return this.block(first, body, `})${tail}`);
     this.line(head);
     this.indented(() => {
       for (const a of args) this.line(`${a},`);
-      this.block('{', body, '},');
+      this.block(opener, body, '},');
     });
     return this.line(`)${tail}`);
   }

@@ -100,8 +100,9 @@ def json_i64(value: int) -> str:
 
 
 def json_text_to_bytes(text: str) -> bytes:
-    """UTF-8 of the encoded text; lone surrogates (which only a Python str can hold) become
-    U+FFFD as §3.1 says, and a split surrogate pair is joined, as JS would see it."""
+    """UTF-8 of the encoded text. Values hold no lone surrogate (their check refused it, §3.4);
+    in text that is not a value, such as an error envelope's message, one becomes U+FFFD and a
+    split surrogate pair is joined, as JS would see it."""
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:

@@ -61,7 +61,9 @@ def _write_mixed(node: Any, out: bytearray) -> None:
 
 
 def _fix_surrogates(node: Any) -> Any:
-    """A Python str may hold lone surrogates, which have no UTF-8: §3.1/§3.2 write U+FFFD."""
+    """A Python str may hold lone surrogates, which have no UTF-8. A value never reaches here with
+    one (its check refused it, docs/wire.md §3.4); text that is not a value, such as an error
+    envelope's message, is written with U+FFFD in their place."""
     if isinstance(node, str):
         return node.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     if isinstance(node, dict):
