@@ -9,7 +9,9 @@ describe('bench --smoke', () => {
     const r = spawnSync('bash', ['bench/run.sh', '--smoke'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 26 });
     const why = `exit ${r.status}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
     expect(r.status, why).toBe(0);
-    for (const title of ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp']) {
+    const titles = ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp'];
+    titles.push('TypeScript: direct in-process call, nested struct', 'Python: direct in-process call, small struct');
+    for (const title of titles) {
       expect(r.stdout, why).toContain(`== ${title}`);
     }
     expect(r.stdout).toContain('== Goals');
