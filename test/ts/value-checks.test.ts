@@ -4,7 +4,7 @@
 // results, declared errors and events alike.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TypeCodec } from '../../runtime-ts/src/codec/index.js';
+import { DynamicCodecs, type IrModule, type TypeCodec } from '../../runtime-ts/src/codec/index.js';
 import { InteropError, errorCodeName } from '../../runtime-ts/src/errors.js';
 import type { Invoker } from '../../runtime-ts/src/module.js';
 import { EventHub } from '../../runtime-ts/src/node/events.js';
@@ -12,7 +12,7 @@ import type { Counters } from '../../runtime-ts/src/node/services.js';
 import { DirectInvoker, HubPublisher } from '../../runtime-ts/src/transport/direct.js';
 import { DEFAULT_LIMITS } from '../../runtime-ts/src/wire/limits.js';
 import { pair, sleep, type Pair } from '../runtime/harness.js';
-import { importGenerated } from './generated.js';
+import { compileBundle, importGenerated } from './generated.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let chat: any;
@@ -80,6 +80,29 @@ describe('codec value checks', () => {
       }
     }
     expect(await outcome(() => codec.validate({ kind: 'none' }))).toBe('ok');
+  });
+});
+
+describe('dynamic codec value checks (interop call, tools)', () => {
+  it('refuse what generated code refuses, with the same messages', async () => {
+    const dynamic = new DynamicCodecs(compileBundle(['test/schemas/valid/chat.interop']).modules as IrModule[]);
+    const codec = dynamic.codecByName('example.chat.Message');
+    // The dynamic value model keys struct fields by their IDL names.
+    const value = (overrides: Record<string, unknown>) => message({ sent: { millis: 0n, utc_offset_min: 0 }, ...overrides });
+    for (const [overrides, detail] of [
+      [{ sent: undefined }, 'Message.sent: expected Timestamp, got undefined'],
+      [{ sent: { millis: 0n, utc_offset_min: '1' } }, 'Message.sent.utc_offset_min: expected i16, got "1"'],
+      [{ id: 5 }, 'Message.id: expected u64, got 5'],
+      [{ text: 'a\ud800b' }, 'Message.text: expected string, got one with a lone surrogate (U+D800 at index 1)'],
+      [{ reactions: new Map([['b', -1], ['a', -2]]) }, 'Message.reactions["a"]: expected u32, got -2'],
+    ] as const) {
+      for (const f of [() => codec.validate(value(overrides)), () => codec.encode(value(overrides), 'msgpack'), () => codec.encode(value(overrides), 'json')]) {
+        expect(await outcome(f)).toBe(`INVALID_ARGUMENT: ${detail}`);
+      }
+    }
+    expect(await outcome(() => codec.validate(value({})))).toBe('ok');
+    const post = dynamic.moduleDescriptor('example.chat').functions.post!;
+    expect(await outcome(() => post.params.validate([5, undefined]))).toBe('INVALID_ARGUMENT: post.text: expected string, got 5');
   });
 });
 

@@ -5,7 +5,7 @@
 // IDL names): bool, number, bigint (i64/u64), string, Uint8Array, arrays, Map, `undefined` for an
 // absent optional, enums as numbers, unions as `{ kind: caseName, value? }`.
 
-import * as checks from './checks.js';
+import * as typedChecks from './checks.js';
 import { enumCodec } from './enum.js';
 import { duplicate, invalid, missingField, withPath } from './errors.js';
 import { INT_RANGE, type IntKind } from './ints.js';
@@ -34,7 +34,10 @@ export interface Node {
 /** Resolves a named type to its node (cached by the caller, so recursive types terminate). */
 export type Resolve = (t: Extract<IrTypeRef, { kind: 'ref' }>) => Node;
 
-const INT_CHECK: Record<IntKind, (v: number) => void> = {
+/** The value checks (checks.ts), taking the untyped values of the dynamic value model. */
+const checks = typedChecks as unknown as Record<keyof typeof typedChecks, (v: unknown) => void>;
+
+const INT_CHECK: Record<IntKind, (v: unknown) => void> = {
   i8: checks.checkI8,
   i16: checks.checkI16,
   i32: checks.checkI32,
@@ -46,7 +49,7 @@ const INT_CHECK: Record<IntKind, (v: number) => void> = {
 function intNode(kind: IntKind): Node {
   const [min, max] = INT_RANGE[kind];
   return {
-    check: INT_CHECK[kind] as (v: unknown) => void,
+    check: INT_CHECK[kind],
     encMp: (w, v) => w[kind](v as number),
     decMp: (r) => r.int(min, max, kind),
     encJson: (w, v) => w[kind](v as number),
@@ -60,7 +63,7 @@ function intNode(kind: IntKind): Node {
 
 function bigNode(signed: boolean): Node {
   return {
-    check: (signed ? checks.checkI64 : checks.checkU64) as (v: unknown) => void,
+    check: signed ? checks.checkI64 : checks.checkU64,
     encMp: (w, v) => (signed ? w.i64(v as bigint) : w.u64(v as bigint)),
     decMp: (r) => r.bigint(signed),
     encJson: (w, v) => (signed ? w.i64(v as bigint) : w.u64(v as bigint)),
@@ -73,7 +76,7 @@ function bigNode(signed: boolean): Node {
 }
 
 const SCALARS: Record<string, Node> = {
-  bool: { check: checks.checkBool as (v: unknown) => void, encMp: (w, v) => w.bool(v as boolean), decMp: (r) => r.bool(), encJson: (w, v) => w.bool(v as boolean), decJson: (r) => r.bool(), zero: () => false },
+  bool: { check: checks.checkBool, encMp: (w, v) => w.bool(v as boolean), decMp: (r) => r.bool(), encJson: (w, v) => w.bool(v as boolean), decJson: (r) => r.bool(), zero: () => false },
   i8: intNode('i8'),
   i16: intNode('i16'),
   i32: intNode('i32'),
@@ -82,10 +85,10 @@ const SCALARS: Record<string, Node> = {
   u32: intNode('u32'),
   i64: bigNode(true),
   u64: bigNode(false),
-  f32: { check: checks.checkF32 as (v: unknown) => void, encMp: (w, v) => w.f32(v as number), decMp: (r) => r.f32(), encJson: (w, v) => w.f32(v as number), decJson: (r) => r.f32(), zero: () => 0 },
-  f64: { check: checks.checkF64 as (v: unknown) => void, encMp: (w, v) => w.f64(v as number), decMp: (r) => r.f64(), encJson: (w, v) => w.f64(v as number), decJson: (r) => r.f64(), zero: () => 0 },
+  f32: { check: checks.checkF32, encMp: (w, v) => w.f32(v as number), decMp: (r) => r.f32(), encJson: (w, v) => w.f32(v as number), decJson: (r) => r.f32(), zero: () => 0 },
+  f64: { check: checks.checkF64, encMp: (w, v) => w.f64(v as number), decMp: (r) => r.f64(), encJson: (w, v) => w.f64(v as number), decJson: (r) => r.f64(), zero: () => 0 },
   string: {
-    check: checks.checkString as (v: unknown) => void,
+    check: checks.checkString,
     encMp: (w, v) => w.string(v as string),
     decMp: (r) => r.string(),
     encJson: (w, v) => w.string(v as string),
@@ -95,7 +98,7 @@ const SCALARS: Record<string, Node> = {
     encJsonKey: (w, v) => w.keyString(v as string),
     decJsonKey: (k) => k,
   },
-  bytes: { check: checks.checkBytes as (v: unknown) => void, encMp: (w, v) => w.bytes(v as Uint8Array), decMp: (r) => r.bytes(), encJson: (w, v) => w.bytes(v as Uint8Array), decJson: (r) => r.bytes(), zero: () => new Uint8Array(0) },
+  bytes: { check: checks.checkBytes, encMp: (w, v) => w.bytes(v as Uint8Array), decMp: (r) => r.bytes(), encJson: (w, v) => w.bytes(v as Uint8Array), decJson: (r) => r.bytes(), zero: () => new Uint8Array(0) },
 };
 
 export function nodeFor(t: IrTypeRef, resolve: Resolve): Node {
@@ -125,7 +128,7 @@ function optionalNode(inner: Node): Node {
 }
 
 function listNode(el: Node): Node {
-  const check = (v: unknown) => checks.checkList(v as unknown[]);
+  const check = (v: unknown) => typedChecks.checkList(v as unknown[]);
   return {
     check(v) {
       const a = check(v);
@@ -245,7 +248,7 @@ export function structNode(
   build: (values: unknown[]) => unknown,
   constValue: (c: IrConstValue, t: IrTypeRef) => unknown,
 ): Node {
-  const checkShape = (v: unknown) => checks.checkObject(v, typeName);
+  const checkShape = (v: unknown) => typedChecks.checkObject(v, typeName);
   let plans: FieldPlan[] | undefined;
   const byId = new Map<number, number>();
   const byName = new Map<string, number>();
@@ -376,7 +379,7 @@ export function unionNode(d: IrUnionDecl, resolve: Resolve): Node {
   const byId = new Map(cases.map((e, i) => [e.c.id, i]));
   const oneCase = () => invalid(`expected exactly one ${d.name} case`);
   const caseOf = (v: unknown): number => {
-    checks.checkObject(v, d.name);
+    typedChecks.checkObject(v, d.name);
     const kind = (v as { kind?: unknown }).kind;
     const i = typeof kind === 'string' ? byName.get(kind) : undefined;
     if (i === undefined) throw invalid(`unknown ${d.name} case ${String(kind)}`);

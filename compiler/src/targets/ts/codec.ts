@@ -134,7 +134,7 @@ export function keyOrder(key: TypeRef): string {
   return 'number';
 }
 
-export function keyPath(key: TypeRef, k: string): string {
+function keyPath(key: TypeRef, k: string): string {
   const text = key.kind === 'scalar' && key.name === 'string' ? `JSON.stringify(${k})` : `String(${k})`;
   return `${k} === undefined ? '[?]' : \`[\${${text}}]\``;
 }
