@@ -24,8 +24,8 @@ class CodecError(InteropError):
     """A value that does not fit its type. `detail` says what is wrong, `path` where (it grows as
     the error unwinds); TypeCodec.validate gives the message `<type><path>: <detail>`."""
 
-    def __init__(self, detail: str, path: str = "", code: int = ErrorCode.INVALID_ARGUMENT) -> None:
-        super().__init__(code, detail)
+    def __init__(self, detail: str, path: str = "") -> None:
+        super().__init__(ErrorCode.INVALID_ARGUMENT, detail)
         self.detail = detail
         self.path = path
 
