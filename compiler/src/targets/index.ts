@@ -2,5 +2,6 @@
 // imports this file once. A new target adds one line here: import './<lang>/index.js';
 
 export {};
+import './c/index.js';
 import './python/index.js';
 import './ts/index.js';
