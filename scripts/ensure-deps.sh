@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
-# Installs everything the project needs on a fresh machine, idempotently: npm packages (which also
-# builds runtime-ts through the root `prepare` script) and the Python runtime's virtualenv.
+# Installs everything the project needs on a fresh machine, idempotently: the Debian packages of
+# the native runtimes, npm packages (which also builds runtime-ts through the root `prepare`
+# script) and the Python runtime's virtualenv.
 # Called by both quick-start commands; safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian packages for runtime-c (docs/c.md): compilers, CMake, libuv, cJSON, cmocka, and clang's
+# sanitizer and libFuzzer runtimes. Installed only when one is missing.
+native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14)
+missing=()
+for p in "${native_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[setup] installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 stamp=node_modules/.interop-lock-stamp
 if [ ! -d node_modules ] || ! cmp -s package-lock.json "$stamp" 2>/dev/null; then

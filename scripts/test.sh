@@ -18,5 +18,8 @@ if [ -f runtime-python/pyproject.toml ]; then
   (cd runtime-python && .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml="../$results/pytest.xml") || status=1
 fi
 
+echo "== C: runtime-c and generated C (ctest with cmocka; gcc, and clang under ASan+UBSan)"
+bash runtime-c/test.sh "$results" || status=1
+
 node scripts/summarize-tests.mjs "$results" "$status"
 exit $status

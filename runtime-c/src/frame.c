@@ -10,6 +10,13 @@ const char *interop_frame_kind_name(uint32_t kind) {
   return kind < sizeof KINDS / sizeof KINDS[0] ? KINDS[kind] : NULL;
 }
 
+int interop_frame_check(const interop_frame *f, interop_error *err) {
+  if (interop_frame_kind_name(f->kind) == NULL)
+    return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "unknown frame kind %u", f->kind);
+  if (f->codec > 2) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "unknown or unsupported codec %u", f->codec);
+  return INTEROP_OK;
+}
+
 static void le16(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
   p[1] = (uint8_t)(v >> 8);

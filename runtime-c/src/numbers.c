@@ -71,16 +71,39 @@ static decimal neighbour(decimal d, int dir) {
   return d;
 }
 
+/* Whether v lies exactly halfway between two k-digit decimals (its exact expansion, which printf
+ * gives in full, has a 5 at digit k + 1 and nothing after). */
+static bool is_tie(double v, int k) {
+  char s[160];
+  snprintf(s, sizeof s, "%.*e", 130, v);
+  int seen = 0;
+  const char *p = s;
+  for (; *p != 'e' && seen < k; p++)
+    if (*p >= '0' && *p <= '9') seen++;
+  if (*p != '5') return false;
+  for (p++; *p != 'e'; p++)
+    if (*p != '0') return false;
+  return true;
+}
+
 typedef bool (*round_trips)(decimal d, double v);
 
 static bool f64_round_trips(decimal d, double v) { return decimal_value(d) == v; }
 static bool f32_round_trips(decimal d, double v) { return (float)decimal_value(d) == (float)v; }
 
-/* The shortest decimal that round-trips, nearest to v among those with that many digits. */
-static decimal shortest(double v, int max_digits, round_trips ok) {
+/* The shortest decimal that round-trips, nearest to v among those with that many digits. On an
+ * exact tie printf picks the even one, as ECMAScript's Number::toString does; `ties_up` picks the
+ * larger instead, as toPrecision does (runtime-ts's f32 formatting, which the vectors pin). */
+static decimal shortest(double v, int max_digits, round_trips ok, bool ties_up) {
   for (int k = 1; k <= max_digits; k++) {
     decimal a = nearest(v, k);
-    if (ok(a, v)) return a;
+    if (ok(a, v)) {
+      if (ties_up && decimal_value(a) < v && is_tie(v, k)) {
+        decimal b = neighbour(a, 1);
+        if (ok(b, v)) return b;
+      }
+      return a;
+    }
     /* The other k-digit decimal around v may still round-trip (at a power of two the interval
      * of values that read back as v is lopsided). */
     decimal b = neighbour(a, decimal_value(a) > v ? -1 : 1);
@@ -120,17 +143,17 @@ static size_t print_ecma(decimal d, bool negative, char *out) {
   return (size_t)(o - out);
 }
 
-static size_t format_float(double v, int max_digits, round_trips ok, char *out) {
+static size_t format_float(double v, int max_digits, round_trips ok, bool ties_up, char *out) {
   if (v == 0) {
     if (signbit(v)) return (size_t)(memcpy(out, "-0", 3), 2);
     return (size_t)(memcpy(out, "0", 2), 1);
   }
   bool negative = v < 0;
-  return print_ecma(shortest(fabs(v), max_digits, ok), negative, out);
+  return print_ecma(shortest(fabs(v), max_digits, ok, ties_up), negative, out);
 }
 
-size_t interop_format_f64(double v, char *out) { return format_float(v, 17, f64_round_trips, out); }
-size_t interop_format_f32(float v, char *out) { return format_float((double)v, 9, f32_round_trips, out); }
+size_t interop_format_f64(double v, char *out) { return format_float(v, 17, f64_round_trips, false, out); }
+size_t interop_format_f32(float v, char *out) { return format_float((double)v, 9, f32_round_trips, true, out); }
 
 double interop_parse_double(const char *s, size_t n) {
   /* Rewrites "-12.5e3" as "-125e2" (no decimal point, so strtod's locale cannot matter). */

@@ -1,3 +1,131 @@
+/* Value checks (docs/c.md "Values"): what encoders refuse, with the same code and message from
+ * interop_check (what direct calls run), so a value refused over a socket is refused in-process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "support.h"
-static void t(void **s) { (void)s; }
-int main(void) { const struct CMUnitTest tests[] = {cmocka_unit_test(t)}; return cmocka_run_group_tests(tests, NULL, NULL); }
+#include "interop_vectors.h"
+
+/* Encoding in both codecs and checking must all fail with `code`, the message naming `path`. */
+static void refused(const interop_type *t, const void *v, uint32_t code, const char *path) {
+  interop_error e1, e2, e3;
+  interop_buf b = INTEROP_BUF_INIT;
+  assert_int_equal(interop_encode(t, v, INTEROP_CODEC_MSGPACK, 64, &b, &e1), code);
+  assert_int_equal(b.len, 0);
+  assert_int_equal(interop_encode(t, v, INTEROP_CODEC_JSON, 64, &b, &e2), code);
+  assert_int_equal(b.len, 0);
+  assert_int_equal(interop_check(t, v, 64, &e3), code);
+  assert_string_equal(e1.message, e3.message);
+  assert_string_equal(e2.message, e3.message);
+  if (strncmp(e3.message, path, strlen(path)) != 0) fail_msg("message \"%s\" does not start with %s", e3.message, path);
+  interop_buf_free(&b);
+}
+
+static void test_invalid_utf8(void **state) {
+  (void)state;
+  interop_vectors_AllScalars v = {0};
+  v.text = (interop_str){"\xc3\x28", 2};
+  refused(&interop_vectors_AllScalars_type, &v, INTEROP_INVALID_ARGUMENT, "text: string is not valid UTF-8");
+}
+
+static void test_union_without_case(void **state) {
+  (void)state;
+  interop_vectors_Value v = {0};
+  refused(&interop_vectors_Value_type, &v, INTEROP_INVALID_ARGUMENT, "interop.vectors.Value holds no case");
+  v.which = 77;
+  refused(&interop_vectors_Value_type, &v, INTEROP_INVALID_ARGUMENT, "interop.vectors.Value holds no case");
+}
+
+static void test_nested_path(void **state) {
+  (void)state;
+  interop_vectors_Tree leaves[2] = {{INTEROP_STR("a"), {NULL, 0}}, {{"\xff", 1}, {NULL, 0}}};
+  interop_vectors_Tree root = {INTEROP_STR("root"), {leaves, 2}};
+  refused(&interop_vectors_Tree_type, &root, INTEROP_INVALID_ARGUMENT, "children[1].label: string is not valid UTF-8");
+}
+
+static void test_list_without_items(void **state) {
+  (void)state;
+  interop_vectors_Tree root = {INTEROP_STR("root"), {NULL, 3}};
+  refused(&interop_vectors_Tree_type, &root, INTEROP_INVALID_ARGUMENT, "children: list of length 3 has no items");
+}
+
+static void test_cycle_is_too_deep(void **state) {
+  (void)state;
+  interop_vectors_Tree root = {INTEROP_STR("loop"), {NULL, 1}};
+  root.children.items = &root; /* a value that contains itself: only depth stops it */
+  refused(&interop_vectors_Tree_type, &root, INTEROP_RESOURCE_EXHAUSTED, "children[0].children[0]");
+}
+
+static void test_map_keys(void **state) {
+  (void)state;
+  interop_str keys[3] = {INTEROP_STR("b"), INTEROP_STR("a"), INTEROP_STR("b")};
+  int32_t values[3] = {1, 2, 3};
+  interop_vectors_MapStr m = {keys, values, 3};
+  refused(&interop_vectors_MapStr_type, &m, INTEROP_INVALID_ARGUMENT, "map key \"b\" given twice");
+  /* Unsorted but distinct: written in key order, the value untouched. */
+  m.len = 2;
+  interop_buf b = INTEROP_BUF_INIT;
+  interop_error err;
+  assert_int_equal(interop_vectors_MapStr_encode(&m, INTEROP_CODEC_JSON, &b, &err), INTEROP_OK);
+  assert_int_equal(b.len, strlen("{\"a\":2,\"b\":1}"));
+  assert_memory_equal(b.data, "{\"a\":2,\"b\":1}", b.len);
+  assert_string_equal(keys[0].ptr, "b");
+  interop_buf_free(&b);
+}
+
+static void test_decode_fills_defaults(void **state) {
+  (void)state;
+  interop_arena arena = INTEROP_ARENA_INIT;
+  interop_vectors_Defaults d;
+  interop_error err;
+  assert_int_equal(interop_vectors_Defaults_decode((const uint8_t *)"{}", 2, INTEROP_CODEC_JSON, &arena, &d, &err),
+                   INTEROP_OK);
+  assert_int_equal(d.count, 7);
+  assert_string_equal(d.name.ptr, "anon");
+  assert_int_equal(d.color, interop_vectors_Color_RED);
+  assert_true(d.ratio == 1.5);
+  assert_true(d.big == UINT64_MAX);
+  assert_false(d.note.has);
+  interop_arena_free(&arena);
+}
+
+static void test_unknown_enum_kept(void **state) {
+  (void)state;
+  interop_arena arena = INTEROP_ARENA_INIT;
+  interop_vectors_AllScalars v;
+  interop_error err;
+  const char *in = "{\"color\":77}";
+  assert_int_equal(interop_vectors_AllScalars_decode((const uint8_t *)in, strlen(in), INTEROP_CODEC_JSON, &arena, &v, &err),
+                   INTEROP_OK);
+  assert_int_equal(v.color, 77);
+  interop_buf b = INTEROP_BUF_INIT;
+  assert_int_equal(interop_vectors_AllScalars_encode(&v, INTEROP_CODEC_MSGPACK, &b, &err), INTEROP_OK);
+  interop_vectors_AllScalars back;
+  assert_int_equal(interop_vectors_AllScalars_decode(b.data, b.len, INTEROP_CODEC_MSGPACK, &arena, &back, &err), INTEROP_OK);
+  assert_int_equal(back.color, 77);
+  interop_buf_free(&b);
+  interop_arena_free(&arena);
+}
+
+static void test_decode_error_path(void **state) {
+  (void)state;
+  interop_arena arena = INTEROP_ARENA_INIT;
+  interop_vectors_Tree t;
+  interop_error err;
+  const char *in = "{\"label\":\"a\",\"children\":[{\"label\":\"b\",\"children\":[]},{\"label\":5}]}";
+  assert_int_equal(interop_vectors_Tree_decode((const uint8_t *)in, strlen(in), INTEROP_CODEC_JSON, &arena, &t, &err),
+                   INTEROP_INVALID_ARGUMENT);
+  assert_string_equal(err.message, "children[1].label: expected string, got number");
+  interop_arena_free(&arena);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_invalid_utf8),         cmocka_unit_test(test_union_without_case),
+      cmocka_unit_test(test_nested_path),          cmocka_unit_test(test_list_without_items),
+      cmocka_unit_test(test_cycle_is_too_deep),    cmocka_unit_test(test_map_keys),
+      cmocka_unit_test(test_decode_fills_defaults), cmocka_unit_test(test_unknown_enum_kept),
+      cmocka_unit_test(test_decode_error_path),
+  };
+  return cmocka_run_group_tests_name("values", tests, NULL, NULL);
+}

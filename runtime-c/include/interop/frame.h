@@ -48,6 +48,13 @@ typedef struct interop_frame {
 /** "REQUEST" for 3, NULL for a kind version 1 does not know. */
 const char *interop_frame_kind_name(uint32_t kind);
 
+/**
+ * Whether a complete frame's kind and codec are ones this version knows (docs/wire.md §1.4):
+ * INTEROP_PROTOCOL_ERROR otherwise, answered with an ERROR for its correlation id while the
+ * connection goes on.
+ */
+int interop_frame_check(const interop_frame *f, interop_error *err);
+
 /** Writes the 18-byte head of a frame whose target and payload have these lengths. */
 void interop_frame_head(uint8_t out[INTEROP_FRAME_HEAD], const interop_frame *f);
 /** Appends the whole frame; INTEROP_RESOURCE_EXHAUSTED if it would not fit a u32 length. */
