@@ -52,6 +52,21 @@ char *interop_arena_strndup(interop_arena *a, const char *s, size_t len) {
   return p;
 }
 
+void interop_arena_adopt(interop_arena *dst, interop_arena *src) {
+  if (src->head == NULL) return;
+  if (dst->head == NULL) {
+    *dst = *src;
+  } else {
+    /* src's chunks go behind dst's current one, which keeps taking small allocations. */
+    interop_arena_chunk *last = src->head;
+    while (last->next != NULL) last = last->next;
+    last->next = dst->head->next;
+    dst->head->next = src->head;
+    dst->total += src->total;
+  }
+  interop_arena_init(src);
+}
+
 void interop_arena_free(interop_arena *a) {
   interop_arena_chunk *c = a->head;
   while (c != NULL) {

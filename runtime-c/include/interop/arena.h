@@ -25,6 +25,8 @@ void interop_arena_init(interop_arena *a);
 void *interop_arena_alloc(interop_arena *a, size_t size, size_t align);
 /** A copy of `len` bytes followed by a NUL. */
 char *interop_arena_strndup(interop_arena *a, const char *s, size_t len);
+/** Moves every allocation of `src` into `dst` (no copy); `src` is left empty. */
+void interop_arena_adopt(interop_arena *dst, interop_arena *src);
 /** Frees every allocation; the arena can be used again. */
 void interop_arena_free(interop_arena *a);
 

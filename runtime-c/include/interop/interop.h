@@ -4,9 +4,12 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "client.h"
 #include "codec.h"
 #include "error.h"
 #include "frame.h"
+#include "module.h"
+#include "node.h"
 #include "types.h"
 #include "values.h"
 

@@ -10,9 +10,12 @@ import { generatedHeader } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
 import { emitAliasDescriptor, emitContainerDescriptors, emitEnumDescriptor, emitRecordDescriptor, emitUnionDescriptor } from './codec.js';
+import { emitClient } from './client.js';
 import { emitConsts } from './consts.js';
+import { callable, emitModuleDescriptor, emitParamsTypes, moduleVar } from './descriptor.js';
+import { emitServerAdapters, emitServerTypes } from './server.js';
 import { CodeWriter, Ctx, cDoc } from './context.js';
-import { moduleFileStem, typeName } from './names.js';
+import { globalName, moduleFileStem, typeName } from './names.js';
 import { byValueOrder, emitContainers, emitEnum, emitRecord, emitUnion, type Record_ } from './types.js';
 
 type Aggregate = Extract<TypeDecl, { kind: 'struct' | 'error' | 'union' }>;
@@ -29,6 +32,10 @@ function emitCodecWrappers(w: CodeWriter, cName: string): void {
   w.line(`static inline int ${cName}_decode(const uint8_t *data, size_t len, interop_codec codec, interop_arena *arena, ${cName} *out, interop_error *err) {`);
   w.line(`  return interop_decode(&${cName}_type, data, len, codec, INTEROP_DEFAULT_MAX_DEPTH, arena, out, err);`);
   w.line('}');
+}
+
+function globalNameOf(module: Module, fn: Module['functions'][number]): string {
+  return globalName(module.name, fn.name, 'function', fn.annotations);
 }
 
 function render(bundle: Bundle, module: Module, source: string): GeneratedFile[] {
@@ -56,6 +63,24 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   const consts = new CodeWriter();
   const constDefs = new CodeWriter();
   emitConsts(ctx, consts, constDefs);
+  const params = new CodeWriter();
+  emitParamsTypes(ctx, params);
+  const api = new CodeWriter();
+  emitClient(ctx, api);
+  emitServerTypes(ctx, api);
+  // The source's descriptors (written before the header is assembled: they may add imports).
+  const body = new CodeWriter();
+  for (const d of aggregates) {
+    if (d.kind === 'union') emitUnionDescriptor(ctx, body, d);
+    else emitRecordDescriptor(ctx, body, record(ctx, d));
+  }
+  for (const e of enums) if (e.kind === 'enum') emitEnumDescriptor(ctx, body, e);
+  for (const a of aliases) if (a.kind === 'alias') emitAliasDescriptor(ctx, body, a);
+  emitModuleDescriptor(ctx, body);
+  emitServerAdapters(ctx, body);
+  const forward = new CodeWriter();
+  const containerDefs = new CodeWriter();
+  emitContainerDescriptors(ctx, forward, containerDefs);
 
   const named = module.types.map((t) => ({ t, cName: typeName(module.name, t.name, t.annotations) }));
   const h = new CodeWriter();
@@ -77,7 +102,9 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   }
   for (const e of enums) if (e.kind === 'enum') emitEnum(ctx, h, e);
   emitContainers(ctx, h);
+  h.line('');
   h.append(defs);
+  h.append(params);
   if (!aliasDefs.empty) h.line('');
   h.append(aliasDefs);
   h.append(consts);
@@ -90,24 +117,17 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line(`/** Every type this module declares, by qualified IDL name. */`);
   h.line(`extern const interop_named_type ${stem}_types[];`);
   h.line(`extern const size_t ${stem}_types_count;`);
+  h.line(`/** The module descriptor (runtime-c/include/interop/module.h). */`);
+  h.line(`extern const interop_module ${moduleVar(module.name)};`);
+  for (const fn of callable(module)) h.line(`extern const interop_type ${globalNameOf(module, fn)}_params_type;`);
   h.line('');
   for (const { cName } of named) emitCodecWrappers(h, cName);
+  h.append(api);
   h.line('');
   h.line('#ifdef __cplusplus');
   h.line('}');
   h.line('#endif');
   h.line(`#endif /* ${guard} */`);
-
-  const body = new CodeWriter();
-  for (const d of aggregates) {
-    if (d.kind === 'union') emitUnionDescriptor(ctx, body, d);
-    else emitRecordDescriptor(ctx, body, record(ctx, d));
-  }
-  for (const e of enums) if (e.kind === 'enum') emitEnumDescriptor(ctx, body, e);
-  for (const a of aliases) if (a.kind === 'alias') emitAliasDescriptor(ctx, body, a);
-  const forward = new CodeWriter();
-  const containerDefs = new CodeWriter();
-  emitContainerDescriptors(ctx, forward, containerDefs);
 
   const c = new CodeWriter();
   c.line(generatedHeader('//', source));
@@ -116,6 +136,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   c.line('#include <math.h>');
   c.line('#include <stdalign.h>');
   c.line('#include <stddef.h>');
+  c.line('#include <string.h>');
   if (!forward.empty) c.line('');
   c.append(forward);
   c.line('');

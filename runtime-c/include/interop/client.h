@@ -1,0 +1,65 @@
+/* Calling modules and their events (docs/c.md "Calls"): invokers, one-way calls, subscriptions
+ * and publishers. The same functions serve a module hosted in this process (direct: arguments
+ * passed by pointer, checked as a codec would check them, no encoding) and one across a
+ * connection; the generated stubs are thin typed wrappers around them. */
+#ifndef INTEROP_CLIENT_H
+#define INTEROP_CLIENT_H
+
+#include "module.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How a node reaches one module: directly, or over a link. Owned by the node. */
+typedef struct interop_invoker interop_invoker;
+/** Publishes the events of one module this node hosts. Owned by the node. */
+typedef struct interop_publisher interop_publisher;
+/** One subscription; ended by interop_unsubscribe. */
+typedef struct interop_subscription interop_subscription;
+
+typedef struct interop_call_options {
+  uint32_t timeout_ms; /* 0: the node's default_deadline_ms */
+} interop_call_options;
+
+/** Called once, on the node's loop thread, when a call ends: rc INTEROP_OK or the error. */
+typedef void (*interop_done)(void *user, int rc, const interop_error *err);
+
+/**
+ * Starts a call of module->functions[fn]. `params` points at a value of its params type; it and
+ * everything it points to must stay valid until `done` runs. `result` (NULL for a function
+ * without one) is filled before `done` runs, with what it points to allocated in `arena`. For
+ * INTEROP_APPLICATION_ERROR, err->detail lives in `arena` too. Returns INTEROP_OK when the call
+ * started (then `done` runs exactly once, never before this returns), or an error code with
+ * nothing started (a bad module or function index).
+ */
+int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                   void *result, interop_arena *arena, const interop_call_options *opts, interop_done done,
+                   void *user);
+
+/** interop_invoke, then runs the node's loop until the call ends. Not from the loop thread's callbacks. */
+int interop_invoke_sync(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                        void *result, interop_arena *arena, const interop_call_options *opts, interop_error *err);
+
+/** Sends a one-way call; its arguments are borrowed only for this call. */
+int interop_send_oneway(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                        const interop_call_options *opts, interop_error *err);
+
+/** An event's handler: `payload` points at a value of the event's payload type (NULL for none),
+ * valid while the handler runs. Runs on the node's loop thread, one event at a time, in order. */
+typedef void (*interop_event_handler)(void *user, const void *payload);
+
+int interop_subscribe(interop_invoker *inv, const interop_module *module, uint32_t event,
+                      interop_event_handler handler, void *user, interop_subscription **out, interop_error *err);
+void interop_unsubscribe(interop_subscription *sub);
+/** Events this subscription discarded because its queue was full (docs/wire.md §5). */
+uint64_t interop_subscription_dropped(const interop_subscription *sub);
+
+/** Publishes an event to every subscriber; the payload is borrowed for this call only. */
+int interop_publish(interop_publisher *pub, const interop_module *module, uint32_t event, const void *payload,
+                    interop_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,107 @@
+/* The module ABI (docs/c.md "The module ABI", ADR 0009): what a module library exports, what a
+ * node host gives it, and how calls reach a handler, the same whether the caller is in the same
+ * process (direct: no encoding) or across a connection. Every type here is plain C data and
+ * function pointers taking a `void *` context, so C++, D (extern(C)) and Haskell (FFI) can
+ * implement and call it. */
+#ifndef INTEROP_MODULE_H
+#define INTEROP_MODULE_H
+
+#include "arena.h"
+#include "error.h"
+#include "types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bumped when a structure below changes meaning; fields are only ever added at the end. */
+#define INTEROP_ABI_VERSION 1
+
+typedef enum interop_function_kind {
+  INTEROP_FUNCTION_CALL = 1,  /* request/response */
+  INTEROP_FUNCTION_ONEWAY = 2 /* no answer */
+} interop_function_kind;
+
+typedef struct interop_function {
+  const char *name;                  /* IDL name */
+  uint32_t kind;                     /* interop_function_kind */
+  uint32_t throws_count;
+  const interop_type *params;        /* a struct whose fields are the parameters */
+  const interop_type *result;        /* NULL: no result */
+  const interop_type *const *throws; /* declared error types */
+} interop_function;
+
+typedef struct interop_event {
+  const char *name;
+  const interop_type *payload; /* NULL: no payload */
+} interop_event;
+
+typedef struct interop_module interop_module;
+struct interop_module {
+  uint32_t abi_version;             /* INTEROP_ABI_VERSION */
+  uint32_t functions_count;
+  uint32_t events_count;
+  uint32_t imports_count;
+  const char *name;                 /* "example.chat" */
+  const char *version;
+  const char *fingerprint;          /* "sha256:…" (docs/ir.md) */
+  const char *ir_json;              /* the module's IR as JSON, for the manifest */
+  const interop_function *functions;
+  const interop_event *events;
+  const interop_module *const *imports; /* modules whose types this one uses */
+};
+
+typedef struct interop_call interop_call;
+
+/**
+ * A handler. `params` points at a value of fn->params (valid until the call completes), `result`
+ * at zeroed storage of fn->result's size. Allocate what the result points to with
+ * interop_call_arena(call). Return INTEROP_OK (result set), an error code with `err` filled
+ * (INTEROP_APPLICATION_ERROR with err->type = a declared error's descriptor and err->detail its
+ * value), or INTEROP_PENDING and finish later, on the node's loop thread, with interop_call_finish.
+ */
+typedef int (*interop_handler)(void *impl, interop_call *call, const void *params, void *result,
+                               interop_error *err);
+
+/** Returned by a handler that answers later. */
+#define INTEROP_PENDING (-1)
+
+/** The call's arena: what results and error details point to lives here until the call ends. */
+interop_arena *interop_call_arena(interop_call *call);
+/** Milliseconds left before the caller's deadline (0 when it passed, UINT32_MAX without one). */
+uint32_t interop_call_remaining_ms(const interop_call *call);
+/** Whether the caller cancelled or its deadline passed: stop working, nothing will be sent. */
+bool interop_call_cancelled(const interop_call *call);
+/** Called once (on the loop thread) when the call is cancelled or its deadline passes. */
+void interop_call_on_cancel(interop_call *call, void (*cb)(void *arg), void *arg);
+/** The peer's node name ("" for a direct call from this node). */
+const char *interop_call_peer(const interop_call *call);
+/** Finishes a call whose handler returned INTEROP_PENDING: rc and err as a handler returns them. */
+void interop_call_finish(interop_call *call, int rc, const interop_error *err);
+
+typedef struct interop_node interop_node;
+
+/**
+ * What a module library exports, through one function named `interop_module_entry`:
+ *   const interop_module_impl *interop_module_entry(void);
+ * The host calls `init` once before any call, on the node's loop thread, with the node that
+ * hosts it (for invokers and publishers: node.h); a D library starts druntime there, a Haskell
+ * one hs_init. `fini` runs once after the last call.
+ */
+typedef struct interop_module_impl {
+  uint32_t abi_version;               /* INTEROP_ABI_VERSION */
+  uint32_t reserved;
+  const interop_module *module;
+  const interop_handler *handlers;    /* module->functions_count entries; NULL = UNIMPLEMENTED */
+  void *impl;                         /* the handlers' first argument */
+  int (*init)(void *impl, interop_node *node, interop_error *err); /* may be NULL */
+  void (*fini)(void *impl);                                        /* may be NULL */
+} interop_module_impl;
+
+typedef const interop_module_impl *(*interop_module_entry_fn)(void);
+#define INTEROP_MODULE_ENTRY "interop_module_entry"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

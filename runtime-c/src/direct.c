@@ -1,0 +1,275 @@
+/* Direct calls (docs/wire.md §8 "direct"): the caller and the handler are in one process, so a
+ * call passes pointers: no encoding, no frames. Arguments and results are checked exactly as a
+ * codec would check them (interop_check), errors are those a connection gives (a declared error
+ * as itself, anything else INTERNAL), and deadlines and cancellation behave the same. */
+#include <stdlib.h>
+#include "node_internal.h"
+
+static const interop_function *lookup(interop_invoker *inv, const interop_module *module, uint32_t fn,
+                                      interop_error *err) {
+  if (strcmp(module->name, inv->module->name) != 0) {
+    interop_error_set(err, INTEROP_NOT_FOUND, "module %s is not served by this invoker (it serves %s)", module->name,
+                      inv->module->name);
+    return NULL;
+  }
+  if (fn >= module->functions_count) {
+    interop_error_set(err, INTEROP_UNIMPLEMENTED, "%s has no function #%u", module->name, fn);
+    return NULL;
+  }
+  return &module->functions[fn];
+}
+
+/* The handler of `f` in the hosted implementation (matched by name: the caller's module
+ * descriptor may come from another library than the implementation's). */
+static interop_handler handler_of(const interop_module_impl *impl, const interop_function *f, const interop_function **own) {
+  const interop_module *m = impl->module;
+  for (uint32_t i = 0; i < m->functions_count; i++)
+    if (strcmp(m->functions[i].name, f->name) == 0) {
+      *own = &m->functions[i];
+      return impl->handlers[i];
+    }
+  return NULL;
+}
+
+/* What a handler's error becomes for the caller: its code, a declared error as itself, anything
+ * else (an undeclared error type, a bad detail, a code outside docs/wire.md) INTERNAL. */
+static void handler_error(interop_call *call, int rc) {
+  node_count(call->node, INTEROP_HANDLER_ERRORS);
+  interop_error *e = &call->err;
+  const char *fname = call->fn->name;
+  if (rc == INTEROP_APPLICATION_ERROR) {
+    bool declared = false;
+    for (uint32_t i = 0; i < call->fn->throws_count && !declared; i++) declared = call->fn->throws[i] == e->type;
+    interop_error check;
+    if (!declared || e->detail == NULL) {
+      interop_error_set(e, INTEROP_INTERNAL, "%s raised %s, which it does not declare", fname,
+                        e->type != NULL ? e->type->name : "an application error without a type");
+    } else if (interop_check(e->type, e->detail, call->node->limits.max_depth, &check) != INTEROP_OK) {
+      interop_error_set(e, INTEROP_INTERNAL, "%s: error %s does not encode: %s", fname, e->type->name, check.message);
+    } else {
+      snprintf(e->type_name, sizeof e->type_name, "%s", e->type->name);
+      if (e->message[0] == '\0') snprintf(e->message, sizeof e->message, "%s", e->type->name);
+    }
+  } else if (interop_code_name((uint32_t)rc)[0] == 'U' && rc != INTEROP_UNKNOWN && rc != INTEROP_UNIMPLEMENTED &&
+             rc != INTEROP_UNAVAILABLE && rc != INTEROP_UNAUTHENTICATED) {
+    interop_error_set(e, INTEROP_INTERNAL, "%s failed with code %d", fname, rc);
+  } else {
+    e->code = (uint32_t)rc;
+  }
+  call->rc = (int)e->code;
+}
+
+/* The handler ended (returned, or called interop_call_finish): check and keep its outcome. */
+static void handler_ended(interop_call *call, int rc) {
+  call->handler_done = true;
+  if (call->delivered) return; /* the caller already gave up: nothing reaches it */
+  if (rc == INTEROP_OK) {
+    call->rc = INTEROP_OK;
+    interop_error check;
+    if (call->fn->result != NULL &&
+        interop_check(call->fn->result, call->result, call->node->limits.max_depth, &check) != INTEROP_OK) {
+      node_count(call->node, INTEROP_HANDLER_ERRORS);
+      call->rc = interop_error_set(&call->err, INTEROP_INTERNAL, "%s: result does not encode: %s", call->fn->name,
+                                   check.message);
+    }
+  } else {
+    handler_error(call, rc);
+  }
+  call->delivered = true;
+  node_ready(call->node, call);
+}
+
+static void free_call(interop_call *call) {
+  interop_arena_free(&call->arena);
+  free(call);
+}
+
+void interop_call_run(interop_call *call);
+
+static void on_timer_closed(uv_handle_t *h) { free_call(h->data); }
+
+/* Frees the call once neither side needs it. */
+static void maybe_free(interop_call *call) {
+  if (!call->handler_done || call->done != NULL) return;
+  if (call->timer_started) uv_close((uv_handle_t *)&call->timer, on_timer_closed);
+  else free_call(call);
+}
+
+/* Runs the caller's `done` (from the node's ready queue), or the handler of a deferred call. */
+void interop_call_deliver(interop_call *call) {
+  if (call->run_pending) {
+    interop_call_run(call);
+    return;
+  }
+  interop_done done = call->done;
+  call->done = NULL;
+  if (call->timer_started) uv_timer_stop(&call->timer);
+  if (call->rc == INTEROP_OK && call->fn->result != NULL) {
+    memcpy(call->caller_result, call->result, call->fn->result->size);
+  }
+  /* What the result and an error's detail point to moves into the caller's arena. A cancelled
+   * call keeps its arena: the handler may still be writing into it. */
+  if (!call->cancelled && call->caller_arena != NULL) interop_arena_adopt(call->caller_arena, &call->arena);
+  if (done != NULL) done(call->user, call->rc, &call->err);
+  maybe_free(call);
+}
+
+static void cancel(interop_call *call, int code, const char *why) {
+  if (call->delivered) return;
+  call->cancelled = true;
+  call->rc = interop_error_set(&call->err, (uint32_t)code, "%s: %s", call->fn->name, why);
+  call->delivered = true;
+  /* The handler's storage stays with the call: a late result must not reach the caller's. */
+  if (call->on_cancel != NULL) call->on_cancel(call->on_cancel_arg);
+  node_ready(call->node, call);
+}
+
+static void on_deadline(uv_timer_t *t) { cancel(t->data, INTEROP_DEADLINE_EXCEEDED, "deadline exceeded"); }
+
+/* Runs the handler of a started call (now for calls, on the next loop turn for one-way calls). */
+void interop_call_run(interop_call *call) {
+  call->run_pending = false;
+  interop_error_clear(&call->err);
+  int rc = call->handler(call->impl, call, call->params, call->result, &call->err);
+  if (rc != INTEROP_PENDING) {
+    handler_ended(call, rc);
+    return;
+  }
+  uint64_t now = uv_now(call->node->loop);
+  uv_timer_init(call->node->loop, &call->timer);
+  call->timer.data = call;
+  call->timer_started = true;
+  uv_timer_start(&call->timer, on_deadline, call->deadline > now ? call->deadline - now : 0, 0);
+}
+
+/* A call to a hosted handler: checks, then runs it (now, or on the next loop turn when `later`). */
+static int start_call(interop_invoker *inv, const interop_function *f, const void *params, void *result,
+                      interop_arena *arena, const interop_call_options *opts, interop_done done, void *user,
+                      bool later) {
+  interop_node *node = inv->node;
+  size_t rsize = f->result != NULL ? (f->result->size + 15) & ~(size_t)15 : 0;
+  interop_call *call = calloc(1, sizeof *call + rsize + f->params->size);
+  if (call == NULL) return INTEROP_RESOURCE_EXHAUSTED;
+  call->node = node;
+  call->fn = f;
+  call->peer = "";
+  call->result = (char *)(call + 1);
+  call->params = (char *)call->result + rsize;
+  memcpy(call->params, params, f->params->size);
+  call->caller_result = result;
+  call->caller_arena = arena;
+  call->done = done;
+  call->user = user;
+  interop_arena_init(&call->arena);
+  uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : node->limits.default_deadline_ms;
+  call->deadline = uv_now(node->loop) + timeout;
+  const interop_function *own = NULL;
+  call->handler = handler_of(inv->hosted->impl, f, &own);
+  call->impl = inv->hosted->impl->impl;
+  interop_error check;
+  int rc = interop_check(f->params, call->params, node->limits.max_depth, &check);
+  if (rc != INTEROP_OK || call->handler == NULL) {
+    call->handler_done = true;
+    call->delivered = true;
+    if (rc != INTEROP_OK) call->rc = interop_error_set(&call->err, check.code, "%s: %s", f->name, check.message);
+    else call->rc = interop_error_set(&call->err, INTEROP_UNIMPLEMENTED, "%s.%s has no implementation", inv->module->name, f->name);
+    node_ready(node, call);
+    return INTEROP_OK;
+  }
+  if (later) {
+    call->run_pending = true;
+    node_ready(node, call);
+  } else {
+    interop_call_run(call);
+  }
+  return INTEROP_OK;
+}
+
+int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                   void *result, interop_arena *arena, const interop_call_options *opts, interop_done done,
+                   void *user) {
+  interop_error err;
+  const interop_function *f = lookup(inv, module, fn, &err);
+  if (f == NULL) return (int)err.code;
+  if (f->kind != INTEROP_FUNCTION_CALL) return INTEROP_INVALID_ARGUMENT;
+  return start_call(inv, f, params, result, arena, opts, done, user, false);
+}
+
+typedef struct sync_wait {
+  bool done;
+  int rc;
+  interop_error *err;
+} sync_wait;
+
+static void sync_done(void *user, int rc, const interop_error *err) {
+  sync_wait *w = user;
+  w->done = true;
+  w->rc = rc;
+  if (w->err != NULL) *w->err = *err;
+}
+
+int interop_invoke_sync(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                        void *result, interop_arena *arena, const interop_call_options *opts, interop_error *err) {
+  sync_wait w = {false, 0, err};
+  if (err != NULL) interop_error_clear(err);
+  int rc = interop_invoke(inv, module, fn, params, result, arena, opts, sync_done, &w);
+  if (rc != INTEROP_OK) return interop_error_set(err, (uint32_t)rc, "call not started: %s", interop_code_name((uint32_t)rc));
+  while (!w.done) uv_run(inv->node->loop, UV_RUN_ONCE);
+  return w.rc;
+}
+
+/* A one-way call's end: nobody waits for it; its arguments' copy goes. */
+static void oneway_done(void *user, int rc, const interop_error *err) {
+  (void)rc, (void)err;
+  interop_arena *arena = user;
+  interop_arena_free(arena);
+  free(arena);
+}
+
+int interop_send_oneway(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                        const interop_call_options *opts, interop_error *err) {
+  const interop_function *f = lookup(inv, module, fn, err);
+  if (f == NULL) return (int)err->code;
+  if (f->kind != INTEROP_FUNCTION_ONEWAY)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s is not a one-way function", f->name);
+  /* Checked now, as an encoder refuses a value before sending. The arguments are borrowed only
+   * for this call and the handler runs on a later loop turn (as a remote one would), so they are
+   * copied (not encoded) into an arena the call owns. */
+  if (interop_check(f->params, params, inv->node->limits.max_depth, err) != INTEROP_OK) return (int)err->code;
+  interop_arena *arena = calloc(1, sizeof *arena);
+  void *copy = arena != NULL ? interop_arena_alloc(arena, f->params->size, f->params->align) : NULL;
+  if (copy == NULL || interop_copy(f->params, params, copy, arena) != INTEROP_OK ||
+      start_call(inv, f, copy, NULL, arena, opts, oneway_done, arena, true) != INTEROP_OK) {
+    if (arena != NULL) interop_arena_free(arena);
+    free(arena);
+    return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  }
+  return INTEROP_OK;
+}
+
+/* ---- what handlers see (module.h) ---- */
+
+interop_arena *interop_call_arena(interop_call *call) { return &call->arena; }
+bool interop_call_cancelled(const interop_call *call) { return call->cancelled; }
+const char *interop_call_peer(const interop_call *call) { return call->peer; }
+
+uint32_t interop_call_remaining_ms(const interop_call *call) {
+  uint64_t now = uv_now(call->node->loop);
+  return call->deadline > now ? (uint32_t)(call->deadline - now) : 0;
+}
+
+void interop_call_on_cancel(interop_call *call, void (*cb)(void *arg), void *arg) {
+  call->on_cancel = cb;
+  call->on_cancel_arg = arg;
+}
+
+void interop_call_finish(interop_call *call, int rc, const interop_error *err) {
+  if (call->handler_done) return;
+  /* After a cancel the caller's outcome is decided: the handler's error no longer counts. */
+  if (err != NULL && err != &call->err && !call->delivered) call->err = *err;
+  handler_ended(call, rc);
+  maybe_free(call);
+}
+
+/* The node closes: every call still waiting for its handler fails with UNAVAILABLE. */
+void direct_cancel(interop_call *call) { cancel(call, INTEROP_UNAVAILABLE, "the node is closing"); }

@@ -1,0 +1,212 @@
+/* The node: its loop, hosted modules, counters, posted work and deferred completions. */
+#include <stdlib.h>
+#include "node_internal.h"
+
+const char *const interop_counter_names[INTEROP_COUNTER_COUNT] = {
+    "requests_served",   "handler_errors",   "event_handler_errors", "rejected_requests", "rejected_frames",
+    "rejected_handshakes", "late_responses", "late_cancels",         "dropped_oneways",   "dropped_events",
+    "unsolicited_events", "undecodable_events", "unencodable_events", "paused_reads"};
+
+void interop_limits_default(interop_limits *l) {
+  l->max_frame_bytes = 16777216;
+  l->max_depth = 64;
+  l->max_in_flight = 256;
+  l->max_event_queue = 1024;
+  l->default_deadline_ms = 30000;
+  l->handshake_timeout_ms = 10000;
+  l->max_target_bytes = 1024;
+  l->event_queue_policy = INTEROP_DROP_OLDEST;
+}
+
+void node_count(interop_node *node, interop_counter c) { node->counters[c]++; }
+uint64_t interop_node_counter(const interop_node *node, interop_counter c) { return node->counters[c]; }
+const char *interop_node_name(const interop_node *node) { return node->name; }
+const interop_limits *interop_node_limits(const interop_node *node) { return &node->limits; }
+void *interop_node_loop(interop_node *node) { return node->loop; }
+
+void node_wake(interop_node *node) { uv_async_send(&node->wake); }
+
+void node_ready(interop_node *node, interop_call *call) {
+  call->next_ready = NULL;
+  if (node->ready_tail != NULL) node->ready_tail->next_ready = call;
+  else node->ready_head = call;
+  node->ready_tail = call;
+  node_wake(node);
+}
+
+void interop_call_release(interop_call *call); /* direct.c */
+void interop_call_deliver(interop_call *call); /* direct.c */
+
+static void on_wake(uv_async_t *h) {
+  interop_node *node = h->data;
+  uv_mutex_lock(&node->post_lock);
+  posted *work = node->posted_head;
+  node->posted_head = node->posted_tail = NULL;
+  uv_mutex_unlock(&node->post_lock);
+  while (work != NULL) {
+    posted *next = work->next;
+    work->fn(work->arg);
+    free(work);
+    work = next;
+  }
+  /* Completions queued while delivering are delivered on the next wake, not in this loop. */
+  interop_call *ready = node->ready_head;
+  node->ready_head = node->ready_tail = NULL;
+  while (ready != NULL) {
+    interop_call *next = ready->next_ready;
+    interop_call_deliver(ready);
+    ready = next;
+  }
+  events_deliver(node);
+}
+
+int interop_node_post(interop_node *node, void (*fn)(void *arg), void *arg) {
+  posted *p = malloc(sizeof *p);
+  if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
+  *p = (posted){NULL, fn, arg};
+  uv_mutex_lock(&node->post_lock);
+  if (node->closing) {
+    uv_mutex_unlock(&node->post_lock);
+    free(p);
+    return INTEROP_UNAVAILABLE;
+  }
+  if (node->posted_tail != NULL) node->posted_tail->next = p;
+  else node->posted_head = p;
+  node->posted_tail = p;
+  uv_async_send(&node->wake);
+  uv_mutex_unlock(&node->post_lock);
+  return INTEROP_OK;
+}
+
+static bool same_module(const interop_module *a, const interop_module *b) {
+  return a == b || strcmp(a->name, b->name) == 0;
+}
+
+static hosted *find_hosted(interop_node *node, const interop_module *module) {
+  for (size_t i = 0; i < node->hosted_count; i++)
+    if (same_module(node->hosted[i].impl->module, module)) return &node->hosted[i];
+  return NULL;
+}
+
+interop_invoker *interop_node_invoker(interop_node *node, const interop_module *module, interop_error *err) {
+  hosted *h = find_hosted(node, module);
+  if (h == NULL) {
+    interop_error_set(err, INTEROP_NOT_FOUND, "module %s is neither hosted by node %s nor reached by a link",
+                      module->name, node->name);
+    return NULL;
+  }
+  if (strcmp(h->impl->module->fingerprint, module->fingerprint) != 0) {
+    interop_error_set(err, INTEROP_SCHEMA_MISMATCH, "module %s: caller was generated from %s, implementation from %s",
+                      module->name, module->fingerprint, h->impl->module->fingerprint);
+    return NULL;
+  }
+  return &h->invoker;
+}
+
+interop_publisher *interop_node_publisher(interop_node *node, const interop_module *module, interop_error *err) {
+  hosted *h = find_hosted(node, module);
+  if (h == NULL) {
+    interop_error_set(err, INTEROP_NOT_FOUND, "node %s does not host module %s", node->name, module->name);
+    return NULL;
+  }
+  return &h->publisher;
+}
+
+static bool wanted(const char **modules, size_t n, const char *name) {
+  if (modules == NULL) return true;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(modules[i], name) == 0) return true;
+  return false;
+}
+
+static int host_modules(interop_node *node, const interop_module_impl *const *impls, size_t n, const char **modules,
+                        size_t modules_count, interop_error *err) {
+  node->hosted = calloc(n > 0 ? n : 1, sizeof *node->hosted);
+  if (node->hosted == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const interop_module_impl *impl = impls[i];
+    if (impl->abi_version != INTEROP_ABI_VERSION || impl->module->abi_version != INTEROP_ABI_VERSION)
+      return interop_error_set(err, INTEROP_INTERNAL, "module %s was built for module ABI %u, this runtime has %u",
+                               impl->module->name, impl->abi_version, INTEROP_ABI_VERSION);
+    if (!wanted(modules, modules_count, impl->module->name)) continue;
+    hosted *h = &node->hosted[node->hosted_count++];
+    h->impl = impl;
+    h->invoker = (interop_invoker){node, impl->module, h};
+    h->publisher = (interop_publisher){node, h};
+  }
+  for (size_t i = 0; modules != NULL && i < modules_count; i++) {
+    bool found = false;
+    for (size_t k = 0; k < node->hosted_count; k++) found |= strcmp(node->hosted[k].impl->module->name, modules[i]) == 0;
+    if (!found)
+      return interop_error_set(err, INTEROP_NOT_FOUND, "modules: %s has no implementation in this program", modules[i]);
+  }
+  for (size_t i = 0; i < node->hosted_count; i++) {
+    const interop_module_impl *impl = node->hosted[i].impl;
+    if (impl->init != NULL && impl->init(impl->impl, node, err) != INTEROP_OK) return (int)err->code;
+  }
+  return INTEROP_OK;
+}
+
+int interop_node_start(const char *config, const interop_module_impl *const *impls, size_t impls_count,
+                       void *uv_loop, interop_node **out, interop_error *err) {
+  *out = NULL;
+  interop_node *node = calloc(1, sizeof *node);
+  if (node == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  interop_limits_default(&node->limits);
+  if (uv_loop != NULL) {
+    node->loop = uv_loop;
+  } else {
+    uv_loop_init(&node->own_loop);
+    node->loop = &node->own_loop;
+    node->owns_loop = true;
+  }
+  uv_mutex_init(&node->post_lock);
+  uv_async_init(node->loop, &node->wake, on_wake);
+  node->wake.data = node; /* referenced: the loop runs until interop_node_stop or close */
+  node->started_ms = uv_now(node->loop);
+  const char *modules[64];
+  char storage[4096];
+  size_t modules_count = 0;
+  int rc = node_config(node, config, modules, &modules_count, storage, sizeof storage, err);
+  if (rc == INTEROP_OK)
+    rc = host_modules(node, impls, impls_count, modules_count == SIZE_MAX ? NULL : modules,
+                      modules_count == SIZE_MAX ? 0 : modules_count, err);
+  if (rc != INTEROP_OK) {
+    interop_node_close(node);
+    return rc;
+  }
+  *out = node;
+  return INTEROP_OK;
+}
+
+int interop_node_run(interop_node *node) { return uv_run(node->loop, UV_RUN_DEFAULT); }
+
+void interop_node_stop(interop_node *node) { uv_stop(node->loop); }
+
+int interop_node_run_once(interop_node *node, bool wait) {
+  return uv_run(node->loop, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+}
+
+static void on_closed(uv_handle_t *h) { (void)h; }
+
+void interop_node_close(interop_node *node) {
+  uv_mutex_lock(&node->post_lock);
+  node->closing = true;
+  uv_mutex_unlock(&node->post_lock);
+  on_wake(&node->wake); /* run what was posted and deliver what is ready */
+  events_close(node);
+  for (size_t i = 0; i < node->hosted_count; i++) {
+    const interop_module_impl *impl = node->hosted[i].impl;
+    if (impl->fini != NULL) impl->fini(impl->impl);
+  }
+  uv_close((uv_handle_t *)&node->wake, on_closed);
+  if (node->owns_loop) {
+    uv_run(node->loop, UV_RUN_DEFAULT);
+    uv_loop_close(node->loop);
+  } else {
+    uv_run(node->loop, UV_RUN_NOWAIT);
+  }
+  uv_mutex_destroy(&node->post_lock);
+  free(node->hosted);
+  free(node);
+}
