@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds runtime-c and runs its ctest suite twice: with gcc, and with clang under
-# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included, so a leak fails a test).
+# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included, so a leak fails a test),
+# where the libFuzzer targets also run, 30 s each (runtime-c/fuzz/CMakeLists.txt).
 # Results go to DIR/ctest-gcc.xml and DIR/ctest-asan.xml (JUnit, read by scripts/summarize-tests.mjs).
 #   runtime-c/test.sh [RESULTS_DIR]
 set -euo pipefail
@@ -28,5 +29,5 @@ run() { # name, build dir, cmake options...
 
 mkdir -p test/out
 run gcc test/out/runtime-c-gcc -DCMAKE_C_COMPILER=gcc
-run asan test/out/runtime-c-asan -DCMAKE_C_COMPILER=clang-14 -DINTEROP_SANITIZE=ON
+run asan test/out/runtime-c-asan -DCMAKE_C_COMPILER=clang-14 -DINTEROP_SANITIZE=ON -DINTEROP_FUZZ=ON
 exit $status

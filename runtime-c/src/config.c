@@ -3,7 +3,8 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "node_internal.h"
+#include "links.h"
+#include "transport.h"
 
 static const struct {
   const char *name;
@@ -83,6 +84,125 @@ static int read_limits(interop_node *node, const cJSON *limits, interop_error *e
   return INTEROP_OK;
 }
 
+static const char *string_field(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A link's `modules` (required) and `codec`, `token` (optional). */
+static int read_link(node_link *l, const cJSON *o, const char *where, interop_error *err) {
+  const cJSON *mods = cJSON_GetObjectItemCaseSensitive(o, "modules"), *m;
+  if (!cJSON_IsArray(mods) || cJSON_GetArraySize(mods) == 0)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.modules: required, a non-empty array of module names", where);
+  cJSON_ArrayForEach(m, mods) {
+    if (!cJSON_IsString(m) || l->modules_count == LINK_MAX_MODULES)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.modules: expected module names", where);
+    snprintf(l->modules[l->modules_count++], sizeof l->modules[0], "%s", m->valuestring);
+  }
+  const char *codec = string_field(o, "codec");
+  l->codec = INTEROP_CODEC_MSGPACK;
+  if (codec != NULL && strcmp(codec, "json") == 0) l->codec = INTEROP_CODEC_JSON;
+  else if (codec != NULL && strcmp(codec, "msgpack") != 0)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\" or \"msgpack\"", where);
+  const char *token = string_field(o, "token");
+  if (token != NULL) snprintf(l->token, sizeof l->token, "%s", token);
+  return INTEROP_OK;
+}
+
+static char *dup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = malloc(n);
+  if (p != NULL) memcpy(p, s, n);
+  return p;
+}
+
+/* A plugin's command, cwd, env (added to ours) and grace period. */
+static int read_plugin(node_link *l, const cJSON *o, const char *where, interop_error *err) {
+  const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "command"), *a;
+  int n = cJSON_GetArraySize(cmd);
+  if (!cJSON_IsArray(cmd) || n == 0)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.command: required, an array (program and arguments)", where);
+  l->argv = calloc((size_t)n + 1, sizeof *l->argv);
+  int i = 0;
+  cJSON_ArrayForEach(a, cmd) {
+    if (!cJSON_IsString(a)) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.command[%d]: expected a string", where, i);
+    l->argv[i++] = dup(a->valuestring);
+  }
+  const char *cwd = string_field(o, "cwd");
+  if (cwd != NULL) l->cwd = dup(cwd);
+  extern char **environ;
+  const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "env"), *e;
+  size_t count = 0;
+  while (environ[count] != NULL) count++;
+  l->env = calloc(count + (size_t)cJSON_GetArraySize(env) + 1, sizeof *l->env);
+  size_t k = 0;
+  for (size_t j = 0; j < count; j++) {
+    bool replaced = false;
+    cJSON_ArrayForEach(e, env) {
+      size_t len = strlen(e->string);
+      replaced |= strncmp(environ[j], e->string, len) == 0 && environ[j][len] == '=';
+    }
+    if (!replaced) l->env[k++] = dup(environ[j]);
+  }
+  cJSON_ArrayForEach(e, env) {
+    if (!cJSON_IsString(e)) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.env.%s: expected a string", where, e->string);
+    char *kv = malloc(strlen(e->string) + strlen(e->valuestring) + 2);
+    if (kv != NULL) sprintf(kv, "%s=%s", e->string, e->valuestring);
+    l->env[k++] = kv;
+  }
+  const cJSON *grace = cJSON_GetObjectItemCaseSensitive(o, "shutdown_grace_ms");
+  l->grace_ms = cJSON_IsNumber(grace) && grace->valuedouble > 0 ? (uint32_t)grace->valuedouble : 2000;
+  return INTEROP_OK;
+}
+
+static node_link *new_link(interop_node *node) {
+  node_link *l = calloc(1, sizeof *l);
+  if (l == NULL) return NULL;
+  l->node = node;
+  l->codec = INTEROP_CODEC_MSGPACK;
+  l->next = node->links;
+  node->links = l;
+  return l;
+}
+
+static int read_endpoints(interop_node *node, const cJSON *doc, interop_error *err) {
+  const cJSON *listen = cJSON_GetObjectItemCaseSensitive(doc, "listen"), *v;
+  if (listen != NULL && !cJSON_IsArray(listen))
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "listen: expected an array of addresses");
+  cJSON_ArrayForEach(v, listen) {
+    if (!cJSON_IsString(v) || node->listen_count == 8)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "listen[%zu]: expected an address", node->listen_count);
+    snprintf(node->listen[node->listen_count++], sizeof node->listen[0], "%s", v->valuestring);
+  }
+  const char *control = string_field(doc, "control"), *token = string_field(doc, "token");
+  if (control != NULL) snprintf(node->control, sizeof node->control, "%s", control);
+  if (token != NULL) snprintf(node->token, sizeof node->token, "%s", token);
+  node->stdio = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stdio"));
+  char where[64];
+  int i = 0, rc;
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "connect")) {
+    snprintf(where, sizeof where, "connect[%d]", i++);
+    node_link *l = new_link(node);
+    const char *address = string_field(v, "address");
+    if (l == NULL || address == NULL) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.address: required", where);
+    snprintf(l->address, sizeof l->address, "%s", address);
+    if ((rc = read_link(l, v, where, err)) != INTEROP_OK) return rc;
+  }
+  i = 0;
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "plugins")) {
+    snprintf(where, sizeof where, "plugins[%d]", i++);
+    node_link *l = new_link(node);
+    if (l == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    if ((rc = read_link(l, v, where, err)) != INTEROP_OK || (rc = read_plugin(l, v, where, err)) != INTEROP_OK) return rc;
+  }
+  if (node->stdio) {
+    node_link *parent = new_link(node);
+    if (parent == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    parent->parent = true;
+  }
+  return INTEROP_OK;
+}
+
 /* modules_count is SIZE_MAX when the config does not list modules (host every implementation). */
 int node_config(interop_node *node, const char *config, const char **modules, size_t *modules_count,
                 char *storage, size_t storage_size, interop_error *err) {
@@ -101,17 +221,12 @@ int node_config(interop_node *node, const char *config, const char **modules, si
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(doc, "node");
   const cJSON *mods = cJSON_GetObjectItemCaseSensitive(doc, "modules");
   const cJSON *limits = cJSON_GetObjectItemCaseSensitive(doc, "limits");
-  static const char *const LATER[] = {"listen", "control", "connect", "plugins", "stdio"};
+
   if (!cJSON_IsObject(doc)) rc = interop_error_set(err, INTEROP_INVALID_ARGUMENT, "node config: expected an object");
   else if (!cJSON_IsString(name) || name->valuestring[0] == '\0')
     rc = interop_error_set(err, INTEROP_INVALID_ARGUMENT, "node: required, a non-empty string");
   else if (limits != NULL) rc = read_limits(node, limits, err);
-  for (size_t i = 0; rc == INTEROP_OK && i < sizeof LATER / sizeof LATER[0]; i++) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, LATER[i]);
-    if (v != NULL && !cJSON_IsFalse(v) && !(cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0))
-      rc = interop_error_set(err, INTEROP_UNIMPLEMENTED,
-                             "%s: runtime-c serves modules in-process only so far (docs/c.md \"Status\")", LATER[i]);
-  }
+  if (rc == INTEROP_OK) rc = read_endpoints(node, doc, err);
   if (rc == INTEROP_OK) snprintf(node->name, sizeof node->name, "%s", name->valuestring);
   *modules_count = SIZE_MAX;
   if (rc == INTEROP_OK && mods != NULL) {

@@ -3,7 +3,7 @@
  * codec would check them (interop_check), errors are those a connection gives (a declared error
  * as itself, anything else INTERNAL), and deadlines and cancellation behave the same. */
 #include <stdlib.h>
-#include "node_internal.h"
+#include "links.h"
 
 static const interop_function *lookup(interop_invoker *inv, const interop_module *module, uint32_t fn,
                                       interop_error *err) {
@@ -90,7 +90,7 @@ static void on_timer_closed(uv_handle_t *h) { free_call(h->data); }
 
 /* Frees the call once neither side needs it. */
 static void maybe_free(interop_call *call) {
-  if (!call->handler_done || call->done != NULL) return;
+  if (!call->handler_done || call->done != NULL || call->finished != NULL) return;
   if (call->timer_started) uv_close((uv_handle_t *)&call->timer, on_timer_closed);
   else free_call(call);
 }
@@ -99,6 +99,14 @@ static void maybe_free(interop_call *call) {
 void interop_call_deliver(interop_call *call) {
   if (call->run_pending) {
     interop_call_run(call);
+    return;
+  }
+  if (call->finished != NULL) {
+    void (*finished)(interop_call *) = call->finished;
+    call->finished = NULL;
+    if (call->timer_started) uv_timer_stop(&call->timer);
+    finished(call);
+    maybe_free(call);
     return;
   }
   interop_done done = call->done;
@@ -135,6 +143,7 @@ void interop_call_run(interop_call *call) {
     handler_ended(call, rc);
     return;
   }
+  if (call->deadline == UINT64_MAX || call->delivered) return; /* no deadline, or already over */
   uint64_t now = uv_now(call->node->loop);
   uv_timer_init(call->node->loop, &call->timer);
   call->timer.data = call;
@@ -192,6 +201,7 @@ int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t 
   const interop_function *f = lookup(inv, module, fn, &err);
   if (f == NULL) return (int)err.code;
   if (f->kind != INTEROP_FUNCTION_CALL) return INTEROP_INVALID_ARGUMENT;
+  if (inv->link != NULL) return link_invoke(inv->link, module, f, params, result, arena, opts, done, user);
   return start_call(inv, f, params, result, arena, opts, done, user, false);
 }
 
@@ -232,6 +242,7 @@ int interop_send_oneway(interop_invoker *inv, const interop_module *module, uint
   if (f == NULL) return (int)err->code;
   if (f->kind != INTEROP_FUNCTION_ONEWAY)
     return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s is not a one-way function", f->name);
+  if (inv->link != NULL) return link_oneway(inv->link, module, f, params, err);
   /* Checked now, as an encoder refuses a value before sending. The arguments are borrowed only
    * for this call and the handler runs on a later loop turn (as a remote one would), so they are
    * copied (not encoded) into an arena the call owns. */
@@ -254,6 +265,7 @@ bool interop_call_cancelled(const interop_call *call) { return call->cancelled; 
 const char *interop_call_peer(const interop_call *call) { return call->peer; }
 
 uint32_t interop_call_remaining_ms(const interop_call *call) {
+  if (call->deadline == UINT64_MAX) return UINT32_MAX;
   uint64_t now = uv_now(call->node->loop);
   return call->deadline > now ? (uint32_t)(call->deadline - now) : 0;
 }
@@ -271,5 +283,32 @@ void interop_call_finish(interop_call *call, int rc, const interop_error *err) {
   maybe_free(call);
 }
 
-/* The node closes: every call still waiting for its handler fails with UNAVAILABLE. */
-void direct_cancel(interop_call *call) { cancel(call, INTEROP_UNAVAILABLE, "the node is closing"); }
+interop_call *call_new(interop_node *node, const interop_function *fn, const char *peer,
+                       void (*finished)(interop_call *call), void *owner) {
+  size_t rsize = fn->result != NULL ? fn->result->size : 0;
+  interop_call *call = calloc(1, sizeof *call + rsize);
+  if (call == NULL) return NULL;
+  call->node = node;
+  call->fn = fn;
+  call->peer = peer;
+  call->result = (char *)(call + 1);
+  call->finished = finished;
+  call->owner = owner;
+  interop_arena_init(&call->arena);
+  return call;
+}
+
+void call_run(interop_call *call, interop_handler h, void *impl, void *params, uint32_t timeout_ms, bool later) {
+  call->handler = h;
+  call->impl = impl;
+  call->params = params;
+  call->deadline = timeout_ms == 0 ? UINT64_MAX : uv_now(call->node->loop) + timeout_ms;
+  if (later) {
+    call->run_pending = true;
+    node_ready(call->node, call);
+  } else {
+    interop_call_run(call);
+  }
+}
+
+void call_cancel(interop_call *call, int code, const char *why) { cancel(call, code, why); }

@@ -4,7 +4,7 @@
  * drop_oldest, drop_newest, and block, which in-process discards the arriving event (a
  * synchronous publish cannot be held). Every discarded event is counted. */
 #include <stdlib.h>
-#include "node_internal.h"
+#include "links.h"
 
 typedef struct queued {
   struct queued *next;
@@ -18,8 +18,11 @@ struct interop_subscription {
   bool ready;
   bool ended;
   interop_node *node;
-  hosted *hosted;
+  hosted *hosted;                   /* in-process: the module publishing */
   uint32_t event;                   /* index in the hosted module's events */
+  node_link *link;                       /* over a link: SUBSCRIBE sent whenever it (re)opens */
+  char target[256];                 /* module.event */
+  const interop_type *payload;      /* the subscriber's descriptor of the payload */
   interop_event_handler handler;
   void *user;
   queued *head, *tail;
@@ -37,11 +40,71 @@ static void drop(interop_subscription *s) {
   node_count(s->node, INTEROP_DROPPED_EVENTS);
 }
 
+static void enqueue(interop_subscription *s, queued *q);
+
+static int subscribe_remote(interop_invoker *inv, const interop_module *module, uint32_t event,
+                            interop_event_handler handler, void *user, interop_subscription **out, interop_error *err) {
+  interop_subscription *s = calloc(1, sizeof *s);
+  if (s == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  s->node = inv->node;
+  s->link = inv->link;
+  snprintf(s->target, sizeof s->target, "%s.%s", module->name, module->events[event].name);
+  s->payload = module->events[event].payload;
+  s->handler = handler;
+  s->user = user;
+  s->next = inv->node->remote_subs;
+  inv->node->remote_subs = s;
+  bool shared = false; /* one SUBSCRIBE per target and connection: a second subscription shares it */
+  for (interop_subscription *o = s->next; o != NULL && !shared; o = o->next) shared = o->link == s->link && strcmp(o->target, s->target) == 0;
+  if (s->link->conn != NULL && s->link->conn->state == CONN_OPEN) {
+    if (!shared) calls_subscribe(s->link->conn, s->target, (uint8_t)s->link->codec);
+  } else {
+    link_open(s->link);
+  }
+  *out = s;
+  return INTEROP_OK;
+}
+
+void events_link_open(node_link *l) {
+  for (interop_subscription *s = l->node->remote_subs; s != NULL; s = s->next) {
+    if (s->link != l) continue;
+    bool earlier = false;
+    for (interop_subscription *o = s->next; o != NULL && !earlier; o = o->next) earlier = o->link == l && strcmp(o->target, s->target) == 0;
+    if (!earlier) calls_subscribe(l->conn, s->target, (uint8_t)l->codec);
+  }
+}
+
+void link_on_event(conn *c, const interop_frame *f) {
+  interop_node *node = c->node;
+  bool matched = false, bad = false;
+  for (interop_subscription *s = node->remote_subs; s != NULL; s = s->next) {
+    if (s->link != c->link || strlen(s->target) != f->target_len || memcmp(s->target, f->target, f->target_len) != 0) continue;
+    matched = true;
+    queued *q = calloc(1, sizeof *q);
+    if (q == NULL) return;
+    interop_arena_init(&q->arena);
+    interop_error err;
+    if (s->payload != NULL) {
+      q->payload = interop_arena_alloc(&q->arena, s->payload->size, s->payload->align);
+      if (q->payload == NULL || interop_decode(s->payload, f->payload, f->payload_len, (interop_codec)f->codec,
+                                               node->limits.max_depth, &q->arena, q->payload, &err) != INTEROP_OK) {
+        free_queued(q);
+        bad = true;
+        continue;
+      }
+    }
+    enqueue(s, q);
+  }
+  if (bad) node_count(node, INTEROP_UNDECODABLE_EVENTS);
+  else if (!matched) node_count(node, INTEROP_UNSOLICITED_EVENTS);
+}
+
 int interop_subscribe(interop_invoker *inv, const interop_module *module, uint32_t event,
                       interop_event_handler handler, void *user, interop_subscription **out, interop_error *err) {
   *out = NULL;
   if (strcmp(module->name, inv->module->name) != 0 || event >= module->events_count)
     return interop_error_set(err, INTEROP_NOT_FOUND, "%s has no event #%u here", module->name, event);
+  if (inv->link != NULL) return subscribe_remote(inv, module, event, handler, user, out, err);
   const interop_module *own = inv->hosted->impl->module;
   uint32_t index = UINT32_MAX;
   for (uint32_t i = 0; i < own->events_count; i++)
@@ -74,9 +137,16 @@ static void discard_all(interop_subscription *s) {
 void interop_unsubscribe(interop_subscription *s) {
   if (s == NULL || s->ended) return;
   s->ended = true;
-  interop_subscription **p = &s->hosted->subs.head;
+  interop_subscription **p = s->link != NULL ? &s->node->remote_subs : &s->hosted->subs.head;
   while (*p != NULL && *p != s) p = &(*p)->next;
   if (*p == s) *p = s->next;
+  if (s->link != NULL && s->link->conn != NULL && s->link->conn->state == CONN_OPEN) {
+    bool shared = false;
+    for (interop_subscription *o = s->node->remote_subs; o != NULL && !shared; o = o->next)
+      shared = o->link == s->link && strcmp(o->target, s->target) == 0;
+    interop_frame f = {INTEROP_FRAME_UNSUBSCRIBE, 0, 0, 0, 0, s->target, strlen(s->target), NULL, 0};
+    if (!shared) conn_send(s->link->conn, &f);
+  }
   discard_all(s);
   if (!s->ready) free(s); /* else freed when the ready list reaches it */
 }
@@ -112,6 +182,12 @@ static void enqueue(interop_subscription *s, queued *q) {
   }
 }
 
+static uint32_t event_index_of(const interop_module *m, const char *name) {
+  for (uint32_t i = 0; i < m->events_count; i++)
+    if (strcmp(m->events[i].name, name) == 0) return i;
+  return 0;
+}
+
 int interop_publish(interop_publisher *pub, const interop_module *module, uint32_t event, const void *payload,
                     interop_error *err) {
   const interop_module *own = pub->hosted->impl->module;
@@ -134,6 +210,7 @@ int interop_publish(interop_publisher *pub, const interop_module *module, uint32
     }
     enqueue(s, q);
   }
+  serve_publish(pub->node, own, event_index_of(own, name), payload);
   return INTEROP_OK;
 }
 
@@ -177,7 +254,11 @@ void events_deliver(interop_node *node) {
 }
 
 void events_close(interop_node *node) {
-  for (interop_subscription *s = node->events_ready; s != NULL; s = s->next_ready) s->ready = false;
+  for (interop_subscription *s = node->events_ready, *next; s != NULL; s = next) {
+    next = s->next_ready;
+    s->ready = false;
+    if (s->ended) free(s); /* unsubscribed while waiting for delivery */
+  }
   node->events_ready = NULL;
   for (size_t i = 0; i < node->hosted_count; i++) {
     interop_subscription *s = node->hosted[i].subs.head;
@@ -188,5 +269,11 @@ void events_close(interop_node *node) {
       s = next;
     }
     node->hosted[i].subs.head = NULL;
+  }
+  while (node->remote_subs != NULL) {
+    interop_subscription *s = node->remote_subs;
+    node->remote_subs = s->next;
+    discard_all(s);
+    free(s);
   }
 }

@@ -81,6 +81,8 @@ int interop_fill_missing(const interop_type *t, void *out, const bool *seen, int
                          interop_error *err);
 
 /* ---- codecs ---- */
+/* A JSON string with the canonical escapes (docs/wire.md §3.1); the bytes must be valid UTF-8. */
+void interop_json_put_string(interop_buf *b, const char *s, size_t n);
 int interop_msgpack_encode(const interop_type *t, const void *v, uint32_t max_depth, interop_buf *out,
                            interop_error *err);
 int interop_msgpack_decode(const interop_type *t, const uint8_t *p, size_t n, uint32_t max_depth,

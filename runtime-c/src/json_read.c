@@ -40,7 +40,8 @@ static int store_int(js_reader *r, const interop_type *t, void *out, js_int v, c
   uint64_t max;
   interop_int_range(t->kind, &min, &max);
   if (v.negative && v.mag != 0) {
-    if (v.mag - 1 > (uint64_t)(-(min + 1))) return out_of_range(r, t, text, len);
+    /* -(min + 1) is the largest magnitude below -1 the type holds; none for unsigned types. */
+    if (min == 0 || v.mag - 1 > (uint64_t)(-(min + 1))) return out_of_range(r, t, text, len);
     interop_put_int(t->kind, out, -(int64_t)(v.mag - 1) - 1);
     return INTEROP_OK;
   }

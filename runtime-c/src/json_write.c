@@ -16,7 +16,7 @@ typedef struct writer {
 
 static const char HEX[] = "0123456789abcdef";
 
-static void put_string(interop_buf *b, const char *s, size_t n) {
+void interop_json_put_string(interop_buf *b, const char *s, size_t n) {
   interop_buf_byte(b, '"');
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
@@ -83,7 +83,7 @@ static int write_key(writer *w, const interop_type *t, const void *k) {
   if (t->kind == INTEROP_KIND_ENUM) {
     const char *name = enum_name(t, *(const int32_t *)k);
     if (name != NULL) {
-      put_string(w->out, name, strlen(name));
+      interop_json_put_string(w->out, name, strlen(name));
       return INTEROP_OK;
     }
   }
@@ -122,7 +122,7 @@ static int write_struct(writer *w, const interop_type *t, const void *v) {
     if (f->type->kind == INTEROP_KIND_OPTIONAL && !interop_optional_value(f->type, fv)) continue;
     if (!first) interop_buf_byte(w->out, ',');
     first = false;
-    put_string(w->out, f->name, strlen(f->name));
+    interop_json_put_string(w->out, f->name, strlen(f->name));
     interop_buf_byte(w->out, ':');
     int rc = write_value(w, f->type, fv);
     if (rc != INTEROP_OK) {
@@ -159,7 +159,7 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
     case INTEROP_KIND_STRING: {
       const interop_str *s = v;
       if ((rc = interop_check_string(s, w->err))) return rc;
-      put_string(b, s->ptr, s->len);
+      interop_json_put_string(b, s->ptr, s->len);
       return INTEROP_OK;
     }
     case INTEROP_KIND_BYTES: {
@@ -172,7 +172,7 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
     }
     case INTEROP_KIND_ENUM: {
       const char *name = enum_name(t, *(const int32_t *)v);
-      if (name != NULL) put_string(b, name, strlen(name));
+      if (name != NULL) interop_json_put_string(b, name, strlen(name));
       else put_decimal(b, t, v, false);
       return INTEROP_OK;
     }
@@ -203,7 +203,7 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
       const interop_field *c = interop_union_case(t, v, w->err);
       if (c == NULL) return INTEROP_INVALID_ARGUMENT;
       interop_buf_byte(b, '{');
-      put_string(b, c->name, strlen(c->name));
+      interop_json_put_string(b, c->name, strlen(c->name));
       interop_buf_byte(b, ':');
       if (c->type == NULL) interop_buf_str(b, "null");
       else if ((rc = write_value(w, c->type, CAT(v, c->offset)))) interop_path_field(&w->path, c->name);

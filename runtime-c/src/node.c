@@ -1,6 +1,6 @@
 /* The node: its loop, hosted modules, counters, posted work and deferred completions. */
 #include <stdlib.h>
-#include "node_internal.h"
+#include "transport.h"
 
 const char *const interop_counter_names[INTEROP_COUNTER_COUNT] = {
     "requests_served",   "handler_errors",   "event_handler_errors", "rejected_requests", "rejected_frames",
@@ -90,6 +90,12 @@ static hosted *find_hosted(interop_node *node, const interop_module *module) {
 
 interop_invoker *interop_node_invoker(interop_node *node, const interop_module *module, interop_error *err) {
   hosted *h = find_hosted(node, module);
+  node_link *l = h == NULL ? links_find(node, module->name) : NULL;
+  if (l != NULL) {
+    interop_invoker *inv = link_invoker(l, module);
+    if (inv == NULL) interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "too many modules on one link");
+    return inv;
+  }
   if (h == NULL) {
     interop_error_set(err, INTEROP_NOT_FOUND, "module %s is neither hosted by node %s nor reached by a link",
                       module->name, node->name);
@@ -131,7 +137,7 @@ static int host_modules(interop_node *node, const interop_module_impl *const *im
     if (!wanted(modules, modules_count, impl->module->name)) continue;
     hosted *h = &node->hosted[node->hosted_count++];
     h->impl = impl;
-    h->invoker = (interop_invoker){node, impl->module, h};
+    h->invoker = (interop_invoker){node, impl->module, h, NULL};
     h->publisher = (interop_publisher){node, h};
   }
   for (size_t i = 0; modules != NULL && i < modules_count; i++) {
@@ -171,6 +177,7 @@ int interop_node_start(const char *config, const interop_module_impl *const *imp
   if (rc == INTEROP_OK)
     rc = host_modules(node, impls, impls_count, modules_count == SIZE_MAX ? NULL : modules,
                       modules_count == SIZE_MAX ? 0 : modules_count, err);
+  if (rc == INTEROP_OK) rc = node_start_endpoints(node, err);
   if (rc != INTEROP_OK) {
     interop_node_close(node);
     return rc;
@@ -189,10 +196,61 @@ int interop_node_run_once(interop_node *node, bool wait) {
 
 static void on_closed(uv_handle_t *h) { (void)h; }
 
+void node_add_conn(interop_node *node, conn *c) {
+  c->next = node->conns;
+  node->conns = c;
+  node->conns_count++;
+}
+
+void node_remove_conn(interop_node *node, conn *c) {
+  for (conn **p = &node->conns; *p != NULL; p = &(*p)->next) {
+    if (*p == c) {
+      *p = c->next;
+      node->conns_count--;
+      return;
+    }
+  }
+}
+
+hosted *node_hosted_by_target(interop_node *node, const char *target, size_t len, const char **member, size_t *member_len) {
+  size_t dot = len;
+  while (dot > 0 && target[dot - 1] != '.') dot--;
+  if (dot == 0) return NULL;
+  *member = target + dot;
+  *member_len = len - dot;
+  for (size_t i = 0; i < node->hosted_count; i++) {
+    const char *name = node->hosted[i].impl->module->name;
+    if (strlen(name) == dot - 1 && memcmp(name, target, dot - 1) == 0) return &node->hosted[i];
+  }
+  return NULL;
+}
+
+int node_start_endpoints(interop_node *node, interop_error *err) {
+  int rc;
+  for (size_t i = 0; i < node->listen_count; i++)
+    if ((rc = transport_listen(node, node->listen[i], false, err)) != INTEROP_OK) return rc;
+  if (node->control[0] != '\0' && (rc = transport_listen(node, node->control, true, err)) != INTEROP_OK) return rc;
+  for (node_link *l = node->links; l != NULL; l = l->next) {
+    if (l->parent && (rc = transport_stdio(node, l, err)) != INTEROP_OK) return rc;
+    if (l->argv != NULL) link_open(l); /* plugins start with the node */
+  }
+  return INTEROP_OK;
+}
+
+const char *interop_node_endpoint(const interop_node *node, size_t index) {
+  size_t i = 0;
+  for (listener *l = node->listeners; l != NULL; l = l->next, i++)
+    if (i == index) return l->address;
+  return NULL;
+}
+
 void interop_node_close(interop_node *node) {
   uv_mutex_lock(&node->post_lock);
   node->closing = true;
   uv_mutex_unlock(&node->post_lock);
+  listeners_close(node);
+  links_close(node);
+  while (node->conns != NULL) conn_close(node->conns, "the node is closing");
   on_wake(&node->wake); /* run what was posted and deliver what is ready */
   events_close(node);
   for (size_t i = 0; i < node->hosted_count; i++) {

@@ -11,10 +11,15 @@ typedef struct sub_list {
   interop_subscription *head;
 } sub_list;
 
+typedef struct node_link node_link;
+typedef struct conn conn;
+typedef struct listener listener;
+
 struct interop_invoker {
   interop_node *node;
   const interop_module *module;
   hosted *hosted; /* direct: the implementation is in this node */
+  node_link *link;     /* else the link that reaches it */
 };
 
 struct interop_publisher {
@@ -55,7 +60,19 @@ struct interop_call {
   interop_handler handler;
   void *impl;
   bool run_pending;        /* queued to run its handler on the next loop turn (one-way) */
+  /* Served calls (a peer's request): instead of copying into the caller's storage and running
+   * `done`, the outcome goes to `finished` (it writes the answer), then the call is freed. */
+  void (*finished)(interop_call *call);
+  void *owner;
 };
+
+/* A call to a handler of this node, for a peer's request: `params` already decoded into the
+ * call's arena by the caller of call_new. Deadline: timeout_ms, 0 for none. */
+interop_call *call_new(interop_node *node, const interop_function *fn, const char *peer,
+                       void (*finished)(interop_call *call), void *owner);
+void call_run(interop_call *call, interop_handler h, void *impl, void *params, uint32_t timeout_ms, bool later);
+/* The caller gave up (CANCEL, a closed connection): the handler is told, nothing is answered. */
+void call_cancel(interop_call *call, int code, const char *why);
 
 typedef struct posted {
   struct posted *next;
@@ -79,6 +96,16 @@ struct interop_node {
   interop_call *ready_head, *ready_tail;
   interop_subscription *events_ready; /* subscriptions with events to deliver */
   uint64_t started_ms;
+  char token[256];         /* incoming HELLOs must carry it, when set */
+  conn *conns;             /* open connections */
+  size_t conns_count;
+  node_link *links;
+  listener *listeners;
+  interop_subscription *remote_subs; /* ours, over links */
+  char listen[8][512];     /* from the config, started once the modules are hosted */
+  size_t listen_count;
+  char control[512];
+  bool stdio;              /* a plugin: serve on stdin/stdout */
 };
 
 void node_count(interop_node *node, interop_counter c);
@@ -88,9 +115,14 @@ void node_wake(interop_node *node);
 /* Delivers queued events (events.c). */
 void events_deliver(interop_node *node);
 void events_close(interop_node *node);
-/* Parses a node config (config.c). */
+/* Parses a node config (config.c): name, limits, token, links and listeners (started later by
+ * node_start_endpoints). */
 int node_config(interop_node *node, const char *text, const char **modules, size_t *modules_count,
                 char *modules_storage, size_t storage_size, interop_error *err);
+int node_start_endpoints(interop_node *node, interop_error *err);
+void listeners_close(interop_node *node);
+/* events.c: our subscriptions over a link, sent again whenever it (re)opens. */
+void events_link_open(node_link *l);
 
 /* Deep copy of a value into an arena (copy.c): what a queued event keeps. */
 int interop_copy(const interop_type *t, const void *src, void *dst, interop_arena *a);

@@ -119,13 +119,32 @@ static void test_decode_error_path(void **state) {
   interop_arena_free(&arena);
 }
 
+static void test_negative_json_number_for_unsigned(void **state) {
+  (void)state;
+  /* Found by fuzz_json: "-5" for a u8 was stored as an int64 into one byte (and accepted). */
+  interop_arena arena = INTEROP_ARENA_INIT;
+  interop_error err;
+  uint8_t u8;
+  uint16_t u16;
+  uint32_t u32;
+  assert_int_equal(interop_decode(&interop_type_u8, (const uint8_t *)"-5", 2, INTEROP_CODEC_JSON, 64, &arena, &u8, &err),
+                   INTEROP_INVALID_ARGUMENT);
+  assert_int_equal(interop_decode(&interop_type_u16, (const uint8_t *)"-1", 2, INTEROP_CODEC_JSON, 64, &arena, &u16, &err),
+                   INTEROP_INVALID_ARGUMENT);
+  assert_int_equal(interop_decode(&interop_type_u32, (const uint8_t *)"-1e0", 4, INTEROP_CODEC_JSON, 64, &arena, &u32, &err),
+                   INTEROP_INVALID_ARGUMENT);
+  assert_int_equal(interop_decode(&interop_type_u8, (const uint8_t *)"-0", 2, INTEROP_CODEC_JSON, 64, &arena, &u8, &err),
+                   INTEROP_OK);
+  interop_arena_free(&arena);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_invalid_utf8),         cmocka_unit_test(test_union_without_case),
       cmocka_unit_test(test_nested_path),          cmocka_unit_test(test_list_without_items),
       cmocka_unit_test(test_cycle_is_too_deep),    cmocka_unit_test(test_map_keys),
       cmocka_unit_test(test_decode_fills_defaults), cmocka_unit_test(test_unknown_enum_kept),
-      cmocka_unit_test(test_decode_error_path),
+      cmocka_unit_test(test_decode_error_path),   cmocka_unit_test(test_negative_json_number_for_unsigned),
   };
   return cmocka_run_group_tests_name("values", tests, NULL, NULL);
 }

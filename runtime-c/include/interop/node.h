@@ -82,6 +82,8 @@ void interop_node_close(interop_node *node);
 int interop_node_post(interop_node *node, void (*fn)(void *arg), void *arg);
 
 const char *interop_node_name(const interop_node *node);
+/** The address of listener `index` as bound (tcp://127.0.0.1:<port> for a port 0), or NULL. */
+const char *interop_node_endpoint(const interop_node *node, size_t index);
 const interop_limits *interop_node_limits(const interop_node *node);
 uint64_t interop_node_counter(const interop_node *node, interop_counter counter);
 /** The libuv loop (uv_loop_t *), for programs that add their own handles. */

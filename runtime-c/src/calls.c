@@ -1,0 +1,182 @@
+/* Our exchanges on a connection (docs/wire.md §1.1, §5, §6): REQUESTs with their deadline and
+ * CANCEL, within max_in_flight; RESPONSE and ERROR decoded into the caller's arena; late answers
+ * counted; every pending call failed with UNAVAILABLE when the connection closes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "links.h"
+
+static void pending_closed(uv_handle_t *h) { free(h->data); }
+
+static void unlink_pending(conn *c, pending *p) {
+  for (pending **q = &c->pending; *q != NULL; q = &(*q)->next) {
+    if (*q == p) {
+      *q = p->next;
+      c->in_flight--;
+      return;
+    }
+  }
+}
+
+static void finish(pending *p, int rc, const interop_error *err) {
+  uv_timer_stop(&p->timer);
+  interop_done done = p->done;
+  p->done = NULL;
+  interop_error ok;
+  if (err == NULL) interop_error_clear(&ok), err = &ok;
+  if (done != NULL) done(p->user, rc, err);
+  uv_close((uv_handle_t *)&p->timer, pending_closed);
+}
+
+static void on_deadline(uv_timer_t *t) {
+  pending *p = t->data;
+  conn *c = p->conn;
+  unlink_pending(c, p);
+  interop_frame cancel = {INTEROP_FRAME_CANCEL, 0, 0, p->id, 0, "", 0, NULL, 0};
+  conn_send(c, &cancel);
+  interop_error err;
+  interop_error_set(&err, INTEROP_DEADLINE_EXCEEDED, "%s: deadline exceeded", p->fn != NULL ? p->fn->name : "ping");
+  finish(p, INTEROP_DEADLINE_EXCEEDED, &err);
+}
+
+static void on_refused(uv_timer_t *t) {
+  pending *p = t->data;
+  finish(p, p->fail_rc, &p->fail_err);
+}
+
+static uint32_t next_id(conn *c) {
+  for (;;) {
+    uint32_t id = c->next_id++;
+    if (c->next_id == 0) c->next_id = 1;
+    bool used = false;
+    for (pending *p = c->pending; p != NULL && !used; p = p->next) used = p->id == id;
+    if (!used && id != 0) return id;
+  }
+}
+
+static uint8_t send_codec(conn *c) {
+  uint8_t want = c->link != NULL ? (uint8_t)c->link->codec : INTEROP_CODEC_MSGPACK;
+  if (c->peer_codecs & (1u << want)) return want;
+  return (c->peer_codecs & (1u << INTEROP_CODEC_MSGPACK)) ? INTEROP_CODEC_MSGPACK : INTEROP_CODEC_JSON;
+}
+
+int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
+                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user) {
+  interop_error err;
+  uint8_t codec = send_codec(c);
+  interop_buf payload = INTEROP_BUF_INIT;
+  pending *p = calloc(1, sizeof *p);
+  if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
+  p->fn = fn, p->result = result, p->arena = arena, p->done = done, p->user = user, p->conn = c;
+  uv_timer_init(c->node->loop, &p->timer);
+  p->timer.data = p;
+  if (interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, &err) != INTEROP_OK) {
+    /* Refused before sending, as a direct call refuses it, and reported through `done`. */
+    p->fail_rc = interop_error_set(&p->fail_err, err.code, "%s: %s", fn->name, err.message);
+    interop_buf_free(&payload);
+    uv_timer_start(&p->timer, on_refused, 0, 0);
+    return INTEROP_OK;
+  }
+  uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : c->node->limits.default_deadline_ms;
+  p->id = next_id(c);
+  p->next = c->pending;
+  c->pending = p;
+  c->in_flight++;
+  char target[300];
+  int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
+  interop_frame f = {INTEROP_FRAME_REQUEST, codec, 0, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
+  conn_send(c, &f);
+  interop_buf_free(&payload);
+  uv_timer_start(&p->timer, on_deadline, timeout, 0);
+  return INTEROP_OK;
+}
+
+int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err) {
+  uint8_t codec = send_codec(c);
+  interop_buf payload = INTEROP_BUF_INIT;
+  int rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
+  if (rc == INTEROP_OK) {
+    char target[300];
+    int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
+    interop_frame f = {INTEROP_FRAME_ONEWAY, codec, 0, 0, 0, target, (size_t)tl, payload.data, payload.len};
+    conn_send(c, &f);
+  }
+  interop_buf_free(&payload);
+  return rc;
+}
+
+static void on_answer(conn *c, pending *p, const interop_frame *f) {
+  interop_error err;
+  interop_error_clear(&err);
+  int rc;
+  if (f->kind == INTEROP_FRAME_RESPONSE) {
+    rc = INTEROP_OK;
+    if (p->fn->result != NULL)
+      rc = interop_decode(p->fn->result, f->payload, f->payload_len, (interop_codec)f->codec, c->node->limits.max_depth,
+                          p->arena, p->result, &err);
+  } else if (f->kind == INTEROP_FRAME_ERROR) {
+    rc = interop_envelope_decode(f->payload, f->payload_len, (interop_codec)f->codec, c->node->limits.max_depth,
+                                 p->fn->throws, p->fn->throws_count, p->arena, &err, &err);
+    if (rc == INTEROP_OK) rc = (int)err.code;
+  } else {
+    rc = interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "a PONG answered a call");
+  }
+  finish(p, rc, rc == INTEROP_OK ? NULL : &err);
+}
+
+void calls_on_answer(conn *c, const interop_frame *f) {
+  if (f->kind == INTEROP_FRAME_EVENT) return link_on_event(c, f);
+  for (pending *p = c->pending; p != NULL; p = p->next) {
+    if (p->id != f->correlation) continue;
+    unlink_pending(c, p);
+    if (p->ping) {
+      interop_error err;
+      interop_arena a = INTEROP_ARENA_INIT;
+      int rc = INTEROP_OK;
+      if (f->kind == INTEROP_FRAME_ERROR) {
+        rc = interop_envelope_decode(f->payload, f->payload_len, (interop_codec)f->codec, 64, NULL, 0, &a, &err, &err);
+        if (rc == INTEROP_OK) rc = (int)err.code;
+      }
+      finish(p, rc, &err);
+      interop_arena_free(&a);
+      return;
+    }
+    return on_answer(c, p, f);
+  }
+  node_count(c->node, INTEROP_LATE_RESPONSES);
+}
+
+static void subscribed(void *user, int rc, const interop_error *err) {
+  if (rc != INTEROP_OK) fprintf(stderr, "interop: SUBSCRIBE %s refused: %s\n", (const char *)user, err->message);
+  free(user);
+}
+
+void calls_subscribe(conn *c, const char *target, uint8_t codec) {
+  pending *p = calloc(1, sizeof *p);
+  char *name = malloc(strlen(target) + 1);
+  if (p == NULL || name == NULL) {
+    free(p), free(name);
+    return;
+  }
+  strcpy(name, target);
+  p->ping = true; /* answered by an empty RESPONSE, like a PONG: nothing to decode */
+  p->done = subscribed, p->user = name, p->conn = c;
+  uv_timer_init(c->node->loop, &p->timer);
+  p->timer.data = p;
+  p->id = next_id(c);
+  p->next = c->pending;
+  c->pending = p;
+  c->in_flight++;
+  interop_frame f = {INTEROP_FRAME_SUBSCRIBE, codec, 0, p->id, 0, target, strlen(target), NULL, 0};
+  conn_send(c, &f);
+  uv_timer_start(&p->timer, on_deadline, c->node->limits.default_deadline_ms, 0);
+}
+
+void calls_close(conn *c) {
+  interop_error err;
+  interop_error_set(&err, INTEROP_UNAVAILABLE, "the connection to %s closed", c->peer[0] ? c->peer : "the peer");
+  while (c->pending != NULL) {
+    pending *p = c->pending;
+    unlink_pending(c, p);
+    finish(p, INTEROP_UNAVAILABLE, &err);
+  }
+}

@@ -1,0 +1,182 @@
+/* Connection life cycle: reading frames (reassembled by the frame decoder, never allocating a
+ * length before its bytes arrive), dispatching them by kind, writing frames, closing. A framing
+ * error closes this connection only, after one connection-level ERROR. */
+#include <stdlib.h>
+#include "conn.h"
+
+typedef struct write_req {
+  uv_write_t req;
+  conn *c;
+  size_t len;
+  uint8_t data[];
+} write_req;
+
+static void on_handle_closed(uv_handle_t *h) {
+  conn *c = h->data;
+  if (--c->handles_open > 0) return;
+  interop_frame_decoder_free(&c->dec);
+  free(c);
+}
+
+conn *conn_new(interop_node *node, bool initiator) {
+  conn *c = calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
+  c->node = node;
+  c->initiator = initiator;
+  c->next_id = 1;
+  interop_frame_decoder_init(&c->dec, node->limits.max_frame_bytes);
+  uv_timer_init(node->loop, &c->handshake_timer);
+  c->handshake_timer.data = c;
+  c->handles_open = 1;
+  return c;
+}
+
+static void on_write(uv_write_t *req, int status) {
+  (void)status; /* a failed write shows up as a read error or EOF, which closes the connection */
+  free(req);
+}
+
+void conn_send(conn *c, const interop_frame *f) {
+  if (c->state == CONN_CLOSED) return;
+  size_t len = INTEROP_FRAME_HEAD + f->target_len + f->payload_len;
+  write_req *w = malloc(sizeof *w + len);
+  if (w == NULL) return conn_close(c, "out of memory");
+  interop_frame_head(w->data, f);
+  memcpy(w->data + INTEROP_FRAME_HEAD, f->target, f->target_len);
+  if (f->payload_len > 0) memcpy(w->data + INTEROP_FRAME_HEAD + f->target_len, f->payload, f->payload_len);
+  uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
+  w->c = c;
+  if (uv_write(&w->req, c->out_stream, &buf, 1, on_write) != 0) free(w);
+}
+
+void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e) {
+  interop_buf payload = INTEROP_BUF_INIT;
+  interop_error err;
+  if (id == 0) codec = INTEROP_CODEC_JSON, target_len = 0; /* connection level: JSON, no target */
+  if (codec != INTEROP_CODEC_JSON && codec != INTEROP_CODEC_MSGPACK) codec = INTEROP_CODEC_JSON;
+  if (interop_envelope_encode(e, (interop_codec)codec, c->node->limits.max_depth, &payload, &err) != INTEROP_OK) {
+    interop_error plain;
+    interop_error_set(&plain, INTEROP_INTERNAL, "error does not encode: %s", err.message);
+    interop_buf_free(&payload);
+    interop_envelope_encode(&plain, (interop_codec)codec, c->node->limits.max_depth, &payload, &err);
+  }
+  interop_frame f = {INTEROP_FRAME_ERROR, codec, 0, id, 0, target, target_len, payload.data, payload.len};
+  conn_send(c, &f);
+  interop_buf_free(&payload);
+}
+
+static void dispatch(conn *c, const interop_frame *f) {
+  interop_error err;
+  if (c->state == CONN_HANDSHAKE) return handshake_on_frame(c, f);
+  if (f->kind == INTEROP_FRAME_HELLO || f->kind == INTEROP_FRAME_WELCOME) {
+    node_count(c->node, INTEROP_REJECTED_FRAMES);
+    return;
+  }
+  if (interop_frame_check(f, &err) != INTEROP_OK || f->target_len > c->node->limits.max_target_bytes) {
+    node_count(c->node, INTEROP_REJECTED_FRAMES);
+    if (err.code == INTEROP_OK)
+      interop_error_set(&err, INTEROP_RESOURCE_EXHAUSTED, "target of %zu bytes exceeds max_target_bytes %u",
+                        f->target_len, c->node->limits.max_target_bytes);
+    bool answer = f->kind == INTEROP_FRAME_REQUEST || f->kind == INTEROP_FRAME_SUBSCRIBE || f->kind == INTEROP_FRAME_PING ||
+                  interop_frame_kind_name(f->kind) == NULL;
+    if (answer && f->correlation != 0) conn_send_error(c, f->correlation, f->target, f->target_len, INTEROP_CODEC_JSON, &err);
+    return;
+  }
+  switch (f->kind) {
+    case INTEROP_FRAME_REQUEST: return serve_request(c, f);
+    case INTEROP_FRAME_ONEWAY: return serve_oneway(c, f);
+    case INTEROP_FRAME_CANCEL: return serve_cancel(c, f);
+    case INTEROP_FRAME_SUBSCRIBE: return serve_subscribe(c, f);
+    case INTEROP_FRAME_UNSUBSCRIBE: return serve_unsubscribe(c, f);
+    case INTEROP_FRAME_PING: {
+      interop_frame pong = {INTEROP_FRAME_PONG, 0, 0, f->correlation, 0, "", 0, f->payload, f->payload_len};
+      return conn_send(c, &pong);
+    }
+    case INTEROP_FRAME_RESPONSE:
+    case INTEROP_FRAME_ERROR:
+    case INTEROP_FRAME_PONG:
+    case INTEROP_FRAME_EVENT: return calls_on_answer(c, f);
+    case INTEROP_FRAME_GOODBYE: c->state = CONN_CLOSING; return;
+    default: return;
+  }
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)h;
+  static _Thread_local char scratch[65536];
+  (void)suggested;
+  *buf = uv_buf_init(scratch, sizeof scratch); /* copied into the decoder at once */
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  conn *c = s->data;
+  if (n < 0) {
+    interop_error err;
+    if (interop_frame_decoder_end(&c->dec, &err) != 0) node_count(c->node, INTEROP_REJECTED_FRAMES);
+    return conn_close(c, n == UV_EOF ? "the peer closed the connection" : uv_strerror((int)n));
+  }
+  if (n == 0) return;
+  if (!interop_frame_decoder_push(&c->dec, (const uint8_t *)buf->base, (size_t)n)) return conn_close(c, "out of memory");
+  for (;;) {
+    interop_frame f;
+    interop_error err;
+    int got = interop_frame_decoder_next(&c->dec, &f, &err);
+    if (got == 0) return;
+    if (got < 0) {
+      node_count(c->node, INTEROP_REJECTED_FRAMES);
+      if (c->state == CONN_HANDSHAKE && !c->initiator) node_count(c->node, INTEROP_REJECTED_HANDSHAKES);
+      conn_send_error(c, 0, "", 0, INTEROP_CODEC_JSON, &err);
+      return conn_close(c, err.message);
+    }
+    dispatch(c, &f);
+    if (c->state == CONN_CLOSED) return;
+  }
+}
+
+static void on_handshake_timeout(uv_timer_t *t) {
+  conn *c = t->data;
+  if (c->state != CONN_HANDSHAKE) return;
+  if (!c->initiator) node_count(c->node, INTEROP_REJECTED_HANDSHAKES);
+  interop_error e;
+  interop_error_set(&e, INTEROP_DEADLINE_EXCEEDED, "no handshake within handshake_timeout_ms %u",
+                    c->node->limits.handshake_timeout_ms);
+  if (c->on_open != NULL) c->on_open(c, (int)e.code, &e);
+  c->on_open = NULL;
+  conn_close(c, e.message);
+}
+
+void conn_start(conn *c) {
+  if (c->out_stream == NULL) c->out_stream = c->in_stream;
+  c->in_stream->data = c;
+  node_add_conn(c->node, c);
+  uv_timer_start(&c->handshake_timer, on_handshake_timeout, c->node->limits.handshake_timeout_ms, 0);
+  uv_read_start(c->in_stream, on_alloc, on_read);
+  if (c->initiator) handshake_send_hello(c);
+}
+
+void conn_close(conn *c, const char *why) {
+  (void)why;
+  if (c->state == CONN_CLOSED) return;
+  c->state = CONN_CLOSED;
+  uv_timer_stop(&c->handshake_timer);
+  if (c->on_open != NULL) {
+    interop_error e;
+    interop_error_set(&e, INTEROP_UNAVAILABLE, "connection closed during the handshake: %s", why);
+    c->on_open(c, (int)e.code, &e);
+    c->on_open = NULL;
+  }
+  calls_close(c);
+  serve_close(c);
+  node_remove_conn(c->node, c);
+  if (c->on_close != NULL) c->on_close(c);
+  c->handshake_timer.data = c;
+  uv_close((uv_handle_t *)&c->handshake_timer, on_handle_closed);
+  c->in_stream->data = c;
+  c->handles_open++;
+  uv_close((uv_handle_t *)c->in_stream, on_handle_closed);
+  if (c->split) {
+    c->out.data = c;
+    c->handles_open++;
+    uv_close((uv_handle_t *)&c->out, on_handle_closed);
+  }
+}

@@ -1,0 +1,119 @@
+/* A connection: frames over a libuv stream, the handshake, both sides' exchanges, the peer's
+ * subscriptions, limits and flow control (docs/wire.md). Not installed. */
+#ifndef INTEROP_CONN_H
+#define INTEROP_CONN_H
+
+#include "envelope.h"
+#include "node_internal.h"
+#include "interop/frame.h"
+
+typedef struct conn conn;
+typedef struct node_link node_link;
+
+typedef enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING, CONN_CLOSED } conn_state;
+
+/* A call this side sent and waits for. */
+typedef struct pending {
+  struct pending *next;     /* in the connection's list */
+  uint32_t id;
+  bool ping;
+  const interop_function *fn;
+  void *result;
+  interop_arena *arena;
+  interop_done done;
+  void *user;
+  uv_timer_t timer;
+  conn *conn;
+  int fail_rc;              /* refused before sending: reported from a zero timer, not inline */
+  interop_error fail_err;
+} pending;
+
+/* A request of the peer being handled here. */
+typedef struct served {
+  struct served *next;
+  conn *conn;
+  uint32_t id;
+  uint8_t codec;
+  char target[256];
+  interop_call *call;
+} served;
+
+/* A subscription the peer made to one of our events. */
+typedef struct peer_sub {
+  struct peer_sub *next;
+  char target[256]; /* module.event or module.* */
+  uint32_t id;
+  uint8_t codec;
+  conn *conn;
+} peer_sub;
+
+struct conn {
+  conn *next;               /* in the node's list */
+  interop_node *node;
+  node_link *link;               /* the link this connection serves (initiator side), or NULL */
+  union {
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+  } h;
+  uv_pipe_t out;            /* stdio: frames go out on a second pipe */
+  bool split;               /* reading h.pipe, writing `out` */
+  uv_stream_t *in_stream, *out_stream;
+  bool initiator;
+  conn_state state;
+  bool control_only;        /* a control endpoint: only interop.control */
+  int handles_open;
+  interop_frame_decoder dec;
+  uv_timer_t handshake_timer;
+  char peer[128];
+  unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
+  uint32_t next_id;
+  pending *pending;
+  size_t in_flight;         /* our requests outstanding */
+  served *served;
+  size_t served_count;
+  peer_sub *peer_subs;
+  void (*on_open)(conn *c, int rc, const interop_error *err); /* initiator: handshake done */
+  void (*on_close)(conn *c);
+};
+
+conn *conn_new(interop_node *node, bool initiator);
+/* Starts reading and, for the initiator, sends HELLO. */
+void conn_start(conn *c);
+void conn_close(conn *c, const char *why);
+void conn_send(conn *c, const interop_frame *f);
+void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e);
+
+/* handshake.c */
+void handshake_send_hello(conn *c);
+void handshake_on_frame(conn *c, const interop_frame *f);
+
+/* serve.c: frames that start exchanges here */
+void serve_request(conn *c, const interop_frame *f);
+void serve_oneway(conn *c, const interop_frame *f);
+void serve_cancel(conn *c, const interop_frame *f);
+void serve_subscribe(conn *c, const interop_frame *f);
+void serve_unsubscribe(conn *c, const interop_frame *f);
+void serve_close(conn *c);
+/* Sends an event to every peer subscribed to it. */
+void serve_publish(interop_node *node, const interop_module *module, uint32_t event, const void *payload);
+
+/* calls.c: our exchanges on the connection */
+int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
+                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user);
+int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err);
+void calls_on_answer(conn *c, const interop_frame *f);
+void calls_close(conn *c);
+/* Sends a SUBSCRIBE (answered like a call, with no result). */
+void calls_subscribe(conn *c, const char *target, uint8_t codec);
+/* An EVENT for one of our subscriptions over this connection (events.c). */
+void link_on_event(conn *c, const interop_frame *f);
+
+/* control.c */
+bool control_serve(conn *c, const interop_frame *f);
+
+/* The hosted module serving `module.member`, and the member's name. */
+hosted *node_hosted_by_target(interop_node *node, const char *target, size_t len, const char **member, size_t *member_len);
+void node_add_conn(interop_node *node, conn *c);
+void node_remove_conn(interop_node *node, conn *c);
+
+#endif

@@ -1,0 +1,166 @@
+/* HELLO and WELCOME (docs/wire.md §2): canonical JSON offers, checked before any call: a wanted
+ * module not offered is NOT_FOUND, another fingerprint SCHEMA_MISMATCH, a missing or wrong token
+ * UNAUTHENTICATED, no common protocol version PROTOCOL_ERROR. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include "conn.h"
+#include "links.h"
+
+#define CONTROL_MODULE "interop.control"
+
+typedef struct name_fp {
+  const char *name;
+  const char *fingerprint;
+} name_fp;
+
+static int cmp_name(const void *a, const void *b) { return strcmp(((const name_fp *)a)->name, ((const name_fp *)b)->name); }
+
+/* {"a":"sha256:…",…} with keys sorted. */
+static void put_map(interop_buf *b, name_fp *items, size_t n) {
+  qsort(items, n, sizeof *items, cmp_name);
+  interop_buf_byte(b, '{');
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0) interop_buf_byte(b, ',');
+    interop_json_put_string(b, items[i].name, strlen(items[i].name));
+    interop_buf_byte(b, ':');
+    interop_json_put_string(b, items[i].fingerprint, strlen(items[i].fingerprint));
+  }
+  interop_buf_byte(b, '}');
+}
+
+static size_t offers(conn *c, name_fp *out, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->node->hosted_count && n < max && !c->control_only; i++)
+    out[n++] = (name_fp){c->node->hosted[i].impl->module->name, c->node->hosted[i].impl->module->fingerprint};
+  return n;
+}
+
+/* The handshake payload: HELLO (protocol as a list, optional token) or WELCOME. */
+static void build(conn *c, interop_buf *b, bool hello) {
+  name_fp items[64];
+  interop_buf_str(b, "{\"codecs\":[\"msgpack\",\"json\"],\"node\":");
+  interop_json_put_string(b, c->node->name, strlen(c->node->name));
+  interop_buf_str(b, ",\"offers\":");
+  put_map(b, items, offers(c, items, 64));
+  interop_buf_str(b, hello ? ",\"protocol\":[1]" : ",\"protocol\":1");
+  if (hello && c->link != NULL && c->link->token[0] != '\0') {
+    interop_buf_str(b, ",\"token\":");
+    interop_json_put_string(b, c->link->token, strlen(c->link->token));
+  }
+  interop_buf_str(b, ",\"wants\":");
+  size_t n = 0;
+  for (size_t i = 0; hello && c->link != NULL && i < c->link->wants_count && n < 64; i++)
+    items[n++] = (name_fp){c->link->wants[i]->name, c->link->wants[i]->fingerprint};
+  put_map(b, items, n);
+  interop_buf_byte(b, '}');
+}
+
+static void send_handshake(conn *c, uint8_t kind) {
+  interop_buf b = INTEROP_BUF_INIT;
+  build(c, &b, kind == INTEROP_FRAME_HELLO);
+  interop_frame f = {kind, INTEROP_CODEC_JSON, 0, 0, 0, "", 0, b.data, b.len};
+  conn_send(c, &f);
+  interop_buf_free(&b);
+}
+
+void handshake_send_hello(conn *c) { send_handshake(c, INTEROP_FRAME_HELLO); }
+
+/* The peer's wants against our offers: the first problem, as the error to send. */
+static int check_wants(conn *c, const cJSON *wants, interop_error *err) {
+  if (wants != NULL && !cJSON_IsObject(wants)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "wants: expected an object");
+  const cJSON *w;
+  cJSON_ArrayForEach(w, wants) {
+    if (strcmp(w->string, CONTROL_MODULE) == 0) continue;
+    if (!cJSON_IsString(w)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "wants.%s: expected a fingerprint string", w->string);
+    const interop_module *m = NULL;
+    for (size_t i = 0; i < c->node->hosted_count && !c->control_only; i++)
+      if (strcmp(c->node->hosted[i].impl->module->name, w->string) == 0) m = c->node->hosted[i].impl->module;
+    if (m == NULL) return interop_error_set(err, INTEROP_NOT_FOUND, "module %s is not offered on this connection", w->string);
+    if (strcmp(m->fingerprint, w->valuestring) != 0)
+      return interop_error_set(err, INTEROP_SCHEMA_MISMATCH, "module %s: caller was generated from %s, server has %s",
+                               w->string, w->valuestring, m->fingerprint);
+  }
+  return INTEROP_OK;
+}
+
+static unsigned codec_bits(const cJSON *codecs) {
+  unsigned bits = 0;
+  const cJSON *x;
+  cJSON_ArrayForEach(x, codecs) {
+    const char *s = cJSON_GetStringValue(x);
+    if (s != NULL && strcmp(s, "json") == 0) bits |= 1u << INTEROP_CODEC_JSON;
+    if (s != NULL && strcmp(s, "msgpack") == 0) bits |= 1u << INTEROP_CODEC_MSGPACK;
+  }
+  return bits;
+}
+
+/* Reads HELLO (responder) and answers WELCOME or ERROR. */
+static int on_hello(conn *c, const cJSON *doc, interop_error *err) {
+  const cJSON *protocol = cJSON_GetObjectItemCaseSensitive(doc, "protocol");
+  const cJSON *token = cJSON_GetObjectItemCaseSensitive(doc, "token");
+  if (!cJSON_IsArray(protocol)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "HELLO.protocol: expected an array of integers");
+  bool one = false;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, protocol) one |= cJSON_IsNumber(v) && v->valuedouble == 1;
+  if (!one) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "no common protocol version (this side speaks 1)");
+  const char *want_token = c->node->token;
+  if (want_token[0] != '\0' && (!cJSON_IsString(token) || strcmp(token->valuestring, want_token) != 0))
+    return interop_error_set(err, INTEROP_UNAUTHENTICATED, "HELLO without the node's token");
+  int rc = check_wants(c, cJSON_GetObjectItemCaseSensitive(doc, "wants"), err);
+  if (rc != INTEROP_OK) return rc;
+  send_handshake(c, INTEROP_FRAME_WELCOME);
+  return INTEROP_OK;
+}
+
+static int on_welcome(conn *c, const cJSON *doc, interop_error *err) {
+  const cJSON *protocol = cJSON_GetObjectItemCaseSensitive(doc, "protocol");
+  if (!cJSON_IsNumber(protocol) || protocol->valuedouble != 1)
+    return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "WELCOME.protocol: expected 1");
+  return check_wants(c, cJSON_GetObjectItemCaseSensitive(doc, "wants"), err);
+}
+
+void handshake_on_frame(conn *c, const interop_frame *f) {
+  interop_error err;
+  interop_error_clear(&err);
+  uint8_t expected = c->initiator ? INTEROP_FRAME_WELCOME : INTEROP_FRAME_HELLO;
+  if (c->initiator && f->kind == INTEROP_FRAME_ERROR) {
+    /* The responder refused us: its reason is the outcome of every waiting call. */
+    interop_arena a = INTEROP_ARENA_INIT;
+    if (interop_envelope_decode(f->payload, f->payload_len, INTEROP_CODEC_JSON, 64, NULL, 0, &a, &err, &err) != INTEROP_OK)
+      interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "the peer refused the handshake");
+    interop_arena_free(&a);
+    if (c->on_open != NULL) c->on_open(c, (int)err.code, &err);
+    c->on_open = NULL;
+    return conn_close(c, err.message);
+  }
+  if (f->kind != expected) {
+    interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "expected %s, got %s", interop_frame_kind_name(expected),
+                      interop_frame_kind_name(f->kind) ? interop_frame_kind_name(f->kind) : "an unknown kind");
+  } else {
+    char *text = malloc(f->payload_len + 1);
+    if (text != NULL) memcpy(text, f->payload, f->payload_len), text[f->payload_len] = '\0';
+    cJSON *doc = text != NULL ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (!cJSON_IsObject(doc)) {
+      interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "%s: payload is not a JSON object", interop_frame_kind_name(f->kind));
+    } else {
+      const cJSON *node = cJSON_GetObjectItemCaseSensitive(doc, "node");
+      snprintf(c->peer, sizeof c->peer, "%s", cJSON_IsString(node) ? node->valuestring : "");
+      c->peer_codecs = codec_bits(cJSON_GetObjectItemCaseSensitive(doc, "codecs"));
+      if (c->initiator) on_welcome(c, doc, &err);
+      else on_hello(c, doc, &err);
+    }
+    cJSON_Delete(doc);
+  }
+  if (err.code != INTEROP_OK) {
+    if (!c->initiator) node_count(c->node, INTEROP_REJECTED_HANDSHAKES);
+    conn_send_error(c, 0, "", 0, INTEROP_CODEC_JSON, &err);
+    if (c->on_open != NULL) c->on_open(c, (int)err.code, &err);
+    c->on_open = NULL;
+    return conn_close(c, err.message);
+  }
+  c->state = CONN_OPEN;
+  uv_timer_stop(&c->handshake_timer);
+  if (c->on_open != NULL) c->on_open(c, INTEROP_OK, NULL);
+  c->on_open = NULL;
+}

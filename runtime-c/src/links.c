@@ -1,0 +1,155 @@
+/* Links (docs/config.md "Reconnection", "Plugins"): dialed on first use, calls queued until the
+ * handshake is done, failed with the handshake's refusal (SCHEMA_MISMATCH, NOT_FOUND,
+ * UNAUTHENTICATED) or UNAVAILABLE, and dialed again by the next call after a drop. */
+#include <stdlib.h>
+#include "links.h"
+#include "transport.h"
+
+node_link *links_find(interop_node *node, const char *module) {
+  for (node_link *l = node->links; l != NULL; l = l->next)
+    for (size_t i = 0; i < l->modules_count; i++)
+      if (strcmp(l->modules[i], module) == 0) return l;
+  for (node_link *l = node->links; l != NULL; l = l->next)
+    if (l->parent) return l; /* a plugin calls everything else on its parent */
+  return NULL;
+}
+
+interop_invoker *link_invoker(node_link *l, const interop_module *module) {
+  for (size_t i = 0; i < l->wants_count; i++)
+    if (strcmp(l->wants[i]->name, module->name) == 0) return &l->invokers[i];
+  if (l->wants_count == LINK_MAX_MODULES) return NULL;
+  size_t i = l->wants_count++;
+  l->wants[i] = module;
+  l->invokers[i] = (interop_invoker){l->node, module, NULL, l};
+  return &l->invokers[i];
+}
+
+static void free_waiting(waiting *w) {
+  interop_arena_free(&w->own);
+  free(w);
+}
+
+static void fail_waiting(node_link *l, int rc, const interop_error *err) {
+  waiting *w = l->waiting;
+  l->waiting = NULL;
+  while (w != NULL) {
+    waiting *next = w->next;
+    if (w->oneway) node_count(l->node, INTEROP_DROPPED_ONEWAYS);
+    else w->done(w->user, rc, err);
+    free_waiting(w);
+    w = next;
+  }
+}
+
+static void on_open(conn *c, int rc, const interop_error *err) {
+  node_link *l = c->link;
+  if (rc != INTEROP_OK) return fail_waiting(l, rc, err);
+  waiting *w = l->waiting;
+  l->waiting = NULL;
+  while (w != NULL) {
+    waiting *next = w->next;
+    interop_error e;
+    if (w->oneway) {
+      if (calls_oneway(c, w->module, w->fn, w->params, &e) != INTEROP_OK) node_count(l->node, INTEROP_DROPPED_ONEWAYS);
+    } else {
+      int r = calls_start(c, w->module, w->fn, w->params, w->result, w->arena, &w->opts, w->done, w->user);
+      if (r != INTEROP_OK) w->done(w->user, r, (interop_error_set(&e, (uint32_t)r, "call not started"), &e));
+    }
+    free_waiting(w);
+    w = next;
+  }
+  events_link_open(l);
+}
+
+void link_conn_closed(conn *c) {
+  if (c->link != NULL && c->link->conn == c) c->link->conn = NULL;
+  if (c->link != NULL && c->link->parent) interop_node_stop(c->node); /* a plugin ends with its parent */
+}
+
+/* A connection for the link; the transport fills its streams. */
+static conn *link_conn(node_link *l) {
+  conn *c = conn_new(l->node, !l->parent);
+  if (c == NULL) return NULL;
+  c->link = l;
+  c->on_open = l->parent ? NULL : on_open;
+  c->on_close = link_conn_closed;
+  return c;
+}
+
+static void dial_failed(node_link *l, const char *why) {
+  interop_error e;
+  interop_error_set(&e, INTEROP_UNAVAILABLE, "cannot reach %s: %s", l->address[0] ? l->address : "the plugin", why);
+  l->conn = NULL;
+  fail_waiting(l, INTEROP_UNAVAILABLE, &e);
+}
+
+void link_open(node_link *l) {
+  if (l->conn != NULL || l->parent) return;
+  conn *c = link_conn(l);
+  if (c == NULL) return dial_failed(l, "out of memory");
+  l->conn = c;
+  const char *why = l->argv != NULL ? transport_spawn(l, c) : transport_dial(l->node, l->address, c);
+  if (why != NULL) {
+    interop_frame_decoder_free(&c->dec);
+    free(c);
+    dial_failed(l, why);
+  }
+}
+
+static void queue(node_link *l, waiting *w) {
+  waiting **tail = &l->waiting;
+  while (*tail != NULL) tail = &(*tail)->next;
+  *tail = w;
+  link_open(l);
+}
+
+int link_invoke(node_link *l, const interop_module *module, const interop_function *fn, const void *params, void *result,
+                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user) {
+  if (l->conn != NULL && l->conn->state == CONN_OPEN)
+    return calls_start(l->conn, module, fn, params, result, arena, opts, done, user);
+  /* The params struct itself usually lives in the generated stub's frame: copy it (what it points
+   * to stays the caller's until `done`, as for every call). */
+  waiting *w = calloc(1, sizeof *w);
+  void *copy = w != NULL ? interop_arena_alloc(&w->own, fn->params->size, fn->params->align) : NULL;
+  if (copy == NULL) {
+    free(w);
+    return INTEROP_RESOURCE_EXHAUSTED;
+  }
+  memcpy(copy, params, fn->params->size);
+  w->module = module, w->fn = fn, w->params = copy, w->result = result, w->arena = arena;
+  w->done = done, w->user = user;
+  if (opts != NULL) w->opts = *opts;
+  queue(l, w);
+  return INTEROP_OK;
+}
+
+int link_oneway(node_link *l, const interop_module *module, const interop_function *fn, const void *params, interop_error *err) {
+  if (l->conn != NULL && l->conn->state == CONN_OPEN) return calls_oneway(l->conn, module, fn, params, err);
+  /* Checked now, as an encoder would; the arguments are only borrowed, so they are copied. */
+  if (interop_check(fn->params, params, l->node->limits.max_depth, err) != INTEROP_OK) return (int)err->code;
+  waiting *w = calloc(1, sizeof *w);
+  void *copy = w != NULL ? interop_arena_alloc(&w->own, fn->params->size, fn->params->align) : NULL;
+  if (copy == NULL || interop_copy(fn->params, params, copy, &w->own) != INTEROP_OK) {
+    if (w != NULL) free_waiting(w);
+    return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  }
+  w->module = module, w->fn = fn, w->params = copy, w->oneway = true;
+  queue(l, w);
+  return INTEROP_OK;
+}
+
+void links_close(interop_node *node) {
+  while (node->links != NULL) {
+    node_link *l = node->links;
+    node->links = l->next;
+    interop_error e;
+    interop_error_set(&e, INTEROP_UNAVAILABLE, "the node is closing");
+    fail_waiting(l, INTEROP_UNAVAILABLE, &e);
+    if (l->conn != NULL) conn_close(l->conn, "the node is closing");
+    transport_stop_plugin(l);
+    for (size_t i = 0; l->argv != NULL && l->argv[i] != NULL; i++) free(l->argv[i]);
+    for (size_t i = 0; l->env != NULL && l->env[i] != NULL; i++) free(l->env[i]);
+    free(l->argv), free(l->env), free(l->cwd);
+    free(l);
+  }
+}

@@ -1,0 +1,32 @@
+/* Byte transports (docs/wire.md §8, docs/transports.md) on libuv: unix sockets, TCP, and stdio
+ * pipes to a spawned plugin or, in a plugin, to its parent. Not installed. */
+#ifndef INTEROP_TRANSPORT_H
+#define INTEROP_TRANSPORT_H
+
+#include "links.h"
+
+struct listener {
+  listener *next;
+  interop_node *node;
+  union {
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+  } h;
+  bool unix_socket;
+  bool control_only;
+  char path[512];    /* the socket file, removed on close */
+  char address[512]; /* as bound: tcp://127.0.0.1:<the real port> */
+};
+
+/* Dials an address for a connection; NULL when started, else why not. */
+const char *transport_dial(interop_node *node, const char *address, conn *c);
+/* Listens on an address; accepted connections are responders. */
+int transport_listen(interop_node *node, const char *address, bool control_only, interop_error *err);
+/* Spawns a link's plugin and connects to its stdin/stdout; NULL when started, else why not. */
+const char *transport_spawn(node_link *l, conn *c);
+/* GOODBYE, close stdin, SIGTERM after the grace period, SIGKILL after another. */
+void transport_stop_plugin(node_link *l);
+/* This process is a stdio plugin: serve on stdin/stdout (the parent is the initiator). */
+int transport_stdio(interop_node *node, node_link *parent, interop_error *err);
+
+#endif
