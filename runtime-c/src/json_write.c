@@ -18,6 +18,10 @@ static const char HEX[] = "0123456789abcdef";
 
 void interop_json_put_string(interop_buf *b, const char *s, size_t n) {
   interop_buf_byte(b, '"');
+  if (n == 0) { /* an empty string may have no data at all (a NULL pointer) */
+    interop_buf_byte(b, '"');
+    return;
+  }
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
     uint8_t c = (uint8_t)s[i];

@@ -138,6 +138,21 @@ static void test_negative_json_number_for_unsigned(void **state) {
   interop_arena_free(&arena);
 }
 
+static void test_empty_string_without_data(void **state) {
+  (void)state;
+  /* Found by fuzz_json under UBSan: a zero-length string with a NULL pointer (the zero value) was
+   * written with NULL + 0, undefined behaviour in C. */
+  interop_vectors_AllScalars v = {0};
+  interop_buf b = INTEROP_BUF_INIT;
+  interop_error err;
+  assert_int_equal(interop_vectors_AllScalars_encode(&v, INTEROP_CODEC_JSON, &b, &err), INTEROP_OK);
+  const char *want = "\"text\":\"\"";
+  bool found = false;
+  for (size_t i = 0; i + strlen(want) <= b.len && !found; i++) found = memcmp(b.data + i, want, strlen(want)) == 0;
+  assert_true(found);
+  interop_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_invalid_utf8),         cmocka_unit_test(test_union_without_case),
@@ -145,6 +160,7 @@ int main(void) {
       cmocka_unit_test(test_cycle_is_too_deep),    cmocka_unit_test(test_map_keys),
       cmocka_unit_test(test_decode_fills_defaults), cmocka_unit_test(test_unknown_enum_kept),
       cmocka_unit_test(test_decode_error_path),   cmocka_unit_test(test_negative_json_number_for_unsigned),
+      cmocka_unit_test(test_empty_string_without_data),
   };
   return cmocka_run_group_tests_name("values", tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ describe('app config', () => {
     [{ nodes: { a: node([]) } }, ': missing required field "name"'],
     [{ name: 'demo', nodes: { a: { language: 'ts', modules: [] } } }, 'nodes.a: missing required field "command"'],
     [{ name: 'demo', nodes: { a: node([], { command: 'node n.js' }) } }, 'nodes.a.command: expected an array, got a string ("node n.js")'],
-    [{ name: 'demo', nodes: { a: node([], { language: 'rust' }) } }, 'nodes.a.language: expected one of "ts", "python", "c", "cpp", "d", "haskell", got "rust"'],
+    [{ name: 'demo', nodes: { a: node([], { language: 'rust' }) } }, 'nodes.a.language: expected one of "ts", "python", "c", "native", "cpp", "d", "haskell", got "rust"'],
     [{ name: 'demo', nodes: { a: node([], { comand: [] }) } }, 'nodes.a.comand: unknown field "comand" (allowed: language, command, cwd, env, modules, main, restart, limits)'],
     [{ name: 'demo', nodes: { '1a': node([]) } }, 'nodes.1a: expected a node name (a letter, then up to 31 letters, digits, "_" or "-") as the name, got "1a"'],
     [{ name: 'demo', nodes: {} }, 'nodes: expected at least 1 entry, got none'],

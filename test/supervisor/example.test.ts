@@ -53,7 +53,7 @@ describe('examples/greenhouse', () => {
 
     // Every supervised node answers on its control channel; the plugin announced itself through its parent.
     const status = sup.status();
-    expect(status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'ready'], ['sensors', 'ready'], ['advisor', 'plugin']]);
+    expect(status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'ready'], ['sensors', 'ready'], ['filter', 'ready'], ['advisor', 'plugin']]);
     for (const node of status.nodes.filter((n) => n.control !== undefined)) {
       const health = await fetchHealth(node.control!);
       expect(health).toMatchObject({ node: node.name, status: 'ok', modules: node.modules });
@@ -61,6 +61,8 @@ describe('examples/greenhouse', () => {
     await waitFor('the plugin', () => sink.lines.some((l) => l.source === 'hub' && l.text.includes('[advisor plugin] started by its parent')));
     expect(sink.text()).toContain('greenhouse.sensors.list_sensors() -> [north, south, west]');
     expect(sink.text()).toContain('raised UnknownSensor { sensor: "roof" } in Python');
+    // The C module, loaded into interop-node, smooths every reading on its way to climate control.
+    await waitFor('a reading smoothed in C', () => /reading 1\/\d+: .*\(smoothed in C: [\d.]+ °C\)/.test(sink.text()), 15_000);
     await waitFor('readings', () => readingsAfter(sink, 0) >= 3, 15_000);
 
     const sensors = status.nodes.find((n) => n.name === 'sensors')!;
@@ -107,8 +109,9 @@ describe('examples/greenhouse', () => {
     expect(log).toMatch(/hub +\| {3}greenhouse.climate: on node "climate" at unix:/);
     expect(log).toMatch(/hub +\| {3}greenhouse.sensors: on node "sensors" at tcp:\/\/127.0.0.1:\d+, json codec/);
     expect(log).toMatch(/climate +\| greenhouse.advisor: a plugin this node spawns/);
+    expect(log).toMatch(/hub +\| {3}greenhouse.filter: on node "filter" at tcp:\/\/127.0.0.1:\d+, json codec/);
     expect(log).toContain('step 4, greenhouse.climate.summary(): 6 readings');
-    expect(result.status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'exited'], ['climate', 'stopped'], ['sensors', 'stopped'], ['advisor', 'plugin']]);
+    expect(result.status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'exited'], ['climate', 'stopped'], ['sensors', 'stopped'], ['filter', 'stopped'], ['advisor', 'plugin']]);
     expect(listDir(runRoot)).toEqual([]);
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { Node, type NodeConfig } from '@interop/runtime';
 import { createClimate } from './climate.js';
 import { AdvisorClient, AdvisorModule } from './gen/greenhouse.advisor.js';
 import { ClimateModule, ClimatePublisher } from './gen/greenhouse.climate.js';
+import { FilterModule } from './gen/greenhouse.filter.js';
 import { SensorsClient, SensorsModule } from './gen/greenhouse.sensors.js';
 
 export async function startNode(): Promise<Node> {
@@ -21,7 +22,7 @@ export async function startNode(): Promise<Node> {
   );
   node = await Node.start(undefined, {
     implementations: [[ClimateModule, climate]],
-    uses: [SensorsModule, AdvisorModule, ClimateModule],
+    uses: [SensorsModule, AdvisorModule, ClimateModule, FilterModule],
   });
   // SIGTERM from the supervisor (or Ctrl-C): say GOODBYE on every connection, stop the plugin, exit.
   const stop = (): void => void node!.close().then(() => process.exit(0));

@@ -5,6 +5,7 @@
 
 import { InteropError } from '@interop/runtime';
 import { ClimateClient, ClimateModule, Level } from './gen/greenhouse.climate.js';
+import { FilterClient, FilterModule } from './gen/greenhouse.filter.js';
 import { SensorsClient, SensorsModule, UnknownSensor } from './gen/greenhouse.sensors.js';
 import { describeRoutes, startNode } from './host.js';
 
@@ -14,10 +15,11 @@ const levelName = (level: Level): string => Object.entries(Level).find(([, v]) =
 
 const node = await startNode();
 say(`where the modules are, according to this node's config (the only thing that differs between app.json and app-moved.json):`);
-for (const line of describeRoutes(node.config, ['greenhouse.climate', 'greenhouse.sensors', 'greenhouse.advisor'])) say(`  ${line}`);
+for (const line of describeRoutes(node.config, ['greenhouse.climate', 'greenhouse.sensors', 'greenhouse.advisor', 'greenhouse.filter'])) say(`  ${line}`);
 
 const sensors = new SensorsClient(node.invoker(SensorsModule));
 const climate = new ClimateClient(node.invoker(ClimateModule));
+const filter = new FilterClient(node.invoker(FilterModule));
 
 const names = await sensors.listSensors();
 say(`step 1, a call from TypeScript into Python: greenhouse.sensors.list_sensors() -> [${names.join(', ')}]`);
@@ -34,7 +36,8 @@ await climate.onAlert((alert) => {
   say(`  ALERT (event greenhouse.climate.alert): ${alert.sensor} is ${levelName(alert.level)} at ${alert.celsius.toFixed(1)} °C. Advisor plugin: "${alert.advice}"`);
 });
 say(`step 3, events: subscribed to greenhouse.sensors.reading (published in Python) and greenhouse.climate.alert;`);
-say(`        each reading goes to greenhouse.climate.record(), which asks the Python advisor plugin about bad ones`);
+say(`        each reading is smoothed by greenhouse.filter.smooth(), a C module loaded into a native node (interop-node),`);
+say(`        then goes to greenhouse.climate.record(), which asks the Python advisor plugin about bad ones`);
 
 let seen = 0;
 await new Promise<void>((resolve) => {
@@ -42,8 +45,9 @@ await new Promise<void>((resolve) => {
     if (seen >= READINGS) return;
     seen += 1;
     try {
-      const level = await climate.record(reading);
-      say(`  reading ${seen}/${READINGS}: ${reading.sensor} #${reading.seq} ${reading.celsius.toFixed(1)} °C, ${Math.round(reading.humidity)}% humidity -> ${levelName(level)}`);
+      const smoothed = await filter.smooth(reading);
+      const level = await climate.record(smoothed);
+      say(`  reading ${seen}/${READINGS}: ${reading.sensor} #${reading.seq} ${reading.celsius.toFixed(1)} °C (smoothed in C: ${smoothed.celsius.toFixed(1)} °C), ${Math.round(reading.humidity)}% humidity -> ${levelName(level)}`);
     } catch (err) {
       // A node restarting makes calls fail for a moment with UNAVAILABLE; the link redials by itself.
       say(`  reading ${seen}/${READINGS}: greenhouse.climate.record failed: ${err instanceof InteropError ? err.message : String(err)}`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { JsonTextError, parseJsonText } from '../json-text.js';
 import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
-export type Language = 'ts' | 'python' | 'c' | 'cpp' | 'd' | 'haskell';
+export type Language = 'ts' | 'python' | 'c' | 'native' | 'cpp' | 'd' | 'haskell';
 export type LinkTransport = 'unix' | 'tcp' | 'stdio';
 export type LinkCodec = 'json' | 'msgpack';
 
