@@ -117,12 +117,12 @@ static int unescape(js_reader *r, const uint8_t *start, const uint8_t *close, in
       static const char OUT[] = "\"\\/\b\f\n\r\t";
       *d++ = (uint8_t)OUT[simple - "\"\\/bfnrt"];
     } else if (e == 'u') {
-      uint32_t cp;
+      uint32_t cp = 0;
       int rc = hex4(r, p, close, &cp);
       if (rc) return rc;
       p += 4;
       if (cp >= 0xd800 && cp <= 0xdbff && close - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-        uint32_t lo;
+        uint32_t lo = 0;
         if (hex4(r, p + 2, close, &lo) == INTEROP_OK && lo >= 0xdc00 && lo <= 0xdfff) {
           cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
           p += 6;
