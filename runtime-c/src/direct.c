@@ -76,6 +76,8 @@ static void handler_ended(interop_call *call, int rc) {
     handler_error(call, rc);
   }
   call->delivered = true;
+  /* A _sync caller waiting on this very call gets it at once: no loop turn, no wake-up. */
+  if (call->inline_delivery) return;
   node_ready(call->node, call);
 }
 
@@ -154,7 +156,7 @@ void interop_call_run(interop_call *call) {
 /* A call to a hosted handler: checks, then runs it (now, or on the next loop turn when `later`). */
 static int start_call(interop_invoker *inv, const interop_function *f, const void *params, void *result,
                       interop_arena *arena, const interop_call_options *opts, interop_done done, void *user,
-                      bool later) {
+                      bool later, interop_call **started) {
   interop_node *node = inv->node;
   size_t rsize = f->result != NULL ? (f->result->size + 15) & ~(size_t)15 : 0;
   interop_call *call = calloc(1, sizeof *call + rsize + f->params->size);
@@ -173,7 +175,11 @@ static int start_call(interop_invoker *inv, const interop_function *f, const voi
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : node->limits.default_deadline_ms;
   call->deadline = uv_now(node->loop) + timeout;
   const interop_function *own = NULL;
-  call->handler = handler_of(inv->hosted->impl, f, &own);
+  const interop_module *hm = inv->hosted->impl->module;
+  if (f >= hm->functions && f < hm->functions + hm->functions_count) /* the same descriptor: by index */
+    call->handler = inv->hosted->impl->handlers[f - hm->functions];
+  else
+    call->handler = handler_of(inv->hosted->impl, f, &own);
   call->impl = inv->hosted->impl->impl;
   interop_error check;
   int rc = interop_check(f->params, call->params, node->limits.max_depth, &check);
@@ -182,8 +188,13 @@ static int start_call(interop_invoker *inv, const interop_function *f, const voi
     call->delivered = true;
     if (rc != INTEROP_OK) call->rc = interop_error_set(&call->err, check.code, "%s: %s", f->name, check.message);
     else call->rc = interop_error_set(&call->err, INTEROP_UNIMPLEMENTED, "%s.%s has no implementation", inv->module->name, f->name);
-    node_ready(node, call);
+    if (started != NULL) *started = call; /* the _sync caller delivers it */
+    else node_ready(node, call);
     return INTEROP_OK;
+  }
+  if (started != NULL) {
+    *started = call;
+    call->inline_delivery = true; /* interop_invoke_sync delivers it itself if the handler answers now */
   }
   if (later) {
     call->run_pending = true;
@@ -202,7 +213,7 @@ int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t 
   if (f == NULL) return (int)err.code;
   if (f->kind != INTEROP_FUNCTION_CALL) return INTEROP_INVALID_ARGUMENT;
   if (inv->link != NULL) return link_invoke(inv->link, module, f, params, result, arena, opts, done, user);
-  return start_call(inv, f, params, result, arena, opts, done, user, false);
+  return start_call(inv, f, params, result, arena, opts, done, user, false, NULL);
 }
 
 typedef struct sync_wait {
@@ -222,8 +233,19 @@ int interop_invoke_sync(interop_invoker *inv, const interop_module *module, uint
                         void *result, interop_arena *arena, const interop_call_options *opts, interop_error *err) {
   sync_wait w = {false, 0, err};
   if (err != NULL) interop_error_clear(err);
-  int rc = interop_invoke(inv, module, fn, params, result, arena, opts, sync_done, &w);
+  interop_call *call = NULL;
+  int rc;
+  const interop_function *f = inv->link == NULL ? lookup(inv, module, fn, err) : NULL;
+  if (inv->link != NULL) rc = interop_invoke(inv, module, fn, params, result, arena, opts, sync_done, &w);
+  else if (f == NULL) return (int)err->code;
+  else if (f->kind != INTEROP_FUNCTION_CALL) rc = INTEROP_INVALID_ARGUMENT;
+  else rc = start_call(inv, f, params, result, arena, opts, sync_done, &w, false, &call);
   if (rc != INTEROP_OK) return interop_error_set(err, (uint32_t)rc, "call not started: %s", interop_code_name((uint32_t)rc));
+  if (call != NULL) {
+    call->inline_delivery = false;
+    if (call->delivered && !call->run_pending) interop_call_deliver(call); /* answered already */
+    else if (call->delivered) node_ready(call->node, call);
+  }
   while (!w.done) uv_run(inv->node->loop, UV_RUN_ONCE);
   return w.rc;
 }
@@ -250,7 +272,7 @@ int interop_send_oneway(interop_invoker *inv, const interop_module *module, uint
   interop_arena *arena = calloc(1, sizeof *arena);
   void *copy = arena != NULL ? interop_arena_alloc(arena, f->params->size, f->params->align) : NULL;
   if (copy == NULL || interop_copy(f->params, params, copy, arena) != INTEROP_OK ||
-      start_call(inv, f, copy, NULL, arena, opts, oneway_done, arena, true) != INTEROP_OK) {
+      start_call(inv, f, copy, NULL, arena, opts, oneway_done, arena, true, NULL) != INTEROP_OK) {
     if (arena != NULL) interop_arena_free(arena);
     free(arena);
     return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");

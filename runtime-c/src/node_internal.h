@@ -60,6 +60,7 @@ struct interop_call {
   interop_handler handler;
   void *impl;
   bool run_pending;        /* queued to run its handler on the next loop turn (one-way) */
+  bool inline_delivery;    /* an interop_invoke_sync caller takes the outcome itself, no loop turn */
   /* Served calls (a peer's request): instead of copying into the caller's storage and running
    * `done`, the outcome goes to `finished` (it writes the answer), then the call is freed. */
   void (*finished)(interop_call *call);

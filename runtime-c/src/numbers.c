@@ -3,6 +3,7 @@
  * f32 with the shortest digits that round-trip through f32. Uses only printf("%.*e") (correctly
  * rounded in glibc and every libc we target) and strtod on text without a decimal point, so the
  * locale never matters. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,18 @@ static size_t format_float(double v, int max_digits, round_trips ok, bool ties_u
   return print_ecma(shortest(fabs(v), max_digits, ok, ties_up), negative, out);
 }
 
-size_t interop_format_f64(double v, char *out) { return format_float(v, 17, f64_round_trips, false, out); }
+size_t interop_format_f64(double v, char *out) {
+  /* Fast paths, same output: integers below 2^53 print as integers; a value whose 15 significant
+   * digits read back as itself has its shortest digits among them (the 15-digit grid is coarser
+   * than the value's rounding interval, so the nearest 15-digit decimal is the shortest one
+   * padded with zeros). Everything else takes the general search. */
+  if (v == floor(v) && fabs(v) < 9007199254740992.0 && !(v == 0 && signbit(v))) return interop_format_i64((int64_t)v, out);
+  if (isfinite(v) && fabs(v) >= DBL_MIN) { /* normal numbers: subnormals have fewer digits of precision */
+    decimal d = nearest(fabs(v), 15);
+    if (decimal_value(d) == fabs(v)) return print_ecma(d, v < 0, out);
+  }
+  return format_float(v, 17, f64_round_trips, false, out);
+}
 size_t interop_format_f32(float v, char *out) { return format_float((double)v, 9, f32_round_trips, true, out); }
 
 double interop_parse_double(const char *s, size_t n) {
