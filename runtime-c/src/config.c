@@ -17,6 +17,10 @@ static const struct {
     {"default_deadline_ms", offsetof(interop_limits, default_deadline_ms)},
     {"handshake_timeout_ms", offsetof(interop_limits, handshake_timeout_ms)},
     {"max_target_bytes", offsetof(interop_limits, max_target_bytes)},
+    {"max_connections", offsetof(interop_limits, max_connections)},
+    {"idle_timeout_ms", offsetof(interop_limits, idle_timeout_ms)},
+    {"frame_timeout_ms", offsetof(interop_limits, frame_timeout_ms)},
+    {"stream_window", offsetof(interop_limits, stream_window)},
 };
 
 static char *read_text(const char *config, interop_error *err) {

@@ -2,7 +2,7 @@
  * length before its bytes arrive), dispatching them by kind, writing frames, closing. A framing
  * error closes this connection only, after one connection-level ERROR. */
 #include <stdlib.h>
-#include "conn.h"
+#include "transport.h"
 
 typedef struct write_req {
   uv_write_t req;
@@ -10,6 +10,8 @@ typedef struct write_req {
   size_t len;
   uint8_t data[];
 } write_req;
+
+static void time_partial_frame(conn *c, bool completed);
 
 static void on_handle_closed(uv_handle_t *h) {
   conn *c = h->data;
@@ -26,8 +28,10 @@ conn *conn_new(interop_node *node, bool initiator) {
   c->next_id = 1;
   interop_frame_decoder_init(&c->dec, node->limits.max_frame_bytes);
   uv_timer_init(node->loop, &c->handshake_timer);
-  c->handshake_timer.data = c;
-  c->handles_open = 1;
+  uv_timer_init(node->loop, &c->frame_timer);
+  uv_timer_init(node->loop, &c->idle_timer);
+  c->handshake_timer.data = c->frame_timer.data = c->idle_timer.data = c;
+  c->handles_open = 3;
   return c;
 }
 
@@ -46,6 +50,7 @@ void conn_send(conn *c, const interop_frame *f) {
   if (f->payload_len > 0) memcpy(w->data + INTEROP_FRAME_HEAD + f->target_len, f->payload, f->payload_len);
   uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
   w->c = c;
+  c->active = true;
   if (uv_write(&w->req, c->out_stream, &buf, 1, on_write) != 0) free(w);
 }
 
@@ -97,6 +102,12 @@ static void dispatch(conn *c, const interop_frame *f) {
     case INTEROP_FRAME_PONG:
     case INTEROP_FRAME_EVENT: return calls_on_answer(c, f);
     case INTEROP_FRAME_GOODBYE: c->state = CONN_CLOSING; return;
+    case INTEROP_FRAME_STREAM_ITEM:
+    case INTEROP_FRAME_STREAM_END:
+    case INTEROP_FRAME_STREAM_CREDIT:
+      /* runtime-c has no streams yet: a stream frame never names an exchange here */
+      node_count(c->node, INTEROP_LATE_STREAM_FRAMES);
+      return;
     default: return;
   }
 }
@@ -116,12 +127,15 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     return conn_close(c, n == UV_EOF ? "the peer closed the connection" : uv_strerror((int)n));
   }
   if (n == 0) return;
+  c->active = true;
   if (!interop_frame_decoder_push(&c->dec, (const uint8_t *)buf->base, (size_t)n)) return conn_close(c, "out of memory");
+  bool completed = false;
   for (;;) {
     interop_frame f;
     interop_error err;
     int got = interop_frame_decoder_next(&c->dec, &f, &err);
-    if (got == 0) return;
+    if (got == 0) return time_partial_frame(c, completed);
+    completed = true;
     if (got < 0) {
       node_count(c->node, INTEROP_REJECTED_FRAMES);
       if (c->state == CONN_HANDSHAKE && !c->initiator) node_count(c->node, INTEROP_REJECTED_HANDSHAKES);
@@ -131,6 +145,45 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     dispatch(c, &f);
     if (c->state == CONN_CLOSED) return;
   }
+}
+
+static void on_frame_timeout(uv_timer_t *t) {
+  conn *c = t->data;
+  interop_error e;
+  interop_error_set(&e, INTEROP_RESOURCE_EXHAUSTED, "frame not complete within %u ms (frame_timeout_ms)",
+                    c->node->limits.frame_timeout_ms);
+  node_count(c->node, INTEROP_FRAME_TIMEOUTS);
+  conn_send_error(c, 0, "", 0, INTEROP_CODEC_JSON, &e);
+  conn_close_after_flush(c, e.message);
+}
+
+/* After the handshake, a partial frame must be complete within frame_timeout_ms of its first byte:
+ * the clock starts with a frame's first bytes and stops when no partial frame is left. */
+static void time_partial_frame(conn *c, bool completed) {
+  if (c->state != CONN_OPEN || interop_frame_decoder_pending(&c->dec) == 0) {
+    if (c->frame_timing) uv_timer_stop(&c->frame_timer);
+    c->frame_timing = false;
+    return;
+  }
+  if (c->frame_timing && !completed) return;
+  c->frame_timing = true;
+  uv_timer_start(&c->frame_timer, on_frame_timeout, c->node->limits.frame_timeout_ms, 0);
+}
+
+/* An accepted connection with nothing going on since the last check is closed with GOODBYE. */
+void conn_idle_check(uv_timer_t *t) {
+  conn *c = t->data;
+  if (c->active || c->state != CONN_OPEN || c->pending != NULL || c->served != NULL || c->peer_subs != NULL ||
+      interop_frame_decoder_pending(&c->dec) > 0) {
+    c->active = false;
+    return;
+  }
+  char reason[64];
+  int n = snprintf(reason, sizeof reason, "idle for %u ms", c->node->limits.idle_timeout_ms);
+  interop_frame bye = {INTEROP_FRAME_GOODBYE, 0, 0, 0, 0, "", 0, (const uint8_t *)reason, (size_t)n};
+  conn_send(c, &bye);
+  node_count(c->node, INTEROP_IDLE_TIMEOUTS);
+  conn_close_after_flush(c, reason);
 }
 
 static void on_handshake_timeout(uv_timer_t *t) {
@@ -154,6 +207,32 @@ void conn_start(conn *c) {
   if (c->initiator) handshake_send_hello(c);
 }
 
+typedef struct flush_req {
+  uv_shutdown_t req;
+  conn *c;
+} flush_req;
+
+static void on_flushed(uv_shutdown_t *req, int status) {
+  (void)status;
+  flush_req *f = (flush_req *)req;
+  conn_close(f->c, "closed after its last frame");
+  free(f);
+}
+
+void conn_close_after_flush(conn *c, const char *why) {
+  if (c->state == CONN_CLOSED) return;
+  flush_req *f = calloc(1, sizeof *f);
+  if (f == NULL || uv_shutdown(&f->req, c->out_stream, on_flushed) != 0) {
+    free(f);
+    return conn_close(c, why);
+  }
+  f->c = c;
+  c->state = CONN_CLOSING;
+  uv_read_stop(c->in_stream);
+  uv_timer_stop(&c->idle_timer);
+  uv_timer_stop(&c->frame_timer);
+}
+
 void conn_close(conn *c, const char *why) {
   (void)why;
   if (c->state == CONN_CLOSED) return;
@@ -168,9 +247,12 @@ void conn_close(conn *c, const char *why) {
   calls_close(c);
   serve_close(c);
   node_remove_conn(c->node, c);
+  if (c->listener != NULL) c->listener->open--;
+  c->listener = NULL;
   if (c->on_close != NULL) c->on_close(c);
-  c->handshake_timer.data = c;
   uv_close((uv_handle_t *)&c->handshake_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&c->frame_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
   c->in_stream->data = c;
   c->handles_open++;
   uv_close((uv_handle_t *)c->in_stream, on_handle_closed);

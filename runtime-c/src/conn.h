@@ -64,6 +64,11 @@ struct conn {
   int handles_open;
   interop_frame_decoder dec;
   uv_timer_t handshake_timer;
+  uv_timer_t frame_timer;   /* a frame must be complete within frame_timeout_ms (docs/wire.md §5.1) */
+  bool frame_timing;
+  uv_timer_t idle_timer;    /* accepted connections: closed when idle for idle_timeout_ms */
+  bool active;              /* bytes read or written since the last idle check */
+  listener *listener;       /* the listener that accepted it (counted against max_connections) */
   char peer[128];
   unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
   uint32_t next_id;
@@ -80,8 +85,13 @@ conn *conn_new(interop_node *node, bool initiator);
 /* Starts reading and, for the initiator, sends HELLO. */
 void conn_start(conn *c);
 void conn_close(conn *c, const char *why);
+/* Closes once what was written is sent (GOODBYE, a refusal). */
+void conn_close_after_flush(conn *c, const char *why);
 void conn_send(conn *c, const interop_frame *f);
 void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e);
+
+/* The idle check of an accepted connection (a repeating timer started after its handshake). */
+void conn_idle_check(uv_timer_t *t);
 
 /* handshake.c */
 void handshake_send_hello(conn *c);

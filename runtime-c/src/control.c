@@ -30,12 +30,16 @@ static cJSON *manifest(interop_node *node) {
   cJSON *limits = cJSON_AddObjectToObject(doc, "limits");
   cJSON_AddNumberToObject(limits, "default_deadline_ms", l->default_deadline_ms);
   cJSON_AddStringToObject(limits, "event_queue_policy", POLICIES[l->event_queue_policy]);
+  cJSON_AddNumberToObject(limits, "frame_timeout_ms", l->frame_timeout_ms);
   cJSON_AddNumberToObject(limits, "handshake_timeout_ms", l->handshake_timeout_ms);
+  cJSON_AddNumberToObject(limits, "idle_timeout_ms", l->idle_timeout_ms);
+  cJSON_AddNumberToObject(limits, "max_connections", l->max_connections);
   cJSON_AddNumberToObject(limits, "max_depth", l->max_depth);
   cJSON_AddNumberToObject(limits, "max_event_queue", l->max_event_queue);
   cJSON_AddNumberToObject(limits, "max_frame_bytes", l->max_frame_bytes);
   cJSON_AddNumberToObject(limits, "max_in_flight", l->max_in_flight);
   cJSON_AddNumberToObject(limits, "max_target_bytes", l->max_target_bytes);
+  cJSON_AddNumberToObject(limits, "stream_window", l->stream_window);
   cJSON_AddStringToObject(doc, "node", node->name);
   cJSON_AddNumberToObject(doc, "protocol", 1);
   return doc;

@@ -2,9 +2,10 @@
 #include "interop/frame.h"
 #include <string.h>
 
-static const char *const KINDS[] = {NULL,     "HELLO",  "WELCOME",   "REQUEST",     "RESPONSE",
-                                    "ERROR",  "ONEWAY", "EVENT",     "SUBSCRIBE",   "UNSUBSCRIBE",
-                                    "CANCEL", "PING",   "PONG",      "GOODBYE"};
+static const char *const KINDS[] = {NULL,          "HELLO",      "WELCOME",      "REQUEST", "RESPONSE",
+                                    "ERROR",       "ONEWAY",     "EVENT",        "SUBSCRIBE", "UNSUBSCRIBE",
+                                    "CANCEL",      "PING",       "PONG",         "GOODBYE", "STREAM_ITEM",
+                                    "STREAM_END",  "STREAM_CREDIT"};
 
 const char *interop_frame_kind_name(uint32_t kind) {
   return kind < sizeof KINDS / sizeof KINDS[0] ? KINDS[kind] : NULL;

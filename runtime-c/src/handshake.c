@@ -120,6 +120,7 @@ static int on_welcome(conn *c, const cJSON *doc, interop_error *err) {
 }
 
 void handshake_on_frame(conn *c, const interop_frame *f) {
+  void (*on_idle_check_cb)(uv_timer_t *) = conn_idle_check;
   interop_error err;
   interop_error_clear(&err);
   uint8_t expected = c->initiator ? INTEROP_FRAME_WELCOME : INTEROP_FRAME_HELLO;
@@ -161,6 +162,10 @@ void handshake_on_frame(conn *c, const interop_frame *f) {
   }
   c->state = CONN_OPEN;
   uv_timer_stop(&c->handshake_timer);
+  if (c->listener != NULL) {
+    uint32_t every = c->node->limits.idle_timeout_ms;
+    uv_timer_start(&c->idle_timer, on_idle_check_cb, every, every);
+  }
   if (c->on_open != NULL) c->on_open(c, INTEROP_OK, NULL);
   c->on_open = NULL;
 }

@@ -3,9 +3,10 @@
 #include "transport.h"
 
 const char *const interop_counter_names[INTEROP_COUNTER_COUNT] = {
-    "requests_served",   "handler_errors",   "event_handler_errors", "rejected_requests", "rejected_frames",
-    "rejected_handshakes", "late_responses", "late_cancels",         "dropped_oneways",   "dropped_events",
-    "unsolicited_events", "undecodable_events", "unencodable_events", "paused_reads"};
+    "requests_served",    "handler_errors",     "event_handler_errors", "rejected_requests",  "rejected_frames",
+    "rejected_connections", "rejected_handshakes", "idle_timeouts",     "frame_timeouts",     "late_responses",
+    "late_cancels",       "late_stream_frames", "dropped_oneways",      "dropped_events",     "unsolicited_events",
+    "undecodable_events", "unencodable_events", "paused_reads"};
 
 void interop_limits_default(interop_limits *l) {
   l->max_frame_bytes = 16777216;
@@ -16,6 +17,10 @@ void interop_limits_default(interop_limits *l) {
   l->handshake_timeout_ms = 10000;
   l->max_target_bytes = 1024;
   l->event_queue_policy = INTEROP_DROP_OLDEST;
+  l->max_connections = 512;
+  l->idle_timeout_ms = 300000;
+  l->frame_timeout_ms = 30000;
+  l->stream_window = 64;
 }
 
 void node_count(interop_node *node, interop_counter c) { node->counters[c]++; }

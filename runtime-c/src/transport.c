@@ -103,6 +103,20 @@ static void on_connection(uv_stream_t *server, int status) {
   }
   if (uv_accept(server, c->in_stream) != 0) return conn_close(c, "accept failed");
   if (!l->unix_socket) uv_tcp_nodelay(&c->h.tcp, 1);
+  if (l->open >= l->node->limits.max_connections) {
+    /* Refused without waiting for its HELLO; the connections already open are not affected. */
+    interop_error e;
+    interop_error_set(&e, INTEROP_RESOURCE_EXHAUSTED, "listener %s has max_connections (%u) connections open", l->address,
+                      l->node->limits.max_connections);
+    node_count(l->node, INTEROP_REJECTED_CONNECTIONS);
+    c->out_stream = c->in_stream;
+    c->in_stream->data = c;
+    node_add_conn(c->node, c);
+    conn_send_error(c, 0, "", 0, INTEROP_CODEC_JSON, &e);
+    return conn_close_after_flush(c, e.message);
+  }
+  c->listener = l;
+  l->open++;
   conn_start(c);
 }
 

@@ -12,6 +12,7 @@ struct listener {
     uv_pipe_t pipe;
     uv_tcp_t tcp;
   } h;
+  size_t open;      /* accepted connections still open (max_connections) */
   bool unix_socket;
   bool control_only;
   char path[512];    /* the socket file, removed on close */

@@ -23,7 +23,10 @@ typedef enum interop_frame_kind {
   INTEROP_FRAME_CANCEL = 10,
   INTEROP_FRAME_PING = 11,
   INTEROP_FRAME_PONG = 12,
-  INTEROP_FRAME_GOODBYE = 13
+  INTEROP_FRAME_GOODBYE = 13,
+  INTEROP_FRAME_STREAM_ITEM = 14,
+  INTEROP_FRAME_STREAM_END = 15,
+  INTEROP_FRAME_STREAM_CREDIT = 16
 } interop_frame_kind;
 
 /** Bytes before the target: length (4) + the fixed header (14). */

@@ -1,4 +1,4 @@
-/* The module ABI (docs/c.md "The module ABI", ADR 0009): what a module library exports, what a
+/* The module ABI (docs/c.md "The module ABI", ADR 0011): what a module library exports, what a
  * node host gives it, and how calls reach a handler, the same whether the caller is in the same
  * process (direct: no encoding) or across a connection. Every type here is plain C data and
  * function pointers taking a `void *` context, so C++, D (extern(C)) and Haskell (FFI) can

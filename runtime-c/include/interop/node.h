@@ -25,6 +25,10 @@ typedef struct interop_limits {
   uint32_t handshake_timeout_ms; /* 10000 */
   uint32_t max_target_bytes;     /* 1024 */
   uint32_t event_queue_policy;   /* interop_queue_policy: drop_oldest */
+  uint32_t max_connections;      /* 512, per listener (docs/wire.md §5.1) */
+  uint32_t idle_timeout_ms;      /* 300000 */
+  uint32_t frame_timeout_ms;     /* 30000 */
+  uint32_t stream_window;        /* 64 (streams are not served by runtime-c yet) */
 } interop_limits;
 
 typedef enum interop_queue_policy {
@@ -42,9 +46,13 @@ typedef enum interop_counter {
   INTEROP_EVENT_HANDLER_ERRORS,
   INTEROP_REJECTED_REQUESTS,
   INTEROP_REJECTED_FRAMES,
+  INTEROP_REJECTED_CONNECTIONS,
   INTEROP_REJECTED_HANDSHAKES,
+  INTEROP_IDLE_TIMEOUTS,
+  INTEROP_FRAME_TIMEOUTS,
   INTEROP_LATE_RESPONSES,
   INTEROP_LATE_CANCELS,
+  INTEROP_LATE_STREAM_FRAMES,
   INTEROP_DROPPED_ONEWAYS,
   INTEROP_DROPPED_EVENTS,
   INTEROP_UNSOLICITED_EVENTS,
