@@ -2,6 +2,7 @@
 // and events tables, the module's IR for the manifest, and the interop_module itself.
 
 import type { FunctionDecl, Module } from '../../ir/types.js';
+import { portableIr } from '../common/header.js';
 import { emitRecordDescriptor } from './codec.js';
 import { Ctx, CodeWriter } from './context.js';
 import { globalName, moduleFileStem } from './names.js';
@@ -32,7 +33,7 @@ export function moduleVar(moduleName: string): string {
   return `${moduleFileStem(moduleName)}_module`;
 }
 
-export function emitModuleDescriptor(ctx: Ctx, w: CodeWriter): void {
+export function emitModuleDescriptor(ctx: Ctx, w: CodeWriter, source: string): void {
   const m = ctx.module;
   const stem = moduleFileStem(m);
   const fns = callable(m);
@@ -65,7 +66,7 @@ export function emitModuleDescriptor(ctx: Ctx, w: CodeWriter): void {
     w.line(`static const interop_module *const ${stem}_imports[] = {${imports.map((i) => `&${moduleVar(i)}`).join(', ')}};`);
   }
   // The IR as bytes, NUL-terminated: a string literal this long is beyond what ISO C promises.
-  const ir = new TextEncoder().encode(JSON.stringify(m));
+  const ir = new TextEncoder().encode(portableIr(m, source));
   w.line(`static const unsigned char ${stem}_ir[] = {`);
   for (let i = 0; i <= ir.length; i += 32) {
     const part = [...ir.subarray(i, i + 32)].map(String);

@@ -6,7 +6,7 @@
 // needs only libinterop (runtime-c).
 
 import type { Bundle, Module, TypeDecl } from '../../ir/types.js';
-import { generatedHeader } from '../common/header.js';
+import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
 import { emitAliasDescriptor, emitContainerDescriptors, emitEnumDescriptor, emitRecordDescriptor, emitUnionDescriptor } from './codec.js';
@@ -76,7 +76,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   }
   for (const e of enums) if (e.kind === 'enum') emitEnumDescriptor(ctx, body, e);
   for (const a of aliases) if (a.kind === 'alias') emitAliasDescriptor(ctx, body, a);
-  emitModuleDescriptor(ctx, body);
+  emitModuleDescriptor(ctx, body, source);
   emitServerAdapters(ctx, body);
   const forward = new CodeWriter();
   const containerDefs = new CodeWriter();
@@ -163,7 +163,7 @@ export const cTarget: Target = {
     const files: GeneratedFile[] = [];
     for (const m of bundle.modules) {
       if (m.name === 'interop.control') continue;
-      files.push(...render(bundle, m, options.sourceNames[m.name] ?? m.file));
+      files.push(...render(bundle, m, sourceName(m, options)));
     }
     return files;
   },
