@@ -4,4 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench/setup.sh "$@"
-exec node --import tsx bench/main.ts "$@"
+# Every socket and scratch file of this run goes into one temp dir of its own (TMPDIR, inherited by
+# every benchmark child), removed when the run ends: children are killed, not asked to clean up.
+# Short, because unix socket paths must fit in 108 bytes.
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/ib.XXXXXX")
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+node --import tsx bench/main.ts "$@"

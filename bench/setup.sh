@@ -16,15 +16,10 @@ fi
 
 stamp=bench/node_modules/.bench-lock-stamp
 if [ ! -d bench/node_modules ] || ! cmp -s bench/package-lock.json "$stamp" 2>/dev/null; then
-  # npm ci rejects this lock (npm 11 leaves other platforms' optional msgpackr-extract builds out
-  # of it); npm install with the lock present installs exactly the locked versions.
+  # npm ci: exactly the lock, which it never rewrites (npm install would add other platforms'
+  # optional packages to the tracked lock). The lock lists every platform's msgpackr-extract build.
   echo "[bench] installing bench npm packages (in bench/)"
-  # npm install also rewrites the lock (adding those builds back): keep the committed one, so that
-  # running the suite leaves the checkout as it was.
-  locked=$(mktemp)
-  cp bench/package-lock.json "$locked"
-  (cd bench && npm install --no-audit --no-fund --loglevel=error) || { rm -f "$locked"; exit 1; }
-  mv "$locked" bench/package-lock.json
+  (cd bench && npm ci --no-audit --no-fund --loglevel=error)
   cp bench/package-lock.json "$stamp"
 fi
 

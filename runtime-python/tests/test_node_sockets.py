@@ -22,3 +22,15 @@ async def test_close_leaves_other_files_alone(tmp_path: Path) -> None:
     data.write_text("not a socket: someone else's file now")
     await node.close()
     assert data.read_text().startswith("not a socket")
+
+
+async def test_endpoints_name_the_bound_addresses_with_the_port_chosen_for_0(tmp_path: Path) -> None:
+    control = tmp_path / "chat.ctl"
+    node = await Node.start({"node": "chat", "modules": [], "listen": ["tcp://127.0.0.1:0"], "control": f"unix:{control}"})
+    try:
+        (endpoint,) = node.endpoints
+        host, port = endpoint.removeprefix("tcp://").rsplit(":", 1)
+        assert host == "127.0.0.1" and int(port) > 0
+        assert node.control_endpoint == f"unix:{control}"
+    finally:
+        await node.close()

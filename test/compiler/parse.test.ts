@@ -253,6 +253,29 @@ describe('parseFile: diagnostics', () => {
     expect(only(HEADER + 'message Foo { }')).toMatchObject({ code: 'E0103', hint: '`message` is protobuf; interop declares records with `struct`' });
   });
 
+  it('a misspelt keyword is one error with "did you mean", and the declaration is read as meant', () => {
+    const strcut = parseFile(HEADER + 'strcut Message {\n  1: text: string;\n}\nfn post(1: m: Message);\n', 't');
+    expect(strcut.diagnostics).toMatchObject([{ code: 'E0103', message: "'strcut' is not a keyword", hint: 'did you mean `struct`?', span: { line: 2, col: 1, endCol: 7 } }]);
+    expect(strcut.ast.decls.map((d) => `${d.kind} ${d.name.text}`)).toEqual(['struct Message', 'function post']);
+    expect(only('modul example.chat version "1.0.0";\nstruct A { 1: a: i32; }')).toMatchObject({ hint: 'did you mean `module`?' });
+    expect(only('module a version "1";\n@deprecated("x")\nenmu E { A = 1; }')).toMatchObject({ hint: 'did you mean `enum`?' });
+    expect(only('module a verison "1";')).toMatchObject({ hint: 'did you mean `version`?' });
+    expect(only(HEADER + 'error E { 1: a: i32; }\nfn f() -> i32 throw E;')).toMatchObject({ hint: 'did you mean `throws`?' });
+    expect(only(HEADER + 'struct A { 1: a: i32; reserverd 2; }')).toMatchObject({ hint: 'did you mean `reserved`?' });
+    expect(only(HEADER + 'fun f(1: a: i32);')).toMatchObject({ hint: 'did you mean `fn`?' });
+    // Only where a keyword must stand: the same words as names are fine.
+    ok(HEADER + 'struct strcut { 1: modul: i32; 2: throw: i32; }\nfn fun(1: reserverd: strcut) -> strcut;');
+  });
+
+  it('E0116 type arguments on a name: one error, the interop type suggested and used', () => {
+    expect(only(HEADER + 'struct A { 1: tags: set<i32>; }')).toMatchObject({ code: 'E0116', message: 'unknown type `set<i32>`', hint: 'interop has no set type; use `list<i32>`' });
+    expect(only(HEADER + 'struct A { 1: m: HashMap<string, list<u8>>; }')).toMatchObject({ hint: 'use `map<string, list<u8>>`' });
+    expect(only(HEADER + 'struct A { 1: m: lsit<u8>; }')).toMatchObject({ hint: 'did you mean `list<u8>`?' });
+    expect(only(HEADER + 'struct A { 1: m: B<u8>; }')).toMatchObject({ message: '`B` takes no type arguments' });
+    const r = parseFile(HEADER + 'struct A { 1: tags: set<i32>; }', 't');
+    expect((r.ast.decls[0] as StructNode).fields[0]!.type).toMatchObject({ kind: 'list', element: { kind: 'named' } });
+  });
+
   it('recovers: reports every error in a file and still builds the rest of the tree', () => {
     const text = [
       'module t version "1";',

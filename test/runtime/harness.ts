@@ -1,16 +1,16 @@
 // Starts a responder and an initiator Connection over a real socket, for runtime tests.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, type ConnectionOptions } from '../../runtime-ts/src/node/connection.js';
 import { ServiceTable, type HostedModule } from '../../runtime-ts/src/node/services.js';
 import { tcpTransport, unixTransport } from '../../runtime-ts/src/transport/socket.js';
 import type { Listener } from '../../runtime-ts/src/transport/types.js';
 import { DEFAULT_LIMITS, type Limits } from '../../runtime-ts/src/wire/limits.js';
+import { tempDir } from '../temp.js';
 
+/** A unix address in a fresh directory, removed after the test file. */
 export function tmpSocket(name = 's.sock'): string {
-  return `unix:${join(mkdtempSync(join(tmpdir(), 'interop-')), name)}`;
+  return `unix:${join(tempDir('interop-'), name)}`;
 }
 
 export interface Pair {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonTarget } from '../../compiler/src/targets/python/index.js';
 import { compileBundle, generateTs, writeGenerated } from '../ts/generated.js';
-import { removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { tempDir, waitFor } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(REPO, 'runtime-ts/bin/interop.mjs');
@@ -60,7 +60,6 @@ afterAll(async () => {
   await Promise.all(
     nodes.map((n) => (n.exitCode === null && n.signalCode === null ? new Promise((r) => (n.once('exit', r), n.kill('SIGTERM'))) : undefined)),
   );
-  removeTempDirs();
 });
 
 const hotReading = { sensor: 'roof', temperature: { value: 95, scale: 'FAHRENHEIT' } };

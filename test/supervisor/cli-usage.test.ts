@@ -8,14 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../runtime-ts/src/cli/main.js';
-import { removeTempDirs, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(REPO, 'runtime-ts/bin/interop.mjs');
 const dir = tempDir('interop-cli-usage-');
-afterAll(removeTempDirs);
 
 let stderr = '';
 let stdout = '';

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive, listDir, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { isAlive, listDir, tempDir, waitFor } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(REPO, 'runtime-ts/bin/interop.mjs');
@@ -23,9 +23,16 @@ function interop(...args: string[]): { code: number | null; stdout: string; stde
 
 const echoNode = (modules: string[]) => ({ language: 'ts', command: [process.execPath, '--import', 'tsx', ECHO], cwd: REPO, modules });
 let supervisor: ChildProcess | undefined;
-afterAll(() => {
-  if (supervisor?.exitCode === null) supervisor.kill('SIGKILL');
-  removeTempDirs();
+afterAll(async () => {
+  // A test that failed midway leaves the supervisor running: SIGTERM lets it stop its nodes
+  // (SIGKILL would leave them running, orphaned); SIGKILL only if it does not end.
+  const sup = supervisor;
+  if (!sup || sup.exitCode !== null || sup.signalCode !== null) return;
+  const exited = new Promise((resolve) => sup.once('exit', resolve));
+  sup.kill('SIGTERM');
+  const timer = setTimeout(() => sup.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
 });
 
 describe('interop CLI', () => {

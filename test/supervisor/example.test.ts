@@ -12,7 +12,7 @@ import { fetchHealth } from '../../runtime-ts/src/control/control.js';
 import { Node } from '../../runtime-ts/src/node/node.js';
 import { loadAppConfig, type AppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
 import { Supervisor } from '../../runtime-ts/src/supervisor/supervisor.js';
-import { isAlive, listDir, RecordingSink, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { isAlive, listDir, RecordingSink, tempDir, waitFor } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = path.join(REPO, 'examples/greenhouse');
@@ -20,7 +20,6 @@ const PYTHON = path.join(REPO, 'runtime-python/.venv/bin/python');
 const running: Supervisor[] = [];
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop('test over')));
-  removeTempDirs();
 });
 
 function configure(file: string, env: Record<string, Record<string, string>>): AppConfig {

@@ -1,29 +1,17 @@
 // Shared by the supervisor tests: an app config built in code around the fake node, a sink that
 // records output, and a probe that reads the fake node's one-line health answer.
 
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAppConfig, type AppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
 import type { OutputSink } from '../../runtime-ts/src/supervisor/prefixed-output.js';
 import type { Health, HealthProbe } from '../../runtime-ts/src/supervisor/readiness.js';
 
+export { tempDir } from '../temp.js';
+
 export const FAKE_NODE = fileURLToPath(new URL('./fixtures/fake-node.mjs', import.meta.url));
-
-const created: string[] = [];
-
-/** A fresh directory under the system temp dir; removeTempDirs() deletes every one made so far. */
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  created.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
 
 export function fakeApp(raw: Record<string, unknown>, dir: string): AppConfig {
   return parseAppConfig(raw, path.join(dir, 'app.json'));

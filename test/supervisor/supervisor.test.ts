@@ -5,15 +5,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Supervisor } from '../../runtime-ts/src/supervisor/supervisor.js';
-import { fakeApp, fakeNode, isAlive, lineProbe, listDir, RecordingSink, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { fakeApp, fakeNode, isAlive, lineProbe, listDir, RecordingSink, tempDir, waitFor } from './helpers.js';
 
 const running: Supervisor[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop('test over')));
 });
-afterAll(removeTempDirs);
 
 function supervise(raw: Record<string, unknown>, dir: string): { sup: Supervisor; sink: RecordingSink; runRoot: string } {
   const sink = new RecordingSink();

@@ -9,6 +9,7 @@ import { BadNumber, FloatLiteral } from './tokens.js';
 import { decodeString } from './lexer.js';
 import { typeText } from './syntax-text.js';
 import { type BuildCtx, extentOf, node, nodes, report, token, tokens, tokenSpan } from './cst.js';
+import { closest } from './report.js';
 
 export function ident(t: IToken, ctx: BuildCtx): Ident {
   return { text: t.image, span: tokenSpan(t, ctx.file) };
@@ -46,6 +47,8 @@ export function buildType(n: CstNode | undefined, ctx: BuildCtx): TypeExpr {
   if (!n) return placeholderType(ctx.lastSpan);
   const span = spanOf(n, ctx);
   const ref = node(n, 'nameRef');
+  const foreignArgs = node(n, 'foreignArgs');
+  if (ref && foreignArgs) return typeWithArgs(buildNameRef(ref, ctx), nodes(foreignArgs, 'arg').map((a) => buildType(a, ctx)), span, ctx);
   if (ref) return { kind: 'named', name: buildNameRef(ref, ctx), span };
   const g = node(n, 'genericType');
   if (!g) return placeholderType(span);
@@ -78,6 +81,61 @@ export function buildType(n: CstNode | undefined, ctx: BuildCtx): TypeExpr {
     case 'stream': return { kind: 'stream', element: a0, span };
     default: return { kind: 'list', element: a0, span };
   }
+}
+
+// E0116: type arguments after a name (`set<i32>`, `Vec<T>`, `lsit<T>`, `User<T>`). Only list, map,
+// optional and stream take type arguments. What people bring from other languages is translated
+// to the interop type, and that type goes into the tree, so the mistake is reported once and
+// nothing downstream (unknown type, wrong field) is reported because of it.
+
+type Ctor = 'list' | 'map' | 'optional';
+
+/** Other languages' generic types, lower-cased, and the interop type that says the same. */
+const FOREIGN_GENERICS: Record<string, { ctor: Ctor; note?: string }> = {
+  set: { ctor: 'list', note: 'interop has no set type' },
+  hashset: { ctor: 'list', note: 'interop has no set type' },
+  frozenset: { ctor: 'list', note: 'interop has no set type' },
+  sortedset: { ctor: 'list', note: 'interop has no set type' },
+  array: { ctor: 'list' },
+  arraylist: { ctor: 'list' },
+  vec: { ctor: 'list' },
+  vector: { ctor: 'list' },
+  seq: { ctor: 'list' },
+  sequence: { ctor: 'list' },
+  slice: { ctor: 'list' },
+  repeated: { ctor: 'list' },
+  dict: { ctor: 'map' },
+  dictionary: { ctor: 'map' },
+  hashmap: { ctor: 'map' },
+  treemap: { ctor: 'map' },
+  record: { ctor: 'map' },
+  option: { ctor: 'optional' },
+  maybe: { ctor: 'optional' },
+  nullable: { ctor: 'optional' },
+};
+
+const CTORS: readonly Ctor[] = ['list', 'map', 'optional'];
+
+/** The type `name<args>` stands for, after reporting it (E0116). */
+function typeWithArgs(name: NameRef, args: TypeExpr[], span: Span, ctx: BuildCtx): TypeExpr {
+  const written = name.parts.map((p) => p.text).join('.');
+  const foreign = name.parts.length === 1 ? FOREIGN_GENERICS[written.toLowerCase()] : undefined;
+  const ctor = foreign?.ctor ?? (name.parts.length === 1 ? closest(written, CTORS) : undefined);
+  if (ctor === undefined) {
+    report(ctx, 'E0116', `\`${written}\` takes no type arguments`, span, 'only `list<T>`, `map<K, V>` and `optional<T>` take type arguments');
+    return placeholderType(span); // reported: nothing more to say about it
+  }
+  const want = ctor === 'map' ? 2 : 1;
+  const fits = args.length === want;
+  const type: TypeExpr = !fits ? placeholderType(span)
+    : ctor === 'map' ? { kind: 'map', key: args[0]!, value: args[1]!, span }
+      : ctor === 'optional' ? { kind: 'optional', inner: args[0]!, span }
+        : { kind: 'list', element: args[0]!, span };
+  const fix = fits ? typeText(type) : ctor === 'map' ? 'map<K, V>' : `${ctor}<T>`;
+  const message = `unknown type \`${written}<${args.map(typeText).join(', ')}>\``;
+  const hint = foreign ? `${foreign.note ? `${foreign.note}; ` : ''}use \`${fix}\`` : `did you mean \`${fix}\`?`;
+  report(ctx, 'E0116', message, span, hint);
+  return type;
 }
 
 export function buildLiteral(n: CstNode | undefined, ctx: BuildCtx): Literal {

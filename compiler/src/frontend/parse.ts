@@ -4,6 +4,7 @@
 
 import type { Diagnostic } from './diagnostic.js';
 import type { FileNode } from './ast.js';
+import { fixKeywordTypos } from './keyword-typos.js';
 import { lex } from './lexer.js';
 import { parser } from './parser.js';
 import { syntaxDiagnostics } from './syntax-errors.js';
@@ -17,6 +18,7 @@ export interface ParseResult {
 
 export function parseFile(text: string, file: string): ParseResult {
   const lexed = lex(text, file);
+  const typos = fixKeywordTypos(lexed.tokens, file);
   parser.input = lexed.tokens;
   const cst = parser.file();
   // An unterminated block comment swallows the rest of the file: errors at its end are noise.
@@ -26,7 +28,7 @@ export function parseFile(text: string, file: string): ParseResult {
   const { ast, root } = buildFile(cst, ctx, text.length);
   attachComments(root, lexed.comments, file);
 
-  return { ast, diagnostics: sortDiagnostics([...lexed.diagnostics, ...syntax, ...ctx.diagnostics]) };
+  return { ast, diagnostics: sortDiagnostics([...lexed.diagnostics, ...typos, ...syntax, ...ctx.diagnostics]) };
 }
 
 /** Orders diagnostics by file, line, column, then code (stable for equal keys). */

@@ -328,8 +328,21 @@ export class InteropParser extends CstParser {
   typeExpr = this.RULE('typeExpr', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.genericType) },
-      { ALT: () => this.SUBRULE(this.nameRef) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.nameRef);
+          // `set<T>`, `Vec<T>`, `lsit<T>`: type arguments after a name, accepted to be explained
+          // (E0116) as one mistake rather than a cascade of unexpected tokens.
+          this.OPTION(() => this.SUBRULE(this.typeArgs, { LABEL: 'foreignArgs' }));
+        },
+      },
     ]);
+  });
+
+  typeArgs = this.RULE('typeArgs', () => {
+    this.CONSUME(T.LAngle);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.typeExpr, { LABEL: 'arg' }) });
+    this.CONSUME(T.RAngle);
   });
 
   /** `list<T>`, `optional<T>`, `stream<T>`, `map<K, V>`. */

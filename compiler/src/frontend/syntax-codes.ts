@@ -17,6 +17,7 @@ export const SYNTAX_CODES = {
   E0113: 'not allowed here (annotation on import/depends/reserved, default on a union case)',
   E0114: 'enum member without a value',
   E0115: 'keyword used as a declaration name',
+  E0116: 'type arguments on a type that takes none (`set<T>`, `Vec<T>`, `User<T>`)',
 } as const;
 
 export type SyntaxCode = keyof typeof SYNTAX_CODES;

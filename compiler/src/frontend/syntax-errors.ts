@@ -75,7 +75,7 @@ function constructName(stack: string[]): string {
   return last;
 }
 
-const FOREIGN_KEYWORDS: Record<string, string> = {
+export const FOREIGN_KEYWORDS: Record<string, string> = {
   message: '`message` is protobuf; interop declares records with `struct`',
   service: 'interop has no `service` blocks: declare functions at the top level with `fn`',
   syntax: 'there is no `syntax` line; start the file with `module example.chat version "1.0.0";`',

@@ -54,6 +54,10 @@ class Node:
         self.servers: list[Listener] = []
         #: Addresses this node listens on, so close() can remove their unix socket files.
         self._listening: list[Address] = []
+        #: Bound data endpoints, as the TS node's `endpoints` (with the real port where the config
+        #: said `tcp://…:0`), and the bound control endpoint.
+        self.endpoints: list[str] = []
+        self.control_endpoint: str | None = None
         self.plugins: list[PluginProcess] = []
         self.started = time.monotonic()
         self._closing = False
@@ -177,6 +181,10 @@ class Node:
         slots.address = str(bound)
         self.servers.append(server)
         self._listening.append(bound)
+        if control_only:
+            self.control_endpoint = str(bound)
+        else:
+            self.endpoints.append(str(bound))
         return str(bound)
 
     def _link(self, key: str, modules: Sequence[ModuleDescriptor], open: Opener) -> Link:
