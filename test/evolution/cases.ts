@@ -8,7 +8,8 @@ export type Outcome =
   | { result: string | null }
   | { events: string[] }
   | { subscribed: true }
-  | { error: string; message?: string; type?: string; detail?: string };
+  | { error: string; message?: string; type?: string; detail?: string }
+  | { mixed_versions: unknown[] };
 
 export interface MatrixCase {
   name: string;
@@ -68,19 +69,36 @@ const V2_CALLS_V1: MatrixCase[] = [
 
 export const CASES = { v1: V1_CALLS_V2, v2: V2_CALLS_V1 };
 
+/** What a client's manifest lists as unavailable on its link (docs/wire.md §7 `mixed_versions`). */
+export const UNAVAILABLE = {
+  v1: [
+    { kind: 'function', member: 'legacy', code: missing('function', 'legacy').error, message: missing('function', 'legacy').message },
+    { kind: 'function', member: 'measure', code: 'SCHEMA_MISMATCH', message: mismatch('i32', 'string').message },
+  ],
+  v2: [
+    { kind: 'function', member: 'extra', code: missing('function', 'extra').error, message: missing('function', 'extra').message },
+    { kind: 'function', member: 'measure', code: 'SCHEMA_MISMATCH', message: mismatch('string', 'i32').message },
+    { kind: 'event', member: 'flashed', code: missing('event', 'flashed').error, message: missing('event', 'flashed').message },
+  ],
+};
+
 export function expected(c: MatrixCase, codec: 'json' | 'msgpack'): Outcome {
   return 'json' in c.expect && 'msgpack' in c.expect ? c.expect[codec] : (c.expect as Outcome);
+}
+
+/** JSON with sorted keys, so that key order does not matter. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 /** Why `got` is not the expected outcome, or undefined when it is (fields the expectation leaves out are not compared). */
 export function mismatchOf(want: Outcome, got: Outcome | undefined): string | undefined {
   if (got === undefined) return 'no outcome reported';
-  const fields = Object.keys(want) as Array<keyof Outcome>;
-  for (const f of fields) {
-    if (JSON.stringify((got as Record<string, unknown>)[f]) !== JSON.stringify((want as Record<string, unknown>)[f])) {
-      return `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
-    }
-  }
-  if ('error' in got && !('error' in want)) return `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
+  const differs = Object.keys(want).some((f) => stable((got as Record<string, unknown>)[f]) !== stable((want as Record<string, unknown>)[f]));
+  if (differs || ('error' in got && !('error' in want))) return `expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
   return undefined;
 }

@@ -14,7 +14,7 @@ import { compile } from '../../compiler/src/frontend/compile.js';
 import '../../compiler/src/targets/index.js';
 import { findTarget } from '../../compiler/src/targets/registry.js';
 import { collect, freePort, start, stop, waitForAddress } from '../conformance/harness/processes.js';
-import { CASES, expected, mismatchOf, type Outcome } from './cases.js';
+import { CASES, expected, mismatchOf, UNAVAILABLE, type Outcome } from './cases.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const MODULE = 'interop.evolution';
@@ -33,11 +33,14 @@ function command(lang: Lang, version: Version, ...args: string[]): string[] {
     : ['runtime-python/.venv/bin/python', 'test/evolution/python/peer.py', '--version', version, ...args];
 }
 
+const fingerprints = new Map<Version, string>();
+
 /** Generates each version's code for each language, with the compiler in this process. */
 async function generate(): Promise<void> {
   for (const version of VERSIONS) {
     const r = compile([join(REPO, `test/evolution/${version}.interop`)]);
     if (!r.bundle) throw new Error(`test/evolution/${version}.interop: ${JSON.stringify(r.diagnostics)}`);
+    fingerprints.set(version, r.bundle.modules[0]!.fingerprint);
     for (const [lang, out] of [['ts', `ts/gen-${version}`], ['python', `python/gen_${version}`]] as const) {
       const dir = join(REPO, 'test/evolution', out);
       rmSync(dir, { recursive: true, force: true });
@@ -145,6 +148,12 @@ describe('mixed versions', () => {
                 .filter((p) => p.why !== undefined)
                 .map((p) => `${p.c.row} / ${p.c.name}: ${p.why}`);
               if (got?.has('*')) problems.unshift(`could not run: ${JSON.stringify(got.get('*'))}`);
+              // What `interop inspect` would show of the link: the server's node name and version,
+              // and what this client cannot use there.
+              const peer = transport === 'stdio' ? `${serverLang}-${other(version)}-plugin` : `${serverLang}-${other(version)}-for-${lang}-${version}`;
+              const mixed = { peer, module: MODULE, role: 'calls', fingerprint: fingerprints.get(version), peer_fingerprint: fingerprints.get(other(version)), unavailable: UNAVAILABLE[version] };
+              const why = mismatchOf({ mixed_versions: [mixed] }, got?.get('manifest'));
+              if (why) problems.push(`manifest: ${why}`);
               expect(problems, logs.join('\n').slice(-3000)).toEqual([]);
             });
           }

@@ -5,7 +5,8 @@ v2 of test/evolution/*.interop (generated into gen_v1/ and gen_v2/ by the test).
     peer.py --version v2 --run PLAN.json  run the plan's cases against each of its targets
 
 A client prints one JSON line per target and case: {"target", "case", "outcome"}, where the
-outcome is what happened, not a verdict: the test compares it with the expected one. Mirrors
+outcome is what happened, not a verdict: the test compares it with the expected one. After the
+cases of a target, the case "manifest" reports its node's `mixed_versions`. Mirrors
 test/evolution/ts/peer.ts."""
 
 from __future__ import annotations
@@ -138,6 +139,9 @@ async def run_target(target: dict[str, Any], cases: list[dict[str, Any]]) -> Non
         for case in cases:
             outcome = await run_case(node, case)
             print(json.dumps({"target": target["label"], "case": case["name"], "outcome": outcome}), flush=True)
+        # What `interop inspect` shows of this node's link (docs/wire.md §7).
+        mixed = {"mixed_versions": node.control("manifest")["mixed_versions"]}
+        print(json.dumps({"target": target["label"], "case": "manifest", "outcome": mixed}), flush=True)
     except Exception as e:
         print(json.dumps({"target": target["label"], "case": "*", "outcome": failure(e)}), flush=True)
     finally:

@@ -5,7 +5,8 @@
 //   peer.ts --version v2 --run PLAN.json  run the plan's cases against each of its targets
 //
 // A client prints one JSON line per target and case: {"target", "case", "outcome"}, where the
-// outcome is what happened, not a verdict: the test compares it with the expected one.
+// outcome is what happened, not a verdict: the test compares it with the expected one. After the
+// cases of a target, the case "manifest" reports its node's `mixed_versions`.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -118,6 +119,8 @@ async function run(path: string): Promise<void> {
       node = await Node.start(t.config, { uses: [M] });
       const invoker = node.invoker(M);
       for (const c of plan.cases) console.log(JSON.stringify({ target: t.label, case: c.name, outcome: await runCase(invoker, c) }));
+      // What `interop inspect` shows of this node's link (docs/wire.md §7).
+      console.log(JSON.stringify({ target: t.label, case: 'manifest', outcome: { mixed_versions: node.manifest().mixed_versions } }));
     } catch (error) {
       console.log(JSON.stringify({ target: t.label, case: '*', outcome: failure(error) }));
     } finally {
