@@ -7,7 +7,7 @@
 import type { Diagnostic } from '../frontend/diagnostic.js';
 import { sortDiagnostics } from '../frontend/report.js';
 import type { Bundle, CompatEntry, EnumDecl, Module, Reserved, Span, TypeDecl } from '../ir/types.js';
-import { BREAKING_CODES, type BreakingCode } from './codes.js';
+import type { BreakingCode } from './codes.js';
 import { differences, type Difference } from './compare.js';
 import { describeEvent, describeFunction, describeType, isRequiredType } from './describe.js';
 
@@ -214,4 +214,3 @@ function split(text: string): [string, string] {
   return i < 0 ? [text, ''] : [text.slice(0, i), text.slice(i + 1)];
 }
 
-export { BREAKING_CODES };
