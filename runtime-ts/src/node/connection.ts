@@ -171,6 +171,11 @@ export class Connection implements FlowControl {
     return this.subscriptions.subscribe(module, event, handler);
   }
 
+  /** Throws what a call of `fn` of `module` would fail with before it is sent (docs/wire.md §2.2). */
+  checkFunction(module: ModuleDescriptor, fn: FunctionDescriptor): void {
+    this.calls.checkFunction(module, fn);
+  }
+
   /** Throws UNAVAILABLE when no new exchange may start: closed, or a GOODBYE either way. */
   ensureCanStart(): void {
     const refusal = this.startRefusal();
