@@ -66,22 +66,24 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evo-'));
   // A server for each client and each language of the other version: a client's links run one
   // after the other, so the events one link asks for reach no other link's subscription.
-  const addresses = new Map<string, { unix: string; tcp: string }>();
+  const addresses = new Map<string, { unix: string; tcp: string; proc: ReturnType<typeof start> }>();
   for (const client of LANGS.flatMap((l) => VERSIONS.map((v) => `${l}-${v}`))) {
     const sv = other(client.endsWith('v1') ? 'v1' : 'v2');
     for (const lang of LANGS) {
       const name = `${lang}-${sv}-for-${client}`;
-      const address = { unix: `unix:${join(dir, `${name}.sock`)}`, tcp: `tcp://127.0.0.1:${await freePort()}` };
-      addresses.set(name, address);
-      const config = { node: name, modules: [MODULE], listen: [address.unix, address.tcp] };
+      const unix = `unix:${join(dir, `${name}.sock`)}`;
+      const tcp = `tcp://127.0.0.1:${await freePort()}`;
+      const config = { node: name, modules: [MODULE], listen: [unix, tcp] };
       const proc = start(command(lang, sv, '--serve'), { cwd: REPO, env: { INTEROP_NODE_CONFIG: JSON.stringify(config) } });
+      addresses.set(name, { unix, tcp, proc });
       servers.push(proc);
       void collect(proc, { timeoutMs: 600_000 }).then((f) => f.stderr && logs.push(`[${name}] ${f.stderr}`));
     }
   }
   for (const [name, a] of addresses) {
     for (const address of [a.unix, a.tcp]) {
-      if (!(await waitForAddress(address, 60_000, () => true))) throw new Error(`${name} did not listen on ${address}: ${logs.join('\n')}`);
+      const alive = () => a.proc.exitCode === null && a.proc.signalCode === null;
+      if (!(await waitForAddress(address, 120_000, alive))) throw new Error(`${name} did not listen on ${address}: ${logs.join('\n')}`);
     }
   }
   await Promise.all(
