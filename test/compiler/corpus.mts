@@ -4,7 +4,10 @@
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { breakingChanges } from '../../compiler/src/compat/breaking.js';
+import { loadVersion } from '../../compiler/src/compat/inputs.js';
 import { compile, type CompileResult } from '../../compiler/src/frontend/compile.js';
+import type { Diagnostic } from '../../compiler/src/frontend/diagnostic.js';
 import { renderDiagnostics } from '../../compiler/src/frontend/render.js';
 
 /** The repository root: the nearest directory above the working directory with compiler/ and test/schemas/. */
@@ -17,6 +20,8 @@ export function repoRoot(): string {
 
 export const VALID_DIR = 'test/schemas/valid';
 export const INVALID_DIR = 'test/schemas/invalid';
+/** One folder per case of `interopc breaking`: old.interop, new.interop, expected.txt. */
+export const BREAKING_DIR = 'test/schemas/breaking';
 
 /** The top-level .interop files of a corpus directory (not its include/ helpers), sorted. */
 export function corpusFiles(dir: string): string[] {
@@ -50,6 +55,23 @@ export function renderExpected(result: CompileResult): string {
   return renderDiagnostics(result.diagnostics, result.sources, { format: 'text', color: false });
 }
 
+/** The case folders of the breaking-change corpus, sorted. */
+export function breakingCases(): string[] {
+  return readdirSync(path.join(repoRoot(), BREAKING_DIR)).sort().map((d) => `${BREAKING_DIR}/${d}`);
+}
+
+/** What `interopc breaking OLD NEW` reports for a case (run from the repository root, like the CLI tests). */
+export function breakingOf(dir: string): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
+  const old = loadVersion(`${dir}/old.interop`, [], undefined);
+  const neu = loadVersion(`${dir}/new.interop`, [], undefined);
+  return { diagnostics: breakingChanges(old.version!, neu.version!), sources: new Map([...old.sources, ...neu.sources]) };
+}
+
+export function renderBreaking(dir: string): string {
+  const { diagnostics, sources } = breakingOf(dir);
+  return renderDiagnostics(diagnostics, sources, { format: 'text', color: false });
+}
+
 /** Rewrites every invalid schema's golden that differs; returns the exit code. */
 export function updateGoldens(log: (line: string) => void): number {
   const root = repoRoot();
@@ -75,6 +97,15 @@ export function updateGoldens(log: (line: string) => void): number {
       log(`updated ${expectedPath(file)}`);
     }
   }
-  log(`${files.length} goldens, ${changed} updated`);
+  for (const dir of breakingCases()) {
+    const target = path.join(root, dir, 'expected.txt');
+    const text = renderBreaking(dir);
+    if (!existsSync(target) || readFileSync(target, 'utf8') !== text) {
+      writeFileSync(target, text);
+      changed++;
+      log(`updated ${dir}/expected.txt`);
+    }
+  }
+  log(`${files.length + breakingCases().length} goldens, ${changed} updated`);
   return 0;
 }

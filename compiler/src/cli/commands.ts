@@ -33,7 +33,7 @@ function useColor(): boolean {
   return process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined;
 }
 
-function report(diags: Diagnostic[], sources: Map<string, string>, format: ErrorFormat): void {
+export function report(diags: Diagnostic[], sources: Map<string, string>, format: ErrorFormat): void {
   if (diags.length === 0 && format === 'text') return;
   const text = renderDiagnostics(diags, sources, { format, color: format === 'text' && useColor() });
   if (text.length > 0) err(text.endsWith('\n') ? text : `${text}\n`);

@@ -1,11 +1,12 @@
 // `interopc`: the command line. Parses arguments with yargs and hands over to ./commands.ts.
-// Exit codes (docs/cli.md): 0 ok, 1 schema errors or fmt --check differences, 2 usage error,
-// 3 I/O or internal error.
+// Exit codes (docs/cli.md): 0 ok, 1 schema errors, fmt --check differences or breaking changes,
+// 2 usage error, 3 I/O or internal error.
 
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import '../targets/index.js';
 import { listTargets } from '../targets/registry.js';
+import { breakingCommand } from './breaking-command.js';
 import {
   checkCommand,
   err,
@@ -128,7 +129,22 @@ export async function main(argv: string[]): Promise<number> {
         if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out, format: a.format === true });
       },
     )
-    .demandCommand(1, 'Give a command: check, manifest, fmt or gen')
+    .command(
+      'breaking <old> <new>',
+      'Report every change from OLD to NEW that breaks peers built from OLD',
+      (y) =>
+        y
+          .positional('old', { type: 'string', describe: 'The old version: FILE.interop, MANIFEST.json, git:REV:PATH or git:REV' })
+          .positional('new', { type: 'string', describe: 'The new version, in the same forms' })
+          .option('include', includeOption)
+          .example('$0 breaking git:main chat.interop', 'does chat.interop break peers built from it as it is on main?')
+          .example('$0 breaking git:v1.0.0:api/chat.interop api/chat.interop', 'against a release tag')
+          .example('$0 breaking release.json chat.interop', 'against a manifest (interopc manifest, interop inspect --json)'),
+      (a) => {
+        if (!failed) code = breakingCommand({ old: String(a.old), new: String(a.new), include: common(a).include, errorFormat: common(a).errorFormat });
+      },
+    )
+    .demandCommand(1, 'Give a command: check, manifest, fmt, gen or breaking')
     .recommendCommands()
     .strict()
     .help()
@@ -136,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(version())
     .epilog(
       'The interop IDL compiler: checks, formats and generates code from .interop files.\n' +
-        'Exit codes: 0 ok, 1 schema errors or fmt --check differences, 2 usage error,\n' +
+        'Exit codes: 0 ok, 1 schema errors, fmt --check differences or breaking changes,\n2 usage error, ' +
         '3 I/O or internal error. See docs/cli.md.',
     )
     .wrap(100)

@@ -106,14 +106,14 @@ export function describeEvent(e: EventDecl, uses: string[]): CompatEntry {
 }
 
 /** Declarations by qualified name, over every module of a bundle. */
-export function declIndex(modules: readonly Module[]): Map<string, NamedDecl> {
+function declIndex(modules: readonly Module[]): Map<string, NamedDecl> {
   const index = new Map<string, NamedDecl>();
   for (const m of modules) for (const d of m.types) if (d.kind !== 'alias') index.set(`${m.name}.${d.name}`, d);
   return index;
 }
 
 /** The qualified names of every declared type reachable from `roots`, sorted. */
-export function typesUsed(roots: readonly TypeRef[], index: ReadonlyMap<string, NamedDecl>): string[] {
+function typesUsed(roots: readonly TypeRef[], index: ReadonlyMap<string, NamedDecl>): string[] {
   const seen = new Set<string>();
   const visit = (t: TypeRef): void => {
     switch (t.kind) {
@@ -141,7 +141,7 @@ export function typesUsed(roots: readonly TypeRef[], index: ReadonlyMap<string, 
   return [...seen].sort(compareCodePoints);
 }
 
-export function functionRoots(f: FunctionDecl): TypeRef[] {
+function functionRoots(f: FunctionDecl): TypeRef[] {
   return [
     ...f.params.map((p) => p.type),
     ...(f.result ? [f.result] : []),
@@ -151,12 +151,12 @@ export function functionRoots(f: FunctionDecl): TypeRef[] {
   ];
 }
 
-export function eventRoots(e: EventDecl): TypeRef[] {
+function eventRoots(e: EventDecl): TypeRef[] {
   return e.payload ? [e.payload] : [];
 }
 
 /** The compatibility table of `module`; `index` must hold every type of the bundle. */
-export function compatTable(module: Module, index: ReadonlyMap<string, NamedDecl>): CompatTable {
+function compatTable(module: Module, index: ReadonlyMap<string, NamedDecl>): CompatTable {
   const functions: CompatTable['functions'] = Object.create(null);
   const events: CompatTable['events'] = Object.create(null);
   const used = new Set<string>();

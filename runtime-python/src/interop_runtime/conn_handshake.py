@@ -82,7 +82,7 @@ class HandshakeSide(CallerSide):
                 problem = InteropError(problem.code, f"{problem.message}: {CONTROL_ENDPOINT_HINT}")
             raise problem
         self.peer = hello.node
-        self.versions = PeerVersions(hello.node, hello.offers, hello.compat)
+        self.versions = PeerVersions(hello.node, hello.offers, hello.compat, hello.wants)
         self._agree_codec(hello.codecs)
         offers = self._offers()
         welcome = Welcome(codecs=list(self.codecs), node=self.node, offers=offers,
@@ -99,7 +99,7 @@ class HandshakeSide(CallerSide):
         if problem is not None:
             raise problem
         self.peer = welcome.node
-        self.versions = PeerVersions(welcome.node, welcome.offers, welcome.compat)
+        self.versions = PeerVersions(welcome.node, welcome.offers, welcome.compat, welcome.wants)
         self._agree_codec(welcome.codecs)
 
 

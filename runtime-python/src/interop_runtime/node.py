@@ -264,10 +264,17 @@ class Node:
     def control(self, member: str) -> Any:
         if member == "manifest":
             return {"node": self.name, "protocol": 1, "limits": self.limits.to_json(),
-                    "bundle": ir_bundle([s.module for s in self.served.values()])}
+                    "bundle": ir_bundle([s.module for s in self.served.values()]),
+                    "mixed_versions": self._mixed_versions()}
         return {"node": self.name, "status": "ok", "uptime_ms": int((time.monotonic() - self.started) * 1000),
                 "connections": len(self.connections), "modules": sorted(self.served),
                 "counters": self.counters.to_json()}
+
+    def _mixed_versions(self) -> list[dict[str, Any]]:
+        """The open connections' modules that the two sides have in different versions (docs/wire.md §7)."""
+        offers = {name: s.module.fingerprint for name, s in self.served.items()}
+        found = [m for c in self.connections if not c.closed for m in c.versions.report(c.wants, offers)]
+        return sorted(found, key=lambda m: (m["peer"], m["module"], m["role"]))
 
     # ---- lifecycle ------------------------------------------------------------------------------
 

@@ -26,11 +26,20 @@ export interface IrModule {
   functions: IrFunction[];
   events: IrEvent[];
 }
+interface MixedVersion {
+  peer: string;
+  module: string;
+  role: 'calls' | 'serves';
+  fingerprint: string;
+  peer_fingerprint: string;
+  unavailable?: Array<{ kind: string; member: string; code: string; message: string }>;
+}
 export interface Manifest {
   node: string;
   protocol: number;
   limits?: Record<string, unknown>;
   bundle?: { modules: IrModule[]; roots?: string[] };
+  mixed_versions?: MixedVersion[];
 }
 
 export function formatManifest(manifest: Manifest): string {
@@ -50,7 +59,28 @@ export function formatManifest(manifest: Manifest): string {
     const by = modules.filter((o) => o.imports?.includes(m.name)).map((o) => o.name);
     out.push('', `// not served by this node: imported by ${by.join(', ') || 'a served module'}`, ...formatModule(m));
   }
+  if (manifest.mixed_versions?.length) out.push('', ...formatMixedVersions(manifest.mixed_versions));
   return out.join('\n');
+}
+
+/**
+ * The node's connections to peers built from another version of a module (docs/idl.md,
+ * "Evolving a schema"): for a module this node calls, what it cannot use on that peer and why.
+ */
+function formatMixedVersions(entries: MixedVersion[]): string[] {
+  const out = ['// mixed versions on open connections (docs/idl.md, "Evolving a schema"):'];
+  for (const e of entries) {
+    const peer = e.peer || 'a peer';
+    if (e.role === 'serves') {
+      out.push(`//   serves ${e.module} to ${peer}, built from ${e.peer_fingerprint} (this node: ${e.fingerprint})`);
+      continue;
+    }
+    out.push(`//   calls ${e.module} on ${peer}, which has ${e.peer_fingerprint} (this node: ${e.fingerprint})`);
+    const unavailable = e.unavailable ?? [];
+    if (unavailable.length === 0) out.push('//     every function and event works');
+    for (const u of unavailable) out.push(`//     ${u.kind === 'function' ? 'fn' : 'event'} ${u.member}: ${u.code}: ${u.message}`);
+  }
+  return out;
 }
 
 export function formatModule(m: IrModule): string[] {

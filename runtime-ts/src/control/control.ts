@@ -4,6 +4,7 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName, FunctionDescriptor, ModuleDescriptor, PayloadCodec } from '../module.js';
 import { Connection } from '../node/connection.js';
+import type { MixedVersion } from '../node/peer-versions.js';
 import { ServiceTable } from '../node/services.js';
 import { transportFor } from '../transport/registry.js';
 import { CONTROL_MODULE } from '../wire/handshake.js';
@@ -15,6 +16,8 @@ export interface Manifest {
   limits: WireLimits;
   /** IR bundle (docs/ir.md): the hosted modules (`roots`) and every module they import. */
   bundle: { irVersion: number; modules: unknown[]; roots: string[] };
+  /** Modules the node's open connections have in another version on the other side (docs/wire.md §7). */
+  mixed_versions: MixedVersion[];
 }
 
 /**

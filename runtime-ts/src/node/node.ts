@@ -15,6 +15,7 @@ import { ListenerSlots, refuseConnection } from './admission.js';
 import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
 import { Connection } from './connection.js';
 import { Link, LinkInvoker } from './links.js';
+import type { MixedVersion } from './peer-versions.js';
 import { bump, ServiceTable } from './services.js';
 
 export interface NodeStartOptions {
@@ -238,7 +239,16 @@ export class Node {
       protocol: 1,
       limits: limitsToWire(this.limits),
       bundle: irBundle(this.services.hosted().map((h) => h.descriptor)),
+      mixed_versions: this.mixedVersions(),
     };
+  }
+
+  /** The open connections' modules that the two sides have in different versions (docs/wire.md §7). */
+  private mixedVersions(): MixedVersion[] {
+    const offers = this.services.offers();
+    const all = [...this.connections].filter((c) => c.phase === 'open').flatMap((c) => c.versions.report(c.options.wants ?? [], offers));
+    const key = (m: MixedVersion) => `${m.peer}\u0000${m.module}\u0000${m.role}`;
+    return all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   health(): Health {

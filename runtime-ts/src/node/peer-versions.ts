@@ -3,13 +3,27 @@
 // event, as the compatibility tables exchanged in the handshake decide. Judged once per member
 // and remembered for the life of the connection.
 
-import { ErrorCode, InteropError } from '../errors.js';
+import { ErrorCode, errorCodeName, InteropError } from '../errors.js';
 import type { ModuleDescriptor } from '../module.js';
 import { compatOf, verdict } from '../wire/compat.js';
 import { CONTROL_MODULE } from '../wire/handshake.js';
 import type { PeerInfo } from './handshake-flow.js';
 
 export type MemberKind = 'function' | 'event';
+
+/**
+ * One module that a connection's two sides have in different versions (docs/wire.md §7, the
+ * manifest's `mixed_versions`): this node `calls` it on the peer, and then `unavailable` lists
+ * what it cannot use there; or it `serves` it to the peer, which judges its own calls.
+ */
+export interface MixedVersion {
+  peer: string;
+  module: string;
+  role: 'calls' | 'serves';
+  fingerprint: string;
+  peer_fingerprint: string;
+  unavailable?: Array<{ kind: MemberKind; member: string; code: string; message: string }>;
+}
 
 /** A refusal, kept as code and message: every refused call gets its own error object. */
 interface Refusal {
@@ -58,5 +72,33 @@ export class PeerVersions {
       );
     }
     return verdict(kind, module.name, name, ours, theirs);
+  }
+
+  /** The modules of `wants` (ours) and `offers` (what we serve) that the peer has in another version. */
+  report(wants: readonly ModuleDescriptor[], offers: Record<string, string>): MixedVersion[] {
+    const out: MixedVersion[] = [];
+    for (const d of wants) {
+      if (this.same(d) || !has(this.peer.offers, d.name)) continue;
+      const unavailable: NonNullable<MixedVersion['unavailable']> = [];
+      const members = [
+        ...Object.keys(d.functions).sort().map((m) => ['function', m] as const),
+        ...Object.keys(d.events).sort().map((m) => ['event', m] as const),
+      ];
+      for (const [kind, member] of members) {
+        try {
+          this.check(d, kind, member);
+        } catch (e) {
+          const error = e as InteropError;
+          unavailable.push({ kind, member, code: errorCodeName(error.code), message: error.message });
+        }
+      }
+      out.push({ peer: this.peer.node, module: d.name, role: 'calls', fingerprint: d.fingerprint, peer_fingerprint: this.peer.offers[d.name]!, unavailable });
+    }
+    for (const [name, theirs] of Object.entries(this.peer.wants)) {
+      if (has(offers, name) && offers[name] !== theirs) {
+        out.push({ peer: this.peer.node, module: name, role: 'serves', fingerprint: offers[name]!, peer_fingerprint: theirs });
+      }
+    }
+    return out;
   }
 }

@@ -89,6 +89,16 @@ export function matrixMarkdown(all: ComboVerdicts[], languages: Language[], case
     });
     out.push(`| ${feature} | ${cells.join(' | ')} |`);
   }
-  out.push('');
+  out.push('', ...MIXED_VERSIONS, '');
   return out.join('\n');
 }
+
+/** The other matrix, run by vitest rather than by this runner: it needs two versions of a schema. */
+const MIXED_VERSIONS = [
+  '## Mixed versions',
+  '',
+  'Peers built from two versions of a module (`test/evolution/v1.interop`, `v2.interop`) are tested by',
+  '`test/evolution/matrix.test.ts`, not by this runner: every client and server of ts and python, v1',
+  'calling v2 and v2 calling v1, over unix, tcp and stdio, in json and msgpack (48 links), each case',
+  'with its exact expected outcome (`test/evolution/README.md`).',
+];
