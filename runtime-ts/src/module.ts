@@ -3,6 +3,10 @@
 // never needs to know a schema; generated code never needs to know a transport.
 
 import type { ApplicationError } from './errors.js';
+import type { StreamCall } from './node/stream-call.js';
+import type { ItemSource } from './node/stream-items.js';
+
+export type { ItemSource } from './node/stream-items.js';
 
 export type CodecName = 'json' | 'msgpack';
 
@@ -33,11 +37,16 @@ export interface ErrorDescriptor {
 export interface FunctionDescriptor {
   /** IDL name, as on the wire (target = module + "." + name). */
   name: string;
-  kind: 'call' | 'oneway';
-  /** The parameters, positional, in declaration order, encoded as the params struct. */
+  /** 'stream': with `input` (a client stream), `output` (a server stream) or both (docs/wire.md §1.5). */
+  kind: 'call' | 'oneway' | 'stream';
+  /** The parameters, positional, in declaration order, encoded as the params struct (a stream's stream parameter is not one). */
   params: PayloadCodec<unknown[]>;
   /** Absent when the function has no result: the RESPONSE payload is then empty. */
   result?: PayloadCodec<unknown>;
+  /** A stream's items from the caller. */
+  input?: PayloadCodec<unknown>;
+  /** A stream's items from the callee. */
+  output?: PayloadCodec<unknown>;
   /** Qualified names of declared error types, keys into ModuleDescriptor.errors. */
   throws: string[];
   /** Name of the implementation method on the handler object (language-renamed). */
@@ -96,6 +105,11 @@ export interface Subscription {
 export interface Invoker {
   call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown>;
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void;
+  /**
+   * A stream function (docs/ts.md "Streams"): `input` is the caller's items (a client or
+   * bidirectional stream). The stream starts when the returned StreamCall is first read.
+   */
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): StreamCall;
   subscribe(
     module: ModuleDescriptor,
     event: EventDescriptor,

@@ -20,7 +20,9 @@
 // waiting answers this side stops reading that peer (paused_reads).
 
 import { ErrorCode, InteropError } from '../errors.js';
-import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, ModuleDescriptor, Subscription } from '../module.js';
+import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, ItemSource, ModuleDescriptor, Subscription } from '../module.js';
+import { StreamCall } from './stream-call.js';
+import { startStream } from './stream-calls.js';
 import type { ByteChannel } from '../transport/types.js';
 import { FrameDecoder, FrameError } from '../wire/decoder.js';
 import { CLOSED_WITHOUT_ANSWER } from '../wire/foreign-peer.js';
@@ -160,6 +162,11 @@ export class Connection implements FlowControl {
 
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     this.calls.oneway(module, fn, args);
+  }
+
+  /** A stream function (stream-calls.ts); it starts when the returned StreamCall is first read. */
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): StreamCall {
+    return new StreamCall(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => startStream(this, call, module, fn, args, input, options));
   }
 
   /** Round-trip time in ms. */
