@@ -22,7 +22,5 @@ export { unixTransport, tcpTransport } from './transport/socket.js';
 export { StreamChannel } from './transport/stream-channel.js';
 export { PluginProcess, stdioChannel, type PluginOptions } from './transport/stdio.js';
 export { DirectInvoker, HubPublisher } from './transport/direct.js';
-// Streams (docs/ts.md "Streams"): what a generated client's stream method returns.
-export { StreamCall } from './node/stream-call.js';
 // Control channel client (runtime-ts/src/control).
 export { fetchManifest, fetchHealth, ControlModule, type Manifest, type Health, type ControlClientOptions } from './control/control.js';

@@ -3,7 +3,6 @@
 // never needs to know a schema; generated code never needs to know a transport.
 
 import type { ApplicationError } from './errors.js';
-import type { StreamCall } from './node/stream-call.js';
 import type { ItemSource } from './node/stream-items.js';
 
 export type { ItemSource } from './node/stream-items.js';
@@ -96,6 +95,15 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
   /** Events dropped by the queue policy for this subscription so far. */
   readonly dropped: number;
+}
+
+/**
+ * The caller's end of a stream (docs/ts.md "Streams"): an async iterator over the callee's items
+ * (a server or bidirectional stream), and the callee's answer (a client stream's result). The
+ * stream starts when it is first read.
+ */
+export interface StreamCall<T = unknown, R = unknown> extends AsyncIterableIterator<T> {
+  result(): Promise<R>;
 }
 
 /**

@@ -74,7 +74,7 @@ export function streamsImpl(gen: Generated, stats: StreamStats) {
       const data = chunk(size);
       for (let sent = 0n; sent < total; sent += BigInt(size)) {
         stats.floodProduced++;
-        yield data;
+        yield data.slice();
       }
     },
 
@@ -90,7 +90,13 @@ export function streamsImpl(gen: Generated, stats: StreamStats) {
     },
 
     stats() {
-      return { floodProduced: stats.floodProduced, heldBytes: BigInt(stats.heldBytes()), cancelledAtMs: stats.cancelledAtMs, cancelCode: stats.cancelCode };
+      return {
+        floodProduced: stats.floodProduced,
+        heldBytes: BigInt(stats.heldBytes()),
+        cancelledAtMs: stats.cancelledAtMs,
+        cancelCode: stats.cancelCode,
+        rssBytes: BigInt(process.memoryUsage.rss()),
+      };
     },
   };
 }

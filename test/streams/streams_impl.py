@@ -5,6 +5,7 @@ to; mirrors streams-impl.ts. The generated module is passed in."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import types
 from typing import Any, AsyncIterator, Callable
@@ -14,6 +15,12 @@ from interop_runtime import CallContext, ErrorCode, InteropError
 
 def chunk(size: int) -> bytes:
     return bytes(j % 251 for j in range(size))
+
+
+def rss_bytes() -> int:
+    """This process's resident memory (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 class Stats:
@@ -87,7 +94,7 @@ def make_impl(gen: types.ModuleType, stats: Stats) -> Any:
             try:
                 while sent < total:
                     stats.flood_produced += 1
-                    yield data
+                    yield memoryview(data).tobytes()  # a fresh allocation, as a file's would be
                     sent += size
             except (asyncio.CancelledError, GeneratorExit) as e:
                 cancelled(e)
@@ -104,6 +111,7 @@ def make_impl(gen: types.ModuleType, stats: Stats) -> Any:
 
         async def stats(self, ctx: CallContext) -> Any:
             return gen.Stats(flood_produced=stats.flood_produced, held_bytes=stats.held_bytes(),
-                             cancelled_at_ms=stats.cancelled_at_ms, cancel_code=stats.cancel_code)
+                             cancelled_at_ms=stats.cancelled_at_ms, cancel_code=stats.cancel_code,
+                             rss_bytes=rss_bytes())
 
     return Impl()

@@ -3,7 +3,7 @@
 // Subscriptions made through a LinkInvoker are renewed on the next connection after a drop.
 
 import type { CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ItemSource, ModuleDescriptor, Subscription } from '../module.js';
-import { StreamCall } from './stream-call.js';
+import { CallerStream } from './stream-call.js';
 import { startStream } from './stream-calls.js';
 import { ErrorCode, InteropError } from '../errors.js';
 import { unavailable } from './call-errors.js';
@@ -73,8 +73,8 @@ export class LinkInvoker implements Invoker {
   }
 
   /** A stream on the link's connection, dialed when the stream is first read. */
-  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): StreamCall {
-    return new StreamCall(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => {
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): CallerStream {
+    return new CallerStream(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => {
       this.link.connection().then(
         (conn) => startStream(conn, call, module, fn, args, input, options),
         (error: unknown) => call.finish(error instanceof InteropError ? error : unavailable(String(error)), undefined, true),

@@ -1,5 +1,5 @@
-// What a generated client's stream method returns (docs/ts.md "Streams"): the caller's end of one
-// stream, the same object whether the stream runs over a connection or in process. It is an async
+// The StreamCall (module.ts) a generated client's stream method returns (docs/ts.md "Streams"):
+// the caller's end of one stream, the same object whether it runs over a connection or in process. It is an async
 // iterator over the callee's items (a server or bidirectional stream) and gives the callee's answer
 // (a client stream's result) with result(). Nothing is sent before the first next() or result():
 // a stream starts when it is read.
@@ -8,9 +8,10 @@
 // exchange: attach() gives it the output inbox, finish() ends it.
 
 import { ErrorCode, InteropError } from '../errors.js';
+import type { StreamCall } from '../module.js';
 import { ItemInbox } from './stream-items.js';
 
-/** What a StreamCall needs from the engine running its exchange. */
+/** What a CallerStream needs from the engine running its exchange. */
 export interface StreamEngine {
   /** Ends the exchange from the caller's side (a CANCEL): `error` for its consumers, or none when the consumer just stopped reading. */
   cancel(error: InteropError | undefined): void;
@@ -18,7 +19,7 @@ export interface StreamEngine {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-export class StreamCall<T = unknown, R = unknown> implements AsyncIterableIterator<T> {
+export class CallerStream<T = unknown, R = unknown> implements StreamCall<T, R> {
   private engine: StreamEngine | undefined;
   private inbox: ItemInbox<T> | undefined;
   private started = false;
@@ -36,7 +37,7 @@ export class StreamCall<T = unknown, R = unknown> implements AsyncIterableIterat
   constructor(
     readonly label: string,
     private readonly hasOutput: boolean,
-    private readonly begin: (call: StreamCall<T, R>) => void,
+    private readonly begin: (call: CallerStream<T, R>) => void,
   ) {}
 
   // ---- the engine's side ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ import type { Connection } from './connection.js';
 import { Deadline, deadlines } from './deadlines.js';
 import { OTHER, type Writer } from './outbound.js';
 import { bump } from './services.js';
-import type { StreamCall, StreamEngine } from './stream-call.js';
+import type { CallerStream, StreamEngine } from './stream-call.js';
 import { decodeItem, readCredit, streamFlags } from './stream-frames.js';
 import { ItemPump, type ItemSource } from './stream-items.js';
 
@@ -32,7 +32,7 @@ const ONCE = { once: true };
 /** Starts `call` over `conn`: the caller's side of one stream. */
 export function startStream(
   conn: Connection,
-  call: StreamCall,
+  call: CallerStream,
   module: ModuleDescriptor,
   fn: FunctionDescriptor,
   args: unknown[],
@@ -57,7 +57,7 @@ class OutgoingStream extends Deadline implements StreamExchange, StreamEngine, W
 
   constructor(
     private readonly conn: Connection,
-    private readonly call: StreamCall,
+    private readonly call: CallerStream,
     private readonly module: ModuleDescriptor,
     private readonly fn: FunctionDescriptor,
     private args: unknown[] | undefined,
@@ -235,7 +235,7 @@ class OutgoingStream extends Deadline implements StreamExchange, StreamEngine, W
 
   /**
    * Ends the stream: the deadline, the signal's listener and the input stop, the slot goes back,
-   * and the caller's StreamCall learns the outcome. `local` errors discard the items not read yet.
+   * and the caller's CallerStream learns the outcome. `local` errors discard the items not read yet.
    */
   end(error: InteropError | undefined, value?: unknown, local = true): void {
     const stage = this.stage;

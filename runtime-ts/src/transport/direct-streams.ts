@@ -1,4 +1,4 @@
-// Streams in process (docs/wire.md §8): the caller's StreamCall and the handler meet with no
+// Streams in process (docs/wire.md §8): the caller's CallerStream and the handler meet with no
 // encoding and no frames, through the same ItemInbox / ItemPump pair as over a connection, so the
 // same credit (stream_window items ahead of each consumer), the same ends and the same errors
 // apply: a declared error reaches the caller as itself after the items before it, anything else
@@ -11,7 +11,7 @@ import { handlerError } from '../node/call-errors.js';
 import { Deadline, deadlines, timeoutDelay } from '../node/deadlines.js';
 import { invoke } from '../node/serve.js';
 import { bump, type Counters } from '../node/services.js';
-import { StreamCall, type StreamEngine } from '../node/stream-call.js';
+import { CallerStream, type StreamEngine } from '../node/stream-call.js';
 import { ItemInbox, ItemPump, type ItemSink, type ItemSource } from '../node/stream-items.js';
 import type { Limits } from '../wire/limits.js';
 
@@ -30,9 +30,9 @@ export function directStream(
   options: CallOptions | undefined,
   limits: Limits,
   counters: Counters,
-): StreamCall {
+): CallerStream {
   const label = `${module.name}.${fn.name}`;
-  return new StreamCall(label, fn.output !== undefined, (call) =>
+  return new CallerStream(label, fn.output !== undefined, (call) =>
     new DirectStream(call, label, module, fn, options?.timeoutMs ?? limits.defaultDeadlineMs, limits.streamWindow, counters).start(method, handlers, args, input, options?.signal),
   );
 }
@@ -47,12 +47,12 @@ class DirectStream extends Deadline implements StreamEngine, CallContext {
   /** The caller's items as the handler reads them, and the pump that feeds them. */
   private handlerInput: ItemInbox<unknown> | undefined;
   private inputPump: ItemPump<unknown> | undefined;
-  /** The pump that takes the handler's items to the caller's StreamCall. */
+  /** The pump that takes the handler's items to the caller's CallerStream. */
   private outputPump: ItemPump<unknown> | undefined;
   private earlyCredit = 0;
 
   constructor(
-    private readonly call: StreamCall,
+    private readonly call: CallerStream,
     private readonly label: string,
     private readonly module: ModuleDescriptor,
     private readonly fn: FunctionDescriptor,

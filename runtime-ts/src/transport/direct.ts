@@ -8,7 +8,7 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ItemSource, ModuleDescriptor, Publisher, Subscription } from '../module.js';
 import { handlerError, invalidResult } from '../node/call-errors.js';
-import { StreamCall } from '../node/stream-call.js';
+import { CallerStream } from '../node/stream-call.js';
 import { directStream } from './direct-streams.js';
 import { EventQueue, type EventHub } from '../node/events.js';
 import { bump, type Counters, type HostedModule } from '../node/services.js';
@@ -77,13 +77,13 @@ export class DirectInvoker implements Invoker {
     return call.promise;
   }
 
-  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): StreamCall {
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): CallerStream {
     try {
       this.check(module);
       return directStream(module, fn, this.method(fn), this.hosted.handlers, args, input, options, this.limits, this.counters);
     } catch (error) {
-      // Refused before it started: the StreamCall reports it when read, as a remote refusal.
-      const refused = new StreamCall(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => call.finish(error as InteropError, undefined, true));
+      // Refused before it started: the CallerStream reports it when read, as a remote refusal.
+      const refused = new CallerStream(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => call.finish(error as InteropError, undefined, true));
       return refused;
     }
   }
