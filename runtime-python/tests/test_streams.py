@@ -154,6 +154,19 @@ async def test_streams_of_every_shape(gen: types.ModuleType, tmp_path: Path, kin
         early = await failure_of(lambda: s.client.upload(True, [chunk(3), b"", chunk(5)]))
         assert isinstance(early, gen.Refused)
 
+        # Values are checked as an encoder checks them (docs/wire.md §3.4), in process too: the
+        # caller's item as an argument, the handler's item as its fault, after the items before it.
+        caller = await failure_of(lambda: s.client.upload(True, [chunk(3), "not bytes"]))
+        assert isinstance(caller, InteropError) and caller.code == ErrorCode.INVALID_ARGUMENT
+        assert caller.message.startswith("upload input: expected bytes, got "), caller.message
+        seen.clear()
+        bad = await failure_of(lambda: read_ticks("bad"))
+        assert seen == [1, 2, 3] and isinstance(bad, InteropError) and bad.code == ErrorCode.INTERNAL
+        assert bad.message.startswith("ticks: the handler sent an invalid item: Tick.n: expected u32, got -1"), bad.message
+        params = await failure_of(lambda: collect(s.client.download(["x"])))
+        assert isinstance(params, InteropError) and params.code == ErrorCode.INVALID_ARGUMENT
+        assert params.message.startswith("download.sizes[0]: expected u32"), params.message
+
         # A client stream's callee may answer before the input ends: the rest is not sent.
         produced = 0
 

@@ -65,6 +65,7 @@ export function streamsImpl(gen: Generated, stats: StreamStats) {
       if (end === 'refused') throw new gen.Refused({ reason: `after ${count}` });
       if (end === 'cancel') throw new InteropError(ErrorCode.CANCELLED, `the callee stopped after ${count}`);
       if (end === 'internal') throw new Error('handler bug');
+      if (end === 'bad') yield { n: -1, atMs: Date.now() };
       if (end === 'hang') await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
     },
 

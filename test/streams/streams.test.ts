@@ -121,6 +121,25 @@ describe.each(combos)('streams over %s (%s)', (transport, codec) => {
     expect(early).toBeInstanceOf(gen.Refused);
   });
 
+  it('values are checked as an encoder checks them (docs/wire.md §3.4), in process too', async () => {
+    // The caller's item: refused to the caller as an argument is.
+    const caller = (await s.client.upload(true, [chunk(3), 'not bytes']).catch((e: unknown) => e)) as InteropError;
+    expect(caller.code).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(caller.message).toMatch(/^upload input: expected bytes, got /);
+    // The handler's item: its fault, INTERNAL to the caller, after the items before it.
+    const got: number[] = [];
+    const handler = await (async () => {
+      for await (const t of s.client.ticks(2, 'bad')) got.push(t.n);
+    })().catch((e: unknown) => e as InteropError);
+    expect(got).toEqual([1, 2]);
+    expect(handler?.code).toBe(ErrorCode.INTERNAL);
+    expect(handler?.message).toMatch(/^ticks: the handler sent an invalid item: Tick\.n: expected u32, got -1/);
+    // Parameters, as for any call.
+    const params = (await s.client.download(['x']).next().catch((e: unknown) => e)) as InteropError;
+    expect(params.code).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(params.message).toMatch(/^download\.sizes\[0\]: expected u32/);
+  });
+
   it("a client stream's callee may answer before the caller's input ends; the rest is not sent", async () => {
     let produced = 0;
     function* items() {

@@ -81,6 +81,8 @@ def make_impl(gen: types.ModuleType, stats: Stats) -> Any:
                     raise InteropError(ErrorCode.CANCELLED, f"the callee stopped after {count}")
                 if end == "internal":
                     raise RuntimeError("handler bug")
+                if end == "bad":
+                    yield gen.Tick(n=-1, at_ms=time.time() * 1000)
                 if end == "hang":
                     await asyncio.Event().wait()
             except (asyncio.CancelledError, GeneratorExit) as e:

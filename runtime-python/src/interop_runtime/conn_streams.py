@@ -22,6 +22,7 @@ import struct
 import time
 from typing import Any
 
+from .call_errors import HandlerFault, invalid_item, invalid_result
 from .codec.type_codec import CodecName
 from .conn_caller import CallerSide, Pending
 from .conn_core import Served
@@ -65,9 +66,10 @@ def decode_item(frame: Frame, fn_codec: Any, request_codec: CodecName, max_depth
 class _Sink:
     """An ItemPump's sink over the connection: waits while the peer does not read."""
 
-    def __init__(self, conn: StreamSide, cid: int, codec: CodecName, item_codec: Any, from_callee: bool,
-                 on_end: Any) -> None:
+    def __init__(self, conn: StreamSide, fn: FunctionDescriptor, cid: int, codec: CodecName, item_codec: Any,
+                 from_callee: bool, on_end: Any) -> None:
         self._conn = conn
+        self._fn = fn
         self._cid = cid
         self._codec = codec
         self._item_codec = item_codec
@@ -81,11 +83,14 @@ class _Sink:
         await self._conn._writable()
 
     def send(self, item: Any) -> None:
+        # A value its type cannot hold (docs/wire.md §3.4): the caller's item is refused as an
+        # argument is (the encoder's INVALID_ARGUMENT ends its stream); the handler's is its fault.
         try:
             payload = self._item_codec.encode(item, self._codec)
-        except Exception as e:
-            code = ErrorCode.INTERNAL if self._flags else ErrorCode.INVALID_ARGUMENT
-            raise InteropError(code, f"an item does not encode: {e}") from e
+        except InteropError as e:
+            if not self._flags:
+                raise
+            raise HandlerFault(invalid_item(self._fn, e)) from None
         self._conn._send(Frame(FrameKind.STREAM_ITEM, codec_id(self._codec), self._cid, "", payload, flags=self._flags))
 
     def end(self) -> None:
@@ -186,7 +191,7 @@ class OutgoingStream:
             self._call.output.open()
         if self._fn.input is not None:
             # The callee grants credit for our items once it has accepted the REQUEST.
-            sink = _Sink(conn, cid, self._codec, self._fn.input, False, self._send_end)
+            sink = _Sink(conn, self._fn, cid, self._codec, self._fn.input, False, self._send_end)
             self._pump = ItemPump(self._source if self._source is not None else (), sink)
             self._pump_task = asyncio.get_running_loop().create_task(self._run_input(self._pump))
         return await future
@@ -355,7 +360,7 @@ class ServedStream:
                             result = await result
                         if not (hasattr(result, "__aiter__") or hasattr(result, "__iter__")):
                             raise TypeError("the handler of a server stream returned no iterable")
-                        self._pump = ItemPump(result, _Sink(conn, self._cid, self._codec, self._fn.output, True, lambda: None))
+                        self._pump = ItemPump(result, _Sink(conn, self._fn, self._cid, self._codec, self._fn.output, True, lambda: None))
                         if self._early_credit:
                             self._pump.grant(self._early_credit)
                         await self._pump.run()
@@ -364,10 +369,14 @@ class ServedStream:
                         if self._fn.result is not None:
                             try:
                                 payload = self._fn.result.encode(value, self._codec)
-                            except Exception as e:
-                                failure = InteropError(ErrorCode.INTERNAL, f"result does not encode: {e}")
+                            except InteropError as e:
+                                conn.counters.handler_errors += 1
+                                failure = invalid_result(self._fn, e)
             except (TimeoutError, asyncio.CancelledError):
                 return  # the caller has given up, or the stream broke the rules: nothing more to send
+            except HandlerFault as e:
+                conn.counters.handler_errors += 1
+                failure = e.error
             except Exception as e:
                 conn.counters.handler_errors += 1
                 failure = e

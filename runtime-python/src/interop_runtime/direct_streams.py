@@ -3,7 +3,9 @@ caller's StreamCall and the handler meet with no encoding and no frames, through
 ItemInbox / ItemPump pair as over a connection, so the same credit (stream_window items ahead of
 each consumer), the same ends and the same errors apply: a declared error reaches the caller as
 itself after the items before it, an InteropError as itself, anything else as INTERNAL; the
-caller's cancel, a consumer that stops reading and the deadline cancel the handler's task."""
+caller's cancel, a consumer that stops reading and the deadline cancel the handler's task. Values
+get the checks an encoder makes (docs/wire.md §3.4): parameters and the caller's items are refused
+with INVALID_ARGUMENT, the handler's items and result end the stream with INTERNAL."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import inspect
 import time
 from typing import Any, Callable
 
+from .call_errors import HandlerFault, declared_error, invalid_declared_error, invalid_item, invalid_result
 from .counters import Counters
 from .errors import ApplicationError, ErrorCode, InteropError
 from .module import CallContext, FunctionDescriptor, ModuleDescriptor
@@ -39,11 +42,18 @@ class _Pass:
 
 
 def handler_error(module: ModuleDescriptor, fn: FunctionDescriptor, error: Exception) -> InteropError:
-    """What the caller gets for a handler's exception, as DirectInvoker.call does."""
+    """What the caller gets for a handler's exception, as DirectInvoker.call gives it: a declared
+    error as itself once its fields pass the checks of docs/wire.md §3.4, an InteropError as
+    itself, anything else INTERNAL."""
     if isinstance(error, ApplicationError):
-        if error.error_type in fn.throws and error.error_type in module.errors:
-            return error
-        return InteropError(ErrorCode.INTERNAL, f"undeclared error {error}")
+        desc = declared_error(module, fn, error)
+        if desc is None:
+            return InteropError(ErrorCode.INTERNAL, f"undeclared error {error}")
+        try:
+            desc.codec.validate(error)  # what encoding the ERROR's detail would refuse
+        except InteropError as bad:
+            return invalid_declared_error(fn, desc.name, bad)
+        return error
     if isinstance(error, InteropError):
         return error
     return InteropError(ErrorCode.INTERNAL, f"{type(error).__name__}: {error}")
@@ -74,10 +84,21 @@ class DirectStream:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
+        try:
+            self._fn.params.validate(self._args)  # what encoding the REQUEST would refuse
+        except InteropError as e:
+            self._call.finish(e, local=True)
+            return
         self._call.attach(self, self._window, self._grant_output)
         if self._fn.input is not None:
+            item_type = self._fn.input
             inbox: ItemInbox[Any] = ItemInbox(self._window, self._grant_input)
-            pump: ItemPump[Any] = ItemPump(self._source if self._source is not None else (), _Pass(inbox.push, inbox.end))
+
+            def take(item: Any) -> None:
+                item_type.validate(item)  # what encoding the STREAM_ITEM would refuse: INVALID_ARGUMENT
+                inbox.push(item)
+
+            pump: ItemPump[Any] = ItemPump(self._source if self._source is not None else (), _Pass(take, inbox.end))
             self._handler_input, self._input_pump = inbox, pump
             self._tasks.append(loop.create_task(self._run_input(pump), name=f"input {self._label}"))
             inbox.open()
@@ -119,13 +140,27 @@ class DirectStream:
                     if not (hasattr(result, "__aiter__") or hasattr(result, "__iter__")):
                         raise TypeError("the handler of a server stream returned no iterable")
                     output = self._call.output
+                    item_type = self._fn.output
                     assert output is not None
-                    self._output_pump = ItemPump(result, _Pass(output.push, lambda: None))
+
+                    def give(item: Any) -> None:
+                        try:
+                            item_type.validate(item)  # what encoding the STREAM_ITEM would refuse
+                        except InteropError as bad:
+                            raise HandlerFault(invalid_item(self._fn, bad)) from None
+                        output.push(item)
+
+                    self._output_pump = ItemPump(result, _Pass(give, lambda: None))
                     if self._early_credit:
                         self._output_pump.grant(self._early_credit)
                     await self._output_pump.run()
                 else:
                     value = await result
+                    if self._fn.result is not None:
+                        try:
+                            self._fn.result.validate(value)  # what encoding the RESPONSE would refuse
+                        except InteropError as bad:
+                            raise HandlerFault(invalid_result(self._fn, bad)) from None
         except TimeoutError:
             self._stop(InteropError(ErrorCode.DEADLINE_EXCEEDED, f"{self._label}: deadline of {self._timeout_ms} ms exceeded"))
             return
@@ -134,7 +169,7 @@ class DirectStream:
         except Exception as e:
             self._counters.handler_errors += 1
             self._end()
-            self._call.finish(handler_error(self._module, self._fn, e))
+            self._call.finish(e.error if isinstance(e, HandlerFault) else handler_error(self._module, self._fn, e))
             return
         self._end()
         self._call.finish(None, value if self._fn.result is not None else None)

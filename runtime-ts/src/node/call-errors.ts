@@ -30,6 +30,11 @@ export function invalidResult(fn: FunctionDescriptor, error: unknown): InteropEr
   return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler returned an invalid result: ${describe(error)}`, { cause: error });
 }
 
+/** The error a caller sees when a stream's handler sent an item that is not of the item type (§3.4). */
+export function invalidItem(fn: FunctionDescriptor, error: unknown): InteropError {
+  return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler sent an invalid item: ${describe(error)}`, { cause: error });
+}
+
 /** The error a caller sees when a handler raised a declared error whose fields do not fit its type. */
 export function invalidDeclaredError(fn: FunctionDescriptor, type: string, error: unknown): InteropError {
   return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler raised an invalid ${type}: ${describe(error)}`, { cause: error });

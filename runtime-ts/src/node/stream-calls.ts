@@ -10,7 +10,7 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, CodecName, FunctionDescriptor, ModuleDescriptor } from '../module.js';
 import { decodeEnvelope } from '../wire/envelope.js';
-import { CodecId, EMPTY_PAYLOAD, type Frame, FrameFlag, FrameKind, codecId, codecNameOf, frameParts, targetBytes } from '../wire/frame.js';
+import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, frameParts, targetBytes } from '../wire/frame.js';
 import { asInterop, errorFromEnvelope } from './call-errors.js';
 import type { StreamExchange } from './calls.js';
 import type { Connection } from './connection.js';
@@ -18,7 +18,7 @@ import { Deadline, deadlines } from './deadlines.js';
 import { OTHER, type Writer } from './outbound.js';
 import { bump } from './services.js';
 import type { CallerStream, StreamEngine } from './stream-call.js';
-import { decodeItem, readCredit, streamFlags } from './stream-frames.js';
+import { decodeItem, readCredit, sendCredit, sendEnd, sendItem, streamFlags } from './stream-frames.js';
 import { ItemPump, type ItemSource } from './stream-items.js';
 
 const WAITING_SLOT = 0;
@@ -80,7 +80,7 @@ class OutgoingStream extends Deadline implements StreamExchange, StreamEngine, W
     } catch (error) {
       return call.finish(asInterop(error, ErrorCode.UNAVAILABLE), undefined, true);
     }
-    call.attach(this, conn.options.limits.streamWindow, (n) => this.sendCredit(n));
+    call.attach(this, conn.options.limits.streamWindow, (n) => sendCredit(conn, this.id, n, false));
     deadlines.add(this, this.timeoutMs);
     this.signal?.addEventListener('abort', this, ONCE);
     conn.calls.takeSlot(this);
@@ -128,27 +128,15 @@ class OutgoingStream extends Deadline implements StreamExchange, StreamEngine, W
         this.pumpWriter = { write: () => ((this.pumpWriter = undefined), resume()) };
         conn.addWriter(this.pumpWriter);
       },
-      send: (item: unknown) => {
-        let payload: Uint8Array;
-        try {
-          payload = itemCodec.encode(item, this.codec);
-        } catch (error) {
-          throw new InteropError(ErrorCode.INVALID_ARGUMENT, `${this.target}: an item does not encode: ${asInterop(error, ErrorCode.INVALID_ARGUMENT).message}`, { cause: error });
-        }
-        conn.send({ kind: FrameKind.STREAM_ITEM, codec: codecId(this.codec), flags: 0, correlation: this.id, timeoutMs: 0, target: '', payload });
-      },
-      end: () => conn.send({ kind: FrameKind.STREAM_END, codec: CodecId.none, flags: 0, correlation: this.id, timeoutMs: 0, target: '', payload: EMPTY_PAYLOAD }),
+      // A value its type cannot hold is refused as an argument is (docs/wire.md §3.4): the
+      // encoder's INVALID_ARGUMENT ends the stream (the pump passes it to fail()).
+      send: (item: unknown) => sendItem(conn, this.id, this.codec, itemCodec.encode(item, this.codec), false),
+      end: () => sendEnd(conn, this.id),
       fail: (error: unknown) => {
         const failed = error instanceof InteropError ? error : new InteropError(ErrorCode.CANCELLED, `${this.target}: the input failed: ${asInterop(error, ErrorCode.CANCELLED).message}`, { cause: error });
         this.stop(failed);
       },
     };
-  }
-
-  private sendCredit(n: number): void {
-    const payload = new Uint8Array(4);
-    new DataView(payload.buffer).setUint32(0, n, true);
-    this.conn.send({ kind: FrameKind.STREAM_CREDIT, codec: CodecId.none, flags: 0, correlation: this.id, timeoutMs: 0, target: '', payload });
   }
 
   /** A STREAM_ITEM, STREAM_END or STREAM_CREDIT from the callee (its CALLEE flag set). */

@@ -11,7 +11,7 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CodecName, FunctionDescriptor } from '../module.js';
 import { EMPTY_PAYLOAD, type Frame, FrameKind, codecId } from '../wire/frame.js';
-import { envelopeForHandlerError } from './call-errors.js';
+import { envelopeForHandlerError, invalidItem, invalidResult } from './call-errors.js';
 import type { Connection } from './connection.js';
 import { Deadline, deadlines } from './deadlines.js';
 import type { Writer } from './outbound.js';
@@ -118,7 +118,7 @@ class ServedStream extends Deadline implements ActiveCall, CallContext {
         try {
           payload = itemCodec.encode(item, this.codec);
         } catch (error) {
-          throw new Error(`an item does not encode: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          return this.failWith(invalidItem(this.fn, error)); // the handler's fault (docs/wire.md §3.4)
         }
         sendItem(conn, this.id, this.codec, payload, true);
       },
@@ -187,7 +187,7 @@ class ServedStream extends Deadline implements ActiveCall, CallContext {
       try {
         payload = this.fn.result.encode(value, this.codec);
       } catch (error) {
-        return this.fail(new Error(`result does not encode: ${String(error)}`));
+        return this.failWith(invalidResult(this.fn, error));
       }
     }
     this.whenWritable(() => {
@@ -201,6 +201,13 @@ class ServedStream extends Deadline implements ActiveCall, CallContext {
     bump(this.conn.services.counters, 'handler_errors');
     const env = envelopeForHandlerError(this.hosted.descriptor, this.fn, error, this.codec);
     this.whenWritable(() => this.conn.sendError(this.id, this.frame.target, this.codec, env));
+  }
+
+  /** The handler gave a value its type cannot hold: `error` (INTERNAL) ends the stream. */
+  private failWith(error: InteropError): void {
+    if (this.finished) return;
+    bump(this.conn.services.counters, 'handler_errors');
+    this.whenWritable(() => this.conn.sendError(this.id, this.frame.target, this.codec, { code: error.code, message: error.message }));
   }
 
   /** Sends the answer now, or once the peer reads again (keeping the in-flight slot meanwhile). */

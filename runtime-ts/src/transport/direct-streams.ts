@@ -3,11 +3,13 @@
 // same credit (stream_window items ahead of each consumer), the same ends and the same errors
 // apply: a declared error reaches the caller as itself after the items before it, anything else
 // as INTERNAL, a CANCELLED from the handler as CANCELLED; the caller's cancel, a consumer that
-// stops reading and the deadline cancel the handler (ctx.signal, and its input fails).
+// stops reading and the deadline cancel the handler (ctx.signal, and its input fails). Values get
+// the checks an encoder makes (docs/wire.md §3.4): parameters and the caller's items are refused
+// with INVALID_ARGUMENT, the handler's items and result end the stream with INTERNAL.
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CallOptions, FunctionDescriptor, ModuleDescriptor } from '../module.js';
-import { handlerError } from '../node/call-errors.js';
+import { handlerError, invalidItem, invalidResult } from '../node/call-errors.js';
 import { Deadline, deadlines, timeoutDelay } from '../node/deadlines.js';
 import { invoke } from '../node/serve.js';
 import { bump, type Counters } from '../node/services.js';
@@ -82,6 +84,11 @@ class DirectStream extends Deadline implements StreamEngine, CallContext {
   start(method: (...args: unknown[]) => unknown, handlers: object, args: unknown[], input: ItemSource<unknown> | undefined, signal: AbortSignal | undefined): void {
     const call = this.call;
     if (signal?.aborted) return call.finish(new InteropError(ErrorCode.CANCELLED, `${this.label}: cancelled before it was sent`), undefined, true);
+    try {
+      this.fn.params.validate(args); // what encoding the REQUEST would refuse
+    } catch (error) {
+      return call.finish(error as InteropError, undefined, true);
+    }
     call.attach(this, this.window, (n) => this.grantOutput(n));
     deadlines.add(this, this.timeoutMs);
     if (signal) {
@@ -90,11 +97,15 @@ class DirectStream extends Deadline implements StreamEngine, CallContext {
     }
     if (this.fn.input) {
       const inbox = new ItemInbox<unknown>(this.window, (n) => this.inputPump!.grant(n));
+      const itemType = this.fn.input;
       this.handlerInput = inbox;
       this.inputPump = new ItemPump(
         input ?? [],
         sink(
-          (item) => inbox.push(item),
+          (item) => {
+            itemType.validate(item); // what encoding the STREAM_ITEM would refuse: INVALID_ARGUMENT, to fail()
+            inbox.push(item);
+          },
           () => inbox.end(),
           (error) => this.stop(error instanceof InteropError ? error : new InteropError(ErrorCode.CANCELLED, `${this.label}: the input failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
         ),
@@ -126,10 +137,18 @@ class DirectStream extends Deadline implements StreamEngine, CallContext {
       return this.fail(new Error('the handler of a server stream returned no iterable'));
     }
     const output = this.call.output!;
+    const itemType = this.fn.output!;
     this.outputPump = new ItemPump(
       source as ItemSource<unknown>,
       sink(
-        (item) => void output.push(item),
+        (item) => {
+          try {
+            itemType.validate(item); // what encoding the STREAM_ITEM would refuse
+          } catch (error) {
+            return this.failWith(invalidItem(this.fn, error));
+          }
+          output.push(item);
+        },
         () => this.succeed(undefined),
         (error) => this.fail(error),
       ),
@@ -160,15 +179,27 @@ class DirectStream extends Deadline implements StreamEngine, CallContext {
 
   private succeed(value: unknown): void {
     if (this.finished) return;
+    const result = this.fn.result;
+    if (result !== undefined) {
+      try {
+        result.validate(value); // what encoding the RESPONSE would refuse
+      } catch (error) {
+        return this.failWith(invalidResult(this.fn, error));
+      }
+    }
     this.end(undefined);
-    this.call.finish(undefined, this.fn.result ? value : undefined);
+    this.call.finish(undefined, result ? value : undefined);
   }
 
   private fail(error: unknown): void {
+    this.failWith(handlerError(this.module, this.fn, error));
+  }
+
+  private failWith(error: InteropError): void {
     if (this.finished) return;
     bump(this.counters, 'handler_errors');
     this.end(undefined);
-    this.call.finish(handlerError(this.module, this.fn, error));
+    this.call.finish(error);
   }
 
   /** Ends the stream for a reason of the caller's: the handler is cancelled. */

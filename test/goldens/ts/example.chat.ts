@@ -1363,6 +1363,15 @@ const fn$ping: $rt.FunctionDescriptor = {
   method: 'ping',
 };
 const fn$watch$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('watch', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.backlog';
+      $rt.checkU32(v[0] as number);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
     let $at = '';
     try {
@@ -1448,6 +1457,7 @@ const fn$watch: $rt.FunctionDescriptor = {
   method: 'watch',
 };
 const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('post_many', {
+  check(_v: unknown[]): void {},
   encodeMsgpack(w: $rt.MsgpackWriter, _v: unknown[]): void {
     let $at = '';
     try {
@@ -1501,6 +1511,9 @@ const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>
   },
 });
 const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post_many result', {
+  check(v: number): void {
+    $rt.checkU32(v);
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: number): void {
     w.u32(v);
   },
@@ -1515,6 +1528,9 @@ const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post
   },
 });
 const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_many input', {
+  check(v: string): void {
+    $rt.checkString(v);
+  },
   encodeMsgpack(w: $rt.MsgpackWriter, v: string): void {
     w.string(v);
   },
