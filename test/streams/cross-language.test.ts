@@ -1,9 +1,10 @@
-// A consumer that stops reading while its producer, in another process, tries to send 100 MiB
-// (docs/wire.md §1.5): TypeScript and Python producers (peer.ts, peer.py) with TypeScript and
-// Python consumers (this process, flood_consumer.py), over a unix socket. Credit holds the
-// producer: it makes at most a window of items ahead of what was read, and neither process grows
-// by more than the window's bytes plus a small constant. The figures are printed. (The other
-// stream cases run TS <-> Python over every transport and codec in the conformance matrix.)
+// Streams between processes. A consumer that stops reading while its producer, in another
+// process, tries to send 100 MiB (docs/wire.md §1.5): TypeScript and Python producers (peer.ts,
+// peer.py) with TypeScript and Python consumers (this process, flood_consumer.py), over a unix
+// socket. Credit holds the producer: it makes at most a window of items ahead of what was read,
+// and neither process grows by more than the window's bytes plus a small constant. The figures
+// are printed. And `interop inspect` / `interop call` on a node serving streams. (The other stream
+// cases run TS <-> Python over every transport and codec in the conformance matrix.)
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { compileBundle, generateTs, REPO, writeGenerated } from '../ts/generated
 import { pythonTarget } from '../../compiler/src/targets/python/index.js';
 
 const PYTHON = join(REPO, 'runtime-python/.venv/bin/python');
+const INTEROP = join(REPO, 'runtime-ts/bin/interop.mjs');
 const CHUNK = 65_536;
 const TOTAL = 100n * 1024n * 1024n;
 const READ = 10;
@@ -116,5 +118,22 @@ describe.each([
     expect(f.produced).toBeLessThanOrEqual(READ + WINDOW);
     expect(f.producer_growth).toBeLessThan(WINDOW * CHUNK + SLACK);
     expect(f.consumer_growth).toBeLessThan(WINDOW * CHUNK + SLACK);
+  });
+});
+
+describe.each(['ts', 'python'] as const)('interop inspect and call on a %s node serving streams', (lang) => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [INTEROP, ...args], { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+
+  it('inspect prints stream functions as IDL; call prints a server stream item by item and refuses to send one', async () => {
+    const address = await startProducer(lang);
+    const inspect = cli('inspect', address);
+    expect(inspect.stdout).toContain('fn upload(1: strict: bool, 2: chunks: stream<bytes>) -> u64 throws Refused;');
+    expect(inspect.stdout).toContain('fn ping_pong(1: lines: stream<string>) -> stream<string>;');
+    const items = cli('call', address, 'test.streams.download', '{"sizes":[1,2,3]}');
+    expect([items.status, items.stderr]).toEqual([0, '']);
+    expect(items.stdout.trim().split('\n')).toEqual(['"AA=="', '"AAE="', '"AAEC"']);
+    const refused = cli('call', address, 'test.streams.upload', '{"strict":true}');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toBe('interop call: test.streams.upload takes a stream of items (a client stream), which interop call cannot send; call it from code (docs/ts.md "Streams")');
   });
 });

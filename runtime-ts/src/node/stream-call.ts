@@ -1,8 +1,8 @@
 // The StreamCall (module.ts) a generated client's stream method returns (docs/ts.md "Streams"):
-// the caller's end of one stream, the same object whether it runs over a connection or in process. It is an async
-// iterator over the callee's items (a server or bidirectional stream) and gives the callee's answer
-// (a client stream's result) with result(). Nothing is sent before the first next() or result():
-// a stream starts when it is read.
+// the caller's end of one stream, the same object whether it runs over a connection or in
+// process. It is an async iterator over the callee's items (a server or bidirectional stream) and
+// gives the callee's answer (a client stream's result) with result(). Nothing is sent before the
+// first next() or result(): a stream starts when it is read.
 //
 // An engine (stream-calls.ts over a connection, transport/direct-streams.ts in process) runs the
 // exchange: attach() gives it the output inbox, finish() ends it.
@@ -44,7 +44,7 @@ export class CallerStream<T = unknown, R = unknown> implements StreamCall<T, R> 
 
   /**
    * The exchange runs: `engine` can cancel it. With an output, the inbox grants `window` through
-   * `onGrant` once the engine calls openOutput().
+   * `onGrant` once the engine opens it (`output.open()`).
    */
   attach(engine: StreamEngine, window: number, onGrant: (n: number) => void): void {
     this.engine = engine;
