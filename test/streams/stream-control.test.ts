@@ -3,6 +3,9 @@
 // cover the whole stream, a lost peer fails both sides with UNAVAILABLE, in-flight slots count
 // streams, and frames that break the rules end their stream (raw frames on a real connection).
 
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
 import { ServiceTable } from '../../runtime-ts/src/node/services.js';
@@ -10,7 +13,7 @@ import { DirectInvoker } from '../../runtime-ts/src/transport/direct.js';
 import { CodecId, FrameFlag, FrameKind } from '../../runtime-ts/src/wire/frame.js';
 import { DEFAULT_LIMITS } from '../../runtime-ts/src/wire/limits.js';
 import { pair, sleep, type Pair } from '../runtime/harness.js';
-import { importGenerated } from '../ts/generated.js';
+import { compileBundle, generateTs, importGenerated, REPO, writeGenerated } from '../ts/generated.js';
 import { chunk, newStats, streamsImpl, type StreamStats } from './streams-impl.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -272,5 +275,31 @@ describe('frames that break the rules (docs/wire.md §1.5)', () => {
     const error = await p.client.call(gen.StreamsModule, gen.StreamsModule.functions.download, [[1]]).catch((e: unknown) => e);
     expect((error as InteropError).code).toBe(ErrorCode.INVALID_ARGUMENT);
     expect((error as InteropError).message).toMatch(/stream function, sent as call/);
+  });
+});
+
+describe('a peer of another version (docs/wire.md §2.2)', () => {
+  it('a stream it lacks is UNIMPLEMENTED and one whose items changed SCHEMA_MISMATCH, before anything is sent; the others work', async () => {
+    // Version 2 of the schema as this caller has it: flood is gone from the server's version 1
+    // point of view (renamed), and ticks streams another item type.
+    const dir = join(REPO, 'test/ts/out/stream-control-v2');
+    mkdirSync(dir, { recursive: true });
+    const v2 = readFileSync(join(REPO, 'test/streams/streams.interop'), 'utf8')
+      .replace('fn flood(', 'fn flood_v2(')
+      .replace('-> stream<Tick> throws Refused;', '-> stream<string> throws Refused;');
+    writeFileSync(join(dir, 'streams.interop'), v2);
+    const out = writeGenerated('stream-control-v2-gen', await generateTs(compileBundle([join(dir, 'streams.interop')])));
+    const newer = (await import(pathToFileURL(join(out, 'test.streams.ts')).href)) as any;
+    const stats = newStats();
+    const p = await pair({ serverHosts: [{ descriptor: gen.StreamsModule, handlers: streamsImpl(gen, stats) }], client: { wants: [newer.StreamsModule] } });
+    open.push(p);
+    const client = new newer.StreamsClient(p.client);
+    const missing = await client.floodV2(16, 16n).next().catch((e: unknown) => e);
+    expect((missing as InteropError).code).toBe(ErrorCode.UNIMPLEMENTED);
+    const changed = await client.ticks(1, 'ok').next().catch((e: unknown) => e);
+    expect((changed as InteropError).code).toBe(ErrorCode.SCHEMA_MISMATCH);
+    expect((changed as InteropError).message).toMatch(/ticks/);
+    expect(stats.cancelledAtMs).toBe(0); // nothing reached the server's handlers
+    expect(await client.upload(false, [chunk(3)])).toBe(3n);
   });
 });

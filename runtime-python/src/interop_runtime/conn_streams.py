@@ -124,6 +124,7 @@ class OutgoingStream:
         conn = self._conn
         try:
             conn._check_open()
+            conn.versions.check(self._module, "function", self._fn.name)  # docs/wire.md §2.2: before anything is sent
         except InteropError as e:
             self._call.finish(e, local=True)
             return

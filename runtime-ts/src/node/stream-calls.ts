@@ -76,7 +76,7 @@ class OutgoingStream extends Deadline implements StreamExchange, StreamEngine, W
     if (this.signal?.aborted) return call.finish(new InteropError(ErrorCode.CANCELLED, `${this.target}: cancelled before it was sent`), undefined, true);
     try {
       conn.ensureCanStart();
-      conn.checkModule(this.module);
+      conn.checkFunction(this.module, this.fn);
     } catch (error) {
       return call.finish(asInterop(error, ErrorCode.UNAVAILABLE), undefined, true);
     }
