@@ -60,9 +60,6 @@ class ItemInbox(Generic[T]):
         """The consumer stopped, or was (or will be) told the end."""
         return self._done or self._ended or self._failure is not None
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     def push(self, item: T) -> bool:
         """An item from the sender. False when it goes past the credit granted (the sender broke
         the rules: RESOURCE_EXHAUSTED). Once the consumer stopped, items within credit are dropped."""

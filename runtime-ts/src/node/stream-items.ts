@@ -58,11 +58,6 @@ export class ItemInbox<T> implements AsyncIterableIterator<T> {
     return this.done || this.ended || this.failure !== undefined;
   }
 
-  /** Items waiting for the consumer. */
-  get length(): number {
-    return this.items.length;
-  }
-
   /**
    * An item from the sender. False when it goes past the credit granted (the sender broke the
    * rules: RESOURCE_EXHAUSTED). Once the consumer has stopped, items within credit are dropped.

@@ -211,7 +211,12 @@ async def run_flood(client: ConformanceClient, case: dict[str, Any]) -> str | No
         items = aiter(stream)
         for _ in range(read):
             await anext(items)
-        await asyncio.sleep(0.3)  # the producer runs on as far as credit lets it
+        # The producer runs on as far as credit lets it: at least half a window ahead (however
+        # long that takes on a loaded machine), and, given time, never more than a window.
+        end = time.monotonic() + 10
+        while time.monotonic() < end and (await client.stream_stats()).flood_produced < read + window // 2:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
         produced = (await client.stream_stats()).flood_produced
         if not read + window // 2 <= produced <= read + window:
             return f"the producer made {produced} items with {read} read and a window of {window}"

@@ -238,8 +238,14 @@ async function runFlood(client: ConformanceClient, c: Case): Promise<string | un
   const window = c.window!;
   try {
     for (let i = 0; i < read; i++) await items.next();
-    await new Promise((r) => setTimeout(r, 300)); // the producer runs on as far as credit lets it
-    const produced = Number((await streamStats(client)).floodProduced);
+    // The producer runs on as far as credit lets it: at least half a window ahead (however long
+    // that takes on a loaded machine), and, given time, never more than a window.
+    let produced = 0;
+    for (const end = Date.now() + 10_000; Date.now() < end && produced < read + window / 2; await new Promise((r) => setTimeout(r, 20))) {
+      produced = Number((await streamStats(client)).floodProduced);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    produced = Number((await streamStats(client)).floodProduced);
     if (produced > read + window || produced < read + window / 2) return `the producer made ${produced} items with ${read} read and a window of ${window}`;
     for (let i = 0; i < window; i++) if ((await items.next()).done === true) return 'the stream ended early';
     return undefined;
