@@ -56,6 +56,21 @@ export function evaluateGoals(m: Metrics): GoalResult[] {
       ),
     );
   }
+  const streamRate = (kind: string, who: string) => get(`streams.ts-ts.unix.${kind}.${who}.rate`);
+  goals.push(
+    check('TS→TS server streaming over unix: ≥ 0.5× the items/s of the raw socket stream floor', ['small', 'chunk64k'].map((k) => ({
+      label: k,
+      ratio: streamRate(k, 'interop') / streamRate(k, 'raw socket stream (floor)'),
+      ok: (r) => r >= 0.5,
+    }))),
+  );
+  goals.push(
+    check('TS→TS server streaming over unix: ≥ 2× the items/s of grpc-js server streaming', ['small', 'chunk64k'].map((k) => ({
+      label: k,
+      ratio: streamRate(k, 'interop') / streamRate(k, 'grpc-js server streaming'),
+      ok: (r) => r >= 2,
+    }))),
+  );
   goals.push(
     check('Direct in-process call through a generated stub ≤ 2× a plain async call', [
       { label: 'small', ratio: get('direct.small.stub') / get('direct.small.plain'), ok: (r) => r <= 2 },

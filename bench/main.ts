@@ -10,6 +10,7 @@ import { runCodecsTs } from './codecs/suite-ts.js';
 import { runCodecsPy } from './codecs/suite-py.js';
 import { runRpcTs } from './rpc/suite-ts.js';
 import { runEventsSuite } from './events/suite.js';
+import { runStreams } from './streams/suite.js';
 import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
@@ -24,6 +25,7 @@ const SUITES: [string, Suite][] = [
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
   ['events', runEventsSuite],
+  ['streams', runStreams],
   ['direct', runDirect],
   ['stdio', runStdio],
   ['compiler', runCompiler],

@@ -3,6 +3,9 @@
 // never needs to know a schema; generated code never needs to know a transport.
 
 import type { ApplicationError } from './errors.js';
+import type { ItemSource } from './node/stream-items.js';
+
+export type { ItemSource } from './node/stream-items.js';
 
 export type CodecName = 'json' | 'msgpack';
 
@@ -33,11 +36,16 @@ export interface ErrorDescriptor {
 export interface FunctionDescriptor {
   /** IDL name, as on the wire (target = module + "." + name). */
   name: string;
-  kind: 'call' | 'oneway';
-  /** The parameters, positional, in declaration order, encoded as the params struct. */
+  /** 'stream': with `input` (a client stream), `output` (a server stream) or both (docs/wire.md §1.5). */
+  kind: 'call' | 'oneway' | 'stream';
+  /** The parameters, positional, in declaration order, encoded as the params struct (a stream's stream parameter is not one). */
   params: PayloadCodec<unknown[]>;
   /** Absent when the function has no result: the RESPONSE payload is then empty. */
   result?: PayloadCodec<unknown>;
+  /** A stream's items from the caller. */
+  input?: PayloadCodec<unknown>;
+  /** A stream's items from the callee. */
+  output?: PayloadCodec<unknown>;
   /** Qualified names of declared error types, keys into ModuleDescriptor.errors. */
   throws: string[];
   /** Name of the implementation method on the handler object (language-renamed). */
@@ -90,12 +98,26 @@ export interface Subscription {
 }
 
 /**
+ * The caller's end of a stream (docs/ts.md "Streams"): an async iterator over the callee's items
+ * (a server or bidirectional stream), and the callee's answer (a client stream's result). The
+ * stream starts when it is first read.
+ */
+export interface StreamCall<T = unknown, R = unknown> extends AsyncIterableIterator<T> {
+  result(): Promise<R>;
+}
+
+/**
  * How a generated client stub reaches its module: the same interface for a direct in-process
  * call and for any transport. Implemented by the runtime.
  */
 export interface Invoker {
   call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown>;
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void;
+  /**
+   * A stream function (docs/ts.md "Streams"): `input` is the caller's items (a client or
+   * bidirectional stream). The stream starts when the returned StreamCall is first read.
+   */
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): StreamCall;
   subscribe(
     module: ModuleDescriptor,
     event: EventDescriptor,

@@ -51,6 +51,7 @@ CONFORMANCE_SCHEMA = {
     "NotFound": struct_decl("error", (1, "key", "string")),
     "Invalid": struct_decl("error", (1, "field", "string"), (2, "reason", "string"), (3, "limit", "i64", NO_DEFAULT, OPT)),
     "Busy": struct_decl("error", (1, "retry_ms", "u32")),
+    "StreamStats": struct_decl("struct", (1, "flood_produced", "u64"), (2, "cancelled_at_ms", "f64")),
 }
 
 # The reference encoders read make_vectors.SCHEMA: point them at this schema.
@@ -203,12 +204,41 @@ def call_kind_cases() -> None:
     case("4 MiB payload", "large payloads", "echo_bytes", "", kind="big_echo", length=4 * 1024 * 1024, quick=False)
 
 
+def stream_cases() -> None:
+    """Streams (docs/wire.md §1.5): chunk sizes from issue 10; `within_ms` bounds "at once" on a
+    loaded machine, far below the default deadline."""
+    sizes = [27_182, 8, 1_828, 45_904]
+    case("client stream of four chunks", "streams", "upload", "{}", kind="client_stream", sizes=sizes,
+         result=js("u64", sum(sizes)))
+    case("empty client stream", "streams", "upload", "{}", kind="client_stream", sizes=[], result=js("u64", 0))
+    sizes = [31_415, 9, 2_653, 58_979]
+    case("server stream of four chunks", "streams", "download", '{"sizes":' + json.dumps(sizes, separators=(",", ":")) + "}",
+         kind="server_stream", sizes=sizes)
+    case("empty server stream", "streams", "download", '{"sizes":[]}', kind="server_stream", sizes=[])
+    case("bidirectional ping-pong", "streams", "ping_pong", "{}", kind="ping_pong", lines=[f"line {i} ü" for i in range(20)])
+    case("empty bidirectional stream", "streams", "ping_pong", "{}", kind="ping_pong", lines=[])
+    case("declared error after items", "stream errors", "tick_stream", '{"count":3,"end":"busy"}', kind="ticks", count=3,
+         error=app_error("Busy", {"retry_ms": 3}))
+    case("callee cancels mid-stream", "stream cancellation", "tick_stream", '{"count":4,"end":"cancel"}', kind="ticks",
+         count=4, error={"code": "CANCELLED"}, within_ms=500)
+    case("caller cancels mid-stream", "stream cancellation", "tick_stream", '{"count":2,"end":"hang"}',
+         kind="cancel_by_caller", count=2, within_ms=500)
+    case("stream deadline", "stream cancellation", "tick_stream", '{"count":2,"end":"hang"}', kind="ticks", count=2,
+         timeout_ms=300, error={"code": "DEADLINE_EXCEEDED"})
+    case("a consumer that stops reading holds the producer at the window", "stream flow control", "flood",
+         '{"chunk":65536,"total":' + js("u64", 100 * 1024 * 1024) + "}", kind="flood", read=10, window=64)
+    # Last: the server is gone afterwards. There is no peer to lose in process.
+    case("peer killed mid-stream", "stream cancellation", "die_mid_stream", '{"count":3}', kind="ticks", count=3,
+         error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "tcp", "stdio"])
+
+
 def main() -> None:
     scalar_cases()
     container_cases()
     optional_cases()
     union_and_enum_cases()
     call_kind_cases()
+    stream_cases()  # last: its last case kills the server
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)), "case names must be unique"
     for c in CASES:

@@ -110,6 +110,7 @@ describe('examples/greenhouse', () => {
     expect(log).toMatch(/climate +\| greenhouse.advisor: a plugin this node spawns/);
     expect(log).toMatch(/hub +\| {3}greenhouse.filter: on node "filter" at tcp:\/\/127.0.0.1:\d+, json codec/);
     expect(log).toContain('step 4, greenhouse.climate.summary(): 6 readings');
+    expect(log).toMatch(/step 5, streams: .* answers each as it arrives: (OK|HOT|COLD)(, (OK|HOT|COLD)){3}$/m);
     expect(result.status.nodes.map((n) => [n.name, n.state])).toEqual([['hub', 'exited'], ['climate', 'stopped'], ['sensors', 'stopped'], ['filter', 'stopped'], ['advisor', 'plugin']]);
     expect(listDir(runRoot)).toEqual([]);
   }, 60_000);

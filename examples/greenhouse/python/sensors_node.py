@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generated package python/gen
 
@@ -46,6 +47,15 @@ class Greenhouse(SensorsHandlers):
             print(f"read({sensor!r}): no such sensor, raising UnknownSensor for the caller")
             raise UnknownSensor(sensor=sensor, message=f"no sensor named {sensor!r}")
         return self.measure(sensor)
+
+    async def sample(self, sensor: str, count: int, ctx: CallContext) -> AsyncIterator[Reading]:
+        # A server stream is an async generator: each `yield` sends one item, and waits while the
+        # caller has not asked for more (flow control); a caller that stops cancels it here.
+        if sensor not in self.celsius:
+            raise UnknownSensor(sensor=sensor, message=f"no sensor named {sensor!r}")
+        for _ in range(count):
+            await asyncio.sleep(0.02)
+            yield self.measure(sensor)
 
     async def set_fan(self, sensor: str, on: bool, ctx: CallContext) -> None:
         print(f"set_fan({sensor!r}, {on}) from node {ctx.peer}: fan {'ON' if on else 'off'}")

@@ -17,6 +17,10 @@ export interface ClimateDeps {
 export const COLD_BELOW = 12;
 export const HOT_FROM = 30;
 
+function judge(celsius: number): Level {
+  return celsius < COLD_BELOW ? Level.COLD : celsius >= HOT_FROM ? Level.HOT : Level.OK;
+}
+
 export function createClimate(deps: () => ClimateDeps, log: (line: string) => void): ClimateHandlers {
   const perSensor = new Map<string, number>();
   const fansOn = new Set<string>();
@@ -31,7 +35,7 @@ export function createClimate(deps: () => ClimateDeps, log: (line: string) => vo
       perSensor.set(reading.sensor, (perSensor.get(reading.sensor) ?? 0) + 1);
       min = Math.min(min, reading.celsius);
       max = Math.max(max, reading.celsius);
-      const level = reading.celsius < COLD_BELOW ? Level.COLD : reading.celsius >= HOT_FROM ? Level.HOT : Level.OK;
+      const level = judge(reading.celsius);
       const { sensors, advisor, events } = deps();
       if (level === Level.OK) {
         // Back in range: switch off a fan this module switched on (a one-way call: no reply).
@@ -52,6 +56,12 @@ export function createClimate(deps: () => ClimateDeps, log: (line: string) => vo
       const alert: Alert = { sensor: reading.sensor, level, celsius: reading.celsius, advice: advice.text };
       events.alert(alert);
       return level;
+    },
+
+    // A bidirectional stream: the readings come in as an async iterator, the levels go out by
+    // `yield`, one per reading, while both sides keep streaming.
+    async *judgeAll(readings: AsyncIterableIterator<Reading>, _ctx: CallContext): AsyncGenerator<Level> {
+      for await (const reading of readings) yield judge(reading.celsius);
     },
 
     summary(_ctx: CallContext): Summary {

@@ -59,6 +59,12 @@ await new Promise<void>((resolve) => {
 const s = await climate.summary();
 const perSensor = [...s.perSensor].map(([name, n]) => `${name} ${n}`).join(', ');
 say(`step 4, greenhouse.climate.summary(): ${s.readings} readings (${perSensor}), ${s.alerts} alerts, ${s.minCelsius.toFixed(1)} to ${s.maxCelsius.toFixed(1)} °C`);
+
+// Streams: a server stream from Python piped, item by item, into a bidirectional stream.
+const samples = sensors.sample('south', 4);
+const levels: string[] = [];
+for await (const level of climate.judgeAll(samples)) levels.push(levelName(level));
+say(`step 5, streams: greenhouse.sensors.sample("south", 4) streams readings out of Python as they are taken, piped into greenhouse.climate.judge_all(), which answers each as it arrives: ${levels.join(', ')}`);
 say('the hub is done: it exits with code 0 and, as the main node, ends the application');
 await node.close();
 process.exit(0);

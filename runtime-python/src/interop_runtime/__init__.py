@@ -19,10 +19,11 @@ from .module import (
     Subscription,
 )
 from .open_enum import OpenEnum
+from .streams import ItemSource, StreamCall
 
 __all__ = [
     "ApplicationError", "CallContext", "CallOptions", "CodecName", "DEFAULT_LIMITS", "ErrorCode",
     "ErrorDescriptor", "EventDescriptor", "EventHandler", "FunctionDescriptor", "InteropError",
-    "Invoker", "Limits", "ModuleDescriptor", "OpenEnum", "Publisher", "Subscription", "TypeCodec",
-    "error_code_name",
+    "Invoker", "ItemSource", "Limits", "ModuleDescriptor", "OpenEnum", "Publisher", "StreamCall",
+    "Subscription", "TypeCodec", "error_code_name",
 ]

@@ -12,8 +12,22 @@ def invalid_result(fn: FunctionDescriptor, error: InteropError) -> InteropError:
     return InteropError(ErrorCode.INTERNAL, f"{fn.name}: the handler returned an invalid result: {error.message}")
 
 
+def invalid_item(fn: FunctionDescriptor, error: InteropError) -> InteropError:
+    """A stream's handler sent an item that is not of the item type."""
+    return InteropError(ErrorCode.INTERNAL, f"{fn.name}: the handler sent an invalid item: {error.message}")
+
+
 def invalid_declared_error(fn: FunctionDescriptor, type_name: str, error: InteropError) -> InteropError:
     return InteropError(ErrorCode.INTERNAL, f"{fn.name}: the handler raised an invalid {type_name}: {error.message}")
+
+
+class HandlerFault(Exception):
+    """Raised inside a stream's machinery when a handler gave a value its type cannot hold:
+    `error` (INTERNAL, one of the above) is what the caller gets."""
+
+    def __init__(self, error: InteropError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def declared_error(module: ModuleDescriptor, fn: FunctionDescriptor, error: ApplicationError) -> ErrorDescriptor | None:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from .conn_handshake import HandshakeSide
-from .conn_serving import ServingSide
+from .conn_streams import StreamSide
 from .errors import ErrorCode, InteropError
 from .conn_watchdog import Watchdog
 from .foreign_peer import CLOSED_WITHOUT_ANSWER, SNIFF_BYTES, describe_foreign_peer, starts_handshake_answer
@@ -29,7 +29,7 @@ STREAM_FRAMES = frozenset({FrameKind.STREAM_ITEM, FrameKind.STREAM_END, FrameKin
 STARTS_EXCHANGE = frozenset({FrameKind.REQUEST, FrameKind.SUBSCRIBE, FrameKind.PING})
 
 
-class Inbound(HandshakeSide, ServingSide):
+class Inbound(HandshakeSide, StreamSide):
     """The read loop and the dispatch of every frame kind."""
 
     def _setup(self) -> None:
@@ -109,9 +109,7 @@ class Inbound(HandshakeSide, ServingSide):
         if error.fatal:
             self._connection_error(problem)
         elif error.kind in STREAM_FRAMES:
-            # Never answered: it ends the stream it names (§1.5). No stream is open on this
-            # runtime yet, so there is nothing to end.
-            log.debug("dropped bad stream frame: %s", error.message)
+            self._break_off_stream(error.flags, error.correlation, problem)  # never answered (§1.5)
         elif error.kind in ANSWERS:
             # Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
             if not self._fail_exchange(error.correlation, problem) and error.kind == FrameKind.CANCEL:
@@ -153,8 +151,7 @@ class Inbound(HandshakeSide, ServingSide):
                 self._subscribe_ids.pop(frame.correlation, None)  # a new exchange with that id
             self._answer(Frame(FrameKind.PONG, CodecId.NONE, frame.correlation, "", frame.payload))
         elif kind in STREAM_FRAMES:
-            # No stream is open on this runtime yet: every stream frame names none (§1.5).
-            self.counters.late_stream_frames += 1
+            self._on_stream_frame(frame)
         elif kind == FrameKind.GOODBYE:
             self._goodbye_received = True
             asyncio.get_running_loop().create_task(self._close_after_goodbye())

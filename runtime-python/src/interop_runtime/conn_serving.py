@@ -20,7 +20,8 @@ from .codec.type_codec import CodecName
 from .conn_core import Served, SubscriptionHook
 from .conn_outbound import Outbound
 from .errors import ApplicationError, ErrorCode, InteropError
-from .frames import CodecId, Frame, FrameKind, codec_id, codec_name, encode_frame, split_target
+from .frames import (FLAG_STREAM_IN, FLAG_STREAM_OUT, CodecId, Frame, FrameKind, codec_id, codec_name, encode_frame,
+                     split_target)
 from .handshake import CONTROL_MODULE, canonical_json
 from .module import CallContext, EventDescriptor, FunctionDescriptor, ModuleDescriptor
 
@@ -90,6 +91,15 @@ class ServingSide(Outbound):
             self._send_error(cid, frame.target, resolved, codec)
             return
         served, fn = resolved
+        # A stream's REQUEST names its directions; they must be the function's (docs/wire.md §1.5).
+        directions = frame.flags & (FLAG_STREAM_IN | FLAG_STREAM_OUT)
+        wanted = (FLAG_STREAM_IN if fn.input is not None else 0) | (FLAG_STREAM_OUT if fn.output is not None else 0)
+        if fn.kind != ("stream" if directions else "call") or directions != wanted:
+            sent_as = "stream" if directions else "call"
+            problem = f"{frame.target} is a {fn.kind} function, sent as {sent_as}" if fn.kind != sent_as else \
+                f"{frame.target}: the REQUEST's stream directions do not match the function's"
+            self._send_error(cid, frame.target, InteropError(ErrorCode.INVALID_ARGUMENT, problem), codec)
+            return
         if frame.codec == CodecId.NONE and frame.payload:
             self._send_error(cid, frame.target, InteropError(ErrorCode.PROTOCOL_ERROR, "payload with codec none"), "json")
             return
@@ -98,10 +108,18 @@ class ServingSide(Outbound):
         except InteropError as e:
             self._send_error(cid, frame.target, e, codec)
             return
+        if fn.kind == "stream":
+            self._serve_stream(frame, served, fn, args, codec)
+            return
         deadline = time.monotonic() + frame.timeout_ms / 1000 if frame.timeout_ms else None
         ctx = CallContext(peer=self.peer, deadline=deadline)
         task = asyncio.get_running_loop().create_task(self._serve(cid, frame.target, codec, served, fn, args, ctx))
         self._handling[cid] = task
+
+    def _serve_stream(self, frame: Frame, served: Served, fn: FunctionDescriptor, args: tuple[Any, ...],
+                      codec: CodecName) -> None:
+        """Runs an accepted stream (conn_streams.StreamSide)."""
+        raise NotImplementedError
 
     async def _serve(self, cid: int, target: str, codec: CodecName, served: Served, fn: FunctionDescriptor,
                      args: tuple[Any, ...], ctx: CallContext) -> None:

@@ -12,6 +12,7 @@ Both sides may start exchanges: each keeps its own correlation id space.
                        pending answers, deadlines and CANCEL; events of our subscriptions
     conn_serving.py    the peer's exchanges: requests, one-way calls, its subscriptions and the
                        events sent to them, the control channel
+    conn_streams.py    streams, both sides (docs/wire.md §1.5; the items: streams.py)
     conn_handshake.py  HELLO / WELCOME (the documents: handshake.py)
     conn_inbound.py    the read loop and the dispatch of frames
     counters.py        the health counters (docs/wire.md §7)

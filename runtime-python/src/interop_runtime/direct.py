@@ -16,6 +16,7 @@ from .events import EventQueue
 from .connection import Counters
 from .limits import DEFAULT_LIMITS, Limits
 from .module import CallContext, CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor
+from .streams import ItemSource, StreamCall
 
 
 class DirectSubscription:
@@ -100,6 +101,22 @@ class DirectInvoker:
             self.counters.handler_errors += 1
             raise invalid_result(fn, e) from None
         return result
+
+    def stream(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+               source: ItemSource[Any] | None = None, options: CallOptions | None = None) -> StreamCall[Any, Any]:
+        """A stream in process (direct_streams.py); it starts when read."""
+        from .direct_streams import DirectStream  # direct_streams imports this module's neighbours
+
+        handlers = self._handlers.get(module.name)
+        timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
+
+        def begin(call: StreamCall[Any, Any]) -> None:
+            if handlers is None:
+                call.finish(InteropError(ErrorCode.NOT_FOUND, f"module {module.name} is not hosted in this process"), local=True)
+                return
+            DirectStream(call, module, fn, handlers, args, source, timeout_ms, self.limits.stream_window, self.counters).start()
+
+        return StreamCall(f"{module.name}.{fn.name}", fn.output is not None, begin)
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
         fn.params.validate(args)  # refused here, as sending the ONEWAY would refuse it

@@ -123,7 +123,7 @@ class FrameError(InteropError):
 
     def __init__(
         self, reason: FrameErrorReason, code: int, message: str, *, fatal: bool,
-        correlation: int = 0, kind: int = 0, codec: int = 0, target: str = "",
+        correlation: int = 0, kind: int = 0, codec: int = 0, flags: int = 0, target: str = "",
     ) -> None:
         super().__init__(code, message)
         self.reason = reason
@@ -131,6 +131,8 @@ class FrameError(InteropError):
         self.correlation = correlation
         self.kind = kind
         self.codec = codec
+        #: A stream frame's CALLEE flag says whose exchange it names (docs/wire.md §1.5).
+        self.flags = flags
         self.target = target
 
 
@@ -225,21 +227,21 @@ class FrameDecoder:
             return FrameError(
                 "target_too_long", ErrorCode.RESOURCE_EXHAUSTED,
                 f"target_len {target_len} exceeds max_target_bytes {self._max_target}",
-                fatal=False, correlation=correlation, kind=kind, codec=codec), end
+                fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags), end
         try:
             target = str(view[start:start + target_len], "utf-8")
         except UnicodeDecodeError:
             return FrameError(
                 "bad_target", ErrorCode.PROTOCOL_ERROR, "frame target is not valid UTF-8",
-                fatal=False, correlation=correlation, kind=kind, codec=codec), end
+                fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags), end
         if not FrameKind.HELLO <= kind <= FrameKind.STREAM_CREDIT:
             return FrameError(
                 "unknown_kind", ErrorCode.PROTOCOL_ERROR, f"unknown frame kind {kind}",
-                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target), end
+                fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags, target=target), end
         if codec > CodecId.MSGPACK:
             return FrameError(
                 "unknown_codec", ErrorCode.PROTOCOL_ERROR, f"unknown or unsupported codec {codec}",
-                fatal=False, correlation=correlation, kind=kind, codec=codec, target=target), end
+                fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags, target=target), end
         return Frame(
             kind=_KINDS[kind - 1], codec=_CODECS[codec], correlation=correlation, target=target,
             payload=bytes(view[start + target_len:end]), timeout_ms=timeout_ms, flags=flags), end

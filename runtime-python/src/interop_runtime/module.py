@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable, Literal, Protocol, Sequence
 
 from .codec.type_codec import CodecName, TypeCodec
 from .errors import ApplicationError
+from .streams import ItemSource, StreamCall
 
 __all__ = [
     "CodecName",
@@ -42,8 +43,10 @@ class ErrorDescriptor:
 class FunctionDescriptor:
     #: IDL name, as on the wire (target = module + "." + name).
     name: str
-    kind: Literal["call", "oneway"]
-    #: The parameters, positional, in declaration order, encoded as the params struct.
+    #: "stream": with `input` (a client stream), `output` (a server stream) or both (docs/wire.md §1.5).
+    kind: Literal["call", "oneway", "stream"]
+    #: The parameters, positional, in declaration order, encoded as the params struct (a
+    #: stream's stream parameter is not one).
     params: TypeCodec[tuple[Any, ...]]
     #: None when the function has no result: the RESPONSE payload is then empty.
     result: TypeCodec[Any] | None
@@ -51,6 +54,10 @@ class FunctionDescriptor:
     throws: tuple[str, ...]
     #: Name of the implementation method on the handler object (language-renamed).
     method: str
+    #: A stream's items from the caller.
+    input: TypeCodec[Any] | None = None
+    #: A stream's items from the callee.
+    output: TypeCodec[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +145,14 @@ class Invoker(Protocol):
     ) -> Any: ...
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None: ...
+
+    def stream(
+        self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+        source: ItemSource[Any] | None = None, options: CallOptions | None = None,
+    ) -> StreamCall[Any, Any]:
+        """A stream function (runtime-python/README.md "Streams"): `source` is the caller's items
+        (a client or bidirectional stream). The stream starts when the StreamCall is first read."""
+        ...
 
     async def subscribe(
         self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler

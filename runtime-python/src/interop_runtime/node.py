@@ -20,7 +20,9 @@ from .direct import DirectInvoker
 from .errors import ErrorCode, InteropError
 from .handshake import KNOWN_CODECS
 from .limits import DEFAULT_LIMITS, Limits
+from .conn_streams import OutgoingStream
 from .links import Link, Opener, RenewedSubscription, is_open
+from .streams import ItemSource, StreamCall
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
 from .node_config import CONFIG_ENV, load_config
 from .admission import ListenerSlots, refuse_connection
@@ -85,6 +87,34 @@ class Node:
             return await self.direct.call(module, fn, args, options)
         conn = await self._route(module).connection()
         return await conn.call(module, fn, args, options)
+
+    def stream(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+               source: ItemSource[Any] | None = None, options: CallOptions | None = None) -> StreamCall[Any, Any]:
+        """A stream function: in process when hosted here, else over its link (dialed when the
+        stream is first read)."""
+        if self.direct.hosts(module.name):
+            return self.direct.stream(module, fn, args, source, options)
+
+        def begin(call: StreamCall[Any, Any]) -> None:
+            try:
+                link = self._route(module)
+            except InteropError as e:
+                call.finish(e, local=True)
+                return
+
+            def start(connecting: asyncio.Future[Connection]) -> None:
+                try:
+                    conn = connecting.result()
+                except InteropError as e:
+                    call.finish(e, local=True)
+                except asyncio.CancelledError:
+                    call.finish(InteropError(ErrorCode.UNAVAILABLE, f"{link.description}: node is closing"), local=True)
+                else:
+                    OutgoingStream(conn, call, module, fn, args, source, options).start()
+
+            link.connecting().add_done_callback(start)
+
+        return StreamCall(f"{module.name}.{fn.name}", fn.output is not None, begin)
 
     def oneway(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...]) -> None:
         if self.direct.hosts(module.name):

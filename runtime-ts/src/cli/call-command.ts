@@ -56,6 +56,9 @@ export async function callCommand(args: CallArgs): Promise<number> {
       throw new Error(`${args.target} uses ${missing.join(', ')}, but the manifest of node "${manifest.node}" only carries the IR of ${irModules.map((m) => m.name).join(', ')}: without the imported modules' IR these types cannot be encoded`);
     }
     const values = parseArguments(fn, irFunction(module, fnName), args.args);
+    if (fn.input) {
+      throw new UsageError(`${args.target} takes a stream of items (${fn.output ? 'a bidirectional' : 'a client'} stream), which interop call cannot send; call it from code (docs/ts.md "Streams")`);
+    }
 
     const conn = await Connection.open(await transportFor(endpoint).connect(endpoint), {
       role: 'initiator',
@@ -68,6 +71,13 @@ export async function callCommand(args: CallArgs): Promise<number> {
       if (fn.kind === 'oneway') {
         conn.oneway(module, fn, values);
         process.stdout.write(`sent (one-way: no reply)\n`);
+        return 0;
+      }
+      if (fn.kind === 'stream') {
+        // A server stream: each item as it arrives, one JSON document per item.
+        for await (const item of conn.stream(module, fn, values, undefined, { timeoutMs: args.timeoutMs })) {
+          process.stdout.write(`${prettyJson(fn.output!.encode(item, 'json'))}\n`);
+        }
         return 0;
       }
       const result = await conn.call(module, fn, values, { timeoutMs: args.timeoutMs });
@@ -112,6 +122,8 @@ function missingTypes(modules: IrModule[], fn: IrFunction): string[] {
   };
   fn.params.forEach((p) => visit(p.type));
   visit(fn.result);
+  visit(fn.input?.type);
+  visit(fn.output);
   fn.throws.forEach(visit);
   return [...missing];
 }

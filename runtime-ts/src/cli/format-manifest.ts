@@ -13,7 +13,7 @@ interface IrType {
 }
 interface IrField { id: number; name: string; type?: IrType; doc?: string }
 interface IrDecl { kind: string; name: string; doc?: string; fields?: IrField[]; cases?: IrField[]; members?: Array<{ name: string; value: number }>; type?: IrType }
-interface IrFunction { name: string; kind: string; doc?: string; params: IrField[]; result?: IrType; throws: IrType[] }
+interface IrFunction { name: string; kind: string; doc?: string; params: IrField[]; result?: IrType; throws: IrType[]; input?: IrField; output?: IrType }
 interface IrEvent { name: string; doc?: string; payload?: IrType }
 export interface IrModule {
   name: string;
@@ -91,8 +91,9 @@ export function formatModule(m: IrModule): string[] {
     // A blank line before the section, and between members that carry docs.
     if (i === 0 || f.doc) out.push('');
     out.push(...docLines(f.doc, ''));
-    const params = f.params.map((p) => `${p.id}: ${p.name}: ${typeText(m.name, p.type)}`).join(', ');
-    const result = f.result ? ` -> ${typeText(m.name, f.result)}` : '';
+    const input = f.input ? [`${f.input.id}: ${f.input.name}: stream<${typeText(m.name, f.input.type)}>`] : [];
+    const params = [...f.params.map((p) => `${p.id}: ${p.name}: ${typeText(m.name, p.type)}`), ...input].join(', ');
+    const result = f.output ? ` -> stream<${typeText(m.name, f.output)}>` : f.result ? ` -> ${typeText(m.name, f.result)}` : '';
     const throws = f.throws.length > 0 ? ` throws ${f.throws.map((t) => typeText(m.name, t)).join(', ')}` : '';
     out.push(`${f.kind === 'oneway' ? 'oneway ' : ''}fn ${f.name}(${params})${result}${throws};`);
   });

@@ -125,7 +125,6 @@ export class DynamicCodecs {
     const functions: Record<string, FunctionDescriptor> = {};
     const errors: ModuleDescriptor['errors'] = {};
     for (const f of m.functions) {
-      if (f.kind === 'stream') continue;
       const resolve = (t: Extract<IrTypeRef, { kind: 'ref' }>) => this.declNode(t.module, t.name);
       const params = structNode(f.name, f.params, resolve, (v, i) => (v as unknown[])[i], (values) => values, (c, t) => this.constValue(c, t));
       const throws: string[] = [];
@@ -149,6 +148,8 @@ export class DynamicCodecs {
         method: f.name,
       };
       if (f.result !== undefined) fn.result = this.codec(f.result, `${f.name} result`);
+      if (f.input !== undefined) fn.input = this.codec(f.input.type, `${f.name} input`);
+      if (f.output !== undefined) fn.output = this.codec(f.output, `${f.name} output`);
       functions[f.name] = fn;
     }
     const events: Record<string, EventDescriptor> = {};

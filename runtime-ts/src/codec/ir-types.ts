@@ -66,6 +66,9 @@ export interface IrFunctionDecl {
   params: IrField[];
   result?: IrTypeRef;
   throws: IrTypeRef[];
+  /** A stream's stream parameter (its type is the item type) and the callee's item type. */
+  input?: IrField;
+  output?: IrTypeRef;
 }
 
 export interface IrEventDecl {

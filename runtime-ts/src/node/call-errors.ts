@@ -30,13 +30,44 @@ export function invalidResult(fn: FunctionDescriptor, error: unknown): InteropEr
   return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler returned an invalid result: ${describe(error)}`, { cause: error });
 }
 
+/** The error a caller sees when a stream's handler sent an item that is not of the item type (§3.4). */
+export function invalidItem(fn: FunctionDescriptor, error: unknown): InteropError {
+  return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler sent an invalid item: ${describe(error)}`, { cause: error });
+}
+
 /** The error a caller sees when a handler raised a declared error whose fields do not fit its type. */
 export function invalidDeclaredError(fn: FunctionDescriptor, type: string, error: unknown): InteropError {
   return new InteropError(ErrorCode.INTERNAL, `${fn.name}: the handler raised an invalid ${type}: ${describe(error)}`, { cause: error });
 }
 
+/**
+ * A handler that throws InteropError CANCELLED cancels its exchange: the caller gets CANCELLED
+ * (docs/wire.md §6), not INTERNAL.
+ */
+function cancelledByHandler(error: unknown): error is InteropError {
+  return error instanceof InteropError && !(error instanceof ApplicationError) && error.code === ErrorCode.CANCELLED;
+}
+
+/**
+ * What an in-process caller gets for a handler's exception: a declared error as itself (once its
+ * fields pass the checks its encoding would make, docs/wire.md §3.4), CANCELLED as itself,
+ * anything else INTERNAL.
+ */
+export function handlerError(module: ModuleDescriptor, fn: FunctionDescriptor, error: unknown): InteropError {
+  if (cancelledByHandler(error)) return error;
+  const declared = declaredError(module, fn, error);
+  if (declared === undefined) return internalError(fn, error);
+  try {
+    declared.codec.validate(error as ApplicationError); // what encoding the ERROR's detail would refuse
+  } catch (invalid) {
+    return invalidDeclaredError(fn, declared.name, invalid);
+  }
+  return error as ApplicationError;
+}
+
 /** Envelope for a handler's exception, in the request's codec. */
 export function envelopeForHandlerError(module: ModuleDescriptor, fn: FunctionDescriptor, error: unknown, codec: CodecName): ErrorEnvelope {
+  if (cancelledByHandler(error)) return { code: ErrorCode.CANCELLED, message: error.message };
   const declared = declaredError(module, fn, error);
   if (declared) {
     try {

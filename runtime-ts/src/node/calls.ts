@@ -56,13 +56,31 @@ function callTarget(module: ModuleDescriptor, fn: FunctionDescriptor): CallTarge
 /** Shared options object: addEventListener reads it, so one serves every call. */
 const ONCE = { once: true };
 
+/** An exchange holding (or waiting for) an in-flight slot: a call, ping or subscribe, or a stream. */
+interface SlotHolder {
+  id: number;
+  /** The slot it waited for is its now. */
+  slotTaken(now?: number): void;
+  /** Ends it here, without its answer: `error` (the connection closed, a malformed answer), or a value. */
+  end(error: InteropError | undefined, value?: unknown): void;
+}
+
+/** A stream this side started (stream-calls.ts): its answer and its stream frames come here. */
+export interface StreamExchange extends SlotHolder {
+  readonly kind: 'stream';
+  onAnswer(frame: Frame): void;
+  onStreamFrame(frame: Frame): void;
+  /** The callee broke the rules of docs/wire.md §1.5: the stream ends with `error` (and a CANCEL). */
+  breakOff(error: InteropError): void;
+}
+
 export class Calls {
   private nextId = 1;
   /** Exchanges written and not answered yet, by correlation id. */
-  private readonly pending = new Map<number, Exchange>();
+  private readonly pending = new Map<number, Exchange | StreamExchange>();
   /** Exchanges holding an in-flight slot (written or waiting to be). */
   private outstanding = 0;
-  private readonly slotWaiters = new Fifo<Exchange>();
+  private readonly slotWaiters = new Fifo<SlotHolder>();
   /** The last module the peer offers with the same fingerprint: its offers do not change after the handshake. */
   private accepted: ModuleDescriptor | undefined;
 
@@ -139,13 +157,18 @@ export class Calls {
     const now = performance.now();
     deadlines.add(exchange, exchange.timeoutMs, now);
     exchange.signal?.addEventListener('abort', exchange, ONCE);
+    this.takeSlot(exchange, now);
+    return promise;
+  }
+
+  /** A free in-flight slot for `holder` now, or a place in the queue for the next one. */
+  takeSlot(holder: SlotHolder, now?: number): void {
     if (this.outstanding < this.conn.options.limits.maxInFlight) {
       this.outstanding++;
-      exchange.slotTaken(now);
+      holder.slotTaken(now);
     } else {
-      this.slotWaiters.push(exchange);
+      this.slotWaiters.push(holder);
     }
-    return promise;
   }
 
   /** @internal An exchange gave its slot back: the next waiting one takes it at once. */
@@ -164,7 +187,7 @@ export class Calls {
   }
 
   /** @internal An exchange waiting for a slot gave up (deadline, abort). Linear, and rare. */
-  leaveSlotQueue(exchange: Exchange): void {
+  leaveSlotQueue(exchange: SlotHolder): void {
     this.slotWaiters.remove(exchange);
   }
 
@@ -174,7 +197,7 @@ export class Calls {
   }
 
   /** @internal Registers a written exchange; returns its correlation id. */
-  register(exchange: Exchange): number {
+  register(exchange: Exchange | StreamExchange): number {
     for (;;) {
       const id = this.nextId;
       this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
@@ -186,7 +209,7 @@ export class Calls {
   }
 
   /** @internal Removes a written exchange that ends without its answer; false if it was not there. */
-  unregister(exchange: Exchange): boolean {
+  unregister(exchange: Exchange | StreamExchange): boolean {
     if (this.pending.get(exchange.id) !== exchange) return false;
     this.pending.delete(exchange.id);
     return true;
@@ -206,6 +229,7 @@ export class Calls {
       return;
     }
     this.pending.delete(frame.correlation);
+    if (p.kind === 'stream') return p.onAnswer(frame);
     const codec = codecNameOf(frame.codec);
     const limits = conn.options.limits;
     if (frame.kind === FrameKind.ERROR) {
@@ -234,6 +258,26 @@ export class Calls {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A stream frame with the CALLEE flag: for a stream this side started. One for a plain call
+   * breaks the rules (PROTOCOL_ERROR, and a CANCEL); one naming nothing is late (docs/wire.md §1.5).
+   */
+  onStreamFrame(frame: Frame): void {
+    const p = this.pending.get(frame.correlation);
+    if (p === undefined) {
+      bump(this.conn.services.counters, 'late_stream_frames');
+      return;
+    }
+    if (p.kind === 'stream') return p.onStreamFrame(frame);
+    bump(this.conn.services.counters, 'rejected_frames');
+    p.breakOff(new InteropError(ErrorCode.PROTOCOL_ERROR, `${p.fn?.name ?? p.kind}: a stream frame for a call`));
+  }
+
+  /** A malformed stream frame (counted already) ends the exchange it names here, with a CANCEL. */
+  breakOff(correlation: number, error: InteropError): void {
+    this.pending.get(correlation)?.breakOff(error);
   }
 
   /** Fails the exchange `correlation` with `error`; false when no exchange waits under that id. */
@@ -337,6 +381,11 @@ class Exchange extends Deadline implements Writer {
   handleEvent(): void {
     const message = this.stage === WAITING_SLOT ? 'call cancelled while waiting for an in-flight slot' : `${this.label}: cancelled by the caller`;
     this.stop(new InteropError(ErrorCode.CANCELLED, message));
+  }
+
+  /** The peer broke the rules (a stream frame for a call): ends here with `error`, and a CANCEL. */
+  breakOff(error: InteropError): void {
+    this.stop(error);
   }
 
   onDeadline(): void {

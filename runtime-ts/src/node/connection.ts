@@ -12,6 +12,8 @@
 //   peer-events.ts     PeerEvents: events published to the peer's subscriptions, per-subscription
 //                      backlog while congested (§5)
 //   watchdog.ts        Watchdog: frame_timeout_ms and idle_timeout_ms after the handshake (§5.1)
+//   stream-calls.ts    streams this side starts; stream-serve.ts the peer's; stream-frames.ts
+//                      their frames; stream-items.ts the credit of each direction (§1.5)
 //
 // Flow control in one paragraph (docs/wire.md §5): a peer that does not read cannot make this side
 // buffer without bound. Requests and handlers' answers wait for the channel holding their
@@ -20,7 +22,9 @@
 // waiting answers this side stops reading that peer (paused_reads).
 
 import { ErrorCode, InteropError } from '../errors.js';
-import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, ModuleDescriptor, Subscription } from '../module.js';
+import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, ItemSource, ModuleDescriptor, Subscription } from '../module.js';
+import { CallerStream } from './stream-call.js';
+import { startStream } from './stream-calls.js';
 import type { ByteChannel } from '../transport/types.js';
 import { FrameDecoder, FrameError } from '../wire/decoder.js';
 import { CLOSED_WITHOUT_ANSWER } from '../wire/foreign-peer.js';
@@ -160,6 +164,11 @@ export class Connection implements FlowControl {
 
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
     this.calls.oneway(module, fn, args);
+  }
+
+  /** A stream function (stream-calls.ts); it starts when the returned CallerStream is first read. */
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): CallerStream {
+    return new CallerStream(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => startStream(this, call, module, fn, args, input, options));
   }
 
   /** Round-trip time in ms. */

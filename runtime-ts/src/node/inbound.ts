@@ -14,6 +14,7 @@ import { CodecId, type Frame, FrameKind, codecNameOf, isStreamKind } from '../wi
 import type { Connection } from './connection.js';
 import type { FlowControl } from './events.js';
 import { forgetSubscribeId, serveFrame } from './serve.js';
+import { rejectStreamFrame, routeStreamFrame } from './stream-frames.js';
 import { bump } from './services.js';
 
 export class Inbound implements FlowControl {
@@ -129,9 +130,8 @@ export class Inbound implements FlowControl {
     const conn = this.conn;
     bump(conn.services.counters, 'rejected_frames');
     conn.options.debug?.(`rejected frame: ${error.message}`);
-    // A bad stream frame is never answered either: it ends the stream it names (§1.5). No stream
-    // is open on this runtime yet, so there is nothing to end.
-    if (isStreamKind(error.kind)) return;
+    // A bad stream frame is never answered either: it ends the stream it names (§1.5).
+    if (isStreamKind(error.kind)) return rejectStreamFrame(conn, error);
     const answers = error.kind === FrameKind.RESPONSE || error.kind === FrameKind.ERROR || error.kind === FrameKind.PONG || error.kind === FrameKind.CANCEL;
     if (answers) {
       // Never answer an answer (§1.4): fail the matching exchange locally, or drop it.
@@ -161,9 +161,7 @@ export class Inbound implements FlowControl {
       case FrameKind.STREAM_ITEM:
       case FrameKind.STREAM_END:
       case FrameKind.STREAM_CREDIT:
-        // No stream is open on this runtime yet: every stream frame names none (§1.5).
-        bump(conn.services.counters, 'late_stream_frames');
-        return;
+        return routeStreamFrame(conn, frame);
       case FrameKind.PING:
         forgetSubscribeId(conn, frame.correlation);
         return conn.answer({ ...frame, kind: FrameKind.PONG, codec: CodecId.none, timeoutMs: 0 });

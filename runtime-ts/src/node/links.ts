@@ -2,7 +2,9 @@
 // redialed after it drops), and a LinkInvoker is the Invoker generated clients use over it.
 // Subscriptions made through a LinkInvoker are renewed on the next connection after a drop.
 
-import type { CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ModuleDescriptor, Subscription } from '../module.js';
+import type { CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ItemSource, ModuleDescriptor, Subscription } from '../module.js';
+import { CallerStream } from './stream-call.js';
+import { startStream } from './stream-calls.js';
 import { ErrorCode, InteropError } from '../errors.js';
 import { unavailable } from './call-errors.js';
 import type { Connection } from './connection.js';
@@ -68,6 +70,16 @@ export class LinkInvoker implements Invoker {
   async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
     const conn = await this.link.connection();
     return conn.call(module, fn, args, options);
+  }
+
+  /** A stream on the link's connection, dialed when the stream is first read. */
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): CallerStream {
+    return new CallerStream(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => {
+      this.link.connection().then(
+        (conn) => startStream(conn, call, module, fn, args, input, options),
+        (error: unknown) => call.finish(error instanceof InteropError ? error : unavailable(String(error)), undefined, true),
+      );
+    });
   }
 
   /**

@@ -7,7 +7,7 @@
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CallContext, CodecName, FunctionDescriptor } from '../module.js';
-import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, splitTarget } from '../wire/frame.js';
+import { CodecId, EMPTY_PAYLOAD, type Frame, FrameFlag, FrameKind, codecId, codecNameOf, splitTarget } from '../wire/frame.js';
 import { CONTROL_MODULE } from '../wire/handshake.js';
 import { canonicalJson } from '../wire/canonical-json.js';
 import { envelopeForHandlerError, invalidResult } from './call-errors.js';
@@ -15,10 +15,16 @@ import { Deadline, deadlines } from './deadlines.js';
 import type { Connection } from './connection.js';
 import type { Writer } from './outbound.js';
 import { bump, type HostedModule } from './services.js';
+import { streamFlags } from './stream-frames.js';
+import { serveStream } from './stream-serve.js';
 
 /** A request being handled. `abort` signals the handler; nothing more is sent for its id. */
 export interface ActiveCall {
   abort(reason: InteropError): void;
+  /** A STREAM_ITEM, STREAM_END or STREAM_CREDIT from the caller for this exchange. */
+  onStreamFrame(frame: Frame): void;
+  /** The caller broke the rules of docs/wire.md §1.5: ends the exchange with ERROR `error`. */
+  breakOff(error: InteropError): void;
 }
 
 export interface ServerState {
@@ -41,7 +47,7 @@ function fail(conn: Connection, frame: Frame, codec: CodecName, code: number, me
 }
 
 /** Resolves a REQUEST/ONEWAY target to its module, function and handler method, or answers why not. */
-function resolveFunction(conn: Connection, frame: Frame, codec: CodecName, kind: 'call' | 'oneway', parts = splitTarget(frame.target)) {
+function resolveFunction(conn: Connection, frame: Frame, codec: CodecName, kind: 'call' | 'oneway' | 'stream', parts = splitTarget(frame.target)) {
   const answer = (code: number, msg: string) => {
     if (kind === 'call') fail(conn, frame, codec, code, msg);
     else conn.options.debug?.(`dropped ONEWAY: ${msg}`);
@@ -53,13 +59,16 @@ function resolveFunction(conn: Connection, frame: Frame, codec: CodecName, kind:
   const fn = Object.prototype.hasOwnProperty.call(fns, parts.member) ? fns[parts.member] : undefined;
   if (!fn) return answer(ErrorCode.UNIMPLEMENTED, `${frame.target} is not a function of ${parts.module}`);
   if (fn.kind !== kind) return answer(ErrorCode.INVALID_ARGUMENT, `${frame.target} is a ${fn.kind} function, sent as ${kind}`);
+  // A stream's REQUEST names its directions; they must be the function's (docs/wire.md §1.5).
+  const directions = frame.flags & (FrameFlag.STREAM_IN | FrameFlag.STREAM_OUT);
+  if (kind === 'stream' && directions !== streamFlags(fn)) return answer(ErrorCode.INVALID_ARGUMENT, `${frame.target}: the REQUEST's stream directions do not match the function's`);
   const method = (hosted.handlers as Record<string, unknown>)[fn.method];
   if (typeof method !== 'function') return answer(ErrorCode.UNIMPLEMENTED, `${frame.target} has no implementation (${fn.method})`);
   return { hosted, fn, method: method as (...args: unknown[]) => unknown };
 }
 
 /** Calls a handler method with the decoded arguments and the context, without spreading short argument lists. */
-function invoke(method: (...args: unknown[]) => unknown, handlers: object, args: unknown[], ctx: CallContext): unknown {
+export function invoke(method: (...args: unknown[]) => unknown, handlers: object, args: unknown[], ctx: CallContext): unknown {
   switch (args.length) {
     case 0:
       return method.call(handlers, ctx);
@@ -146,7 +155,8 @@ function serveRequest(conn: Connection, frame: Frame): void {
   }
   const parts = splitTarget(frame.target);
   if (parts?.module === CONTROL_MODULE) return serveControl(conn, frame, parts.member);
-  const found = resolveFunction(conn, frame, codec, 'call', parts);
+  const isStream = (frame.flags & (FrameFlag.STREAM_IN | FrameFlag.STREAM_OUT)) !== 0;
+  const found = resolveFunction(conn, frame, codec, isStream ? 'stream' : 'call', parts);
   if (!found) return;
   const { hosted, fn, method } = found;
   let args: unknown[];
@@ -157,6 +167,7 @@ function serveRequest(conn: Connection, frame: Frame): void {
     return fail(conn, frame, codec, code, `${frame.target}: parameters do not decode: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  if (isStream) return serveStream(conn, frame, codec, hosted, fn, method, args);
   const call = new ServedCall(conn, frame, codec, hosted, fn);
   active.set(frame.correlation, call);
   if (frame.timeoutMs > 0) deadlines.add(call, frame.timeoutMs);
@@ -221,6 +232,18 @@ class ServedCall extends Deadline implements ActiveCall, CallContext {
     this.end();
     this.abortReason = reason;
     this.controller?.abort(reason);
+  }
+
+  /** A stream frame for a call breaks the rules (docs/wire.md §1.5): the call ends with PROTOCOL_ERROR. */
+  onStreamFrame(): void {
+    bump(this.conn.services.counters, 'rejected_frames');
+    this.breakOff(new InteropError(ErrorCode.PROTOCOL_ERROR, `${this.frame.target}: a stream frame for a call`));
+  }
+
+  breakOff(error: InteropError): void {
+    if (this.finished) return;
+    this.abort(error);
+    this.conn.sendError(this.frame.correlation, this.frame.target, this.codec, { code: error.code, message: error.message });
   }
 
   succeed(value: unknown): void {
@@ -344,6 +367,10 @@ class OnewayContext implements ActiveCall, CallContext {
     this.abortReason = reason;
     this.controller?.abort(reason);
   }
+
+  /** Never called: one-way calls are kept under negative keys, which no correlation id names. */
+  onStreamFrame(): void {}
+  breakOff(): void {}
 }
 
 function serveSubscribe(conn: Connection, frame: Frame): void {

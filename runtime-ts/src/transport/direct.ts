@@ -5,9 +5,11 @@
 // behave as over a connection: a declared error reaches the caller as itself, anything else as
 // INTERNAL; DEADLINE_EXCEEDED and CANCELLED abort the handler's ctx.signal.
 
-import { type ApplicationError, ErrorCode, InteropError } from '../errors.js';
-import type { CallContext, CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ModuleDescriptor, Publisher, Subscription } from '../module.js';
-import { declaredError, internalError, invalidDeclaredError, invalidResult } from '../node/call-errors.js';
+import { ErrorCode, InteropError } from '../errors.js';
+import type { CallContext, CallOptions, EventDescriptor, FunctionDescriptor, Invoker, ItemSource, ModuleDescriptor, Publisher, Subscription } from '../module.js';
+import { handlerError, invalidResult } from '../node/call-errors.js';
+import { CallerStream } from '../node/stream-call.js';
+import { directStream } from './direct-streams.js';
 import { EventQueue, type EventHub } from '../node/events.js';
 import { bump, type Counters, type HostedModule } from '../node/services.js';
 import type { Limits } from '../wire/limits.js';
@@ -73,6 +75,17 @@ export class DirectInvoker implements Invoker {
       return Promise.reject(error);
     }
     return call.promise;
+  }
+
+  stream(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, options?: CallOptions): CallerStream {
+    try {
+      this.check(module);
+      return directStream(module, fn, this.method(fn), this.hosted.handlers, args, input, options, this.limits, this.counters);
+    } catch (error) {
+      // Refused before it started: the CallerStream reports it when read, as a remote refusal.
+      const refused = new CallerStream(`${module.name}.${fn.name}`, fn.output !== undefined, (call) => call.finish(error as InteropError, undefined, true));
+      return refused;
+    }
   }
 
   oneway(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]): void {
@@ -172,14 +185,7 @@ class DirectCall extends Deadline implements CallContext {
     if (this.settled) return;
     this.finish();
     bump(this.counters, 'handler_errors');
-    const declared = declaredError(this.module, this.fn, error);
-    if (declared === undefined) return this.reject(internalError(this.fn, error));
-    try {
-      declared.codec.validate(error as ApplicationError); // what encoding the ERROR's detail would refuse
-    } catch (invalid) {
-      return this.reject(invalidDeclaredError(this.fn, declared.name, invalid));
-    }
-    this.reject(error);
+    this.reject(handlerError(this.module, this.fn, error));
   }
 
   private finish(): void {

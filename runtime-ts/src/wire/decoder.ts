@@ -39,12 +39,13 @@ export class FrameError extends InteropError {
   /** Kind, codec and target of the offending frame when they were readable. */
   readonly kind: number;
   readonly codec: number;
+  readonly flags: number;
   readonly target: string;
   constructor(
     reason: FrameErrorReason,
     code: number,
     message: string,
-    info: { fatal: boolean; correlation?: number; kind?: number; codec?: number; target?: string },
+    info: { fatal: boolean; correlation?: number; kind?: number; codec?: number; flags?: number; target?: string },
   ) {
     super(code, message);
     this.reason = reason;
@@ -52,6 +53,7 @@ export class FrameError extends InteropError {
     this.correlation = info.correlation ?? 0;
     this.kind = info.kind ?? 0;
     this.codec = info.codec ?? 0;
+    this.flags = info.flags ?? 0;
     this.target = info.target ?? '';
   }
 }
@@ -151,7 +153,7 @@ export class FrameDecoder {
     const total = LENGTH_BYTES + length;
     if (this.buffered < total) return undefined;
     const bytes = this.take(total);
-    const info = { fatal: false, correlation, kind, codec };
+    const info = { fatal: false, correlation, kind, codec, flags };
     if (targetLen > this.limits.maxTargetBytes) {
       return new FrameError('target_too_long', ErrorCode.RESOURCE_EXHAUSTED, `target_len ${targetLen} exceeds max_target_bytes ${this.limits.maxTargetBytes}`, info);
     }

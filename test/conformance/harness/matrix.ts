@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type ComboOutcome, runCombination } from './combination.js';
 import {
   type Case,
+  casesFor,
   type Combination,
   CONFORMANCE_DIR,
   type Language,
@@ -67,11 +68,11 @@ export async function runOne(
   const byName = new Map(setup.languages.map((l) => [l.name, l]));
   const outcome: ComboOutcome = await runCombination(combo, byName.get(combo.client)!, byName.get(combo.server)!, {
     repoRoot: REPO_ROOT,
-    cases: setup.cases,
+    cases: casesFor(combo, setup.cases),
     casesPath: setup.casesPath,
     quick: setup.quick,
     prepareError: prepareErrors.get(combo.client) ?? prepareErrors.get(combo.server),
     log,
   });
-  return judge(outcome, setup.cases, setup.known);
+  return judge(outcome, casesFor(combo, setup.cases), setup.known);
 }

@@ -71,13 +71,20 @@ export function planCombinations(languages: Language[], only?: { languages?: str
 export interface Case {
   name: string;
   feature: string;
-  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo';
+  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo' | 'client_stream' | 'server_stream' | 'ping_pong' | 'ticks' | 'cancel_by_caller' | 'flood';
   function: string;
   quick?: boolean;
+  /** The transports the case applies to (all when absent): losing the peer needs one. */
+  transports?: string[];
 }
 
 export function loadCases(path = join(CONFORMANCE_DIR, 'cases.json')): Case[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { cases: Case[] }).cases;
+}
+
+/** The cases a combination expects results for: those that apply to its transport. */
+export function casesFor(combo: Combination, cases: Case[]): Case[] {
+  return cases.filter((c) => c.transports === undefined || c.transports.includes(combo.transport));
 }
 
 /** The cases a run expects results for: --quick leaves out the ones marked `"quick": false`. */

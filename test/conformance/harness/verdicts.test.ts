@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseCaseLine } from './combination.js';
-import { type Case, type Language, planCombinations } from './plan.js';
+import { type Case, casesFor, type Language, planCombinations } from './plan.js';
+import { matrixMarkdown } from './report.js';
 import { judge, type KnownFailure } from './verdicts.js';
 
 const cases: Case[] = [
@@ -60,5 +61,23 @@ describe('conformance verdicts', () => {
       'x>x direct/none', 'x>x unix/json', 'x>x unix/msgpack', 'x>y unix/msgpack',
       'y>x unix/msgpack', 'y>y direct/none', 'y>y unix/msgpack', 'y>y tcp/msgpack',
     ]);
+  });
+
+  it('expects results only for the cases that apply to a transport', () => {
+    const onlyRemote: Case = { name: 'r', feature: 'streams', kind: 'ticks', function: 'die_mid_stream', transports: ['unix', 'tcp', 'stdio'] };
+    const direct = { client: 'ts', server: 'ts', transport: 'direct', codec: 'none' } as const;
+    expect(casesFor(direct, [...cases, onlyRemote]).map((c) => c.name)).toEqual(['a', 'b']);
+    expect(casesFor(combo, [...cases, onlyRemote]).map((c) => c.name)).toEqual(['a', 'b', 'r']);
+  });
+
+  it("the feature table lays a known failure on the language its entry names, not on the other side", () => {
+    const langs: Language[] = ['ts', 'c'].map((name) => ({ name, prepare: [], server: ['s'], client: ['c'], transports: ['unix'], codecs: ['json'] }));
+    const onC = [known({ server: 'c', feature: 'errors' })];
+    const run = (client: string, server: string, ok: Record<string, boolean>) =>
+      judge({ combo: { client, server, transport: 'unix', codec: 'json' }, ms: 1, results: Object.entries(ok).map(([c, pass]) => ({ case: c, ok: pass })) }, cases, onC);
+    const all = [run('ts', 'ts', { a: true, b: true }), run('ts', 'c', { a: true, b: false })];
+    const table = matrixMarkdown(all, langs, cases, false);
+    expect(table).toContain('| errors | ✓ | ✗ 0/1 |');
+    expect(table).toContain('| scalars | ✓ | ✓ |');
   });
 });

@@ -43,6 +43,8 @@ export interface CaseVerdict {
   case: Case;
   verdict: Verdict;
   detail?: string;
+  /** The known-failures entry the case matches, if any. */
+  listed?: KnownFailure;
 }
 
 export interface ComboVerdicts {
@@ -62,7 +64,7 @@ export function judge(outcome: ComboOutcome, cases: Case[], known: KnownFailure[
     const verdict: Verdict = r?.ok ? (listed ? 'unexpected-pass' : 'pass') : listed ? 'known' : 'fail';
     counts[verdict]++;
     const detail = verdict === 'unexpected-pass' ? `listed in known-failures.json (${listed!.reason}) but passed` : r?.detail;
-    return { case: c, verdict, ...(detail !== undefined ? { detail } : {}) };
+    return { case: c, verdict, ...(detail !== undefined ? { detail } : {}), ...(listed ? { listed } : {}) };
   });
   return { outcome, cases: verdicts, counts, ok: counts.fail === 0 && counts['unexpected-pass'] === 0 };
 }

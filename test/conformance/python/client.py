@@ -125,8 +125,110 @@ async def run_big_echo(client: ConformanceClient, case: dict[str, Any]) -> str |
     return None if got == data else f"echo of {len(data)} bytes differs (got {len(got)})"
 
 
+def chunk(size: int) -> bytes:
+    return bytes(i % 251 for i in range(size))
+
+
+def open_stream(client: ConformanceClient, case: dict[str, Any], *extra: Any, **options: Any) -> Any:
+    """A stream method of the generated client, called with the case's decoded arguments."""
+    method = getattr(client, M.functions[case["function"]].method)
+    return method(*decode_args(case["function"], case["args"]), *extra, **options)
+
+
+async def run_client_stream(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    got = result_json(case["function"], await open_stream(client, case, [chunk(n) for n in case["sizes"]]))
+    return None if got == case["result"] else f"result {got} != {case['result']}"
+
+
+async def run_server_stream(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    got = [item async for item in open_stream(client, case)]
+    if [len(g) for g in got] != case["sizes"]:
+        return f"chunk sizes {[len(g) for g in got]} != {case['sizes']}"
+    return None if all(g == chunk(len(g)) for g in got) else "a chunk has the wrong bytes"
+
+
+async def run_ping_pong(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    answered = asyncio.Event()
+
+    async def lines() -> Any:
+        for line in case["lines"]:
+            answered.clear()
+            yield line
+            await answered.wait()  # the next line only after this one's answer
+
+    answers = []
+    async for answer in open_stream(client, case, lines()):
+        answers.append(answer)
+        answered.set()
+    want = [f"pong {line}" for line in case["lines"]]
+    return None if answers == want else f"answers {answers} != {want}"
+
+
+async def run_ticks(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    """Ticks 1 … count, then the case's error (or a clean end), within_ms after the last tick when set."""
+    ticks: list[Any] = []
+    error: InteropError | None = None
+    try:
+        async for t in open_stream(client, case, timeout_ms=case.get("timeout_ms")):
+            ticks.append(t)
+    except InteropError as e:
+        error = e
+    learned_at = time.time() * 1000
+    if [t.n for t in ticks] != list(range(1, case["count"] + 1)):
+        return f"ticks {[t.n for t in ticks]}, want 1…{case['count']}"
+    if "error" not in case:
+        return None if error is None else f"unexpected error after the ticks: {error!r}"
+    if error is None:
+        return f"expected {case['error']['code']} after the ticks, the stream ended"
+    problem = check_error(case, error)
+    if problem is not None:
+        return problem
+    took = learned_at - int(ticks[-1].text)
+    bound = case.get("within_ms")
+    return None if bound is None or took < bound else f"learned of it {took:.0f} ms after the last tick (bound {bound} ms)"
+
+
+async def run_cancel_by_caller(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    stopped_at = 0.0
+    async with open_stream(client, case) as ticks:
+        async for t in ticks:
+            if t.n == case["count"]:
+                stopped_at = float(int(time.time() * 1000))  # whole ms, as a TS server's Date.now()
+                break
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        cancelled_at = (await client.stream_stats()).cancelled_at_ms
+        if cancelled_at >= stopped_at:
+            took = cancelled_at - stopped_at
+            return None if took < case["within_ms"] else f"the callee learned of the cancel {took:.0f} ms later (bound {case['within_ms']} ms)"
+        await asyncio.sleep(0.005)
+    return "the callee never learned that the stream was cancelled"
+
+
+async def run_flood(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    read, window = case["read"], case["window"]
+    async with open_stream(client, case) as stream:
+        items = aiter(stream)
+        for _ in range(read):
+            await anext(items)
+        # The producer runs on as far as credit lets it: at least half a window ahead (however
+        # long that takes on a loaded machine), and, given time, never more than a window.
+        end = time.monotonic() + 10
+        while time.monotonic() < end and (await client.stream_stats()).flood_produced < read + window // 2:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        produced = (await client.stream_stats()).flood_produced
+        if not read + window // 2 <= produced <= read + window:
+            return f"the producer made {produced} items with {read} read and a window of {window}"
+        for _ in range(window):
+            await anext(items)
+    return None
+
+
 RUNNERS = {"call": run_call, "oneway": run_oneway, "events": run_events, "concurrent": run_concurrent,
-           "big_echo": run_big_echo}
+           "big_echo": run_big_echo, "client_stream": run_client_stream, "server_stream": run_server_stream,
+           "ping_pong": run_ping_pong, "ticks": run_ticks, "cancel_by_caller": run_cancel_by_caller,
+           "flood": run_flood}
 
 
 async def main() -> None:
@@ -145,6 +247,8 @@ async def main() -> None:
     client = ConformanceClient(node)
     for case in cases:
         if opts.quick and case.get("quick") is False:
+            continue
+        if opts.transport not in case.get("transports", [opts.transport]):
             continue
         try:
             problem = await RUNNERS[case["kind"]](client, case)

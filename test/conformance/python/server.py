@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import signal
 import sys
+import time
 from pathlib import Path
+from typing import AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from interop_runtime import CallContext  # noqa: E402
+from interop_runtime import CallContext, ErrorCode, InteropError  # noqa: E402
 from interop_runtime.node import Node  # noqa: E402
 
 from gen.interop_conformance import (  # noqa: E402
     Busy, Containers, ConformanceEvents, ConformanceHandlers, ConformanceModule, Everything, Invalid,
-    Level, NotFound, Optionals, Scalars, Shape, Tick,
+    Level, NotFound, Optionals, Scalars, Shape, StreamStats, Tick,
 )
 
 
@@ -30,11 +33,26 @@ def whole(v: float) -> float:
     return int(v) if math.isfinite(v) and v.is_integer() and math.copysign(1.0, v) > 0 else v
 
 
+def chunk(size: int) -> bytes:
+    return bytes(j % 251 for j in range(size))
+
+
+def tick(n: int) -> Tick:
+    """A tick as tick_stream sends it: its number and the producer's wall clock (ms) as text."""
+    return Tick(n=n, text=str(int(time.time() * 1000)))
+
+
 class Conformance(ConformanceHandlers):
     def __init__(self) -> None:
         self.count = 0
         self.note_text = ""
         self.events: ConformanceEvents | None = None
+        self.flood_produced = 0
+        self.cancelled_at_ms = 0.0
+
+    def cancelled(self) -> None:
+        """A stream handler learned that its stream was cancelled."""
+        self.cancelled_at_ms = time.time() * 1000
 
     async def echo_bool(self, v: bool, ctx: CallContext) -> bool: return v
     async def echo_i8(self, v: int, ctx: CallContext) -> int: return v
@@ -95,6 +113,54 @@ class Conformance(ConformanceHandlers):
         for n in range(1, count + 1):
             self.events.ticked(Tick(n=n, text=text))
         self.events.pinged()
+
+    async def upload(self, chunks: AsyncIterator[bytes], ctx: CallContext) -> int:
+        return sum([len(c) async for c in chunks])
+
+    async def download(self, sizes: list[int], ctx: CallContext) -> AsyncIterator[bytes]:
+        for size in sizes:
+            yield chunk(size)
+
+    async def ping_pong(self, lines: AsyncIterator[str], ctx: CallContext) -> AsyncIterator[str]:
+        async for line in lines:
+            yield f"pong {line}"
+
+    async def tick_stream(self, count: int, end: str, ctx: CallContext) -> AsyncIterator[Tick]:
+        try:
+            for n in range(1, count + 1):
+                yield tick(n)
+            if end == "busy":
+                raise Busy(retry_ms=count)
+            if end == "cancel":
+                raise InteropError(ErrorCode.CANCELLED, f"the callee stopped after {count}")
+            if end == "hang":
+                await asyncio.Event().wait()
+        except (asyncio.CancelledError, GeneratorExit):
+            self.cancelled()
+            raise
+
+    async def flood(self, chunk_size: int, total: int, ctx: CallContext) -> AsyncIterator[bytes]:
+        self.flood_produced = 0
+        data = chunk(chunk_size)
+        sent = 0
+        try:
+            while sent < total:
+                self.flood_produced += 1
+                yield data
+                sent += chunk_size
+        except (asyncio.CancelledError, GeneratorExit):
+            self.cancelled()
+            raise
+
+    async def stream_stats(self, ctx: CallContext) -> StreamStats:
+        return StreamStats(flood_produced=self.flood_produced, cancelled_at_ms=self.cancelled_at_ms)
+
+    async def die_mid_stream(self, count: int, ctx: CallContext) -> AsyncIterator[Tick]:
+        for n in range(1, count + 1):
+            yield tick(n)
+        # Let those ticks reach the socket, then die as a crash would: no GOODBYE, no close.
+        await asyncio.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 async def main() -> None:

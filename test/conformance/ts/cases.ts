@@ -8,7 +8,7 @@ import { ConformanceClient, ConformanceModule as M } from './gen/interop.conform
 
 export interface Case {
   name: string;
-  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo';
+  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo' | 'client_stream' | 'server_stream' | 'ping_pong' | 'ticks' | 'cancel_by_caller' | 'flood';
   function: string;
   args: string;
   result?: string | null;
@@ -20,6 +20,13 @@ export interface Case {
   calls?: number;
   length?: number;
   quick?: boolean;
+  transports?: string[];
+  sizes?: number[];
+  lines?: string[];
+  count?: number;
+  within_ms?: number;
+  read?: number;
+  window?: number;
 }
 
 const utf8 = new TextEncoder();
@@ -135,8 +142,132 @@ async function runBigEcho(client: ConformanceClient, c: Case): Promise<string | 
   return same ? undefined : `echo of ${data.length} bytes differs (got ${got.length} bytes)`;
 }
 
+function chunk(size: number): Uint8Array {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = i % 251;
+  return data;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** A stream method of the generated client, called with the case's decoded arguments. */
+function openStream<T>(client: ConformanceClient, c: Case, extra: unknown[] = [], options?: CallOptions): T {
+  const method = (client as unknown as Record<string, (...a: unknown[]) => T>)[fn(c.function).method]!;
+  return method.call(client, ...decodeArgs(c.function, c.args), ...extra, ...(options ? [options] : []));
+}
+
+async function runClientStream(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const got = resultJson(c.function, await openStream<Promise<unknown>>(client, c, [c.sizes!.map(chunk)]));
+  return got === c.result ? undefined : `result ${got} != ${c.result}`;
+}
+
+async function runServerStream(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const got: Uint8Array[] = [];
+  for await (const item of openStream<AsyncIterable<Uint8Array>>(client, c)) got.push(item);
+  const sizes = got.map((g) => g.length);
+  if (JSON.stringify(sizes) !== JSON.stringify(c.sizes)) return `chunk sizes ${JSON.stringify(sizes)} != ${JSON.stringify(c.sizes)}`;
+  return got.every((g) => sameBytes(g, chunk(g.length))) ? undefined : 'a chunk has the wrong bytes';
+}
+
+async function runPingPong(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const lines = c.lines!;
+  let answered!: () => void;
+  async function* input() {
+    for (const line of lines) {
+      yield line;
+      await new Promise<void>((r) => (answered = r)); // the next line only after this one's answer
+    }
+  }
+  const answers: string[] = [];
+  for await (const answer of openStream<AsyncIterable<string>>(client, c, [input()])) {
+    answers.push(answer);
+    answered();
+  }
+  const want = lines.map((l) => `pong ${l}`);
+  return JSON.stringify(answers) === JSON.stringify(want) ? undefined : `answers ${clip(JSON.stringify(answers))} != ${clip(JSON.stringify(want))}`;
+}
+
+/** Ticks 1 … count, then the case's error (or a clean end), within_ms after the last tick when set. */
+async function runTicks(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const ticks: Array<{ n: number; text: string }> = [];
+  let error: unknown;
+  try {
+    const options = c.timeout_ms !== undefined ? { timeoutMs: c.timeout_ms } : undefined;
+    for await (const t of openStream<AsyncIterable<{ n: number; text: string }>>(client, c, [], options)) ticks.push(t);
+  } catch (e) {
+    error = e;
+  }
+  const learnedAt = Date.now();
+  const ns = ticks.map((t) => t.n);
+  if (JSON.stringify(ns) !== JSON.stringify(Array.from({ length: c.count! }, (_, i) => i + 1))) return `ticks ${JSON.stringify(ns)}, want 1…${c.count}`;
+  if (!c.error) return error === undefined ? undefined : `unexpected error after the ticks: ${String(error)}`;
+  if (error === undefined) return `expected ${c.error.code} after the ticks, the stream ended`;
+  const problem = checkError(c.error, error);
+  if (problem) return problem;
+  const took = learnedAt - Number(ticks[ticks.length - 1]!.text);
+  return c.within_ms === undefined || took < c.within_ms ? undefined : `learned of it ${took} ms after the last tick (bound ${c.within_ms} ms)`;
+}
+
+async function streamStats(client: ConformanceClient): Promise<{ floodProduced: bigint; cancelledAtMs: number }> {
+  return (await invoke(client, 'stream_stats', [])) as { floodProduced: bigint; cancelledAtMs: number };
+}
+
+async function runCancelByCaller(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  let stoppedAt = 0;
+  for await (const t of openStream<AsyncIterable<{ n: number }>>(client, c)) {
+    if (t.n === c.count) {
+      stoppedAt = Date.now();
+      break;
+    }
+  }
+  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) {
+    const { cancelledAtMs } = await streamStats(client);
+    if (cancelledAtMs >= stoppedAt) {
+      const took = cancelledAtMs - stoppedAt;
+      return took < c.within_ms! ? undefined : `the callee learned of the cancel ${took} ms later (bound ${c.within_ms} ms)`;
+    }
+  }
+  return 'the callee never learned that the stream was cancelled';
+}
+
+async function runFlood(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const items = openStream<AsyncIterableIterator<Uint8Array>>(client, c);
+  const read = c.read!;
+  const window = c.window!;
+  try {
+    for (let i = 0; i < read; i++) await items.next();
+    // The producer runs on as far as credit lets it: at least half a window ahead (however long
+    // that takes on a loaded machine), and, given time, never more than a window.
+    let produced = 0;
+    for (const end = Date.now() + 10_000; Date.now() < end && produced < read + window / 2; await new Promise((r) => setTimeout(r, 20))) {
+      produced = Number((await streamStats(client)).floodProduced);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    produced = Number((await streamStats(client)).floodProduced);
+    if (produced > read + window || produced < read + window / 2) return `the producer made ${produced} items with ${read} read and a window of ${window}`;
+    for (let i = 0; i < window; i++) if ((await items.next()).done === true) return 'the stream ended early';
+    return undefined;
+  } finally {
+    await items.return?.();
+  }
+}
+
 export function runCase(client: ConformanceClient, invoker: Invoker, c: Case): Promise<string | undefined> {
   switch (c.kind) {
+    case 'client_stream':
+      return runClientStream(client, c);
+    case 'server_stream':
+      return runServerStream(client, c);
+    case 'ping_pong':
+      return runPingPong(client, c);
+    case 'ticks':
+      return runTicks(client, c);
+    case 'cancel_by_caller':
+      return runCancelByCaller(client, c);
+    case 'flood':
+      return runFlood(client, c);
     case 'call':
       return runCall(client, c);
     case 'oneway':

@@ -29,6 +29,7 @@ const client = new ConformanceClient(node.invoker(ConformanceModule));
 
 for (const c of cases) {
   if (opts.quick && c.quick === false) continue;
+  if (c.transports !== undefined && !c.transports.includes(opts.transport!)) continue;
   let problem: string | undefined;
   try {
     problem = await runCase(client, node.invoker(ConformanceModule), c);

@@ -8,6 +8,7 @@ import * as common from './example.common.js';
 import * as users from './example.users.js';
 
 const k$author = $rt.jsonKey('author');
+const k$backlog = $rt.jsonKey('backlog');
 const k$body = $rt.jsonKey('body');
 const k$id = $rt.jsonKey('id');
 const k$image = $rt.jsonKey('image');
@@ -1361,6 +1362,197 @@ const fn$ping: $rt.FunctionDescriptor = {
   throws: [],
   method: 'ping',
 };
+const fn$watch$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('watch', {
+  check(v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.backlog';
+      $rt.checkU32(v[0] as number);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  encodeMsgpack(w: $rt.MsgpackWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      const $n = 1;
+      w.mapHeader($n);
+      $at = '.backlog';
+      w.byte(1);
+      w.u32(v[0] as number);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeMsgpack(r: $rt.MsgpackReader): unknown[] {
+    let $f0: number | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      const $n = r.mapHeader();
+      for (let $e = 0; $e < $n; $e++) {
+        switch (r.fieldId()) {
+          case 1: {
+            $at = '.backlog';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            $f0 = r.int(0, 4294967295, 'u32');
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+      r.exit();
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [$f0 ?? 0];
+  },
+  encodeJson(w: $rt.JsonWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      w.beginObject();
+      $at = '.backlog';
+      w.key(k$backlog);
+      w.u32(v[0] as number);
+      w.endObject();
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeJson(r: $rt.JsonReader): unknown[] {
+    let $f0: number | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      r.beginObject();
+      for (let $k = r.nextKey(); $k !== undefined; $k = r.nextKey()) {
+        switch ($k) {
+          case 'backlog': {
+            $at = '.backlog';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            $f0 = r.int(0, 4294967295, 'u32');
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [$f0 ?? 0];
+  },
+});
+const fn$watch: $rt.FunctionDescriptor = {
+  name: 'watch',
+  kind: 'stream',
+  params: fn$watch$params,
+  output: Message$codec as $rt.PayloadCodec<unknown>,
+  throws: [],
+  method: 'watch',
+};
+const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('post_many', {
+  check(_v: unknown[]): void {},
+  encodeMsgpack(w: $rt.MsgpackWriter, _v: unknown[]): void {
+    let $at = '';
+    try {
+      const $n = 0;
+      w.mapHeader($n);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeMsgpack(r: $rt.MsgpackReader): unknown[] {
+    let $at = '';
+    try {
+      const $n = r.mapHeader();
+      for (let $e = 0; $e < $n; $e++) {
+        switch (r.fieldId()) {
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+      r.exit();
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [];
+  },
+  encodeJson(w: $rt.JsonWriter, _v: unknown[]): void {
+    let $at = '';
+    try {
+      w.beginObject();
+      w.endObject();
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeJson(r: $rt.JsonReader): unknown[] {
+    let $at = '';
+    try {
+      r.beginObject();
+      for (let $k = r.nextKey(); $k !== undefined; $k = r.nextKey()) {
+        switch ($k) {
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [];
+  },
+});
+const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post_many result', {
+  check(v: number): void {
+    $rt.checkU32(v);
+  },
+  encodeMsgpack(w: $rt.MsgpackWriter, v: number): void {
+    w.u32(v);
+  },
+  decodeMsgpack(r: $rt.MsgpackReader): number {
+    return r.int(0, 4294967295, 'u32');
+  },
+  encodeJson(w: $rt.JsonWriter, v: number): void {
+    w.u32(v);
+  },
+  decodeJson(r: $rt.JsonReader): number {
+    return r.int(0, 4294967295, 'u32');
+  },
+});
+const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_many input', {
+  check(v: string): void {
+    $rt.checkString(v);
+  },
+  encodeMsgpack(w: $rt.MsgpackWriter, v: string): void {
+    w.string(v);
+  },
+  decodeMsgpack(r: $rt.MsgpackReader): string {
+    return r.string();
+  },
+  encodeJson(w: $rt.JsonWriter, v: string): void {
+    w.string(v);
+  },
+  decodeJson(r: $rt.JsonReader): string {
+    return r.string();
+  },
+});
+const fn$post_many: $rt.FunctionDescriptor = {
+  name: 'post_many',
+  kind: 'stream',
+  params: fn$post_many$params,
+  result: fn$post_many$result as $rt.PayloadCodec<unknown>,
+  input: fn$post_many$input as $rt.PayloadCodec<unknown>,
+  throws: ['example.chat.RateLimited'],
+  method: 'postMany',
+};
 const fn$typing$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('typing', {
   check(v: unknown[]): void {
     let $at = '';
@@ -1465,8 +1657,15 @@ const event$cleared: $rt.EventDescriptor = {
 export const ChatModule: $rt.ModuleDescriptor = {
   name: 'example.chat',
   version: '1.0.0',
-  fingerprint: 'sha256:bbd3d48b2fb4c9125609464db90d87547e37787035d43c57949fff4a4d2356ba',
-  functions: { post: fn$post, history: fn$history, ping: fn$ping, typing: fn$typing },
+  fingerprint: 'sha256:4caa01efc749f6d9210899e8fb130d1737ea49eb2402a0e6f6d047a749bb4752',
+  functions: {
+    post: fn$post,
+    history: fn$history,
+    ping: fn$ping,
+    watch: fn$watch,
+    post_many: fn$post_many,
+    typing: fn$typing,
+  },
   events: { message_posted: event$message_posted, cleared: event$cleared },
   errors: {
     'example.chat.NotFound': {
@@ -1484,7 +1683,7 @@ export const ChatModule: $rt.ModuleDescriptor = {
   },
   imports: [common.CommonModule, users.UsersModule],
   ir: JSON.parse(
-    '{"name":"example.chat","version":"1.0.0","doc":"The chat service from the IDL draft: messages, moods, reactions.","annotations":{},"span":{"file":"chat.interop","line":2,"col":1,"endLine":2,"endCol":37},"file":"chat.interop","fingerprint":"sha256:bbd3d48b2fb4c9125609464db90d87547e37787035d43c57949fff4a4d2356ba","imports":["example.common","example.users"],"depends":["example.users"],"types":[{"kind":"enum","name":"Mood","annotations":{},"span":{"file":"chat.interop","line":16,"col":1,"endLine":21,"endCol":2},"members":[{"name":"HAPPY","value":1,"annotations":{},"span":{"file":"chat.interop","line":17,"col":3,"endLine":17,"endCol":13}},{"name":"SAD","value":2,"annotations":{},"span":{"file":"chat.interop","line":18,"col":3,"endLine":18,"endCol":11}}],"reserved":{"ids":[{"from":3,"to":3},{"from":10,"to":20}],"names":["ANGRY"]}},{"kind":"struct","name":"Message","annotations":{},"span":{"file":"chat.interop","line":23,"col":1,"endLine":36,"endCol":2},"fields":[{"id":1,"name":"id","annotations":{},"span":{"file":"chat.interop","line":24,"col":3,"endLine":24,"endCol":14},"type":{"kind":"scalar","name":"u64"}},{"id":2,"name":"author","annotations":{},"span":{"file":"chat.interop","line":25,"col":3,"endLine":25,"endCol":23},"type":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}},{"id":3,"name":"text","annotations":{},"span":{"file":"chat.interop","line":26,"col":3,"endLine":26,"endCol":24},"type":{"kind":"scalar","name":"string"},"default":{"kind":"string","value":""}},{"id":4,"name":"mood","annotations":{},"span":{"file":"chat.interop","line":27,"col":3,"endLine":27,"endCol":18},"type":{"kind":"optional","inner":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"}}},{"id":5,"name":"tags","annotations":{},"span":{"file":"chat.interop","line":28,"col":3,"endLine":28,"endCol":25},"type":{"kind":"list","element":{"kind":"scalar","name":"string"}}},{"id":6,"name":"reactions","annotations":{},"span":{"file":"chat.interop","line":29,"col":3,"endLine":29,"endCol":34},"type":{"kind":"map","key":{"kind":"scalar","name":"string"},"value":{"kind":"scalar","name":"u32"}}},{"id":7,"name":"body","doc":"Field docs work everywhere.","annotations":{"deprecated":{"reason":"use text"}},"span":{"file":"chat.interop","line":31,"col":3,"endLine":32,"endCol":18},"type":{"kind":"scalar","name":"bytes"}},{"id":8,"name":"scores","annotations":{},"span":{"file":"chat.interop","line":33,"col":3,"endLine":33,"endCol":34},"type":{"kind":"list","element":{"kind":"optional","inner":{"kind":"scalar","name":"i32"}}}},{"id":9,"name":"sent","annotations":{},"span":{"file":"chat.interop","line":34,"col":3,"endLine":34,"endCol":29},"type":{"kind":"ref","module":"example.common","name":"Timestamp","declKind":"struct"}}],"reserved":{"ids":[{"from":10,"to":10},{"from":11,"to":12}],"names":["old_field"]}},{"kind":"union","name":"Attachment","annotations":{},"span":{"file":"chat.interop","line":38,"col":1,"endLine":42,"endCol":2},"cases":[{"id":1,"name":"image","annotations":{},"span":{"file":"chat.interop","line":39,"col":3,"endLine":39,"endCol":19},"type":{"kind":"scalar","name":"bytes"}},{"id":2,"name":"link","annotations":{},"span":{"file":"chat.interop","line":40,"col":3,"endLine":40,"endCol":19},"type":{"kind":"scalar","name":"string"}},{"id":3,"name":"none","annotations":{},"span":{"file":"chat.interop","line":41,"col":3,"endLine":41,"endCol":11}}],"reserved":{"ids":[],"names":[]}},{"kind":"error","name":"NotFound","annotations":{},"span":{"file":"chat.interop","line":44,"col":1,"endLine":46,"endCol":2},"fields":[{"id":1,"name":"key","annotations":{},"span":{"file":"chat.interop","line":45,"col":3,"endLine":45,"endCol":18},"type":{"kind":"scalar","name":"string"}}],"reserved":{"ids":[],"names":[]}},{"kind":"error","name":"RateLimited","annotations":{},"span":{"file":"chat.interop","line":48,"col":1,"endLine":50,"endCol":2},"fields":[{"id":1,"name":"retry_after_ms","annotations":{},"span":{"file":"chat.interop","line":49,"col":3,"endLine":49,"endCol":26},"type":{"kind":"scalar","name":"u32"}}],"reserved":{"ids":[],"names":[]}}],"consts":[{"name":"MAX_MESSAGE","doc":"Largest message a user may post, in bytes.","annotations":{},"span":{"file":"chat.interop","line":9,"col":1,"endLine":9,"endCol":31},"type":{"kind":"scalar","name":"u32"},"value":{"kind":"int","value":"4096"}},{"name":"GREETING","annotations":{},"span":{"file":"chat.interop","line":10,"col":1,"endLine":10,"endCol":36},"type":{"kind":"scalar","name":"string"},"value":{"kind":"string","value":"hello\\n"}},{"name":"RATIO","annotations":{},"span":{"file":"chat.interop","line":11,"col":1,"endLine":11,"endCol":26},"type":{"kind":"scalar","name":"f64"},"value":{"kind":"float","value":1500}},{"name":"EMPTY_TAGS","annotations":{},"span":{"file":"chat.interop","line":12,"col":1,"endLine":12,"endCol":45},"type":{"kind":"list","element":{"kind":"scalar","name":"string"}},"value":{"kind":"list","items":[{"kind":"string","value":"a"},{"kind":"string","value":"b"}]}},{"name":"LIMITS","annotations":{},"span":{"file":"chat.interop","line":13,"col":1,"endLine":13,"endCol":56},"type":{"kind":"map","key":{"kind":"scalar","name":"string"},"value":{"kind":"scalar","name":"u32"}},"value":{"kind":"map","entries":[{"key":{"kind":"string","value":"a"},"value":{"kind":"int","value":"1"}},{"key":{"kind":"string","value":"b"},"value":{"kind":"int","value":"16"}}]}},{"name":"DEFAULT_MOOD","annotations":{},"span":{"file":"chat.interop","line":14,"col":1,"endLine":14,"endCol":39},"type":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"},"value":{"kind":"enum","enum":{"module":"example.chat","name":"Mood"},"member":"HAPPY","value":1}}],"functions":[{"name":"post","kind":"call","doc":"Posts a message.","annotations":{},"span":{"file":"chat.interop","line":53,"col":1,"endLine":53,"endCol":82},"params":[{"id":1,"name":"text","annotations":{},"span":{"file":"chat.interop","line":53,"col":9,"endLine":53,"endCol":24},"type":{"kind":"scalar","name":"string"}},{"id":2,"name":"mood","annotations":{},"span":{"file":"chat.interop","line":53,"col":26,"endLine":53,"endCol":40},"type":{"kind":"optional","inner":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"}}}],"throws":[{"kind":"ref","module":"example.chat","name":"NotFound","declKind":"error"},{"kind":"ref","module":"example.chat","name":"RateLimited","declKind":"error"}],"result":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"history","kind":"call","annotations":{},"span":{"file":"chat.interop","line":54,"col":1,"endLine":54,"endCol":103},"params":[{"id":1,"name":"page","annotations":{},"span":{"file":"chat.interop","line":54,"col":12,"endLine":54,"endCol":32},"type":{"kind":"ref","module":"example.common","name":"Page","declKind":"struct"}},{"id":2,"name":"author","annotations":{},"span":{"file":"chat.interop","line":54,"col":34,"endLine":54,"endCol":54},"type":{"kind":"optional","inner":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}}}],"throws":[{"kind":"ref","module":"example.common","name":"InvalidArgument","declKind":"error"}],"result":{"kind":"list","element":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}}},{"name":"ping","kind":"call","annotations":{},"span":{"file":"chat.interop","line":55,"col":1,"endLine":55,"endCol":11},"params":[],"throws":[]},{"name":"typing","kind":"oneway","annotations":{},"span":{"file":"chat.interop","line":56,"col":1,"endLine":56,"endCol":37},"params":[{"id":1,"name":"user","annotations":{},"span":{"file":"chat.interop","line":56,"col":18,"endLine":56,"endCol":35},"type":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}}],"throws":[]}],"events":[{"name":"message_posted","annotations":{},"span":{"file":"chat.interop","line":57,"col":1,"endLine":57,"endCol":31},"payload":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"cleared","annotations":{},"span":{"file":"chat.interop","line":58,"col":1,"endLine":58,"endCol":15}}],"compat":{"functions":{"history":{"must":{"#1":"page:example.common.Page",".page":"#1","kind":"call","result":"list<example.chat.Message>"},"may":{"!example.common.InvalidArgument":"example.common.InvalidArgument","#2":"author:optional<u64>",".author":"#2"},"uses":["example.chat.Message","example.chat.Mood","example.common.InvalidArgument","example.common.Page","example.common.Timestamp"]},"ping":{"must":{"kind":"call"},"may":{},"uses":[]},"post":{"must":{"kind":"call","result":"example.chat.Message"},"may":{"!example.chat.NotFound":"example.chat.NotFound","!example.chat.RateLimited":"example.chat.RateLimited","#1":"text:string","#2":"mood:optional<example.chat.Mood>",".mood":"#2",".text":"#1"},"uses":["example.chat.Message","example.chat.Mood","example.chat.NotFound","example.chat.RateLimited","example.common.Timestamp"]},"typing":{"must":{"kind":"oneway"},"may":{"#1":"user:u64",".user":"#1"},"uses":[]}},"events":{"cleared":{"must":{},"may":{},"uses":[]},"message_posted":{"must":{"payload":"example.chat.Message"},"may":{},"uses":["example.chat.Message","example.chat.Mood","example.common.Timestamp"]}},"types":{"example.chat.Message":{"must":{"#9":"sent:example.common.Timestamp",".sent":"#9"},"may":{"#1":"id:u64","#2":"author:u64","#3":"text:string","#4":"mood:optional<example.chat.Mood>","#5":"tags:list<string>","#6":"reactions:map<string,u32>","#7":"body:bytes","#8":"scores:list<optional<i32>>",".author":"#2",".body":"#7",".id":"#1",".mood":"#4",".reactions":"#6",".scores":"#8",".tags":"#5",".text":"#3"}},"example.chat.Mood":{"must":{},"may":{"#1":"HAPPY","#2":"SAD",".HAPPY":"#1",".SAD":"#2"}},"example.chat.NotFound":{"must":{},"may":{"#1":"key:string",".key":"#1"}},"example.chat.RateLimited":{"must":{},"may":{"#1":"retry_after_ms:u32",".retry_after_ms":"#1"}},"example.common.InvalidArgument":{"must":{},"may":{"#1":"field:string","#2":"reason:string",".field":"#1",".reason":"#2"}},"example.common.Page":{"must":{},"may":{"#1":"offset:u32","#2":"limit:u32",".limit":"#2",".offset":"#1"}},"example.common.Timestamp":{"must":{},"may":{"#1":"millis:i64","#2":"utc_offset_min:i16",".millis":"#1",".utc_offset_min":"#2"}}}}}',
+    '{"name":"example.chat","version":"1.0.0","doc":"The chat service from the IDL draft: messages, moods, reactions.","annotations":{},"span":{"file":"chat.interop","line":2,"col":1,"endLine":2,"endCol":37},"file":"chat.interop","fingerprint":"sha256:4caa01efc749f6d9210899e8fb130d1737ea49eb2402a0e6f6d047a749bb4752","imports":["example.common","example.users"],"depends":["example.users"],"types":[{"kind":"enum","name":"Mood","annotations":{},"span":{"file":"chat.interop","line":16,"col":1,"endLine":21,"endCol":2},"members":[{"name":"HAPPY","value":1,"annotations":{},"span":{"file":"chat.interop","line":17,"col":3,"endLine":17,"endCol":13}},{"name":"SAD","value":2,"annotations":{},"span":{"file":"chat.interop","line":18,"col":3,"endLine":18,"endCol":11}}],"reserved":{"ids":[{"from":3,"to":3},{"from":10,"to":20}],"names":["ANGRY"]}},{"kind":"struct","name":"Message","annotations":{},"span":{"file":"chat.interop","line":23,"col":1,"endLine":36,"endCol":2},"fields":[{"id":1,"name":"id","annotations":{},"span":{"file":"chat.interop","line":24,"col":3,"endLine":24,"endCol":14},"type":{"kind":"scalar","name":"u64"}},{"id":2,"name":"author","annotations":{},"span":{"file":"chat.interop","line":25,"col":3,"endLine":25,"endCol":23},"type":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}},{"id":3,"name":"text","annotations":{},"span":{"file":"chat.interop","line":26,"col":3,"endLine":26,"endCol":24},"type":{"kind":"scalar","name":"string"},"default":{"kind":"string","value":""}},{"id":4,"name":"mood","annotations":{},"span":{"file":"chat.interop","line":27,"col":3,"endLine":27,"endCol":18},"type":{"kind":"optional","inner":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"}}},{"id":5,"name":"tags","annotations":{},"span":{"file":"chat.interop","line":28,"col":3,"endLine":28,"endCol":25},"type":{"kind":"list","element":{"kind":"scalar","name":"string"}}},{"id":6,"name":"reactions","annotations":{},"span":{"file":"chat.interop","line":29,"col":3,"endLine":29,"endCol":34},"type":{"kind":"map","key":{"kind":"scalar","name":"string"},"value":{"kind":"scalar","name":"u32"}}},{"id":7,"name":"body","doc":"Field docs work everywhere.","annotations":{"deprecated":{"reason":"use text"}},"span":{"file":"chat.interop","line":31,"col":3,"endLine":32,"endCol":18},"type":{"kind":"scalar","name":"bytes"}},{"id":8,"name":"scores","annotations":{},"span":{"file":"chat.interop","line":33,"col":3,"endLine":33,"endCol":34},"type":{"kind":"list","element":{"kind":"optional","inner":{"kind":"scalar","name":"i32"}}}},{"id":9,"name":"sent","annotations":{},"span":{"file":"chat.interop","line":34,"col":3,"endLine":34,"endCol":29},"type":{"kind":"ref","module":"example.common","name":"Timestamp","declKind":"struct"}}],"reserved":{"ids":[{"from":10,"to":10},{"from":11,"to":12}],"names":["old_field"]}},{"kind":"union","name":"Attachment","annotations":{},"span":{"file":"chat.interop","line":38,"col":1,"endLine":42,"endCol":2},"cases":[{"id":1,"name":"image","annotations":{},"span":{"file":"chat.interop","line":39,"col":3,"endLine":39,"endCol":19},"type":{"kind":"scalar","name":"bytes"}},{"id":2,"name":"link","annotations":{},"span":{"file":"chat.interop","line":40,"col":3,"endLine":40,"endCol":19},"type":{"kind":"scalar","name":"string"}},{"id":3,"name":"none","annotations":{},"span":{"file":"chat.interop","line":41,"col":3,"endLine":41,"endCol":11}}],"reserved":{"ids":[],"names":[]}},{"kind":"error","name":"NotFound","annotations":{},"span":{"file":"chat.interop","line":44,"col":1,"endLine":46,"endCol":2},"fields":[{"id":1,"name":"key","annotations":{},"span":{"file":"chat.interop","line":45,"col":3,"endLine":45,"endCol":18},"type":{"kind":"scalar","name":"string"}}],"reserved":{"ids":[],"names":[]}},{"kind":"error","name":"RateLimited","annotations":{},"span":{"file":"chat.interop","line":48,"col":1,"endLine":50,"endCol":2},"fields":[{"id":1,"name":"retry_after_ms","annotations":{},"span":{"file":"chat.interop","line":49,"col":3,"endLine":49,"endCol":26},"type":{"kind":"scalar","name":"u32"}}],"reserved":{"ids":[],"names":[]}}],"consts":[{"name":"MAX_MESSAGE","doc":"Largest message a user may post, in bytes.","annotations":{},"span":{"file":"chat.interop","line":9,"col":1,"endLine":9,"endCol":31},"type":{"kind":"scalar","name":"u32"},"value":{"kind":"int","value":"4096"}},{"name":"GREETING","annotations":{},"span":{"file":"chat.interop","line":10,"col":1,"endLine":10,"endCol":36},"type":{"kind":"scalar","name":"string"},"value":{"kind":"string","value":"hello\\n"}},{"name":"RATIO","annotations":{},"span":{"file":"chat.interop","line":11,"col":1,"endLine":11,"endCol":26},"type":{"kind":"scalar","name":"f64"},"value":{"kind":"float","value":1500}},{"name":"EMPTY_TAGS","annotations":{},"span":{"file":"chat.interop","line":12,"col":1,"endLine":12,"endCol":45},"type":{"kind":"list","element":{"kind":"scalar","name":"string"}},"value":{"kind":"list","items":[{"kind":"string","value":"a"},{"kind":"string","value":"b"}]}},{"name":"LIMITS","annotations":{},"span":{"file":"chat.interop","line":13,"col":1,"endLine":13,"endCol":56},"type":{"kind":"map","key":{"kind":"scalar","name":"string"},"value":{"kind":"scalar","name":"u32"}},"value":{"kind":"map","entries":[{"key":{"kind":"string","value":"a"},"value":{"kind":"int","value":"1"}},{"key":{"kind":"string","value":"b"},"value":{"kind":"int","value":"16"}}]}},{"name":"DEFAULT_MOOD","annotations":{},"span":{"file":"chat.interop","line":14,"col":1,"endLine":14,"endCol":39},"type":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"},"value":{"kind":"enum","enum":{"module":"example.chat","name":"Mood"},"member":"HAPPY","value":1}}],"functions":[{"name":"post","kind":"call","doc":"Posts a message.","annotations":{},"span":{"file":"chat.interop","line":53,"col":1,"endLine":53,"endCol":82},"params":[{"id":1,"name":"text","annotations":{},"span":{"file":"chat.interop","line":53,"col":9,"endLine":53,"endCol":24},"type":{"kind":"scalar","name":"string"}},{"id":2,"name":"mood","annotations":{},"span":{"file":"chat.interop","line":53,"col":26,"endLine":53,"endCol":40},"type":{"kind":"optional","inner":{"kind":"ref","module":"example.chat","name":"Mood","declKind":"enum"}}}],"throws":[{"kind":"ref","module":"example.chat","name":"NotFound","declKind":"error"},{"kind":"ref","module":"example.chat","name":"RateLimited","declKind":"error"}],"result":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"history","kind":"call","annotations":{},"span":{"file":"chat.interop","line":54,"col":1,"endLine":54,"endCol":103},"params":[{"id":1,"name":"page","annotations":{},"span":{"file":"chat.interop","line":54,"col":12,"endLine":54,"endCol":32},"type":{"kind":"ref","module":"example.common","name":"Page","declKind":"struct"}},{"id":2,"name":"author","annotations":{},"span":{"file":"chat.interop","line":54,"col":34,"endLine":54,"endCol":54},"type":{"kind":"optional","inner":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}}}],"throws":[{"kind":"ref","module":"example.common","name":"InvalidArgument","declKind":"error"}],"result":{"kind":"list","element":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}}},{"name":"ping","kind":"call","annotations":{},"span":{"file":"chat.interop","line":55,"col":1,"endLine":55,"endCol":11},"params":[],"throws":[]},{"name":"watch","kind":"stream","doc":"Messages as they are posted, from the newest `backlog` on.","annotations":{},"span":{"file":"chat.interop","line":57,"col":1,"endLine":57,"endCol":46},"params":[{"id":1,"name":"backlog","annotations":{},"span":{"file":"chat.interop","line":57,"col":10,"endLine":57,"endCol":25},"type":{"kind":"scalar","name":"u32"}}],"throws":[],"output":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"post_many","kind":"stream","doc":"Posts many messages; answers how many were posted.","annotations":{},"span":{"file":"chat.interop","line":59,"col":1,"endLine":59,"endCol":66},"params":[],"throws":[{"kind":"ref","module":"example.chat","name":"RateLimited","declKind":"error"}],"input":{"id":1,"name":"texts","annotations":{},"span":{"file":"chat.interop","line":59,"col":14,"endLine":59,"endCol":38},"type":{"kind":"scalar","name":"string"}},"result":{"kind":"scalar","name":"u32"}},{"name":"typing","kind":"oneway","annotations":{},"span":{"file":"chat.interop","line":60,"col":1,"endLine":60,"endCol":37},"params":[{"id":1,"name":"user","annotations":{},"span":{"file":"chat.interop","line":60,"col":18,"endLine":60,"endCol":35},"type":{"kind":"scalar","name":"u64","alias":{"module":"example.users","name":"UserId"}}}],"throws":[]}],"events":[{"name":"message_posted","annotations":{},"span":{"file":"chat.interop","line":61,"col":1,"endLine":61,"endCol":31},"payload":{"kind":"ref","module":"example.chat","name":"Message","declKind":"struct"}},{"name":"cleared","annotations":{},"span":{"file":"chat.interop","line":62,"col":1,"endLine":62,"endCol":15}}],"compat":{"functions":{"history":{"must":{"#1":"page:example.common.Page",".page":"#1","kind":"call","result":"list<example.chat.Message>"},"may":{"!example.common.InvalidArgument":"example.common.InvalidArgument","#2":"author:optional<u64>",".author":"#2"},"uses":["example.chat.Message","example.chat.Mood","example.common.InvalidArgument","example.common.Page","example.common.Timestamp"]},"ping":{"must":{"kind":"call"},"may":{},"uses":[]},"post":{"must":{"kind":"call","result":"example.chat.Message"},"may":{"!example.chat.NotFound":"example.chat.NotFound","!example.chat.RateLimited":"example.chat.RateLimited","#1":"text:string","#2":"mood:optional<example.chat.Mood>",".mood":"#2",".text":"#1"},"uses":["example.chat.Message","example.chat.Mood","example.chat.NotFound","example.chat.RateLimited","example.common.Timestamp"]},"post_many":{"must":{"input":"string","kind":"stream","result":"u32"},"may":{"!example.chat.RateLimited":"example.chat.RateLimited"},"uses":["example.chat.RateLimited"]},"typing":{"must":{"kind":"oneway"},"may":{"#1":"user:u64",".user":"#1"},"uses":[]},"watch":{"must":{"kind":"stream","output":"example.chat.Message"},"may":{"#1":"backlog:u32",".backlog":"#1"},"uses":["example.chat.Message","example.chat.Mood","example.common.Timestamp"]}},"events":{"cleared":{"must":{},"may":{},"uses":[]},"message_posted":{"must":{"payload":"example.chat.Message"},"may":{},"uses":["example.chat.Message","example.chat.Mood","example.common.Timestamp"]}},"types":{"example.chat.Message":{"must":{"#9":"sent:example.common.Timestamp",".sent":"#9"},"may":{"#1":"id:u64","#2":"author:u64","#3":"text:string","#4":"mood:optional<example.chat.Mood>","#5":"tags:list<string>","#6":"reactions:map<string,u32>","#7":"body:bytes","#8":"scores:list<optional<i32>>",".author":"#2",".body":"#7",".id":"#1",".mood":"#4",".reactions":"#6",".scores":"#8",".tags":"#5",".text":"#3"}},"example.chat.Mood":{"must":{},"may":{"#1":"HAPPY","#2":"SAD",".HAPPY":"#1",".SAD":"#2"}},"example.chat.NotFound":{"must":{},"may":{"#1":"key:string",".key":"#1"}},"example.chat.RateLimited":{"must":{},"may":{"#1":"retry_after_ms:u32",".retry_after_ms":"#1"}},"example.common.InvalidArgument":{"must":{},"may":{"#1":"field:string","#2":"reason:string",".field":"#1",".reason":"#2"}},"example.common.Page":{"must":{},"may":{"#1":"offset:u32","#2":"limit:u32",".limit":"#2",".offset":"#1"}},"example.common.Timestamp":{"must":{},"may":{"#1":"millis:i64","#2":"utc_offset_min:i16",".millis":"#1",".utc_offset_min":"#2"}}}}}',
   ) as unknown,
 };
 
@@ -1513,6 +1712,24 @@ export class ChatClient {
   /** @generated from fn ping() */
   ping(options?: $rt.CallOptions): Promise<void> {
     return this.#invoker.call(ChatModule, fn$ping, [], options) as Promise<void>;
+  }
+  /**
+   * Messages as they are posted, from the newest `backlog` on.
+   *
+   * @generated from fn watch(1: backlog: u32) -> stream<Message>
+   */
+  watch(backlog: number, options?: $rt.CallOptions): AsyncIterableIterator<Message> {
+    const items = this.#invoker.stream(ChatModule, fn$watch, [backlog], undefined, options);
+    return items as AsyncIterableIterator<Message>;
+  }
+  /**
+   * Posts many messages; answers how many were posted.
+   *
+   * @generated from fn post_many(1: texts: stream<string>) -> u32 throws RateLimited
+   */
+  postMany(texts: $rt.ItemSource<string>, options?: $rt.CallOptions): Promise<number> {
+    const call = this.#invoker.stream(ChatModule, fn$post_many, [], texts, options);
+    return call.result() as Promise<number>;
   }
   /** @generated from oneway fn typing(1: user: UserId) */
   typing(user: users.UserId): void {
@@ -1552,6 +1769,18 @@ export interface ChatHandlers {
   ): Message[] | Promise<Message[]>;
   /** @generated from fn ping() */
   ping(ctx: $rt.CallContext): void | Promise<void>;
+  /**
+   * Messages as they are posted, from the newest `backlog` on.
+   *
+   * @generated from fn watch(1: backlog: u32) -> stream<Message>
+   */
+  watch(backlog: number, ctx: $rt.CallContext): AsyncIterable<Message> | Iterable<Message>;
+  /**
+   * Posts many messages; answers how many were posted.
+   *
+   * @generated from fn post_many(1: texts: stream<string>) -> u32 throws RateLimited
+   */
+  postMany(texts: AsyncIterableIterator<string>, ctx: $rt.CallContext): number | Promise<number>;
   /** @generated from oneway fn typing(1: user: UserId) */
   typing(user: users.UserId, ctx: $rt.CallContext): void | Promise<void>;
 }

@@ -57,11 +57,12 @@ function renderModule(bundle: Bundle, module: Module, source: string): string {
     }
   };
   for (const fn of module.functions) {
-    if (fn.kind === 'stream') continue;
     const method = pyName(fn.name, 'function', fn.annotations);
     // Labels start error messages, as in the TS target: "post.text: …", "history result[0]: …".
     emitParamsCodec(ctx, body, `P_${method}`, fn.name, paramFields(fn.params));
     if (fn.result) payloadCodec(`R_${method}`, fn.result, `${fn.name} result`);
+    if (fn.input) payloadCodec(`I_${method}`, fn.input.type, `${fn.name} input`);
+    if (fn.output) payloadCodec(`O_${method}`, fn.output, `${fn.name} output`);
   }
   for (const ev of module.events) {
     if (ev.payload) payloadCodec(`E_${pyName(ev.name, 'event', ev.annotations)}`, ev.payload, `${ev.name} event`);

@@ -16,13 +16,18 @@ export function emitHandlers(ctx: Ctx, w: Writer): void {
         'answers UNIMPLEMENTED. Raise a declared error class to send it to the caller as that type; ' +
         'anything else reaches the caller as INTERNAL.',
     );
-    const fns = ctx.module.functions.filter((f) => f.kind !== 'stream');
+    const fns = ctx.module.functions;
     if (fns.length === 0) w.line('pass');
     for (const fn of fns) {
       const method = pyName(fn.name, 'function', fn.annotations);
-      const result = fn.result ? pyType(ctx, fn.result) : 'None';
+      const params = ['self', ...paramList(ctx, fn, false, (item) => `_t.AsyncIterator[${item}]`), 'ctx: _rt.CallContext'].join(', ');
       w.line('');
-      w.line(`async def ${method}(${['self', ...paramList(ctx, fn, false), 'ctx: _rt.CallContext'].join(', ')}) -> ${result}:`).indent(() => {
+      // A server stream's handler is an async generator (`async def` with `yield`): this default
+      // is a plain function that raises, with the same type.
+      const signature = fn.output
+        ? `def ${method}(${params}) -> _t.AsyncIterator[${pyType(ctx, fn.output)}]:`
+        : `async def ${method}(${params}) -> ${fn.result ? pyType(ctx, fn.result) : 'None'}:`;
+      w.line(signature).indent(() => {
         w.doc(fn.doc);
         w.line(`raise _rt.InteropError(_rt.ErrorCode.UNIMPLEMENTED, ${pyStr(`${ctx.module.name}.${fn.name} is not implemented`)})`);
       });
@@ -63,12 +68,15 @@ export function emitDescriptor(ctx: Ctx, w: Writer, codecs: PayloadCodecs): void
   const m = ctx.module;
   w.line('');
   for (const fn of m.functions) {
-    if (fn.kind === 'stream') continue;
     const method = pyName(fn.name, 'function', fn.annotations);
     const throws = fn.throws.flatMap((t) => (t.kind === 'ref' ? [pyStr(`${t.module}.${t.name}`)] : []));
     const result = codecs.get(`R_${method}`) ?? 'None';
+    const streams = [
+      ...(fn.input ? [`input=${codecs.get(`I_${method}`)!}`] : []),
+      ...(fn.output ? [`output=${codecs.get(`O_${method}`)!}`] : []),
+    ].map((s) => `, ${s}`).join('');
     w.line(
-      `_F_${method} = _rt.FunctionDescriptor(${pyStr(fn.name)}, ${pyStr(fn.kind)}, _C_P_${method}, ${result}, (${throws.join(', ')}${throws.length === 1 ? ',' : ''}), ${pyStr(method)})`,
+      `_F_${method} = _rt.FunctionDescriptor(${pyStr(fn.name)}, ${pyStr(fn.kind)}, _C_P_${method}, ${result}, (${throws.join(', ')}${throws.length === 1 ? ',' : ''}), ${pyStr(method)}${streams})`,
     );
   }
   for (const ev of m.events) {
@@ -89,7 +97,7 @@ export function emitDescriptor(ctx: Ctx, w: Writer, codecs: PayloadCodecs): void
     w.line(`name=${pyStr(m.name)},`);
     w.line(`version=${pyStr(m.version)},`);
     w.line(`fingerprint=${pyStr(m.fingerprint)},`);
-    const fnEntries = m.functions.filter((f) => f.kind !== 'stream').map((f) => `${pyStr(f.name)}: _F_${pyName(f.name, 'function', f.annotations)}`);
+    const fnEntries = m.functions.map((f) => `${pyStr(f.name)}: _F_${pyName(f.name, 'function', f.annotations)}`);
     w.line(`functions={${fnEntries.join(', ')}},`);
     const evEntries = m.events.map((e) => `${pyStr(e.name)}: _EV_${pyName(e.name, 'event', e.annotations)}`);
     w.line(`events={${evEntries.join(', ')}},`);

@@ -8,10 +8,6 @@ import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 import { portableIr } from '../common/header.js';
 
-/** The functions a TS module exposes: streams are reserved in the IR and not generated yet. */
-export function callableFunctions(ctx: GenContext): FunctionDecl[] {
-  return ctx.module.functions.filter((f) => f.kind !== 'stream');
-}
 
 /** An object-literal key for an IDL name; `__proto__` must be computed to stay an own property. */
 export function propKey(name: string): string {
@@ -78,12 +74,14 @@ function payloadCodec(
 export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
   const m = ctx.module;
   const errors = new Map<string, string>();
-  for (const f of callableFunctions(ctx)) {
+  for (const f of m.functions) {
     const params = paramsCodec(ctx, f, out);
     const result =
       f.result === undefined
         ? undefined
         : payloadCodec(ctx, `${fnConst(f)}$result`, `${f.name} result`, f.result, out);
+    const input = f.input && payloadCodec(ctx, `${fnConst(f)}$input`, `${f.name} input`, f.input.type, out);
+    const output = f.output && payloadCodec(ctx, `${fnConst(f)}$output`, `${f.name} output`, f.output, out);
     const throws = f.throws.filter((t): t is Extract<TypeRef, { kind: 'ref' }> => t.kind === 'ref');
     for (const t of throws) errors.set(`${t.module}.${t.name}`, ctx.codecOf(t.module, t.name));
     out.block(
@@ -93,6 +91,8 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
         out.line(`kind: ${tsString(f.kind)},`);
         out.line(`params: ${params},`);
         if (result !== undefined) out.line(`result: ${result} as ${RT}.PayloadCodec<unknown>,`);
+        if (input !== undefined) out.line(`input: ${input} as ${RT}.PayloadCodec<unknown>,`);
+        if (output !== undefined) out.line(`output: ${output} as ${RT}.PayloadCodec<unknown>,`);
         out.list('throws: [', throws.map((t) => tsString(`${t.module}.${t.name}`)), '],');
         out.line(`method: ${tsString(ctx.names.functions.get(f.name)!.method)},`);
       },
@@ -121,7 +121,7 @@ export function emitDescriptor(ctx: GenContext, out: CodeWriter): void {
       out.line(`name: ${tsString(m.name)},`);
       out.line(`version: ${tsString(m.version)},`);
       out.line(`fingerprint: ${tsString(m.fingerprint)},`);
-      const functions = callableFunctions(ctx).map((f) => `${propKey(f.name)}: ${fnConst(f)}`);
+      const functions = m.functions.map((f) => `${propKey(f.name)}: ${fnConst(f)}`);
       out.list('functions: {', functions, '},', { spaced: true });
       out.list('events: {', m.events.map((e) => `${propKey(e.name)}: ${eventConst(e.name)}`), '},', { spaced: true });
       const sortedErrors = [...errors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -8,6 +8,8 @@ export interface FunctionNames {
   /** Method on the client and on the handlers interface. */
   method: string;
   params: string[];
+  /** The stream parameter of a client or bidirectional stream (after `params`). */
+  input?: string;
 }
 
 export interface EventNames {
@@ -78,16 +80,16 @@ function assignModule(m: Module, bundle: Bundle): ModuleNames {
   const publish = uniqueNames(m.events.map((e) => tsName(e.name, 'event', e.annotations)));
   const topLevel = new Set([...typeNames, ...constNames, descriptor]);
   const functions = new Map<string, FunctionNames>(
-    m.functions.map((f, i) => [
-      f.name,
-      {
-        method: fnMethods[i]!,
-        params: uniqueNames(
-          f.params.map((p) => tsName(p.name, 'param', p.annotations)),
-          topLevel,
-        ),
-      },
-    ]),
+    m.functions.map((f, i) => {
+      const all = f.input === undefined ? f.params : [...f.params, f.input];
+      const params = uniqueNames(
+        all.map((p) => tsName(p.name, 'param', p.annotations)),
+        topLevel,
+      );
+      const names: FunctionNames = { method: fnMethods[i]!, params: params.slice(0, f.params.length) };
+      if (f.input !== undefined) names.input = params[f.params.length]!;
+      return [f.name, names];
+    }),
   );
   const events = new Map<string, EventNames>(
     m.events.map((e, i) => [e.name, { publish: publish[i]!, subscribe: subscribe[i]! }]),

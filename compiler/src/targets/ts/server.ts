@@ -1,11 +1,13 @@
 // Emits the server side: `<Stem>Handlers`, the interface an implementation provides (params, then
 // the call context; a result or a promise of one), and `<Stem>Publisher`, which publishes the
-// module's events through the runtime.
+// module's events through the runtime. A stream handler takes its input (an async iterator over
+// the caller's items) after the parameters and returns its output as an async iterable (an async
+// generator method) or, for a client stream, its answer.
 
 import { CodeWriter } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
 import { paramList, resultType } from './client.js';
-import { callableFunctions, eventConst } from './descriptor.js';
+import { eventConst } from './descriptor.js';
 import { docOf, eventSource, functionSource } from './types.js';
 
 export function emitHandlers(ctx: GenContext, out: CodeWriter): void {
@@ -14,12 +16,19 @@ export function emitHandlers(ctx: GenContext, out: CodeWriter): void {
     `/** Implements module \`${ctx.module.name}\`. Throw a declared error class to send it to the caller. */`,
   );
   out.block(`export interface ${n.handlers} {`, () => {
-    for (const f of callableFunctions(ctx)) {
+    for (const f of ctx.module.functions) {
       const doc = docOf(f, functionSource(f));
       if (doc !== '') out.line(doc);
-      const params = [...paramList(ctx, f, false), `ctx: ${RT}.CallContext`];
-      const result = resultType(ctx, f);
-      out.list(`${n.functions.get(f.name)!.method}(`, params, `): ${result} | Promise<${result}>;`);
+      const names = n.functions.get(f.name)!;
+      const input = f.input === undefined ? [] : [`${names.input!}: AsyncIterableIterator<${ctx.tsType(f.input.type)}>`];
+      const params = [...paramList(ctx, f, false), ...input, `ctx: ${RT}.CallContext`];
+      if (f.output !== undefined) {
+        const item = ctx.tsType(f.output);
+        out.list(`${names.method}(`, params, `): AsyncIterable<${item}> | Iterable<${item}>;`);
+      } else {
+        const result = resultType(ctx, f);
+        out.list(`${names.method}(`, params, `): ${result} | Promise<${result}>;`);
+      }
     }
   });
 }

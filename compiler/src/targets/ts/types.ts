@@ -52,8 +52,10 @@ export function idlType(t: TypeRef): string {
 
 /** `fn post(1: text: string, 2: mood?: Mood) -> Message throws NotFound`, as the IDL declares it. */
 export function functionSource(f: FunctionDecl): string {
-  const params = f.params.map((p) => fieldSource(p).replace(/^field: /, '')).join(', ');
-  const result = f.result !== undefined ? ` -> ${idlType(f.result)}` : '';
+  const input = f.input === undefined ? [] : [`${f.input.id}: ${f.input.name}: stream<${idlType(f.input.type)}>`];
+  const params = [...f.params.map((p) => fieldSource(p).replace(/^field: /, '')), ...input].join(', ');
+  const result =
+    f.output !== undefined ? ` -> stream<${idlType(f.output)}>` : f.result !== undefined ? ` -> ${idlType(f.result)}` : '';
   const throws = f.throws.length > 0 ? ` throws ${f.throws.map(idlType).join(', ')}` : '';
   return `${f.kind === 'oneway' ? 'oneway ' : ''}fn ${f.name}(${params})${result}${throws}`;
 }
