@@ -21,5 +21,10 @@ fi
 echo "== C: runtime-c and generated C (ctest with cmocka; gcc, and clang under ASan+UBSan)"
 bash runtime-c/test.sh "$results" || status=1
 
+if [ -x runtime-haskell/test.sh ]; then
+  echo "== Haskell: runtime, generated code, golden vectors, properties (tasty)"
+  runtime-haskell/test.sh "$results/haskell.xml" || status=1
+fi
+
 node scripts/summarize-tests.mjs "$results" "$status"
 exit $status

@@ -2,12 +2,15 @@
 -- adds their counts to the suite's total through the JUnit XML that --xml writes).
 module Main (main) where
 
+import FrameVectors
 import PayloadVectors
+import Properties
 import Test.Tasty
 import Test.Tasty.Runners.AntXML (antXMLRunner)
 
 main :: IO ()
 main = do
   payloads <- payloadVectorTests
+  frames <- frameVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads]
+    testGroup "runtime-haskell" [payloads, frames, propertyTests]

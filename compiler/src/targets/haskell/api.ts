@@ -16,7 +16,7 @@ export function emitApi(ctx: Ctx, w: Writer): void {
     w.line('');
     w.line(`-- | The parameters of ${fn.name}, as they travel (docs/wire.md §3.3).`);
     w.line(`data ${type} = ${type}${fn.params.map((p) => ` !${atom(ctx.hsType(p.type))}`).join('')}`);
-    w.indent(() => w.line('deriving (P.Eq, P.Show)'));
+    w.indent(() => w.line('deriving (P.Eq, P.Show, G.Generic)'));
     const vars = fn.params.map((_, i) => `a${i}`);
     emitRecordCodec(ctx, w, {
       type,

@@ -208,8 +208,3 @@ export function hsStr(s: string): string {
   }
   return out + '"';
 }
-
-/** A Haskell string literal of the UTF-8 bytes of `s`, each byte one Char (for ByteString literals). */
-export function hsBytes(s: string): string {
-  return hsStr(Buffer.from(s, 'utf8').toString('latin1'));
-}

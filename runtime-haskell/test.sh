@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The Haskell runtime's tests: builds (or finds in the cache) everything with build.sh, then runs
+# the tasty suite. With an argument, writes JUnit XML there (scripts/test.sh sums its counts).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"$here/build.sh"
+cd "$here"
+if [ $# -gt 0 ]; then
+  exec .build/bin/interop-runtime-test --xml="$1" --hide-successes
+else
+  exec .build/bin/interop-runtime-test --hide-successes
+fi
