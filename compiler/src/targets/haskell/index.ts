@@ -4,7 +4,7 @@
 // run time they need only the interop-runtime package (runtime-haskell/). Names: names.ts.
 
 import type { Bundle, Module } from '../../ir/types.js';
-import { generatedHeader } from '../common/header.js';
+import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
 import { emitEnumCodec, emitRecordCodec, emitUnionCodec } from './codec.js';
@@ -68,7 +68,7 @@ export const haskellTarget: Target = {
   id: 'haskell',
   displayName: 'Haskell (GHC 9.0+, interop-runtime)',
   generate(bundle: Bundle, options: TargetOptions): GeneratedFile[] {
-    const source = (m: Module): string => options.sourceNames[m.name] ?? m.file;
+    const source = (m: Module): string => sourceName(m, options);
     // Imported modules are generated too: the roots' types refer to theirs.
     return bundle.modules
       .filter((m) => m.name !== 'interop.control')
