@@ -20,9 +20,26 @@ mkdir -p "$cache/bin" "$cache/build" "$here/.build"
 exec 9>"$here/.build/lock"
 flock 9
 
-# Generated code: the schemas the tests compile and the conformance schema.
-node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/include --out runtime-haskell/test/gen \
+# Generated code: every schema of test/schemas/valid (all of it must compile), the vector schema and
+# the conformance schema, as one package (interop-schemas) the tests and programs depend on.
+gen=runtime-haskell/test/gen
+rm -rf "$gen"
+node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/include --out "$gen" \
   test/schemas/valid/*.interop test/vectors/vectors.interop test/conformance/conformance.interop >/dev/null
+{
+  echo "cabal-version: 2.4"
+  echo "name:          interop-schemas"
+  echo "version:       0.1.0"
+  echo "build-type:    Simple"
+  echo "-- Written by runtime-haskell/build.sh: the generated modules of the test schemas."
+  echo "library"
+  echo "  default-language: Haskell2010"
+  echo "  -- -O0: GHC takes a fraction of -O1's time on generated modules (docs/haskell.md)."
+  echo "  ghc-options:      -O0"
+  echo "  build-depends:    base, interop-runtime"
+  echo "  exposed-modules:"
+  (cd "$gen" && find . -name '*.hs' | sed 's|^\./||; s|\.hs$||; s|/|.|g' | LC_ALL=C sort | sed 's/^/    /')
+} > "$gen/interop-schemas.cabal"
 
 key="$( (ghc --numeric-version
   find runtime-haskell -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \
@@ -33,14 +50,15 @@ if [ ! -d "$bins" ]; then
   echo "[haskell] building runtime-haskell (cabal, GHC $(ghc --numeric-version)); cache key $key"
   builddir="$cache/build/$(printf '%s' "$repo" | sha256sum | cut -c1-16)"
   start=$(date +%s)
-  (cd runtime-haskell && CABAL_CONFIG="$here/cabal.config" cabal build --offline --builddir="$builddir" all 2>&1) \
+  (cd runtime-haskell && CABAL_CONFIG="$here/cabal.config" cabal build --offline --builddir="$builddir" all 2>&1; echo "cabal exit $?") \
     | grep -vE '^(Warning: No remote package servers|one specified in the config file|Resolving dependencies|Build profile|In order, the following| - |Up to date|Configuring|Preprocessing|Building|Linking)' \
-    | sed -E 's/^(\[ *[0-9]+ of [0-9]+\] Compiling [^ ]+).*/\1/' || true
+    | sed -E 's/^(\[ *[0-9]+ of [0-9]+\] Compiling [^ ]+).*/\1/' | tee "$here/.build/last-build.log" | grep -v '^cabal exit 0$' || true
+  grep -q '^cabal exit 0$' "$here/.build/last-build.log" || { echo "[haskell] build failed (log: runtime-haskell/.build/last-build.log)" >&2; exit 1; }
   tmp="$cache/bin/.tmp-$key-$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
   for exe in interop-runtime-test; do
-    found="$(find "$builddir" -type f -name "$exe" -perm -u+x | head -1)"
-    [ -n "$found" ] || { echo "[haskell] build failed: no $exe" >&2; rm -rf "$tmp"; exit 1; }
+    found="$(cd runtime-haskell && CABAL_CONFIG="$here/cabal.config" cabal list-bin --offline --builddir="$builddir" "$exe" 2>/dev/null | tail -1)"
+    [ -x "$found" ] || { echo "[haskell] build failed: no $exe" >&2; rm -rf "$tmp"; exit 1; }
     cp "$found" "$tmp/$exe"
   done
   mv -T "$tmp" "$bins" 2>/dev/null || rm -rf "$tmp" # another build stored the same key first

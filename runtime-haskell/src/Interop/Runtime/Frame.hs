@@ -8,7 +8,8 @@ module Interop.Runtime.Frame
   , FrameKind (..)
   , pattern Hello, pattern Welcome, pattern Request, pattern Response, pattern ErrorFrame
   , pattern Oneway, pattern Event, pattern Subscribe, pattern Unsubscribe, pattern Cancel
-  , pattern Ping, pattern Pong, pattern Goodbye
+  , pattern Ping, pattern Pong, pattern Goodbye, pattern StreamItem, pattern StreamEnd, pattern StreamCredit
+  , flagCallee, flagStreamIn, flagStreamOut
   , kindName
   , frame
   , encodeFrameHead
@@ -41,7 +42,7 @@ instance Show FrameKind where
   show = T.unpack . kindName
 
 pattern Hello, Welcome, Request, Response, ErrorFrame, Oneway, Event, Subscribe, Unsubscribe,
-  Cancel, Ping, Pong, Goodbye :: FrameKind
+  Cancel, Ping, Pong, Goodbye, StreamItem, StreamEnd, StreamCredit :: FrameKind
 pattern Hello = FrameKind 1
 pattern Welcome = FrameKind 2
 pattern Request = FrameKind 3
@@ -55,6 +56,16 @@ pattern Cancel = FrameKind 10
 pattern Ping = FrameKind 11
 pattern Pong = FrameKind 12
 pattern Goodbye = FrameKind 13
+pattern StreamItem = FrameKind 14
+pattern StreamEnd = FrameKind 15
+pattern StreamCredit = FrameKind 16
+
+-- | Flags (docs/wire.md §1.3): CALLEE on STREAM_ITEM and STREAM_CREDIT sent by the callee;
+-- STREAM_IN and STREAM_OUT on the REQUEST of a function with a client / server stream.
+flagCallee, flagStreamIn, flagStreamOut :: Word16
+flagCallee = 0x0001
+flagStreamIn = 0x0002
+flagStreamOut = 0x0004
 
 kindName :: FrameKind -> Text
 kindName (FrameKind k) = case k of
@@ -71,6 +82,9 @@ kindName (FrameKind k) = case k of
   11 -> "PING"
   12 -> "PONG"
   13 -> "GOODBYE"
+  14 -> "STREAM_ITEM"
+  15 -> "STREAM_END"
+  16 -> "STREAM_CREDIT"
   _ -> "KIND_" <> T.pack (show k)
 
 data Frame = Frame
@@ -203,7 +217,7 @@ next d buf
             else case TE.decodeUtf8' targetBytes of
               Left _ -> answer (interopError CodeProtocolError "frame target is not valid UTF-8")
               Right target
-                | kind < 1 || kind > 13 ->
+                | kind < 1 || kind > 16 ->
                     Item (Left (FrameError (interopError CodeProtocolError ("unknown frame kind " <> showT kind)) False correlation kind codec target)) rest
                 | codec > 2 ->
                     Item (Left (FrameError (interopError CodeProtocolError ("unknown or unsupported codec " <> showT codec)) False correlation kind codec target)) rest

@@ -199,13 +199,12 @@ doubleFromJson what v = case v of
   JString _ -> Left (invalid (what <> ": only \"NaN\", \"Infinity\" and \"-Infinity\" may stand for a number"))
   _ -> expected what (jsonKind v)
 
--- A float field accepts any msgpack number (an integer too).
+-- A float field takes either float format, never an integer (docs/wire.md §3.2: encoders always
+-- write a float for a float type).
 doubleFromMsgpack :: Text -> MValue -> Decoded Double
 doubleFromMsgpack what v = case v of
   MF64 d -> Right d
   MF32 f -> Right (float2Double f)
-  MInt n -> Right (fromIntegral n)
-  MWord n -> Right (fromIntegral n)
   _ -> expected what (msgpackKind v)
 
 instance Wire Double where
