@@ -42,7 +42,7 @@ node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/include 
 } > "$gen/interop-schemas.cabal"
 
 key="$( (ghc --numeric-version
-  find runtime-haskell -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \
+  find runtime-haskell test/conformance/haskell -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \
     | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)"
 bins="$cache/bin/$key"
 
@@ -56,7 +56,7 @@ if [ ! -d "$bins" ]; then
   grep -q '^cabal exit 0$' "$here/.build/last-build.log" || { echo "[haskell] build failed (log: runtime-haskell/.build/last-build.log)" >&2; exit 1; }
   tmp="$cache/bin/.tmp-$key-$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  for exe in interop-runtime-test; do
+  for exe in interop-runtime-test conformance-server conformance-client; do
     found="$(cd runtime-haskell && CABAL_CONFIG="$here/cabal.config" cabal list-bin --offline --builddir="$builddir" "$exe" 2>/dev/null | tail -1)"
     [ -x "$found" ] || { echo "[haskell] build failed: no $exe" >&2; rm -rf "$tmp"; exit 1; }
     cp "$found" "$tmp/$exe"

@@ -2,6 +2,7 @@
 -- adds their counts to the suite's total through the JUnit XML that --xml writes).
 module Main (main) where
 
+import ConnectionTests
 import FrameVectors
 import PayloadVectors
 import Properties
@@ -13,4 +14,4 @@ main = do
   payloads <- payloadVectorTests
   frames <- frameVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, propertyTests]
+    testGroup "runtime-haskell" [payloads, frames, propertyTests, connectionTests]

@@ -5,7 +5,7 @@
 // a module of thousands of declarations stays quick to compile; the scalar and container
 // instances live in the runtime.
 
-import type { EnumDecl, Field, UnionDecl } from '../../ir/types.js';
+import type { EnumDecl, Field, TypeRef, UnionDecl } from '../../ir/types.js';
 import { type Ctx, type Writer, atom, hsStr } from './context.js';
 import { sortedById } from './types.js';
 import { defaultExpr } from './values.js';
@@ -41,17 +41,23 @@ export function emitRecordCodec(ctx: Ctx, w: Writer, r: RecordShape): void {
   w.line('');
   w.line(`instance G.Wire ${r.type} where`);
   w.indent(() => {
-    w.line(`writeJson ${r.pattern} = G.jsonObject (${writer((f, get) => {
+    w.line(`writeJson ${r.pattern} = G.jsonObject ${atom(writer((f, get) => {
       const t = f.type;
-      return t.kind === 'optional' ? `G.jsonOptional ${jsonKey(f.name)} (${ctx.unwrapFn(t)} ${atom(get)})` : `G.jsonField ${jsonKey(f.name)} ${atom(get)}`;
-    })})`);
-    w.line(`writeMsgpack ${r.pattern} = G.msgpackObject (${writer((f, get) => {
+      return t.kind === 'optional' ? `G.jsonOptional ${jsonKey(f.name)} ${unwrapped(ctx, t, get)}` : `G.jsonField ${jsonKey(f.name)} ${atom(get)}`;
+    }))}`);
+    w.line(`writeMsgpack ${r.pattern} = G.msgpackObject ${atom(writer((f, get) => {
       const t = f.type;
-      return t.kind === 'optional' ? `G.msgpackOptional ${f.id} (${ctx.unwrapFn(t)} ${atom(get)})` : `G.msgpackField ${f.id} ${atom(get)}`;
-    })})`);
+      return t.kind === 'optional' ? `G.msgpackOptional ${f.id} ${unwrapped(ctx, t, get)}` : `G.msgpackField ${f.id} ${atom(get)}`;
+    }))}`);
     w.line(`readJson = G.jsonStruct ${label} (\\${r.fields.length === 0 ? '_' : 'o'} -> ${readers('json')})`);
     w.line(`readMsgpack = G.msgpackStruct ${label} (\\${r.fields.length === 0 ? '_' : 'o'} -> ${readers('msgpack')})`);
   });
+}
+
+/** The Maybe inside an optional field's value (its alias newtypes taken off). */
+function unwrapped(ctx: Ctx, t: TypeRef, get: string): string {
+  const unwrap = ctx.unwrapFn(t);
+  return unwrap === 'P.id' ? atom(get) : `(${unwrap} ${atom(get)})`;
 }
 
 /** The reader of one field, a function of the object's fields. */

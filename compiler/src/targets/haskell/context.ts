@@ -21,10 +21,10 @@ export class Writer {
     return this;
   }
 
-  /** A Haddock comment from a `///` doc comment, when there is one. */
+  /** A Haddock comment from a `///` doc comment, when there is one; long lines are wrapped. */
   doc(text: string | undefined, marker = '|'): this {
     if (text === undefined || text.trim() === '') return this;
-    const parts = text.split('\n');
+    const parts = text.split('\n').flatMap((l) => wrap(l, 96 - 2 * this.depth));
     this.line(`-- ${marker} ${parts[0]}`.trimEnd());
     for (const p of parts.slice(1)) this.line(`-- ${p}`.trimEnd());
     return this;
@@ -33,6 +33,20 @@ export class Writer {
   toString(): string {
     return this.lines.join('\n') + '\n';
   }
+}
+
+/** Breaks a line of prose at spaces so that no piece is longer than `width` (when it can). */
+function wrap(line: string, width: number): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > width) {
+      out.push(current);
+      current = word;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  out.push(current);
+  return out;
 }
 
 /** The IDL scalar types as Haskell types (qualified through the runtime's re-exports). */
@@ -61,6 +75,8 @@ export class Ctx {
   constructor(
     readonly bundle: Bundle,
     readonly module: Module,
+    /** The module's source file name, as the header and the embedded IR show it. */
+    readonly sourceName: string,
   ) {
     this.all = bundleNames(bundle);
     this.names = this.all.get(module.name)!;

@@ -11,10 +11,12 @@ import { emitEnumCodec, emitRecordCodec, emitUnionCodec } from './codec.js';
 import { Ctx, Writer } from './context.js';
 import { hsModuleName, hsModulePath } from './names.js';
 import { emitAlias, emitConsts, emitEnum, emitRecord, emitUnion } from './types.js';
-import { emitApi } from './api.js';
+import { emitClient } from './client.js';
+import { emitDescriptor } from './descriptor.js';
+import { emitServer } from './server.js';
 
 function renderModule(bundle: Bundle, module: Module, sourceName: string): string {
-  const ctx = new Ctx(bundle, module);
+  const ctx = new Ctx(bundle, module, sourceName);
   const body = new Writer();
 
   body.line('');
@@ -49,7 +51,9 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
   const codecs = module.types.map((d) => `(${JSON.stringify(d.name)}, G.someWire (G.Proxy :: G.Proxy ${ctx.names.types.get(d.name)!}))`);
   body.line(`${ctx.names.api.codecsValue} = [${codecs.join(', ')}]`);
 
-  emitApi(ctx, body);
+  emitDescriptor(ctx, body);
+  emitClient(ctx, body);
+  emitServer(ctx, body);
 
   const head = new Writer();
   head.line(generatedHeader('--', sourceName));

@@ -92,7 +92,7 @@ data Frame = Frame
   , frameCodec :: !Word8 -- ^ docs/wire.md §1.2: 0 none, 1 json, 2 msgpack
   , frameFlags :: !Word16
   , frameCorrelation :: !Word32
-  , frameTimeoutMs :: !Word32 -- ^ REQUEST only: the caller's remaining deadline, 0 = none
+  , frameTimeout :: !Word32 -- ^ REQUEST only: the caller's remaining deadline, 0 = none
   , frameTarget :: !Text
   , framePayload :: !BS.ByteString
   }
@@ -115,7 +115,7 @@ encodeFrameHead f payloadBytes =
       len = fixedHeaderBytes + BS.length target + payloadBytes
    in buildStrict $
         B.word32LE (fromIntegral len) <> B.word8 k <> B.word8 (frameCodec f) <> B.word16LE (frameFlags f)
-          <> B.word32LE (frameCorrelation f) <> B.word32LE (frameTimeoutMs f)
+          <> B.word32LE (frameCorrelation f) <> B.word32LE (frameTimeout f)
           <> B.word16LE (fromIntegral (BS.length target)) <> B.byteString target
 
 encodeFrame :: Frame -> BS.ByteString

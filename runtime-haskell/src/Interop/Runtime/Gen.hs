@@ -11,6 +11,13 @@ module Interop.Runtime.Gen
   , module Interop.Runtime.Codec.Record
   , mpNil
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack, enumKeyToJson, enumKeyFromJson
+    -- * Descriptors, specs, client and server
+  , ModuleDesc (..), FnKind (..)
+  , PayloadCodec, valuePayload, paramsPayload, emptyPayload
+  , ErrorSpec, errorSpec
+  , CallSpec, OnewaySpec, EventSpec, callSpec, onewaySpec, eventSpec
+  , Invoker (..), CallOptions, defaultCallOptions, CallContext, Subscription, Publisher (..)
+  , Service, service, serveCall, serveOneway, unimplemented
   ) where
 
 import Control.Exception (Exception)
@@ -29,6 +36,7 @@ import Interop.Runtime.Codec.Msgpack (mpNil)
 import Interop.Runtime.Codec.Record
 import Interop.Runtime.Codec.Wire
 import Interop.Runtime.Declared
+import Interop.Runtime.Module
 
 mapFromList :: Ord k => [(k, v)] -> Map k v
 mapFromList = Map.fromList
