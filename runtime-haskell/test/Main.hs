@@ -3,6 +3,7 @@
 module Main (main) where
 
 import ConnectionTests
+import ExampleTest
 import FrameVectors
 import PayloadVectors
 import Properties
@@ -14,4 +15,4 @@ main = do
   payloads <- payloadVectorTests
   frames <- frameVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, propertyTests, connectionTests]
+    testGroup "runtime-haskell" [payloads, frames, propertyTests, connectionTests, exampleTest]
