@@ -21,6 +21,7 @@ import Interop.Runtime
 import Interop.Runtime.Codec (codecNumber)
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
+import Interop.Runtime.PlainJson (writeDoc)
 import Interop.Runtime.Module (ModuleDesc (..))
 import Live
 import RawPeer
@@ -126,17 +127,20 @@ connectionTests =
           h <- health server
           counter "rejected_requests" h @?= Just 1
           rawClose p
-    , testCase "a wrong fingerprint fails the handshake with SCHEMA_MISMATCH, a missing module with NOT_FOUND" $
+    , testCase "a module not offered fails the handshake with NOT_FOUND; another version of one is welcomed with its table" $
         withServer [] $ \address server _ -> do
-          p <- rawDial address
-          Just e <- rawHello p [("interop.conformance", "sha256:00")] Nothing
-          frameKind e @?= ErrorFrame
-          fmap envCode (decodeEnvelope 64 CodecJson (framePayload e)) @?= Right 100
           q <- rawDial address
-          Just e2 <- rawHello q [("no.such", "sha256:00")] Nothing
-          fmap envCode (decodeEnvelope 64 CodecJson (framePayload e2)) @?= Right 5
-          ok <- waitForIO 3000 ((== Just 2) . counter "rejected_handshakes" <$> health server)
-          ok @? "rejected_handshakes is not 2"
+          Just e <- rawHello q [("no.such", "sha256:00")] Nothing
+          (frameKind e, fmap envCode (decodeEnvelope 64 CodecJson (framePayload e))) @?= (ErrorFrame, Right 5)
+          ok <- waitForIO 3000 ((== Just 1) . counter "rejected_handshakes" <$> health server)
+          ok @? "rejected_handshakes is not 1"
+          p <- rawDial address
+          Just w <- rawHello p [("interop.conformance", "sha256:00")] Nothing
+          frameKind w @?= Welcome
+          case parseDoc (framePayload w) of
+            Right doc | Just (DObj [("interop.conformance", table)]) <- member' "compat" doc -> Just (writeDoc table) @?= fmap writeDoc (mdCompat conformanceModule)
+            other -> assertFailure ("WELCOME without the module's table: " <> show other)
+          rawClose p
     , testCase "a peer that sends pings and never reads stops being read (paused_reads); other peers are served" $
         withServer [("max_in_flight", DInt 8)] $ \address server _ -> do
           p <- rawDial address
@@ -159,6 +163,10 @@ connectionTests =
             DObj kvs | Just (DObj cs) <- lookup "counters" kvs -> sort (map fst cs) @?= sort counterNames
             _ -> assertFailure (show h)
     ]
+
+member' :: Text -> Doc -> Maybe Doc
+member' k (DObj kvs) = lookup k kvs
+member' _ _ = Nothing
 
 counterNames :: [Text]
 counterNames =

@@ -5,6 +5,7 @@ module Main (main) where
 import ConnectionTests
 import ExampleTest
 import FrameVectors
+import HandshakeVectors
 import PayloadVectors
 import Properties
 import Test.Tasty
@@ -14,5 +15,6 @@ main :: IO ()
 main = do
   payloads <- payloadVectorTests
   frames <- frameVectorTests
+  handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, propertyTests, connectionTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, exampleTest]

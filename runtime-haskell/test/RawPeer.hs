@@ -60,7 +60,7 @@ rawNext p ms = do
 -- | HELLO wanting @wants@ (module, fingerprint), then the WELCOME or ERROR that answers it.
 rawHello :: RawPeer -> [(Text, Text)] -> Maybe Text -> IO (Maybe Frame)
 rawHello p wants token = do
-  rawSendFrame p (frame Hello) {frameCodec = 1, framePayload = encodeHello (HelloDoc [CodecJson, CodecMsgpack] "raw-peer" [] [1] wants token)}
+  rawSendFrame p (frame Hello) {frameCodec = 1, framePayload = encodeHello (HelloDoc [CodecJson, CodecMsgpack] [] "raw-peer" [] [1] wants token)}
   r <- rawNext p 5000
   pure (case r of Got f -> Just f; _ -> Nothing)
 

@@ -67,7 +67,7 @@ export function emitDescriptor(ctx: Ctx, w: Writer): void {
   w.line(`${value} :: G.ModuleDesc`);
   w.line(`${value} =`);
   w.indent(() => {
-    w.line('G.ModuleDesc');
+    w.line('G.withCompat G.ModuleDesc');
     w.indent(() => {
       w.line(`{ G.mdName = ${hsStr(m.name)}`);
       w.line(`, G.mdVersion = ${hsStr(m.version)}`);
@@ -77,6 +77,7 @@ export function emitDescriptor(ctx: Ctx, w: Writer): void {
       w.line(`, G.mdFunctions = [${fns.map((f) => `(${hsStr(f.name)}, ${f.kind === 'oneway' ? 'G.FnOneway' : 'G.FnCall'})`).join(', ')}]`);
       w.line(`, G.mdEvents = [${m.events.map((e) => hsStr(e.name)).join(', ')}]`);
       w.line(`, G.mdErrors = ${errorSpecs(ctx, [...errors.values()])}`);
+      w.line(', G.mdCompat = P.Nothing');
       w.line('}');
     });
   });

@@ -12,7 +12,7 @@ module Interop.Runtime.Gen
   , mpNil
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack, enumKeyToJson, enumKeyFromJson
     -- * Descriptors, specs, client and server
-  , ModuleDesc (..), FnKind (..)
+  , ModuleDesc (..), FnKind (..), withCompat
   , PayloadCodec, valuePayload, paramsPayload, emptyPayload
   , ErrorSpec, errorSpec
   , CallSpec, OnewaySpec, EventSpec, callSpec, onewaySpec, eventSpec

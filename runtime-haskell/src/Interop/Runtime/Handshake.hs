@@ -15,9 +15,10 @@ module Interop.Runtime.Handshake
   ) where
 
 import qualified Data.ByteString as BS
-import Data.Maybe (mapMaybe)
+import Data.Maybe (isJust, mapMaybe)
 import Data.Text (Text)
 import Interop.Runtime.Codec (Codec, codecFromName, codecName)
+import Interop.Runtime.Compat (checkTable)
 import Interop.Runtime.Error
 import Interop.Runtime.PlainJson
 
@@ -30,6 +31,7 @@ controlModule = "interop.control"
 
 data HelloDoc = HelloDoc
   { helloCodecs :: ![Codec]
+  , helloCompat :: ![(Text, Doc)] -- ^ module → compatibility table (docs/wire.md §2.1)
   , helloNode :: !Text
   , helloOffers :: ![(Text, Text)]
   , helloProtocol :: ![Integer]
@@ -40,6 +42,7 @@ data HelloDoc = HelloDoc
 
 data WelcomeDoc = WelcomeDoc
   { welcomeCodecs :: ![Codec]
+  , welcomeCompat :: ![(Text, Doc)]
   , welcomeNode :: !Text
   , welcomeOffers :: ![(Text, Text)]
   , welcomeProtocol :: !Integer
@@ -56,7 +59,7 @@ codecList = DArr . map (DStr . codecName)
 encodeHello :: HelloDoc -> BS.ByteString
 encodeHello h =
   writeDoc . DObj $
-    [ ("codecs", codecList (helloCodecs h)), ("node", DStr (helloNode h)), ("offers", fingerprints (helloOffers h))
+    [ ("codecs", codecList (helloCodecs h)), ("compat", DObj (helloCompat h)), ("node", DStr (helloNode h)), ("offers", fingerprints (helloOffers h))
     , ("protocol", DArr (map DInt (helloProtocol h))), ("wants", fingerprints (helloWants h)) ]
       <> maybe [] (\t -> [("token", DStr t)]) (helloToken h)
 
@@ -64,7 +67,7 @@ encodeWelcome :: WelcomeDoc -> BS.ByteString
 encodeWelcome w =
   writeDoc $
     DObj
-      [ ("codecs", codecList (welcomeCodecs w)), ("node", DStr (welcomeNode w)), ("offers", fingerprints (welcomeOffers w))
+      [ ("codecs", codecList (welcomeCodecs w)), ("compat", DObj (welcomeCompat w)), ("node", DStr (welcomeNode w)), ("offers", fingerprints (welcomeOffers w))
       , ("protocol", DInt (welcomeProtocol w)), ("wants", fingerprints (welcomeWants w)) ]
 
 protocolError :: Text -> InteropError
@@ -113,7 +116,8 @@ decodeHello bytes = do
   cs <- codecs "HELLO.codecs" (member "codecs" o)
   offers <- stringMap "HELLO.offers" (member "offers" o)
   wants <- stringMap "HELLO.wants" (member "wants" o)
-  pure (HelloDoc cs (nodeName (member "node" o)) offers protocol wants token)
+  compat <- tables "HELLO.compat" (member "compat" o)
+  pure (HelloDoc cs compat (nodeName (member "node" o)) offers protocol wants token)
 
 decodeWelcome :: BS.ByteString -> Either InteropError WelcomeDoc
 decodeWelcome bytes = do
@@ -122,7 +126,15 @@ decodeWelcome bytes = do
   cs <- codecs "WELCOME.codecs" (member "codecs" o)
   offers <- stringMap "WELCOME.offers" (member "offers" o)
   wants <- stringMap "WELCOME.wants" (member "wants" o)
-  pure (WelcomeDoc cs (nodeName (member "node" o)) offers protocol wants)
+  compat <- tables "WELCOME.compat" (member "compat" o)
+  pure (WelcomeDoc cs compat (nodeName (member "node" o)) offers protocol wants)
+
+-- | @compat@: an object of well-formed tables (absent reads as none, from an older peer).
+tables :: Text -> Maybe Doc -> Either InteropError [(Text, Doc)]
+tables what v = case v of
+  Nothing -> Right []
+  Just (DObj kvs) -> mapM (\(k, t) -> (,) k <$> checkTable (what <> "." <> k) t) kvs
+  Just _ -> Left (protocolError (what <> ": expected an object of compatibility tables"))
 
 -- | The highest version both sides speak.
 chooseProtocol :: [Integer] -> Maybe Integer
@@ -130,18 +142,17 @@ chooseProtocol offered = case filter (`elem` protocolVersions) offered of
   [] -> Nothing
   common -> Just (maximum common)
 
--- | A peer's @wants@ against our @offers@: the first problem, as the error to send.
-checkWants :: [(Text, Text)] -> [(Text, Text)] -> Maybe InteropError
-checkWants wants offers = case mapMaybe problem wants of
+-- | A peer's @wants@ against our @offers@: a wanted module not offered at all is NOT_FOUND. One
+-- offered with another fingerprint is not refused: each call is judged on its own (§2.2).
+-- @controlOnly@: this is a control endpoint, which says so.
+checkWants :: Bool -> [(Text, Text)] -> [(Text, Text)] -> Maybe InteropError
+checkWants controlOnly wants offers = case mapMaybe problem wants of
   (e : _) -> Just e
   [] -> Nothing
   where
-    problem (name, fingerprint)
-      | name == controlModule = Nothing
-      | otherwise = case lookup name offers of
-          Nothing -> Just (interopError CodeNotFound ("module " <> name <> " is not offered on this connection"))
-          Just ours
-            | ours /= fingerprint ->
-                Just (interopError CodeSchemaMismatch ("module " <> name <> ": caller was generated from " <> fingerprint <> ", server has " <> ours))
-            | otherwise -> Nothing
+    problem (name, _)
+      | name == controlModule || isJust (lookup name offers) = Nothing
+      | controlOnly =
+          Just (interopError CodeNotFound ("module " <> name <> " is not offered on this connection: this is a control endpoint, which serves only interop.control (manifest, health); call the node at one of its data endpoints (the \"listen\" addresses of its config)"))
+      | otherwise = Just (interopError CodeNotFound ("module " <> name <> " is not offered on this connection"))
 

@@ -7,6 +7,7 @@
 module Interop.Runtime.Module
   ( -- * Descriptors and specs
     ModuleDesc (..)
+  , withCompat
   , FnKind (..)
   , PayloadCodec (..)
   , valuePayload, paramsPayload, emptyPayload
@@ -53,6 +54,7 @@ import Interop.Runtime.Codec
 import Interop.Runtime.Codec.Json (JValue (JObject))
 import Interop.Runtime.Codec.Msgpack (MValue (MMap))
 import Interop.Runtime.Codec.Wire
+import Interop.Runtime.Compat (compatOfIr)
 import Interop.Runtime.Declared
 import Interop.Runtime.Envelope (Detail (..))
 import Interop.Runtime.Error
@@ -72,7 +74,12 @@ data ModuleDesc = ModuleDesc
   , mdFunctions :: ![(Text, FnKind)]
   , mdEvents :: ![Text]
   , mdErrors :: [ErrorSpec] -- ^ every error type a function of the module throws
+  , mdCompat :: Maybe Doc -- ^ the compatibility table of the IR (docs/ir.md), see 'withCompat'
   }
+
+-- | Fills 'mdCompat' from the IR (once: a descriptor is a top-level value).
+withCompat :: ModuleDesc -> ModuleDesc
+withCompat m = m {mdCompat = compatOfIr (mdIr m)}
 
 -- | How one payload travels: encoded in a codec, decoded with a depth limit.
 data PayloadCodec a = PayloadCodec

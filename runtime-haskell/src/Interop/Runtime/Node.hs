@@ -140,8 +140,8 @@ pluginEnvironment extra = do
 codecsFor :: Maybe Codec -> [Codec]
 codecsFor preferred = let first = fromMaybe CodecMsgpack preferred in first : filter (/= first) [CodecMsgpack, CodecJson]
 
-connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> ConnConfig
-connConfigOf n initiator codec token wants served =
+connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> ConnConfig
+connConfigOf n initiator codec token wants served controlOnly =
   ConnConfig
     { ccNode = nodeName n
     , ccInitiator = initiator
@@ -153,15 +153,16 @@ connConfigOf n initiator codec token wants served =
     , ccExpectedToken = if initiator then Nothing else nodeToken n
     , ccControl = Just (control n)
     , ccCounters = nodeCounters n
+    , ccControlOnly = controlOnly
     }
 
 -- | Opens a connection on a transport (the handshake) and tracks it until it closes.
 open :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Transport -> IO Conn
-open n initiator codec token wants t = openServing n initiator codec token wants (nodeServed n) t
+open n initiator codec token wants t = openServing n initiator codec token wants False t
 
-openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Transport -> IO Conn
-openServing n initiator codec token wants served t = do
-  c <- openConnection (connConfigOf n initiator codec token wants served) t
+openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Bool -> Transport -> IO Conn
+openServing n initiator codec token wants controlOnly t = do
+  c <- openConnection (connConfigOf n initiator codec token wants (if controlOnly then Map.empty else nodeServed n) controlOnly) t
   i <- atomically $ do
     i <- readTVar (nodeNextConn n)
     writeTVar (nodeNextConn n) (i + 1)
@@ -176,7 +177,7 @@ listen :: Node -> Text -> Bool -> IO ()
 listen n text controlOnly = do
   address <- either (throwIO . userError . T.unpack) pure (parseAddress text)
   l <- listenOn address $ \t -> do
-    r <- try (openServing n False Nothing Nothing [] (if controlOnly then Map.empty else nodeServed n) t)
+    r <- try (openServing n False Nothing Nothing [] controlOnly t)
     case r of
       Left (_ :: SomeException) -> bump (nodeCounters n) RejectedHandshakes
       Right _ -> pure ()

@@ -15,6 +15,7 @@ module Interop.Runtime.Connection.Caller
   , failExchange
   , errorOf
   , onEvent
+  , judge
   ) where
 
 import Control.Concurrent.STM
@@ -30,6 +31,7 @@ import Data.Word (Word32, Word8)
 import Interop.Runtime.Codec
 import Interop.Runtime.Codec.Json (JValue (JObject))
 import Interop.Runtime.Codec.Msgpack (MValue (MMap))
+import Interop.Runtime.Compat (MemberKind (..), verdict)
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Types
 import Interop.Runtime.Counters
@@ -113,9 +115,39 @@ exchange c kind target codec payload deadline cancel = do
         writeTVar (connPending c) (IM.delete (key cid) pending)
         sendFrame c (frame Cancel) {frameCorrelation = cid}
 
+-- | Throws the error a call of (or subscription to) @name@ of @m@ fails with on this peer, before
+-- anything is sent (docs/wire.md §2.2): a module the peer offers with our fingerprint can be used
+-- entirely; one with another fingerprint member by member, as the two compatibility tables say.
+-- Judged once per member and remembered for the life of the connection.
+judge :: Conn -> ModuleDesc -> MemberKind -> Text -> IO ()
+judge c m kind name = do
+  refusal <- atomically $ do
+    offers <- readTVar (connPeerOffers c)
+    case lookup (mdName m) offers of
+      Just fp | fp == mdFingerprint m -> pure Nothing
+      _ -> do
+        known <- Map.lookup k <$> readTVar (connVerdicts c)
+        case known of
+          Just v -> pure v
+          Nothing -> do
+            peer <- readTVar (connPeer c)
+            compat <- readTVar (connPeerCompat c)
+            let v = decide (if T.null peer then "the peer" else peer) offers compat
+            modifyTVar' (connVerdicts c) (Map.insert k v)
+            pure v
+  mapM_ (\(InteropError code msg) -> throwIO (InteropError code msg)) refusal
+  where
+    k = (mdName m, kind == FunctionMember, name)
+    decide peer offers compat = case lookup (mdName m) offers of
+      Nothing -> Just (interopError CodeNotFound (peer <> " does not offer module " <> mdName m))
+      Just theirFp -> case (mdCompat m, lookup (mdName m) compat) of
+        (Just ours, Just theirs) -> verdict kind (mdName m) name ours theirs
+        _ -> Just (interopError CodeSchemaMismatch ("module " <> mdName m <> ": this side was generated from " <> mdFingerprint m <> ", " <> peer <> " has " <> theirFp <> ", and without both compatibility tables nothing can be called"))
+
 -- | A call over the connection.
 connCall :: Conn -> CallOptions -> CallSpec p r -> p -> IO r
 connCall c opts spec p = do
+  judge c (callModule spec) FunctionMember (callFunction spec)
   let timeoutMs = fromMaybe (defaultDeadlineMs (limitsOf c)) (callTimeoutMs opts)
   now <- monotonicMs
   codec <- readTVarIO (connSendCodec c)
@@ -159,6 +191,7 @@ envelopeError codec known env =
 connOneway :: Conn -> OnewaySpec p -> p -> IO ()
 connOneway c spec p = do
   checkOpen c
+  judge c (onewayModule spec) FunctionMember (onewayFunction spec)
   codec <- readTVarIO (connSendCodec c)
   payload <- evaluate (encodePayload (onewayParams spec) codec p)
   ok <- atomically $ do
@@ -178,6 +211,7 @@ connOneway c spec p = do
 connSubscribe :: Conn -> EventSpec e -> EventQueue e -> IO (IO ())
 connSubscribe c spec queue = do
   let target = eventTarget spec
+  judge c (eventModule spec) EventMember (eventName spec)
   standing <- atomically (not . null . Map.findWithDefault [] target <$> readTVar (connLocalSubs c))
   if standing
     then checkOpen c

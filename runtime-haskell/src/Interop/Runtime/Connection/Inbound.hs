@@ -20,6 +20,7 @@ import qualified Data.Map.Strict as Map
 import Data.Maybe (fromMaybe)
 import qualified Data.Text as T
 import Interop.Runtime.Codec
+import Interop.Runtime.Compat (closedWithoutAnswer, foreignPeer)
 import Interop.Runtime.Connection.Caller
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Serving
@@ -38,31 +39,54 @@ counters = ccCounters . connConfig
 -- | Reads until the stream ends or the connection closes. A bug here closes this connection
 -- only, never the node.
 readLoop :: Conn -> IO ()
-readLoop c = go (newDecoder (maxFrameBytes limits) (maxTargetBytes limits)) `catch` crashed
+readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0) `catch` crashed
   where
     limits = ccLimits (connConfig c)
+    decoder0 = newDecoder (maxFrameBytes limits) (maxTargetBytes limits)
+    -- The initiator's first bytes must start a WELCOME or an ERROR (docs/wire.md §2): anything
+    -- else is a server of another protocol, which is named rather than read as a frame length.
+    sniff acc = do
+      chunk <- transportRecv (connTransport c)
+      let acc' = acc <> chunk
+      if BS.null chunk
+        then
+          if BS.null acc
+            then shutdown c (unavailable ("connection lost during handshake: " <> closedWithoutAnswer))
+            else feed decoder0 acc' >>= endOfInput
+        else
+          if BS.length acc' < 6
+            then sniff acc'
+            else case foreignPeer acc' of
+              Nothing -> feed decoder0 acc' >>= maybe (pure ()) go
+              Just what -> do
+                bump (counters c) RejectedFrames
+                shutdown c (interopError CodeProtocolError what)
+    endOfInput = maybe (pure ()) (\d -> atEnd d)
+    atEnd decoder = do
+      let (_, truncated) = endOfStream decoder
+      when (truncated /= Nothing) $ bump (counters c) RejectedFrames
+      peer <- readTVarIO (connPeer c)
+      shutdown c (unavailable ("peer " <> (if T.null peer then "?" else peer) <> " closed the connection"))
     crashed e = case fromException e of
       Just (_ :: AsyncException) -> pure ()
       Nothing -> shutdown c (interopError CodeInternal ("connection failed: " <> T.pack (show (e :: SomeException))))
     go decoder = do
       chunk <- transportRecv (connTransport c)
-      if BS.null chunk
-        then do
-          let (_, truncated) = endOfStream decoder
-          when (truncated /= Nothing) $ bump (counters c) RejectedFrames
-          peer <- readTVarIO (connPeer c)
-          shutdown c (unavailable ("peer " <> (if T.null peer then "?" else peer) <> " closed the connection"))
+      if BS.null chunk then atEnd decoder else feed decoder chunk >>= maybe (pure ()) go
+    -- Decodes and handles a chunk; the decoder to go on with, or Nothing once closed.
+    feed decoder chunk = do
+      let (decoder', items) = pushBytes decoder chunk
+      continue <- handleAll items
+      if not continue
+        then pure Nothing
         else do
-          let (decoder', items) = pushBytes decoder chunk
-          continue <- handleAll items
-          when continue $ do
-            -- More answers wait than a peer within its in-flight limit can have asked for: it
-            -- does not read them. Stop reading it until they are sent.
-            room <- atomically answersRoom
-            unless room $ do
-              bump (counters c) PausedReads
-              atomically (answersRoom >>= check)
-            go decoder'
+          -- More answers wait than a peer within its in-flight limit can have asked for: it
+          -- does not read them. Stop reading it until they are sent.
+          room <- atomically answersRoom
+          unless room $ do
+            bump (counters c) PausedReads
+            atomically (answersRoom >>= check)
+          pure (Just decoder')
     answersRoom = do
       held <- readTVar (connHeldAnswers c)
       closed <- isClosed
@@ -149,7 +173,9 @@ closeAfterGoodbye c = do
 sendHello :: Conn -> IO ()
 sendHello c = do
   let cfg = connConfig c
-      hello = HelloDoc (ccCodecs cfg) (ccNode cfg) (offers cfg) protocolVersions (wants cfg) (ccToken cfg)
+      -- The tables of every module offered: the responder's wants are not known yet.
+      compat = [(n, t) | (n, s) <- Map.toList (ccServed cfg), Just t <- [mdCompat (serviceModule s)]]
+      hello = HelloDoc (ccCodecs cfg) compat (ccNode cfg) (offers cfg) protocolVersions (wants cfg) (ccToken cfg)
   atomically $ sendFrame c (frame Hello) {frameCodec = 1, framePayload = encodeHello hello}
 
 offers :: ConnConfig -> [(T.Text, T.Text)]
@@ -190,23 +216,29 @@ onHandshakeFrame c f = do
         w <- either throwIO pure (decodeWelcome (framePayload f))
         unless (welcomeProtocol w `elem` protocolVersions) $
           throwIO (interopError CodeProtocolError ("peer chose unknown protocol " <> T.pack (show (welcomeProtocol w))))
-        mapM_ throwIO (checkWants (wants cfg) (welcomeOffers w))
-        mapM_ throwIO (checkWants (welcomeWants w) (offers cfg))
-        agree (welcomeNode w) (welcomeCodecs w)
+        mapM_ throwIO (checkWants False (wants cfg) (welcomeOffers w))
+        mapM_ throwIO (checkWants False (welcomeWants w) (offers cfg))
+        agree (welcomeNode w) (welcomeCodecs w) (welcomeOffers w) (welcomeCompat w)
       _ -> do
         h <- either throwIO pure (decodeHello (framePayload f))
         version <- maybe (throwIO (interopError CodeProtocolError ("no common protocol version in " <> T.pack (show (helloProtocol h))))) pure (chooseProtocol (helloProtocol h))
         case ccExpectedToken cfg of
           Just t | helloToken h /= Just t -> throwIO (interopError CodeUnauthenticated "missing or wrong token")
           _ -> pure ()
-        mapM_ throwIO (checkWants (helloWants h) (offers cfg))
-        agree (helloNode h) (helloCodecs h)
-        let welcome = WelcomeDoc (ccCodecs cfg) (ccNode cfg) (offers cfg) version (wants cfg)
+        mapM_ throwIO (checkWants (ccControlOnly cfg) (helloWants h) (offers cfg))
+        agree (helloNode h) (helloCodecs h) (helloOffers h) (helloCompat h)
+        -- The tables of the modules HELLO wants with another fingerprint than ours, and no other.
+        let compat =
+              [ (n, t) | (n, fp) <- helloWants h, Just s <- [Map.lookup n (ccServed cfg)]
+              , mdFingerprint (serviceModule s) /= fp, Just t <- [mdCompat (serviceModule s)] ]
+            welcome = WelcomeDoc (ccCodecs cfg) compat (ccNode cfg) (offers cfg) version (wants cfg)
         atomically $ sendFrame c (frame Welcome) {frameCodec = 1, framePayload = encodeWelcome welcome}
     -- The first of our codecs the peer lists is what we send in.
-    agree peer theirs = case filter (`elem` theirs) (ccCodecs cfg) of
+    agree peer theirs peerOffers peerCompat = case filter (`elem` theirs) (ccCodecs cfg) of
       [] -> throwIO (interopError CodeProtocolError ("no common codec: ours " <> names (ccCodecs cfg) <> ", theirs " <> names theirs))
       (codec : _) -> atomically $ do
         writeTVar (connPeer c) peer
         writeTVar (connSendCodec c) codec
+        writeTVar (connPeerOffers c) peerOffers
+        writeTVar (connPeerCompat c) peerCompat
     names = T.intercalate "," . map codecName

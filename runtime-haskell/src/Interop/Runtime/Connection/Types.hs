@@ -54,6 +54,7 @@ data ConnConfig = ConnConfig
   , ccExpectedToken :: !(Maybe Text) -- ^ required in an incoming HELLO
   , ccControl :: Maybe (Text -> IO Doc) -- ^ answers interop.control.<member> with a JSON document
   , ccCounters :: Counters
+  , ccControlOnly :: !Bool -- ^ a control endpoint: serves interop.control only
   }
 
 data Phase = Handshaking | Open | Closed InteropError
@@ -94,6 +95,9 @@ data Conn = Conn
   , connGoodbyeReceived :: TVar Bool
   , connPeer :: TVar Text
   , connSendCodec :: TVar Codec
+  , connPeerOffers :: TVar [(Text, Text)] -- ^ module → fingerprint, from the handshake
+  , connPeerCompat :: TVar [(Text, Doc)] -- ^ module → the peer's compatibility table
+  , connVerdicts :: TVar (Map.Map (Text, Bool, Text) (Maybe InteropError)) -- ^ judged members (§2.2)
   , connOpenedAt :: !Int
     -- outbound
   , connOutbox :: TVar (Seq Held)
@@ -125,7 +129,8 @@ newConn :: ConnConfig -> Transport -> Int -> IO Conn
 newConn cfg t now =
   Conn cfg t
     <$> newTVarIO Handshaking <*> newEmptyTMVarIO <*> newTVarIO False <*> newTVarIO False
-    <*> newTVarIO "" <*> newTVarIO (case ccCodecs cfg of (c : _) -> c; [] -> CodecJson) <*> pure now
+    <*> newTVarIO "" <*> newTVarIO (case ccCodecs cfg of (c : _) -> c; [] -> CodecJson)
+    <*> newTVarIO [] <*> newTVarIO [] <*> newTVarIO Map.empty <*> pure now
     <*> newTVarIO Seq.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0
     <*> newTVarIO Map.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO Map.empty
     <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO (maxInFlight (ccLimits cfg)) <*> newTVarIO Map.empty <*> newTVarIO 0
