@@ -24,8 +24,9 @@ flock 9
 # the conformance schema, as one package (interop-schemas) the tests and programs depend on.
 gen=runtime-haskell/test/gen
 rm -rf "$gen"
-node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/include --out "$gen" \
-  test/schemas/valid/*.interop test/vectors/vectors.interop test/conformance/conformance.interop >/dev/null
+quiet() { local out; out="$("$@" 2>&1)" || { echo "$out" >&2; return 1; }; }
+quiet node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/include --out "$gen" \
+  test/schemas/valid/*.interop test/vectors/vectors.interop test/conformance/conformance.interop
 {
   echo "cabal-version: 2.4"
   echo "name:          interop-schemas"
@@ -41,7 +42,7 @@ node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/include 
   (cd "$gen" && find . -name '*.hs' | sed 's|^\./||; s|\.hs$||; s|/|.|g' | LC_ALL=C sort | sed 's/^/    /')
 } > "$gen/interop-schemas.cabal"
 # The example of docs/haskell.md, with its own gen step.
-node compiler/bin/interopc.mjs gen --lang haskell --out examples/haskell-chat/gen examples/haskell-chat/chat.interop >/dev/null
+quiet node compiler/bin/interopc.mjs gen --lang haskell --out examples/haskell-chat/gen examples/haskell-chat/chat.interop
 
 key="$( (ghc --numeric-version
   find runtime-haskell test/conformance/haskell examples/haskell-chat -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \

@@ -4,9 +4,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$here/build.sh"
-cd "$here"
 if [ $# -gt 0 ]; then
-  exec .build/bin/interop-runtime-test --xml="$1" --hide-successes
+  xml="$(realpath -m "$1")"  # the caller's path, before this script changes directory
+  cd "$here"
+  exec .build/bin/interop-runtime-test --xml="$xml" --hide-successes
 else
+  cd "$here"
   exec .build/bin/interop-runtime-test --hide-successes
 fi

@@ -24,6 +24,7 @@ bash runtime-c/test.sh "$results" || status=1
 if [ -x runtime-haskell/test.sh ]; then
   echo "== Haskell: runtime, generated code, golden vectors, properties (tasty)"
   runtime-haskell/test.sh "$results/haskell.xml" || status=1
+  [ -f "$results/haskell.xml" ] || { echo "runtime-haskell/test.sh wrote no results"; status=1; }
 fi
 
 node scripts/summarize-tests.mjs "$results" "$status"
