@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine, idempotently: the Debian packages of
-# the native runtimes, npm packages (which also builds runtime-ts through the root `prepare`
-# script) and the Python runtime's virtualenv.
+# the native runtimes (GHC and the Haskell libraries included: there is no Hackage), npm packages
+# (which also builds runtime-ts through the root `prepare` script) and the Python runtime's virtualenv.
 # Called by both quick-start commands; safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages for runtime-c (docs/c.md): compilers, CMake, libuv, cJSON, cmocka, and clang's
-# sanitizer and libFuzzer runtimes. Installed only when one is missing.
-native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14)
+# sanitizer and libFuzzer runtimes; for runtime-haskell (docs/haskell.md): GHC, cabal and the
+# libraries of its cabal files. Installed only when one is missing.
+native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14
+  ghc cabal-install libghc-scientific-dev libghc-network-dev libghc-async-dev libghc-tasty-dev
+  libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev)
 missing=()
 for p in "${native_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,12 +19,12 @@ for (const file of readdirSync(dir).sort()) {
     p = report.numPassedTests;
     f = report.numFailedTests + (report.numFailedTestSuites ?? 0);
   } else if (file.endsWith('.xml')) {
-    // JUnit XML (pytest): read the totals of every <testsuite>.
-    for (const m of text.matchAll(/<testsuite\b[^>]*>/g)) {
-      const get = (name) => Number(new RegExp(`\\s${name}="(\\d+)"`).exec(m[0])?.[1] ?? 0);
-      const total = get('tests');
-      f += get('failures') + get('errors');
-      p += total - get('failures') - get('errors') - get('skipped');
+    // JUnit XML (pytest, tasty): every <testcase> once, failed when it holds a <failure> or an
+    // <error>. Test suites may nest (tasty's groups), so their totals are not summed.
+    for (const m of text.matchAll(/<testcase\b[^>]*?(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
+      const body = m[1] ?? '';
+      if (/<(failure|error)\b/.test(body)) f += 1;
+      else if (!/<skipped\b/.test(body)) p += 1;
     }
   } else {
     continue;

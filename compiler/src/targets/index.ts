@@ -3,5 +3,6 @@
 
 export {};
 import './c/index.js';
+import './haskell/index.js';
 import './python/index.js';
 import './ts/index.js';

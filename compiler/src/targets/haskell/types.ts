@@ -1,0 +1,126 @@
+// Haskell declarations for an IDL module's types: a record with strict fields per struct and per
+// error (an exception type), a sum type per union, an open enum (its members and an Unknown
+// constructor) per enum, a newtype per alias, a top-level value per constant.
+
+import type { AliasDecl, EnumDecl, ErrorDecl, Field, StructDecl, UnionDecl } from '../../ir/types.js';
+import { type Ctx, type Writer, atom } from './context.js';
+import { constExpr } from './values.js';
+
+/** Classes every record and sum type derives: Generic lets users (and the tests) derive more. */
+const DERIVING = 'deriving (P.Eq, P.Ord, P.Show, G.Generic)';
+
+export function sortedById(fields: Field[]): Field[] {
+  return [...fields].sort((a, b) => a.id - b.id);
+}
+
+export function emitRecord(ctx: Ctx, w: Writer, d: StructDecl | ErrorDecl): void {
+  const name = ctx.names.types.get(d.name)!;
+  w.line('');
+  w.doc(d.doc);
+  if (d.fields.length === 0) {
+    w.line(`data ${name} = ${name}`);
+  } else {
+    w.line(`data ${name} = ${name}`);
+    w.indent(() => {
+      d.fields.forEach((f, i) => {
+        w.line(`${i === 0 ? '{' : ','} ${ctx.names.fields.get(`${d.name}.${f.name}`)!} :: !${atom(ctx.hsType(f.type))}`);
+        if (f.doc) w.indent(() => w.doc(f.doc, '^'));
+      });
+      w.line('}');
+    });
+  }
+  w.indent(() => w.line(DERIVING));
+  if (d.kind === 'error') {
+    w.line('');
+    w.line(`instance G.Exception ${name}`);
+    w.line('');
+    w.line(`instance G.DeclaredError ${name} where`);
+    w.indent(() => w.line(`errorTypeName _ = ${JSON.stringify(`${ctx.module.name}.${d.name}`)}`));
+  }
+}
+
+export function emitUnion(ctx: Ctx, w: Writer, d: UnionDecl): void {
+  const name = ctx.names.types.get(d.name)!;
+  w.line('');
+  w.doc(d.doc);
+  w.line(`data ${name}`);
+  w.indent(() => {
+    d.cases.forEach((c, i) => {
+      const ctor = ctx.names.cases.get(`${d.name}.${c.name}`)!;
+      w.line(`${i === 0 ? '=' : '|'} ${ctor}${c.type ? ` !${atom(ctx.hsType(c.type))}` : ''}`);
+      if (c.doc) w.indent(() => w.doc(c.doc, '^'));
+    });
+    w.line(DERIVING);
+  });
+}
+
+/**
+ * An open enum: one constructor per member and `<Enum>Unknown n` for a value from a newer peer.
+ * Equality and order go by value, so `LevelUnknown 1 == LevelLow` when LOW = 1.
+ */
+export function emitEnum(ctx: Ctx, w: Writer, d: EnumDecl): void {
+  const name = ctx.names.types.get(d.name)!;
+  const unknown = ctx.names.unknown.get(d.name)!;
+  const member = (m: string): string => ctx.names.members.get(`${d.name}.${m}`)!;
+  w.line('');
+  w.doc(d.doc);
+  w.line(`data ${name}`);
+  w.indent(() => {
+    d.members.forEach((m, i) => {
+      w.line(`${i === 0 ? '=' : '|'} ${member(m.name)}`);
+      if (m.doc) w.indent(() => w.doc(m.doc, '^'));
+    });
+    w.line(`${d.members.length === 0 ? '=' : '|'} ${unknown} !G.Int32`);
+    w.indent(() => w.doc('a value this version does not know', '^'));
+    w.line('deriving (P.Show, G.Generic)');
+  });
+  w.line('');
+  w.line(`instance G.OpenEnum ${name} where`);
+  w.indent(() => {
+    w.line('enumValue v = case v of');
+    w.indent(() => {
+      for (const m of d.members) w.line(`${member(m.name)} -> ${m.value < 0 ? `(${m.value})` : m.value}`);
+      w.line(`${unknown} n -> n`);
+    });
+    w.line('enumFromValue n = case n of');
+    w.indent(() => {
+      for (const m of d.members) w.line(`${m.value < 0 ? `(${m.value})` : m.value} -> ${member(m.name)}`);
+      w.line(`_ -> ${unknown} n`);
+    });
+    w.line(`enumNames _ = [${d.members.map((m) => `(${JSON.stringify(m.name)}, ${m.value < 0 ? `(${m.value})` : m.value})`).join(', ')}]`);
+  });
+  w.line('');
+  w.line(`instance P.Eq ${name} where`);
+  w.indent(() => w.line('a == b = G.enumValue a P.== G.enumValue b'));
+  w.line('');
+  w.line(`instance P.Ord ${name} where`);
+  w.indent(() => w.line('compare a b = P.compare (G.enumValue a) (G.enumValue b)'));
+}
+
+export function emitAlias(ctx: Ctx, w: Writer, d: AliasDecl): void {
+  const name = ctx.names.types.get(d.name)!;
+  const key = isKeyType(d.type);
+  w.line('');
+  w.doc(d.doc);
+  w.line(`newtype ${name} = ${name} {${ctx.names.unwrap.get(d.name)!} :: ${ctx.hsType(d.type)}}`);
+  w.indent(() => {
+    w.line('deriving stock (G.Generic)');
+    w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Wire${key ? ', G.WireKey' : ''})`);
+  });
+}
+
+/** Whether a type can be a map key (docs/wire.md §3.1): an integer, a string or an enum. */
+export function isKeyType(t: AliasDecl['type']): boolean {
+  if (t.kind === 'scalar') return !['bool', 'f32', 'f64', 'bytes'].includes(t.name);
+  return t.kind === 'ref' && t.declKind === 'enum';
+}
+
+export function emitConsts(ctx: Ctx, w: Writer): void {
+  for (const c of ctx.module.consts) {
+    const name = ctx.names.consts.get(c.name)!;
+    w.line('');
+    w.doc(c.doc);
+    w.line(`${name} :: ${ctx.hsType(c.type)}`);
+    w.line(`${name} = ${constExpr(ctx, c.value, c.type)}`);
+  }
+}

@@ -1,0 +1,63 @@
+{-# LANGUAGE OverloadedStrings #-}
+-- | Payloads in either codec (docs/wire.md §3): 'encodeValue' writes a value's canonical bytes,
+-- 'decodeValue' parses and checks them (depth, counts, duplicate keys, UTF-8) and reads the value.
+module Interop.Runtime.Codec
+  ( Codec (..)
+  , codecNumber, codecFromNumber, codecName, codecFromName
+  , encodeValue
+  , decodeValue
+  , buildStrict
+  ) where
+
+import qualified Data.ByteString as BS
+import qualified Data.ByteString.Builder as B
+import qualified Data.ByteString.Builder.Extra as BE
+import qualified Data.ByteString.Lazy as BL
+import Data.Text (Text)
+import Data.Word (Word8)
+import Interop.Runtime.Codec.Json (parseJson)
+import Interop.Runtime.Codec.Msgpack (parseMsgpack)
+import Interop.Runtime.Codec.Wire
+import Interop.Runtime.Error
+
+-- | The payload codecs of docs/wire.md §1.2 this runtime speaks.
+data Codec = CodecJson | CodecMsgpack
+  deriving (Eq, Ord, Show, Enum, Bounded)
+
+codecNumber :: Codec -> Word8
+codecNumber c = case c of
+  CodecJson -> 1
+  CodecMsgpack -> 2
+
+codecFromNumber :: Word8 -> Maybe Codec
+codecFromNumber n = case n of
+  1 -> Just CodecJson
+  2 -> Just CodecMsgpack
+  _ -> Nothing
+
+codecName :: Codec -> Text
+codecName c = case c of
+  CodecJson -> "json"
+  CodecMsgpack -> "msgpack"
+
+codecFromName :: Text -> Maybe Codec
+codecFromName t = case t of
+  "json" -> Just CodecJson
+  "msgpack" -> Just CodecMsgpack
+  _ -> Nothing
+
+encodeValue :: Wire a => Codec -> a -> BS.ByteString
+encodeValue c v = buildStrict (case c of
+  CodecJson -> writeJson v
+  CodecMsgpack -> writeMsgpack v)
+
+-- | Decodes a whole payload with the given @max_depth@.
+decodeValue :: Wire a => Int -> Codec -> BS.ByteString -> Either InteropError a
+decodeValue maxDepth c bytes = case c of
+  CodecJson -> parseJson maxDepth bytes >>= readJson
+  CodecMsgpack -> parseMsgpack maxDepth bytes >>= readMsgpack
+
+-- | A builder's bytes as one strict string (small payloads in one chunk, no copy of a big one
+-- chunk by chunk).
+buildStrict :: B.Builder -> BS.ByteString
+buildStrict = BL.toStrict . BE.toLazyByteStringWith (BE.untrimmedStrategy 256 BE.smallChunkSize) BL.empty

@@ -1,0 +1,72 @@
+{-# LANGUAGE OverloadedStrings #-}
+-- | The error envelope of docs/wire.md §4: @{1 code u32, 2 message string, 3 type?, 4 detail?}@.
+-- @detail@ is the declared error's value encoded as its own type, nested (not as bytes); a
+-- decoded envelope keeps it as a parsed tree for the error type's reader.
+module Interop.Runtime.Envelope
+  ( Envelope (..)
+  , Detail (..)
+  , encodeEnvelope
+  , decodeEnvelope
+  ) where
+
+import qualified Data.ByteString as BS
+import qualified Data.ByteString.Builder as B
+import Data.Text (Text)
+import Data.Word (Word32)
+import Interop.Runtime.Codec
+import Interop.Runtime.Codec.Json
+import Interop.Runtime.Codec.Msgpack
+import Interop.Runtime.Codec.Record
+import Interop.Runtime.Codec.Scalars (jsonString)
+import Interop.Runtime.Error
+
+-- | A declared error's value as it came: the parsed tree of either codec.
+data Detail = JsonDetail JValue | MsgpackDetail MValue
+  deriving (Eq, Show)
+
+data Envelope = Envelope
+  { envCode :: !Word32
+  , envMessage :: !Text
+  , envType :: !(Maybe Text)
+  , envDetail :: !(Maybe Detail)
+  }
+  deriving (Eq, Show)
+
+-- | An envelope; with an application error, its qualified type name and the writer of its
+-- value in the codec.
+encodeEnvelope :: Codec -> ErrorCode -> Text -> Maybe (Text, Codec -> B.Builder) -> BS.ByteString
+encodeEnvelope codec (ErrorCode code) message declared = buildStrict $ case codec of
+  CodecJson ->
+    jsonObject $
+      ["\"code\":" <> B.word32Dec code, "\"message\":" <> jsonString message]
+        <> maybe [] (\(t, detail) -> ["\"type\":" <> jsonString t, "\"detail\":" <> detail CodecJson]) declared
+  CodecMsgpack ->
+    msgpackObject $
+      [mpWord 1 <> mpWord (fromIntegral code), mpWord 2 <> mpStr message]
+        <> maybe [] (\(t, detail) -> [mpWord 3 <> mpStr t, mpWord 4 <> detail CodecMsgpack]) declared
+
+-- | Unknown fields are skipped (the parser checked them); missing ones take zero values.
+decodeEnvelope :: Int -> Codec -> BS.ByteString -> Either InteropError Envelope
+decodeEnvelope depth codec bytes = case codec of
+  CodecJson -> do
+    tree <- parseJson depth bytes
+    jsonStruct "error envelope" (\o -> Envelope
+      <$> jsonRequired "envelope.code" "code" o
+      <*> jsonRequired "envelope.message" "message" o
+      <*> jsonOptionalField "envelope.type" "type" o
+      <*> pure (JsonDetail <$> nonNull (lookup "detail" o))) tree
+  CodecMsgpack -> do
+    tree <- parseMsgpack depth bytes
+    msgpackStruct "error envelope" (\o -> Envelope
+      <$> msgpackRequired "envelope.code" 1 o
+      <*> msgpackRequired "envelope.message" 2 o
+      <*> msgpackOptionalField "envelope.type" 3 o
+      <*> pure (MsgpackDetail <$> lookupNonNil o)) tree
+  where
+    nonNull (Just JNull) = Nothing
+    nonNull x = x
+    lookupNonNil o = case [v | (MInt 4, v) <- o] of
+      (MNil : _) -> Nothing
+      (v : _) -> Just v
+      [] -> Nothing
+

@@ -1,0 +1,143 @@
+{-# LANGUAGE OverloadedStrings #-}
+-- | Transports only move bytes between two peers and report the end of the stream
+-- (docs/transports.md). A 'Transport' is four blocking operations; the connection runs one
+-- reader and one writer thread over it, on GHC's IO manager. Implement one to add a bus.
+--
+-- Built in: unix and tcp sockets (listen and dial), and stdio (a parent spawning a plugin
+-- process, and a plugin serving on its own stdin/stdout): "Interop.Runtime.Transport.Stdio".
+module Interop.Runtime.Transport
+  ( Transport (..)
+  , Address (..)
+  , parseAddress
+  , renderAddress
+  , Listener (..)
+  , listenOn
+  , dial
+  , socketTransport
+  ) where
+
+import Control.Concurrent (forkIO)
+import Control.Exception
+import Control.Monad (forever, void, when)
+import qualified Data.ByteString as BS
+import Data.IORef
+import Data.Text (Text)
+import qualified Data.Text as T
+import Network.Socket (Socket)
+import qualified Network.Socket as N
+import qualified Network.Socket.ByteString as NB
+import System.Directory (createDirectoryIfMissing, doesPathExist, removeFile)
+import System.FilePath (takeDirectory)
+import System.Posix.Files (getFileStatus, isSocket, setFileCreationMask, setFileMode)
+import Text.Read (readMaybe)
+
+-- | A reliable, ordered byte stream to one peer.
+data Transport = Transport
+  { transportDescription :: !Text -- ^ for logs and errors: "unix:/run/x.sock", "stdio:plugin"
+    -- | The next bytes; empty once the peer closed (or the transport failed). Not calling it is
+    -- backpressure: the peer's writes block once the OS buffers are full.
+  , transportRecv :: IO BS.ByteString
+    -- | Writes every byte of the chunks, in order (one gather write when the bus has one);
+    -- blocks while the peer does not read.
+  , transportSend :: [BS.ByteString] -> IO ()
+    -- | Closes both directions; idempotent; a blocked recv then returns empty.
+  , transportClose :: IO ()
+  }
+
+data Address = UnixAddress FilePath | TcpAddress String Int
+  deriving (Eq, Show)
+
+parseAddress :: Text -> Either Text Address
+parseAddress t
+  | Just path <- T.stripPrefix "unix:" t =
+      if T.null path then Left ("address " <> t <> ": empty socket path") else Right (UnixAddress (T.unpack path))
+  | Just rest <- T.stripPrefix "tcp://" t =
+      let (host, port) = T.breakOnEnd ":" rest
+       in case readMaybe (T.unpack port) of
+            Just p | not (T.null host), p >= 0, p <= 65535 ->
+              Right (TcpAddress (T.unpack (if T.length host <= 1 then "127.0.0.1" else T.init host)) p)
+            _ -> Left ("address " <> t <> ": expected tcp://host:port")
+  | otherwise = Left ("address " <> t <> ": unknown transport (unix:… or tcp://host:port)")
+
+renderAddress :: Address -> Text
+renderAddress a = case a of
+  UnixAddress p -> "unix:" <> T.pack p
+  TcpAddress h p -> "tcp://" <> T.pack h <> ":" <> T.pack (show p)
+
+-- | A socket as a transport.
+socketTransport :: Text -> Socket -> IO Transport
+socketTransport description sock = do
+  closed <- newIORef False
+  let close = do
+        already <- atomicModifyIORef' closed (\c -> (True, c))
+        when (not already) $ void (try (N.close sock) :: IO (Either SomeException ()))
+      recv = do
+        r <- try (NB.recv sock 65536) :: IO (Either SomeException BS.ByteString)
+        pure (either (const BS.empty) id r)
+      send chunks = NB.sendMany sock chunks
+  pure (Transport description recv send close)
+
+data Listener = Listener
+  { listenerAddress :: !Address -- ^ as bound: a tcp port 0 is the real port here
+  , listenerClose :: IO () -- ^ stops accepting; removes a unix socket file
+  }
+
+-- | Accepts connections and hands each transport to @accepted@ in a thread of its own. A unix
+-- socket file is created 0600 in a directory created 0700 when missing; a stale socket file (a
+-- previous run's) is replaced. tcp sets TCP_NODELAY.
+listenOn :: Address -> (Transport -> IO ()) -> IO Listener
+listenOn address accepted = do
+  (sock, bound) <- case address of
+    UnixAddress path -> do
+      createDirectoryIfMissing True (takeDirectory path)
+      exists <- doesPathExist path
+      when exists $ do
+        st <- getFileStatus path
+        when (isSocket st) (removeFile path)
+      sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
+      old <- setFileCreationMask 0o177
+      (N.bind sock (N.SockAddrUnix path) >> setFileMode path 0o600) `finally` setFileCreationMask old
+      pure (sock, address)
+    TcpAddress host port -> do
+      info <- resolve host port
+      sock <- N.socket (N.addrFamily info) N.Stream N.defaultProtocol
+      N.setSocketOption sock N.ReuseAddr 1
+      N.bind sock (N.addrAddress info)
+      actual <- N.socketPortSafe sock
+      pure (sock, TcpAddress host (maybe port fromIntegral actual))
+  N.listen sock 128
+  let description = renderAddress bound
+  _ <- forkIO $ handle (\e -> const (pure ()) (e :: SomeException)) $ forever $ do
+    (conn, _) <- N.accept sock
+    case address of
+      TcpAddress _ _ -> N.setSocketOption conn N.NoDelay 1
+      _ -> pure ()
+    t <- socketTransport description conn
+    forkIO (accepted t)
+  let close = do
+        _ <- try (N.close sock) :: IO (Either SomeException ())
+        case bound of
+          UnixAddress path -> void (try (removeFile path) :: IO (Either SomeException ()))
+          _ -> pure ()
+  pure (Listener bound close)
+
+resolve :: String -> Int -> IO N.AddrInfo
+resolve host port = do
+  let hints = N.defaultHints {N.addrSocketType = N.Stream, N.addrFlags = [N.AI_NUMERICSERV]}
+  infos <- N.getAddrInfo (Just hints) (Just host) (Just (show port))
+  case infos of
+    (i : _) -> pure i
+    [] -> throwIO (userError ("cannot resolve " <> host))
+
+-- | Connects to a listening peer.
+dial :: Address -> IO Transport
+dial address = case address of
+  UnixAddress path -> do
+    sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
+    N.connect sock (N.SockAddrUnix path) `onException` N.close sock
+    socketTransport (renderAddress address) sock
+  TcpAddress host port -> do
+    info <- resolve host port
+    sock <- N.socket (N.addrFamily info) N.Stream N.defaultProtocol
+    (N.connect sock (N.addrAddress info) >> N.setSocketOption sock N.NoDelay 1) `onException` N.close sock
+    socketTransport (renderAddress address) sock

@@ -1,0 +1,210 @@
+{-# LANGUAGE OverloadedStrings, ScopedTypeVariables #-}
+-- | The runtime over real unix sockets: calls both ways through the generated client, declared
+-- errors as their type, deadlines that interrupt the handler, and what a node does with hostile
+-- input (docs/wire.md §1.4, §5): malformed frames get typed errors and the connection goes on,
+-- a framing error closes only that connection, limits hold, and a peer that does not read cannot
+-- make the node buffer without bound.
+module ConnectionTests (connectionTests) where
+
+import Prelude hiding (fail)
+import Control.Concurrent (forkIO, killThread, threadDelay)
+import Control.Concurrent.Async (forConcurrently)
+import Control.Concurrent.STM
+import Control.Exception
+import Control.Monad (forM_, replicateM_)
+import qualified Data.ByteString as BS
+import Data.List (sort)
+import Data.Text (Text)
+import Data.Word (Word32)
+import Interop.Conformance
+import Interop.Runtime
+import Interop.Runtime.Codec (codecNumber)
+import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
+import Interop.Runtime.Frame
+import Interop.Runtime.PlainJson (writeDoc)
+import Interop.Runtime.Module (ModuleDesc (..))
+import Live
+import RawPeer
+import Test.Tasty
+import Test.Tasty.HUnit
+
+connectionTests :: TestTree
+connectionTests =
+  testGroup "connections (unix sockets)"
+    [ testCase "calls through the generated client, json and msgpack" $
+        withServer [] $ \address _ _ -> forM_ ["json", "msgpack"] $ \codec -> withClient address codec $ \node -> do
+          let c = conformanceClient (nodeInvoker node)
+          echoString c "héllo \0 😀" >>= (@?= "héllo \0 😀")
+          add c 40 2 >>= (@?= 42)
+          echoBytes c (BS.pack [0 .. 255]) >>= (@?= BS.pack [0 .. 255])
+    , testCase "a declared error arrives as its own type, anything else as INTERNAL" $
+        withServer [] $ \address _ _ -> withClient address "msgpack" $ \node -> do
+          let c = conformanceClient (nodeInvoker node)
+          r <- try (fail c "not_found")
+          r @?= Left (NotFound "missing")
+          r2 <- try (fail c "internal")
+          either (\e -> errorCode e @?= CodeInternal) (const (assertFailure "expected INTERNAL")) r2
+    , testCase "UNIMPLEMENTED for a function the handlers leave out" $
+        withServer [] $ \address _ _ -> withClient address "json" $ \node -> do
+          r <- try (unimplemented (conformanceClient (nodeInvoker node)) 1)
+          either (\e -> errorCode e @?= CodeUnimplemented) (const (assertFailure "expected UNIMPLEMENTED")) r
+    , testCase "a deadline fails the call with DEADLINE_EXCEEDED and interrupts the handler" $
+        withServer [] $ \address _ obs -> withClient address "msgpack" $ \node -> do
+          let c = conformanceClientWith defaultCallOptions {callTimeoutMs = Just 100} (nodeInvoker node)
+          r <- try (slow c 5000)
+          either (\e -> errorCode e @?= CodeDeadlineExceeded) (const (assertFailure "expected DEADLINE_EXCEEDED")) r
+          interrupted <- waitFor 3000 (readTVar (slowInterrupted obs) >>= \n -> pure (n >= 1))
+          interrupted @? "the server's handler was not interrupted"
+    , testCase "a caller's cancel fails the call with CANCELLED and interrupts the handler" $
+        withServer [] $ \address _ obs -> withClient address "json" $ \node -> do
+          cancel <- newEmptyTMVarIO
+          let c = conformanceClientWith defaultCallOptions {callCancel = Just (readTMVar cancel)} (nodeInvoker node)
+          _ <- waitFor 0 (pure True)
+          r <- race' (slow c 5000) (waitFor 3000 (readTVar (slowStarted obs) >>= \n -> pure (n >= 1)) >> atomically (putTMVar cancel ()))
+          either (\e -> errorCode e @?= CodeCancelled) (const (assertFailure "expected CANCELLED")) r
+          interrupted <- waitFor 3000 (readTVar (slowInterrupted obs) >>= \n -> pure (n >= 1))
+          interrupted @? "the server's handler was not interrupted"
+    , testCase "100 concurrent calls on one connection" $
+        withServer [] $ \address _ _ -> withClient address "msgpack" $ \node -> do
+          let c = conformanceClient (nodeInvoker node)
+          rs <- forConcurrently [1 .. 100 :: Int] (const (nextCount c))
+          sort rs @?= [1 .. 100]
+    , testCase "the peer dies: a pending call fails with UNAVAILABLE at once" $
+        withServer [] $ \address server _ -> withClient address "json" $ \node -> do
+          let c = conformanceClient (nodeInvoker node)
+          _ <- add c 1 1
+          r <- race' (slow c 10000) (threadDelay 200000 >> closeNode server 0)
+          either (\e -> errorCode e @?= CodeUnavailable) (const (assertFailure "expected UNAVAILABLE")) r
+    , testCase "malformed frames are answered and the connection goes on" $
+        withServer [] $ \address _ _ -> do
+          p <- rawDial address
+          Just w <- rawHello p [("interop.conformance", mdFingerprint conformanceModule)] Nothing
+          frameKind w @?= Welcome
+          -- an unknown kind, an unknown codec, an undecodable payload, an unknown function and module
+          rawSendFrame p (frame (FrameKind 40)) {frameCorrelation = 1}
+          expectError p 1 CodeProtocolError
+          rawSendFrame p (frame Request) {frameCodec = 7, frameCorrelation = 2, frameTarget = "interop.conformance.add"}
+          expectError p 2 CodeProtocolError
+          rawSendFrame p (frame Request) {frameCodec = 1, frameCorrelation = 3, frameTarget = "interop.conformance.add", framePayload = "{\"a\":\"x\"}"}
+          expectError p 3 CodeInvalidArgument
+          rawSendFrame p (frame Request) {frameCodec = 2, frameCorrelation = 4, frameTarget = "interop.conformance.nope", framePayload = "\x80"}
+          expectError p 4 CodeUnimplemented
+          rawSendFrame p (frame Request) {frameCodec = 2, frameCorrelation = 5, frameTarget = "no.such.add", framePayload = "\x80"}
+          expectError p 5 CodeNotFound
+          -- too deep: RESOURCE_EXHAUSTED
+          rawSendFrame p (frame Request) {frameCodec = 1, frameCorrelation = 6, frameTarget = "interop.conformance.add", framePayload = BS.replicate 70 91 <> BS.replicate 70 93}
+          expectError p 6 CodeResourceExhausted
+          -- and a good request still works
+          rawSendFrame p (frame Request) {frameCodec = 1, frameCorrelation = 7, frameTarget = "interop.conformance.add", framePayload = "{\"a\":\"1\",\"b\":\"2\"}"}
+          r <- rawNext p 3000
+          case r of
+            Got f -> (frameKind f, frameCorrelation f, framePayload f) @?= (Response, 7, "\"3\"")
+            other -> assertFailure (show other)
+          rawClose p
+    , testCase "a frame over max_frame_bytes closes that connection only, with RESOURCE_EXHAUSTED" $
+        withServer [("max_frame_bytes", DInt 1000)] $ \address _ _ -> do
+          good <- rawDial address
+          _ <- rawHello good [] Nothing
+          bad <- rawDial address
+          _ <- rawHello bad [] Nothing
+          rawSend bad (BS.pack [0xe9, 0x03, 0, 0]) -- length 1001: the length alone is refused
+          r <- rawNext bad 3000
+          case r of
+            Got f -> do
+              (frameKind f, frameCorrelation f) @?= (ErrorFrame, 0)
+              fmap envCode (decodeEnvelope 64 CodecJson (framePayload f)) @?= Right 8
+            other -> assertFailure (show other)
+          rawNext bad 3000 >>= (@?= Ended)
+          rawSendFrame good (frame Ping) {frameCorrelation = 9, framePayload = "x"}
+          rawNext good 3000 >>= (@?= Got (frame Pong) {frameCorrelation = 9, framePayload = "x"})
+          rawClose good
+    , testCase "over max_in_flight: RESOURCE_EXHAUSTED at once, counted" $
+        withServer [("max_in_flight", DInt 2)] $ \address server _ -> do
+          p <- rawDial address
+          _ <- rawHello p [] Nothing
+          forM_ [1, 2, 3] $ \i -> rawSendFrame p (frame Request) {frameCodec = 1, frameCorrelation = i, frameTarget = "interop.conformance.slow", framePayload = "{\"ms\":2000}"}
+          expectError p 3 CodeResourceExhausted
+          h <- health server
+          counter "rejected_requests" h @?= Just 1
+          rawClose p
+    , testCase "a module not offered fails the handshake with NOT_FOUND; another version of one is welcomed with its table" $
+        withServer [] $ \address server _ -> do
+          q <- rawDial address
+          Just e <- rawHello q [("no.such", "sha256:00")] Nothing
+          (frameKind e, fmap envCode (decodeEnvelope 64 CodecJson (framePayload e))) @?= (ErrorFrame, Right 5)
+          ok <- waitForIO 3000 ((== Just 1) . counter "rejected_handshakes" <$> health server)
+          ok @? "rejected_handshakes is not 1"
+          p <- rawDial address
+          Just w <- rawHello p [("interop.conformance", "sha256:00")] Nothing
+          frameKind w @?= Welcome
+          case parseDoc (framePayload w) of
+            Right doc | Just (DObj [("interop.conformance", table)]) <- member' "compat" doc -> Just (writeDoc table) @?= fmap writeDoc (mdCompat conformanceModule)
+            other -> assertFailure ("WELCOME without the module's table: " <> show other)
+          rawClose p
+    , testCase "a peer that sends pings and never reads stops being read (paused_reads); other peers are served" $
+        withServer [("max_in_flight", DInt 8)] $ \address server _ -> do
+          p <- rawDial address
+          _ <- rawHello p [] Nothing
+          -- 4,000 pings of 4 KiB each, never reading a PONG: the sender ends up blocked.
+          flood <- forkIO (replicateM_ 4000 (rawSendFrame p (frame Ping) {frameCorrelation = 1, framePayload = BS.replicate 4096 1}))
+          paused <- waitForIO 5000 (maybe False (>= 1) . counter "paused_reads" <$> health server)
+          paused @? "reading was never paused"
+          q <- rawDial address
+          _ <- rawHello q [] Nothing
+          rawSendFrame q (frame Ping) {frameCorrelation = 2, framePayload = "y"}
+          rawNext q 3000 >>= (@?= Got (frame Pong) {frameCorrelation = 2, framePayload = "y"})
+          killThread flood
+          rawClose p
+          rawClose q
+    , testCase "the health document has exactly the counters of docs/wire.md §7" $
+        withServer [] $ \_ server _ -> do
+          h <- health server
+          case h of
+            DObj kvs | Just (DObj cs) <- lookup "counters" kvs -> sort (map fst cs) @?= sort counterNames
+            _ -> assertFailure (show h)
+    ]
+
+member' :: Text -> Doc -> Maybe Doc
+member' k (DObj kvs) = lookup k kvs
+member' _ _ = Nothing
+
+counterNames :: [Text]
+counterNames =
+  [ "requests_served", "handler_errors", "event_handler_errors", "rejected_requests", "rejected_frames"
+  , "rejected_connections", "rejected_handshakes", "idle_timeouts", "frame_timeouts", "late_responses"
+  , "late_cancels", "late_stream_frames", "dropped_oneways", "dropped_events", "unsolicited_events"
+  , "undecodable_events", "unencodable_events", "paused_reads" ]
+
+health :: Node -> IO Doc
+health = nodeHealth
+
+counter :: Text -> Doc -> Maybe Integer
+counter name (DObj kvs) | Just (DObj cs) <- lookup "counters" kvs, Just (DInt n) <- lookup name cs = Just n
+counter _ _ = Nothing
+
+expectError :: RawPeer -> Word32 -> ErrorCode -> Assertion
+expectError p cid code = do
+  r <- rawNext p 3000
+  case r of
+    Got f -> do
+      (frameKind f, frameCorrelation f) @?= (ErrorFrame, cid)
+      let codec = if frameCodec f == codecNumber CodecMsgpack then CodecMsgpack else CodecJson
+      fmap (ErrorCode . envCode) (decodeEnvelope 64 codec (framePayload f)) @?= Right code
+    other -> assertFailure ("expected an ERROR for " <> show cid <> ", got " <> show other)
+
+waitFor :: Int -> STM Bool -> IO Bool
+waitFor ms cond = do
+  expired <- registerDelay (ms * 1000)
+  atomically $ (cond >>= check >> pure True) `orElse` (readTVar expired >>= check >> pure False)
+
+waitForIO :: Int -> IO Bool -> IO Bool
+waitForIO ms cond = cond >>= \ok -> if ok || ms <= 0 then pure ok else threadDelay 20000 >> waitForIO (ms - 20) cond
+
+-- | Runs a call while another action runs beside it (which makes the call end); the call's
+-- outcome.
+race' :: IO a -> IO b -> IO (Either InteropError a)
+race' call other = do
+  t <- forkIO (() <$ other)
+  r <- try call
+  killThread t
+  pure r
