@@ -47,14 +47,17 @@ fi
 echo "== C: runtime-c and generated C (ctest with cmocka; gcc, and clang under ASan+UBSan)"
 runner c bash runtime-c/test.sh "$results"
 
-echo "== Traces: git status, temp dirs, processes left by the tests"
-node scripts/check-traces.mjs check "$results/traces.xml" "$results/worktree-before.snapshot" "${temps[@]}" || status=1
-
 if [ -x runtime-haskell/test.sh ]; then
   echo "== Haskell: runtime, generated code, golden vectors, properties (tasty)"
-  runtime-haskell/test.sh "$results/haskell.xml" || status=1
-  [ -f "$results/haskell.xml" ] || { echo "runtime-haskell/test.sh wrote no results"; status=1; }
+  haskell_runner() {
+    runtime-haskell/test.sh "$results/haskell.xml" || return 1
+    [ -f "$results/haskell.xml" ] || { echo "runtime-haskell/test.sh wrote no results"; return 1; }
+  }
+  runner haskell haskell_runner
 fi
+
+echo "== Traces: git status, temp dirs, processes left by the tests"
+node scripts/check-traces.mjs check "$results/traces.xml" "$results/worktree-before.snapshot" "${temps[@]}" || status=1
 
 node scripts/summarize-tests.mjs "$results" "$status"
 exit $?

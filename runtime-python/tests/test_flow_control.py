@@ -137,13 +137,14 @@ async def test_flooding_a_subscriber_that_does_not_read(conf: types.ModuleType, 
             for i in range(batch * 200 + 1, batch * 200 + 201):
                 events.ticked(conf.Tick(n=i, text=TEXT))
             peak_held = max(peak_held, outbound_bytes(conn))
-            if batch % 10 == 0:  # another connection is served all along
-                assert await asyncio.wait_for(other.add(batch, 1), 2) == batch + 1
+            if batch % 10 == 0:  # another connection is served all along (the bound only guards
+                # against a hang: at load 16 on 2 cores a call took more than the 2 s once allowed)
+                assert await asyncio.wait_for(other.add(batch, 1), 30) == batch + 1
                 calls_ok += 1
             await asyncio.sleep(0.003)
         grown = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
-        for _ in range(200):
+        for _ in range(3000):  # up to 30 s on a loaded machine; normally a few ms
             if server.served["interop.conformance"].handlers.slow_done == 5:
                 break
             await asyncio.sleep(0.01)
