@@ -86,6 +86,9 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
   interop_frame f = {INTEROP_FRAME_REQUEST, codec, 0, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
   conn_send(c, &f);
   interop_buf_free(&payload);
+  /* libuv timers count from the loop's cached time, which is stale when the loop has not turned
+     for a while (a caller that blocked, a loaded machine): the deadline would expire early. */
+  uv_update_time(c->node->loop);
   uv_timer_start(&p->timer, on_deadline, timeout, 0);
   return INTEROP_OK;
 }

@@ -173,6 +173,7 @@ static int start_call(interop_invoker *inv, const interop_function *f, const voi
   call->user = user;
   interop_arena_init(&call->arena);
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : node->limits.default_deadline_ms;
+  uv_update_time(node->loop); /* the loop's cached time may be stale: a deadline runs from now */
   call->deadline = uv_now(node->loop) + timeout;
   const interop_function *own = NULL;
   const interop_module *hm = inv->hosted->impl->module;
@@ -324,6 +325,7 @@ void call_run(interop_call *call, interop_handler h, void *impl, void *params, u
   call->handler = h;
   call->impl = impl;
   call->params = params;
+  if (timeout_ms != 0) uv_update_time(call->node->loop); /* a deadline runs from now, not the last loop turn */
   call->deadline = timeout_ms == 0 ? UINT64_MAX : uv_now(call->node->loop) + timeout_ms;
   if (later) {
     call->run_pending = true;
