@@ -69,6 +69,12 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
   p->fn = fn, p->result = result, p->arena = arena, p->done = done, p->user = user, p->conn = c;
   uv_timer_init(c->node->loop, &p->timer);
   p->timer.data = p;
+  if (versions_check(c, m, false, fn->name, &err) != INTEROP_OK) {
+    /* The peer's version of the module cannot serve it (docs/wire.md §2.2): nothing is sent. */
+    p->fail_rc = interop_error_set(&p->fail_err, err.code, "%s", err.message);
+    uv_timer_start(&p->timer, on_refused, 0, 0);
+    return INTEROP_OK;
+  }
   if (interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, &err) != INTEROP_OK) {
     /* Refused before sending, as a direct call refuses it, and reported through `done`. */
     p->fail_rc = interop_error_set(&p->fail_err, err.code, "%s: %s", fn->name, err.message);
@@ -96,7 +102,8 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
 int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err) {
   uint8_t codec = send_codec(c);
   interop_buf payload = INTEROP_BUF_INIT;
-  int rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
+  int rc = versions_check(c, m, false, fn->name, err);
+  if (rc == INTEROP_OK) rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
   if (rc == INTEROP_OK) {
     char target[300];
     int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);

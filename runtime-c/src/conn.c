@@ -17,6 +17,7 @@ static void on_handle_closed(uv_handle_t *h) {
   conn *c = h->data;
   if (--c->handles_open > 0) return;
   interop_frame_decoder_free(&c->dec);
+  versions_free(c);
   free(c);
 }
 

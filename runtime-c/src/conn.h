@@ -71,6 +71,8 @@ struct conn {
   listener *listener;       /* the listener that accepted it (counted against max_connections) */
   char peer[128];
   unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
+  struct cJSON *peer_hs;    /* the peer's HELLO or WELCOME: its offers, wants and compatibility tables */
+  struct verdict *verdicts; /* what this side may call of the peer's other versions (versions.c) */
   uint32_t next_id;
   pending *pending;
   size_t in_flight;         /* our requests outstanding */
@@ -117,6 +119,12 @@ void calls_close(conn *c);
 void calls_subscribe(conn *c, const char *target, uint8_t codec);
 /* An EVENT for one of our subscriptions over this connection (events.c). */
 void link_on_event(conn *c, const interop_frame *f);
+
+/* versions.c: whether a call (or SUBSCRIBE, when `event`) of `member` of `m` may go to the peer's
+ * version of the module (docs/wire.md §2.2); the manifest's mixed_versions. */
+int versions_check(conn *c, const interop_module *m, bool event, const char *member, interop_error *err);
+void versions_free(conn *c);
+struct cJSON *versions_report(interop_node *node);
 
 /* control.c */
 bool control_serve(conn *c, const interop_frame *f);

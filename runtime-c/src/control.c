@@ -40,6 +40,7 @@ static cJSON *manifest(interop_node *node) {
   cJSON_AddNumberToObject(limits, "max_in_flight", l->max_in_flight);
   cJSON_AddNumberToObject(limits, "max_target_bytes", l->max_target_bytes);
   cJSON_AddNumberToObject(limits, "stream_window", l->stream_window);
+  cJSON_AddItemToObject(doc, "mixed_versions", versions_report(node));
   cJSON_AddStringToObject(doc, "node", node->name);
   cJSON_AddNumberToObject(doc, "protocol", 1);
   return doc;

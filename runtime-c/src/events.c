@@ -21,6 +21,7 @@ struct interop_subscription {
   hosted *hosted;                   /* in-process: the module publishing */
   uint32_t event;                   /* index in the hosted module's events */
   node_link *link;                       /* over a link: SUBSCRIBE sent whenever it (re)opens */
+  const interop_module *module;     /* over a link: the subscriber's descriptor of the module */
   char target[256];                 /* module.event */
   const interop_type *payload;      /* the subscriber's descriptor of the payload */
   interop_event_handler handler;
@@ -44,10 +45,15 @@ static void enqueue(interop_subscription *s, queued *q);
 
 static int subscribe_remote(interop_invoker *inv, const interop_module *module, uint32_t event,
                             interop_event_handler handler, void *user, interop_subscription **out, interop_error *err) {
+  conn *open = inv->link->conn != NULL && inv->link->conn->state == CONN_OPEN ? inv->link->conn : NULL;
+  int rc = open != NULL ? versions_check(open, module, true, module->events[event].name, err) : INTEROP_OK;
+  if (rc != INTEROP_OK) return rc; /* the peer's version has no such event, or another one */
   interop_subscription *s = calloc(1, sizeof *s);
   if (s == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   s->node = inv->node;
   s->link = inv->link;
+  s->module = module;
+  s->event = event;
   snprintf(s->target, sizeof s->target, "%s.%s", module->name, module->events[event].name);
   s->payload = module->events[event].payload;
   s->handler = handler;
@@ -70,7 +76,12 @@ void events_link_open(node_link *l) {
     if (s->link != l) continue;
     bool earlier = false;
     for (interop_subscription *o = s->next; o != NULL && !earlier; o = o->next) earlier = o->link == l && strcmp(o->target, s->target) == 0;
-    if (!earlier) calls_subscribe(l->conn, s->target, (uint8_t)l->codec);
+    if (earlier) continue;
+    interop_error err;
+    if (versions_check(l->conn, s->module, true, s->module->events[s->event].name, &err) == INTEROP_OK)
+      calls_subscribe(l->conn, s->target, (uint8_t)l->codec);
+    else
+      fprintf(stderr, "interop: SUBSCRIBE %s not sent: %s\n", s->target, err.message);
   }
 }
 

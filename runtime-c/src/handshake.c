@@ -1,16 +1,19 @@
 /* HELLO and WELCOME (docs/wire.md §2): canonical JSON offers, checked before any call: a wanted
- * module not offered is NOT_FOUND, another fingerprint SCHEMA_MISMATCH, a missing or wrong token
- * UNAUTHENTICATED, no common protocol version PROTOCOL_ERROR. */
-#include <cjson/cJSON.h>
+ * module not offered is NOT_FOUND, a missing or wrong token UNAUTHENTICATED, no common protocol
+ * version PROTOCOL_ERROR, malformed compatibility tables PROTOCOL_ERROR. A module offered with
+ * another fingerprint is not refused: each call into it is judged on its own (versions.c). */
+#include <math.h>
 #include <stdlib.h>
-#include "conn.h"
+#include "compat.h"
 #include "links.h"
 
 #define CONTROL_MODULE "interop.control"
+#define MAX_NAMES 64
 
 typedef struct name_fp {
   const char *name;
   const char *fingerprint;
+  const interop_module *module; /* ours, NULL for a peer's */
 } name_fp;
 
 static int cmp_name(const void *a, const void *b) { return strcmp(((const name_fp *)a)->name, ((const name_fp *)b)->name); }
@@ -30,18 +33,44 @@ static void put_map(interop_buf *b, name_fp *items, size_t n) {
 
 static size_t offers(conn *c, name_fp *out, size_t max) {
   size_t n = 0;
-  for (size_t i = 0; i < c->node->hosted_count && n < max && !c->control_only; i++)
-    out[n++] = (name_fp){c->node->hosted[i].impl->module->name, c->node->hosted[i].impl->module->fingerprint};
+  for (size_t i = 0; i < c->node->hosted_count && n < max && !c->control_only; i++) {
+    const interop_module *m = c->node->hosted[i].impl->module;
+    out[n++] = (name_fp){m->name, m->fingerprint, m};
+  }
+  qsort(out, n, sizeof *out, cmp_name);
   return n;
+}
+
+/* `compat`: HELLO carries the table of every module it offers, WELCOME those of the modules HELLO
+ * wants with another fingerprint (docs/wire.md §2). Modules without a table are left out. */
+static void put_compat(conn *c, interop_buf *b, const name_fp *offered, size_t n, bool hello) {
+  const cJSON *wants = cJSON_GetObjectItemCaseSensitive(c->peer_hs, "wants");
+  bool first = true;
+  interop_buf_byte(b, '{');
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *wanted = cJSON_GetObjectItemCaseSensitive(wants, offered[i].name);
+    if (!hello && (!cJSON_IsString(wanted) || strcmp(wanted->valuestring, offered[i].fingerprint) == 0)) continue;
+    const cJSON *table = compat_table_of(c->node, offered[i].module);
+    if (table == NULL) continue;
+    if (!first) interop_buf_byte(b, ',');
+    first = false;
+    interop_json_put_string(b, offered[i].name, strlen(offered[i].name));
+    interop_buf_byte(b, ':');
+    compat_write_json(b, table);
+  }
+  interop_buf_byte(b, '}');
 }
 
 /* The handshake payload: HELLO (protocol as a list, optional token) or WELCOME. */
 static void build(conn *c, interop_buf *b, bool hello) {
-  name_fp items[64];
-  interop_buf_str(b, "{\"codecs\":[\"msgpack\",\"json\"],\"node\":");
+  name_fp items[MAX_NAMES];
+  size_t offered = offers(c, items, MAX_NAMES);
+  interop_buf_str(b, "{\"codecs\":[\"msgpack\",\"json\"],\"compat\":");
+  put_compat(c, b, items, offered, hello);
+  interop_buf_str(b, ",\"node\":");
   interop_json_put_string(b, c->node->name, strlen(c->node->name));
   interop_buf_str(b, ",\"offers\":");
-  put_map(b, items, offers(c, items, 64));
+  put_map(b, items, offered);
   interop_buf_str(b, hello ? ",\"protocol\":[1]" : ",\"protocol\":1");
   if (hello && c->link != NULL && c->link->token[0] != '\0') {
     interop_buf_str(b, ",\"token\":");
@@ -49,8 +78,8 @@ static void build(conn *c, interop_buf *b, bool hello) {
   }
   interop_buf_str(b, ",\"wants\":");
   size_t n = 0;
-  for (size_t i = 0; hello && c->link != NULL && i < c->link->wants_count && n < 64; i++)
-    items[n++] = (name_fp){c->link->wants[i]->name, c->link->wants[i]->fingerprint};
+  for (size_t i = 0; hello && c->link != NULL && i < c->link->wants_count && n < MAX_NAMES; i++)
+    items[n++] = (name_fp){c->link->wants[i]->name, c->link->wants[i]->fingerprint, NULL};
   put_map(b, items, n);
   interop_buf_byte(b, '}');
 }
@@ -65,20 +94,64 @@ static void send_handshake(conn *c, uint8_t kind) {
 
 void handshake_send_hello(conn *c) { send_handshake(c, INTEROP_FRAME_HELLO); }
 
-/* The peer's wants against our offers: the first problem, as the error to send. */
+/* An object of strings (offers, wants), absent allowed. */
+static int check_names(const cJSON *doc, const char *what, const char *field, interop_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, field);
+  if (v == NULL) return INTEROP_OK;
+  if (!cJSON_IsObject(v)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "%s.%s: expected an object", what, field);
+  const cJSON *x;
+  cJSON_ArrayForEach(x, v) if (!cJSON_IsString(x)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "%s.%s.%s: expected a fingerprint string", what, field, x->string);
+  return INTEROP_OK;
+}
+
+static bool is_integer(const cJSON *v) { return cJSON_IsNumber(v) && isfinite(v->valuedouble) && floor(v->valuedouble) == v->valuedouble; }
+
+cJSON *handshake_decode(const uint8_t *payload, size_t len, bool hello, interop_error *err) {
+  const char *what = hello ? "HELLO" : "WELCOME";
+  char *text = malloc(len + 1);
+  cJSON *doc = NULL;
+  if (text != NULL && interop_utf8_valid(payload, len)) {
+    memcpy(text, payload, len), text[len] = '\0';
+    doc = cJSON_Parse(text);
+  }
+  free(text);
+  if (!cJSON_IsObject(doc)) {
+    cJSON_Delete(doc);
+    interop_error_set(err, INTEROP_PROTOCOL_ERROR, "%s: payload is not a JSON object", what);
+    return NULL;
+  }
+  const cJSON *protocol = cJSON_GetObjectItemCaseSensitive(doc, "protocol");
+  const cJSON *token = cJSON_GetObjectItemCaseSensitive(doc, "token");
+  const cJSON *v;
+  bool integers = cJSON_IsArray(protocol);
+  if (integers) cJSON_ArrayForEach(v, protocol) integers &= is_integer(v);
+  int rc = INTEROP_OK;
+  if (hello && !integers) rc = interop_error_set(err, INTEROP_PROTOCOL_ERROR, "HELLO.protocol: expected an array of integers");
+  else if (!hello && !is_integer(protocol)) rc = interop_error_set(err, INTEROP_PROTOCOL_ERROR, "WELCOME.protocol: expected an integer");
+  else if (hello && token != NULL && !cJSON_IsString(token)) rc = interop_error_set(err, INTEROP_PROTOCOL_ERROR, "HELLO.token: expected a string");
+  else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "codecs")))
+    rc = interop_error_set(err, INTEROP_PROTOCOL_ERROR, "%s.codecs: expected an array of codec names", what);
+  if (rc == INTEROP_OK) rc = check_names(doc, what, "offers", err);
+  if (rc == INTEROP_OK) rc = check_names(doc, what, "wants", err);
+  if (rc == INTEROP_OK) {
+    char where[32];
+    snprintf(where, sizeof where, "%s.compat", what);
+    rc = compat_check_tables(cJSON_GetObjectItemCaseSensitive(doc, "compat"), where, err);
+  }
+  if (rc == INTEROP_OK) return doc;
+  cJSON_Delete(doc);
+  return NULL;
+}
+
+/* The peer's wants against our offers: a wanted module not offered is NOT_FOUND. */
 static int check_wants(conn *c, const cJSON *wants, interop_error *err) {
-  if (wants != NULL && !cJSON_IsObject(wants)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "wants: expected an object");
   const cJSON *w;
   cJSON_ArrayForEach(w, wants) {
     if (strcmp(w->string, CONTROL_MODULE) == 0) continue;
-    if (!cJSON_IsString(w)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "wants.%s: expected a fingerprint string", w->string);
-    const interop_module *m = NULL;
+    bool offered = false;
     for (size_t i = 0; i < c->node->hosted_count && !c->control_only; i++)
-      if (strcmp(c->node->hosted[i].impl->module->name, w->string) == 0) m = c->node->hosted[i].impl->module;
-    if (m == NULL) return interop_error_set(err, INTEROP_NOT_FOUND, "module %s is not offered on this connection", w->string);
-    if (strcmp(m->fingerprint, w->valuestring) != 0)
-      return interop_error_set(err, INTEROP_SCHEMA_MISMATCH, "module %s: caller was generated from %s, server has %s",
-                               w->string, w->valuestring, m->fingerprint);
+      offered |= strcmp(c->node->hosted[i].impl->module->name, w->string) == 0;
+    if (!offered) return interop_error_set(err, INTEROP_NOT_FOUND, "module %s is not offered on this connection", w->string);
   }
   return INTEROP_OK;
 }
@@ -96,12 +169,10 @@ static unsigned codec_bits(const cJSON *codecs) {
 
 /* Reads HELLO (responder) and answers WELCOME or ERROR. */
 static int on_hello(conn *c, const cJSON *doc, interop_error *err) {
-  const cJSON *protocol = cJSON_GetObjectItemCaseSensitive(doc, "protocol");
   const cJSON *token = cJSON_GetObjectItemCaseSensitive(doc, "token");
-  if (!cJSON_IsArray(protocol)) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "HELLO.protocol: expected an array of integers");
   bool one = false;
   const cJSON *v;
-  cJSON_ArrayForEach(v, protocol) one |= cJSON_IsNumber(v) && v->valuedouble == 1;
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "protocol")) one |= v->valuedouble == 1;
   if (!one) return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "no common protocol version (this side speaks 1)");
   const char *want_token = c->node->token;
   if (want_token[0] != '\0' && (!cJSON_IsString(token) || strcmp(token->valuestring, want_token) != 0))
@@ -113,8 +184,7 @@ static int on_hello(conn *c, const cJSON *doc, interop_error *err) {
 }
 
 static int on_welcome(conn *c, const cJSON *doc, interop_error *err) {
-  const cJSON *protocol = cJSON_GetObjectItemCaseSensitive(doc, "protocol");
-  if (!cJSON_IsNumber(protocol) || protocol->valuedouble != 1)
+  if (cJSON_GetObjectItemCaseSensitive(doc, "protocol")->valuedouble != 1)
     return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "WELCOME.protocol: expected 1");
   return check_wants(c, cJSON_GetObjectItemCaseSensitive(doc, "wants"), err);
 }
@@ -138,20 +208,15 @@ void handshake_on_frame(conn *c, const interop_frame *f) {
     interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "expected %s, got %s", interop_frame_kind_name(expected),
                       interop_frame_kind_name(f->kind) ? interop_frame_kind_name(f->kind) : "an unknown kind");
   } else {
-    char *text = malloc(f->payload_len + 1);
-    if (text != NULL) memcpy(text, f->payload, f->payload_len), text[f->payload_len] = '\0';
-    cJSON *doc = text != NULL ? cJSON_Parse(text) : NULL;
-    free(text);
-    if (!cJSON_IsObject(doc)) {
-      interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "%s: payload is not a JSON object", interop_frame_kind_name(f->kind));
-    } else {
+    cJSON *doc = handshake_decode(f->payload, f->payload_len, !c->initiator, &err);
+    if (doc != NULL) {
       const cJSON *node = cJSON_GetObjectItemCaseSensitive(doc, "node");
       snprintf(c->peer, sizeof c->peer, "%s", cJSON_IsString(node) ? node->valuestring : "");
       c->peer_codecs = codec_bits(cJSON_GetObjectItemCaseSensitive(doc, "codecs"));
+      c->peer_hs = doc; /* kept for the life of the connection: offers, wants, tables */
       if (c->initiator) on_welcome(c, doc, &err);
       else on_hello(c, doc, &err);
     }
-    cJSON_Delete(doc);
   }
   if (err.code != INTEROP_OK) {
     if (!c->initiator) node_count(c->node, INTEROP_REJECTED_HANDSHAKES);

@@ -1,5 +1,6 @@
 /* The node: its loop, hosted modules, counters, posted work and deferred completions. */
 #include <stdlib.h>
+#include "compat.h"
 #include "transport.h"
 
 const char *const interop_counter_names[INTEROP_COUNTER_COUNT] = {
@@ -270,6 +271,7 @@ void interop_node_close(interop_node *node) {
     uv_run(node->loop, UV_RUN_NOWAIT);
   }
   uv_mutex_destroy(&node->post_lock);
+  compat_cache_free(node);
   free(node->hosted);
   free(node);
 }

@@ -107,6 +107,7 @@ struct interop_node {
   size_t listen_count;
   char control[512];
   bool stdio;              /* a plugin: serve on stdin/stdout */
+  struct compat_cached *compat_cache; /* the compatibility tables of our modules (compat.c) */
 };
 
 void node_count(interop_node *node, interop_counter c);

@@ -27,7 +27,7 @@ typedef enum interop_code {
   INTEROP_PROTOCOL_ERROR = 102
 } interop_code;
 
-#define INTEROP_MESSAGE_MAX 256
+#define INTEROP_MESSAGE_MAX 512
 
 /**
  * What went wrong. Caller-allocated (usually on the stack); the runtime fills it and never

@@ -62,7 +62,7 @@ static void run_call(cJSON *c, const char *function, const char *args, outcome *
   cJSON *want_err = c != NULL ? cJSON_GetObjectItem(c, "error") : NULL;
   if (rc != INTEROP_OK) {
     if (want_err == NULL) {
-      char msg[400];
+      char msg[INTEROP_MESSAGE_MAX + 32];
       snprintf(msg, sizeof msg, "%s: %s", interop_code_name(err.code), err.message);
       failf(o, "unexpected error: %s%s", msg, "");
     } else {
