@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "links.h"
+#include "streams.h"
 
 static void pending_closed(uv_handle_t *h) { free(h->data); }
 
@@ -38,6 +39,15 @@ static void on_deadline(uv_timer_t *t) {
   finish(p, INTEROP_DEADLINE_EXCEEDED, &err);
 }
 
+void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel) {
+  unlink_pending(c, p);
+  if (cancel) {
+    interop_frame f = {INTEROP_FRAME_CANCEL, 0, 0, p->id, 0, "", 0, NULL, 0};
+    conn_send(c, &f);
+  }
+  finish(p, rc, err);
+}
+
 static void on_refused(uv_timer_t *t) {
   pending *p = t->data;
   finish(p, p->fail_rc, &p->fail_err);
@@ -53,7 +63,7 @@ static uint32_t next_id(conn *c) {
   }
 }
 
-static uint8_t send_codec(conn *c) {
+uint8_t calls_send_codec(conn *c) {
   uint8_t want = c->link != NULL ? (uint8_t)c->link->codec : INTEROP_CODEC_MSGPACK;
   if (c->peer_codecs & (1u << want)) return want;
   return (c->peer_codecs & (1u << INTEROP_CODEC_MSGPACK)) ? INTEROP_CODEC_MSGPACK : INTEROP_CODEC_JSON;
@@ -62,7 +72,7 @@ static uint8_t send_codec(conn *c) {
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
                 interop_arena *arena, const interop_call_options *opts, interop_done done, void *user) {
   interop_error err;
-  uint8_t codec = send_codec(c);
+  uint8_t codec = calls_send_codec(c);
   interop_buf payload = INTEROP_BUF_INIT;
   pending *p = calloc(1, sizeof *p);
   if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
@@ -99,8 +109,45 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
   return INTEROP_OK;
 }
 
+pending *calls_start_stream(conn *c, const interop_module *m, const interop_function *fn, const void *params,
+                            const interop_call_options *opts, void *result, interop_arena *arena, interop_done done,
+                            void *user, interop_error *err) {
+  uint8_t codec = calls_send_codec(c);
+  interop_buf payload = INTEROP_BUF_INIT;
+  if (versions_check(c, m, false, fn->name, err) != INTEROP_OK) return NULL;
+  if (interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err) != INTEROP_OK) {
+    interop_buf_free(&payload);
+    char why[INTEROP_MESSAGE_MAX];
+    memcpy(why, err->message, sizeof why);
+    interop_error_set(err, err->code, "%s: %s", fn->name, why); /* refused before sending, as a call's */
+    return NULL;
+  }
+  pending *p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    interop_buf_free(&payload);
+    interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  p->fn = fn, p->result = result, p->arena = arena, p->done = done, p->user = user, p->conn = c;
+  uv_timer_init(c->node->loop, &p->timer);
+  p->timer.data = p;
+  uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : c->node->limits.default_deadline_ms;
+  p->id = next_id(c);
+  p->next = c->pending;
+  c->pending = p;
+  c->in_flight++;
+  char target[300];
+  int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
+  uint16_t flags = (uint16_t)((fn->input != NULL ? 0x0002u : 0) | (fn->output != NULL ? 0x0004u : 0));
+  interop_frame f = {INTEROP_FRAME_REQUEST, codec, flags, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
+  conn_send(c, &f);
+  interop_buf_free(&payload);
+  uv_timer_start(&p->timer, on_deadline, timeout, 0);
+  return p;
+}
+
 int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err) {
-  uint8_t codec = send_codec(c);
+  uint8_t codec = calls_send_codec(c);
   interop_buf payload = INTEROP_BUF_INIT;
   int rc = versions_check(c, m, false, fn->name, err);
   if (rc == INTEROP_OK) rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
@@ -150,6 +197,7 @@ void calls_on_answer(conn *c, const interop_frame *f) {
       interop_arena_free(&a);
       return;
     }
+    if (p->stream != NULL) stream_call_answered_by_peer(p->stream);
     return on_answer(c, p, f);
   }
   node_count(c->node, INTEROP_LATE_RESPONSES);

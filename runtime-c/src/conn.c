@@ -105,10 +105,7 @@ static void dispatch(conn *c, const interop_frame *f) {
     case INTEROP_FRAME_GOODBYE: c->state = CONN_CLOSING; return;
     case INTEROP_FRAME_STREAM_ITEM:
     case INTEROP_FRAME_STREAM_END:
-    case INTEROP_FRAME_STREAM_CREDIT:
-      /* runtime-c has no streams yet: a stream frame never names an exchange here */
-      node_count(c->node, INTEROP_LATE_STREAM_FRAMES);
-      return;
+    case INTEROP_FRAME_STREAM_CREDIT: return stream_on_frame(c, f);
     default: return;
   }
 }

@@ -26,6 +26,7 @@ typedef struct pending {
   conn *conn;
   int fail_rc;              /* refused before sending: reported from a zero timer, not inline */
   interop_error fail_err;
+  struct interop_stream *stream; /* a stream call: its items (stream_call.c) */
 } pending;
 
 /* A request of the peer being handled here. */
@@ -109,11 +110,31 @@ void serve_close(conn *c);
 /* Sends an event to every peer subscribed to it. */
 void serve_publish(interop_node *node, const interop_module *module, uint32_t event, const void *payload);
 
+/* stream_serve.c: the items of the peer's stream REQUESTs (docs/wire.md §1.5) */
+/* Checks a REQUEST's stream flags against its function (answering a mismatch) and opens the
+ * stream of a stream function; then, once its parameters decoded, stream_serve_accepted grants
+ * the caller's input its window. */
+bool stream_serve_open(conn *c, served *s, const interop_frame *f);
+void stream_serve_accepted(interop_call *call);
+/* A STREAM_ITEM, STREAM_END or STREAM_CREDIT. */
+void stream_on_frame(conn *c, const interop_frame *f);
+/* The exchange is over here: what it holds goes. */
+void stream_serve_free(interop_call *call);
+
 /* calls.c: our exchanges on the connection */
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
                 interop_arena *arena, const interop_call_options *opts, interop_done done, void *user);
 int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err);
 void calls_on_answer(conn *c, const interop_frame *f);
+/* Sends the REQUEST of a stream call (flags of its directions, deadline running): the pending
+ * exchange, whose `done` gets the answer; NULL with err set when it cannot start. */
+pending *calls_start_stream(conn *c, const interop_module *m, const interop_function *fn, const void *params,
+                            const interop_call_options *opts, void *result, interop_arena *arena, interop_done done,
+                            void *user, interop_error *err);
+/* The codec this side sends in: the link's, if the peer decodes it. */
+uint8_t calls_send_codec(conn *c);
+/* Ends one of our exchanges here with rc (a CANCEL goes out first when `cancel`). */
+void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel);
 void calls_close(conn *c);
 /* Sends a SUBSCRIBE (answered like a call, with no result). */
 void calls_subscribe(conn *c, const char *target, uint8_t codec);

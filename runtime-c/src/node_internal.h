@@ -65,6 +65,7 @@ struct interop_call {
    * `done`, the outcome goes to `finished` (it writes the answer), then the call is freed. */
   void (*finished)(interop_call *call);
   void *owner;
+  struct stream_served *stream; /* a stream function's items, served over a connection (stream_serve.c) */
 };
 
 /* A call to a handler of this node, for a peer's request: `params` already decoded into the

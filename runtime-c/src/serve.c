@@ -49,6 +49,7 @@ static void unlink_served(served *s) {
 /* A handler's outcome: the RESPONSE or ERROR, unless the call was cancelled or the peer is gone. */
 static void request_finished(interop_call *call) {
   served *s = call->owner;
+  stream_serve_free(call);
   conn *c = s->conn;
   unlink_served(s);
   if (c != NULL && !call->cancelled && c->state != CONN_CLOSED) {
@@ -96,7 +97,7 @@ void serve_request(conn *c, const interop_frame *f) {
   uint32_t index;
   const interop_function *fn = resolve(c, f, &h, &index);
   if (fn == NULL) return;
-  if (fn->kind != INTEROP_FUNCTION_CALL) return answer_error(c, f, INTEROP_UNIMPLEMENTED, "%s is a one-way function", fn->name);
+  if (fn->kind == INTEROP_FUNCTION_ONEWAY) return answer_error(c, f, INTEROP_UNIMPLEMENTED, "%s is a one-way function", fn->name);
   if (c->served_count >= c->node->limits.max_in_flight) {
     node_count(c->node, INTEROP_REJECTED_REQUESTS);
     return answer_error(c, f, INTEROP_RESOURCE_EXHAUSTED, "more than max_in_flight requests%s", "");
@@ -109,17 +110,21 @@ void serve_request(conn *c, const interop_frame *f) {
     free(s);
     return answer_error(c, f, INTEROP_RESOURCE_EXHAUSTED, "out of memory%s", "");
   }
+  *s = (served){NULL, c, f->correlation, f->codec, {0}, call};
+  snprintf(s->target, sizeof s->target, "%.*s", (int)f->target_len, f->target);
   void *params;
-  if (!decode_params(c, f, fn, call, &params)) {
+  /* A stream's directions must be the function's; its input is granted its window (§1.5). */
+  if (!stream_serve_open(c, s, f) || !decode_params(c, f, fn, call, &params)) {
+    stream_serve_free(call);
     interop_arena_free(&call->arena);
     free(call);
     free(s);
     return;
   }
-  *s = (served){c->served, c, f->correlation, f->codec, {0}, call};
-  snprintf(s->target, sizeof s->target, "%.*s", (int)f->target_len, f->target);
+  s->next = c->served;
   c->served = s;
   c->served_count++;
+  stream_serve_accepted(call);
   call_run(call, handler, h->impl->impl, params, f->timeout_ms, false);
 }
 

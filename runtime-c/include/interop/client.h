@@ -59,6 +59,42 @@ uint64_t interop_subscription_dropped(const interop_subscription *sub);
 int interop_publish(interop_publisher *pub, const interop_module *module, uint32_t event, const void *payload,
                     interop_error *err);
 
+/*
+ * Calling a stream function (docs/c.md "Calling a stream", docs/wire.md §1.5). These wait by
+ * running the node's loop, like the _sync calls: use them from the loop's thread, not from inside
+ * a handler. The stream is this side's until interop_stream_finish or interop_stream_cancel.
+ */
+typedef struct interop_stream interop_stream;
+
+/** Returned by interop_stream_next at the end of the callee's items (the answer was RESPONSE). */
+#define INTEROP_DONE (-2)
+
+/** Opens a call of stream function `fn`: its REQUEST is sent (the link dialed first if needed). */
+int interop_stream_open(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                        const interop_call_options *opts, interop_stream **out, interop_error *err);
+/**
+ * Sends one item of fn->input, waiting for the callee's credit. INTEROP_OK: sent. INTEROP_DONE: the
+ * callee answered already and wants no more items (interop_stream_finish gives its answer). An
+ * item that is not a value of its type is INVALID_ARGUMENT and ends the stream (CANCEL sent).
+ */
+int interop_stream_send(interop_stream *s, const void *item, interop_error *err);
+/** Ends this side's items (STREAM_END). */
+int interop_stream_end(interop_stream *s, interop_error *err);
+/**
+ * Takes the next item of fn->output into `item` (what it points to moves into `arena`), waiting
+ * for it. INTEROP_DONE after the last item when the callee ended well; the callee's error after
+ * the items before it; a local end (deadline, cancel, lost connection) at once.
+ */
+int interop_stream_next(interop_stream *s, void *item, interop_arena *arena, interop_error *err);
+/**
+ * Ends the input if it is still open, waits for the answer (a client stream's result into
+ * `result`, its memory into `arena`) and frees the stream. Read the output to INTEROP_DONE first:
+ * items nobody takes hold the callee at its credit; to stop early, interop_stream_cancel.
+ */
+int interop_stream_finish(interop_stream *s, void *result, interop_arena *arena, interop_error *err);
+/** Cancels the stream (CANCEL: the callee's handler is told) and frees it. */
+void interop_stream_cancel(interop_stream *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,11 +15,12 @@ extern "C" {
 #endif
 
 /** Bumped when a structure below changes meaning; fields are only ever added at the end. */
-#define INTEROP_ABI_VERSION 1
+#define INTEROP_ABI_VERSION 2
 
 typedef enum interop_function_kind {
   INTEROP_FUNCTION_CALL = 1,  /* request/response */
-  INTEROP_FUNCTION_ONEWAY = 2 /* no answer */
+  INTEROP_FUNCTION_ONEWAY = 2, /* no answer */
+  INTEROP_FUNCTION_STREAM = 3  /* items flow between REQUEST and answer (docs/wire.md §1.5) */
 } interop_function_kind;
 
 typedef struct interop_function {
@@ -29,6 +30,8 @@ typedef struct interop_function {
   const interop_type *params;        /* a struct whose fields are the parameters */
   const interop_type *result;        /* NULL: no result */
   const interop_type *const *throws; /* declared error types */
+  const interop_type *input;         /* a stream's client items (the caller sends), or NULL */
+  const interop_type *output;        /* a stream's server items (the callee sends), or NULL */
 } interop_function;
 
 typedef struct interop_event {
@@ -78,6 +81,31 @@ void interop_call_on_cancel(interop_call *call, void (*cb)(void *arg), void *arg
 const char *interop_call_peer(const interop_call *call);
 /** Finishes a call whose handler returned INTEROP_PENDING: rc and err as a handler returns them. */
 void interop_call_finish(interop_call *call, int rc, const interop_error *err);
+
+/*
+ * Streams (docs/wire.md §1.5, docs/c.md "Streams"), for the handler of a stream function, on the
+ * node's loop thread. A stream's handler usually returns INTEROP_PENDING and ends the stream with
+ * interop_call_finish: INTEROP_OK ends the output (or answers a client stream with `result`), an
+ * error ends it with that error, after the items sent before.
+ */
+
+/**
+ * Sends one item of fn->output (a server stream). INTEROP_OK: sent. INTEROP_PENDING: the caller
+ * has granted no credit for it now; nothing was sent, send it again once the callback of
+ * interop_call_on_ready runs. INTEROP_CANCELLED: the stream is over (cancelled, deadline, closed).
+ * INTEROP_INTERNAL: the item is not a value of its type; the caller got INTERNAL, the stream is
+ * over. The item is only read during the call.
+ */
+int interop_call_send_item(interop_call *call, const void *item, interop_error *err);
+/** Runs cb(arg) once, on the loop, when interop_call_send_item may send again (credit arrived). */
+void interop_call_on_ready(interop_call *call, void (*cb)(void *arg), void *arg);
+/**
+ * Receives fn->input (a client stream): cb(arg, item) for each item in order, `item` pointing at
+ * a value of the item type valid until cb returns (copy what you keep), then cb(arg, NULL) once
+ * when the caller ended its items. Items that arrived before this was set are delivered now. An
+ * item counts as taken when cb returns: credit is granted back to the caller as items are taken.
+ */
+void interop_call_on_item(interop_call *call, void (*cb)(void *arg, const void *item), void *arg);
 
 typedef struct interop_node interop_node;
 

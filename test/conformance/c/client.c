@@ -8,20 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
-#include "conformance_impl.h"
+#include "client_streams.h"
 
-static const interop_module *M = &interop_conformance_module;
-static interop_node *node;
-static interop_invoker *client;
+const interop_module *M = &interop_conformance_module;
+interop_node *node;
+interop_invoker *client;
 
-static uint32_t fn_index(const char *name) {
+uint32_t fn_index(const char *name) {
   for (uint32_t i = 0; i < M->functions_count; i++)
     if (strcmp(M->functions[i].name, name) == 0) return i;
   return UINT32_MAX;
 }
 
 /* The canonical JSON of a value, or NULL (err set). Caller frees. */
-static char *to_json(const interop_type *t, const void *v, interop_error *err) {
+char *to_json(const interop_type *t, const void *v, interop_error *err) {
   interop_buf b = INTEROP_BUF_INIT;
   if (interop_encode(t, v, INTEROP_CODEC_JSON, 64, &b, err) != INTEROP_OK) {
     interop_buf_free(&b);
@@ -31,12 +31,7 @@ static char *to_json(const interop_type *t, const void *v, interop_error *err) {
   return (char *)b.data;
 }
 
-typedef struct outcome {
-  char detail[1024];
-  bool failed;
-} outcome;
-
-static void failf(outcome *o, const char *fmt, const char *a, const char *b) {
+void failf(outcome *o, const char *fmt, const char *a, const char *b) {
   o->failed = true;
   snprintf(o->detail, sizeof o->detail, fmt, a, b);
 }
@@ -59,23 +54,31 @@ static void run_call(cJSON *c, const char *function, const char *args, outcome *
   cJSON *timeout = c != NULL ? cJSON_GetObjectItem(c, "timeout_ms") : NULL;
   interop_call_options opts = {timeout != NULL ? (uint32_t)timeout->valuedouble : 0};
   int rc = interop_invoke_sync(client, M, fi, params, result, &arena, &opts, &err);
-  cJSON *want_err = c != NULL ? cJSON_GetObjectItem(c, "error") : NULL;
-  if (rc != INTEROP_OK) {
+  check_outcome(c != NULL ? cJSON_GetObjectItem(c, "error") : NULL, rc, &err, o);
+  if (rc == INTEROP_OK && !o->failed && f->result != NULL) {
+    *got_json = to_json(f->result, result, &err);
+    if (*got_json == NULL) failf(o, "result does not encode: %s%s", err.message, "");
+  }
+  interop_arena_free(&arena);
+}
+
+void check_outcome(cJSON *want_err, int rc, const interop_error *err, outcome *o) {
+  if (rc != INTEROP_OK && rc != INTEROP_DONE) {
     if (want_err == NULL) {
       char msg[INTEROP_MESSAGE_MAX + 32];
-      snprintf(msg, sizeof msg, "%s: %s", interop_code_name(err.code), err.message);
+      snprintf(msg, sizeof msg, "%s: %s", interop_code_name(err->code), err->message);
       failf(o, "unexpected error: %s%s", msg, "");
     } else {
       const char *code = cJSON_GetObjectItem(want_err, "code")->valuestring;
-      if (strcmp(code, interop_code_name(err.code)) != 0) {
-        failf(o, "expected %s, got %s", code, interop_code_name(err.code));
+      if (strcmp(code, interop_code_name(err->code)) != 0) {
+        failf(o, "expected %s, got %s", code, interop_code_name(err->code));
       } else if (strcmp(code, "APPLICATION_ERROR") == 0) {
         const char *type = cJSON_GetObjectItem(want_err, "type")->valuestring;
-        if (err.type == NULL || strcmp(err.type->name, type) != 0) {
-          failf(o, "expected an error of type %s, got %s", type, err.type != NULL ? err.type->name : err.type_name);
+        if (err->type == NULL || strcmp(err->type->name, type) != 0) {
+          failf(o, "expected an error of type %s, got %s", type, err->type != NULL ? err->type->name : err->type_name);
         } else {
           interop_error e2;
-          char *detail = to_json(err.type, err.detail, &e2);
+          char *detail = to_json(err->type, err->detail, &e2);
           const char *want = cJSON_GetObjectItem(want_err, "detail")->valuestring;
           if (detail == NULL || strcmp(detail, want) != 0) failf(o, "detail %s != %s", detail ? detail : e2.message, want);
           free(detail);
@@ -84,11 +87,7 @@ static void run_call(cJSON *c, const char *function, const char *args, outcome *
     }
   } else if (want_err != NULL) {
     failf(o, "expected %s, got a result%s", cJSON_GetObjectItem(want_err, "code")->valuestring, "");
-  } else if (f->result != NULL) {
-    *got_json = to_json(f->result, result, &err);
-    if (*got_json == NULL) failf(o, "result does not encode: %s%s", err.message, "");
   }
-  interop_arena_free(&arena);
 }
 
 static void run_simple(cJSON *c, outcome *o) {
@@ -103,7 +102,7 @@ static void run_simple(cJSON *c, outcome *o) {
 static void on_sleep_timer(uv_timer_t *t) { (void)t; }
 
 /* Runs the node's loop for `ms` (events and one-way calls arrive meanwhile). */
-static void sleep_loop(uint64_t ms) {
+void sleep_loop(uint64_t ms) {
   uv_loop_t *loop = interop_node_loop(node);
   uint64_t until = uv_now(loop) + ms;
   uv_timer_t t;
@@ -309,7 +308,7 @@ int main(int argc, char **argv) {
     else if (strcmp(kind, "events") == 0) run_events(c, &o);
     else if (strcmp(kind, "concurrent") == 0) run_concurrent(c, &o);
     else if (strcmp(kind, "big_echo") == 0) run_big_echo(c, &o);
-    else failf(&o, "unknown case kind %s%s", kind, "");
+    else if (!run_stream_case(c, kind, &o)) failf(&o, "unknown case kind %s%s", kind, "");
     cJSON *line = cJSON_CreateObject();
     cJSON_AddStringToObject(line, "case", cJSON_GetObjectItem(c, "name")->valuestring);
     cJSON_AddBoolToObject(line, "ok", !o.failed);

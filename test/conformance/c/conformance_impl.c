@@ -170,6 +170,9 @@ void conformance_server_init(interop_conformance_server *server, conformance_sta
       .echo_optionals = echo_optionals, .echo_shape = echo_shape, .echo_everything = echo_everything,
       .add = add, .nothing = nothing, .fail = fail, .slow = slow, .next_count = next_count,
       .note = note, .last_note = last_note, .publish = publish,
+      .upload = conformance_upload, .download = conformance_download, .ping_pong = conformance_ping_pong,
+      .tick_stream = conformance_tick_stream, .flood = conformance_flood, .stream_stats = conformance_stream_stats,
+      .die_mid_stream = conformance_die_mid_stream,
   };
   memset(state, 0, sizeof *state);
   interop_conformance_server_init(server, &handlers, state);

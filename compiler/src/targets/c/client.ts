@@ -3,7 +3,7 @@
 // through the same runtime entry points whether the module is in this process (direct, no
 // encoding) or across a connection, so moving a module is a config change only.
 
-import type { FunctionDecl, Param } from '../../ir/types.js';
+import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
 import { Ctx, CodeWriter, cDoc } from './context.js';
 import { callable, moduleVar, paramsRecord } from './descriptor.js';
 import { globalName, memberName, uniqueNames } from './names.js';
@@ -26,6 +26,41 @@ export function paramDecls(ctx: Ctx, params: Param[]): { decls: string[]; values
   return { decls, values };
 }
 
+/** An item or result as a C parameter: aggregates by const pointer, everything else by value. */
+function itemDecl(ctx: Ctx, t: TypeRef, name: string): { decl: string; ref: string } {
+  const ct = ctx.cType(t);
+  if (ctx.isAggregate(t)) return { decl: `const ${ct} *${name}`, ref: name };
+  return { decl: `${ct}${ct.endsWith('*') ? '' : ' '}${name}`, ref: `&${name}` };
+}
+
+/** A stream function's calls (client.h): open, write the input, read the output, finish. */
+function emitStreamClient(ctx: Ctx, w: CodeWriter, fn: FunctionDecl, index: number, head: string[], init: string): void {
+  const g = globalName(ctx.module.name, fn.name, 'function', fn.annotations);
+  const r = paramsRecord(ctx, fn);
+  fnDoc(w, fn, `${ctx.module.name}.${fn.name} (stream): opens it${fn.input ? `; ${g}_write sends items, interop_stream_end ends them` : ''}${fn.output ? `; ${g}_read takes the callee's items` : ''}; ${g}_finish waits for the answer (docs/c.md "Calling a stream"). Runs the node's loop; not from a handler.`);
+  w.block(`static inline int ${g}_open(${[...head, 'const interop_call_options *opts', 'interop_stream **out', 'interop_error *err'].join(', ')}) {`, () => {
+    w.line(`${r.cName} p = ${init};`);
+    w.line(`return interop_stream_open(client, &${moduleVar(ctx.module.name)}, ${index}, &p, opts, out, err);`);
+  });
+  if (fn.input) {
+    const { decl, ref } = itemDecl(ctx, fn.input.type, 'item');
+    w.block(`static inline int ${g}_write(interop_stream *stream, ${decl}, interop_error *err) {`, () => {
+      w.line(`return interop_stream_send(stream, ${ref}, err);`);
+    });
+  }
+  if (fn.output) {
+    const ct = ctx.cType(fn.output);
+    w.block(`static inline int ${g}_read(interop_stream *stream, ${ct}${ct.endsWith('*') ? '' : ' '}*item, interop_arena *arena, interop_error *err) {`, () => {
+      w.line('return interop_stream_next(stream, item, arena, err);');
+    });
+  }
+  const ct = fn.result ? ctx.cType(fn.result) : undefined;
+  const result = ct ? [`${ct}${ct.endsWith('*') ? '' : ' '}*result`] : [];
+  w.block(`static inline int ${g}_finish(${['interop_stream *stream', ...result, 'interop_arena *arena', 'interop_error *err'].join(', ')}) {`, () => {
+    w.line(`return interop_stream_finish(stream, ${ct ? 'result' : 'NULL'}, arena, err);`);
+  });
+}
+
 function fnDoc(w: CodeWriter, fn: FunctionDecl, extra: string): void {
   w.line('');
   w.line(cDoc(`${fn.doc ? `${fn.doc.trimEnd()}\n\n` : ''}${extra}`));
@@ -39,6 +74,7 @@ export function emitClient(ctx: Ctx, w: CodeWriter): void {
     const { decls, values } = paramDecls(ctx, fn.params);
     const init = values.length ? `{${values.join(', ')}}` : '{0}';
     const head = ['interop_invoker *client', ...decls];
+    if (fn.kind === 'stream') return emitStreamClient(ctx, w, fn, index, head, init);
     if (fn.kind === 'oneway') {
       fnDoc(w, fn, `${ctx.module.name}.${fn.name} (one-way): sent, or queued, when this returns INTEROP_OK.`);
       w.block(`static inline int ${g}(${[...head, 'const interop_call_options *opts', 'interop_error *err'].join(', ')}) {`, () => {

@@ -8,10 +8,12 @@ import { Ctx, CodeWriter } from './context.js';
 import { globalName, moduleFileStem } from './names.js';
 import { emitRecord, type Record_ } from './types.js';
 
-/** The functions code is generated for (streams are not in the protocol yet). */
+/** The functions code is generated for, in declaration order (their index in the descriptor). */
 export function callable(m: Module): FunctionDecl[] {
-  return m.functions.filter((f) => f.kind !== 'stream');
+  return m.functions;
 }
+
+const KINDS = { call: 'INTEROP_FUNCTION_CALL', oneway: 'INTEROP_FUNCTION_ONEWAY', stream: 'INTEROP_FUNCTION_STREAM' } as const;
 
 export function paramsRecord(ctx: Ctx, fn: FunctionDecl): Record_ {
   const cName = `${globalName(ctx.module.name, fn.name, 'function', fn.annotations)}_params`;
@@ -48,10 +50,11 @@ export function emitModuleDescriptor(ctx: Ctx, w: CodeWriter, source: string): v
     w.block(`static const interop_function ${stem}_functions[] = {`, () => {
       for (const fn of fns) {
         const g = globalName(m.name, fn.name, 'function', fn.annotations);
-        const kind = fn.kind === 'oneway' ? 'INTEROP_FUNCTION_ONEWAY' : 'INTEROP_FUNCTION_CALL';
         const result = fn.result ? ctx.descRef(fn.result) : 'NULL';
         const throws = fn.throws.length ? `${g}_throws` : 'NULL';
-        w.line(`{${JSON.stringify(fn.name)}, ${kind}, ${fn.throws.length}, &${g}_params_type, ${result}, ${throws}},`);
+        const input = fn.input ? ctx.descRef(fn.input.type) : 'NULL';
+        const output = fn.output ? ctx.descRef(fn.output) : 'NULL';
+        w.line(`{${JSON.stringify(fn.name)}, ${KINDS[fn.kind]}, ${fn.throws.length}, &${g}_params_type, ${result}, ${throws}, ${input}, ${output}},`);
       }
     }, '};');
   }

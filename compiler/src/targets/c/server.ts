@@ -39,6 +39,19 @@ export function emitServerTypes(ctx: Ctx, w: CodeWriter): void {
     w.line(`interop_handler table[${Math.max(fns.length, 1)}];`);
   }, `} ${stem}_server;`);
   w.line(`void ${stem}_server_init(${stem}_server *server, const ${stem}_handlers *handlers, void *impl);`);
+  for (const fn of fns) if (fn.output) emitItemSender(ctx, w, fn);
+}
+
+/** A server stream's typed send: `P_fn_send(call, item, err)`, interop_call_send_item (module.h). */
+function emitItemSender(ctx: Ctx, w: CodeWriter, fn: ReturnType<typeof callable>[number]): void {
+  const g = globalName(ctx.module.name, fn.name, 'function', fn.annotations);
+  const ct = ctx.cType(fn.output!);
+  const byPointer = ctx.isAggregate(fn.output!);
+  const decl = byPointer ? `const ${ct} *item` : `${ct}${ct.endsWith('*') ? '' : ' '}item`;
+  w.line(`/** Sends one item of ${ctx.module.name}.${fn.name}'s stream from its handler: INTEROP_OK, INTEROP_PENDING (no credit: send it again from interop_call_on_ready's callback), or the stream is over (module.h). */`);
+  w.block(`static inline int ${g}_send(interop_call *call, ${decl}, interop_error *err) {`, () => {
+    w.line(`return interop_call_send_item(call, ${byPointer ? 'item' : '&item'}, err);`);
+  });
 }
 
 export function emitServerAdapters(ctx: Ctx, w: CodeWriter): void {
