@@ -1,27 +1,30 @@
 // The module library's commands (docs/library.md): `interop pack` makes a package archive from a
 // source folder, `interop publish` adds archives to a library folder, `interop fetch` resolves and
-// downloads an application's packages ahead of time and writes interop.lock. `interop run` does
-// what fetch does before it starts the nodes (run-command.ts), with the same options.
+// downloads an application's packages ahead of time and writes interop.lock, `interop host` is the
+// TypeScript node host that loads package modules. `interop run` does what fetch does before it
+// starts the nodes (run-command.ts), with the same options.
 
 import type { Argv } from 'yargs';
 import { describeResolved, resolveAppPackages, type LibraryOptions } from '../library/app-packages.js';
 import { LibraryError } from '../library/errors.js';
 import { publishToFolder } from '../library/library-index.js';
 import { describePacked, pack } from '../library/pack.js';
+import { startPackageHost } from '../library/package-host.js';
 import { terminalProgress } from '../library/progress.js';
 import { AppConfigError, loadAppConfig } from '../supervisor/app-config.js';
 
 /** The options `run` and `fetch` share. */
 export function libraryOptions<T>(y: Argv<T>) {
   return y
-    .option('library', { type: 'string', array: true, describe: 'A module library (URL or folder), tried before the config\'s "libraries"; repeatable' })
+    // Not `array: true`, which would swallow the config's path: repeat the option instead.
+    .option('library', { type: 'string', describe: 'A module library (URL or folder), tried before the config\'s "libraries"; repeat it for several' })
     .option('offline', { type: 'boolean', default: false, describe: 'Never use the network: interop.lock and the cache only' })
     .option('cache-dir', { type: 'string', describe: 'The package cache (default: $INTEROP_CACHE_DIR, else ~/.cache/interop)' });
 }
 
-export function toLibraryOptions(a: { library?: string[] | undefined; offline: boolean; 'cache-dir'?: string | undefined }, command: string): LibraryOptions {
+export function toLibraryOptions(a: { library?: string | string[] | undefined; offline: boolean; 'cache-dir'?: string | undefined }, command: string): LibraryOptions {
   return {
-    ...(a.library ? { libraries: a.library } : {}),
+    ...(a.library !== undefined ? { libraries: ([] as string[]).concat(a.library) } : {}),
     offline: a.offline,
     ...(a['cache-dir'] !== undefined ? { cacheDir: a['cache-dir'] } : {}),
     progress: terminalProgress(),
@@ -38,7 +41,7 @@ async function reporting(command: string, work: () => Promise<number> | number):
       process.stderr.write(`interop ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof LibraryError) {
+    if (err instanceof LibraryError || (err instanceof Error && err.name === 'ConfigError')) {
       process.stderr.write(`interop ${command}: ${err.message}\n`);
       return 1;
     }
@@ -97,5 +100,29 @@ export function registerLibraryCommands<T>(y: Argv<T>, done: (code: number) => v
         process.stdout.write(`interop fetch: ${describeResolved(resolved)}\n`);
         return 0;
       })),
+    )
+    .command(
+      'host [config]',
+      'Run a node whose modules are packages (the TypeScript node host; interop run starts it from app.json)',
+      (c) =>
+        c
+          .positional('config', { type: 'string', describe: 'The node config (default: INTEROP_NODE_CONFIG); its "packages" name each module\'s folder' })
+          .example('$0 host node.json', 'serve the package modules node.json names'),
+      async (a) => done(await reporting('host', () => host(a.config))),
     );
+}
+
+/** Serves until SIGTERM/SIGINT, or until the parent of a stdio plugin goes away. */
+async function host(config: string | undefined): Promise<number> {
+  const running = await startPackageHost(config);
+  const { node } = running;
+  const names = running.loaded.map((l) => `${l.meta.name} ${l.meta.version}`).join(', ');
+  process.stderr.write(`interop host: node ${node.config.node} serves ${names || 'no module'} from packages\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+    void node.done.then(() => resolve());
+  });
+  await running.close();
+  return 0;
 }

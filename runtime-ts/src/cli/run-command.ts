@@ -4,8 +4,7 @@
 // by a signal, it cleans up and then dies of that same signal.
 
 import os from 'node:os';
-import { applyPackages, describeResolved, resolveAppPackages, type LibraryOptions } from '../library/app-packages.js';
-import { LibraryError } from '../library/errors.js';
+import type { LibraryOptions } from '../library/app-packages.js';
 import { AppConfigError, loadAppConfig } from '../supervisor/app-config.js';
 import type { HealthProbe } from '../supervisor/readiness.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -30,20 +29,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     }
     throw err;
   }
-  if (app.packages.size > 0) {
-    // Every package module must be on this machine, checked, before anything starts.
-    try {
-      const resolved = await resolveAppPackages(app, args.library);
-      applyPackages(app, resolved);
-      process.stdout.write(`interop run: ${describeResolved(resolved)}\n`);
-    } catch (err) {
-      if (!(err instanceof LibraryError)) throw err;
-      process.stderr.write(`interop run: ${err.message}\n`);
-      return 1;
-    }
-  }
   process.stdout.write(`interop run: ${describeApp(app)}\n`);
-  const supervisor = new Supervisor(app, { probe: args.probe, skipPrepare: !args.prepare });
+  const supervisor = new Supervisor(app, { probe: args.probe, skipPrepare: !args.prepare, ...(args.library ? { library: args.library } : {}) });
 
   let signals = 0;
   let stoppedBy: NodeJS.Signals | undefined;

@@ -37,6 +37,8 @@ export interface PackageModule {
   node: string;
   /** True for a dependency no node named, placed in its dependent's node. */
   autoHosted: boolean;
+  /** A package source folder named by the config (not from a library, not locked). */
+  local: boolean;
 }
 
 export interface ResolvedPackages {
@@ -82,8 +84,10 @@ export async function resolveAppPackages(app: AppConfig, options: LibraryOptions
     } else chosen = locked.chosen;
   }
   if (!chosen) {
-    const source = options.offline ? cacheSource(cache) : librarySource(libraries, cache, log);
-    chosen = await resolve({ ...input, available: source });
+    const source = options.offline ? offlineSource(cache, app.file) : librarySource(libraries, cache, log);
+    const asked = new Map<string, Promise<Available>>(); // each index is read once, however many rounds
+    const available = (m: string): Promise<Available> => asked.get(m) ?? asked.set(m, source(m)).get(m)!;
+    chosen = await resolve({ ...input, available });
   }
 
   const modules = new Map<string, PackageModule>();
@@ -100,11 +104,12 @@ export async function resolveAppPackages(app: AppConfig, options: LibraryOptions
       fetched += 1;
     }
     const meta = checkMeta(JSON.parse(readFileSync(path.join(dir, META_FILE), 'utf8')), dir);
-    modules.set(c.name, { dir, meta, node: '', autoHosted: !hostOf.has(c.name) });
+    modules.set(c.name, { dir, meta, node: '', autoHosted: !hostOf.has(c.name), local: false });
   }
-  for (const [module, l] of local) modules.set(module, { ...l, node: hostOf.get(module)!.name, autoHosted: false });
+  for (const [module, l] of local) modules.set(module, { ...l, node: hostOf.get(module)!.name, autoHosted: false, local: true });
   placeDependencies(modules, chosen, hostOf);
-  const lockWritten = writeLock(app.dir, lockOf(chosen));
+  // An application without library packages gets no lockfile (its local packages are not pinned).
+  const lockWritten = chosen.size > 0 || lock !== undefined ? writeLock(app.dir, lockOf(chosen)) : false;
   return { modules, fetched, fromCache, lockWritten };
 }
 
@@ -119,9 +124,10 @@ export function applyPackages(app: AppConfig, resolved: ResolvedPackages): void 
 
 export function describeResolved(r: ResolvedPackages): string {
   const auto = [...r.modules].filter(([, p]) => p.autoHosted).map(([m, p]) => `${m} in node "${p.node}"`);
+  const from = (p: PackageModule): string => (p.local ? `, local folder ${p.dir}` : '');
   return (
-    `${r.modules.size} package(s): ${[...r.modules].map(([m, p]) => `${m} ${p.meta.version}`).join(', ')}` +
-    ` (${r.fetched} downloaded, ${r.fromCache} from the cache)` +
+    `packages: ${[...r.modules].map(([m, p]) => `${m} ${p.meta.version} (${p.meta.language}${from(p)})`).join(', ')}` +
+    (r.fetched + r.fromCache > 0 ? `; from libraries: ${r.fetched} downloaded, ${r.fromCache} already in the cache` : '') +
     (auto.length > 0 ? `; hosting dependencies no node named: ${auto.join(', ')}` : '') +
     (r.lockWritten ? `; ${LOCK_FILE} written` : '')
   );
@@ -182,6 +188,16 @@ function librarySource(libraries: Library[], cache: Cache, log: (line: string) =
       return cached;
     }
     throw new LibraryError(`${module} cannot be found:\n${tried.map((t) => `  ${t}`).join('\n')}`);
+  };
+}
+
+/** Offline without a lockfile: the cache, saying what to do when it lacks a module. */
+function offlineSource(cache: Cache, appFile: string): (module: string) => Promise<Available> {
+  const cached = cacheSource(cache);
+  return async (module) => {
+    const available = await cached(module);
+    if (available.releases.size > 0) return available;
+    throw new LibraryError(`${module} is not in the cache ${cache.dir}, and --offline forbids asking the libraries: run "interop fetch ${appFile}" with the network first`);
   };
 }
 

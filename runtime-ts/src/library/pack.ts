@@ -16,8 +16,8 @@ export interface PackOptions {
   outDir: string;
   /** Run the metadata's `build` commands first (default true). */
   build?: boolean;
-  /** Where build output goes (default: inherited, so the user sees it). */
-  log?: (line: string) => void;
+  /** Capture the build commands' output, shown only when one fails (default: the user sees it). */
+  quietBuild?: boolean;
 }
 
 export interface Packed {
@@ -52,7 +52,7 @@ export function pack(source: string, options: PackOptions): Packed {
     throw new LibraryError(`${metaFile}: not valid JSON (${(err as Error).message})`);
   }
   const meta = checkMeta(raw, metaFile);
-  if (options.build !== false) runBuild(meta, folder, metaFile);
+  if (options.build !== false) runBuild(meta, folder, metaFile, options.quietBuild === true);
 
   const schemaPaths = meta.schemas.map((s) => path.resolve(folder, s));
   const schemaRoot = commonDir(schemaPaths);
@@ -82,12 +82,13 @@ export function describePacked(p: Packed): string {
   return `${p.file}: ${p.meta.name} ${p.meta.version} (${p.meta.language}, ${p.meta.platform}), ${formatBytes(p.size)}, sha256 ${p.sha256}`;
 }
 
-function runBuild(meta: PackageMeta, folder: string, metaFile: string): void {
+function runBuild(meta: PackageMeta, folder: string, metaFile: string, quiet: boolean): void {
   for (const [i, argv] of (meta.build ?? []).entries()) {
-    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: folder, stdio: ['ignore', 'inherit', 'inherit'] });
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: folder, stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'], encoding: 'utf8' });
     if (r.error || r.status !== 0) {
       const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
-      throw new LibraryError(`${metaFile}: build[${i}] failed (${why}): ${argv.join(' ')}`);
+      const output = quiet ? `\n${`${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd()}` : '';
+      throw new LibraryError(`${metaFile}: build[${i}] failed (${why}): ${argv.join(' ')}${output}`);
     }
   }
 }

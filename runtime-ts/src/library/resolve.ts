@@ -74,7 +74,7 @@ export async function resolve(input: ResolveInput): Promise<Map<string, Chosen>>
         continue;
       }
       const language = languageOf(module, list, input, chosen);
-      next.set(module, pick(module, list, language, input.platform, await input.available(module)));
+      next.set(module, pick(module, list, language, input.platform, await availableFor(input, module, list)));
     }
     if (same(chosen, next)) return next;
     chosen = next;
@@ -139,6 +139,15 @@ function pick(module: string, list: Constraint[], language: PackageLanguage, pla
     `${module}: no artifact for ${language} on ${platform} in any version that satisfies ${describe(list)}; ${satisfying[0]} has ${has} (${available.source}). ` +
       `Publish one built for ${platform}, or host ${module} on a node of another language or machine.`,
   );
+}
+
+async function availableFor(input: ResolveInput, module: string, list: Constraint[]): Promise<Available> {
+  try {
+    return await input.available(module);
+  } catch (err) {
+    if (err instanceof LibraryError) err.message += `\n  (wanted: ${describe(list)})`;
+    throw err;
+  }
 }
 
 function describe(list: Constraint[]): string {
