@@ -114,6 +114,13 @@ describe('fetching packages', { timeout: 120_000 }, () => {
     // Offline with an empty cache: says exactly what is missing and what to do.
     const message = await failure(resolveAppPackages(config, opts({ offline: true, cacheDir: path.join(root, 'empty-cache') })));
     expect(message).toMatch(/demo\.a 1\.0\.0 \(python, sha256 [0-9a-f]{64}\) is not in the cache .*empty-cache, and --offline forbids downloading it: run "interop fetch .*app\.json" with the network first/);
+ 
+    // Offline, no lockfile, a module the cache lacks.
+    const other = scratch('fetch-nolock');
+    const unlocked = parseAppConfig({ name: 'x', packages: { 'demo.q': '^1' }, nodes: { n: { language: 'python', command: ['true'], modules: ['demo.q'] } } }, path.join(other, 'app.json'));
+    expect(await failure(resolveAppPackages(unlocked, opts({ offline: true })))).toMatch(
+      /^demo\.q is not in the cache .*, and --offline forbids asking the libraries: run "interop fetch .*app\.json" with the network first/,
+    );
   });
 
   it('shows one progress line per download (size, speed) on a terminal, and nothing under CI', async () => {
