@@ -195,6 +195,25 @@ describe('fetching packages', { timeout: 120_000 }, () => {
     expect(logs.at(-1)).toBe('demo.a: no library answered; choosing among the versions in the cache');
   });
 
+  it('stops a download that sends more than the index declares', async () => {
+    publish(root, lib, { name: 'demo.a', version: '1.0.0' });
+    const indexFile = path.join(lib, 'demo.a', 'index.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8'));
+    index.versions['1.0.0'].artifacts[0].size = 100; // the archive is larger
+    writeFileSync(indexFile, JSON.stringify(index));
+    const server = await serve();
+    const message = await failure(resolveAppPackages(app({ 'demo.a': '1.0.0' }, [server.url]), opts()));
+    expect(message).toContain('demo.a/demo.a-1.0.0-python-any.tgz: more than the 100 B the index declares; refused');
+    expect(cacheContents()).toEqual({ packages: [], tmp: [] });
+  });
+
+  it('the config names the field of a bad range or of a package no node hosts', () => {
+    const bad = (): unknown =>
+      parseAppConfig({ name: 'x', packages: { 'demo.a': 'one point oh', 'demo.b': '^1' }, nodes: { n: { language: 'python', command: ['true'], modules: ['demo.a'] } } }, path.join(root, 'app.json'));
+    expect(bad).toThrow(/packages\.demo\.a: expected a version range such as "\^1\.2\.0", "~1\.2" or ">=1 <3", got "one point oh"/);
+    expect(bad).toThrow(/packages\.demo\.b: no node hosts demo\.b: add it to the "modules" of the node whose host should load it/);
+  });
+
   it('a range nothing satisfies names every range and what the library has', async () => {
     publish(root, lib, { name: 'demo.a', version: '1.0.0', dependencies: { 'demo.b': '^2.0.0' } });
     publish(root, lib, { name: 'demo.b', version: '1.4.0' });
