@@ -49,7 +49,14 @@ async function reporting(command: string, work: () => Promise<number> | number):
   }
 }
 
-export function registerLibraryCommands<T>(y: Argv<T>, done: (code: number) => void): Argv<T> {
+/**
+ * Adds the library's commands to the CLI. `failed` tells whether yargs already reported a usage
+ * error, after which it still calls the handler (main.ts): the handler then does nothing.
+ */
+export function registerLibraryCommands<T>(y: Argv<T>, done: (code: number) => void, failed: () => boolean): Argv<T> {
+  const run = async (command: string, work: () => Promise<number> | number): Promise<void> => {
+    if (!failed()) done(await reporting(command, work));
+  };
   return y
     .command(
       'pack [source]',
@@ -60,46 +67,46 @@ export function registerLibraryCommands<T>(y: Argv<T>, done: (code: number) => v
           .option('out', { type: 'string', default: '.', describe: 'Folder to write the archive into' })
           .option('build', { type: 'boolean', default: true, describe: 'Run the package\'s "build" commands first (--no-build skips them)' })
           .example('$0 pack modules/sensors --out dist/', 'writes dist/greenhouse.sensors-1.0.0-python-any.tgz'),
-      async (a) => done(await reporting('pack', () => {
+      async (a) => run('pack', () => {
         process.stdout.write(`${describePacked(pack(a.source, { outDir: a.out, build: a.build }))}\n`);
         return 0;
-      })),
+      }),
     )
     .command(
       'publish <archives..>',
       'Add package archives to a library folder (serve it with any static HTTP server)',
       (c) =>
         c
-          .positional('archives', { type: 'string', array: true, demandOption: true, describe: 'Archives made by interop pack' })
+          .positional('archives', { type: 'string', array: true, describe: 'Archives made by interop pack' })
           .option('library', { type: 'string', demandOption: true, describe: 'The library folder (created if missing)' })
           .example('$0 publish dist/*.tgz --library /srv/interop-library', 'then serve /srv/interop-library over HTTP'),
-      async (a) => done(await reporting('publish', () => {
-        for (const archive of a.archives) {
+      async (a) => run('publish', () => {
+        for (const archive of a.archives ?? []) {
           const p = publishToFolder(archive, a.library);
           const state = p.added ? 'published' : 'already published (identical)';
           process.stdout.write(`${p.meta.name} ${p.meta.version} (${p.meta.language}, ${p.meta.platform}): ${state} as ${a.library}/${p.meta.name}/${p.file}, sha256 ${p.sha256}\n`);
         }
         return 0;
-      })),
+      }),
     )
     .command(
       'fetch <config>',
       'Resolve, download and check every package an application needs; write interop.lock',
       (c) =>
         libraryOptions(c)
-          .positional('config', { type: 'string', demandOption: true, describe: 'The application config (app.json)' })
+          .positional('config', { type: 'string', describe: 'The application config (app.json)' })
           .option('update', { type: 'boolean', default: false, describe: 'Resolve again from the libraries, ignoring interop.lock' })
           .example('$0 fetch app.json', 'before going offline, or in a container build')
           .example('$0 fetch --update app.json', 'take the newest versions the ranges allow'),
-      async (a) => done(await reporting('fetch', async () => {
-        const app = loadAppConfig(a.config);
+      async (a) => run('fetch', async () => {
+        const app = loadAppConfig(a.config!);
         const resolved = await resolveAppPackages(app, { ...toLibraryOptions(a, 'fetch'), update: a.update });
         for (const [module, p] of resolved.modules) {
           process.stdout.write(`${module} ${p.meta.version} (${p.meta.language}, ${p.meta.platform}) for node "${p.node}": ${p.dir}\n`);
         }
         process.stdout.write(`interop fetch: ${describeResolved(resolved)}\n`);
         return 0;
-      })),
+      }),
     )
     .command(
       'host [config]',
@@ -108,7 +115,7 @@ export function registerLibraryCommands<T>(y: Argv<T>, done: (code: number) => v
         c
           .positional('config', { type: 'string', describe: 'The node config (default: INTEROP_NODE_CONFIG); its "packages" name each module\'s folder' })
           .example('$0 host node.json', 'serve the package modules node.json names'),
-      async (a) => done(await reporting('host', () => host(a.config))),
+      async (a) => run('host', () => host(a.config)),
     );
 }
 
