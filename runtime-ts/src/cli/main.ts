@@ -106,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!failed) code = await callCommand({ endpoint: a.endpoint!, target: a.target!, args: a.args, codec: a.codec, timeoutMs: a.timeout });
       },
     )
-    .demandCommand(1, 'Give a command: run, status, inspect, call, pack, publish or fetch')
+    .demandCommand(1, 'Give a command: run, status, inspect, call, pack, publish, fetch or host')
     .recommendCommands()
     .strict()
     .help()
