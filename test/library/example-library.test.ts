@@ -40,7 +40,7 @@ describe('examples/greenhouse from a module library', () => {
     // A copy of the example, outside the repository; node_modules gives it tsx and @interop/runtime.
     cpSync(path.join(REPO, 'examples/greenhouse'), app, {
       recursive: true,
-      filter: (src) => !/(^|\/)(gen|dist|__pycache__)$/.test(src) && !src.endsWith('interop.lock'),
+      filter: (src) => !/(^|\/)(gen|dist|out|__pycache__)$/.test(src) && !src.endsWith('interop.lock'),
     });
     symlinkSync(path.join(REPO, 'node_modules'), path.join(app, 'node_modules'));
     const config = path.join(app, 'app-library.json');
