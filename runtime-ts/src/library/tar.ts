@@ -1,4 +1,4 @@
-// The package archive: a gzip-compressed POSIX ustar file holding regular files only (ADR 0008).
+// The package archive: a gzip-compressed POSIX ustar file holding regular files only (ADR 0016).
 // We write it (deterministically: sorted entries, no times, no owners, so the same inputs give the
 // same bytes and the same sha256) and we read it, refusing everything a package never needs and an
 // attacker would use: links, devices, absolute paths, `..`, names that collide on a case-insensitive
