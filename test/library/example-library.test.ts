@@ -12,14 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publishToFolder } from '../../runtime-ts/src/library/library-index.js';
 import { pack } from '../../runtime-ts/src/library/pack.js';
-import { LibraryServer, removeScratch, scratch } from './helpers.js';
+import { tempDir } from '../temp.js';
+import { LibraryServer } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(REPO, 'runtime-ts/bin/interop.mjs');
 const servers: LibraryServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  removeScratch();
 });
 
 /** `interop run` as a user runs it; resolves with its exit code and output. */
@@ -35,7 +35,7 @@ function interopRun(args: string[], cwd: string, env: Record<string, string>): P
 
 describe('examples/greenhouse from a module library', () => {
   it('interop run downloads the missing modules and runs; stopped library: the lockfile and the cache still start it', async () => {
-    const root = scratch('greenhouse-library');
+    const root = tempDir('il-greenhouse-library-');
     const app = path.join(root, 'greenhouse');
     // A copy of the example, outside the repository; node_modules gives it tsx and @interop/runtime.
     cpSync(path.join(REPO, 'examples/greenhouse'), app, {

@@ -14,19 +14,19 @@ import { hostPlatform } from '../../runtime-ts/src/library/package-meta.js';
 import { terminalProgress } from '../../runtime-ts/src/library/progress.js';
 import { writeTgz } from '../../runtime-ts/src/library/tar.js';
 import { parseAppConfig, type AppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
-import { deadUrl, LibraryServer, publish, removeScratch, scratch } from './helpers.js';
+import { tempDir } from '../temp.js';
+import { deadUrl, LibraryServer, publish } from './helpers.js';
 
 const servers: LibraryServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  removeScratch();
 });
 
 let root: string;
 let lib: string;
 let cache: string;
 beforeEach(() => {
-  root = scratch('fetch');
+  root = tempDir('il-fetch-');
   lib = path.join(root, 'lib');
   cache = path.join(root, 'cache');
 });
@@ -116,7 +116,7 @@ describe('fetching packages', { timeout: 120_000 }, () => {
     expect(message).toMatch(/demo\.a 1\.0\.0 \(python, sha256 [0-9a-f]{64}\) is not in the cache .*empty-cache, and --offline forbids downloading it: run "interop fetch .*app\.json" with the network first/);
  
     // Offline, no lockfile, a module the cache lacks.
-    const other = scratch('fetch-nolock');
+    const other = tempDir('il-fetch-nolock-');
     const unlocked = parseAppConfig({ name: 'x', packages: { 'demo.q': '^1' }, nodes: { n: { language: 'python', command: ['true'], modules: ['demo.q'] } } }, path.join(other, 'app.json'));
     expect(await failure(resolveAppPackages(unlocked, opts({ offline: true })))).toMatch(
       /^demo\.q is not in the cache .*, and --offline forbids asking the libraries: run "interop fetch .*app\.json" with the network first/,
@@ -170,7 +170,7 @@ describe('fetching packages', { timeout: 120_000 }, () => {
   it('passes over a library that is down or failing for the next one, and says what each answered when none has it', async () => {
     publish(root, lib, { name: 'demo.a', version: '1.0.0' });
     const server = await serve();
-    const failing = await serve(scratch('fetch-empty'));
+    const failing = await serve(tempDir('il-fetch-empty-'));
     failing.misbehave.set('/demo.a/index.json', 503);
     const dead = await deadUrl();
     logs.length = 0;
@@ -178,7 +178,7 @@ describe('fetching packages', { timeout: 120_000 }, () => {
     expect(resolved.modules.get('demo.a')!.meta.version).toBe('1.0.0');
     expect(logs).toEqual([`library ${dead}: connection refused; trying the next one`, `library ${failing.url}: HTTP 503 for /demo.a/index.json; trying the next one`]);
 
-    const empty = await serve(scratch('fetch-empty'));
+    const empty = await serve(tempDir('il-fetch-empty-'));
     const message = await failure(resolveAppPackages(app({ 'demo.zz': '^1' }, [dead, empty.url]), opts({ cacheDir: path.join(root, 'other-cache') })));
     expect(message).toBe(`demo.zz cannot be found:\n  ${dead}: connection refused\n  ${empty.url}: has no module demo.zz\n  (wanted: "^1" (app.json))`);
   });
@@ -187,7 +187,7 @@ describe('fetching packages', { timeout: 120_000 }, () => {
     publish(root, lib, { name: 'demo.a', version: '1.0.0' });
     const server = await serve();
     await resolveAppPackages(app({ 'demo.a': '^1.0.0' }, [server.url]), opts());
-    const other = scratch('fetch-app2'); // another application of the same user, same cache
+    const other = tempDir('il-fetch-app2-'); // another application of the same user, same cache
     const config = parseAppConfig({ name: 'other', libraries: [await deadUrl()], packages: { 'demo.a': '^1' }, nodes: { n: { language: 'python', command: ['true'], modules: ['demo.a'] } } }, path.join(other, 'app.json'));
     logs.length = 0;
     const resolved = await resolveAppPackages(config, opts());

@@ -1,26 +1,13 @@
-// Shared by the library tests: scratch folders that are always removed, package source folders
-// made from a few fields, and a real static HTTP server on loopback that serves a library folder
-// and can be told to misbehave (cut a download, answer 500) for one path.
+// Shared by the library tests: package source folders made from a few fields, and a real static
+// HTTP server on loopback that serves a library folder and can be told to misbehave (cut a
+// download, answer 500) for one path.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { publishToFolder } from '../../runtime-ts/src/library/library-index.js';
 import { pack, type Packed } from '../../runtime-ts/src/library/pack.js';
-
-const created: string[] = [];
-
-export function scratch(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `interop-${prefix}-`));
-  created.push(dir);
-  return dir;
-}
-
-export function removeScratch(): void {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
 
 export interface PackageSpec {
   name: string;

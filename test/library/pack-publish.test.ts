@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publishToFolder } from '../../runtime-ts/src/library/library-index.js';
 import { pack } from '../../runtime-ts/src/library/pack.js';
 import { readTgz } from '../../runtime-ts/src/library/tar.js';
-import { removeScratch, scratch, writePackageSource } from './helpers.js';
+import { tempDir } from '../temp.js';
+import { writePackageSource } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../runtime-ts/bin/interop.mjs', import.meta.url));
-afterAll(removeScratch);
 
 function interop(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
@@ -38,7 +38,7 @@ const packError = (folder: string): string => {
 
 describe('interop pack', { timeout: 120_000 }, () => {
   it('writes metadata with the fingerprint, the manifest, the schema and the implementation, reproducibly', () => {
-    const root = scratch('pack');
+    const root = tempDir('il-pack-');
     const folder = writePackageSource(root, { name: 'demo.a', version: '1.2.3', dependencies: { 'demo.b': '^1.0.0' } });
     const first = interop(['pack', folder, '--out', path.join(root, 'one')], root);
     expect(first.stderr).toBe('');
@@ -58,7 +58,7 @@ describe('interop pack', { timeout: 120_000 }, () => {
   });
 
   it('refuses a version the schema does not have, a depends without a range, a missing entry, files outside the folder, links', () => {
-    const root = scratch('pack-bad');
+    const root = tempDir('il-pack-bad-');
     const folder = writePackageSource(root, { name: 'demo.a', version: '1.0.0', dependencies: { 'demo.b': '^1.0.0' } });
     editMeta(folder, (m) => (m['version'] = '2.0.0'));
     expect(packError(folder)).toContain('version: "2.0.0", but module.interop says version "1.0.0"; they must agree');
@@ -101,7 +101,7 @@ describe('interop pack', { timeout: 120_000 }, () => {
   });
 
   it('runs the build commands first, and stops on a failing one', () => {
-    const root = scratch('pack-build');
+    const root = tempDir('il-pack-build-');
     const folder = writePackageSource(root, { name: 'demo.a', version: '1.0.0' });
     editMeta(folder, (m) => {
       m['files'] = ['impl.py', 'built.txt'];
@@ -116,7 +116,7 @@ describe('interop pack', { timeout: 120_000 }, () => {
   });
 
   it('a schema error is reported as interopc reports it, with exit code 1', () => {
-    const root = scratch('pack-schema');
+    const root = tempDir('il-pack-schema-');
     const folder = writePackageSource(root, { name: 'demo.a', version: '1.0.0' });
     writeFileSync(path.join(folder, 'module.interop'), 'module demo.a version "1.0.0";\nfn ping() -> Nope;\n');
     const r = interop(['pack', folder, '--out', root], root);
@@ -129,7 +129,7 @@ describe('interop pack', { timeout: 120_000 }, () => {
 
 describe('interop publish', { timeout: 120_000 }, () => {
   it('adds archives to a library folder, is idempotent, and never changes a published artifact', () => {
-    const root = scratch('publish');
+    const root = tempDir('il-publish-');
     const lib = path.join(root, 'lib');
     const a1 = pack(writePackageSource(root, { name: 'demo.a', version: '1.0.0' }), { outDir: path.join(root, 'out') });
     const r = interop(['publish', a1.file, '--library', lib], root);
@@ -141,7 +141,7 @@ describe('interop publish', { timeout: 120_000 }, () => {
     expect(JSON.parse(readFileSync(path.join(lib, 'index.json'), 'utf8'))).toEqual({ format: 'interop-library/1', modules: { 'demo.a': { latest: '1.0.0' } } });
 
     // Same name and version, other bytes: refused.
-    const other = scratch('publish-other');
+    const other = tempDir('il-publish-other-');
     const changed = writePackageSource(other, { name: 'demo.a', version: '1.0.0' });
     writeFileSync(path.join(changed, 'impl.py'), '# something else\n');
     const a1b = pack(changed, { outDir: path.join(other, 'out') });
@@ -162,7 +162,7 @@ describe('interop publish', { timeout: 120_000 }, () => {
   });
 
   it('refuses what is not a package archive', () => {
-    const root = scratch('publish-bad');
+    const root = tempDir('il-publish-bad-');
     writeFileSync(path.join(root, 'x.tgz'), 'not gzip');
     const r = interop(['publish', path.join(root, 'x.tgz'), '--library', path.join(root, 'lib')], root);
     expect(r.code).toBe(1);

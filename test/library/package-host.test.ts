@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeScratch, scratch } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../temp.js';
+
 
 const BIN = fileURLToPath(new URL('../../runtime-ts/bin/interop.mjs', import.meta.url));
-afterAll(removeScratch);
 
 function host(config: object): { code: number | null; stderr: string } {
-  const dir = scratch('host');
+  const dir = tempDir('il-host-');
   const file = path.join(dir, 'node.json');
   writeFileSync(file, JSON.stringify(config));
   const r = spawnSync(process.execPath, [BIN, 'host', file], { encoding: 'utf8', timeout: 60_000 });
@@ -21,7 +21,7 @@ function host(config: object): { code: number | null; stderr: string } {
 }
 
 function tsPackage(entrySource: string, fingerprint = `sha256:${'0'.repeat(64)}`): string {
-  const dir = path.join(scratch('host-pkg'), 'demo.a');
+  const dir = path.join(tempDir('il-host-pkg-'), 'demo.a');
   mkdirSync(dir);
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }');
   writeFileSync(path.join(dir, 'impl.js'), entrySource);

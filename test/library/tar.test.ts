@@ -3,16 +3,13 @@
 // Hostile archives are built byte by byte here, so each test shows the exact trick it refuses.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LibraryError } from '../../runtime-ts/src/library/errors.js';
 import { DEFAULT_ARCHIVE_LIMITS, readTgz, writeTgz } from '../../runtime-ts/src/library/tar.js';
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+import { tempDir } from '../temp.js';
 
 interface RawEntry {
   name: string;
@@ -75,8 +72,7 @@ describe('package archives', () => {
     expect(back.map((f) => [f.path, Buffer.from(f.data).toString('base64'), f.executable])).toEqual(
       [...files].sort((x, y) => (x.path < y.path ? -1 : 1)).map((f) => [f.path, Buffer.from(f.data).toString('base64'), f.executable === true]),
     );
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'interop-tar-'));
-    dirs.push(dir);
+    const dir = tempDir('il-tar-');
     writeFileSync(path.join(dir, 'a.tgz'), a);
     const listing = execFileSync('tar', ['tzvf', path.join(dir, 'a.tgz')], { encoding: 'utf8' });
     expect(listing).toContain('rwxr-xr-x 0/0              10 1970-01-01 00:00 bin/tool');
