@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { publishToFolder } from '../../runtime-ts/src/library/library-index.js';
 import { pack } from '../../runtime-ts/src/library/pack.js';
+import { hostPlatform } from '../../runtime-ts/src/library/package-meta.js';
 import { readTgz } from '../../runtime-ts/src/library/tar.js';
 import { tempDir } from '../temp.js';
 import { writePackageSource } from './helpers.js';
@@ -98,6 +99,17 @@ describe('interop pack', { timeout: 120_000 }, () => {
       m['licence'] = 'MIT';
     });
     expect(packError(folder)).toContain('licence: is not a known field');
+  });
+
+  it('native code says "host": the archive names the machine that packed it; its entry stays inside the package', () => {
+    const root = tempDir('il-pack-native-');
+    const folder = writePackageSource(root, { name: 'demo.a', version: '1.0.0', language: 'c', platform: 'host' });
+    const packed = pack(folder, { outDir: path.join(root, 'out') });
+    expect(path.basename(packed.file)).toBe(`demo.a-1.0.0-c-${hostPlatform()}.tgz`);
+    const meta = readTgz(readFileSync(packed.file), 'a').find((f) => f.path === 'interop-package.json')!;
+    expect(JSON.parse(Buffer.from(meta.data).toString())).toMatchObject({ language: 'c', platform: hostPlatform() });
+    editMeta(folder, (m) => (m['entry'] = '../impl.js'));
+    expect(packError(folder)).toContain('entry: a path inside the package folder, got "../impl.js" ("../impl.js" climbs out of the package folder (".."))');
   });
 
   it('runs the build commands first, and stops on a failing one', () => {

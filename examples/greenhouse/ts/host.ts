@@ -33,11 +33,6 @@ export async function startNode(): Promise<Node> {
   return node;
 }
 
-/** Whether this node's config hosts `module` or reaches it over a link or a plugin. */
-export function reaches(config: NodeConfig, module: string): boolean {
-  return [config.modules ?? [], ...(config.connect ?? []).map((c) => c.modules), ...(config.plugins ?? []).map((p) => p.modules)].some((ms) => ms.includes(module));
-}
-
 /** One line per module, in words: where this node finds it according to its config. */
 export function describeRoutes(config: NodeConfig, modules: string[]): string[] {
   return modules.map((m) => {

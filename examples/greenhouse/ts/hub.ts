@@ -7,7 +7,7 @@ import { InteropError } from '@interop/runtime';
 import { ClimateClient, ClimateModule, Level } from './gen/greenhouse.climate.js';
 import { FilterClient, FilterModule } from './gen/greenhouse.filter.js';
 import { SensorsClient, SensorsModule, UnknownSensor } from './gen/greenhouse.sensors.js';
-import { describeRoutes, reaches, startNode } from './host.js';
+import { describeRoutes, startNode } from './host.js';
 
 const READINGS = Number(process.env.GREENHOUSE_READINGS ?? 15);
 const say = (line: string): void => console.log(line);
@@ -19,9 +19,7 @@ for (const line of describeRoutes(node.config, ['greenhouse.climate', 'greenhous
 
 const sensors = new SensorsClient(node.invoker(SensorsModule));
 const climate = new ClimateClient(node.invoker(ClimateModule));
-// app-library.json has no filter node (native packages are not loadable from a library yet):
-// where the config reaches no filter, readings go to climate as they are.
-const filter = reaches(node.config, FilterModule.name) ? new FilterClient(node.invoker(FilterModule)) : undefined;
+const filter = new FilterClient(node.invoker(FilterModule));
 
 const names = await sensors.listSensors();
 say(`step 1, a call from TypeScript into Python: greenhouse.sensors.list_sensors() -> [${names.join(', ')}]`);
@@ -47,10 +45,9 @@ await new Promise<void>((resolve) => {
     if (seen >= READINGS) return;
     seen += 1;
     try {
-      const smoothed = filter ? await filter.smooth(reading) : reading;
+      const smoothed = await filter.smooth(reading);
       const level = await climate.record(smoothed);
-      const inC = filter ? ` (smoothed in C: ${smoothed.celsius.toFixed(1)} °C)` : '';
-      say(`  reading ${seen}/${READINGS}: ${reading.sensor} #${reading.seq} ${reading.celsius.toFixed(1)} °C${inC}, ${Math.round(reading.humidity)}% humidity -> ${levelName(level)}`);
+      say(`  reading ${seen}/${READINGS}: ${reading.sensor} #${reading.seq} ${reading.celsius.toFixed(1)} °C (smoothed in C: ${smoothed.celsius.toFixed(1)} °C), ${Math.round(reading.humidity)}% humidity -> ${levelName(level)}`);
     } catch (err) {
       // A node restarting makes calls fail for a moment with UNAVAILABLE; the link redials by itself.
       say(`  reading ${seen}/${READINGS}: greenhouse.climate.record failed: ${err instanceof InteropError ? err.message : String(err)}`);

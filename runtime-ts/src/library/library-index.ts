@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { LibraryError } from './errors.js';
 import { parseChecked } from './json-check.js';
-import { archiveName, checkMeta, MANIFEST_FILE, META_FILE, type PackageLanguage, type PackageMeta } from './package-meta.js';
+import { archiveName, checkMeta, HOST_PLATFORM, MANIFEST_FILE, META_FILE, type PackageLanguage, type PackageMeta } from './package-meta.js';
 import type { Library } from './source.js';
 import { readTgz, DEFAULT_ARCHIVE_LIMITS } from './tar.js';
 
@@ -79,7 +79,7 @@ export function publishToFolder(archive: string, libraryDir: string): Published 
   const manifestFile = files.find((f) => f.path === MANIFEST_FILE);
   if (!metaFile || !manifestFile) throw new LibraryError(`${archive}: not a package (no ${META_FILE} or ${MANIFEST_FILE}); make one with "interop pack"`);
   const meta = checkMeta(JSON.parse(Buffer.from(metaFile.data).toString('utf8')), `${archive}: ${META_FILE}`);
-  if (!meta.fingerprint) throw new LibraryError(`${archive}: ${META_FILE} has no fingerprint; make the archive with "interop pack"`);
+  if (!meta.fingerprint || meta.platform === HOST_PLATFORM) throw new LibraryError(`${archive}: ${META_FILE} has no fingerprint or no platform; make the archive with "interop pack"`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const file = archiveName(meta);
 

@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatBytes, LibraryError } from './errors.js';
-import { archiveName, checkMeta, MANIFEST_FILE, META_FILE, SCHEMA_DIR, type PackageMeta } from './package-meta.js';
+import { archiveName, checkMeta, HOST_PLATFORM, hostPlatform, MANIFEST_FILE, META_FILE, SCHEMA_DIR, type PackageMeta } from './package-meta.js';
 import { writeTgz, type TarFile } from './tar.js';
 
 export interface PackOptions {
@@ -64,14 +64,15 @@ export function pack(source: string, options: PackOptions): Packed {
   files.push(...implementationFiles(meta, folder, metaFile));
   if (meta.language === 'ts') files.push({ path: 'package.json', data: Buffer.from('{ "type": "module" }\n') });
   const { build: _build, ...kept } = meta;
-  const packedMeta: PackageMeta = { ...kept, schemas: relSchemas.map((r) => `${SCHEMA_DIR}/${r}`), fingerprint: root.fingerprint };
+  const platform = meta.platform === HOST_PLATFORM ? hostPlatform() : meta.platform;
+  const packedMeta: PackageMeta = { ...kept, platform, schemas: relSchemas.map((r) => `${SCHEMA_DIR}/${r}`), fingerprint: root.fingerprint };
   files.push({ path: META_FILE, data: Buffer.from(JSON.stringify(packedMeta, null, 2) + '\n') });
   files.push({ path: MANIFEST_FILE, data: Buffer.from(JSON.stringify(bundle, null, 2) + '\n') });
   checkEntry(meta, files, metaFile);
 
   const tgz = writeTgz(files);
   mkdirSync(options.outDir, { recursive: true });
-  const file = path.join(options.outDir, archiveName(meta));
+  const file = path.join(options.outDir, archiveName(packedMeta));
   const partial = `${file}.${process.pid}.part`;
   writeFileSync(partial, tgz);
   renameSync(partial, file);

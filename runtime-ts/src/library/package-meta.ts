@@ -5,6 +5,7 @@
 import semver from 'semver';
 import { LibraryError } from './errors.js';
 import { checked } from './json-check.js';
+import { checkEntryPath } from './tar.js';
 
 export type PackageLanguage = 'ts' | 'python' | 'c' | 'cpp' | 'd' | 'haskell';
 
@@ -37,6 +38,12 @@ export function hostPlatform(): string {
   return `${process.platform}-${process.arch}`;
 }
 
+/**
+ * A source folder's `platform: "host"`: native code built for the machine that packs it. `interop
+ * pack` writes the machine's platform into the archive, which never says "host".
+ */
+export const HOST_PLATFORM = 'host';
+
 /** Whether an artifact built for `artifact` runs on `host`. */
 export function platformMatches(artifact: string, host: string): boolean {
   return artifact === 'any' || artifact === host;
@@ -52,11 +59,18 @@ export function checkMeta(value: unknown, what: string): PackageMeta {
   const meta = checked<PackageMeta>(value, 'package', what);
   const problems: string[] = [];
   if (NATIVE.has(meta.language) && meta.platform === 'any') {
-    problems.push(`platform: native code (${meta.language}) runs on one OS and CPU: give it, e.g. "${hostPlatform()}"`);
+    problems.push(`platform: native code (${meta.language}) runs on one OS and CPU: give it, e.g. "${hostPlatform()}", or "${HOST_PLATFORM}" for the machine that packs it`);
   }
   for (const [dep, range] of Object.entries(meta.dependencies ?? {})) {
     if (semver.validRange(range) === null) problems.push(`dependencies.${dep}: "${range}" is not a version range (examples: ^1.2.0, ~1.2, >=1 <3)`);
     if (dep === meta.name) problems.push(`dependencies.${dep}: a module does not depend on itself`);
+  }
+  if (meta.language !== 'python') {
+    try {
+      checkEntryPath(meta.entry);
+    } catch (err) {
+      problems.push(`entry: a path inside the package folder, got "${meta.entry}" (${(err as Error).message})`);
+    }
   }
   if (meta.language === 'python' && !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$/.test(meta.entry)) {
     problems.push(`entry: a Python entry is "module:function", e.g. "sensors:create", got "${meta.entry}"`);
