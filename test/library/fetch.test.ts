@@ -3,7 +3,7 @@
 // the cache as it was; a library that is down is passed over for the next one or the cache; and
 // every refusal says what, where and what to do. The cache is a scratch folder, never the user's.
 
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -12,6 +12,7 @@ import { resolveAppPackages, type LibraryOptions } from '../../runtime-ts/src/li
 import { LibraryError } from '../../runtime-ts/src/library/errors.js';
 import { hostPlatform } from '../../runtime-ts/src/library/package-meta.js';
 import { terminalProgress } from '../../runtime-ts/src/library/progress.js';
+import { publicKeyText } from '../../runtime-ts/src/library/signing.js';
 import { writeTgz } from '../../runtime-ts/src/library/tar.js';
 import { parseAppConfig, type AppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
 import { tempDir } from '../temp.js';
@@ -38,7 +39,7 @@ async function serve(dir = lib): Promise<LibraryServer> {
 }
 
 /** An app whose node "n" (language `language`) hosts `packages`' modules. */
-function app(packages: Record<string, string>, libraries: string[], language = 'python'): AppConfig {
+function app(packages: Record<string, string>, libraries: unknown[], language = 'python'): AppConfig {
   const raw = { name: 'demo', libraries, packages, nodes: { n: { language, command: ['true'], modules: Object.keys(packages) } } };
   return parseAppConfig(raw, path.join(root, 'app.json'));
 }
@@ -240,6 +241,38 @@ describe('fetching packages', { timeout: 120_000 }, () => {
       `demo.native: no artifact for c on ${hostPlatform()} in any version that satisfies "^1" (app.json); 1.0.0 has c plan9-mips (${server.url}). ` +
         `Publish one built for ${hostPlatform()}, or host demo.native on a node of another language or machine.`,
     );
+  });
+
+  it('a signed library: an index is used only with a valid signature by a key the config trusts', async () => {
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const trusted = publicKeyText(key);
+    publish(root, lib, { name: 'demo.a', version: '1.0.0' }, key);
+    const server = await serve();
+    const signed = (keys: string[]) => app({ 'demo.a': '^1' }, [{ url: server.url, keys }]);
+    expect(await resolveAppPackages(signed([trusted]), opts({ update: true }))).toMatchObject({ fetched: 1 });
+
+    const stranger = publicKeyText(generateKeyPairSync('ed25519').privateKey);
+    expect(await failure(resolveAppPackages(signed([stranger]), opts({ update: true })))).toContain(
+      `${server.url}: demo.a/index.json: refused: signed by ${trusted}, and the config trusts ${stranger} for this library`,
+    );
+    // The index changed after it was signed (a newer version slipped in by hand): refused before any download.
+    const indexFile = path.join(lib, 'demo.a', 'index.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8'));
+    index.versions['1.0.1'] = index.versions['1.0.0'];
+    writeFileSync(indexFile, JSON.stringify(index, null, 2) + '\n');
+    server.requests.length = 0;
+    expect(await failure(resolveAppPackages(signed([trusted]), opts({ update: true, cacheDir: path.join(root, 'other-cache') })))).toContain(
+      `demo.a/index.json: refused: the signature by ${trusted} does not match the index (changed after it was signed); nothing was downloaded`,
+    );
+    expect(server.requests.filter((r) => r.endsWith('.tgz'))).toEqual([]);
+    // An unsigned library where the config wants a signature.
+    publish(root, path.join(root, 'plain'), { name: 'demo.b', version: '1.0.0' });
+    const plain = await serve(path.join(root, 'plain'));
+    expect(await failure(resolveAppPackages(app({ 'demo.b': '^1' }, [{ url: plain.url, keys: [trusted] }]), opts()))).toContain(
+      'demo.b/index.json: refused: it is not signed (no .sig file beside it)',
+    );
+    // A bad key in the config is the config's error, with the field.
+    expect(() => app({ 'demo.b': '^1' }, [{ url: plain.url, keys: ['ed25519:short'] }])).toThrow(/libraries\[0\]\.keys\[0\]/);
   });
 
   it('refuses archives whose paths escape the package folder, or that hold links, even with a matching sha256', async () => {

@@ -3,6 +3,7 @@
 // download, answer 500) for one path.
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -42,10 +43,10 @@ export function writePackageSource(root: string, spec: PackageSpec): string {
   return folder;
 }
 
-/** Packs `spec` and publishes it into the library folder `library`. */
-export function publish(root: string, library: string, spec: PackageSpec): Packed {
+/** Packs `spec` and publishes it into the library folder `library` (signed with `signingKey`). */
+export function publish(root: string, library: string, spec: PackageSpec, signingKey?: KeyObject): Packed {
   const packed = pack(writePackageSource(root, spec), { outDir: path.join(root, 'out') });
-  publishToFolder(packed.file, library);
+  publishToFolder(packed.file, library, signingKey);
   return packed;
 }
 

@@ -3,6 +3,7 @@
 // field to fix, and a published artifact never changes.
 
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { publishToFolder } from '../../runtime-ts/src/library/library-index.js';
 import { pack } from '../../runtime-ts/src/library/pack.js';
 import { hostPlatform } from '../../runtime-ts/src/library/package-meta.js';
+import { publicKeyText, verifyIndex } from '../../runtime-ts/src/library/signing.js';
 import { readTgz } from '../../runtime-ts/src/library/tar.js';
 import { tempDir } from '../temp.js';
 import { writePackageSource } from './helpers.js';
@@ -180,5 +182,30 @@ describe('interop publish', { timeout: 120_000 }, () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('x.tgz: refused: not a gzip file');
     expect(existsSync(path.join(root, 'lib'))).toBe(false);
+  });
+
+  it('--sign-key signs each index it updates and prints the public key; an unsigned publish into a signed index is refused', () => {
+    const root = tempDir('il-publish-signed-');
+    const lib = path.join(root, 'lib');
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const pem = path.join(root, 'key.pem');
+    writeFileSync(pem, key.export({ type: 'pkcs8', format: 'pem' }));
+    const a1 = pack(writePackageSource(root, { name: 'demo.a', version: '1.0.0' }), { outDir: path.join(root, 'out') });
+    const r = interop(['publish', a1.file, '--library', lib, '--sign-key', pem], root);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`indexes signed by ${publicKeyText(key)}: give this key in the "keys" of the library in app configs`);
+    const signature = JSON.parse(readFileSync(path.join(lib, 'demo.a', 'index.json.sig'), 'utf8'));
+    expect(signature.key).toBe(publicKeyText(key));
+    expect(() => verifyIndex(readFileSync(path.join(lib, 'demo.a', 'index.json')), JSON.stringify(signature), [signature.key], 'x')).not.toThrow();
+
+    const a2 = pack(writePackageSource(root, { name: 'demo.a', version: '1.1.0' }), { outDir: path.join(root, 'out') });
+    const unsigned = interop(['publish', a2.file, '--library', lib], root);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain(`demo.a's index in ${lib} is signed; publish with --sign-key`);
+    const rsa = path.join(root, 'rsa.pem');
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const wrongKind = interop(['publish', a2.file, '--library', lib, '--sign-key', rsa], root);
+    expect(wrongKind.code).toBe(1);
+    expect(wrongKind.stderr).toBe(`interop publish: ${rsa}: a rsa key; library signatures are Ed25519 ("openssl genpkey -algorithm ed25519")\n`);
   });
 });

@@ -11,6 +11,7 @@ import { publishToFolder } from '../library/library-index.js';
 import { describePacked, pack } from '../library/pack.js';
 import { startPackageHost } from '../library/package-host.js';
 import { terminalProgress } from '../library/progress.js';
+import { publicKeyText, readSigningKey } from '../library/signing.js';
 import { AppConfigError, loadAppConfig } from '../supervisor/app-config.js';
 
 /** The options `run` and `fetch` share. */
@@ -79,13 +80,17 @@ export function registerLibraryCommands<T>(y: Argv<T>, done: (code: number) => v
         c
           .positional('archives', { type: 'string', array: true, describe: 'Archives made by interop pack' })
           .option('library', { type: 'string', demandOption: true, describe: 'The library folder (created if missing)' })
-          .example('$0 publish dist/*.tgz --library /srv/interop-library', 'then serve /srv/interop-library over HTTP'),
+          .option('sign-key', { type: 'string', describe: 'An Ed25519 private key (PEM) that signs each module index it updates' })
+          .example('$0 publish dist/*.tgz --library /srv/interop-library', 'then serve /srv/interop-library over HTTP')
+          .example('$0 publish dist/*.tgz --library /srv/lib --sign-key key.pem', 'signed (openssl genpkey -algorithm ed25519 -out key.pem)'),
       async (a) => run('publish', () => {
+        const key = a['sign-key'] !== undefined ? readSigningKey(a['sign-key']) : undefined;
         for (const archive of a.archives ?? []) {
-          const p = publishToFolder(archive, a.library);
+          const p = publishToFolder(archive, a.library, key);
           const state = p.added ? 'published' : 'already published (identical)';
           process.stdout.write(`${p.meta.name} ${p.meta.version} (${p.meta.language}, ${p.meta.platform}): ${state} as ${a.library}/${p.meta.name}/${p.file}, sha256 ${p.sha256}\n`);
         }
+        if (key) process.stdout.write(`indexes signed by ${publicKeyText(key)}: give this key in the "keys" of the library in app configs\n`);
         return 0;
       }),
     )

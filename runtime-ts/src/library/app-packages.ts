@@ -70,7 +70,7 @@ export async function resolveAppPackages(app: AppConfig, options: LibraryOptions
     if (!app.packages.has(module)) fixed.set(module, { language: node.language as PackageLanguage, dependencies: {}, what: `node "${node.name}"` });
   }
   const cache = new Cache(options.cacheDir ?? defaultCacheDir());
-  const libraries = [...(options.libraries ?? []).map((l) => openLibrary(l, process.cwd())), ...app.libraries.map((l) => openLibrary(l, app.dir))];
+  const libraries = [...(options.libraries ?? []).map((l) => openLibrary(l, process.cwd())), ...app.libraries.map((l) => openLibrary(l.location, app.dir, l.keys))];
   const input = { roots, fixed, platform: hostPlatform(), hostLanguage: (m: string) => hostOf.get(m)?.language as PackageLanguage | undefined };
 
   const lock = options.update ? undefined : readLock(app.dir);

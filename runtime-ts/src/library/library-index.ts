@@ -7,13 +7,14 @@
 // `interop publish` writes it into a folder (serve that folder with any static HTTP server, or copy
 // it to an object store); resolution reads only <module>/index.json and the archives.
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import semver from 'semver';
 import { LibraryError } from './errors.js';
 import { parseChecked } from './json-check.js';
 import { archiveName, checkMeta, HOST_PLATFORM, MANIFEST_FILE, META_FILE, type PackageLanguage, type PackageMeta } from './package-meta.js';
+import { MAX_SIGNATURE_BYTES, signIndex, SIGNATURE_SUFFIX, verifyIndex } from './signing.js';
 import type { Library } from './source.js';
 import { readTgz, DEFAULT_ARCHIVE_LIMITS } from './tar.js';
 
@@ -51,11 +52,19 @@ export function artifactPath(name: string, file: string): string {
   return `${name}/${file}`;
 }
 
-/** The module's index in `library`, or undefined when the library does not have the module. */
+/**
+ * The module's index in `library`, or undefined when the library does not have the module. When the
+ * library has keys, the index must be signed by one of them.
+ */
 export async function readModuleIndex(library: Library, name: string): Promise<ModuleIndex | undefined> {
   const text = await library.readText(moduleIndexPath(name), MAX_INDEX_BYTES);
   if (text === undefined) return undefined;
-  const index = parseChecked<ModuleIndex>(text, 'library-index', `${library.location}: ${moduleIndexPath(name)}`);
+  const what = `${library.location}: ${moduleIndexPath(name)}`;
+  if (library.keys.length > 0) {
+    const signature = await library.readText(moduleIndexPath(name) + SIGNATURE_SUFFIX, MAX_SIGNATURE_BYTES);
+    verifyIndex(Buffer.from(text, 'utf8'), signature, library.keys, what);
+  }
+  const index = parseChecked<ModuleIndex>(text, 'library-index', what);
   if (index.name !== name) throw new LibraryError(`${library.location}: ${moduleIndexPath(name)} describes "${index.name}", not "${name}"`);
   return index;
 }
@@ -70,9 +79,10 @@ export interface Published {
 
 /**
  * Adds an archive to a library folder. A published artifact never changes: publishing other bytes
- * under the same name, version, language and platform is refused (bump the version).
+ * under the same name, version, language and platform is refused (bump the version). With
+ * `signingKey` the module's index is signed; a signed index is never left with a stale signature.
  */
-export function publishToFolder(archive: string, libraryDir: string): Published {
+export function publishToFolder(archive: string, libraryDir: string, signingKey?: KeyObject): Published {
   const bytes = readFileSync(archive);
   const files = readTgz(bytes, archive, DEFAULT_ARCHIVE_LIMITS);
   const metaFile = files.find((f) => f.path === META_FILE);
@@ -87,6 +97,11 @@ export function publishToFolder(archive: string, libraryDir: string): Published 
   return withLock(libraryDir, () => {
     const moduleDir = path.join(libraryDir, meta.name);
     const indexFile = path.join(moduleDir, 'index.json');
+    const signatureFile = indexFile + SIGNATURE_SUFFIX;
+    const sign = (index: Uint8Array): void => writeAtomically(signatureFile, JSON.stringify(signIndex(index, signingKey!)) + '\n');
+    if (!signingKey && existsSync(signatureFile)) {
+      throw new LibraryError(`${archive}: ${meta.name}'s index in ${libraryDir} is signed; publish with --sign-key (the same key, or one the library's users trust)`);
+    }
     let index: ModuleIndex = { format: FORMAT, name: meta.name, versions: {} };
     try {
       index = parseChecked<ModuleIndex>(readFileSync(indexFile, 'utf8'), 'library-index', indexFile);
@@ -109,7 +124,10 @@ export function publishToFolder(archive: string, libraryDir: string): Published 
     }
     const existing = release.artifacts.find((a) => a.language === meta.language && a.platform === meta.platform);
     if (existing) {
-      if (existing.sha256 === sha256) return { meta, file, sha256, added: false };
+      if (existing.sha256 === sha256) {
+        if (signingKey) sign(readFileSync(indexFile));
+        return { meta, file, sha256, added: false };
+      }
       throw new LibraryError(`${archive}: ${what} (${meta.language}, ${meta.platform}) is already published with other contents (sha256 ${existing.sha256}); a published artifact never changes: bump the version`);
     }
     release.artifacts.push({ file, language: meta.language, platform: meta.platform, sha256, size: bytes.length });
@@ -119,7 +137,11 @@ export function publishToFolder(archive: string, libraryDir: string): Published 
 
     mkdirSync(moduleDir, { recursive: true });
     writeAtomically(path.join(moduleDir, file), bytes);
-    writeAtomically(indexFile, JSON.stringify(index, null, 2) + '\n');
+    const indexBytes = Buffer.from(JSON.stringify(index, null, 2) + '\n');
+    // Two renames: a reader in between sees an index and a signature that do not match, and
+    // refuses them (it never accepts a wrong pair); the next try sees both new.
+    if (signingKey) sign(indexBytes);
+    writeAtomically(indexFile, indexBytes);
     updateTopIndex(libraryDir, meta.name, index);
     return { meta, file, sha256, added: true };
   });

@@ -25,6 +25,8 @@ export class LibraryDown extends LibraryError {
 export interface Library {
   /** As the user wrote it, or as a URL: shown in messages and recorded in the lockfile. */
   readonly location: string;
+  /** Public keys (`ed25519:…`) one of which must have signed each module index; none: unsigned is fine. */
+  readonly keys: readonly string[];
   /** A document, or undefined when the library does not have it. */
   readText(rel: string, maxBytes: number): Promise<string | undefined>;
   /** Streams a document to `dest`; undefined when missing. Throws LibraryDown or LibraryError. */
@@ -48,14 +50,14 @@ export function fetchTimeoutMs(): number {
   return Number.isInteger(n) && n > 0 ? n : 30_000;
 }
 
-/** `http(s)://…`, `file://…`, or a folder path (relative to `baseDir`). */
-export function openLibrary(location: string, baseDir: string): Library {
-  if (/^https?:\/\//i.test(location)) return new HttpLibrary(location.endsWith('/') ? location : `${location}/`);
+/** `http(s)://…`, `file://…`, or a folder path (relative to `baseDir`); `keys` as in the app config. */
+export function openLibrary(location: string, baseDir: string, keys: readonly string[] = []): Library {
+  if (/^https?:\/\//i.test(location)) return new HttpLibrary(location.endsWith('/') ? location : `${location}/`, keys);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('file://')) {
     throw new LibraryError(`library "${location}": only http://, https://, file:// and folder paths are supported`);
   }
   const dir = location.startsWith('file://') ? fileURLToPath(location) : path.resolve(baseDir, location);
-  return new FolderLibrary(location, dir);
+  return new FolderLibrary(location, dir, keys);
 }
 
 /** Counts and hashes bytes on their way to the file, and stops past `maxBytes`. */
@@ -75,7 +77,7 @@ function meter(options: DownloadOptions, what: string): { stream: Transform; res
 }
 
 class FolderLibrary implements Library {
-  constructor(readonly location: string, private readonly dir: string) {}
+  constructor(readonly location: string, private readonly dir: string, readonly keys: readonly string[]) {}
 
   private file(rel: string): string {
     return path.join(this.dir, ...rel.split('/'));
@@ -114,7 +116,7 @@ class FolderLibrary implements Library {
 }
 
 class HttpLibrary implements Library {
-  constructor(readonly location: string) {}
+  constructor(readonly location: string, readonly keys: readonly string[]) {}
 
   async readText(rel: string, maxBytes: number): Promise<string | undefined> {
     const res = await this.get(new URL(rel, this.location));

@@ -37,6 +37,12 @@ export interface AppNode {
   packages?: Record<string, string>;
 }
 
+/** A module library: where, and the public keys one of which must sign its indexes (none: unsigned). */
+export interface LibrarySpec {
+  location: string;
+  keys: string[];
+}
+
 /** Where a module's package comes from: a library (by version range) or a local folder. */
 export type PackageSource = { range: string } | { path: string };
 
@@ -66,7 +72,7 @@ export interface AppConfig {
   /** ... and killed (then restarted) after this many failed checks in a row. */
   unhealthyAfter: number;
   /** Module libraries as written (URLs, or folders relative to `dir`), in order. */
-  libraries: string[];
+  libraries: LibrarySpec[];
   /** Modules implemented by packages (docs/library.md). Folder paths are absolute. */
   packages: Map<string, PackageSource>;
 }
@@ -161,7 +167,7 @@ export function parseAppConfig(raw: unknown, file: string): AppConfig {
     shutdownGraceMs: json.supervisor?.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS,
     healthIntervalMs: json.supervisor?.health_interval_ms ?? DEFAULT_HEALTH_INTERVAL_MS,
     unhealthyAfter: json.supervisor?.unhealthy_after ?? DEFAULT_UNHEALTHY_AFTER,
-    libraries: json.libraries ?? [],
+    libraries: (json.libraries ?? []).map((l) => (typeof l === 'string' ? { location: l, keys: [] } : { location: l.url, keys: l.keys })),
     packages,
   };
 }
@@ -264,7 +270,7 @@ interface RawApp {
     limits?: Record<string, unknown>;
   }>;
   links?: Array<{ from: string; to: string; transport: LinkTransport; address?: string; codec?: LinkCodec }>;
-  libraries?: string[];
+  libraries?: Array<string | { url: string; keys: string[] }>;
   packages?: Record<string, string | { path: string }>;
   supervisor?: {
     ready_timeout_ms?: number;
