@@ -1,15 +1,16 @@
 /* interop-node: the native node host (docs/c.md "The node host"). Loads module libraries built
  * against the module ABI (runtime-c/include/interop/module.h), starts a node from the node config
  * (docs/config.md) and serves until SIGTERM or SIGINT, or, as a stdio plugin, until its parent
- * closes stdin.
- *   interop-node [--config FILE|JSON] LIBRARY.so...      (config default: INTEROP_NODE_CONFIG) */
-#include <dlfcn.h>
+ * closes stdin. Besides the libraries on its command line, it loads those of the package modules its
+ * config's "packages" names (packages.c).
+ *   interop-node [--config FILE|JSON] [LIBRARY.so...]    (config default: INTEROP_NODE_CONFIG) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 #include "interop/interop.h"
+#include "packages.h"
 
 static void on_signal(uv_signal_t *s, int signum) {
   (void)signum;
@@ -17,8 +18,9 @@ static void on_signal(uv_signal_t *s, int signum) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: interop-node [--config FILE|JSON] LIBRARY.so...\n"
-                  "  Loads each module library (it exports interop_module_entry), starts the node its config\n"
+  fprintf(stderr, "usage: interop-node [--config FILE|JSON] [LIBRARY.so...]\n"
+                  "  Loads each module library (it exports interop_module_entry) and those of the packages\n"
+                  "  its config names (\"packages\", docs/library.md), starts the node its config\n"
                   "  describes (default: the INTEROP_NODE_CONFIG environment variable) and serves until\n"
                   "  SIGTERM or SIGINT. See docs/c.md.\n");
   return 2;
@@ -35,27 +37,12 @@ int main(int argc, char **argv) {
       config = argv[i];
       continue;
     }
-    void *lib = dlopen(argv[i], RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL) {
-      fprintf(stderr, "interop-node: cannot load %s: %s\n", argv[i], dlerror());
-      return 1;
-    }
-    interop_module_entry_fn entry = (interop_module_entry_fn)(uintptr_t)dlsym(lib, INTEROP_MODULE_ENTRY);
-    if (entry == NULL) {
-      fprintf(stderr, "interop-node: %s exports no %s(): build it as a module library (docs/c.md)\n", argv[i],
-              INTEROP_MODULE_ENTRY);
-      return 1;
-    }
     if (count == sizeof impls / sizeof impls[0]) return fprintf(stderr, "interop-node: too many libraries\n"), 1;
-    impls[count] = entry();
-    if (impls[count] == NULL || impls[count]->abi_version != INTEROP_ABI_VERSION) {
-      fprintf(stderr, "interop-node: %s was built for another module ABI (this host has %u)\n", argv[i],
-              INTEROP_ABI_VERSION);
-      return 1;
-    }
+    if ((impls[count] = load_module_library(argv[i])) == NULL) return 1;
     count++;
   }
   if (config == NULL && getenv("INTEROP_NODE_CONFIG") == NULL) return usage();
+  if (load_packages(config, impls, &count, sizeof impls / sizeof impls[0]) != 0) return 1;
   interop_node *node;
   interop_error err;
   if (interop_node_start(config, impls, count, NULL, &node, &err) != INTEROP_OK) {

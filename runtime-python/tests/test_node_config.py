@@ -61,7 +61,8 @@ def test_every_problem_named_by_path() -> None:
         'connect[1].address: is required',
         'connect[1].port: is not a known field (allowed: node, address, codec, modules, token)',
         'connect[1].codec: expected one of "msgpack", "json", got "xml"',
-        'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits)',
+        'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits, '
+            'packages)',
         'limits.speed: is not a known field (allowed: max_frame_bytes, max_depth, max_in_flight, max_event_queue, '
         'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes, stream_window, '
         'max_connections, idle_timeout_ms, frame_timeout_ms)',

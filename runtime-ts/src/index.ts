@@ -14,6 +14,7 @@ export type { HandshakeOptions, PeerInfo } from './node/handshake-flow.js';
 export { ServiceTable, type HostedModule, type LocalServices, type Counters } from './node/services.js';
 export { EventHub, EventQueue } from './node/events.js';
 export { Node, type NodeStartOptions } from './node/node.js';
+export type { PackageHost, ModulePackage, CreateModule } from './node/package-module.js';
 export { loadNodeConfig, checkNodeConfig, ConfigError, CONFIG_ENV, type NodeConfig, type ConnectConfig, type PluginConfig, type ConfigIssue } from './node/config.js';
 // Transports (runtime-ts/src/transport): the interface users implement, and the built-in ones.
 export { schemeOf, type ByteChannel, type ChannelHandlers, type Transport, type Listener } from './transport/types.js';

@@ -41,13 +41,16 @@ describe('interop usage errors', () => {
     [['inspect'], 'interop inspect: missing <endpoint>'],
     [['call'], 'interop call: missing <endpoint> and <target>'],
     [['call', 'unix:/tmp/x.sock'], 'interop call: missing <target>'],
+    [['fetch'], 'interop fetch: missing <config>'],
+    [['publish'], 'interop publish: missing <archives>'],
+    [['publish', 'a.tgz'], 'interop publish: Missing required argument: library'],
     [['run', 'a.json', 'b.json'], 'interop run: Unknown argument: b.json'],
     [['status', 'a', 'b'], 'interop status: Unknown argument: b'],
     [['inspect', 'a', 'b'], 'interop inspect: Unknown argument: b'],
     [['call', 'unix:/x', 'a.b', '{}', 'extra'], 'interop call: Unknown argument: extra'],
     [['status', '--bogus'], 'interop status: Unknown argument: bogus'],
     [['bogus'], 'interop: Unknown argument: bogus'],
-    [[], 'interop: Give a command: run, status, inspect or call'],
+    [[], 'interop: Give a command: run, status, inspect, call, pack, publish, fetch or host'],
   ])('%j: one usage message, exit code 2', async (args, message) => {
     const r = await run(...args);
     expect(r.code).toBe(2);

@@ -1,29 +1,31 @@
 // Starts this process as an interop node from the node config that `interop run` hands over in
-// INTEROP_NODE_CONFIG. The program offers every TypeScript module implementation it has (here
-// greenhouse.climate); the config decides which ones this node hosts and how it reaches the rest.
-// That is why moving climate to another node is a config edit, not a code change.
+// INTEROP_NODE_CONFIG. When the config hosts greenhouse.climate here, the program loads it the way
+// a package host would (climate-module.ts); otherwise it hosts nothing and reaches climate wherever
+// the config says. That is why moving climate to another node is a config edit, not a code change,
+// and why this program runs even where climate's code is not present (app-library.json).
 
-import { Node, type NodeConfig } from '@interop/runtime';
-import { createClimate } from './climate.js';
-import { AdvisorClient, AdvisorModule } from './gen/greenhouse.advisor.js';
-import { ClimateModule, ClimatePublisher } from './gen/greenhouse.climate.js';
+import { loadNodeConfig, Node, type NodeConfig, type NodeStartOptions } from '@interop/runtime';
+import { AdvisorModule } from './gen/greenhouse.advisor.js';
+import { ClimateModule } from './gen/greenhouse.climate.js';
 import { FilterModule } from './gen/greenhouse.filter.js';
-import { SensorsClient, SensorsModule } from './gen/greenhouse.sensors.js';
+import { SensorsModule } from './gen/greenhouse.sensors.js';
 
 export async function startNode(): Promise<Node> {
+  const config = loadNodeConfig();
+  const options: NodeStartOptions = { uses: [SensorsModule, AdvisorModule, ClimateModule, FilterModule] };
   let node: Node | undefined;
-  const climate = createClimate(
-    () => ({
-      sensors: new SensorsClient(node!.invoker(SensorsModule)),
-      advisor: new AdvisorClient(node!.invoker(AdvisorModule)),
-      events: new ClimatePublisher(node!.publisher(ClimateModule)),
-    }),
-    (line) => console.log(line),
-  );
-  node = await Node.start(undefined, {
-    implementations: [[ClimateModule, climate]],
-    uses: [SensorsModule, AdvisorModule, ClimateModule, FilterModule],
-  });
+  if (config.modules?.includes(ClimateModule.name)) {
+    const { create } = await import('./climate-module.js');
+    const climate = create({
+      get node() {
+        return node!;
+      },
+      config,
+      log: (line) => console.log(line),
+    });
+    options.implementations = [[climate.module, climate.handlers]];
+  }
+  node = await Node.start(config, options);
   // SIGTERM from the supervisor (or Ctrl-C): say GOODBYE on every connection, stop the plugin, exit.
   const stop = (): void => void node!.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

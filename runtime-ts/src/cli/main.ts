@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { callCommand } from './call-command.js';
 import { healthProbe } from './control-probe.js';
 import { inspectCommand } from './inspect-command.js';
+import { libraryOptions, registerLibraryCommands, toLibraryOptions } from './library-commands.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 
@@ -13,7 +14,9 @@ import { statusCommand } from './status-command.js';
 // wraps at spaces, so the CLI loads that one.
 const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
 /** Each command's required positionals, to name the missing ones in a usage error. */
-const REQUIRED: Record<string, string[]> = { run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'] };
+const REQUIRED: Record<string, string[]> = {
+  run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'], pack: [], publish: ['archives'], fetch: ['config'], host: [],
+};
 
 /** yargs' "Not enough non-option arguments: got 1, need at least 2" as "missing <target>". */
 function usageMessage(command: string | undefined, msg: string): string {
@@ -43,20 +46,20 @@ export async function main(argv: string[]): Promise<number> {
   stopWhenStdoutCloses();
   let code = 0;
   let failed = false;
-  const parser = yargs(argv)
+  const parser = registerLibraryCommands(yargs(argv), (c) => (code = c), () => failed)
     .scriptName('interop')
     .usage('$0 <command> [options]\n\nStart and supervise interop applications, and talk to their running nodes.')
     .command(
       'run <config>',
       'Start every node of an application and supervise it until it ends (or Ctrl-C)',
       (y) =>
-        y
+        libraryOptions(y)
           .positional('config', { type: 'string', describe: 'The application config (app.json, see docs/config.md)' })
           .option('prepare', { type: 'boolean', default: true, describe: 'Run the config\'s "prepare" commands first (--no-prepare skips them)' })
           .example('$0 run examples/greenhouse/app.json', 'run the example application')
           .example('$0 run --no-prepare app.json', 'start without regenerating code'),
       async (a) => {
-        if (!failed) code = await runCommand({ config: a.config!, prepare: a.prepare, probe: healthProbe });
+        if (!failed) code = await runCommand({ config: a.config!, prepare: a.prepare, probe: healthProbe, library: toLibraryOptions(a, 'run') });
       },
     )
     .command(
@@ -103,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!failed) code = await callCommand({ endpoint: a.endpoint!, target: a.target!, args: a.args, codec: a.codec, timeoutMs: a.timeout });
       },
     )
-    .demandCommand(1, 'Give a command: run, status, inspect or call')
+    .demandCommand(1, 'Give a command: run, status, inspect, call, pack, publish, fetch or host')
     .recommendCommands()
     .strict()
     .help()

@@ -4,6 +4,7 @@
 // by a signal, it cleans up and then dies of that same signal.
 
 import os from 'node:os';
+import type { LibraryOptions } from '../library/app-packages.js';
 import { AppConfigError, loadAppConfig } from '../supervisor/app-config.js';
 import type { HealthProbe } from '../supervisor/readiness.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -13,6 +14,8 @@ export interface RunArgs {
   config: string;
   prepare: boolean;
   probe: HealthProbe;
+  /** How the application's packages are resolved (docs/library.md). */
+  library?: LibraryOptions;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -27,7 +30,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     throw err;
   }
   process.stdout.write(`interop run: ${describeApp(app)}\n`);
-  const supervisor = new Supervisor(app, { probe: args.probe, skipPrepare: !args.prepare });
+  const supervisor = new Supervisor(app, { probe: args.probe, skipPrepare: !args.prepare, ...(args.library ? { library: args.library } : {}) });
 
   let signals = 0;
   let stoppedBy: NodeJS.Signals | undefined;

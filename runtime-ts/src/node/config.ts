@@ -37,6 +37,8 @@ export interface NodeConfig {
   connect?: ConnectConfig[];
   plugins?: PluginConfig[];
   limits?: Record<string, unknown>;
+  /** Module -> package folder, for the modules a package-loading host loads (docs/library.md). */
+  packages?: Record<string, string>;
 }
 
 export interface ConfigIssue {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { JsonTextError, parseJsonText } from '../json-text.js';
+import semver from 'semver';
 import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
 export type Language = 'ts' | 'python' | 'c' | 'native' | 'cpp' | 'd' | 'haskell';
@@ -32,7 +33,18 @@ export interface AppNode {
   limits?: Record<string, unknown>;
   /** Set when a stdio link makes this node a plugin: the node that spawns it. */
   pluginOf?: string;
+  /** Module -> unpacked package folder, for the modules the node host loads from packages (filled in by the library resolution, docs/library.md). */
+  packages?: Record<string, string>;
 }
+
+/** A module library: where, and the public keys one of which must sign its indexes (none: unsigned). */
+export interface LibrarySpec {
+  location: string;
+  keys: string[];
+}
+
+/** Where a module's package comes from: a library (by version range) or a local folder. */
+export type PackageSource = { range: string } | { path: string };
 
 export interface AppLink {
   from: string;
@@ -59,6 +71,10 @@ export interface AppConfig {
   healthIntervalMs: number;
   /** ... and killed (then restarted) after this many failed checks in a row. */
   unhealthyAfter: number;
+  /** Module libraries as written (URLs, or folders relative to `dir`), in order. */
+  libraries: LibrarySpec[];
+  /** Modules implemented by packages (docs/library.md). Folder paths are absolute. */
+  packages: Map<string, PackageSource>;
 }
 
 export const DEFAULT_RESTART: RestartPolicy = {
@@ -131,7 +147,10 @@ export function parseAppConfig(raw: unknown, file: string): AppConfig {
     codec: l.codec ?? 'msgpack',
   }));
 
-  const issues = checkStructure(nodes, links);
+  const packages = new Map<string, PackageSource>(
+    Object.entries(json.packages ?? {}).map(([m, v]) => [m, typeof v === 'string' ? { range: v } : { path: path.resolve(dir, v.path) }]),
+  );
+  const issues = [...checkStructure(nodes, links), ...checkPackages(json.packages ?? {}, nodes)];
   if (issues.length > 0) throw new AppConfigError(file, issues);
   for (const link of links) {
     if (link.transport === 'stdio') nodes.find((n) => n.name === link.to)!.pluginOf = link.from;
@@ -148,7 +167,21 @@ export function parseAppConfig(raw: unknown, file: string): AppConfig {
     shutdownGraceMs: json.supervisor?.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS,
     healthIntervalMs: json.supervisor?.health_interval_ms ?? DEFAULT_HEALTH_INTERVAL_MS,
     unhealthyAfter: json.supervisor?.unhealthy_after ?? DEFAULT_UNHEALTHY_AFTER,
+    libraries: (json.libraries ?? []).map((l) => (typeof l === 'string' ? { location: l, keys: [] } : { location: l.url, keys: l.keys })),
+    packages,
   };
+}
+
+/** Ranges must parse, and a node must host each package module (its node host loads it). */
+function checkPackages(packages: Record<string, string | { path: string }>, nodes: AppNode[]): ConfigIssue[] {
+  return Object.entries(packages).flatMap(([module, v]) => [
+    ...(typeof v === 'string' && semver.validRange(v) === null
+      ? [{ path: `packages.${module}`, message: `expected a version range such as "^1.2.0", "~1.2" or ">=1 <3", got "${v}"` }]
+      : []),
+    ...(nodes.some((n) => n.modules.includes(module))
+      ? []
+      : [{ path: `packages.${module}`, message: `no node hosts ${module}: add it to the "modules" of the node whose host should load it` }]),
+  ]);
 }
 
 /** The rules a JSON Schema cannot express. */
@@ -237,6 +270,8 @@ interface RawApp {
     limits?: Record<string, unknown>;
   }>;
   links?: Array<{ from: string; to: string; transport: LinkTransport; address?: string; codec?: LinkCodec }>;
+  libraries?: Array<string | { url: string; keys: string[] }>;
+  packages?: Record<string, string | { path: string }>;
   supervisor?: {
     ready_timeout_ms?: number;
     shutdown_grace_ms?: number;

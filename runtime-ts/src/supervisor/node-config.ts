@@ -15,5 +15,6 @@ export function renderNodeConfig(plan: NodePlan): Record<string, unknown> {
     connect: plan.connect.map((c) => ({ node: c.node, address: c.address, codec: c.codec, modules: c.modules })),
     plugins: plan.plugins.map((p) => ({ node: p.node, command: p.command, cwd: p.cwd, env: p.env, codec: p.codec, modules: p.modules })),
     ...(node.limits !== undefined ? { limits: node.limits } : {}),
+    ...(node.packages !== undefined ? { packages: node.packages } : {}),
   };
 }

@@ -59,7 +59,7 @@ function describe(e: ErrorObject, root: unknown): ConfigIssue {
     case 'additionalProperties':
       return { path: join(at, String(p.additionalProperty)), message: `unknown field "${String(p.additionalProperty)}"${allowedFields(e)}` };
     case 'type':
-      return { path: at, message: `expected ${article(String(p.type))}, got ${typeName(found)}` };
+      return { path: at, message: `expected ${String(p.type).split(',').map(article).join(' or ')}, got ${typeName(found)}` };
     case 'enum':
       return { path: at, message: `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(found)}` };
     case 'pattern':

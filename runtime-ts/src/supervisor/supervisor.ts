@@ -4,6 +4,7 @@
 // process group and removes every file it created.
 
 import { rmSync } from 'node:fs';
+import { applyPackages, describeResolved, resolveAppPackages, type LibraryOptions } from '../library/app-packages.js';
 import type { AppConfig } from './app-config.js';
 import { ManagedNode } from './managed-node.js';
 import { ConsoleSink, type OutputSink } from './prefixed-output.js';
@@ -23,6 +24,8 @@ export interface SupervisorOptions {
   runRoot?: string;
   /** Skip the app's `prepare` commands. */
   skipPrepare?: boolean;
+  /** How the app's `packages` are resolved and fetched (docs/library.md). */
+  library?: LibraryOptions;
 }
 
 export interface RunResult {
@@ -56,6 +59,17 @@ export class Supervisor {
   /** Resolves when every node is ready; rejects (after stopping everything) when that cannot happen. */
   async start(): Promise<void> {
     const { app } = this;
+    if (app.packages.size > 0) {
+      // Every package module must be on this machine, checked, before anything runs.
+      try {
+        const resolved = await resolveAppPackages(app, { log: (m) => this.log(m), ...this.options.library });
+        applyPackages(app, resolved);
+        this.log(describeResolved(resolved));
+      } catch (err) {
+        await this.stop(`packages: ${(err as Error).message}`, true);
+        throw err;
+      }
+    }
     if (!this.options.skipPrepare && app.prepare.length > 0) {
       this.log(`preparing ${app.name}: ${app.prepare.length} command(s)`);
       try {

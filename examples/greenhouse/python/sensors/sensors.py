@@ -1,24 +1,23 @@
-"""The greenhouse.sensors module (schema/sensors.interop), in Python, as a node of its own.
+"""The greenhouse.sensors module (schema/sensors.interop), in Python, as a package.
 
 It simulates three sensors and publishes a reading every GREENHOUSE_INTERVAL_MS (default 250),
 round-robin. The south side warms up until its fan runs (greenhouse.climate switches it with the
-one-way call set_fan); the west side cools down steadily. Runs until SIGTERM."""
+one-way call set_fan); the west side cools down steadily.
+
+The node host for package modules (`python -m interop_runtime.host`) loads it: `create` is the
+entry named in interop-package.json, and `run` publishes until the node closes."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
-from pathlib import Path
 from typing import AsyncIterator
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generated package python/gen
+from interop_runtime import CallContext
+from interop_runtime.host import ModulePackage, PackageHost
+from interop_runtime.node import Node
 
-from interop_runtime import CallContext  # noqa: E402
-from interop_runtime.node import Node  # noqa: E402
-
-from gen.greenhouse_sensors import Reading, SensorsEvents, SensorsHandlers, SensorsModule, UnknownSensor  # noqa: E402
+from .gen.greenhouse_sensors import Reading, SensorsEvents, SensorsHandlers, SensorsModule, UnknownSensor
 
 INTERVAL_MS = int(os.environ.get("GREENHOUSE_INTERVAL_MS", "250"))
 
@@ -44,7 +43,7 @@ class Greenhouse(SensorsHandlers):
 
     async def read(self, sensor: str, ctx: CallContext) -> Reading:
         if sensor not in self.celsius:
-            print(f"read({sensor!r}): no such sensor, raising UnknownSensor for the caller")
+            print(f"read({sensor!r}): no such sensor, raising UnknownSensor for the caller", flush=True)
             raise UnknownSensor(sensor=sensor, message=f"no sensor named {sensor!r}")
         return self.measure(sensor)
 
@@ -58,39 +57,24 @@ class Greenhouse(SensorsHandlers):
             yield self.measure(sensor)
 
     async def set_fan(self, sensor: str, on: bool, ctx: CallContext) -> None:
-        print(f"set_fan({sensor!r}, {on}) from node {ctx.peer}: fan {'ON' if on else 'off'}")
+        print(f"set_fan({sensor!r}, {on}) from node {ctx.peer}: fan {'ON' if on else 'off'}", flush=True)
         if on:
             self.fans.add(sensor)
         else:
             self.fans.discard(sensor)
 
-
-async def main() -> None:
-    greenhouse = Greenhouse()
-    node = await Node.start(None, implementations={SensorsModule.name: greenhouse}, modules=[SensorsModule])
-    events = SensorsEvents(node)
-    print(f"sensors node up (pid {os.getpid()}): publishing a reading every {INTERVAL_MS} ms", flush=True)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-
-    async def publish() -> None:
-        names = list(greenhouse.celsius)
+    async def publish(self, node: Node) -> None:
+        """One reading every INTERVAL_MS, round-robin over the sensors, until cancelled."""
+        print(f"sensors node up (pid {os.getpid()}): publishing a reading every {INTERVAL_MS} ms", flush=True)
+        events = SensorsEvents(node)
+        names = list(self.celsius)
         i = 0
         while True:
             await asyncio.sleep(INTERVAL_MS / 1000)
-            events.reading(greenhouse.measure(names[i % len(names)]))
+            events.reading(self.measure(names[i % len(names)]))
             i += 1
 
-    publisher = asyncio.create_task(publish())
-    await stop.wait()
-    publisher.cancel()
-    print("SIGTERM: closing the node")
-    await node.close(500)
 
-
-if __name__ == "__main__":
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    asyncio.run(main())
+def create(host: PackageHost) -> ModulePackage:
+    greenhouse = Greenhouse()
+    return ModulePackage(module=SensorsModule, handlers=greenhouse, run=greenhouse.publish)
