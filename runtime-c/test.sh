@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds runtime-c and runs its ctest suite twice: with gcc, and with clang under
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included, so a leak fails a test),
-# where the libFuzzer targets also run, 30 s each (runtime-c/fuzz/CMakeLists.txt).
+# where the libFuzzer targets also run, 15 s each (runtime-c/fuzz/CMakeLists.txt).
 # Results go to DIR/ctest-gcc.xml and DIR/ctest-asan.xml (JUnit, read by scripts/summarize-tests.mjs).
 #   runtime-c/test.sh [RESULTS_DIR]
 set -euo pipefail

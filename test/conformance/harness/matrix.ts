@@ -33,7 +33,7 @@ export function setupMatrix(opts: { quick: boolean; languages?: string[] }): Mat
   const chosen = opts.languages ? languages.filter((l) => opts.languages!.includes(l.name)) : languages;
   return {
     languages: chosen,
-    combos: planCombinations(chosen),
+    combos: planCombinations(chosen, { pairwise: opts.quick }),
     cases: selectCases(loadCases(), opts.quick),
     known: loadKnownFailures(),
     quick: opts.quick,

@@ -63,6 +63,18 @@ describe('conformance verdicts', () => {
     ]);
   });
 
+  it('pairwise (quick runs): two languages cross every shared transport and codec, a language with itself every pair', () => {
+    const lang = (name: string): Language =>
+      ({ name, prepare: [], server: ['s'], client: ['c'], transports: ['direct', 'unix', 'tcp', 'stdio'], codecs: ['json', 'msgpack'] });
+    const combos = planCombinations([lang('x'), lang('y')], { pairwise: true });
+    const of = (client: string, server: string) =>
+      combos.filter((c) => c.client === client && c.server === server).map((c) => `${c.transport}/${c.codec}`);
+    expect(of('x', 'x')).toEqual(['direct/none', 'unix/json', 'unix/msgpack', 'tcp/json', 'tcp/msgpack', 'stdio/json', 'stdio/msgpack']);
+    expect(of('x', 'y')).toEqual(['unix/json', 'tcp/msgpack', 'stdio/json']);
+    expect(of('y', 'x')).toEqual(['unix/msgpack', 'tcp/json', 'stdio/msgpack']); // the rotation moves on
+    expect(planCombinations([lang('x'), lang('y')])).toHaveLength(7 + 6 + 6 + 7);
+  });
+
   it('expects results only for the cases that apply to a transport', () => {
     const onlyRemote: Case = { name: 'r', feature: 'streams', kind: 'ticks', function: 'die_mid_stream', transports: ['unix', 'tcp', 'stdio'] };
     const direct = { client: 'ts', server: 'ts', transport: 'direct', codec: 'none' } as const;
