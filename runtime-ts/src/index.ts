@@ -20,7 +20,7 @@ export { schemeOf, type ByteChannel, type ChannelHandlers, type Transport, type 
 export { registerTransport, transportFor } from './transport/registry.js';
 export { unixTransport, tcpTransport } from './transport/socket.js';
 export { StreamChannel } from './transport/stream-channel.js';
-export { PluginProcess, stdioChannel, type PluginOptions } from './transport/stdio.js';
+export { parentChannel, PLUGIN_FDS_ENV, PluginProcess, pluginFds, stdioChannel, type PluginChannel, type PluginOptions } from './transport/stdio.js';
 export { DirectInvoker, HubPublisher } from './transport/direct.js';
 // Control channel client (runtime-ts/src/control).
 export { fetchManifest, fetchHealth, ControlModule, type Manifest, type Health, type ControlClientOptions } from './control/control.js';

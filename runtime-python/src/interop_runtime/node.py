@@ -28,7 +28,7 @@ from .node_config import CONFIG_ENV, load_config
 from .admission import ListenerSlots, refuse_connection
 from .transport.base import ByteTransport, StreamTransport
 from .transport.sockets import Address, Listener, dial, listen, parse_address, remove_socket_file
-from .transport.stdio import PluginProcess, own_stdio, spawn_plugin
+from .transport.stdio import PluginChannel, PluginProcess, parent_transport, spawn_plugin
 
 log = logging.getLogger("interop.node")
 __all__ = ["CONFIG_ENV", "Node", "load_config"]
@@ -251,12 +251,12 @@ class Node:
 
     def add_plugin(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                    codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
-                   env: dict[str, str] | None = None) -> Link:
+                   env: dict[str, str] | None = None, channel: PluginChannel = "stdio") -> Link:
         """A `plugins` entry: `modules` are reached in a child process speaking frames over its
-        stdin/stdout (we send HELLO), spawned on first use and respawned by the next call after
-        it dies."""
+        stdin/stdout, or over two dedicated descriptors with channel "fds" (we send HELLO),
+        spawned on first use and respawned by the next call after it dies."""
         async def open() -> Connection:
-            plugin = await spawn_plugin(command, cwd=cwd, env=env)
+            plugin = await spawn_plugin(command, cwd=cwd, env=env, channel=channel)
             self.plugins[:] = [p for p in self.plugins if p.process.returncode is None]
             self.plugins.append(plugin)
             try:
@@ -267,20 +267,21 @@ class Node:
                 raise
             return self._track(conn)
 
-        link = self._link("stdio:" + repr((list(command), cwd or "")), modules, open)
+        link = self._link(f"{channel}:" + repr((list(command), cwd or "")), modules, open)
         return link
 
     async def spawn(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                     codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
-                    env: dict[str, str] | None = None) -> Connection:
+                    env: dict[str, str] | None = None, channel: PluginChannel = "stdio") -> Connection:
         """add_plugin(), starting the plugin now: returns the connection to it."""
-        link = self.add_plugin(command, modules, codec=codec, token=token, cwd=cwd, env=env)
+        link = self.add_plugin(command, modules, codec=codec, token=token, cwd=cwd, env=env, channel=channel)
         return await link.connection()
 
     async def serve_stdio(self, parent_modules: Sequence[ModuleDescriptor] = ()) -> Connection:
-        """This process is a plugin: serve on stdin/stdout; `parent_modules` are called on the
-        parent (there is no redialing it: once it is gone, those calls fail with UNAVAILABLE)."""
-        conn = self._track(await Connection.open(await own_stdio(), initiator=False, expected_token=self.token,
+        """This process is a plugin: serve on the descriptors of INTEROP_PLUGIN_FDS, or on
+        stdin/stdout when it is not set; `parent_modules` are called on the parent (there is no
+        redialing it: once it is gone, those calls fail with UNAVAILABLE)."""
+        conn = self._track(await Connection.open(await parent_transport(), initiator=False, expected_token=self.token,
                                                  wants=parent_modules, **self._connection_args()))
 
         async def parent() -> Connection:
@@ -354,7 +355,8 @@ class Node:
         for i, plugin in enumerate(cfg.get("plugins", [])):
             wanted = [descriptor(n, f"plugins[{i}]") for n in plugin["modules"]]
             plugin_link = node.add_plugin(plugin["command"], wanted, codec=plugin.get("codec"),
-                                          token=plugin.get("token"), cwd=plugin.get("cwd"), env=plugin.get("env"))
+                                          token=plugin.get("token"), cwd=plugin.get("cwd"), env=plugin.get("env"),
+                                          channel=plugin.get("channel", "stdio"))
             # Plugins start with the node, so a broken one shows at start-up; a failure is retried on first use.
             try:
                 await plugin_link.connection()

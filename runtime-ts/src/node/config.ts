@@ -25,6 +25,8 @@ export interface PluginConfig {
   modules: string[];
   token?: string;
   shutdown_grace_ms?: number;
+  /** `stdio` (default): frames on the plugin's stdin/stdout; `fds`: on descriptors 3 and 4. */
+  channel?: 'stdio' | 'fds';
 }
 
 export interface NodeConfig {

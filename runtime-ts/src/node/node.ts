@@ -7,7 +7,7 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName, Invoker, ModuleDescriptor, Publisher } from '../module.js';
 import { DirectInvoker, HubPublisher } from '../transport/direct.js';
 import { transportFor } from '../transport/registry.js';
-import { PluginProcess, stdioChannel } from '../transport/stdio.js';
+import { parentChannel, PluginProcess, pluginFds } from '../transport/stdio.js';
 import type { ByteChannel, Listener } from '../transport/types.js';
 import { limitsToWire, type Limits } from '../wire/limits.js';
 import { irBundle, type Health, type Manifest } from '../control/control.js';
@@ -90,7 +90,7 @@ export class Node {
     const c = this.config;
     for (const link of c.connect ?? []) this.linkFor(link.address, link.modules, () => this.dial(link.address, link.modules, link.codec, link.token));
     for (const p of c.plugins ?? []) {
-      const key = `stdio:${JSON.stringify([p.command, p.cwd ?? ''])}`;
+      const key = `${p.channel ?? 'stdio'}:${JSON.stringify([p.command, p.cwd ?? ''])}`;
       const link = this.linkFor(key, p.modules, () => this.spawn(p));
       // Plugins start with the node, so a broken plugin shows at start-up; a failure is retried on first use.
       await link.connection().catch((e: unknown) => this.options.debug?.(`plugin ${p.command.join(' ')}: ${String(e)}`));
@@ -136,7 +136,7 @@ export class Node {
   }
 
   private async spawn(p: NonNullable<NodeConfig['plugins']>[number]): Promise<Connection> {
-    const plugin = new PluginProcess({ command: p.command, ...(p.env ? { env: p.env } : {}), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}) });
+    const plugin = new PluginProcess({ command: p.command, ...(p.env ? { env: p.env } : {}), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.channel ? { channel: p.channel } : {}) });
     this.plugins.add(plugin);
     void plugin.exited.then(() => this.plugins.delete(plugin));
     try {
@@ -192,9 +192,11 @@ export class Node {
   }
 
   private serveStdio(): void {
-    // stdout carries frames: anything printed there would corrupt the stream.
-    console.log = console.info = console.debug = console.error;
-    this.parent = this.accept(stdioChannel(), { parent: true });
+    const fds = pluginFds();
+    // On stdin/stdout, stdout carries frames: anything printed there would corrupt the stream.
+    // Over the descriptors of INTEROP_PLUGIN_FDS, stdout is the plugin's to print on.
+    if (!fds) console.log = console.info = console.debug = console.error;
+    this.parent = this.accept(parentChannel(fds), { parent: true });
     const parentLink = new Link(PARENT, () => this.parent!);
     this.links.set(PARENT, parentLink);
     this.parent.then(
