@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pluginFds } from '../../runtime-ts/src/transport/stdio.js';
 import { tempDir } from '../temp.js';
 import { chatterLines, generate, type Generated, type Lang, type ParentRun, programOf, runParent } from './harness.js';
 
@@ -59,4 +60,14 @@ describe('plugin without INTEROP_PLUGIN_FDS (channel "stdio")', () => {
     expect(chatterLines(run.stdout, plugin)).toBe(0);
     expect(chatterLines(run.stderr, plugin)).toBe(1000);
   }, 120_000);
+});
+
+describe('INTEROP_PLUGIN_FDS', () => {
+  it('names two descriptors, or is absent; anything else is an error naming the variable', () => {
+    expect(pluginFds('3,4')).toEqual([3, 4]);
+    expect(pluginFds(' 7 , 9 ')).toEqual([7, 9]);
+    expect(pluginFds(undefined)).toBeUndefined();
+    expect(pluginFds('')).toBeUndefined();
+    for (const bad of ['3', '3,3', '1,4', 'a,b', '3,4,5', '-3,4']) expect(() => pluginFds(bad)).toThrow(/INTEROP_PLUGIN_FDS=.*"READ,WRITE" such as "3,4"/);
+  });
 });

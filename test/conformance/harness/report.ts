@@ -93,9 +93,21 @@ export function matrixMarkdown(all: ComboVerdicts[], languages: Language[], case
     });
     out.push(`| ${feature} | ${cells.join(' | ')} |`);
   }
-  out.push('', ...MIXED_VERSIONS, '');
+  out.push('', ...NODE_FEATURES, '', ...MIXED_VERSIONS, '');
   return out.join('\n');
 }
+
+/** Node features that need real processes or several peers, tested by vitest rather than by this runner. */
+const NODE_FEATURES = [
+  '## Node features × languages',
+  '',
+  'Tested by vitest with real processes (every parent × plugin language pair), not by this runner.',
+  'The C runtime does not have these yet.',
+  '',
+  '| feature | ts | python | c | tested by |',
+  '|---|---|---|---|---|',
+  '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | `test/plugins/fds.test.ts` |',
+];
 
 /** The other matrix, run by vitest rather than by this runner: it needs two versions of a schema. */
 const MIXED_VERSIONS = [
