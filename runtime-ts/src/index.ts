@@ -13,6 +13,7 @@ export { Connection, type ConnectionOptions } from './node/connection.js';
 export type { HandshakeOptions, PeerInfo } from './node/handshake-flow.js';
 export { ServiceTable, type HostedModule, type LocalServices, type Counters } from './node/services.js';
 export { EventHub, EventQueue } from './node/events.js';
+export { PolledSubscription } from './node/polling.js';
 export { Node, type NodeStartOptions } from './node/node.js';
 export { loadNodeConfig, checkNodeConfig, ConfigError, CONFIG_ENV, type NodeConfig, type ConnectConfig, type PluginConfig, type ConfigIssue } from './node/config.js';
 // Transports (runtime-ts/src/transport): the interface users implement, and the built-in ones.

@@ -101,12 +101,14 @@ export function matrixMarkdown(all: ComboVerdicts[], languages: Language[], case
 const NODE_FEATURES = [
   '## Node features × languages',
   '',
-  'Tested by vitest with real processes (every parent × plugin language pair), not by this runner.',
+  'Tested by vitest and pytest with real nodes (for plugins, every parent × plugin language pair),',
+  'not by this runner.',
   'The C runtime does not have these yet.',
   '',
   '| feature | ts | python | c | tested by |',
   '|---|---|---|---|---|',
   '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | `test/plugins/fds.test.ts` |',
+  '| events by polling (`PolledSubscription`: `next(timeout)`, async iteration) | ✓ | ✓ | – | `test/runtime/polling.test.ts`, `runtime-python/tests/test_polling.py` |',
 ];
 
 /** The other matrix, run by vitest rather than by this runner: it needs two versions of a schema. */
