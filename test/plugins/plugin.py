@@ -1,4 +1,5 @@
-"""A plugin serving test.plugins (plugins.interop) in Python, for plugins.test.ts. PLUGINS_GEN_PY
+"""A plugin serving test.plugins (plugins.interop) in Python, for fds.test.ts (or a server, for
+failover.test.ts, when its config says "listen"). PLUGINS_GEN_PY
 names the folder holding the generated package gen_plugins; the node config (with "stdio": true)
 comes from INTEROP_NODE_CONFIG and the frame descriptors, when the parent chose them, from
 INTEROP_PLUGIN_FDS, as for any plugin. It prints on stdout as a program with logs would."""
@@ -67,6 +68,8 @@ async def main() -> None:
     node = await Node.start(None, implementations={PluginsModule.name: plugin}, modules=[PluginsModule])
     plugin.events = PluginsEvents(node)
     print("python plugin serving", flush=True)
+    if node.endpoints:  # a server (failover.test.ts): until killed
+        await asyncio.Event().wait()
     await next(iter(node.connections)).wait_closed()
     await node.close(500)
 

@@ -1,4 +1,5 @@
-// A plugin serving test.plugins (plugins.interop) in TypeScript, for plugins.test.ts. PLUGINS_GEN
+// A plugin serving test.plugins (plugins.interop) in TypeScript, for fds.test.ts (or a server,
+// for failover.test.ts, when its config says "listen": it serves until killed). PLUGINS_GEN
 // names the folder of the generated test.plugins.ts; the node config (with "stdio": true) comes
 // from INTEROP_NODE_CONFIG and the frame descriptors, when the parent chose them, from
 // INTEROP_PLUGIN_FDS, as for any plugin. It prints on stdout as a program with logs would.

@@ -14,7 +14,8 @@ import { irBundle, type Health, type Manifest } from '../control/control.js';
 import { ListenerSlots, refuseConnection } from './admission.js';
 import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
 import { Connection } from './connection.js';
-import { Link, LinkInvoker } from './links.js';
+import { MultiLink } from './endpoints.js';
+import { Link, LinkInvoker, type Route } from './links.js';
 import type { MixedVersion } from './peer-versions.js';
 import { bump, ServiceTable } from './services.js';
 
@@ -41,8 +42,8 @@ export class Node {
   private readonly startedAt = Date.now();
   private readonly listeners: Listener[] = [];
   private readonly connections = new Set<Connection>();
-  private readonly links = new Map<string, Link>();
-  private readonly linkOf = new Map<string, Link>();
+  private readonly links = new Map<string, Route>();
+  private readonly linkOf = new Map<string, Route>();
   private readonly plugins = new Set<PluginProcess>();
   private readonly known = new Map<string, ModuleDescriptor>();
   private readonly invokers = new Map<string, Invoker>();
@@ -88,10 +89,18 @@ export class Node {
 
   private async startServing(): Promise<void> {
     const c = this.config;
-    for (const link of c.connect ?? []) this.linkFor(link.address, link.modules, () => this.dial(link.address, link.modules, link.codec, link.token));
+    for (const link of c.connect ?? []) {
+      const dial = (address: string) => this.dial(address, link.modules, link.codec, link.token);
+      if (link.address !== undefined) this.linkFor(link.address, link.modules, () => new Link(link.address!, () => dial(link.address!)));
+      else {
+        const endpoints = link.endpoints!;
+        const key = `${link.policy ?? 'failover'}:${endpoints.join(',')}`;
+        this.linkFor(key, link.modules, () => new MultiLink(key, endpoints, link.policy ?? 'failover', dial, new Set(link.idempotent ?? []), this.limits.defaultDeadlineMs));
+      }
+    }
     for (const p of c.plugins ?? []) {
       const key = `${p.channel ?? 'stdio'}:${JSON.stringify([p.command, p.cwd ?? ''])}`;
-      const link = this.linkFor(key, p.modules, () => this.spawn(p));
+      const link = this.linkFor(key, p.modules, () => new Link(key, () => this.spawn(p)));
       // Plugins start with the node, so a broken plugin shows at start-up; a failure is retried on first use.
       await link.connection().catch((e: unknown) => this.options.debug?.(`plugin ${p.command.join(' ')}: ${String(e)}`));
     }
@@ -100,9 +109,9 @@ export class Node {
     if (c.stdio) this.serveStdio();
   }
 
-  private linkFor(key: string, modules: string[], open: () => Promise<Connection>): Link {
+  private linkFor(key: string, modules: string[], make: () => Route): Route {
     let link = this.links.get(key);
-    if (!link) this.links.set(key, (link = new Link(key, open)));
+    if (!link) this.links.set(key, (link = make()));
     for (const m of modules) this.linkOf.set(m, link);
     return link;
   }
