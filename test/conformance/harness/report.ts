@@ -103,7 +103,7 @@ const NODE_FEATURES = [
   '',
   'Tested by vitest and pytest with real nodes (for plugins, every parent × plugin language pair),',
   'not by this runner.',
-  'The C runtime does not have these yet.',
+  'The C and Haskell runtimes do not have these yet.',
   '',
   '| feature | ts | python | c | tested by |',
   '|---|---|---|---|---|',
