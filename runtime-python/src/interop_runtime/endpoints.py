@@ -32,9 +32,8 @@ PROBE_MAX_S = 5.0
 class _Endpoint:
     def __init__(self, link: Link) -> None:
         self.link = link
-        #: Why the endpoint is down, and its probe; None while it is not known to be down.
+        #: Why the endpoint is down (a probe redials it meanwhile); None while it is not known to be.
         self.down: str | None = None
-        self.probe: asyncio.Task[None] | None = None
         self.watched: Connection | None = None
 
     @property
@@ -149,8 +148,7 @@ class MultiLink:
                 self._watch(e, conn)
                 return
 
-        e.probe = asyncio.get_running_loop().create_task(probe())
-        self._keep(e.probe)
+        self._keep(asyncio.get_running_loop().create_task(probe()))
 
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._renewals.add(task)
