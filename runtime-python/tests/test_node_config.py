@@ -59,7 +59,7 @@ def test_every_problem_named_by_path() -> None:
     got = issues_of(bad)
     expected = [
         'connect[1].address: is required',
-        'connect[1].port: is not a known field (allowed: node, address, codec, modules, token)',
+        'connect[1].port: is not a known field (allowed: node, address, endpoints, policy, idempotent, codec, modules, token)',
         'connect[1].codec: expected one of "msgpack", "json", got "xml"',
         'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits, '
             'packages)',
@@ -87,7 +87,7 @@ def test_required_fields_and_wrong_types() -> None:
     assert issues_of({}) == ["node: is required"]
     assert issues_of([]) == ["(top): expected an object, got an array"]
     assert issues_of({"node": "n", "connect": {"address": "tcp://h:1"}}) == ["connect: expected an array, got an object"]
-    assert issues_of({"node": "n", "connect": [{}]}) == ["connect[0].address: is required", "connect[0].modules: is required"]
+    assert issues_of({"node": "n", "connect": [{}]}) == ["connect[0].modules: is required", "connect[0].address: is required"]
     assert issues_of({"node": "n", "plugins": [{"modules": []}]}) == ["plugins[0].command: is required"]
     assert issues_of({"node": "n", "limits": {"max_depth": True}}) == [
         "limits.max_depth: expected an integer, got a boolean (true)"]

@@ -13,6 +13,7 @@ export { Connection, type ConnectionOptions } from './node/connection.js';
 export type { HandshakeOptions, PeerInfo } from './node/handshake-flow.js';
 export { ServiceTable, type HostedModule, type LocalServices, type Counters } from './node/services.js';
 export { EventHub, EventQueue } from './node/events.js';
+export { PolledSubscription } from './node/polling.js';
 export { Node, type NodeStartOptions } from './node/node.js';
 export type { PackageHost, ModulePackage, CreateModule } from './node/package-module.js';
 export { loadNodeConfig, checkNodeConfig, ConfigError, CONFIG_ENV, type NodeConfig, type ConnectConfig, type PluginConfig, type ConfigIssue } from './node/config.js';
@@ -21,7 +22,7 @@ export { schemeOf, type ByteChannel, type ChannelHandlers, type Transport, type 
 export { registerTransport, transportFor } from './transport/registry.js';
 export { unixTransport, tcpTransport } from './transport/socket.js';
 export { StreamChannel } from './transport/stream-channel.js';
-export { PluginProcess, stdioChannel, type PluginOptions } from './transport/stdio.js';
+export { parentChannel, PLUGIN_FDS_ENV, PluginProcess, pluginFds, stdioChannel, type PluginChannel, type PluginOptions } from './transport/stdio.js';
 export { DirectInvoker, HubPublisher } from './transport/direct.js';
 // Control channel client (runtime-ts/src/control).
 export { fetchManifest, fetchHealth, ControlModule, type Manifest, type Health, type ControlClientOptions } from './control/control.js';

@@ -1,5 +1,6 @@
-"""A chat client, in Python: subscribes to message_posted, says it is typing, posts four messages
-(the fourth is refused: RateLimited, a declared error), then closes its node.
+"""A chat client, in Python: subscribes to message_posted and takes the events by polling (the TS
+client registers a handler instead), says it is typing, posts four messages (the fourth is
+refused: RateLimited, a declared error), then closes its node.
     runtime-python/.venv/bin/python python/client.py tcp://127.0.0.1:PORT   (the address the server printed)"""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import asyncio
 import os
 import sys
 
+from interop_runtime import PolledSubscription
 from interop_runtime.node import Node
 
 from gen.example_chat import ChatClient, ChatModule, Message, RateLimited
@@ -22,15 +24,8 @@ async def main() -> None:
                             modules=[ChatModule])
     chat = ChatClient(node)
 
-    seen: set[int] = set()
-    arrived = asyncio.Event()
-
-    def on_message(m: Message) -> None:
-        print(f'event message_posted: #{m.id} "{m.text}"')
-        seen.add(m.id)
-        arrived.set()
-
-    subscription = await chat.subscribe_message_posted(on_message)
+    # Events wait in the subscription's bounded queue (max_event_queue) until taken with next().
+    messages: PolledSubscription[Message] = await PolledSubscription.open(chat.subscribe_message_posted)
 
     chat.typing("ada")  # one-way: no answer, nothing to await
     posted: list[int] = []
@@ -41,11 +36,13 @@ async def main() -> None:
             posted.append(message.id)
         except RateLimited as e:
             print(f'post("{text}") -> RateLimited: {e.message}, retry after {e.retry_after_ms} ms')
-    # An event may arrive after the answer to its post: wait until every posted message was seen.
+    # An event may arrive after the answer to its post: take events until every posted one was seen.
+    seen: set[int] = set()
     while not seen.issuperset(posted):
-        arrived.clear()
-        await arrived.wait()
-    await subscription.unsubscribe()
+        m = await messages.next(timeout_ms=10_000)  # DEADLINE_EXCEEDED if none comes within 10 s
+        print(f'event message_posted: #{m.id} "{m.text}"')
+        seen.add(m.id)
+    await messages.unsubscribe()
     await node.close()
 
 

@@ -19,11 +19,12 @@ from .module import (
     Subscription,
 )
 from .open_enum import OpenEnum
+from .polling import PolledSubscription
 from .streams import ItemSource, StreamCall
 
 __all__ = [
     "ApplicationError", "CallContext", "CallOptions", "CodecName", "DEFAULT_LIMITS", "ErrorCode",
     "ErrorDescriptor", "EventDescriptor", "EventHandler", "FunctionDescriptor", "InteropError",
-    "Invoker", "ItemSource", "Limits", "ModuleDescriptor", "OpenEnum", "Publisher", "StreamCall",
+    "Invoker", "ItemSource", "Limits", "ModuleDescriptor", "OpenEnum", "PolledSubscription", "Publisher", "StreamCall",
     "Subscription", "TypeCodec", "error_code_name",
 ]

@@ -73,7 +73,7 @@ class CallerSide(Outbound):
         self._pending.clear()
         for subs in self._local_subs.values():
             for sub in subs:
-                sub.queue.close()
+                self.counters.dropped_events += sub.queue.close(lost=True)
         self._local_subs.clear()
         self._blocked.clear()
 

@@ -94,7 +94,13 @@ class EventQueue:
                     self._on_error()
                 log.exception("event handler of %s failed", self._name)
 
-    def close(self) -> None:
+    def close(self, lost: bool = False) -> int:
+        """Stops delivering. `lost` (the connection the events came on closed) counts the events
+        still waiting as dropped; returns how many were."""
+        discarded = len(self._items) if lost and not self._closed else 0
+        self.dropped += discarded
+        self._items.clear()
         self._closed = True
         self._room.set()
         self._task.cancel()
+        return discarded

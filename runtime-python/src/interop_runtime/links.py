@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, Protocol
 
 from .conn_caller import LocalSubscription
 from .connection import Connection
 from .errors import ErrorCode, InteropError
 from .events import EventQueue
-from .module import EventDescriptor, EventHandler, ModuleDescriptor
+from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor
 
 log = logging.getLogger("interop.links")
 
@@ -29,6 +29,28 @@ RETRY_MAX_S = 5.0
 def is_open(conn: Connection) -> bool:
     """Open and usable for new calls: not closed, and neither side said GOODBYE."""
     return not conn.closed and not conn.closing
+
+
+class Route(Protocol):
+    """What the node calls a module through: one Link, or a MultiLink of several endpoints
+    (endpoints.py)."""
+
+    description: str
+    closed: bool
+
+    @property
+    def current(self) -> Connection | None: ...
+
+    async def connection(self) -> Connection: ...
+
+    def connecting(self) -> asyncio.Future[Connection]: ...
+
+    async def call(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+                   options: CallOptions | None = None) -> Any: ...
+
+    def _keep_renewing(self, task: asyncio.Task[None]) -> None: ...
+
+    async def close(self, grace_ms: int) -> None: ...
 
 
 class Link:
@@ -52,6 +74,10 @@ class Link:
         if not self.closed and self._conn is not None and is_open(self._conn):
             return self._conn
         return await asyncio.shield(self.connecting())
+
+    async def call(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
+                   options: CallOptions | None = None) -> Any:
+        return await (await self.connection()).call(module, fn, args, options)
 
     def connecting(self) -> asyncio.Future[Connection]:
         """connection() as a future, started now: callbacks added to it run in the order they were
@@ -106,10 +132,13 @@ class Link:
 
 class RenewedSubscription:
     """A subscription over a link that outlives the link's connections: when the connection it
-    was made on closes, it subscribes again on the next one (retrying from 100 ms, backing off to
-    5 s) until unsubscribed or the node closes. `dropped` counts over all of them."""
+    was made on closes, it subscribes again on the next one (the same endpoint redialed, or another
+    by the link's policy), retrying from 100 ms, backing off to 5 s, until unsubscribed or the node
+    closes. Events published meanwhile are not seen, and those still queued for the handler on the
+    lost connection are discarded: `dropped` counts the latter over all connections,
+    `resubscriptions` the switches."""
 
-    def __init__(self, link: Link, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler,
+    def __init__(self, link: Route, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler,
                  conn: Connection, inner: LocalSubscription) -> None:
         self._link = link
         self._module = module
@@ -117,12 +146,13 @@ class RenewedSubscription:
         self._handler = handler
         self._inner = inner
         self._dropped_before = 0
+        self.resubscriptions = 0
         self._active = True
         self._task = asyncio.get_running_loop().create_task(self._keep(conn), name=f"renew {module.name}.{event.name}")
         link._keep_renewing(self._task)
 
     @classmethod
-    async def open(cls, link: Link, module: ModuleDescriptor, event: EventDescriptor,
+    async def open(cls, link: Route, module: ModuleDescriptor, event: EventDescriptor,
                    handler: EventHandler) -> RenewedSubscription:
         """Subscribes now (a failure is the caller's), then keeps the subscription alive."""
         conn = await link.connection()
@@ -161,4 +191,5 @@ class RenewedSubscription:
                     continue
                 self._dropped_before += self._inner.dropped
                 self._inner = inner
+                self.resubscriptions += 1
                 break

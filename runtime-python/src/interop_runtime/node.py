@@ -9,10 +9,11 @@ config put it (direct when hosted here), and `ChatEvents(node)` publishes to eve
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from .codec.type_codec import CodecName
 from .connection import Connection, Counters, Served
@@ -21,14 +22,15 @@ from .errors import ErrorCode, InteropError
 from .handshake import KNOWN_CODECS
 from .limits import DEFAULT_LIMITS, Limits
 from .conn_streams import OutgoingStream
-from .links import Link, Opener, RenewedSubscription, is_open
+from .endpoints import LinkPolicy, MultiLink
+from .links import Link, RenewedSubscription, Route, is_open
 from .streams import ItemSource, StreamCall
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
 from .node_config import CONFIG_ENV, load_config
 from .admission import ListenerSlots, refuse_connection
 from .transport.base import ByteTransport, StreamTransport
 from .transport.sockets import Address, Listener, dial, listen, parse_address, remove_socket_file
-from .transport.stdio import PluginProcess, own_stdio, spawn_plugin
+from .transport.stdio import PluginChannel, PluginProcess, parent_transport, spawn_plugin
 
 log = logging.getLogger("interop.node")
 __all__ = ["CONFIG_ENV", "Node", "load_config"]
@@ -50,8 +52,8 @@ class Node:
         self.known: dict[str, ModuleDescriptor] = {}
         #: Links to the peers this node calls, by address (or plugin command), and for each module
         #: reached through one, the link and the module's descriptor (announced in HELLO).
-        self.links: dict[str, Link] = {}
-        self.link_of: dict[str, tuple[Link, ModuleDescriptor]] = {}
+        self.links: dict[str, Route] = {}
+        self.link_of: dict[str, tuple[Route, ModuleDescriptor]] = {}
         self.connections: set[Connection] = set()
         self.servers: list[Listener] = []
         #: Addresses this node listens on, so close() can remove their unix socket files.
@@ -75,7 +77,7 @@ class Node:
         self.known[module.name] = module
         self.direct.serve(module, handlers)
 
-    def _route(self, module: ModuleDescriptor) -> Link:
+    def _route(self, module: ModuleDescriptor) -> Route:
         route = self.link_of.get(module.name)
         if route is None:
             raise InteropError(ErrorCode.UNAVAILABLE, f"module {module.name} is not reachable from node {self.name}")
@@ -85,8 +87,7 @@ class Node:
                    options: CallOptions | None = None) -> Any:
         if self.direct.hosts(module.name):
             return await self.direct.call(module, fn, args, options)
-        conn = await self._route(module).connection()
-        return await conn.call(module, fn, args, options)
+        return await self._route(module).call(module, fn, args, options)
 
     def stream(self, module: ModuleDescriptor, fn: FunctionDescriptor, args: tuple[Any, ...],
                source: ItemSource[Any] | None = None, options: CallOptions | None = None) -> StreamCall[Any, Any]:
@@ -217,31 +218,49 @@ class Node:
             self.endpoints.append(str(bound))
         return str(bound)
 
-    def _link(self, key: str, modules: Sequence[ModuleDescriptor], open: Opener) -> Link:
-        """The link called `key` (made with `open` the first time), now also reaching `modules`."""
+    def _link(self, key: str, modules: Sequence[ModuleDescriptor], make: Callable[[], Route]) -> Route:
+        """The link called `key` (made by `make` the first time), now also reaching `modules`."""
         link = self.links.get(key)
         if link is None:
-            link = self.links[key] = Link(key, open)
+            link = self.links[key] = make()
         for m in modules:
             self.link_of[m.name] = (link, m)
         return link
 
-    def _wants(self, link: Link) -> list[ModuleDescriptor]:
+    def _wants(self, link: Route) -> list[ModuleDescriptor]:
         """The modules this node calls over `link`, announced in each HELLO on it."""
         return [m for (via, m) in self.link_of.values() if via is link]
 
     def add_connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
-                    codec: CodecName | None = None, token: str | None = None) -> Link:
+                    codec: CodecName | None = None, token: str | None = None) -> Route:
         """A `connect` entry (docs/config.md): `modules` are reached at `address`, dialed on first
         use and redialed by the next call after the connection drops. The first entry for an
         address decides its codec and token."""
-        async def open() -> Connection:
+        open = self._dialer(lambda: link, codec, token)
+        link = self._link(address, modules, lambda: Link(address, functools.partial(open, address)))
+        return link
+
+    def add_endpoints(self, addresses: Sequence[str], modules: Sequence[ModuleDescriptor], *,
+                      policy: LinkPolicy = "failover", idempotent: Sequence[str] = (),
+                      codec: CodecName | None = None, token: str | None = None) -> Route:
+        """A `connect` entry with several `endpoints` (docs/config.md "Several endpoints"):
+        `modules` are reached at whichever the policy picks; `idempotent` functions ("module.fn")
+        may be sent again on another endpoint after a lost connection."""
+        open = self._dialer(lambda: link, codec, token)
+        key = f"{policy}:{','.join(addresses)}"
+        link = self._link(key, modules, lambda: MultiLink(key, addresses, policy, open, set(idempotent),
+                                                          self.limits.default_deadline_ms))
+        return link
+
+    def _dialer(self, link: Callable[[], Route], codec: CodecName | None,
+                token: str | None) -> Callable[[str], Awaitable[Connection]]:
+        """Dials an address and shakes hands, wanting the modules reached over `link()`."""
+        async def open(address: str) -> Connection:
             transport = await dial(parse_address(address))
-            return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link),
+            return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link()),
                                                      codecs=_codecs(codec), token=token, **self._connection_args()))
 
-        link = self._link(address, modules, open)
-        return link
+        return open
 
     async def connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
                       codec: CodecName | None = None, token: str | None = None) -> Connection:
@@ -251,12 +270,12 @@ class Node:
 
     def add_plugin(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                    codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
-                   env: dict[str, str] | None = None) -> Link:
+                   env: dict[str, str] | None = None, channel: PluginChannel = "stdio") -> Route:
         """A `plugins` entry: `modules` are reached in a child process speaking frames over its
-        stdin/stdout (we send HELLO), spawned on first use and respawned by the next call after
-        it dies."""
+        stdin/stdout, or over two dedicated descriptors with channel "fds" (we send HELLO),
+        spawned on first use and respawned by the next call after it dies."""
         async def open() -> Connection:
-            plugin = await spawn_plugin(command, cwd=cwd, env=env)
+            plugin = await spawn_plugin(command, cwd=cwd, env=env, channel=channel)
             self.plugins[:] = [p for p in self.plugins if p.process.returncode is None]
             self.plugins.append(plugin)
             try:
@@ -267,26 +286,28 @@ class Node:
                 raise
             return self._track(conn)
 
-        link = self._link("stdio:" + repr((list(command), cwd or "")), modules, open)
+        key = f"{channel}:" + repr((list(command), cwd or ""))
+        link = self._link(key, modules, lambda: Link(key, open))
         return link
 
     async def spawn(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                     codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
-                    env: dict[str, str] | None = None) -> Connection:
+                    env: dict[str, str] | None = None, channel: PluginChannel = "stdio") -> Connection:
         """add_plugin(), starting the plugin now: returns the connection to it."""
-        link = self.add_plugin(command, modules, codec=codec, token=token, cwd=cwd, env=env)
+        link = self.add_plugin(command, modules, codec=codec, token=token, cwd=cwd, env=env, channel=channel)
         return await link.connection()
 
     async def serve_stdio(self, parent_modules: Sequence[ModuleDescriptor] = ()) -> Connection:
-        """This process is a plugin: serve on stdin/stdout; `parent_modules` are called on the
-        parent (there is no redialing it: once it is gone, those calls fail with UNAVAILABLE)."""
-        conn = self._track(await Connection.open(await own_stdio(), initiator=False, expected_token=self.token,
+        """This process is a plugin: serve on the descriptors of INTEROP_PLUGIN_FDS, or on
+        stdin/stdout when it is not set; `parent_modules` are called on the parent (there is no
+        redialing it: once it is gone, those calls fail with UNAVAILABLE)."""
+        conn = self._track(await Connection.open(await parent_transport(), initiator=False, expected_token=self.token,
                                                  wants=parent_modules, **self._connection_args()))
 
         async def parent() -> Connection:
             return conn
 
-        self._link("stdio:parent", parent_modules, parent)
+        self._link("stdio:parent", parent_modules, lambda: Link("stdio:parent", parent))
         return conn
 
     # ---- control channel (docs/wire.md §7) ------------------------------------------------------
@@ -350,11 +371,16 @@ class Node:
             await node.listen(cfg["control"], control_only=True)
         for i, link in enumerate(cfg.get("connect", [])):
             wanted = [descriptor(n, f"connect[{i}]") for n in link["modules"]]
-            node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"))
+            if "endpoints" in link:
+                node.add_endpoints(link["endpoints"], wanted, policy=link.get("policy", "failover"),
+                                   idempotent=link.get("idempotent", []), codec=link.get("codec"), token=link.get("token"))
+            else:
+                node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"))
         for i, plugin in enumerate(cfg.get("plugins", [])):
             wanted = [descriptor(n, f"plugins[{i}]") for n in plugin["modules"]]
             plugin_link = node.add_plugin(plugin["command"], wanted, codec=plugin.get("codec"),
-                                          token=plugin.get("token"), cwd=plugin.get("cwd"), env=plugin.get("env"))
+                                          token=plugin.get("token"), cwd=plugin.get("cwd"), env=plugin.get("env"),
+                                          channel=plugin.get("channel", "stdio"))
             # Plugins start with the node, so a broken one shows at start-up; a failure is retried on first use.
             try:
                 await plugin_link.connection()

@@ -162,6 +162,8 @@ def check_node_config(config: Any, source: str = "config") -> dict[str, Any]:
                 else:
                     how = "hosted by this node" if before == "modules" else f"reached via {before}"
                     issues.append(ConfigIssue(f"{field}[{i}].modules", f"module {name} is already {how}"))
+    for i, entry in enumerate(cfg.get("connect", [])):
+        issues.extend(_endpoint_issues(f"connect[{i}]", entry))
     try:
         DEFAULT_LIMITS.with_overrides(dict(cfg.get("limits", {})))
     except ValueError as e:
@@ -169,6 +171,22 @@ def check_node_config(config: Any, source: str = "config") -> dict[str, Any]:
     if issues:
         raise ConfigError(source, issues)
     return cfg
+
+
+def _endpoint_issues(at: str, entry: dict[str, Any]) -> list[ConfigIssue]:
+    """A connect entry: one `address`, or `endpoints` with `policy` and `idempotent` functions of
+    its own modules (the words of the TS runtime)."""
+    issues = []
+    if "address" in entry and "endpoints" in entry:
+        issues.append(ConfigIssue(at, 'give either "address" (one endpoint) or "endpoints" (several, with a "policy")'))
+    for field in ("policy", "idempotent"):
+        if field in entry and "endpoints" not in entry:
+            issues.append(ConfigIssue(f"{at}.{field}", 'applies to "endpoints" only'))
+    for j, fn in enumerate(entry.get("idempotent", [])):
+        if not any(fn.startswith(m + ".") and "." not in fn[len(m) + 1:] for m in entry["modules"]):
+            issues.append(ConfigIssue(f"{at}.idempotent[{j}]",
+                                      f'"{fn}" is not a function of this entry\'s modules (write "module.function")'))
+    return issues
 
 
 def load_config(config: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:

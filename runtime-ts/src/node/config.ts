@@ -10,7 +10,12 @@ import { limitsFromWire, type Limits } from '../wire/limits.js';
 
 export interface ConnectConfig {
   node?: string;
-  address: string;
+  /** One endpoint; or `endpoints`, several with a `policy` (docs/config.md). */
+  address?: string;
+  endpoints?: string[];
+  policy?: 'failover' | 'round_robin';
+  /** Functions ("module.fn") that may be sent again on another endpoint after a lost connection. */
+  idempotent?: string[];
   codec?: CodecName;
   modules: string[];
   token?: string;
@@ -25,6 +30,8 @@ export interface PluginConfig {
   modules: string[];
   token?: string;
   shutdown_grace_ms?: number;
+  /** `stdio` (default): frames on the plugin's stdin/stdout; `fds`: on descriptors 3 and 4. */
+  channel?: 'stdio' | 'fds';
 }
 
 export interface NodeConfig {
@@ -108,7 +115,20 @@ export function checkNodeConfig(config: unknown, source = 'config'): NodeConfig 
     if (before) issues.push({ path: where, message: `module ${module} is already ${before === 'modules' ? 'hosted by this node' : `reached via ${before}`}` });
     else reachedBy.set(module, where);
   };
-  (c.connect ?? []).forEach((link, i) => link.modules.forEach((m) => claim(m, `connect[${i}]`)));
+  (c.connect ?? []).forEach((link, i) => {
+    link.modules.forEach((m) => claim(m, `connect[${i}]`));
+    if (link.address !== undefined && link.endpoints !== undefined) {
+      issues.push({ path: `connect[${i}]`, message: 'give either "address" (one endpoint) or "endpoints" (several, with a "policy")' });
+    }
+    for (const field of ['policy', 'idempotent'] as const) {
+      if (link[field] !== undefined && link.endpoints === undefined) issues.push({ path: `connect[${i}].${field}`, message: 'applies to "endpoints" only' });
+    }
+    (link.idempotent ?? []).forEach((f, j) => {
+      if (!link.modules.some((m) => f.startsWith(`${m}.`) && !f.slice(m.length + 1).includes('.'))) {
+        issues.push({ path: `connect[${i}].idempotent[${j}]`, message: `"${f}" is not a function of this entry's modules (write "module.function")` });
+      }
+    });
+  });
   (c.plugins ?? []).forEach((p, i) => p.modules.forEach((m) => claim(m, `plugins[${i}]`)));
   try {
     limitsFromWire(c.limits);

@@ -56,8 +56,11 @@ export class EventQueue {
     void this.pump();
   }
 
-  close(): void {
+  /** Discards the waiting events; `lost` (their connection closed) counts them as dropped. */
+  close(lost = false): void {
+    if (this.closed) return;
     this.closed = true;
+    if (lost) for (let i = this.items.length; i > 0; i--) this.drop();
     this.items.length = 0;
     this.unpause();
   }

@@ -10,7 +10,18 @@ import { unavailable } from './call-errors.js';
 import type { Connection } from './connection.js';
 import { bump, type Counters } from './services.js';
 
-export class Link {
+/** What a LinkInvoker calls through: one Link, or a MultiLink of several endpoints (endpoints.ts). */
+export interface Route {
+  readonly description: string;
+  /** An open connection to use now without dialing, if any. */
+  readonly current: Connection | undefined;
+  readonly isClosed: boolean;
+  connection(): Promise<Connection>;
+  call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown>;
+  close(graceMs: number): Promise<void>;
+}
+
+export class Link implements Route {
   private conn: Connection | undefined;
   private opening: Promise<Connection> | undefined;
   private closed = false;
@@ -49,6 +60,10 @@ export class Link {
     return this.conn;
   }
 
+  async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
+    return (await this.connection()).call(module, fn, args, options);
+  }
+
   /** Closed with its node: no more dialing (nor renewing subscriptions). */
   get isClosed(): boolean {
     return this.closed;
@@ -63,13 +78,12 @@ export class Link {
 
 export class LinkInvoker implements Invoker {
   constructor(
-    private readonly link: Link,
+    private readonly link: Route,
     private readonly counters: Counters,
   ) {}
 
-  async call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
-    const conn = await this.link.connection();
-    return conn.call(module, fn, args, options);
+  call(module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], options?: CallOptions): Promise<unknown> {
+    return this.link.call(module, fn, args, options);
   }
 
   /** A stream on the link's connection, dialed when the stream is first read. */
@@ -98,10 +112,18 @@ export class LinkInvoker implements Invoker {
     ).catch(() => bump(this.counters, 'dropped_oneways'));
   }
 
-  async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> {
+  /**
+   * Subscribes on the connection the link picks now; when that connection closes, subscribes
+   * again on the next one (the same endpoint redialed, or another by the link's policy). Events
+   * published meanwhile are not seen, and those still queued for the handler on the lost
+   * connection are discarded: `dropped` counts the latter, `resubscriptions` the switches.
+   */
+  async subscribe(module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<LinkSubscription> {
     const link = this.link;
-    let inner: Subscription = await (await link.connection()).subscribe(module, event, handler);
+    const first = await link.connection();
+    let inner: Subscription = await first.subscribe(module, event, handler);
     let droppedBefore = 0;
+    let resubscriptions = 0;
     let active = true;
     let retryMs = 100;
     const renew = async (): Promise<void> => {
@@ -113,6 +135,7 @@ export class LinkInvoker implements Invoker {
           const renewed = await conn.subscribe(module, event, handler);
           droppedBefore += inner.dropped; // counted once, when replaced (a failed try replaces nothing)
           inner = renewed;
+          resubscriptions++;
           retryMs = 100;
           watch(conn);
           return;
@@ -122,10 +145,13 @@ export class LinkInvoker implements Invoker {
       }
     };
     const watch = (conn: Connection) => conn.onClose(() => void (active && renew()));
-    watch(link.current!);
+    watch(first);
     return {
       get dropped() {
         return droppedBefore + inner.dropped;
+      },
+      get resubscriptions() {
+        return resubscriptions;
       },
       async unsubscribe() {
         active = false;
@@ -133,4 +159,10 @@ export class LinkInvoker implements Invoker {
       },
     };
   }
+}
+
+/** A subscription over a link, renewed on the next connection after one closes. */
+export interface LinkSubscription extends Subscription {
+  /** How many times it was made again on a new connection: each time, events published meanwhile were missed. */
+  readonly resubscriptions: number;
 }

@@ -7,14 +7,15 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName, Invoker, ModuleDescriptor, Publisher } from '../module.js';
 import { DirectInvoker, HubPublisher } from '../transport/direct.js';
 import { transportFor } from '../transport/registry.js';
-import { PluginProcess, stdioChannel } from '../transport/stdio.js';
+import { parentChannel, PluginProcess, pluginFds } from '../transport/stdio.js';
 import type { ByteChannel, Listener } from '../transport/types.js';
 import { limitsToWire, type Limits } from '../wire/limits.js';
 import { irBundle, type Health, type Manifest } from '../control/control.js';
 import { ListenerSlots, refuseConnection } from './admission.js';
 import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
 import { Connection } from './connection.js';
-import { Link, LinkInvoker } from './links.js';
+import { MultiLink } from './endpoints.js';
+import { Link, LinkInvoker, type Route } from './links.js';
 import type { MixedVersion } from './peer-versions.js';
 import { bump, ServiceTable } from './services.js';
 
@@ -41,8 +42,8 @@ export class Node {
   private readonly startedAt = Date.now();
   private readonly listeners: Listener[] = [];
   private readonly connections = new Set<Connection>();
-  private readonly links = new Map<string, Link>();
-  private readonly linkOf = new Map<string, Link>();
+  private readonly links = new Map<string, Route>();
+  private readonly linkOf = new Map<string, Route>();
   private readonly plugins = new Set<PluginProcess>();
   private readonly known = new Map<string, ModuleDescriptor>();
   private readonly invokers = new Map<string, Invoker>();
@@ -88,10 +89,18 @@ export class Node {
 
   private async startServing(): Promise<void> {
     const c = this.config;
-    for (const link of c.connect ?? []) this.linkFor(link.address, link.modules, () => this.dial(link.address, link.modules, link.codec, link.token));
+    for (const link of c.connect ?? []) {
+      const dial = (address: string) => this.dial(address, link.modules, link.codec, link.token);
+      if (link.address !== undefined) this.linkFor(link.address, link.modules, () => new Link(link.address!, () => dial(link.address!)));
+      else {
+        const endpoints = link.endpoints!;
+        const key = `${link.policy ?? 'failover'}:${endpoints.join(',')}`;
+        this.linkFor(key, link.modules, () => new MultiLink(key, endpoints, link.policy ?? 'failover', dial, new Set(link.idempotent ?? []), this.limits.defaultDeadlineMs));
+      }
+    }
     for (const p of c.plugins ?? []) {
-      const key = `stdio:${JSON.stringify([p.command, p.cwd ?? ''])}`;
-      const link = this.linkFor(key, p.modules, () => this.spawn(p));
+      const key = `${p.channel ?? 'stdio'}:${JSON.stringify([p.command, p.cwd ?? ''])}`;
+      const link = this.linkFor(key, p.modules, () => new Link(key, () => this.spawn(p)));
       // Plugins start with the node, so a broken plugin shows at start-up; a failure is retried on first use.
       await link.connection().catch((e: unknown) => this.options.debug?.(`plugin ${p.command.join(' ')}: ${String(e)}`));
     }
@@ -100,9 +109,9 @@ export class Node {
     if (c.stdio) this.serveStdio();
   }
 
-  private linkFor(key: string, modules: string[], open: () => Promise<Connection>): Link {
+  private linkFor(key: string, modules: string[], make: () => Route): Route {
     let link = this.links.get(key);
-    if (!link) this.links.set(key, (link = new Link(key, open)));
+    if (!link) this.links.set(key, (link = make()));
     for (const m of modules) this.linkOf.set(m, link);
     return link;
   }
@@ -136,7 +145,7 @@ export class Node {
   }
 
   private async spawn(p: NonNullable<NodeConfig['plugins']>[number]): Promise<Connection> {
-    const plugin = new PluginProcess({ command: p.command, ...(p.env ? { env: p.env } : {}), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}) });
+    const plugin = new PluginProcess({ command: p.command, ...(p.env ? { env: p.env } : {}), ...(p.cwd !== undefined ? { cwd: p.cwd } : {}), ...(p.channel ? { channel: p.channel } : {}) });
     this.plugins.add(plugin);
     void plugin.exited.then(() => this.plugins.delete(plugin));
     try {
@@ -192,9 +201,11 @@ export class Node {
   }
 
   private serveStdio(): void {
-    // stdout carries frames: anything printed there would corrupt the stream.
-    console.log = console.info = console.debug = console.error;
-    this.parent = this.accept(stdioChannel(), { parent: true });
+    const fds = pluginFds();
+    // On stdin/stdout, stdout carries frames: anything printed there would corrupt the stream.
+    // Over the descriptors of INTEROP_PLUGIN_FDS, stdout is the plugin's to print on.
+    if (!fds) console.log = console.info = console.debug = console.error;
+    this.parent = this.accept(parentChannel(fds), { parent: true });
     const parentLink = new Link(PARENT, () => this.parent!);
     this.links.set(PARENT, parentLink);
     this.parent.then(

@@ -96,9 +96,9 @@ export class Subscriptions {
     for (const q of subs.queues) q.push(payload);
   }
 
-  /** The connection closed: every local handler's queue is closed. */
+  /** The connection closed: every local handler's queue is closed, its waiting events counted as dropped. */
   closeAll(): void {
-    for (const subs of this.byTarget.values()) for (const q of subs.queues) q.close();
+    for (const subs of this.byTarget.values()) for (const q of subs.queues) q.close(true);
     this.byTarget.clear();
   }
 }

@@ -93,9 +93,25 @@ export function matrixMarkdown(all: ComboVerdicts[], languages: Language[], case
     });
     out.push(`| ${feature} | ${cells.join(' | ')} |`);
   }
-  out.push('', ...MIXED_VERSIONS, '');
+  out.push('', ...NODE_FEATURES, '', ...MIXED_VERSIONS, '');
   return out.join('\n');
 }
+
+/** Node features that need real processes or several peers, tested by vitest rather than by this runner. */
+const NODE_FEATURES = [
+  '## Node features × languages',
+  '',
+  'Tested by vitest and pytest with real nodes (for plugins, every parent × plugin language pair),',
+  'not by this runner.',
+  'The C and Haskell runtimes do not have these yet.',
+  '',
+  '| feature | ts | python | c | tested by |',
+  '|---|---|---|---|---|',
+  '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | `test/plugins/fds.test.ts` |',
+  '| events by polling (`PolledSubscription`: `next(timeout)`, async iteration) | ✓ | ✓ | – | `test/runtime/polling.test.ts`, `runtime-python/tests/test_polling.py` |',
+  '| links with several endpoints (`failover`, `round_robin`, `idempotent`) | ✓ | ✓ | – | `test/plugins/failover.test.ts` |',
+  '| plugin in a sandbox (bubblewrap: no network, read-only filesystem) | ✓ | ✓ | – | `test/plugins/sandbox.test.ts` |',
+];
 
 /** The other matrix, run by vitest rather than by this runner: it needs two versions of a schema. */
 const MIXED_VERSIONS = [
