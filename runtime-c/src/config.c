@@ -136,6 +136,12 @@ static int read_plugin(node_link *l, const cJSON *o, const char *where, interop_
   if (cwd != NULL) l->cwd = dup(cwd);
   extern char **environ;
   const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "env"), *e;
+  /* Checked before use: an array's items have no names, and a value must be a string. */
+  if (env != NULL && !cJSON_IsObject(env))
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.env: expected an object of NAME: value strings", where);
+  cJSON_ArrayForEach(e, env) {
+    if (!cJSON_IsString(e)) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.env.%s: expected a string", where, e->string);
+  }
   size_t count = 0;
   while (environ[count] != NULL) count++;
   l->env = calloc(count + (size_t)cJSON_GetArraySize(env) + 1, sizeof *l->env);
@@ -149,7 +155,6 @@ static int read_plugin(node_link *l, const cJSON *o, const char *where, interop_
     if (!replaced) l->env[k++] = dup(environ[j]);
   }
   cJSON_ArrayForEach(e, env) {
-    if (!cJSON_IsString(e)) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.env.%s: expected a string", where, e->string);
     char *kv = malloc(strlen(e->string) + strlen(e->valuestring) + 2);
     if (kv != NULL) sprintf(kv, "%s=%s", e->string, e->valuestring);
     l->env[k++] = kv;

@@ -228,6 +228,10 @@ static void test_config_errors(void **s) {
   assert_int_equal(interop_node_start("{\"node\":\"x\",\"modules\":[\"no.such\"]}", impls, 1, NULL, &n, &err), INTEROP_NOT_FOUND);
   assert_int_equal(interop_node_start("{\"node\":\"x\",\n\"limits\":", impls, 1, NULL, &n, &err), INTEROP_INVALID_ARGUMENT);
   assert_non_null(strstr(err.message, "line 2"));
+  /* Found by fuzz_config: a plugin's env given as an array (unnamed items) crashed the reader. */
+  assert_int_equal(interop_node_start("{\"node\":\"x\",\"plugins\":[{\"command\":[\"x\"],\"modules\":[\"e.f\"],\"env\":[\"A\"]}]}",
+                                      impls, 1, NULL, &n, &err), INTEROP_INVALID_ARGUMENT);
+  assert_string_equal(err.message, "plugins[0].env: expected an object of NAME: value strings");
   assert_int_equal(interop_node_start("{\"node\":\"x\",\"modules\":[]}", impls, 1, NULL, &n, &err), INTEROP_OK);
   assert_null(interop_node_invoker(n, &interop_conformance_module, &err));
   assert_int_equal(err.code, INTEROP_NOT_FOUND);
