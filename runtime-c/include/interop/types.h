@@ -1,5 +1,5 @@
 /* Type descriptors: the data that drives every codec, the value checks of direct calls, and the
- * module ABI (docs/adr/0010-native-core-type-descriptors.md, docs/adr/0011-native-module-abi.md). Generated code emits one interop_type per type
+ * module ABI (docs/adr/0013-native-core-type-descriptors.md, docs/adr/0011-native-module-abi.md). Generated code emits one interop_type per type
  * it uses; the runtime interprets them. The layout is part of the ABI: fields are only ever added
  * at the end, and INTEROP_ABI_VERSION changes when a meaning changes. */
 #ifndef INTEROP_TYPES_H
