@@ -24,7 +24,7 @@ run() { # name, build dir, cmake options...
   fi
   echo "-- runtime-c ($name): ctest"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$dir" --output-on-failure --output-junit "$results/ctest-$name.xml" -j "$jobs" || status=1
+    ctest --test-dir "$dir" --timeout 300 --output-on-failure --output-junit "$results/ctest-$name.xml" -j "$jobs" || status=1
 }
 
 mkdir -p test/out
