@@ -158,8 +158,9 @@ async def test_flooding_a_subscriber_that_does_not_read(conf: types.ModuleType, 
         assert calls_ok == 10
         print(f"\nflood ({policy}): held for the peer at most {peak_held} B, process grew {grown} B, "
               f"dropped {server.counters.dropped_events} of {total}")
-        # The slow calls are done but not answered yet: their answers wait for the peer to read.
-        assert len(conn._handling) == 5
+        # The slow calls are done; their answers wait for the peer to read (in the connection's
+        # backlog or already in the socket buffer, depending on timing: so not asserted here; the
+        # read below checks that all five arrive).
         dropped = server.counters.dropped_events
         assert dropped > total // 2 and conn.outbound_dropped == {TICKED: dropped}
         health = await call_control(next(iter(other_node.connections)), "health")

@@ -71,7 +71,7 @@ describe('examples/greenhouse from a module library', () => {
     expect(first.out).toMatch(/climate +\| interop host: node climate serves greenhouse\.climate 1\.0\.0 from packages/);
     expect(first.out).toMatch(/sensors +\| interop host: node sensors serves greenhouse\.sensors 1\.0\.0 from packages/);
     expect(first.out).toMatch(/climate +\| \[advisor plugin\] started by its parent/);
-    expect(first.out).toMatch(/hub +\| {3}reading 1\/3: .* \(smoothed in C: [0-9.]+ °C\)/); // the filter, from its package
+    expect(first.out).toMatch(/hub +\| {3}reading 1\/3: .* \(smoothed in C: -?[0-9.]+ °C\)/); // the filter, from its package
     expect(first.out).toContain('step 4, greenhouse.climate.summary(): 3 readings');
     expect(server.requests.filter((r) => r.endsWith('.tgz')).sort()).toEqual([
       '/greenhouse.advisor/greenhouse.advisor-1.0.0-python-any.tgz',

@@ -61,7 +61,7 @@ describe('examples/greenhouse', () => {
     expect(sink.text()).toContain('greenhouse.sensors.list_sensors() -> [north, south, west]');
     expect(sink.text()).toContain('raised UnknownSensor { sensor: "roof" } in Python');
     // The C module, loaded into interop-node, smooths every reading on its way to climate control.
-    await waitFor('a reading smoothed in C', () => /reading 1\/\d+: .*\(smoothed in C: [\d.]+ °C\)/.test(sink.text()), 15_000);
+    await waitFor('a reading smoothed in C', () => /reading 1\/\d+: .*\(smoothed in C: -?[\d.]+ °C\)/.test(sink.text()), 15_000);
     await waitFor('readings', () => readingsAfter(sink, 0) >= 3, 15_000);
 
     const sensors = status.nodes.find((n) => n.name === 'sensors')!;

@@ -103,9 +103,11 @@ static void after_items(job *j) {
   if (j->kind == DIE) {
     /* Let the ticks reach the caller, then die. A caller discards the items it has not taken
      * when it loses the connection (docs/wire.md §1.5); this producer writes all of them in one
-     * turn, so a loaded caller gets 200 ms (not the 50 of the TS server) to take them. */
+     * turn, so a loaded caller gets 400 ms (not the 50 of the TS server) to take them: at load 10
+     * on 2 cores a C caller once took more than 200 ms. The case allows 1000 ms from the last tick
+     * to the caller learning of the death, so 600 ms remain for that. */
     uv_timer_init(interop_node_loop(j->state->node), &j->timer);
-    uv_timer_start(&j->timer, die, 200, 0);
+    uv_timer_start(&j->timer, die, 400, 0);
     return;
   }
   finish(j, INTEROP_OK, NULL);
