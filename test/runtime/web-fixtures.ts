@@ -27,8 +27,8 @@ export const fn = (name: string) => calc.functions[name]!;
 
 /** Nodes started by a test file, closed by `closeNodes` (call it in afterEach). */
 const started: Node[] = [];
-export async function startNode(config: NodeConfig, handlers?: object): Promise<Node> {
-  const node = await Node.start(config, { implementations: handlers ? [[calc, handlers]] : [], uses: [calc], shutdownGraceMs: 300 });
+export async function startNode(config: NodeConfig, handlers?: object, module = calc): Promise<Node> {
+  const node = await Node.start(config, { implementations: handlers ? [[module, handlers]] : [], uses: [module], shutdownGraceMs: 300 });
   started.push(node);
   return node;
 }

@@ -16,7 +16,7 @@ import type { Node } from '../../runtime-ts/src/node/node.js';
 import { encodeFrame, FrameKind } from '../../runtime-ts/src/wire/frame.js';
 import { calcHandlers } from './fixtures.js';
 import { sleep } from './harness.js';
-import { calc, closeNodes, fn, hostOf, selfSigned, startNode } from './web-fixtures.js';
+import { calc, closeNodes, fn, hostOf, selfSigned, startNode, webCalc } from './web-fixtures.js';
 
 afterEach(closeNodes);
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: InteropError) => e.code);
@@ -161,6 +161,15 @@ describe('limits', () => {
     expect(JSON.parse(r.body).code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
     expect(counter(node, 'rejected_frames')).toBe(1);
     expect((await raw(ep, '/test.calc/echo', { Host: hostOf(ep) }, JSON.stringify({ text: 'x'.repeat(900) }))).status).toBe(200);
+  });
+
+  it("the node's own answers are not held to max_frame_bytes: a manifest larger than it still says which functions are one-way", async () => {
+    const big = webCalc();
+    (big.ir as { doc?: string }).doc = 'x'.repeat(4000);
+    const node = await startNode({ node: 'calc-node', modules: ['test.calc'], listen: ['http://127.0.0.1:0'], limits: { max_frame_bytes: 1024 } }, calcHandlers(), big);
+    const ep = node.endpoints[0]!;
+    expect((await raw(ep, '/test.calc/note', { Host: hostOf(ep) }, '{"text":"hi"}')).status).toBe(202);
+    expect(JSON.parse((await raw(ep, '/.well-known/interop/manifest', { Host: hostOf(ep) })).body).bundle.modules[0].doc).toHaveLength(4000);
   });
 
   it('a WebSocket message over 4 + max_frame_bytes closes that connection (1009), counted', async () => {

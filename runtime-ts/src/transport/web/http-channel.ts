@@ -41,6 +41,9 @@ export class HttpRefusal extends Error {
 
 type Answer = (frame: Frame) => void;
 
+/** The frames a connection writes to its own channel are bounded only by the u32 length. */
+export const OWN_FRAMES = { maxFrameBytes: 0xffff_ffff, maxTargetBytes: 0xffff };
+
 export class HttpChannel implements ByteChannel {
   private handlers: ChannelHandlers | undefined;
   private closed = false;
@@ -66,7 +69,7 @@ export class HttpChannel implements ByteChannel {
     private readonly socket: Socket,
     private readonly context: HttpContext,
   ) {
-    this.decoder = new FrameDecoder(context.limits);
+    this.decoder = new FrameDecoder(OWN_FRAMES); // the node's own frames: not a peer's limits
     socket.setNoDelay?.(true);
     socket.on('close', () => this.finish());
   }

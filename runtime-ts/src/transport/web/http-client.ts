@@ -18,6 +18,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../wire/limits.js';
 import type { ByteChannel, ChannelHandlers, ConnectOptions } from '../types.js';
 import type { WebAddress } from './address.js';
 import { why } from './dial-ws.js';
+import { OWN_FRAMES } from './http-channel.js';
 import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PING_PATH, TIMEOUT_HEADER } from './http-mapping.js';
 
 const text = new TextDecoder();
@@ -42,7 +43,7 @@ export class HttpClientChannel implements ByteChannel {
     private readonly limits: Limits,
     private readonly ca: Buffer | undefined,
   ) {
-    this.decoder = new FrameDecoder(limits);
+    this.decoder = new FrameDecoder(OWN_FRAMES); // this node's own frames: not a peer's limits
     this.agent = address.tls ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
   }
 
