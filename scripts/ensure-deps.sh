@@ -39,3 +39,12 @@ fi
 if [ -x runtime-python/setup.sh ]; then
   runtime-python/setup.sh
 fi
+# Debian's Chromium, driven by playwright-core in the browser tests (test/browser) and the test of
+# the example's web page; openssl makes their self-signed certificates.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[setup] installing ${missing[*]} (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

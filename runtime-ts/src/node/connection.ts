@@ -384,7 +384,7 @@ export class Connection implements FlowControl {
     this.out.flush();
     this.channel.end();
     // A peer that does not close its side is not waited for.
-    setTimeout(() => this.channel.destroy(), 1000).unref();
+    setTimeout(() => this.channel.destroy(), 1000).unref?.();
   }
 
   private onChannelClose(error?: Error): void {
