@@ -146,6 +146,32 @@ async def test_one_way_calls_and_events(conf: types.ModuleType, nodes: list[Node
     assert await client.last_note() == "first"
 
 
+@pytest.mark.parametrize("scheme", ["ws", "http"])
+async def test_streams_over_websocket_and_refused_over_http(conf: types.ModuleType, nodes: list[Node], scheme: str) -> None:
+    """ws:// carries streams; over http:// the client fails one with UNIMPLEMENTED (ADR 0010)."""
+    server, impl, address = await serve(conf, scheme)
+    nodes.append(server)
+    opened: list[list[int]] = []
+
+    async def download(sizes: list[int], ctx: Any) -> AsyncIterator[bytes]:
+        opened.append(sizes)
+        for size in sizes:
+            yield bytes(size)
+
+    impl.download = download
+    client = await client_of(conf, nodes, address)
+    if scheme == "ws":
+        assert [len(c) async for c in client.download([3, 0, 70_000])] == [3, 0, 70_000]
+        return
+    with pytest.raises(InteropError) as refused:
+        async for _ in client.download([3]):
+            pass
+    assert refused.value.code == ErrorCode.UNIMPLEMENTED
+    assert refused.value.message == ("interop.conformance.download is a stream function: streams are not carried over HTTP; "
+                                     "call it over ws:// (or another transport)")
+    assert opened == []
+
+
 # ---- HTTP without generated code -----------------------------------------------------------------
 
 async def test_http_calls_as_curl_makes_them(conf: types.ModuleType, nodes: list[Node]) -> None:
@@ -162,6 +188,7 @@ async def test_http_calls_as_curl_makes_them(conf: types.ModuleType, nodes: list
         ("/interop.conformance/add", b'{"a":"x"}', 400, 3),
         ("/interop.conformance/unimplemented", b'{"v":1}', 501, 12),
         ("/interop.conformance/nosuch", b"{}", 501, 12),
+        ("/interop.conformance/download", b'{"sizes":[1]}', 501, 12),
         ("/no.such/fn", b"{}", 404, 5),
     ]:
         answer = await raw(address, post(address, path, body))

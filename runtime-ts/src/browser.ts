@@ -3,7 +3,7 @@
 // built-in: bundlers pick it through the "browser" condition of @interop/runtime's exports, so
 // generated code that imports '@interop/runtime' runs in a page unchanged.
 
-import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, Invoker, ModuleDescriptor, Subscription } from './module.js';
+import type { CallOptions, CodecName, EventDescriptor, FunctionDescriptor, Invoker, ItemSource, ModuleDescriptor, StreamCall, Subscription } from './module.js';
 import { Connection } from './node/connection.js';
 import { Link, LinkInvoker } from './node/links.js';
 import { ServiceTable, type Counters } from './node/services.js';
@@ -62,6 +62,8 @@ export function webSocketClient(url: string, options: WebSocketClientOptions): W
     call: (module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], callOptions?: CallOptions) => invoker.call(module, fn, args, callOptions),
     oneway: (module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[]) => invoker.oneway(module, fn, args),
     subscribe: (module: ModuleDescriptor, event: EventDescriptor, handler: (payload: unknown) => void | Promise<void>): Promise<Subscription> => invoker.subscribe(module, event, handler),
+    stream: (module: ModuleDescriptor, fn: FunctionDescriptor, args: unknown[], input: ItemSource<unknown> | undefined, callOptions?: CallOptions): StreamCall =>
+      invoker.stream(module, fn, args, input, callOptions),
     connection: () => link.connection(),
     counters: services.counters,
     close: () => link.close(1000),

@@ -1,6 +1,7 @@
 // TypeScript in the browser (docs/transports.md, "Browsers"): a page bundled with the runtime's
 // browser entry and generated code calls a TypeScript node and a Python node over WebSocket, in
-// real headless Chromium: calls (64-bit integers), a declared error, a one-way call, events. A
+// real headless Chromium: calls (64-bit integers), a declared error, a one-way call, events, a
+// bidirectional stream longer than the credit window. A
 // node refuses a page of another origin unless its config allows it.
 
 import type { ChildProcess } from 'node:child_process';
@@ -36,6 +37,9 @@ async function startTsNode(): Promise<Node> {
     lastNote: () => last,
     publish: (count: number, text: string) => {
       for (let n = 1; n <= count; n++) events!.ticked({ n, text });
+    },
+    async *shout(words: AsyncIterable<string>) {
+      for await (const word of words) yield word.toUpperCase();
     },
   };
   const node = await Node.start({ node: 'ts-node', modules: [module.name], listen: ['http://127.0.0.1:0'], web: { static: join(out, 'site') } }, {
@@ -96,10 +100,11 @@ async function runPage(pageUrl: string): Promise<Record<string, Record<string, u
   }
 }
 
-const expected = { sum: '1099511627778', declared: 'Nope: no reason', note: 'from the page', ticks: ['1:tick', '2:tick', '3:tick'] };
+const shouted = Array.from({ length: 100 }, (_, i) => `WORD ${i}`);
+const expected = { sum: '1099511627778', declared: 'Nope: no reason', note: 'from the page', ticks: ['1:tick', '2:tick', '3:tick'], shouted };
 
 describe('a web page in Chromium', () => {
-  it('calls a TypeScript node and a Python node over WebSocket: calls, a declared error, a one-way call, events', async () => {
+  it('calls a TypeScript node and a Python node over WebSocket: calls, a declared error, a one-way call, events, a stream', async () => {
     const ts = await startTsNode();
     const site = ts.endpoints[0]!;
     const py = await pythonNode(join(out, 'py'), { node: 'py-node', modules: ['test.browser'], listen: ['ws://127.0.0.1:0'], web: { allowed_origins: [site] } }, children);

@@ -10,6 +10,7 @@ interface Outcome {
   declared?: string;
   note?: string;
   ticks?: string[];
+  shouted?: string[];
   error?: string;
 }
 
@@ -36,6 +37,10 @@ async function exercise(url: string): Promise<Outcome> {
     await client.publish(3, 'tick');
     await Promise.race([all, new Promise((r) => setTimeout(r, 5000))]);
     out.ticks = ticks;
+    // More words than the credit window (64): the page's credit and items both flow in Chromium.
+    const shouted: string[] = [];
+    for await (const word of client.shout(Array.from({ length: 100 }, (_, i) => `word ${i}`))) shouted.push(word);
+    out.shouted = shouted;
   } catch (error) {
     out.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }

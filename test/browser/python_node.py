@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+from typing import AsyncIterator
 
 sys.path.insert(0, os.environ["BROWSER_GEN"])
 
@@ -37,6 +38,10 @@ class Impl(BrowserHandlers):
         assert self.events is not None
         for n in range(1, count + 1):
             self.events.ticked(Tick(n=n, text=text))
+
+    async def shout(self, words: AsyncIterator[str], ctx: CallContext) -> AsyncIterator[str]:
+        async for word in words:
+            yield word.upper()
 
 
 async def main() -> None:

@@ -1,5 +1,6 @@
-// Shared by the WebSocket and HTTP transport tests: the test.calc module with an IR that names
-// its functions (the HTTP transport reads a function's kind from the manifest), nodes that are
+// Shared by the WebSocket and HTTP transport tests: the test.calc module with a stream function
+// and an IR that names its functions (the HTTP transport reads a function's kind from the
+// manifest), nodes that are
 // closed after each test, and a self-signed certificate made at test time.
 
 import { execFileSync } from 'node:child_process';
@@ -9,10 +10,12 @@ import { join } from 'node:path';
 import type { ModuleDescriptor } from '../../runtime-ts/src/module.js';
 import type { NodeConfig } from '../../runtime-ts/src/node/config.js';
 import { Node } from '../../runtime-ts/src/node/node.js';
-import { calcModule } from './fixtures.js';
+import { calcModule, scalarCodec, structCodec } from './fixtures.js';
 
+/** test.calc, with `count`, a server stream of 1 … n, and an IR that names every function. */
 export function webCalc(): ModuleDescriptor {
   const calc = calcModule();
+  calc.functions['count'] = { name: 'count', kind: 'stream', params: structCodec([['n', 'u32']]), output: scalarCodec('u32'), throws: [], method: 'count' };
   calc.ir = {
     name: calc.name,
     version: calc.version,

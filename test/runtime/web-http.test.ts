@@ -51,6 +51,7 @@ describe('calls', () => {
       ['/test.calc/add', '{"a":"x","b":1}', 400, 3],
       ['/test.calc/missing', '', 501, 12],
       ['/test.calc/nosuch', '{}', 501, 12],
+      ['/test.calc/count', '{"n":1}', 501, 12],
       ['/no.such/fn', '{}', 404, 5],
     ];
     for (const [path, body, status, code] of cases) {

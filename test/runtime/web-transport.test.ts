@@ -70,6 +70,34 @@ describe.each(['ws', 'http'] as const)('%s transport', (scheme) => {
     expect(ticks).toEqual([1, 2, 3]);
   });
 
+  it(scheme === 'ws' ? 'streams' : 'a stream is refused with UNIMPLEMENTED (ADR 0010)', async () => {
+    const opened: number[] = [];
+    const handlers = {
+      ...calcHandlers(),
+      async *count(n: number) {
+        opened.push(n);
+        for (let i = 1; i <= n; i++) yield i;
+      },
+    };
+    const server = await startNode({ node: 'calc-node', modules: ['test.calc'], listen: [`${scheme}://127.0.0.1:0`] }, handlers);
+    const client = await startNode({ node: 'app', connect: [{ address: server.endpoints[0]!, modules: ['test.calc'] }] });
+    const items: unknown[] = [];
+    const read = (async () => {
+      for await (const n of client.invoker(calc).stream(calc, fn('count'), [3], undefined)) items.push(n);
+    })();
+    if (scheme === 'ws') {
+      await read;
+      expect(items).toEqual([1, 2, 3]);
+      return;
+    }
+    const refused = (await read.catch((e: unknown) => e)) as InteropError;
+    expect([refused.code, refused.message]).toEqual([
+      ErrorCode.UNIMPLEMENTED,
+      'test.calc.count is a stream function: streams are not carried over HTTP; call it over ws:// (or another transport)',
+    ]);
+    expect(opened).toEqual([]);
+  });
+
   it('a server that goes away fails pending calls with UNAVAILABLE, and the link dials again', async () => {
     const server = await startNode({ node: 'calc-node', modules: ['test.calc'], listen: [`${scheme}://127.0.0.1:0`] }, calcHandlers());
     const address = server.endpoints[0]!;

@@ -88,7 +88,7 @@ export function planCombinations(languages: Language[], only?: { languages?: str
 export interface Case {
   name: string;
   feature: string;
-  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo' | 'client_stream' | 'server_stream' | 'ping_pong' | 'ticks' | 'cancel_by_caller' | 'flood';
+  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo' | 'client_stream' | 'server_stream' | 'ping_pong' | 'ticks' | 'cancel_by_caller' | 'flood' | 'refused_stream';
   function: string;
   quick?: boolean;
   /** The transports the case applies to (all when absent): losing the peer needs one. */

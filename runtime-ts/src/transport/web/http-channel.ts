@@ -16,7 +16,7 @@ import { encodeHandshake, PROTOCOL_VERSIONS } from '../../wire/handshake.js';
 import type { Limits } from '../../wire/limits.js';
 import type { ByteChannel, ChannelHandlers } from '../types.js';
 import { bearerToken } from './security.js';
-import { codecOfContentType, contentTypeOf, statusOfCode, TIMEOUT_HEADER } from './http-mapping.js';
+import { codecOfContentType, contentTypeOf, statusOfCode, streamsNotOverHttp, TIMEOUT_HEADER } from './http-mapping.js';
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -272,7 +272,7 @@ export class HttpChannel implements ByteChannel {
       await this.open(req);
       const kind = await this.functionKind(target);
       if (kind === 'stream') {
-        throw new HttpRefusal(501, ErrorCode.UNIMPLEMENTED, `${target} is a stream function: streams are not carried over HTTP; call it over ws:// (or another transport)`);
+        throw new HttpRefusal(501, ErrorCode.UNIMPLEMENTED, streamsNotOverHttp(target));
       }
       // A target the manifest does not name goes as a call: the node answers why it cannot serve it.
       await this.exchange(req, res, kind === 'oneway' ? FrameKind.ONEWAY : FrameKind.REQUEST, target);

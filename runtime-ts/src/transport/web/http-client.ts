@@ -13,13 +13,13 @@ import { ErrorCode } from '../../errors.js';
 import type { CodecName } from '../../module.js';
 import { FrameDecoder, FrameError } from '../../wire/decoder.js';
 import { encodeEnvelope } from '../../wire/envelope.js';
-import { CodecId, EMPTY_PAYLOAD, encodeFrame, type Frame, FrameKind, codecNameOf } from '../../wire/frame.js';
+import { CodecId, EMPTY_PAYLOAD, encodeFrame, type Frame, FrameFlag, FrameKind, codecNameOf } from '../../wire/frame.js';
 import { DEFAULT_LIMITS, type Limits } from '../../wire/limits.js';
 import type { ByteChannel, ChannelHandlers, ConnectOptions } from '../types.js';
 import type { WebAddress } from './address.js';
 import { why } from './dial-ws.js';
 import { OWN_FRAMES } from './http-channel.js';
-import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PING_PATH, TIMEOUT_HEADER } from './http-mapping.js';
+import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PING_PATH, streamsNotOverHttp, TIMEOUT_HEADER } from './http-mapping.js';
 
 const text = new TextDecoder();
 
@@ -99,6 +99,7 @@ export class HttpClientChannel implements ByteChannel {
         this.token = tokenOf(frame.payload);
         return this.post(frame, HELLO_PATH, JSON_TYPE, { agent: false });
       case FrameKind.REQUEST:
+        if (frame.flags & (FrameFlag.STREAM_IN | FrameFlag.STREAM_OUT)) return this.refuseStream(frame);
         return this.post(frame, pathOfTarget(frame.target), contentTypeOf(codecNameOf(frame.codec) ?? 'json'));
       case FrameKind.ONEWAY:
         return this.post(frame, pathOfTarget(frame.target), contentTypeOf(codecNameOf(frame.codec) ?? 'json'));
@@ -115,6 +116,17 @@ export class HttpClientChannel implements ByteChannel {
       case FrameKind.GOODBYE:
         return this.end();
     }
+  }
+
+  /**
+   * A stream is answered here, before anything is sent: UNIMPLEMENTED, as the node would answer its
+   * POST (ADR 0010). Its other frames (credit, items, end) name no request and are dropped below.
+   * Answered in a later turn, as an answer from the network would be.
+   */
+  private refuseStream(frame: Frame): void {
+    const codec = codecNameOf(frame.codec) ?? 'json';
+    const payload = encodeEnvelope({ code: ErrorCode.UNIMPLEMENTED, message: streamsNotOverHttp(frame.target) }, codec);
+    queueMicrotask(() => this.deliver({ ...frame, kind: FrameKind.ERROR, flags: 0, timeoutMs: 0, payload }));
   }
 
   private abort(id: number): void {

@@ -62,6 +62,15 @@ export const PING_PATH = `${WELL_KNOWN}/ping`;
 export const MANIFEST_PATH = `${WELL_KNOWN}/manifest`;
 export const HEALTH_PATH = `${WELL_KNOWN}/health`;
 
+/**
+ * Why a stream function cannot be called over HTTP (ADR 0010: a stream needs a connection either
+ * side can write to at any time): the listener answers a POST to one with it (501), and a client
+ * dialing http:// fails a stream with it (UNIMPLEMENTED) before sending anything.
+ */
+export function streamsNotOverHttp(target: string): string {
+  return `${target} is a stream function: streams are not carried over HTTP; call it over ws:// (or another transport)`;
+}
+
 /** The caller's remaining deadline in ms, as the REQUEST frame's timeout_ms. */
 export const TIMEOUT_HEADER = 'interop-timeout-ms';
 

@@ -16,11 +16,12 @@ import h11
 
 from ...envelope import encode_envelope
 from ...errors import ErrorCode
-from ...frames import CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_name, encode_frame
+from ...frames import FLAG_STREAM_IN, FLAG_STREAM_OUT, CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_name, encode_frame
 from ...limits import Limits
 from ..base import StreamTransport
 from .address import WebAddress
-from .http_mapping import HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, PING_PATH, TIMEOUT_HEADER, code_of_status, content_type_of, path_of_target
+from .http_mapping import (HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, PING_PATH, TIMEOUT_HEADER, code_of_status, content_type_of,
+                           path_of_target, streams_not_over_http)
 
 
 def why(error: BaseException) -> str:
@@ -119,6 +120,12 @@ class HttpClientTransport:
             except ValueError:
                 pass
             self._spawn(frame, self._post(frame, HELLO_PATH, JSON_TYPE, fresh=True))
+        elif kind == FrameKind.REQUEST and frame.flags & (FLAG_STREAM_IN | FLAG_STREAM_OUT):
+            # A stream is answered here, before anything is sent: UNIMPLEMENTED, as the node would
+            # answer its POST (ADR 0010). Its other frames (credit, items, end) are dropped below.
+            codec = codec_name(frame.codec) or "json"
+            self._deliver(Frame(FrameKind.ERROR, CodecId.JSON if codec == "json" else CodecId.MSGPACK, frame.correlation,
+                                frame.target, encode_envelope(ErrorCode.UNIMPLEMENTED, streams_not_over_http(frame.target), codec)))
         elif kind in (FrameKind.REQUEST, FrameKind.ONEWAY):
             self._spawn(frame, self._post(frame, path_of_target(frame.target), content_type_of(codec_name(frame.codec) or "json")))
         elif kind == FrameKind.PING:

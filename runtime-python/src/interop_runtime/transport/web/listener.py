@@ -24,7 +24,7 @@ from ..sockets import Address, Listener, listen
 from .address import WebAddress, host_port
 from .http_channel import Answer, HttpChannel, HttpContext, HttpRefusal, error_answer
 from .http_mapping import (HEALTH_PATH, HELLO_PATH, MANIFEST_PATH, PING_PATH, TIMEOUT_HEADER, WELL_KNOWN,
-                           codec_of_content_type, target_of_path)
+                           codec_of_content_type, streams_not_over_http, target_of_path)
 from .security import bearer_token, cross_origin_allowed, refusal, web_policy
 from .static_files import static_file
 from .ws import WsTransport
@@ -288,8 +288,7 @@ class _Connection:
             r.answer.close = r.answer.status == 401
             return r.answer
         if kind == "stream":
-            return _envelope(501, ErrorCode.UNIMPLEMENTED, f"{target} is a stream function: streams are not carried over HTTP; "
-                                                            "call it over ws:// (or another transport)")
+            return _envelope(501, ErrorCode.UNIMPLEMENTED, streams_not_over_http(target))
         return await self._exchange(FrameKind.ONEWAY if kind == "oneway" else FrameKind.REQUEST, target, headers)
 
     async def _exchange(self, kind: FrameKind, target: str, headers: dict[str, str]) -> Answer:
