@@ -39,6 +39,8 @@ export async function listenWeb(
   const context: HttpContext = { limits, kinds: undefined };
   const channels = new WeakMap<Socket, HttpChannel>();
   const refused = new WeakSet<Socket>();
+  const handshakes = new WeakMap<Socket, NodeJS.Timeout>();
+  const handshakeDone = (socket: Socket) => clearTimeout(handshakes.get(socket));
   let open = 0;
   let bound = '';
   const overLimit = (): ErrorEnvelope => ({ code: ErrorCode.RESOURCE_EXHAUSTED, message: `listener ${bound} has max_connections (${limits.maxConnections}) connections open` });
@@ -51,16 +53,24 @@ export async function listenWeb(
       refused.add(socket);
       count('rejected_connections');
     }
-    // The first request (or upgrade) must come within handshake_timeout_ms, as a HELLO must.
-    socket.setTimeout(limits.handshakeTimeoutMs, () => {
+    // The first request (or upgrade) must come within handshake_timeout_ms, as a HELLO must: a
+    // deadline, not an inactivity timeout, so that headers sent a line at a time cannot hold it.
+    const handshake = setTimeout(() => {
       count('rejected_handshakes');
       socket.destroy();
-    });
+    }, limits.handshakeTimeoutMs);
+    handshakes.set(socket, handshake);
+    socket.once('close', () => clearTimeout(handshake));
   });
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') count('frame_timeouts');
-    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    if (socket.writable) socket.end(rawResponse(status, { code: ErrorCode.PROTOCOL_ERROR, message: `bad HTTP request: ${error.message}` }));
+    // Headers slower than frame_timeout_ms (headersTimeout) are a slow frame; anything else did not parse.
+    const slow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (slow) count('frame_timeouts');
+    const status = slow ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const envelope: ErrorEnvelope = slow
+      ? { code: ErrorCode.RESOURCE_EXHAUSTED, message: `headers not complete within ${limits.frameTimeoutMs} ms (frame_timeout_ms)` }
+      : { code: ErrorCode.PROTOCOL_ERROR, message: `bad HTTP request: ${error.message}` };
+    if (socket.writable) socket.end(rawResponse(status, envelope));
     socket.destroy();
   });
 
@@ -76,7 +86,7 @@ export async function listenWeb(
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    req.socket.setTimeout(0);
+    handshakeDone(req.socket);
     const answer = (status: number, env: ErrorEnvelope) => {
       const body = encodeEnvelope(env, 'json');
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(body.length) }).end(body);
@@ -121,12 +131,17 @@ export async function listenWeb(
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.setTimeout(0);
+    handshakeDone(socket);
     const why = refusal(policy, req.headers.host, req.headers.origin);
     if (refused.has(socket)) return void socket.end(rawResponse(503, overLimit()));
     if (why) return void socket.end(rawResponse(403, { code: ErrorCode.PERMISSION_DENIED, message: why }));
-    if (channels.has(socket)) {
-      return void socket.end(rawResponse(400, { code: ErrorCode.PROTOCOL_ERROR, message: 'open a WebSocket on a connection of its own, not on one that carried HTTP calls' }));
+    const badUpgrade =
+      channels.has(socket) ? 'open a WebSocket on a connection of its own, not on one that carried HTTP calls'
+      : isWebSocket13(req) ? undefined
+      : 'not a WebSocket version 13 upgrade';
+    if (badUpgrade) {
+      count('rejected_handshakes');
+      return void socket.end(rawResponse(400, { code: ErrorCode.PROTOCOL_ERROR, message: badUpgrade }));
     }
     websockets.handleUpgrade(req, socket, head, (ws) => {
       accept(new WsChannel(`${address.tls ? 'wss' : 'ws'}://${hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}`, ws, socket));
@@ -150,8 +165,18 @@ export async function listenWeb(
   };
 }
 
+/** RFC 6455 §4.2.1: a GET with version 13 and a key of 16 bytes in base64 (checked here, so every refusal has one answer). */
+function isWebSocket13(req: IncomingMessage): boolean {
+  const key = req.headers['sec-websocket-key'];
+  return req.method === 'GET' && req.headers.upgrade?.toLowerCase() === 'websocket' && req.headers['sec-websocket-version'] === '13' && typeof key === 'string' && WS_KEY.test(key);
+}
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
 function makeServer(address: WebAddress, options: ListenOptions): Server {
-  if (!address.tls) return createHttpServer();
+  // headersTimeout (frame_timeout_ms, below) is checked every connectionsCheckingInterval: often
+  // enough that headers trickling in are cut near the limit, not up to 30 s (Node's default) later.
+  const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(options.limits.frameTimeoutMs / 4)));
+  if (!address.tls) return createHttpServer({ connectionsCheckingInterval });
   const tls = options.tls;
   if (!tls) throw new Error(`${formatWebAddress(address)} needs a certificate: add "tls": {"cert": "cert.pem", "key": "key.pem"} to the node config`);
   const read = (what: string, path: string) => {
@@ -161,7 +186,7 @@ function makeServer(address: WebAddress, options: ListenOptions): Server {
       throw new Error(`tls.${what}: cannot read ${path}: ${(error as Error).message}`);
     }
   };
-  return createHttpsServer({ cert: read('cert', tls.cert), key: read('key', tls.key), handshakeTimeout: options.limits.handshakeTimeoutMs });
+  return createHttpsServer({ cert: read('cert', tls.cert), key: read('key', tls.key), handshakeTimeout: options.limits.handshakeTimeoutMs, connectionsCheckingInterval });
 }
 
 /** An HTTP response written on a raw socket (an upgrade refused, a request that did not parse). */

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 from http import HTTPStatus
 from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
@@ -33,6 +34,8 @@ log = logging.getLogger("interop.transport")
 OnTransport = Callable[[Any], Coroutine[Any, Any, None]]
 Count = Callable[[str], None]
 _MAX_HEADERS = 16 * 1024
+#: RFC 6455 §4.2.1: a Sec-WebSocket-Key is 16 bytes in base64.
+_WS_KEY = re.compile(r"[+/0-9A-Za-z]{22}==")
 
 
 class WebListener:
@@ -109,6 +112,11 @@ def _reason(status: int) -> bytes:
         return b""
 
 
+def _head_bytes(req: h11.Request) -> int:
+    """The size of a request's line and headers, as sent."""
+    return len(req.method) + len(req.target) + 11 + sum(len(k) + len(v) + 4 for k, v in req.headers)
+
+
 def _envelope(status: int, code: int, message: str) -> Answer:
     return error_answer(code, message, "json", status)
 
@@ -132,6 +140,25 @@ class _Connection:
                 return event
             self.h11.receive_data(await self.stream.read())
 
+    async def _next_request(self, first: bool) -> Any:
+        """The next request, in time: the first within handshake_timeout_ms of the accept (as a
+        HELLO), a later one's headers within frame_timeout_ms of their first byte (as a frame's
+        bytes). Between requests, twice idle_timeout_ms: the node closes an idle interop
+        connection itself; this closes a page's. Deadlines, so that headers sent a line at a
+        time cannot hold a connection (slowloris)."""
+        limits = self.server.limits
+        loop = asyncio.get_running_loop()
+        headers_started = first
+        async with asyncio.timeout((limits.handshake_timeout_ms if first else 2 * limits.idle_timeout_ms) / 1000) as deadline:
+            while True:
+                event = self.h11.next_event()
+                if event is not h11.NEED_DATA:
+                    return event
+                if not headers_started and self._partial_headers():
+                    headers_started = True
+                    deadline.reschedule(loop.time() + limits.frame_timeout_ms / 1000)
+                self.h11.receive_data(await self.stream.read())
+
     async def run(self) -> None:
         limits = self.server.limits
         if self.refused:
@@ -139,20 +166,25 @@ class _Connection:
         first = True
         while True:
             try:
-                # The first request must come as a HELLO would; later headers as fast as a frame's bytes.
-                async with asyncio.timeout((limits.handshake_timeout_ms if first else self._between_requests()) / 1000):
-                    event = await self._unless_ending(self._next_event())
+                event = await self._unless_ending(self._next_request(first))
             except TimeoutError:
                 if first:
                     self.server.count("rejected_handshakes")
-                elif self.h11.their_state is h11.SEND_BODY or self._partial_headers():
+                elif self._partial_headers():
                     self.server.count("frame_timeouts")
+                    self._write_raw(_envelope(408, ErrorCode.RESOURCE_EXHAUSTED,
+                                              f"headers not complete within {limits.frame_timeout_ms} ms (frame_timeout_ms)"))
                 return
             except h11.RemoteProtocolError as e:
                 await self._send(_envelope(e.error_status_hint, ErrorCode.PROTOCOL_ERROR, f"bad HTTP request: {e}"), close=True)
                 return
             if not isinstance(event, h11.Request):
                 return  # the client closed (ConnectionClosed), the node ended the connection, or PAUSED after a refusal
+            if _head_bytes(event) > _MAX_HEADERS:
+                # h11 bounds only headers still incomplete; ones that came in one read are checked here.
+                await self._send(_envelope(431, ErrorCode.PROTOCOL_ERROR, f"bad HTTP request: headers larger than {_MAX_HEADERS} bytes"),
+                                 close=True)
+                return
             first = False
             if not await self._request(event):
                 return
@@ -174,12 +206,14 @@ class _Connection:
         task.cancel()
         return None
 
-    def _between_requests(self) -> int:
-        # An interop connection is closed by the node's idle check; a page's connection here.
-        return self.server.limits.frame_timeout_ms if self._partial_headers() else 2 * self.server.limits.idle_timeout_ms
-
     def _partial_headers(self) -> bool:
         return bool(self.h11.trailing_data[0])
+
+    def _write_raw(self, answer: Answer) -> None:
+        """An answer to a request h11 has not parsed (its headers never ended), then the close."""
+        head = (f"HTTP/1.1 {answer.status} {_reason(answer.status).decode()}\r\nContent-Type: {answer.content_type}\r\n"
+                f"Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n")
+        self.stream.write(head.encode("latin-1") + answer.body)
 
     async def _send(self, answer: Answer, headers: list[tuple[str, str]] | None = None, close: bool = False) -> None:
         hs = list(headers or [])
@@ -214,7 +248,7 @@ class _Connection:
             await self._send(_envelope(status, ErrorCode.PERMISSION_DENIED, why), close=upgrade)
             return not upgrade
         if upgrade:
-            await self._upgrade(headers)
+            await self._upgrade(method, headers)
             return False
         cors = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")] if origin and cross_origin_allowed(self.server.policy, origin) else []
         if method == "OPTIONS":
@@ -395,12 +429,14 @@ class _Connection:
         channel.unsubscribe(cid)
         return None
 
-    async def _upgrade(self, headers: dict[str, str]) -> None:
+    async def _upgrade(self, method: str, headers: dict[str, str]) -> None:
         """Answers 101 and hands the socket, as a WebSocket, to the node."""
         key = headers.get("sec-websocket-key", "")
-        if self.channel is not None or headers.get("sec-websocket-version") != "13" or not key:
-            why = ("open a WebSocket on a connection of its own, not on one that carried HTTP calls" if self.channel is not None
-                   else "not a WebSocket version 13 upgrade")
+        why = ("open a WebSocket on a connection of its own, not on one that carried HTTP calls" if self.channel is not None
+               else None if method == "GET" and headers.get("sec-websocket-version") == "13" and _WS_KEY.fullmatch(key)
+               else "not a WebSocket version 13 upgrade")
+        if why is not None:
+            self.server.count("rejected_handshakes")
             await self._send(_envelope(400, ErrorCode.PROTOCOL_ERROR, why), close=True)
             return
         self.stream.write(self.h11.send(h11.InformationalResponse(status_code=101, headers=[
