@@ -33,8 +33,10 @@ export async function listenWeb(
   // a body's time is the frame's (frame_timeout_ms, checked by the node's connection).
   server.headersTimeout = limits.frameTimeoutMs;
   server.requestTimeout = 0;
-  // Longer than the node's idle check (one to two idle_timeout_ms), which closes an idle interop connection itself.
-  server.keepAliveTimeout = Math.min(2 * limits.idleTimeoutMs, 2147483647);
+  // A page's kept-alive connection closes after 3 × idle_timeout_ms. An interop connection is closed
+  // by the node's idle check (one to two idle_timeout_ms, counted in idle_timeouts) well before:
+  // a whole idle_timeout_ms of margin, so that a loaded machine does not let this close it first.
+  server.keepAliveTimeout = Math.min(3 * limits.idleTimeoutMs, 2147483647);
   const websockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes + 4, perMessageDeflate: false });
   const context: HttpContext = { limits, kinds: undefined };
   const channels = new WeakMap<Socket, HttpChannel>();

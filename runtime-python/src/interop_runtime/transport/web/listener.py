@@ -143,13 +143,14 @@ class _Connection:
     async def _next_request(self, first: bool) -> Any:
         """The next request, in time: the first within handshake_timeout_ms of the accept (as a
         HELLO), a later one's headers within frame_timeout_ms of their first byte (as a frame's
-        bytes). Between requests, twice idle_timeout_ms: the node closes an idle interop
-        connection itself; this closes a page's. Deadlines, so that headers sent a line at a
-        time cannot hold a connection (slowloris)."""
+        bytes). Deadlines, so that headers sent a line at a time cannot hold a connection
+        (slowloris). Between requests, the node's idle check closes an interop connection (and
+        counts it); a page's closes here after 3 × idle_timeout_ms, as in TS."""
         limits = self.server.limits
         loop = asyncio.get_running_loop()
         headers_started = first
-        async with asyncio.timeout((limits.handshake_timeout_ms if first else 2 * limits.idle_timeout_ms) / 1000) as deadline:
+        wait_ms = limits.handshake_timeout_ms if first else None if self.channel is not None else 3 * limits.idle_timeout_ms
+        async with asyncio.timeout(None if wait_ms is None else wait_ms / 1000) as deadline:
             while True:
                 event = self.h11.next_event()
                 if event is not h11.NEED_DATA:
