@@ -41,7 +41,7 @@ export function loadLanguages(path = join(CONFORMANCE_DIR, 'languages.json')): L
   return Object.entries(doc.languages).map(([name, l]) => ({ name, ...l, prepare: l.prepare ?? [] }));
 }
 
-const TRANSPORT_ORDER: Transport[] = ['direct', 'unix', 'tcp', 'stdio', 'ws', 'http'];
+export const TRANSPORT_ORDER: Transport[] = ['direct', 'unix', 'tcp', 'stdio', 'ws', 'http'];
 const CODEC_ORDER: Codec[] = ['json', 'msgpack'];
 
 /**
