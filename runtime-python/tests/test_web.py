@@ -148,7 +148,7 @@ async def test_one_way_calls_and_events(conf: types.ModuleType, nodes: list[Node
 
 @pytest.mark.parametrize("scheme", ["ws", "http"])
 async def test_streams_over_websocket_and_refused_over_http(conf: types.ModuleType, nodes: list[Node], scheme: str) -> None:
-    """ws:// carries streams; over http:// the client fails one with UNIMPLEMENTED (ADR 0010)."""
+    """ws:// carries streams; over http:// the client fails one with UNIMPLEMENTED (ADR 0023)."""
     server, impl, address = await serve(conf, scheme)
     nodes.append(server)
     opened: list[list[int]] = []

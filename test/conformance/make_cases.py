@@ -66,7 +66,7 @@ def js(type_text: str, value) -> str:
 CASES: list[dict] = []
 
 
-#: The transports that carry streams: all but http (ADR 0010).
+#: The transports that carry streams: all but http (ADR 0023).
 STREAM_TRANSPORTS = ["direct", "unix", "tcp", "stdio", "ws"]
 
 
@@ -211,7 +211,7 @@ def call_kind_cases() -> None:
 def stream_cases() -> None:
     """Streams (docs/wire.md §1.5): chunk sizes from issue 10; `within_ms` bounds "at once" on a
     loaded machine, far below the default deadline. Every transport but HTTP carries them; over
-    HTTP a stream is refused with UNIMPLEMENTED before anything is sent (ADR 0010)."""
+    HTTP a stream is refused with UNIMPLEMENTED before anything is sent (ADR 0023)."""
     def stream_case(name: str, feature: str, function: str, args: str, **rest) -> None:
         case(name, feature, function, args, transports=rest.pop("transports", STREAM_TRANSPORTS), **rest)
     sizes = [27_182, 8, 1_828, 45_904]

@@ -70,7 +70,7 @@ describe.each(['ws', 'http'] as const)('%s transport', (scheme) => {
     expect(ticks).toEqual([1, 2, 3]);
   });
 
-  it(scheme === 'ws' ? 'streams' : 'a stream is refused with UNIMPLEMENTED (ADR 0010)', async () => {
+  it(scheme === 'ws' ? 'streams' : 'a stream is refused with UNIMPLEMENTED (ADR 0023)', async () => {
     const opened: number[] = [];
     const handlers = {
       ...calcHandlers(),

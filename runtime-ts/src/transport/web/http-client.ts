@@ -120,7 +120,7 @@ export class HttpClientChannel implements ByteChannel {
 
   /**
    * A stream is answered here, before anything is sent: UNIMPLEMENTED, as the node would answer its
-   * POST (ADR 0010). Its other frames (credit, items, end) name no request and are dropped below.
+   * POST (ADR 0023). Its other frames (credit, items, end) name no request and are dropped below.
    * Answered in a later turn, as an answer from the network would be.
    */
   private refuseStream(frame: Frame): void {

@@ -63,7 +63,7 @@ export const MANIFEST_PATH = `${WELL_KNOWN}/manifest`;
 export const HEALTH_PATH = `${WELL_KNOWN}/health`;
 
 /**
- * Why a stream function cannot be called over HTTP (ADR 0010: a stream needs a connection either
+ * Why a stream function cannot be called over HTTP (ADR 0023: a stream needs a connection either
  * side can write to at any time): the listener answers a POST to one with it (501), and a client
  * dialing http:// fails a stream with it (UNIMPLEMENTED) before sending anything.
  */

@@ -122,7 +122,7 @@ class HttpClientTransport:
             self._spawn(frame, self._post(frame, HELLO_PATH, JSON_TYPE, fresh=True))
         elif kind == FrameKind.REQUEST and frame.flags & (FLAG_STREAM_IN | FLAG_STREAM_OUT):
             # A stream is answered here, before anything is sent: UNIMPLEMENTED, as the node would
-            # answer its POST (ADR 0010). Its other frames (credit, items, end) are dropped below.
+            # answer its POST (ADR 0023). Its other frames (credit, items, end) are dropped below.
             codec = codec_name(frame.codec) or "json"
             self._deliver(Frame(FrameKind.ERROR, CodecId.JSON if codec == "json" else CodecId.MSGPACK, frame.correlation,
                                 frame.target, encode_envelope(ErrorCode.UNIMPLEMENTED, streams_not_over_http(frame.target), codec)))

@@ -72,7 +72,7 @@ TIMEOUT_HEADER = "interop-timeout-ms"
 
 
 def streams_not_over_http(target: str) -> str:
-    """Why a stream function cannot be called over HTTP (ADR 0010): the listener answers a POST to
+    """Why a stream function cannot be called over HTTP (ADR 0023): the listener answers a POST to
     one with it (501), and a client dialing http:// fails a stream with it (UNIMPLEMENTED) before
     sending anything."""
     return f"{target} is a stream function: streams are not carried over HTTP; call it over ws:// (or another transport)"
