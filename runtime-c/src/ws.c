@@ -459,12 +459,7 @@ static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   if (nread < 0) {
     free(b->base);
     if (!w->open) return w->server ? link_close(w) : dial_failed(w, "the server closed the connection during the WebSocket handshake");
-    uv_read_stop(s);
-    if (w->local_open) { /* the peer is gone without a close frame: the connection ends too */
-      w->local_open = false;
-      uv_close((uv_handle_t *)&w->local, on_closed);
-    }
-    return link_close(w);
+    return link_close(w); /* the peer is gone (with or without a close frame): the connection ends too */
   }
   if (w->open) {
     if (w->net_pos == w->net.len) w->net_pos = w->net.len = 0;
