@@ -20,7 +20,8 @@ for lang in ts python; do
   fi
 done
 # Our TypeScript side as a user ships it: generated code and runtime compiled to plain JS in one
-# bundle (one copy of the runtime; no tsx transform at run time), bench/out/js/ours.mjs.
+# bundle (one copy of the runtime; no tsx transform at run time), bench/out/js/ours.mjs. The `ws`
+# package stays outside (CommonJS: it is imported from node_modules at run time).
 rm -rf "$out/js"
 if [ -f "$out/gen/ts/bench.shapes.ts" ]; then
   mkdir -p "$out/js"
@@ -29,7 +30,7 @@ export * from '../gen/ts/bench.shapes.js';
 export * from '../../../runtime-ts/src/index.js';
 ENTRY
   if ! bench/node_modules/.bin/esbuild "$out/js/entry.ts" --bundle --platform=node --format=esm --target=node20 \
-      --alias:@interop/runtime=./runtime-ts/src/index.ts --outfile="$out/js/ours.mjs" --log-level=error \
+      --alias:@interop/runtime=./runtime-ts/src/index.ts --external:ws --outfile="$out/js/ours.mjs" --log-level=error \
       >"$out/js/build.log" 2>&1; then
     echo "[bench] bundling our TypeScript side failed (see $out/js/build.log)"
     rm -f "$out/js/ours.mjs"

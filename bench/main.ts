@@ -15,6 +15,7 @@ import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
+import { runWebPy, runWebTs } from './web/suite.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
@@ -28,6 +29,8 @@ const SUITES: [string, Suite][] = [
   ['streams', runStreams],
   ['direct', runDirect],
   ['stdio', runStdio],
+  ['web-ts', runWebTs],
+  ['web-py', runWebPy],
   ['compiler', runCompiler],
 ];
 

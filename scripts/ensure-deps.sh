@@ -9,10 +9,15 @@ cd "$(dirname "$0")/.."
 # Debian packages for runtime-c (docs/c.md): compilers, CMake, libuv, cJSON, cmocka, and clang's
 # sanitizer and libFuzzer runtimes; for runtime-haskell (docs/haskell.md): GHC, cabal and the
 # libraries of its cabal files; bubblewrap for the test of a plugin in a sandbox
-# (test/plugins/sandbox.test.ts). Installed only when one is missing.
+# (test/plugins/sandbox.test.ts); Debian's Chromium, driven by playwright-core in the browser tests
+# (test/browser) and the test of the example's web page, and openssl, which makes their
+# self-signed certificates; wslay and OpenSSL's libcrypto for runtime-c's ws:// (ADR 0024).
+# Installed only when one is missing.
 native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
+  libwslay-dev libssl-dev
   ghc cabal-install libghc-scientific-dev libghc-network-dev libghc-async-dev libghc-tasty-dev
-  libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev)
+  libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev
+  chromium openssl)
 missing=()
 for p in "${native_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

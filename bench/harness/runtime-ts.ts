@@ -12,8 +12,8 @@ export interface Listener {
   close(): Promise<void>;
 }
 export interface Transport {
-  connect(address: string): Promise<ByteChannel>;
-  listen(address: string, accept: (channel: ByteChannel) => void): Promise<Listener>;
+  connect(address: string, options?: { limits: Record<string, unknown> }): Promise<ByteChannel>;
+  listen(address: string, accept: (channel: ByteChannel) => void, options?: { limits: Record<string, unknown> }): Promise<Listener>;
 }
 export interface Services {
   readonly hub: { publish(module: unknown, event: unknown, payload: unknown): void };
@@ -34,6 +34,7 @@ export interface Runtime {
   ServiceTable: new (node: string, hosted?: { descriptor: unknown; handlers: object }[]) => Services;
   unixTransport: Transport;
   tcpTransport: Transport;
+  transportFor(address: string): Transport;
   DEFAULT_LIMITS: Record<string, unknown>;
 }
 

@@ -7,7 +7,7 @@ import { haveTs } from './ours-ts.js';
 
 import { OURS } from './ours-ts.js';
 
-function havePython(results: Results): boolean {
+export function havePython(results: Results): boolean {
   if (existsSync('bench/out/gen/python/bench_shapes.py')) return true;
   results.note('rpc: generated Python code missing (interopc gen --lang python): our Python side left out');
   return false;

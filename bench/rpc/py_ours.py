@@ -1,6 +1,6 @@
 """Ours for Python: a server hosting bench.shapes (generated ShapesHandlers) and a client calling it
 through the generated ShapesClient, over runtime-python's Connection on asyncio streams, msgpack.
-Usage: py_ours.py server (BENCH_NET=unix|tcp) | client (BENCH_ADDRESS=unix:path | tcp:port)"""
+Usage: py_ours.py server (BENCH_NET=unix|tcp|ws|http) | client (BENCH_ADDRESS=unix:path | tcp:port | ws://… | http://…)"""
 import asyncio
 import os
 import sys
@@ -11,7 +11,9 @@ sys.path[:0] = [os.path.join(ROOT, "bench"), os.path.join(ROOT, "bench", "out", 
 
 import bench_shapes as gen  # noqa: E402
 from interop_runtime.connection import Connection, Served  # noqa: E402
+from interop_runtime.limits import Limits  # noqa: E402
 from interop_runtime.transport.base import StreamTransport  # noqa: E402
+from interop_runtime.transport.web import dial_web, is_web_address, listen_web, parse_web_address  # noqa: E402
 
 from harness.py_loop import reply, run_client, wait_stdin_closed  # noqa: E402
 from shapes.typed import typed_value  # noqa: E402
@@ -40,6 +42,18 @@ async def server():
         await conn.wait_closed()
         conns.discard(conn)
 
+    net = os.environ.get("BENCH_NET", "unix")
+    if net in ("ws", "http"):
+        # The web listener hands over a transport per connection (as a node's listener does).
+        async def on_transport(transport):
+            conn = await Connection.open(transport, initiator=False, node="bench-server", served=served, codecs=["msgpack"])
+            await conn.wait_closed()
+
+        web, address = await listen_web(parse_web_address(f"{net}://127.0.0.1:0"), on_transport, Limits())
+        reply({"ready": True, "address": address})
+        await wait_stdin_closed()
+        web.close()
+        return
     srv, address = await listen(on_connect, "ours")
     reply({"ready": True, "address": address})
     await wait_stdin_closed()
@@ -47,9 +61,13 @@ async def server():
 
 
 async def client():
-    reader, writer = await open_connection(os.environ["BENCH_ADDRESS"])
-    conn = await Connection.open(StreamTransport(reader, writer, "bench"), initiator=True, node="bench-client",
-                                 wants=[gen.ShapesModule], codecs=["msgpack"])
+    address = os.environ["BENCH_ADDRESS"]
+    if is_web_address(address):
+        transport = await dial_web(parse_web_address(address), address, Limits())
+    else:
+        reader, writer = await open_connection(address)
+        transport = StreamTransport(reader, writer, "bench")
+    conn = await Connection.open(transport, initiator=True, node="bench-client", wants=[gen.ShapesModule], codecs=["msgpack"])
     stub = gen.ShapesClient(conn)
     calls = {"small": stub.echo_small, "nested": stub.echo_nested, "blob": stub.echo_blob}
     typed = {s: typed_value(gen, s) for s in calls}

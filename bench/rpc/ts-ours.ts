@@ -1,6 +1,6 @@
 // Ours for TypeScript: a server hosting bench.shapes (generated ShapesHandlers shape) and a client
 // calling it through the generated ShapesClient, over runtime-ts Connection, msgpack codec.
-// Usage: ts-ours.ts server (BENCH_NET=unix|tcp) | client (BENCH_ADDRESS=unix:path | tcp://host:port)
+// Usage: ts-ours.ts server (BENCH_NET=unix|tcp|ws|http) | client (BENCH_ADDRESS=unix:path | tcp://host:port | ws://… | http://…)
 import { reply, runClient, serveCommands } from '../harness/ts-loop.js';
 import { unixPath } from '../harness/endpoint.js';
 import { ECHO_OF, loadGeneratedTs } from '../harness/ours-ts.js';
@@ -16,13 +16,13 @@ async function server(): Promise<void> {
   const services = new rt.ServiceTable('bench-server', [
     { descriptor: gen.ShapesModule, handlers: { echoSmall: echo, echoNested: echo, echoBlob: echo } },
   ]);
-  const unix = (process.env.BENCH_NET ?? 'unix') === 'unix';
-  const transport = unix ? rt.unixTransport : rt.tcpTransport;
-  const listener = await transport.listen(unix ? `unix:${unixPath('ours')}` : 'tcp://127.0.0.1:0', (channel) => {
+  const net = process.env.BENCH_NET ?? 'unix';
+  const address = net === 'unix' ? `unix:${unixPath('ours')}` : `${net}://127.0.0.1:0`;
+  const listener = await rt.transportFor(address).listen(address, (channel) => {
     rt.Connection.open(channel, { role: 'responder', services, limits: rt.DEFAULT_LIMITS, codecs: ['msgpack'] }).catch((e) =>
       process.stderr.write(`handshake failed: ${e}\n`),
     );
-  });
+  }, { limits: rt.DEFAULT_LIMITS });
   reply({ ready: true, address: listener.address });
   await serveCommands(async () => undefined);
   await listener.close();
@@ -33,7 +33,7 @@ async function client(): Promise<void> {
   const gen = (await loadGeneratedTs())!;
   const rt = await loadRuntime();
   const address = process.env.BENCH_ADDRESS!;
-  const channel = await (address.startsWith('unix:') ? rt.unixTransport : rt.tcpTransport).connect(address);
+  const channel = await rt.transportFor(address).connect(address, { limits: rt.DEFAULT_LIMITS });
   const conn = await rt.Connection.open(channel, {
     role: 'initiator',
     wants: [gen.ShapesModule],

@@ -59,10 +59,10 @@ def test_every_problem_named_by_path() -> None:
     got = issues_of(bad)
     expected = [
         'connect[1].address: is required',
-        'connect[1].port: is not a known field (allowed: node, address, endpoints, policy, idempotent, codec, modules, token)',
+        'connect[1].port: is not a known field (allowed: node, address, endpoints, policy, idempotent, codec, modules, token, ca)',
         'connect[1].codec: expected one of "msgpack", "json", got "xml"',
         'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits, '
-            'packages)',
+            'packages, web, tls)',
         'limits.speed: is not a known field (allowed: max_frame_bytes, max_depth, max_in_flight, max_event_queue, '
         'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes, stream_window, '
         'max_connections, idle_timeout_ms, frame_timeout_ms)',

@@ -18,9 +18,10 @@ export { Node, type NodeStartOptions } from './node/node.js';
 export type { PackageHost, ModulePackage, CreateModule } from './node/package-module.js';
 export { loadNodeConfig, checkNodeConfig, ConfigError, CONFIG_ENV, type NodeConfig, type ConnectConfig, type PluginConfig, type ConfigIssue } from './node/config.js';
 // Transports (runtime-ts/src/transport): the interface users implement, and the built-in ones.
-export { schemeOf, type ByteChannel, type ChannelHandlers, type Transport, type Listener } from './transport/types.js';
+export { schemeOf, type ByteChannel, type ChannelHandlers, type Transport, type Listener, type ListenOptions, type ConnectOptions, type WebConfig, type TlsConfig } from './transport/types.js';
 export { registerTransport, transportFor } from './transport/registry.js';
 export { unixTransport, tcpTransport } from './transport/socket.js';
+export { wsTransport, wssTransport, httpTransport, httpsTransport } from './transport/web/transports.js';
 export { StreamChannel } from './transport/stream-channel.js';
 export { parentChannel, PLUGIN_FDS_ENV, PluginProcess, pluginFds, stdioChannel, type PluginChannel, type PluginOptions } from './transport/stdio.js';
 export { DirectInvoker, HubPublisher } from './transport/direct.js';

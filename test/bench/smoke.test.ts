@@ -11,6 +11,7 @@ describe('bench --smoke', () => {
     expect(r.status, why).toBe(0);
     const titles = ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp'];
     titles.push('TypeScript: direct in-process call, nested struct', 'Python: direct in-process call, small struct');
+    titles.push('TypeScript ↔ TypeScript over WebSocket', 'TypeScript ↔ TypeScript over HTTP', 'Python ↔ Python over WebSocket', 'Python ↔ Python over HTTP');
     for (const title of titles) {
       expect(r.stdout, why).toContain(`== ${title}`);
     }

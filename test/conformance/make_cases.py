@@ -66,6 +66,10 @@ def js(type_text: str, value) -> str:
 CASES: list[dict] = []
 
 
+#: The transports that carry streams: all but http (ADR 0023).
+STREAM_TRANSPORTS = ["direct", "unix", "tcp", "stdio", "ws"]
+
+
 def case(name: str, feature: str, function: str, args: str, **rest) -> None:
     entry = {"name": name, "feature": feature, "kind": rest.pop("kind", "call"), "function": function, "args": args}
     entry.update(rest)
@@ -206,30 +210,36 @@ def call_kind_cases() -> None:
 
 def stream_cases() -> None:
     """Streams (docs/wire.md §1.5): chunk sizes from issue 10; `within_ms` bounds "at once" on a
-    loaded machine, far below the default deadline."""
+    loaded machine, far below the default deadline. Every transport but HTTP carries them; over
+    HTTP a stream is refused with UNIMPLEMENTED before anything is sent (ADR 0023)."""
+    def stream_case(name: str, feature: str, function: str, args: str, **rest) -> None:
+        case(name, feature, function, args, transports=rest.pop("transports", STREAM_TRANSPORTS), **rest)
     sizes = [27_182, 8, 1_828, 45_904]
-    case("client stream of four chunks", "streams", "upload", "{}", kind="client_stream", sizes=sizes,
-         result=js("u64", sum(sizes)))
-    case("empty client stream", "streams", "upload", "{}", kind="client_stream", sizes=[], result=js("u64", 0))
+    stream_case("client stream of four chunks", "streams", "upload", "{}", kind="client_stream", sizes=sizes,
+                result=js("u64", sum(sizes)))
+    stream_case("empty client stream", "streams", "upload", "{}", kind="client_stream", sizes=[], result=js("u64", 0))
     sizes = [31_415, 9, 2_653, 58_979]
-    case("server stream of four chunks", "streams", "download", '{"sizes":' + json.dumps(sizes, separators=(",", ":")) + "}",
-         kind="server_stream", sizes=sizes)
-    case("empty server stream", "streams", "download", '{"sizes":[]}', kind="server_stream", sizes=[])
-    case("bidirectional ping-pong", "streams", "ping_pong", "{}", kind="ping_pong", lines=[f"line {i} ü" for i in range(20)])
-    case("empty bidirectional stream", "streams", "ping_pong", "{}", kind="ping_pong", lines=[])
-    case("declared error after items", "stream errors", "tick_stream", '{"count":3,"end":"busy"}', kind="ticks", count=3,
-         error=app_error("Busy", {"retry_ms": 3}))
-    case("callee cancels mid-stream", "stream cancellation", "tick_stream", '{"count":4,"end":"cancel"}', kind="ticks",
-         count=4, error={"code": "CANCELLED"}, within_ms=500)
-    case("caller cancels mid-stream", "stream cancellation", "tick_stream", '{"count":2,"end":"hang"}',
-         kind="cancel_by_caller", count=2, within_ms=500)
-    case("stream deadline", "stream cancellation", "tick_stream", '{"count":2,"end":"hang"}', kind="ticks", count=2,
-         timeout_ms=300, error={"code": "DEADLINE_EXCEEDED"})
-    case("a consumer that stops reading holds the producer at the window", "stream flow control", "flood",
-         '{"chunk":65536,"total":' + js("u64", 100 * 1024 * 1024) + "}", kind="flood", read=10, window=64)
+    stream_case("server stream of four chunks", "streams", "download", '{"sizes":' + json.dumps(sizes, separators=(",", ":")) + "}",
+                kind="server_stream", sizes=sizes)
+    stream_case("empty server stream", "streams", "download", '{"sizes":[]}', kind="server_stream", sizes=[])
+    stream_case("bidirectional ping-pong", "streams", "ping_pong", "{}", kind="ping_pong", lines=[f"line {i} ü" for i in range(20)])
+    stream_case("empty bidirectional stream", "streams", "ping_pong", "{}", kind="ping_pong", lines=[])
+    stream_case("declared error after items", "stream errors", "tick_stream", '{"count":3,"end":"busy"}', kind="ticks", count=3,
+                error=app_error("Busy", {"retry_ms": 3}))
+    stream_case("callee cancels mid-stream", "stream cancellation", "tick_stream", '{"count":4,"end":"cancel"}', kind="ticks",
+                count=4, error={"code": "CANCELLED"}, within_ms=500)
+    stream_case("caller cancels mid-stream", "stream cancellation", "tick_stream", '{"count":2,"end":"hang"}',
+                kind="cancel_by_caller", count=2, within_ms=500)
+    stream_case("stream deadline", "stream cancellation", "tick_stream", '{"count":2,"end":"hang"}', kind="ticks", count=2,
+                timeout_ms=300, error={"code": "DEADLINE_EXCEEDED"})
+    stream_case("a consumer that stops reading holds the producer at the window", "stream flow control", "flood",
+                '{"chunk":65536,"total":' + js("u64", 100 * 1024 * 1024) + "}", kind="flood", read=10, window=64)
+    for function, args in (("upload", "{}"), ("download", '{"sizes":[1]}'), ("ping_pong", "{}")):
+        case(f"{function} over HTTP is refused", "streams", function, args, kind="refused_stream",
+             error={"code": "UNIMPLEMENTED"}, transports=["http"])
     # Last: the server is gone afterwards. There is no peer to lose in process.
-    case("peer killed mid-stream", "stream cancellation", "die_mid_stream", '{"count":3}', kind="ticks", count=3,
-         error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "tcp", "stdio"])
+    stream_case("peer killed mid-stream", "stream cancellation", "die_mid_stream", '{"count":3}', kind="ticks", count=3,
+                error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "tcp", "stdio", "ws"])
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 // only, so the test suite's quick runs never rewrite the docs), and exits non-zero on any
 // unexpected failure or unexpected pass.
 //
-//   npx tsx test/conformance/run.ts [--quick] [--lang ts,python] [--no-write]
+//   npx tsx test/conformance/run.ts [--quick] [--lang ts,python] [--transport ws,http] [--no-write]
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +17,17 @@ function parseArgs(argv: string[]) {
   const noWrite = argv.includes('--no-write');
   const langAt = argv.indexOf('--lang');
   const languages = langAt >= 0 ? argv[langAt + 1]?.split(',') : undefined;
-  return { quick, noWrite, languages };
+  const transportAt = argv.indexOf('--transport');
+  const transports = transportAt >= 0 ? argv[transportAt + 1]?.split(',') : undefined;
+  return { quick, noWrite, languages, transports };
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const log = (s: string) => console.log(s);
   const setup = setupMatrix({ quick: args.quick, ...(args.languages ? { languages: args.languages } : {}) });
+  // A partial run (some transports) checks them; only a whole run may rewrite docs/matrix.md.
+  if (args.transports) setup.combos = setup.combos.filter((c) => args.transports!.includes(c.transport));
   log(`conformance: ${setup.combos.length} combinations × ${setup.cases.length} cases${args.quick ? ' (quick)' : ''}`);
 
   const prepareErrors = await prepareLanguages(setup.languages, log);
@@ -36,7 +40,7 @@ async function main(): Promise<number> {
 
   log('');
   log(terminalReport(all));
-  if (!args.quick && !args.noWrite && !args.languages) {
+  if (!args.quick && !args.noWrite && !args.languages && !args.transports) {
     const path = join(REPO_ROOT, 'docs', 'matrix.md');
     writeFileSync(path, matrixMarkdown(all, setup.languages, setup.cases, false));
     log(`wrote ${path}`);

@@ -44,7 +44,7 @@ async function failover(): Promise<object> {
   const ticks: number[] = [];
   const sub = (await plugin.onTick((t) => void ticks.push(t.n))) as LinkSubscription;
   const first = await plugin.pid();
-  const during = await traffic(() => process.kill(first, 'SIGKILL'));
+  const during = await traffic(() => void process.kill(first, 'SIGKILL'));
   const second = await plugin.pid();
   // The subscription moves to the second server (renewed from 100 ms after the loss).
   for (let i = 0; i < 100 && sub.resubscriptions === 0; i++) await sleep(50);
@@ -75,7 +75,7 @@ async function roundRobin(): Promise<object> {
   };
   const before = await spread(30);
   const victim = await plugin.pid();
-  const during = await traffic(() => process.kill(victim, 'SIGKILL'));
+  const during = await traffic(() => void process.kill(victim, 'SIGKILL'));
   const after = await spread(20);
   return { before, ...during, after };
 }

@@ -39,12 +39,13 @@ describe('app config', () => {
     [{ name: 'demo', nodes: { a: { language: 'ts', modules: [] } } }, 'nodes.a: missing required field "command"'],
     [{ name: 'demo', nodes: { a: node([], { command: 'node n.js' }) } }, 'nodes.a.command: expected an array, got a string ("node n.js")'],
     [{ name: 'demo', nodes: { a: node([], { language: 'rust' }) } }, 'nodes.a.language: expected one of "ts", "python", "c", "native", "cpp", "d", "haskell", got "rust"'],
-    [{ name: 'demo', nodes: { a: node([], { comand: [] }) } }, 'nodes.a.comand: unknown field "comand" (allowed: language, command, cwd, env, modules, main, restart, limits)'],
+    [{ name: 'demo', nodes: { a: node([], { comand: [] }) } }, 'nodes.a.comand: unknown field "comand" (allowed: language, command, cwd, env, modules, main, restart, limits, listen, web)'],
     [{ name: 'demo', nodes: { '1a': node([]) } }, 'nodes.1a: expected a node name (a letter, then up to 31 letters, digits, "_" or "-") as the name, got "1a"'],
     [{ name: 'demo', nodes: {} }, 'nodes: expected at least 1 entry, got none'],
     [{ name: 'demo', nodes: { a: node(['Demo-x']) } }, 'nodes.a.modules[0]: expected a qualified module name such as "demo.sensors", got "Demo-x"'],
-    [{ name: 'demo', nodes: { a: node([]) }, links: [{ from: 'a', to: 'b', transport: 'udp' }] }, 'links[0].transport: expected one of "unix", "tcp", "stdio", got "udp"'],
-    [{ name: 'demo', nodes: { a: node([]), b: node([]) }, links: [{ from: 'a', to: 'b', transport: 'tcp', address: 'localhost' }] }, 'links[0].address: expected an address "unix:/path/to.sock" or "tcp://host:port", got "localhost"'],
+    [{ name: 'demo', nodes: { a: node([]) }, links: [{ from: 'a', to: 'b', transport: 'udp' }] }, 'links[0].transport: expected one of "unix", "tcp", "ws", "http", "stdio", got "udp"'],
+    [{ name: 'demo', nodes: { a: node([]), b: node([]) }, links: [{ from: 'a', to: 'b', transport: 'tcp', address: 'localhost' }] }, 'links[0].address: expected an address "unix:/path/to.sock", "tcp://host:port", "ws://host:port" or "http://host:port", got "localhost"'],
+    [{ name: 'demo', nodes: { a: node([], { listen: ['web:8080'] }) } }, 'nodes.a.listen[0]: expected an address "unix:/path/to.sock", "tcp://host:port", "ws://host:port", "http://host:port" (or wss://, https://), got "web:8080"'],
   ])('rejects a schema violation %#', (raw, expected) => {
     expect(issuesOf(raw)).toContain(expected);
   });

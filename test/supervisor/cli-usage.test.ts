@@ -65,8 +65,8 @@ describe('interop usage errors', () => {
     [['call', 'unix:/x.sock', 'nodot'], 'interop call: "nodot" is not module.function (e.g. greenhouse.sensors.read)'],
     [['call', 'tcp://nohost', 'a.b'], 'interop call: bad tcp address "tcp://nohost": expected tcp://host:port'],
     [['inspect', 'tcp://nohost'], 'interop inspect: bad tcp address "tcp://nohost": expected tcp://host:port'],
-    [['call', 'nosuchnode', 'a.b'], 'interop call: "nosuchnode" is not an address (unix:/path or tcp://host:port) nor a node of a running application (see `interop status`)'],
-    [['inspect', 'nosuchnode'], 'interop inspect: "nosuchnode" is not an address (unix:/path or tcp://host:port) nor a node of a running application (see `interop status`)'],
+    [['call', 'nosuchnode', 'a.b'], 'interop call: "nosuchnode" is not an address (unix:/path, tcp://host:port, ws://host:port, http://host:port) nor a node of a running application (see `interop status`)'],
+    [['inspect', 'nosuchnode'], 'interop inspect: "nosuchnode" is not an address (unix:/path, tcp://host:port, ws://host:port, http://host:port) nor a node of a running application (see `interop status`)'],
   ])('%j: what is wrong, exit code 2', async (args, message) => {
     const r = await run(...args);
     expect([r.code, r.stderr]).toEqual([2, `${message}\n`]);

@@ -1,7 +1,8 @@
 // The example application for real (examples/greenhouse): `prepare` regenerates its code with
 // interopc, the generated TypeScript and Python type-check, every node answers health, a node
 // killed with SIGKILL is restarted and calls to it succeed again, shutdown leaves no process and
-// no file behind, and the rearranged app-moved.json runs on the same code without regenerating.
+// no file behind, the web page shows live data in Chromium, and the rearranged app-moved.json runs
+// on the same code without regenerating.
 
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { fetchHealth } from '../../runtime-ts/src/control/control.js';
 import { Node } from '../../runtime-ts/src/node/node.js';
 import { loadAppConfig, type AppConfig } from '../../runtime-ts/src/supervisor/app-config.js';
 import { Supervisor } from '../../runtime-ts/src/supervisor/supervisor.js';
+import { launchChromium } from '../browser/helpers.js';
 import { isAlive, listDir, RecordingSink, tempDir, waitFor } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -92,6 +94,35 @@ describe('examples/greenhouse', () => {
     const result = await sup.stop('test over');
     expect(result.ok).toBe(true);
     await waitFor('every process gone', () => pids.every((p) => !isAlive(p)), 5_000);
+    expect(listDir(runRoot)).toEqual([]);
+  }, 120_000);
+
+  it('shows live readings and alerts in its web page, whose fan switch reaches the Python sensors (Chromium)', async () => {
+    const sink = new RecordingSink();
+    const runRoot = tempDir('greenhouse-web-');
+    const app = configure('app.json', { hub: { GREENHOUSE_READINGS: '100000' }, sensors: { GREENHOUSE_INTERVAL_MS: '100' } });
+    const sup = new Supervisor(app, { probe: healthProbe, sink, runRoot, skipPrepare: true });
+    running.push(sup);
+    await sup.start();
+    const url = await waitFor('the web page address', () => /web page: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(sink.text())?.[1], 15_000);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      // Live data: a sensor's reading number changes while the page is open.
+      const seq = page.locator('[data-sensor="north"] .seq');
+      await expect.poll(() => seq.textContent(), { timeout: 15_000 }).toMatch(/^reading #\d+$/);
+      const first = await seq.textContent();
+      await expect.poll(() => seq.textContent(), { timeout: 15_000 }).not.toBe(first);
+      await expect.poll(() => page.locator('#alerts li').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      // The switch calls greenhouse.dashboard.set_fan in the hub, which tells the Python sensors.
+      await page.locator('[data-sensor="north"] .fan').click();
+      await expect.poll(() => page.locator('[data-sensor="north"] .fan').getAttribute('data-on'), { timeout: 10_000 }).toBe('true');
+      await waitFor('the sensors node told', () => sink.lines.some((l) => l.source === 'sensors' && l.text.includes("set_fan('north', True) from node hub")), 10_000);
+    } finally {
+      await browser.close();
+    }
+    expect((await sup.stop('test over')).ok).toBe(true);
     expect(listDir(runRoot)).toEqual([]);
   }, 120_000);
 

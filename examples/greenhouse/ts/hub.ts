@@ -14,6 +14,8 @@ const say = (line: string): void => console.log(line);
 const levelName = (level: Level): string => Object.entries(Level).find(([, v]) => v === level)?.[0] ?? String(level);
 
 const node = await startNode();
+const page = node.endpoints.find((e) => e.startsWith('http://'));
+if (page) say(`web page: ${page}/ (live readings and alerts, fan switches; up while the application runs)`);
 say(`where the modules are, according to this node's config (the only thing that differs between app.json and app-moved.json):`);
 for (const line of describeRoutes(node.config, ['greenhouse.climate', 'greenhouse.sensors', 'greenhouse.advisor', 'greenhouse.filter'])) say(`  ${line}`);
 

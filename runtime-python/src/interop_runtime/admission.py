@@ -8,7 +8,7 @@ from __future__ import annotations
 from .envelope import encode_envelope
 from .errors import ErrorCode
 from .frames import CodecId, Frame, FrameKind, encode_frame
-from .transport.base import StreamTransport
+from .transport.base import EndingTransport
 
 #: How long a refused peer gets to read the ERROR and close before its connection is closed.
 REFUSED_LINGER_S = 1.0
@@ -38,7 +38,7 @@ class ListenerSlots:
         return f"listener {self.address} has max_connections ({self.max}) connections open"
 
 
-async def refuse_connection(transport: StreamTransport, message: str) -> None:
+async def refuse_connection(transport: EndingTransport, message: str) -> None:
     """Writes one connection-level ERROR (RESOURCE_EXHAUSTED) and closes the transport."""
     payload = encode_envelope(ErrorCode.RESOURCE_EXHAUSTED, message, "json")
     transport.write(encode_frame(Frame(FrameKind.ERROR, CodecId.JSON, 0, "", payload)))

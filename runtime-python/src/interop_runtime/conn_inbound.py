@@ -65,7 +65,8 @@ class Inbound(HandshakeSide, StreamSide):
                 chunk = await self.transport.read()
                 if not chunk:
                     truncated = self._decoder.end()
-                    if truncated is not None:
+                    # A transport that refused the peer's bytes itself says so (a WebSocket message too large).
+                    if truncated is not None or getattr(self.transport, "refused_data", False):
                         self.counters.rejected_frames += 1
                     if self._head == b"":  # an initiator that received nothing: no answer to HELLO
                         self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection lost during handshake: {CLOSED_WITHOUT_ANSWER}"))

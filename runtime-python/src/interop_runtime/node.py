@@ -28,9 +28,10 @@ from .streams import ItemSource, StreamCall
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
 from .node_config import CONFIG_ENV, load_config
 from .admission import ListenerSlots, refuse_connection
-from .transport.base import ByteTransport, StreamTransport
+from .transport.base import ByteTransport, EndingTransport
 from .transport.sockets import Address, Listener, dial, listen, parse_address, remove_socket_file
 from .transport.stdio import PluginChannel, PluginProcess, parent_transport, spawn_plugin
+from .transport.web import WebListener, dial_web, is_web_address, listen_web, parse_web_address
 
 log = logging.getLogger("interop.node")
 __all__ = ["CONFIG_ENV", "Node", "load_config"]
@@ -55,13 +56,16 @@ class Node:
         self.links: dict[str, Route] = {}
         self.link_of: dict[str, tuple[Route, ModuleDescriptor]] = {}
         self.connections: set[Connection] = set()
-        self.servers: list[Listener] = []
+        self.servers: list[Listener | WebListener] = []
         #: Addresses this node listens on, so close() can remove their unix socket files.
         self._listening: list[Address] = []
         #: Bound data endpoints, as the TS node's `endpoints` (with the real port where the config
         #: said `tcp://…:0`), and the bound control endpoint.
         self.endpoints: list[str] = []
         self.control_endpoint: str | None = None
+        #: The config's `web` and `tls` sections, for web listeners (docs/config.md).
+        self.web: dict[str, Any] = {}
+        self.tls: dict[str, str] | None = None
         self.plugins: list[PluginProcess] = []
         self.started = time.monotonic()
         self._closing = False
@@ -195,7 +199,7 @@ class Node:
         (docs/wire.md §5.1); returns the bound address."""
         slots = ListenerSlots(self.limits.max_connections)
 
-        async def on_transport(transport: StreamTransport) -> None:
+        async def on_transport(transport: EndingTransport) -> None:
             if not slots.take():
                 self.counters.rejected_connections += 1
                 log.debug("refused a connection on %s: %s", slots.address, slots.refusal)
@@ -208,15 +212,25 @@ class Node:
             finally:
                 slots.release()
 
-        server, bound = await listen(parse_address(address), on_transport)
-        slots.address = str(bound)
-        self.servers.append(server)
-        self._listening.append(bound)
-        if control_only:
-            self.control_endpoint = str(bound)
+        if is_web_address(address):
+            web, bound_web = await listen_web(parse_web_address(address), on_transport, self.limits, web=self.web,
+                                              tls=self.tls, count=self._count)
+            self.servers.append(web)
+            slots.address = bound_web
         else:
-            self.endpoints.append(str(bound))
-        return str(bound)
+            server, bound = await listen(parse_address(address), on_transport)
+            self.servers.append(server)
+            self._listening.append(bound)
+            slots.address = str(bound)
+        if control_only:
+            self.control_endpoint = slots.address
+        else:
+            self.endpoints.append(slots.address)
+        return slots.address
+
+    def _count(self, counter: str) -> None:
+        """Counts what a transport refused itself (docs/wire.md §7)."""
+        setattr(self.counters, counter, getattr(self.counters, counter) + 1)
 
     def _link(self, key: str, modules: Sequence[ModuleDescriptor], make: Callable[[], Route]) -> Route:
         """The link called `key` (made by `make` the first time), now also reaching `modules`."""
@@ -232,41 +246,46 @@ class Node:
         return [m for (via, m) in self.link_of.values() if via is link]
 
     def add_connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
-                    codec: CodecName | None = None, token: str | None = None) -> Route:
+                    codec: CodecName | None = None, token: str | None = None, ca: str | None = None) -> Route:
         """A `connect` entry (docs/config.md): `modules` are reached at `address`, dialed on first
         use and redialed by the next call after the connection drops. The first entry for an
         address decides its codec and token."""
-        open = self._dialer(lambda: link, codec, token)
+        open = self._dialer(lambda: link, codec, token, ca)
         link = self._link(address, modules, lambda: Link(address, functools.partial(open, address)))
         return link
 
     def add_endpoints(self, addresses: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                       policy: LinkPolicy = "failover", idempotent: Sequence[str] = (),
-                      codec: CodecName | None = None, token: str | None = None) -> Route:
+                      codec: CodecName | None = None, token: str | None = None,
+                      ca: str | None = None) -> Route:
         """A `connect` entry with several `endpoints` (docs/config.md "Several endpoints"):
         `modules` are reached at whichever the policy picks; `idempotent` functions ("module.fn")
         may be sent again on another endpoint after a lost connection."""
-        open = self._dialer(lambda: link, codec, token)
+        open = self._dialer(lambda: link, codec, token, ca)
         key = f"{policy}:{','.join(addresses)}"
         link = self._link(key, modules, lambda: MultiLink(key, addresses, policy, open, set(idempotent),
                                                           self.limits.default_deadline_ms))
         return link
 
     def _dialer(self, link: Callable[[], Route], codec: CodecName | None,
-                token: str | None) -> Callable[[str], Awaitable[Connection]]:
+                token: str | None, ca: str | None) -> Callable[[str], Awaitable[Connection]]:
         """Dials an address and shakes hands, wanting the modules reached over `link()`."""
         async def open(address: str) -> Connection:
-            transport = await dial(parse_address(address))
+            transport: ByteTransport
+            if is_web_address(address):
+                transport = await dial_web(parse_web_address(address), address, self.limits, ca)
+            else:
+                transport = await dial(parse_address(address))
             return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link()),
                                                      codecs=_codecs(codec), token=token, **self._connection_args()))
 
         return open
 
     async def connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
-                      codec: CodecName | None = None, token: str | None = None) -> Connection:
+                      codec: CodecName | None = None, token: str | None = None, ca: str | None = None) -> Connection:
         """add_connect(), dialing now: returns the connection, or raises UNAVAILABLE or the
         handshake's refusal. Later calls redial by themselves when it drops."""
-        return await self.add_connect(address, modules, codec=codec, token=token).connection()
+        return await self.add_connect(address, modules, codec=codec, token=token, ca=ca).connection()
 
     def add_plugin(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                    codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
@@ -357,6 +376,8 @@ class Node:
 
         limits = DEFAULT_LIMITS.with_overrides(dict(cfg.get("limits", {})))
         node = cls(str(cfg["node"]), limits=limits, token=cfg.get("token"))
+        node.web = dict(cfg.get("web", {}))
+        node.tls = cfg.get("tls")
         for m in by_name.values():
             node.known[m.name] = m
         # Without a "modules" list the node hosts every implementation it was given (as in TS).
@@ -373,9 +394,9 @@ class Node:
             wanted = [descriptor(n, f"connect[{i}]") for n in link["modules"]]
             if "endpoints" in link:
                 node.add_endpoints(link["endpoints"], wanted, policy=link.get("policy", "failover"),
-                                   idempotent=link.get("idempotent", []), codec=link.get("codec"), token=link.get("token"))
+                                   idempotent=link.get("idempotent", []), codec=link.get("codec"), token=link.get("token"), ca=link.get("ca"))
             else:
-                node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"))
+                node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"), ca=link.get("ca"))
         for i, plugin in enumerate(cfg.get("plugins", [])):
             wanted = [descriptor(n, f"plugins[{i}]") for n in plugin["modules"]]
             plugin_link = node.add_plugin(plugin["command"], wanted, codec=plugin.get("codec"),

@@ -1,9 +1,11 @@
 // What `interop inspect` and `interop call` accept as ENDPOINT: an address (unix:/path,
-// tcp://host:port), or the name of a node of a running application (`hub`, or `app/hub` when
-// several applications run), looked up in the supervisor's status file.
+// tcp://host:port, ws://, wss://, http://, https://), or the name of a node of a running
+// application (`hub`, or `app/hub` when several applications run), looked up in the supervisor's
+// status file.
 
 import { findRuns, pidAlive } from '../supervisor/run-dir.js';
 import { parseTcp, unixPath } from '../transport/socket.js';
+import { parseWebAddress } from '../transport/web/address.js';
 
 /** An ENDPOINT that names nothing usable: a usage error (exit code 2), printed as is. */
 export class EndpointError extends Error {}
@@ -13,10 +15,11 @@ export class EndpointError extends Error {}
  * socket, where its modules are served too (what `interop call` needs).
  */
 export function resolveEndpoint(endpoint: string, kind: 'control' | 'data' = 'control'): string {
-  if (endpoint.startsWith('unix:') || endpoint.startsWith('tcp://')) {
+  if (/^(unix:|tcp:\/\/|wss?:\/\/|https?:\/\/)/.test(endpoint)) {
     try {
       if (endpoint.startsWith('unix:')) unixPath(endpoint);
-      else parseTcp(endpoint);
+      else if (endpoint.startsWith('tcp://')) parseTcp(endpoint);
+      else parseWebAddress(endpoint);
     } catch (err) {
       throw new EndpointError((err as Error).message);
     }
@@ -31,7 +34,7 @@ export function resolveEndpoint(endpoint: string, kind: 'control' | 'data' = 'co
   }
   const match = found[0];
   if (match === undefined) {
-    throw new EndpointError(`"${endpoint}" is not an address (unix:/path or tcp://host:port) nor a node of a running application (see \`interop status\`)`);
+    throw new EndpointError(`"${endpoint}" is not an address (unix:/path, tcp://host:port, ws://host:port, http://host:port) nor a node of a running application (see \`interop status\`)`);
   }
   const { node } = match;
   if (node.control === undefined) {

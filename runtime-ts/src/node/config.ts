@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseJsonText } from '../json-text.js';
 import type { CodecName } from '../module.js';
 import { limitsFromWire, type Limits } from '../wire/limits.js';
+import type { TlsConfig, WebConfig } from '../transport/types.js';
 
 export interface ConnectConfig {
   node?: string;
@@ -19,6 +20,8 @@ export interface ConnectConfig {
   codec?: CodecName;
   modules: string[];
   token?: string;
+  /** PEM file of certificate authorities to trust for wss:// and https:// (beside the system's). */
+  ca?: string;
 }
 
 export interface PluginConfig {
@@ -46,6 +49,10 @@ export interface NodeConfig {
   limits?: Record<string, unknown>;
   /** Module -> package folder, for the modules a package-loading host loads (docs/library.md). */
   packages?: Record<string, string>;
+  /** Web listeners (ws://, http://, …): Host and Origin checks, static files. */
+  web?: WebConfig;
+  /** Certificate and key of wss:// and https:// listeners. */
+  tls?: TlsConfig;
 }
 
 export interface ConfigIssue {

@@ -384,7 +384,7 @@ export class Connection implements FlowControl {
     this.out.flush();
     this.channel.end();
     // A peer that does not close its side is not waited for.
-    setTimeout(() => this.channel.destroy(), 1000).unref();
+    setTimeout(() => this.channel.destroy(), 1000).unref?.();
   }
 
   private onChannelClose(error?: Error): void {
@@ -393,7 +393,8 @@ export class Connection implements FlowControl {
     this.out.closed = true;
     this.watchdog.stop();
     const truncated = this.decoder.end();
-    if (truncated) bump(this.services.counters, 'rejected_frames');
+    // A transport that refused the peer's bytes itself (a WebSocket message too large) says so with a FrameError.
+    if (truncated || error instanceof FrameError) bump(this.services.counters, 'rejected_frames');
     const reason = error ? `${this.closeReason}: ${error.message}` : this.closeReason;
     this.closeReason = reason;
     const failure = unavailable(`${this.channel.description}: ${reason}`);

@@ -57,7 +57,7 @@ export class DeadlineQueue {
     entry.deadlineState = SCHEDULED;
     this.push(entry);
     if (this.live++ === 0 && this.timer !== undefined && !this.refed) {
-      this.timer.ref();
+      this.timer.ref?.();
       this.refed = true;
     }
     if (at < this.armedFor) this.arm(at, now);
@@ -71,7 +71,7 @@ export class DeadlineQueue {
     }
     entry.deadlineState = FINISHED;
     if (--this.live === 0 && this.refed) {
-      this.timer!.unref();
+      this.timer!.unref?.();
       this.refed = false;
     }
     const heap = this.heap;
@@ -152,7 +152,7 @@ export class DeadlineQueue {
     // Rounded up: Node counts whole milliseconds, and an early wake-up only re-arms.
     this.timer = setTimeout(this.fire, Math.min(TIMEOUT_MAX, Math.max(1, Math.ceil(at - now))));
     this.refed = this.live > 0;
-    if (!this.refed) this.timer.unref();
+    if (!this.refed) this.timer.unref?.(); // a browser's timers have no ref/unref
   }
 
   private readonly fire = (): void => {

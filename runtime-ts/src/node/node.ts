@@ -8,7 +8,7 @@ import type { CodecName, Invoker, ModuleDescriptor, Publisher } from '../module.
 import { DirectInvoker, HubPublisher } from '../transport/direct.js';
 import { transportFor } from '../transport/registry.js';
 import { parentChannel, PluginProcess, pluginFds } from '../transport/stdio.js';
-import type { ByteChannel, Listener } from '../transport/types.js';
+import type { ByteChannel, Listener, ListenOptions } from '../transport/types.js';
 import { limitsToWire, type Limits } from '../wire/limits.js';
 import { irBundle, type Health, type Manifest } from '../control/control.js';
 import { ListenerSlots, refuseConnection } from './admission.js';
@@ -90,7 +90,7 @@ export class Node {
   private async startServing(): Promise<void> {
     const c = this.config;
     for (const link of c.connect ?? []) {
-      const dial = (address: string) => this.dial(address, link.modules, link.codec, link.token);
+      const dial = (address: string) => this.dial(address, link.modules, link.codec, link.token, link.ca);
       if (link.address !== undefined) this.linkFor(link.address, link.modules, () => new Link(link.address!, () => dial(link.address!)));
       else {
         const endpoints = link.endpoints!;
@@ -132,8 +132,8 @@ export class Node {
     return conn;
   }
 
-  private async dial(address: string, modules: string[], codec: CodecName | undefined, token: string | undefined): Promise<Connection> {
-    const channel = await transportFor(address).connect(address);
+  private async dial(address: string, modules: string[], codec: CodecName | undefined, token: string | undefined, ca: string | undefined): Promise<Connection> {
+    const channel = await transportFor(address).connect(address, { limits: this.limits, ...(ca !== undefined ? { ca } : {}) });
     return this.track(
       await Connection.open(channel, {
         ...this.connectionOptions('initiator'),
@@ -165,6 +165,12 @@ export class Node {
   /** Listens on `address`, admitting at most max_connections at once (docs/wire.md §5.1); the bound address. */
   private async listen(address: string, controlOnly: boolean): Promise<string> {
     const slots = new ListenerSlots(this.limits.maxConnections);
+    const options: ListenOptions = {
+      limits: this.limits,
+      ...(this.config.web ? { web: this.config.web } : {}),
+      ...(this.config.tls ? { tls: this.config.tls } : {}),
+      count: (counter) => bump(this.services.counters, counter),
+    };
     const listener = await transportFor(address).listen(address, (channel) => {
       if (!slots.take()) {
         bump(this.services.counters, 'rejected_connections');
@@ -175,7 +181,7 @@ export class Node {
         (conn) => conn.onClose(() => slots.release()),
         () => slots.release(),
       );
-    });
+    }, options);
     this.listeners.push(listener);
     slots.address = listener.address;
     return listener.address;

@@ -17,6 +17,7 @@ import type { InteropError } from '../errors.js';
 import type { ByteChannel } from '../transport/types.js';
 import { type Frame, frameParts } from '../wire/frame.js';
 import { Fifo } from './fifo.js';
+import { nextTurn } from './next-turn.js';
 
 /**
  * Outbox entry kinds: an answer the read loop gave by itself (counted against the peer), a one-way
@@ -108,7 +109,7 @@ export class Outbound {
     if (this.batchBytes >= BATCH_BYTES) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      nextTurn(() => this.flush());
     }
   }
 

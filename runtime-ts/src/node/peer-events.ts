@@ -13,6 +13,7 @@ import type { Connection } from './connection.js';
 import type { EncodeFor, EventSink } from './events.js';
 import { Fifo } from './fifo.js';
 import { bump } from './services.js';
+import { nextTurn } from './next-turn.js';
 
 /** An event waiting for the channel, with its publish sequence (order across subscriptions). */
 export interface QueuedEvent {
@@ -85,7 +86,7 @@ export class PeerEvents {
   schedule(): void {
     if (this.scheduled || this.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    nextTurn(() => {
       this.scheduled = false;
       this.pump();
     });

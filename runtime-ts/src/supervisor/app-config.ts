@@ -10,7 +10,7 @@ import semver from 'semver';
 import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
 export type Language = 'ts' | 'python' | 'c' | 'native' | 'cpp' | 'd' | 'haskell';
-export type LinkTransport = 'unix' | 'tcp' | 'stdio';
+export type LinkTransport = 'unix' | 'tcp' | 'ws' | 'http' | 'stdio';
 export type LinkCodec = 'json' | 'msgpack';
 
 export interface RestartPolicy {
@@ -31,6 +31,10 @@ export interface AppNode {
   main: boolean;
   restart: RestartPolicy;
   limits?: Record<string, unknown>;
+  /** Addresses it listens on besides those of its links (a web page's, say). */
+  listen?: string[];
+  /** Handed to the node config unchanged (docs/config.md `web`). */
+  web?: Record<string, unknown>;
   /** Set when a stdio link makes this node a plugin: the node that spawns it. */
   pluginOf?: string;
   /** Module -> unpacked package folder, for the modules the node host loads from packages (filled in by the library resolution, docs/library.md). */
@@ -138,6 +142,8 @@ export function parseAppConfig(raw: unknown, file: string): AppConfig {
     main: n.main ?? false,
     restart: restartPolicy(n.restart, defaults),
     ...(n.limits ? { limits: n.limits } : {}),
+    ...(n.listen ? { listen: n.listen } : {}),
+    ...(n.web ? { web: n.web } : {}),
   }));
   const links: AppLink[] = (json.links ?? []).map((l) => ({
     from: l.from,
@@ -268,6 +274,8 @@ interface RawApp {
     main?: boolean;
     restart?: RawRestart;
     limits?: Record<string, unknown>;
+    listen?: string[];
+    web?: Record<string, unknown>;
   }>;
   links?: Array<{ from: string; to: string; transport: LinkTransport; address?: string; codec?: LinkCodec }>;
   libraries?: Array<string | { url: string; keys: string[] }>;

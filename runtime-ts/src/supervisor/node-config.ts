@@ -16,5 +16,6 @@ export function renderNodeConfig(plan: NodePlan): Record<string, unknown> {
     plugins: plan.plugins.map((p) => ({ node: p.node, command: p.command, cwd: p.cwd, env: p.env, codec: p.codec, modules: p.modules })),
     ...(node.limits !== undefined ? { limits: node.limits } : {}),
     ...(node.packages !== undefined ? { packages: node.packages } : {}),
+    ...(node.web !== undefined ? { web: node.web } : {}),
   };
 }

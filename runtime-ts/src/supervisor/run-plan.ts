@@ -61,7 +61,7 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
     if (addressOf.has(key)) continue;
     let address = link.address;
     if (address === undefined) {
-      address = link.transport === 'unix' ? `unix:${file(`${link.to}.sock`)}` : `tcp://127.0.0.1:${await freePort()}`;
+      address = link.transport === 'unix' ? `unix:${file(`${link.to}.sock`)}` : `${link.transport}://127.0.0.1:${await freePort()}`;
     } else if (address.startsWith('unix:')) externalSockets.push(address.slice('unix:'.length));
     addressOf.set(key, address);
   }
@@ -75,7 +75,7 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
       ...(supervised ? { control: `unix:${file(`${node.name}.control.sock`)}` } : {}),
       // Every supervised node also listens on a socket of its own in the run directory, so
       // `interop call <node> …` reaches its modules whatever links the config has.
-      listen: supervised ? [`unix:${file(`${node.name}.sock`)}`] : [],
+      listen: supervised ? [`unix:${file(`${node.name}.sock`)}`, ...(node.listen ?? [])] : [],
       connect: [],
       plugins: [],
       servesStdio: node.pluginOf !== undefined,

@@ -27,7 +27,8 @@ function loaded(): { validate: ValidateFunction; patterns: Map<string, string> }
   const patterns = new Map<string, string>([
     [schema.definitions.nodeName.pattern, 'a node name (a letter, then up to 31 letters, digits, "_" or "-")'],
     [schema.definitions.moduleName.pattern, 'a qualified module name such as "demo.sensors"'],
-    [schema.definitions.link.properties.address.pattern, 'an address "unix:/path/to.sock" or "tcp://host:port"'],
+    [schema.definitions.link.properties.address.pattern, 'an address "unix:/path/to.sock", "tcp://host:port", "ws://host:port" or "http://host:port"'],
+    [schema.definitions.node.properties.listen.items.pattern, 'an address "unix:/path/to.sock", "tcp://host:port", "ws://host:port", "http://host:port" (or wss://, https://)'],
     [schema.properties.name.pattern, 'an application name (a letter, then up to 39 letters, digits, "_" or "-")'],
   ]);
   // verbose: errors carry their parent schema, which lists the allowed fields.

@@ -3,6 +3,8 @@
 // bus, implement ByteChannel for one connection and Transport for dialing/listening, then
 // registerTransport() it under a URL scheme.
 
+import type { Limits } from '../wire/limits.js';
+
 export interface ChannelHandlers {
   /** Bytes from the peer, in order. The chunk is owned by the receiver afterwards. */
   data(chunk: Uint8Array): void;
@@ -41,11 +43,45 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** What a node tells a transport when it listens: limits, and the web settings of its config. */
+export interface ListenOptions {
+  /** The node's limits (docs/wire.md §5): a transport that parses its own protocol bounds it by them. */
+  limits: Limits;
+  /** `web` of the node config: Host and Origin checks, static files (docs/config.md). */
+  web?: WebConfig;
+  /** `tls` of the node config: certificate and key for wss:// and https:// listeners. */
+  tls?: TlsConfig;
+  /** Counts, in the node's health counters (docs/wire.md §7), what the transport refused itself. */
+  count?(counter: 'rejected_connections' | 'rejected_handshakes' | 'frame_timeouts'): void;
+}
+
+/** What a node tells a transport when it dials. */
+export interface ConnectOptions {
+  limits: Limits;
+  /** A PEM file of certificate authorities to trust, beside the system's (wss://, https://). */
+  ca?: string;
+}
+
+export interface WebConfig {
+  /** Host names (Host header, without port) accepted besides loopback names; "*" accepts any. */
+  allowed_hosts?: string[];
+  /** Origins (scheme://host[:port]) of web pages allowed besides the listener's own; "*" any. */
+  allowed_origins?: string[];
+  /** A directory served by GET on http(s) listeners (index.html for "/"). */
+  static?: string;
+}
+
+export interface TlsConfig {
+  /** PEM files. */
+  cert: string;
+  key: string;
+}
+
 export interface Transport {
   /** URL scheme this transport serves: "unix" for "unix:/path", "tcp" for "tcp://h:p". */
   readonly scheme: string;
-  connect(address: string): Promise<ByteChannel>;
-  listen(address: string, accept: (channel: ByteChannel) => void): Promise<Listener>;
+  connect(address: string, options?: ConnectOptions): Promise<ByteChannel>;
+  listen(address: string, accept: (channel: ByteChannel) => void, options?: ListenOptions): Promise<Listener>;
 }
 
 /** The scheme of an address: "unix:/x" → "unix", "tcp://h:p" → "tcp", "stdio:" → "stdio". */

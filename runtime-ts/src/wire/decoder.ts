@@ -24,7 +24,8 @@ export type FrameErrorReason =
   | 'bad_target' // target is not valid UTF-8
   | 'unknown_kind'
   | 'unknown_codec'
-  | 'foreign_peer'; // the peer answered a HELLO with something else than interop frames
+  | 'foreign_peer' // the peer answered a HELLO with something else than interop frames
+  | 'text_message'; // a WebSocket text message: frames travel in binary messages
 
 /**
  * A malformed frame. `fatal` errors mean the stream can no longer be delimited: the receiver

@@ -86,14 +86,22 @@ const utf8 = new TextEncoder();
  * payload as two buffers lets a writev path send a large payload without copying it again.
  */
 export function encodeFrameHead(frame: Omit<Frame, 'payload'>, payloadBytes: number, target: Uint8Array = targetBytes(frame.target)): Uint8Array {
-  // Buffer.allocUnsafe takes small buffers from a shared slab (cheap), and every byte is written.
-  const head = Buffer.allocUnsafe(PREFIX_BYTES + target.length);
+  const head = allocate(PREFIX_BYTES + target.length);
   writeHead(head, frame, target, payloadBytes);
   return head;
 }
 
+/**
+ * Buffer.allocUnsafe under Node takes small buffers from a shared slab (cheap), and every byte is
+ * written; a browser has no Buffer, and gets a plain Uint8Array.
+ */
+const allocUnsafe = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array } }).Buffer?.allocUnsafe;
+function allocate(n: number): Uint8Array {
+  return allocUnsafe !== undefined ? allocUnsafe(n) : new Uint8Array(n);
+}
+
 /** Writes length, fixed header and target at the start of `out`. */
-function writeHead(out: Buffer, frame: Omit<Frame, 'payload'>, target: Uint8Array, payloadBytes: number): void {
+function writeHead(out: Uint8Array, frame: Omit<Frame, 'payload'>, target: Uint8Array, payloadBytes: number): void {
   if (target.length > 0xffff) throw new RangeError(`frame target is ${target.length} bytes, more than a u16`);
   const length = FIXED_HEADER_BYTES + target.length + payloadBytes;
   if (length > 0xffff_ffff) throw new RangeError(`frame of ${length} bytes does not fit a u32 length`);
@@ -142,7 +150,7 @@ export function targetBytes(target: string): Uint8Array {
  */
 export function encodeFrame(frame: Frame, target: Uint8Array = targetBytes(frame.target)): Uint8Array {
   const payload = frame.payload;
-  const out = Buffer.allocUnsafe(PREFIX_BYTES + target.length + payload.length);
+  const out = allocate(PREFIX_BYTES + target.length + payload.length);
   writeHead(out, frame, target, payload.length);
   out.set(payload, PREFIX_BYTES + target.length);
   return out;

@@ -70,7 +70,7 @@ export async function runCombination(
   try {
     const address =
       combo.transport === 'unix' ? `unix:${join(dir, 's.sock')}`
-      : combo.transport === 'tcp' ? `tcp://127.0.0.1:${await freePort()}`
+      : combo.transport === 'tcp' || combo.transport === 'ws' || combo.transport === 'http' ? `${combo.transport}://127.0.0.1:${await freePort()}`
       : undefined;
     const configs = writeComboConfigs(dir, combo, { address, serverCommand: server.server, repoRoot: opts.repoRoot });
 

@@ -3,7 +3,7 @@
 // result does.
 
 import type { CaseVerdict, ComboVerdicts } from './verdicts.js';
-import { type Case, type Combination, comboName, type Language } from './plan.js';
+import { type Case, type Combination, comboName, type Language, TRANSPORT_ORDER } from './plan.js';
 
 const MARK = { pass: 'PASS', fail: 'FAIL', known: 'known', 'unexpected-pass': 'UNEXPECTED PASS' } as const;
 
@@ -93,8 +93,27 @@ export function matrixMarkdown(all: ComboVerdicts[], languages: Language[], case
     });
     out.push(`| ${feature} | ${cells.join(' | ')} |`);
   }
-  out.push('', ...NODE_FEATURES, '', ...MIXED_VERSIONS, '');
+  out.push('', ...transportsTable(languages), '', ...NODE_FEATURES, '', ...MIXED_VERSIONS, '');
   return out.join('\n');
+}
+
+/**
+ * The transports each language implements: the `transports` of languages.json, the one table the
+ * plan reads too. A transport a language does not implement is never run with it, so it is a
+ * "–" in the tables above, not a failure and not a known-failures entry.
+ */
+function transportsTable(languages: Language[]): string[] {
+  return [
+    '## Transports × languages',
+    '',
+    'The transports each runtime implements (`transports` in `test/conformance/languages.json`).',
+    'The runner pairs two languages over the transports both implement, so a "–" in a table above',
+    'is a transport one side does not implement (not run), never a hidden failure.',
+    '',
+    `| transport | ${languages.map((l) => l.name).join(' | ')} |`,
+    `|---|${languages.map(() => '---').join('|')}|`,
+    ...TRANSPORT_ORDER.map((t) => `| ${t} | ${languages.map((l) => (l.transports.includes(t) ? '✓' : '– (not implemented)')).join(' | ')} |`),
+  ];
 }
 
 /** Node features that need real processes or several peers, tested by vitest rather than by this runner. */

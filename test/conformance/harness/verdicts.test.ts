@@ -92,4 +92,15 @@ describe('conformance verdicts', () => {
     expect(table).toContain('| errors | ✓ | ✗ 0/1 |');
     expect(table).toContain('| scalars | ✓ | ✓ |');
   });
+
+  it('runs a transport only with the languages that implement it, and the matrix shows that table', () => {
+    const lang = (name: string, transports: Language['transports']): Language =>
+      ({ name, prepare: [], server: ['s'], client: ['c'], transports, codecs: ['json', 'msgpack'] });
+    const langs = [lang('x', ['unix', 'tcp', 'ws']), lang('y', ['unix', 'tcp'])];
+    const combos = planCombinations(langs);
+    expect(combos.filter((c) => c.transport === 'ws').map((c) => `${c.client}-${c.server}`)).toEqual(['x-x', 'x-x']);
+    const table = matrixMarkdown([], langs, cases, false);
+    expect(table).toContain('| ws | ✓ | – (not implemented) |');
+    expect(table).toContain('| tcp | ✓ | ✓ |');
+  });
 });

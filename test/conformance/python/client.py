@@ -225,10 +225,30 @@ async def run_flood(client: ConformanceClient, case: dict[str, Any]) -> str | No
     return None
 
 
+async def run_refused_stream(client: ConformanceClient, case: dict[str, Any]) -> str | None:
+    """A stream over a transport that does not carry streams: the case's error, and no item."""
+    f = M.functions[case["function"]]
+
+    async def nothing() -> Any:
+        return
+        yield
+
+    try:
+        opened = open_stream(client, case, *([nothing()] if f.input is not None else []))
+        if f.output is not None:
+            async for _ in opened:
+                return "an item arrived"
+        else:
+            await opened
+    except InteropError as e:
+        return check_error(case, e)
+    return f"expected {case['error']['code']}, the stream ended"
+
+
 RUNNERS = {"call": run_call, "oneway": run_oneway, "events": run_events, "concurrent": run_concurrent,
            "big_echo": run_big_echo, "client_stream": run_client_stream, "server_stream": run_server_stream,
            "ping_pong": run_ping_pong, "ticks": run_ticks, "cancel_by_caller": run_cancel_by_caller,
-           "flood": run_flood}
+           "flood": run_flood, "refused_stream": run_refused_stream}
 
 
 async def main() -> None:

@@ -8,7 +8,7 @@ import { ConformanceClient, ConformanceModule as M } from './gen/interop.conform
 
 export interface Case {
   name: string;
-  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo' | 'client_stream' | 'server_stream' | 'ping_pong' | 'ticks' | 'cancel_by_caller' | 'flood';
+  kind: 'call' | 'oneway' | 'events' | 'concurrent' | 'big_echo' | 'client_stream' | 'server_stream' | 'ping_pong' | 'ticks' | 'cancel_by_caller' | 'flood' | 'refused_stream';
   function: string;
   args: string;
   result?: string | null;
@@ -210,6 +210,22 @@ async function runTicks(client: ConformanceClient, c: Case): Promise<string | un
   return c.within_ms === undefined || took < c.within_ms ? undefined : `learned of it ${took} ms after the last tick (bound ${c.within_ms} ms)`;
 }
 
+/** A stream over a transport that does not carry streams: the case's error, and no item. */
+async function runRefusedStream(client: ConformanceClient, c: Case): Promise<string | undefined> {
+  const f = fn(c.function);
+  try {
+    const opened = openStream<AsyncIterable<unknown> | Promise<unknown>>(client, c, f.input ? [(async function* () {})()] : []);
+    if (f.output) {
+      for await (const _ of opened as AsyncIterable<unknown>) return 'an item arrived';
+    } else {
+      await opened;
+    }
+  } catch (error) {
+    return checkError(c.error!, error);
+  }
+  return `expected ${c.error!.code}, the stream ended`;
+}
+
 async function streamStats(client: ConformanceClient): Promise<{ floodProduced: bigint; cancelledAtMs: number }> {
   return (await invoke(client, 'stream_stats', [])) as { floodProduced: bigint; cancelledAtMs: number };
 }
@@ -268,6 +284,8 @@ export function runCase(client: ConformanceClient, invoker: Invoker, c: Case): P
       return runCancelByCaller(client, c);
     case 'flood':
       return runFlood(client, c);
+    case 'refused_stream':
+      return runRefusedStream(client, c);
     case 'call':
       return runCall(client, c);
     case 'oneway':

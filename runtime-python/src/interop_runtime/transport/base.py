@@ -41,6 +41,17 @@ class ByteTransport(Protocol):
         """Closes both directions; idempotent."""
         ...
 
+    # A transport that refuses the peer's bytes itself (a WebSocket text message, or one too large)
+    # sets `refused_data = True` before read() returns b"": the connection counts it in rejected_frames.
+
+
+class EndingTransport(ByteTransport, Protocol):
+    """A transport a listener hands over: it can also close gracefully (admission.py refuses with it)."""
+
+    async def end(self, linger_s: float) -> None:
+        """Sends what is buffered, then closes (waiting at most `linger_s` for the peer)."""
+        ...
+
 
 class StreamTransport:
     """ByteTransport over an asyncio StreamReader/StreamWriter pair. `high_water` sets the write
@@ -66,6 +77,14 @@ class StreamTransport:
     def write(self, data: bytes) -> None:
         if not self._closed and not self._writer.is_closing():
             self._writer.write(data)
+
+    def peer_address(self) -> str:
+        """host:port of the peer (IPv6 in brackets), or "?" when the socket has none."""
+        peer = self._writer.get_extra_info("peername")
+        if not isinstance(peer, tuple) or len(peer) < 2:
+            return "?"
+        host = str(peer[0])
+        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
 
     def buffered(self) -> int:
         """Bytes written but not yet handed to the OS."""

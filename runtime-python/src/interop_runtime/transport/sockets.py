@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import socket
+import ssl
 import stat
 import time
 from dataclasses import dataclass
@@ -55,8 +56,11 @@ class Listener:
     EMFILE or ENFILE it is released, the connections waiting are accepted and closed at once, and
     it is taken again; the node goes on serving its other connections."""
 
-    def __init__(self, sock: socket.socket, description: str, on_transport: OnTransport) -> None:
+    def __init__(self, sock: socket.socket, description: str, on_transport: OnTransport,
+                 ssl_context: ssl.SSLContext | None = None, ssl_handshake_timeout: float | None = None) -> None:
         self._sock = sock
+        self._ssl = ssl_context
+        self._ssl_timeout = ssl_handshake_timeout
         self.description = description
         self._on_transport = on_transport
         self._loop = asyncio.get_running_loop()
@@ -102,8 +106,9 @@ class Listener:
         try:
             reader = asyncio.StreamReader(limit=_READ_LIMIT)
             protocol = asyncio.StreamReaderProtocol(reader)
-            transport, _ = await self._loop.connect_accepted_socket(lambda: protocol, conn)
-        except OSError:
+            transport, _ = await self._loop.connect_accepted_socket(
+                lambda: protocol, conn, ssl=self._ssl, ssl_handshake_timeout=self._ssl_timeout if self._ssl else None)
+        except (OSError, TimeoutError, ssl.SSLError):
             conn.close()
             return
         writer = asyncio.StreamWriter(transport, protocol, reader, self._loop)
@@ -165,8 +170,10 @@ def _open_spare() -> int | None:
         return None
 
 
-async def listen(address: Address, on_transport: OnTransport) -> tuple[Listener, Address]:
-    """Starts a listener; returns it and the bound address (tcp port 0 is resolved)."""
+async def listen(address: Address, on_transport: OnTransport, ssl_context: ssl.SSLContext | None = None,
+                 ssl_handshake_timeout: float | None = None) -> tuple[Listener, Address]:
+    """Starts a listener; returns it and the bound address (tcp port 0 is resolved). With an SSL
+    context, each accepted connection is a TLS server connection (wss://, https://)."""
     if address.scheme == "unix":
         path = Path(address.path)
         if not path.parent.exists():
@@ -195,7 +202,7 @@ async def listen(address: Address, on_transport: OnTransport) -> tuple[Listener,
         bound = Address("tcp", host=address.host, port=sock.getsockname()[1])
     sock.listen(_BACKLOG)
     sock.setblocking(False)
-    return Listener(sock, str(bound), on_transport), bound
+    return Listener(sock, str(bound), on_transport, ssl_context, ssl_handshake_timeout), bound
 
 
 def remove_socket_file(address: Address) -> None:
