@@ -8,6 +8,7 @@ import FrameVectors
 import HandshakeVectors
 import PayloadVectors
 import Properties
+import StreamTests
 import Test.Tasty
 import Test.Tasty.Runners.AntXML (antXMLRunner)
 
@@ -17,4 +18,4 @@ main = do
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, exampleTest]

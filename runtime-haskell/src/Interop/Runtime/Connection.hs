@@ -9,6 +9,7 @@
 -- > Outbound  the outbox, the writer thread, the per-subscription event backlog (flow control)
 -- > Caller    this side's exchanges: call, oneway, subscribe, ping; slots, deadlines, CANCEL
 -- > Serving   the peer's exchanges: requests, one-way calls, its subscriptions, the control channel
+-- > StreamCaller, StreamServing   the two sides of a stream (items, credit, ends)
 -- > Inbound   the read loop, the handshake, the dispatch of frames
 module Interop.Runtime.Connection
   ( Conn
@@ -22,6 +23,7 @@ module Interop.Runtime.Connection
   , connCall
   , connOneway
   , connSubscribe
+  , connStream
   , connPing
   , connSendEvent
   , callControl
@@ -40,6 +42,7 @@ import Interop.Runtime.Connection.Caller
 import Interop.Runtime.Connection.Inbound
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Serving
+import Interop.Runtime.Connection.StreamCaller (connStream)
 import Interop.Runtime.Connection.Types
 import Interop.Runtime.Error
 import Interop.Runtime.Frame

@@ -38,12 +38,14 @@ import Interop.Runtime.Codec (Codec (..))
 import Interop.Runtime.Connection
 import Interop.Runtime.Counters
 import Interop.Runtime.Direct
+import Interop.Runtime.Direct.Stream (directStream)
 import Interop.Runtime.Error
 import Interop.Runtime.Limits
 import Interop.Runtime.Module
 import Interop.Runtime.Node.Config
 import Interop.Runtime.Node.Links
 import Interop.Runtime.PlainJson
+import Interop.Runtime.Stream (Source)
 import Interop.Runtime.Transport
 import Interop.Runtime.Transport.Stdio
 import System.Environment (getEnvironment)
@@ -199,7 +201,7 @@ route n m = do
 
 -- | Calls modules wherever the config put them: direct when hosted here, else over their link.
 nodeInvoker :: Node -> Invoker
-nodeInvoker n = Invoker call oneway subscribe
+nodeInvoker n = Invoker call oneway subscribe stream
   where
     hosted m = Map.lookup (mdName m) (nodeServed n)
     call :: forall p r. (Typeable p, Typeable r) => CallOptions -> CallSpec p r -> p -> IO r
@@ -224,6 +226,12 @@ nodeInvoker n = Invoker call oneway subscribe
                 | errorCode e == CodeResourceExhausted -> throwIO e
                 | otherwise -> bump (nodeCounters n) DroppedOneways
               Right () -> pure ()
+    stream :: forall p i o r. (Typeable p, Typeable i, Typeable o, Typeable r) => CallOptions -> StreamSpec p i o r -> p -> Source i -> IO (StreamHandle o r)
+    stream opts spec p source = case hosted (streamModule spec) of
+      Just svc -> directStream (nodeCounters n) (nodeLimits n) svc opts spec p source
+      Nothing -> do
+        c <- route n (streamModule spec) >>= linkConnection
+        connStream c opts spec p source
     subscribe :: forall e. Typeable e => EventSpec e -> IO (Subscription e)
     subscribe spec = case hosted (eventModule spec) of
       Just _ -> localSubscribe (nodeLocal n) (nodeLimits n) (nodeCounters n) spec

@@ -71,8 +71,10 @@ socketTransport description sock = do
   let close = do
         already <- atomicModifyIORef' closed (\c -> (True, c))
         when (not already) $ void (try (N.close sock) :: IO (Either SomeException ()))
+      -- A socket error reads as the end; an asynchronous exception (a timeout, a killed reader)
+      -- passes through rather than passing for the peer's close.
       recv = do
-        r <- try (NB.recv sock 65536) :: IO (Either SomeException BS.ByteString)
+        r <- try (NB.recv sock 65536) :: IO (Either IOException BS.ByteString)
         pure (either (const BS.empty) id r)
       send chunks = NB.sendMany sock chunks
   pure (Transport description recv send close)

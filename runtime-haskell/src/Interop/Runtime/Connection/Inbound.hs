@@ -10,14 +10,16 @@ module Interop.Runtime.Connection.Inbound
   , sendHello
   ) where
 
-import Control.Concurrent (forkIO, threadDelay)
+import Control.Concurrent (forkIO, killThread, threadDelay)
 import Control.Concurrent.STM
 import Control.Exception
 import Control.Monad (unless, void, when)
 import qualified Data.ByteString as BS
 import qualified Data.IntMap.Strict as IM
 import qualified Data.Map.Strict as Map
+import Data.Bits ((.&.))
 import Data.Maybe (fromMaybe)
+import Data.Word (Word16, Word32)
 import qualified Data.Text as T
 import Interop.Runtime.Codec
 import Interop.Runtime.Compat (closedWithoutAnswer, foreignPeer)
@@ -98,13 +100,15 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
       closed <- atomically isClosed
       if closed then pure False else handleAll rest
 
-answers, unanswered, startsExchange :: [FrameKind]
+answers, unanswered, startsExchange, streamKinds :: [FrameKind]
 -- | Frames that answer an exchange: a problem with one is never answered (docs/wire.md §1.4).
 answers = [Response, ErrorFrame, Pong, Cancel]
 -- | Frames with correlation 0 that nobody answers: a bad one is dropped and counted.
 unanswered = [Oneway, Event, Unsubscribe, Goodbye]
 -- | Frames that start an exchange with a new correlation id of the peer's.
 startsExchange = [Request, Subscribe, Ping]
+-- | Frames of an open stream: never answered by an ERROR of their own (docs/wire.md §1.4).
+streamKinds = [StreamItem, StreamEnd, StreamCredit]
 
 onFrameError :: Conn -> FrameError -> IO ()
 onFrameError c e = do
@@ -114,7 +118,9 @@ onFrameError c e = do
   if feFatal e
     then connectionError c problem
     else
-      if kind `elem` answers
+      if kind `elem` streamKinds
+        then endStream c (feFlags e) (feCorrelation e) problem
+      else if kind `elem` answers
         then atomically $ do
           -- Never answer an answer: fail the matching exchange locally, or drop it.
           failed <- failExchange c (feCorrelation e) problem
@@ -141,6 +147,7 @@ dispatch c f = do
       Subscribe -> onSubscribe c f
       Unsubscribe -> onUnsubscribe c f
       Cancel -> onCancel c f
+      k | k `elem` streamKinds -> onStreamFrame c f
       Ping -> atomically $ do
         forgetSubscribeId c (frameCorrelation f) -- a new exchange with that id
         sendAnswer c (frame Pong) {frameCorrelation = frameCorrelation f, framePayload = framePayload f}
@@ -149,6 +156,53 @@ dispatch c f = do
         void (forkIO (closeAfterGoodbye c))
       -- HELLO / WELCOME after the handshake: correlation 0, so it cannot be answered.
       _ -> bump (counters c) RejectedFrames
+
+-- | A stream frame goes to the exchange it names (docs/wire.md §1.5): with the CALLEE flag to a
+-- stream this side started, else to one it serves. One for a call breaks the rules; one naming
+-- no open exchange is dropped and counted (late_stream_frames).
+onStreamFrame :: Conn -> Frame -> IO ()
+onStreamFrame c f = do
+  let cid = frameCorrelation f
+      callee = frameFlags f .&. flagCallee /= 0
+  (stream, isCall) <- atomically $ do
+    streams <- readTVar (if callee then connOutStreams c else connInStreams c)
+    case IM.lookup (key cid) streams of
+      Just s -> pure (Just s, False)
+      Nothing -> (,) Nothing <$> (if callee then IM.member (key cid) <$> readTVar (connPending c) else IM.member (key cid) <$> readTVar (connHandling c))
+  case stream of
+    Just s -> spFrame s f
+    Nothing
+      | isCall -> do
+          bump (counters c) RejectedFrames
+          endStream c (frameFlags f) cid (interopError CodeProtocolError "a stream frame for a call")
+      | otherwise -> bump (counters c) LateStreamFrames
+
+-- | A stream frame that breaks the rules (counted already) ends the exchange it names: one this
+-- side started fails here and the peer gets a CANCEL; one it serves is answered ERROR and its
+-- handler cancelled. Naming none, nothing more happens.
+endStream :: Conn -> Word16 -> Word32 -> InteropError -> IO ()
+endStream c flags cid problem
+  | flags .&. flagCallee /= 0 = do
+      out <- IM.lookup (key cid) <$> readTVarIO (connOutStreams c)
+      case out of
+        Just s -> spBreak s problem
+        Nothing -> atomically $ do
+          failed <- failExchange c cid problem
+          when failed $ sendFrame c (frame Cancel) {frameCorrelation = cid}
+  | otherwise = do
+      served <- IM.lookup (key cid) <$> readTVarIO (connInStreams c)
+      case served of
+        Just s -> spBreak s problem
+        Nothing -> do
+          handler <- atomically $ do
+            h <- IM.lookup (key cid) <$> readTVar (connHandling c)
+            case h of
+              Nothing -> pure Nothing
+              Just running -> do
+                modifyTVar' (connHandling c) (IM.delete (key cid))
+                sendError c cid "" CodecJson (Failure (errorCode problem) (errorMessage problem) Nothing)
+                pure (Just (handlingThread running))
+          mapM_ (void . forkIO . killThread) handler
 
 -- | The peer starts nothing new; we close once our own outstanding requests are answered and
 -- what waits to be written is sent (if the peer still reads).
