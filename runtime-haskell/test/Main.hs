@@ -6,6 +6,7 @@ import ConnectionTests
 import ExampleTest
 import FrameVectors
 import HandshakeVectors
+import HostileTests
 import PayloadVectors
 import Properties
 import StreamTests
@@ -18,4 +19,4 @@ main = do
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, exampleTest]

@@ -142,8 +142,8 @@ pluginEnvironment extra = do
 codecsFor :: Maybe Codec -> [Codec]
 codecsFor preferred = let first = fromMaybe CodecMsgpack preferred in first : filter (/= first) [CodecMsgpack, CodecJson]
 
-connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> ConnConfig
-connConfigOf n initiator codec token wants served controlOnly =
+connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> Bool -> ConnConfig
+connConfigOf n initiator codec token wants served controlOnly accepted =
   ConnConfig
     { ccNode = nodeName n
     , ccInitiator = initiator
@@ -156,15 +156,17 @@ connConfigOf n initiator codec token wants served controlOnly =
     , ccControl = Just (control n)
     , ccCounters = nodeCounters n
     , ccControlOnly = controlOnly
+    , ccCloseWhenIdle = accepted
     }
 
 -- | Opens a connection on a transport (the handshake) and tracks it until it closes.
 open :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Transport -> IO Conn
-open n initiator codec token wants t = openServing n initiator codec token wants False t
+open n initiator codec token wants t = openServing n initiator codec token wants False False t
 
-openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Bool -> Transport -> IO Conn
-openServing n initiator codec token wants controlOnly t = do
-  c <- openConnection (connConfigOf n initiator codec token wants (if controlOnly then Map.empty else nodeServed n) controlOnly) t
+-- | 'open', for a connection accepted on a listener too (@accepted@: closed when idle).
+openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Bool -> Bool -> Transport -> IO Conn
+openServing n initiator codec token wants controlOnly accepted t = do
+  c <- openConnection (connConfigOf n initiator codec token wants (if controlOnly then Map.empty else nodeServed n) controlOnly accepted) t
   i <- atomically $ do
     i <- readTVar (nodeNextConn n)
     writeTVar (nodeNextConn n) (i + 1)
@@ -178,11 +180,26 @@ openServing n initiator codec token wants controlOnly t = do
 listen :: Node -> Text -> Bool -> IO ()
 listen n text controlOnly = do
   address <- either (throwIO . userError . T.unpack) pure (parseAddress text)
+  bound <- newIORef text
+  open' <- newTVarIO (0 :: Int)
+  let limit = maxConnections (nodeLimits n)
+  -- At most max_connections open at once per listener (docs/wire.md §5.1); the next is refused
+  -- before its HELLO, and the ones open are not affected.
   l <- listenOn address $ \t -> do
-    r <- try (openServing n False Nothing Nothing [] controlOnly t)
-    case r of
-      Left (_ :: SomeException) -> bump (nodeCounters n) RejectedHandshakes
-      Right _ -> pure ()
+    admitted <- atomically $ do
+      k <- readTVar open'
+      if k >= limit then pure False else True <$ writeTVar open' (k + 1)
+    if not admitted
+      then do
+        at <- readIORef bound
+        refuseConnection t (interopError CodeResourceExhausted ("listener " <> at <> " has max_connections (" <> T.pack (show limit) <> ") connections open"))
+        bump (nodeCounters n) RejectedConnections
+      else (`finally` atomically (modifyTVar' open' (subtract 1))) $ do
+        r <- try (openServing n False Nothing Nothing [] controlOnly True t)
+        case r of
+          Left (_ :: SomeException) -> bump (nodeCounters n) RejectedHandshakes
+          Right c -> atomically (waitClosed c)
+  writeIORef bound (renderAddress (listenerAddress l))
   modifyIORef' (nodeListeners n) (<> [l])
 
 -- | A link reaching @modules@ (its connections announce them in HELLO as wanted).

@@ -35,6 +35,7 @@ import Interop.Runtime.Codec.Msgpack (MValue (MMap))
 import Interop.Runtime.Compat (MemberKind (..), verdict)
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Types
+import Interop.Runtime.Connection.Watchdog (pausedWhile)
 import Interop.Runtime.Counters
 import Interop.Runtime.Envelope
 import Interop.Runtime.Error
@@ -307,5 +308,5 @@ onEvent c f = do
         room <- atomically (hasRoom queue)
         unless room $ do
           bump (counters c) PausedReads
-          atomically (hasRoom queue >>= check)
+          pausedWhile c (atomically (hasRoom queue >>= check))
       atomically (offerEvent queue v)

@@ -27,6 +27,7 @@ import Interop.Runtime.Connection.Caller
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Serving
 import Interop.Runtime.Connection.Types
+import Interop.Runtime.Connection.Watchdog
 import Interop.Runtime.Counters
 import Interop.Runtime.Error
 import Interop.Runtime.Frame
@@ -34,6 +35,7 @@ import Interop.Runtime.Handshake
 import Interop.Runtime.Limits
 import Interop.Runtime.Module
 import Interop.Runtime.Transport (Transport (..))
+import System.Timeout (timeout)
 
 counters :: Conn -> Counters
 counters = ccCounters . connConfig
@@ -54,16 +56,15 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
         then
           if BS.null acc
             then shutdown c (unavailable ("connection lost during handshake: " <> closedWithoutAnswer))
-            else feed decoder0 acc' >>= endOfInput
+            else feed decoder0 acc' >>= maybe (pure ()) (atEnd . fst)
         else
           if BS.length acc' < 6
             then sniff acc'
             else case foreignPeer acc' of
-              Nothing -> feed decoder0 acc' >>= maybe (pure ()) go
+              Nothing -> feed decoder0 acc' >>= maybe (pure ()) (go . fst)
               Just what -> do
                 bump (counters c) RejectedFrames
                 shutdown c (interopError CodeProtocolError what)
-    endOfInput = maybe (pure ()) (\d -> atEnd d)
     atEnd decoder = do
       let (_, truncated) = endOfStream decoder
       when (truncated /= Nothing) $ bump (counters c) RejectedFrames
@@ -72,12 +73,30 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
     crashed e = case fromException e of
       Just (_ :: AsyncException) -> pure ()
       Nothing -> shutdown c (interopError CodeInternal ("connection failed: " <> T.pack (show (e :: SomeException))))
-    go decoder = do
-      chunk <- transportRecv (connTransport c)
-      if BS.null chunk then atEnd decoder else feed decoder chunk >>= maybe (pure ()) go
-    -- Decodes and handles a chunk; the decoder to go on with, or Nothing once closed.
+    go = goTimed (frameTimeoutMs limits)
+    -- After the handshake, an incomplete frame held must complete within frame_timeout_ms
+    -- (docs/wire.md §5.1): @budget@ is what is left of it, counting only the time spent waiting
+    -- for bytes (so not the time reading was paused).
+    goTimed budget decoder = do
+      timed <- (\p -> bufferedBytes decoder > 0 && case p of Open -> True; _ -> False) <$> readTVarIO (connPhase c)
+      start <- monotonicMs
+      next <- if timed then timeout (max 0 budget * 1000) (transportRecv (connTransport c)) else Just <$> transportRecv (connTransport c)
+      case next of
+        Nothing -> frameTimedOut c
+        Just chunk
+          | BS.null chunk -> atEnd decoder
+          | otherwise -> do
+              waited <- subtract start <$> monotonicMs
+              r <- feed decoder chunk
+              case r of
+                Nothing -> pure ()
+                -- A frame that begins now gets the whole budget.
+                Just (decoder', completed) -> goTimed (if completed > 0 || not timed then frameTimeoutMs limits else budget - waited) decoder'
+    -- Decodes and handles a chunk; the decoder to go on with and how many frames (or frame
+    -- errors) it completed, or Nothing once closed.
     feed decoder chunk = do
       let (decoder', items) = pushBytes decoder chunk
+      atomically (writeTVar (connReceived c) True >> writeTVar (connPartial c) (bufferedBytes decoder'))
       continue <- handleAll items
       if not continue
         then pure Nothing
@@ -87,8 +106,8 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
           room <- atomically answersRoom
           unless room $ do
             bump (counters c) PausedReads
-            atomically (answersRoom >>= check)
-          pure (Just decoder')
+            pausedWhile c (atomically (answersRoom >>= check))
+          pure (Just (decoder', length items))
     answersRoom = do
       held <- readTVar (connHeldAnswers c)
       closed <- isClosed

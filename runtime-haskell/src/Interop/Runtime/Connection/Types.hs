@@ -56,6 +56,7 @@ data ConnConfig = ConnConfig
   , ccControl :: Maybe (Text -> IO Doc) -- ^ answers interop.control.<member> with a JSON document
   , ccCounters :: Counters
   , ccControlOnly :: !Bool -- ^ a control endpoint: serves interop.control only
+  , ccCloseWhenIdle :: !Bool -- ^ accepted on a listener: closed after idle_timeout_ms of nothing (§5.1)
   }
 
 data Phase = Handshaking | Open | Closed InteropError
@@ -134,8 +135,13 @@ data Conn = Conn
     -- streams (docs/wire.md §1.5)
   , connOutStreams :: TVar (IM.IntMap StreamPeer) -- ^ this side's, by our correlation id
   , connInStreams :: TVar (IM.IntMap StreamPeer) -- ^ the peer's being served, by its id
+    -- activity (docs/wire.md §5.1): what the idle check looks at
+  , connReceived :: TVar Bool -- ^ bytes arrived since the last idle check
+  , connWrote :: TVar Bool -- ^ bytes were written since the last idle check
+  , connPaused :: TVar Bool -- ^ the read loop is not reading the peer now
+  , connPartial :: TVar Int -- ^ bytes of an incomplete frame held by the read loop
     -- threads
-  , connThreads :: TVar [ThreadId] -- ^ reader and writer
+  , connThreads :: TVar [ThreadId] -- ^ reader, writer, idle check
   }
 
 newConn :: ConnConfig -> Transport -> Int -> IO Conn
@@ -149,6 +155,7 @@ newConn cfg t now =
     <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO (maxInFlight (ccLimits cfg)) <*> newTVarIO Map.empty <*> newTVarIO 0
     <*> newTVarIO IM.empty <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO Map.empty <*> newTVarIO IM.empty
     <*> newTVarIO IM.empty <*> newTVarIO IM.empty
+    <*> newTVarIO False <*> newTVarIO False <*> newTVarIO False <*> newTVarIO 0
     <*> newTVarIO []
 
 -- | The bytes waiting for the transport past which the connection counts as congested
