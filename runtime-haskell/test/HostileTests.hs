@@ -1,16 +1,20 @@
 {-# LANGUAGE OverloadedStrings, ScopedTypeVariables #-}
 -- | Hostile peers (docs/wire.md §1, §5.1): bytes that are not frames, a frame cut short, a header
--- announcing 2 GiB, more connections than a listener takes, a frame whose bytes stop coming, a
--- connection that does nothing. Each gets a typed error or a GOODBYE on its own connection only,
--- counted, while another connection is served as before.
+-- announcing 2 GiB, a payload nested a million deep, more connections than a listener takes, a
+-- frame whose bytes stop coming, a connection that does nothing, a server killed with calls in
+-- flight. Each gets a typed error or a GOODBYE on its own connection only, counted, while another
+-- connection is served as before.
 module HostileTests (hostileTests) where
 
 import Control.Concurrent (threadDelay)
+import Control.Concurrent.Async (async, wait)
 import Control.Exception (IOException, bracket, try)
-import Control.Monad (forM)
+import Control.Monad (forM, forM_, unless)
 import qualified Data.ByteString as BS
 import Data.Maybe (catMaybes)
 import Data.Text (Text)
+import qualified Data.Text as T
+import GHC.Clock (getMonotonicTime)
 import Interop.Conformance
 import Interop.Runtime
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
@@ -18,7 +22,14 @@ import Interop.Runtime.Frame
 import Interop.Runtime.Module (ModuleDesc (..))
 import Live
 import RawPeer
+import System.Directory (doesPathExist)
+import System.Environment (getEnvironment)
+import System.FilePath ((</>))
+import System.IO (IOMode (WriteMode), withFile)
+import System.Posix.Signals (sigKILL, signalProcess)
+import System.Process
 import System.Timeout (timeout)
+import TestJson (repoPath)
 import Test.Tasty
 import Test.Tasty.HUnit
 
@@ -55,6 +66,32 @@ hostileTests =
           ok <- waitForIO 3000 ((== Just 1) . counter "rejected_frames" <$> health server)
           ok @? "the cut frame was not counted"
           stillServed address
+    , testCase "a payload nested a million deep (json and msgpack): RESOURCE_EXHAUSTED for that call, the connection goes on" $
+        withServer [] $ \address _ _ -> do
+          p <- rawDial address
+          _ <- rawHello p [("interop.conformance", mdFingerprint conformanceModule)] Nothing
+          -- In a field the callee does not know: skipped values count towards max_depth too.
+          let deep = [(1, "{\"skip\":" <> BS.replicate 1000000 91), (2, BS.pack [0x81, 0x09] <> BS.replicate 1000000 0x91)]
+          forM_ (zip [1 ..] deep) $ \(cid, (codec, payload)) -> do
+            rawSendFrame p (frame Request) {frameCodec = codec, frameCorrelation = cid, frameTarget = "interop.conformance.echo_i32", framePayload = payload}
+            expectError p cid CodeResourceExhausted
+          rawSendFrame p (frame Request) {frameCodec = 1, frameCorrelation = 9, frameTarget = "interop.conformance.echo_i32", framePayload = "{\"v\":5}"}
+          r <- rawNext p 3000
+          fmap (\f -> (frameKind f, frameCorrelation f, framePayload f)) (got r) @?= Just (Response, 9, "5")
+          rawClose p
+    , testCase "a server killed with 50 calls in flight: all 50 fail with UNAVAILABLE within a second" $
+        withTempDir $ \dir -> withVictim (dir </> "victim.sock") $ \address killVictim -> withClient address "msgpack" $ \node -> do
+          let c = conformanceClient (nodeInvoker node)
+          _ <- add c 1 1
+          calls <- forM [1 .. 50 :: Int] (const (async (try (slow c 20000))))
+          threadDelay 300000 -- the calls reach the server
+          killedAt <- killVictim
+          outcomes <- mapM wait calls
+          failedIn <- subtract killedAt <$> getMonotonicTime
+          [errorCode e | Left e <- outcomes] @?= replicate 50 CodeUnavailable
+          -- Far below the calls' 20 s: the broken connection is what failed them, not a deadline.
+          -- (Typically a few ms; a second keeps a loaded 2-core machine from failing the test.)
+          unless (failedIn < 1) (assertFailure ("the calls failed " <> show failedIn <> " s after the kill"))
     , testCase "1,000 connections against max_connections 512: the excess refused with RESOURCE_EXHAUSTED before HELLO" $
         withServer [("max_connections", DInt 512)] $ \address server _ -> do
           peers <- forM [1 .. 1000 :: Int] (const (dialPatiently address))
@@ -104,6 +141,26 @@ hostileTests =
           rawNext busy 1000 >>= (@?= TimedOut)
           rawClose busy
     ]
+
+-- | Runs the Haskell conformance server as a process listening at @sock@; the body gets its
+-- address and an action that kills it with SIGKILL (answering when).
+withVictim :: FilePath -> (Text -> IO Double -> IO a) -> IO a
+withVictim sock use = do
+  exe <- repoPath "runtime-haskell/.build/bin/conformance-server"
+  env0 <- getEnvironment
+  let address = "unix:" <> T.pack sock
+      config = "{\"node\":\"victim\",\"listen\":[\"" <> T.unpack address <> "\"]}"
+      start = withFile "/dev/null" WriteMode $ \devNull ->
+        createProcess (proc exe []) {env = Just (("INTEROP_NODE_CONFIG", config) : filter ((/= "INTEROP_NODE_CONFIG") . fst) env0), std_out = UseHandle devNull}
+      stop (_, _, _, h) = terminateProcess h >> waitForProcess h
+  bracket start stop $ \(_, _, _, h) -> do
+    up <- waitForIO 10000 (doesPathExist sock)
+    up @? "the conformance server did not listen"
+    let kill = do
+          Just pid <- getPid h
+          signalProcess sigKILL pid
+          getMonotonicTime
+    use address kill
 
 -- | Dials, waiting while the listener's backlog is full (a unix socket refuses with EAGAIN then).
 dialPatiently :: Text -> IO RawPeer
