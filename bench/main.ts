@@ -8,6 +8,7 @@ import { goalsText, textTable, writeMarkdown } from './harness/report.js';
 import { evaluateGoals } from './goals.js';
 import { runCodecsTs } from './codecs/suite-ts.js';
 import { runCodecsPy } from './codecs/suite-py.js';
+import { runCodecsHs } from './codecs/suite-hs.js';
 import { runRpcTs } from './rpc/suite-ts.js';
 import { runEventsSuite } from './events/suite.js';
 import { runStreams } from './streams/suite.js';
@@ -15,15 +16,18 @@ import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
+import { runRpcHs } from './rpc/suite-hs.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
 const SUITES: [string, Suite][] = [
   ['codecs-ts', runCodecsTs],
   ['codecs-py', runCodecsPy],
+  ['codecs-hs', runCodecsHs],
   ['rpc-ts', runRpcTs],
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
+  ['rpc-hs', runRpcHs],
   ['events', runEventsSuite],
   ['streams', runStreams],
   ['direct', runDirect],
