@@ -10,13 +10,13 @@ import { runCodecsTs } from './codecs/suite-ts.js';
 import { runCodecsPy } from './codecs/suite-py.js';
 import { runCodecsHs } from './codecs/suite-hs.js';
 import { runRpcTs } from './rpc/suite-ts.js';
+import { runRpcHs } from './rpc/suite-hs.js';
 import { runEventsSuite } from './events/suite.js';
 import { runStreams } from './streams/suite.js';
 import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
-import { runRpcHs } from './rpc/suite-hs.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
