@@ -8,7 +8,9 @@ import { goalsText, textTable, writeMarkdown } from './harness/report.js';
 import { evaluateGoals } from './goals.js';
 import { runCodecsTs } from './codecs/suite-ts.js';
 import { runCodecsPy } from './codecs/suite-py.js';
+import { runCodecsHs } from './codecs/suite-hs.js';
 import { runRpcTs } from './rpc/suite-ts.js';
+import { runRpcHs } from './rpc/suite-hs.js';
 import { runEventsSuite } from './events/suite.js';
 import { runStreams } from './streams/suite.js';
 import { runStdio } from './stdio/suite.js';
@@ -22,9 +24,11 @@ type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 const SUITES: [string, Suite][] = [
   ['codecs-ts', runCodecsTs],
   ['codecs-py', runCodecsPy],
+  ['codecs-hs', runCodecsHs],
   ['rpc-ts', runRpcTs],
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
+  ['rpc-hs', runRpcHs],
   ['events', runEventsSuite],
   ['streams', runStreams],
   ['direct', runDirect],

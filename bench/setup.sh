@@ -5,7 +5,12 @@
 # load into bench/out/. Usage: bench/setup.sh [--smoke]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-smoke=0; for a in "$@"; do [ "$a" = "--smoke" ] && smoke=1; done
+smoke=0; only=""
+for a in "$@"; do
+  [ "$a" = "--smoke" ] && smoke=1
+  case "$a" in --only=*) only="$only,${a#--only=}," ;; esac
+done
+selected() { [ -z "$only" ] || [[ "$only" == *",$1,"* ]]; }
 
 # The repository's own packages (tsx, the compiler, runtime-ts). A failure here (for example the
 # runtime not building) leaves our side out of the figures but must not stop the peers' benchmarks.
@@ -35,6 +40,21 @@ if ! command -v protoc >/dev/null && [ "$smoke" = 0 ] && [ "$(id -u)" = 0 ] && c
   echo "[bench] installing Debian's protobuf-compiler"
   (apt-get install -y -qq protobuf-compiler >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }) ||
     echo "[bench] protobuf-compiler could not be installed: the compiler comparison will be skipped"
+fi
+
+# The Haskell suites' program (bench/haskell, built with the runtime: cached by source hash, so a
+# no-op when the tests built it) and, for Haskell → C, the C bench (bench/c). A failure leaves
+# those rows out with a note; the other suites still run.
+mkdir -p bench/out
+if selected codecs-hs || selected rpc-hs; then
+  echo "[bench] building the Haskell benchmark (runtime-haskell/build.sh)"
+  bash runtime-haskell/build.sh >bench/out/haskell-build.log 2>&1 ||
+    echo "[bench] the Haskell build failed (bench/out/haskell-build.log): the Haskell rows will be left out"
+fi
+if selected rpc-hs; then
+  echo "[bench] building the C benchmark (bench/c)"
+  { cmake -S bench/c -B bench/out/c -DCMAKE_BUILD_TYPE=Release && cmake --build bench/out/c -j "$(nproc 2>/dev/null || echo 2)"; } \
+    >bench/out/c-build.log 2>&1 || echo "[bench] the C build failed (bench/out/c-build.log): Haskell → C will be left out"
 fi
 
 bench/generate.sh

@@ -41,11 +41,12 @@ quiet node compiler/bin/interopc.mjs gen --lang haskell -I test/schemas/valid/in
   echo "  exposed-modules:"
   (cd "$gen" && find . -name '*.hs' | sed 's|^\./||; s|\.hs$||; s|/|.|g' | LC_ALL=C sort | sed 's/^/    /')
 } > "$gen/interop-schemas.cabal"
-# The example of docs/haskell.md, with its own gen step.
+# The example of docs/haskell.md, with its own gen step; and the benchmarks' shapes (bench/haskell).
 quiet node compiler/bin/interopc.mjs gen --lang haskell --out examples/haskell-chat/gen examples/haskell-chat/chat.interop
+quiet node compiler/bin/interopc.mjs gen --lang haskell --out bench/haskell/gen bench/schema/shapes.interop
 
 key="$( (ghc --numeric-version
-  find runtime-haskell test/conformance/haskell examples/haskell-chat -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \
+  find runtime-haskell test/conformance/haskell examples/haskell-chat bench/haskell -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \
     | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)"
 bins="$cache/bin/$key"
 
@@ -59,7 +60,7 @@ if [ ! -d "$bins" ]; then
   grep -q '^cabal exit 0$' "$here/.build/last-build.log" || { echo "[haskell] build failed (log: runtime-haskell/.build/last-build.log)" >&2; exit 1; }
   tmp="$cache/bin/.tmp-$key-$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  for exe in interop-runtime-test conformance-server conformance-client haskell-chat; do
+  for exe in interop-runtime-test conformance-server conformance-client haskell-chat bench-haskell; do
     found="$(cd runtime-haskell && CABAL_CONFIG="$here/cabal.config" cabal list-bin --offline --builddir="$builddir" "$exe" 2>/dev/null | tail -1)"
     [ -x "$found" ] || { echo "[haskell] build failed: no $exe" >&2; rm -rf "$tmp"; exit 1; }
     cp "$found" "$tmp/$exe"

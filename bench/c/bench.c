@@ -1,6 +1,7 @@
 /* runtime-c benchmarks (bench/c/README.md): a C↔C round trip over a unix socket against a raw C
  * socket ping-pong of the same bytes, a direct call through the generated stub against a plain
- * indirect C call, and the codecs on the bench shapes. Prints a markdown table. */
+ * indirect C call, and the codecs on the bench shapes. Prints a markdown table.
+ * `bench_c serve`: the C server of `npm run bench`'s Haskell → C round trips (bench/rpc/suite-hs.ts). */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,22 +57,32 @@ static void on_term(uv_signal_t *s, int n) {
   interop_node_stop(s->data);
 }
 
-static pid_t spawn_server(const char *sock) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
+/* Serves the shapes on a unix socket until SIGTERM; with `announce`, first prints the ready line
+ * of bench/harness/child.ts's protocol (the server child of `npm run bench`'s round trips). */
+static int serve(const char *sock, int announce) {
   char config[256];
   snprintf(config, sizeof config, "{\"node\":\"bench-server\",\"listen\":[\"unix:%s\"]}", sock);
   interop_node *node;
   interop_error err;
-  if (interop_node_start(config, impls, 1, NULL, &node, &err) != INTEROP_OK) _exit(1);
+  if (interop_node_start(config, impls, 1, NULL, &node, &err) != INTEROP_OK) {
+    fprintf(stderr, "bench_c: %s\n", err.message);
+    return 1;
+  }
   uv_signal_t term;
   uv_signal_init(interop_node_loop(node), &term);
   term.data = node;
   uv_signal_start(&term, on_term, SIGTERM);
+  if (announce) printf("{\"ready\":true,\"address\":\"unix:%s\"}\n", sock), fflush(stdout);
   interop_node_run(node);
   uv_close((uv_handle_t *)&term, NULL);
   interop_node_close(node);
-  _exit(0);
+  return 0;
+}
+
+static pid_t spawn_server(const char *sock) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  _exit(serve(sock, 0));
 }
 
 static bench_shapes_Small small_value(void) {
@@ -177,8 +188,14 @@ static volatile copy_fn plain = plain_copy;
 static double per_op_ns(uint64_t t0, long n) { return (double)(now_ns() - t0) / (double)n; }
 
 int main(int argc, char **argv) {
-  int n = argc > 1 ? atoi(argv[1]) : 20000;
   init_server();
+  if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+    const char *tmp = getenv("TMPDIR");
+    char path[108];
+    snprintf(path, sizeof path, "%s/c-%d.sock", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    return serve(path, 1);
+  }
+  int n = argc > 1 ? atoi(argv[1]) : 20000;
   char sock[64];
   snprintf(sock, sizeof sock, "/tmp/interop-bench-c-%d.sock", (int)getpid());
   uint64_t *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);

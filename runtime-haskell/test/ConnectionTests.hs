@@ -15,10 +15,8 @@ import Control.Monad (forM_, replicateM_)
 import qualified Data.ByteString as BS
 import Data.List (sort)
 import Data.Text (Text)
-import Data.Word (Word32)
 import Interop.Conformance
 import Interop.Runtime
-import Interop.Runtime.Codec (codecNumber)
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
 import Interop.Runtime.PlainJson (writeDoc)
@@ -174,37 +172,3 @@ counterNames =
   , "rejected_connections", "rejected_handshakes", "idle_timeouts", "frame_timeouts", "late_responses"
   , "late_cancels", "late_stream_frames", "dropped_oneways", "dropped_events", "unsolicited_events"
   , "undecodable_events", "unencodable_events", "paused_reads" ]
-
-health :: Node -> IO Doc
-health = nodeHealth
-
-counter :: Text -> Doc -> Maybe Integer
-counter name (DObj kvs) | Just (DObj cs) <- lookup "counters" kvs, Just (DInt n) <- lookup name cs = Just n
-counter _ _ = Nothing
-
-expectError :: RawPeer -> Word32 -> ErrorCode -> Assertion
-expectError p cid code = do
-  r <- rawNext p 3000
-  case r of
-    Got f -> do
-      (frameKind f, frameCorrelation f) @?= (ErrorFrame, cid)
-      let codec = if frameCodec f == codecNumber CodecMsgpack then CodecMsgpack else CodecJson
-      fmap (ErrorCode . envCode) (decodeEnvelope 64 codec (framePayload f)) @?= Right code
-    other -> assertFailure ("expected an ERROR for " <> show cid <> ", got " <> show other)
-
-waitFor :: Int -> STM Bool -> IO Bool
-waitFor ms cond = do
-  expired <- registerDelay (ms * 1000)
-  atomically $ (cond >>= check >> pure True) `orElse` (readTVar expired >>= check >> pure False)
-
-waitForIO :: Int -> IO Bool -> IO Bool
-waitForIO ms cond = cond >>= \ok -> if ok || ms <= 0 then pure ok else threadDelay 20000 >> waitForIO (ms - 20) cond
-
--- | Runs a call while another action runs beside it (which makes the call end); the call's
--- outcome.
-race' :: IO a -> IO b -> IO (Either InteropError a)
-race' call other = do
-  t <- forkIO (() <$ other)
-  r <- try call
-  killThread t
-  pure r

@@ -6,8 +6,10 @@ import ConnectionTests
 import ExampleTest
 import FrameVectors
 import HandshakeVectors
+import HostileTests
 import PayloadVectors
 import Properties
+import StreamTests
 import Test.Tasty
 import Test.Tasty.Runners.AntXML (antXMLRunner)
 
@@ -17,4 +19,4 @@ main = do
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, exampleTest]

@@ -33,6 +33,14 @@ module Interop.Runtime
   , defaultCallOptions
   , CallContext (..)
   , remainingMs
+    -- * Streams
+  , Items (..)
+  , Emit (..)
+  , Source (..)
+  , sourceList
+  , emptySource
+  , itemsToList
+  , forItems_
     -- * Events
   , Subscription (..)
   , onEvent
@@ -66,6 +74,7 @@ import Interop.Runtime.Limits
 import Interop.Runtime.Module
 import Interop.Runtime.Node
 import Interop.Runtime.PlainJson
+import Interop.Runtime.Stream
 
 -- | Runs @handler@ for each event of the subscription, one at a time and in order, in a thread
 -- of its own, until the subscription ends. A handler that throws is counted in health

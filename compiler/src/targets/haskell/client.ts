@@ -1,11 +1,13 @@
 // The client of a module: a record of IO functions, one per function (a call returns its result
-// or throws; a one-way returns once sent) and one `subscribe<Event>` per event (an STM-backed
-// subscription), built from an Invoker: direct when the module is hosted in this process, over
-// the configured link otherwise.
+// or throws; a one-way returns once sent; a client stream takes a Source and returns the answer;
+// a stream with an output runs a body on the callee's Items, bracket-style, and leaving the body
+// early cancels it) and one `subscribe<Event>` per event (an STM-backed subscription), built from
+// an Invoker: direct when the module is hosted in this process, over the configured link
+// otherwise.
 
 import type { Ctx, Writer } from './context.js';
 import { atom } from './context.js';
-import { functionsOf, paramsType, resultType, specName } from './descriptor.js';
+import { functionsOf, paramsType, resultType, specName, streamTypes } from './descriptor.js';
 
 export function emitClient(ctx: Ctx, w: Writer): void {
   const api = ctx.names.api;
@@ -18,7 +20,21 @@ export function emitClient(ctx: Ctx, w: Writer): void {
     const vars = fn.params.map((_, i) => `a${i}`);
     const args = `(${[paramsType(ctx, fn), ...vars].join(' ')})`;
     const lambda = vars.length === 0 ? '' : `\\${vars.join(' ')} -> `;
-    if (fn.kind === 'oneway') {
+    if (fn.kind === 'stream') {
+      const { input, output } = streamTypes(ctx, fn);
+      const spec = specName(ctx, 'stream', fn.name);
+      const source = fn.input ? `G.Source ${atom(input)} -> ` : '';
+      const src = fn.input ? ' src' : '';
+      const lambdaVars = [...vars, ...(fn.input ? ['src'] : []), ...(fn.output ? ['body'] : [])];
+      const lam = `\\${lambdaVars.join(' ')} -> `;
+      if (fn.output) {
+        fields.push(`${name} :: forall b. ${params}${source}(G.Items ${atom(output)} -> P.IO b) -> P.IO b`);
+        values.push(`${name} = ${lam}G.withStream i o ${spec} ${args}${fn.input ? src : ' G.emptySource'} body`);
+      } else {
+        fields.push(`${name} :: ${params}${source}P.IO ${atom(resultType(ctx, fn.result))}`);
+        values.push(`${name} = ${lam}G.clientStream i o ${spec} ${args}${src}`);
+      }
+    } else if (fn.kind === 'oneway') {
       fields.push(`${name} :: ${params}P.IO ()`);
       values.push(`${name} = ${lambda}G.invokeOneway i ${specName(ctx, 'oneway', fn.name)} ${args}`);
     } else {

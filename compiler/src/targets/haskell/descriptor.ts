@@ -7,9 +7,17 @@ import { portableIr } from '../common/header.js';
 import { emitRecordCodec } from './codec.js';
 import { type Ctx, type Writer, atom, hsStr } from './context.js';
 
-/** The functions a target generates code for (streams are reserved). */
+/** The functions a target generates code for: all of them. */
 export function functionsOf(ctx: Ctx): FunctionDecl[] {
-  return ctx.module.functions.filter((f) => f.kind !== 'stream');
+  return ctx.module.functions;
+}
+
+/** A stream's item types as Haskell types: `()` for a direction it does not have. */
+export function streamTypes(ctx: Ctx, fn: FunctionDecl): { input: string; output: string } {
+  return {
+    input: fn.input ? ctx.hsType(fn.input.type) : '()',
+    output: fn.output ? ctx.hsType(fn.output) : '()',
+  };
 }
 
 /** The record of a function's parameters: `Params'post` (the `'` keeps it clear of IDL names). */
@@ -18,7 +26,7 @@ export function paramsType(ctx: Ctx, fn: FunctionDecl): string {
 }
 
 /** The spec of a function or event: `call'post`, `oneway'typing`, `event'messagePosted`. */
-export function specName(ctx: Ctx, what: 'call' | 'oneway' | 'event', name: string): string {
+export function specName(ctx: Ctx, what: 'call' | 'oneway' | 'stream' | 'event', name: string): string {
   const key = what === 'event' ? `event:${name}` : name;
   return `${what}'${ctx.names.client.get(key)!}`;
 }
@@ -33,6 +41,12 @@ function payloadCodec(t: TypeRef | undefined): string {
 
 function errorSpecs(ctx: Ctx, throws: TypeRef[]): string {
   return `[${throws.map((t) => (t.kind === 'ref' ? `G.errorSpec (G.Proxy :: G.Proxy ${ctx.typeName(t.module, t.name)})` : '')).join(', ')}]`;
+}
+
+function fnKind(fn: FunctionDecl): string {
+  if (fn.kind === 'oneway') return 'G.FnOneway';
+  if (fn.kind === 'stream') return `(G.FnStream ${fn.input ? 'P.True' : 'P.False'} ${fn.output ? 'P.True' : 'P.False'})`;
+  return 'G.FnCall';
 }
 
 export function emitDescriptor(ctx: Ctx, w: Writer): void {
@@ -74,7 +88,7 @@ export function emitDescriptor(ctx: Ctx, w: Writer): void {
       w.line(`, G.mdFingerprint = ${hsStr(m.fingerprint)}`);
       w.line(`, G.mdIr = ${hsStr(Buffer.from(portableIr(m, ctx.sourceName), 'utf8').toString('latin1'))}`);
       w.line(`, G.mdImports = [${imports.map((i) => ctx.qualify(i, ctx.namesOf(i).api.moduleValue)).join(', ')}]`);
-      w.line(`, G.mdFunctions = [${fns.map((f) => `(${hsStr(f.name)}, ${f.kind === 'oneway' ? 'G.FnOneway' : 'G.FnCall'})`).join(', ')}]`);
+      w.line(`, G.mdFunctions = [${fns.map((f) => `(${hsStr(f.name)}, ${fnKind(f)})`).join(', ')}]`);
       w.line(`, G.mdEvents = [${m.events.map((e) => hsStr(e.name)).join(', ')}]`);
       w.line(`, G.mdErrors = ${errorSpecs(ctx, [...errors.values()])}`);
       w.line(', G.mdCompat = P.Nothing');
@@ -84,7 +98,16 @@ export function emitDescriptor(ctx: Ctx, w: Writer): void {
 
   for (const fn of fns) {
     w.line('');
-    if (fn.kind === 'oneway') {
+    if (fn.kind === 'stream') {
+      const spec = specName(ctx, 'stream', fn.name);
+      const { input, output } = streamTypes(ctx, fn);
+      const item = (t: TypeRef | undefined) => (t ? '(P.Just G.valuePayload)' : 'P.Nothing');
+      w.line(`${spec} :: G.StreamSpec ${paramsType(ctx, fn)} ${atom(input)} ${atom(output)} ${atom(resultType(ctx, fn.result))}`);
+      w.line(
+        `${spec} = G.streamSpec ${value} ${hsStr(fn.name)} G.paramsPayload ${item(fn.input?.type)} ${item(fn.output)} ` +
+          `${payloadCodec(fn.result)} ${errorSpecs(ctx, fn.throws)}`,
+      );
+    } else if (fn.kind === 'oneway') {
       const spec = specName(ctx, 'oneway', fn.name);
       w.line(`${spec} :: G.OnewaySpec ${paramsType(ctx, fn)}`);
       w.line(`${spec} = G.onewaySpec ${value} ${hsStr(fn.name)} G.paramsPayload`);

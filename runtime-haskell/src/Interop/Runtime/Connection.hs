@@ -9,11 +9,13 @@
 -- > Outbound  the outbox, the writer thread, the per-subscription event backlog (flow control)
 -- > Caller    this side's exchanges: call, oneway, subscribe, ping; slots, deadlines, CANCEL
 -- > Serving   the peer's exchanges: requests, one-way calls, its subscriptions, the control channel
+-- > StreamCaller, StreamServing   the two sides of a stream (items, credit, ends)
 -- > Inbound   the read loop, the handshake, the dispatch of frames
 module Interop.Runtime.Connection
   ( Conn
   , ConnConfig (..)
   , openConnection
+  , refuseConnection
   , closeConnection
   , waitClosed
   , connIsOpen
@@ -22,6 +24,7 @@ module Interop.Runtime.Connection
   , connCall
   , connOneway
   , connSubscribe
+  , connStream
   , connPing
   , connSendEvent
   , callControl
@@ -32,7 +35,7 @@ module Interop.Runtime.Connection
 import Control.Concurrent (forkIO)
 import Control.Concurrent.STM
 import Control.Exception
-import Control.Monad (unless)
+import Control.Monad (unless, when)
 import qualified Data.IntMap.Strict as IM
 import Data.Text (Text)
 import qualified Data.Text.Encoding as TE
@@ -40,7 +43,11 @@ import Interop.Runtime.Connection.Caller
 import Interop.Runtime.Connection.Inbound
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Serving
+import Interop.Runtime.Connection.StreamCaller (connStream)
 import Interop.Runtime.Connection.Types
+import Interop.Runtime.Connection.Watchdog (idleWatch)
+import Interop.Runtime.Codec (Codec (..))
+import Interop.Runtime.Envelope (encodeEnvelope)
 import Interop.Runtime.Error
 import Interop.Runtime.Frame
 import Interop.Runtime.Handshake (controlModule)
@@ -63,12 +70,24 @@ openConnection cfg t = do
   expired <- registerDelay (handshakeTimeoutMs (ccLimits cfg) * 1000)
   r <- atomically $ (Just <$> readTMVar (connHandshake c)) `orElse` (Nothing <$ (readTVar expired >>= check))
   case r of
-    Just (Right ()) -> pure c
+    Just (Right ()) -> do
+      when (ccCloseWhenIdle cfg) $ do
+        watch <- forkIO (idleWatch c)
+        atomically (modifyTVar' (connThreads c) (watch :))
+      pure c
     Just (Left e) -> shutdown c e >> throwIO (InteropError (errorCode e) (errorMessage e))
     Nothing -> do
       shutdown c (unavailable "handshake timed out")
       throwIO (interopError CodeDeadlineExceeded "handshake timed out")
   `onException` transportClose t
+
+-- | Refuses a connection before its handshake: one connection-level ERROR (correlation 0, JSON),
+-- which an initiator reads as the answer to its HELLO, then close.
+refuseConnection :: Transport -> InteropError -> IO ()
+refuseConnection t e = do
+  let f = (frame ErrorFrame) {frameCodec = 1, framePayload = encodeEnvelope CodecJson (errorCode e) (errorMessage e) Nothing}
+  _ <- try (transportSend t [encodeFrame f]) :: IO (Either IOException ())
+  transportClose t
 
 -- | Clean close: GOODBYE, answer what was accepted, wait (at most @graceMs@) for our own calls
 -- and for what waits to be written, then close.

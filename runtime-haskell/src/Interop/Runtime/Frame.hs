@@ -137,6 +137,7 @@ data FrameError = FrameError
   , feKind :: !Word8
   , feCodec :: !Word8
   , feTarget :: !Text
+  , feFlags :: !Word16
   }
   deriving (Eq, Show)
 
@@ -197,7 +198,7 @@ u32At buf i =
 data Step = Incomplete | Fatal FrameError | Item (Either FrameError Frame) BS.ByteString
 
 fatal :: InteropError -> Word32 -> Word8 -> Word8 -> FrameError
-fatal e c k co = FrameError e True c k co T.empty
+fatal e c k co = FrameError e True c k co T.empty 0
 
 next :: Decoder -> BS.ByteString -> Step
 next d buf
@@ -210,7 +211,7 @@ next d buf
   | available < lengthBytes + len = Incomplete
   | otherwise =
       let rest = BU.unsafeDrop (lengthBytes + len) buf
-          answer e = Item (Left (FrameError e False correlation kind codec T.empty)) rest
+          answer e = Item (Left (FrameError e False correlation kind codec T.empty flags)) rest
           targetBytes = BU.unsafeTake targetLen (BU.unsafeDrop 18 buf)
        in if targetLen > decMaxTarget d
             then answer (exhausted ("target_len " <> showT targetLen <> " exceeds max_target_bytes " <> showT (decMaxTarget d)))
@@ -218,9 +219,9 @@ next d buf
               Left _ -> answer (interopError CodeProtocolError "frame target is not valid UTF-8")
               Right target
                 | kind < 1 || kind > 16 ->
-                    Item (Left (FrameError (interopError CodeProtocolError ("unknown frame kind " <> showT kind)) False correlation kind codec target)) rest
+                    Item (Left (FrameError (interopError CodeProtocolError ("unknown frame kind " <> showT kind)) False correlation kind codec target flags)) rest
                 | codec > 2 ->
-                    Item (Left (FrameError (interopError CodeProtocolError ("unknown or unsupported codec " <> showT codec)) False correlation kind codec target)) rest
+                    Item (Left (FrameError (interopError CodeProtocolError ("unknown or unsupported codec " <> showT codec)) False correlation kind codec target flags)) rest
                 | otherwise ->
                     let payload = BU.unsafeTake (len - fixedHeaderBytes - targetLen) (BU.unsafeDrop (18 + targetLen) buf)
                      in Item (Right (Frame (FrameKind kind) codec flags correlation timeout target payload)) rest

@@ -15,9 +15,10 @@ module Interop.Runtime.Gen
   , ModuleDesc (..), FnKind (..), withCompat
   , PayloadCodec, valuePayload, paramsPayload, emptyPayload
   , ErrorSpec, errorSpec
-  , CallSpec, OnewaySpec, EventSpec, callSpec, onewaySpec, eventSpec
+  , CallSpec, OnewaySpec, EventSpec, StreamSpec, callSpec, onewaySpec, eventSpec, streamSpec
   , Invoker (..), CallOptions, defaultCallOptions, CallContext, Subscription, Publisher (..)
-  , Service, service, serveCall, serveOneway, unimplemented
+  , Service, service, serveCall, serveOneway, serveStream, unimplemented
+  , Items, Emit, Source, emptySource, clientStream, withStream
   ) where
 
 import Control.Exception (Exception)
@@ -37,6 +38,7 @@ import Interop.Runtime.Codec.Record
 import Interop.Runtime.Codec.Wire
 import Interop.Runtime.Declared
 import Interop.Runtime.Module
+import Interop.Runtime.Stream
 
 mapFromList :: Ord k => [(k, v)] -> Map k v
 mapFromList = Map.fromList

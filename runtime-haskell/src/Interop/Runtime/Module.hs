@@ -1,4 +1,4 @@
-{-# LANGUAGE OverloadedStrings, RankNTypes, ScopedTypeVariables #-}
+{-# LANGUAGE ExistentialQuantification, OverloadedStrings, RankNTypes, ScopedTypeVariables #-}
 -- | What generated code hands to the runtime and what the runtime hands back: a descriptor per
 -- module, a spec per function and event (target, payload codecs, declared errors), the client's
 -- 'Invoker', the server's 'Service', and the 'Subscription' of an event. The runtime works only
@@ -16,22 +16,29 @@ module Interop.Runtime.Module
   , CallSpec (..)
   , OnewaySpec (..)
   , EventSpec (..)
-  , callSpec, onewaySpec, eventSpec
+  , StreamSpec (..)
+  , callSpec, onewaySpec, eventSpec, streamSpec
+  , streamFlags
     -- * Calling
   , CallOptions (..)
   , defaultCallOptions
   , CallContext (..)
   , remainingMs
   , Invoker (..)
+  , StreamHandle (..)
+  , clientStream
+  , withStream
   , Subscription (..)
   , Publisher (..)
     -- * Serving
   , Service (..)
   , Served (..)
+  , StreamRun (..)
   , Failure (..)
   , service
   , serveCall
   , serveOneway
+  , serveStream
   , unimplemented
   , classifyFailure
   , moduleBundle
@@ -44,11 +51,13 @@ import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import Data.Dynamic (Dynamic, toDyn)
 import qualified Data.Map.Strict as Map
+import Data.Bits ((.|.))
 import Data.Proxy (Proxy (..))
 import qualified Data.Set as Set
 import Data.Text (Text)
 import qualified Data.Text as T
 import Data.Typeable (Typeable)
+import Data.Word (Word16)
 import GHC.Clock (getMonotonicTimeNSec)
 import Interop.Runtime.Codec
 import Interop.Runtime.Codec.Json (JValue (JObject))
@@ -59,9 +68,18 @@ import Interop.Runtime.Declared
 import Interop.Runtime.Envelope (Detail (..))
 import Interop.Runtime.Error
 import Interop.Runtime.PlainJson
+import Interop.Runtime.Stream
 
-data FnKind = FnCall | FnOneway
+-- | A function's kind; a stream says whether it has an input (client stream) and an output
+-- (server stream).
+data FnKind = FnCall | FnOneway | FnStream {fnInput :: !Bool, fnOutput :: !Bool}
   deriving (Eq, Show)
+
+-- | The REQUEST flags of a function (docs/wire.md §1.3): STREAM_IN, STREAM_OUT; 0 for a call.
+streamFlags :: FnKind -> Word16
+streamFlags k = case k of
+  FnStream i o -> (if i then 0x0002 else 0) .|. (if o then 0x0004 else 0)
+  _ -> 0
 
 -- | A generated module's description, for the handshake (fingerprint), the server (names) and
 -- the control channel's manifest (its IR, and those of the modules it imports).
@@ -143,6 +161,27 @@ data EventSpec e = EventSpec
   , eventPayload :: PayloadCodec e
   }
 
+-- | A stream function: parameters @p@, the caller's items @i@ (input), the callee's items @o@
+-- (output) and the client stream's result @r@; @()@ and 'Nothing' where the function has none.
+data StreamSpec p i o r = StreamSpec
+  { streamModule :: ModuleDesc
+  , streamFunction :: !Text
+  , streamTarget :: !Text
+  , streamParams :: PayloadCodec p
+  , streamInput :: Maybe (PayloadCodec i)
+  , streamOutput :: Maybe (PayloadCodec o)
+  , streamResult :: PayloadCodec r
+  , streamThrows :: [ErrorSpec]
+  }
+
+streamSpec :: ModuleDesc -> Text -> PayloadCodec p -> Maybe (PayloadCodec i) -> Maybe (PayloadCodec o) -> PayloadCodec r -> [ErrorSpec] -> StreamSpec p i o r
+streamSpec m f = StreamSpec m f (mdName m <> "." <> f)
+
+streamKind :: StreamSpec p i o r -> FnKind
+streamKind s = FnStream (isJust' (streamInput s)) (isJust' (streamOutput s))
+  where
+    isJust' = maybe False (const True)
+
 callSpec :: ModuleDesc -> Text -> PayloadCodec p -> PayloadCodec r -> [ErrorSpec] -> CallSpec p r
 callSpec m f = CallSpec m f (mdName m <> "." <> f)
 
@@ -184,7 +223,26 @@ data Invoker = Invoker
   { invokeCall :: forall p r. (Typeable p, Typeable r) => CallOptions -> CallSpec p r -> p -> IO r
   , invokeOneway :: forall p. Typeable p => OnewaySpec p -> p -> IO ()
   , invokeSubscribe :: forall e. Typeable e => EventSpec e -> IO (Subscription e)
+  , invokeStream :: forall p i o r. (Typeable p, Typeable i, Typeable o, Typeable r) => CallOptions -> StreamSpec p i o r -> p -> Source i -> IO (StreamHandle o r)
   }
+
+-- | A stream the caller started: the callee's items, its answer, and a close that cancels the
+-- stream unless it is over (the callee learns it at once: a CANCEL). Generated code uses it
+-- through 'clientStream' and 'withStream', which always close it.
+data StreamHandle o r = StreamHandle
+  { streamItems :: Items o -- ^ the callee's output (at once the end when it has none)
+  , streamOutcome :: IO r -- ^ waits for the answer: the client stream's result, or throws
+  , streamClose :: IO ()
+  }
+
+-- | A client stream: sends the source's items, returns the callee's answer.
+clientStream :: (Typeable p, Typeable i, Typeable o, Typeable r) => Invoker -> CallOptions -> StreamSpec p i o r -> p -> Source i -> IO r
+clientStream inv opts spec p source = bracket (invokeStream inv opts spec p source) streamClose streamOutcome
+
+-- | A stream with an output: runs @body@ on the callee's items. Leaving @body@ before the end
+-- (returning, or an exception) cancels the stream.
+withStream :: (Typeable p, Typeable i, Typeable o, Typeable r) => Invoker -> CallOptions -> StreamSpec p i o r -> p -> Source i -> (Items o -> IO b) -> IO b
+withStream inv opts spec p source body = bracket (invokeStream inv opts spec p source) streamClose (body . streamItems)
 
 -- | An event subscription backed by a bounded STM queue (@max_event_queue@, with the node's
 -- @event_queue_policy@, drops counted).
@@ -213,6 +271,17 @@ data Served = Served
     -- | The handler itself (@p -> CallContext -> IO r@), for direct calls with no encoding.
   , servedDirect :: Dynamic
   , servedThrows :: [ErrorSpec]
+    -- | A stream: decodes the parameters into what runs the stream (calls and one-way calls
+    -- have 'Nothing').
+  , servedStream :: Maybe (Int -> Codec -> BS.ByteString -> Either InteropError StreamRun)
+  }
+
+-- | One accepted stream of a peer's, its item types hidden: how its items travel, and the
+-- handler, which reads the caller's items, emits its own and ends with its encoded answer.
+data StreamRun = forall i o. StreamRun
+  { runDecodeItem :: Int -> Codec -> BS.ByteString -> Either InteropError i
+  , runEncodeItem :: Codec -> o -> BS.ByteString
+  , runHandler :: Items i -> Emit o -> CallContext -> IO (Either Failure BS.ByteString)
   }
 
 -- | A module implemented in this process (built by generated code from a handlers record).
@@ -225,23 +294,40 @@ service :: ModuleDesc -> [(Text, Served)] -> Service
 service m = Service m . Map.fromList
 
 serveCall :: (Typeable p, Typeable r) => CallSpec p r -> (p -> CallContext -> IO r) -> (Text, Served)
-serveCall spec impl = (callFunction spec, Served FnCall decode (toDyn impl) (callThrows spec))
+serveCall spec impl = (callFunction spec, Served FnCall decode (toDyn impl) (callThrows spec) Nothing)
   where
     decode depth codec bytes = do
       p <- decodePayload (callParams spec) depth codec bytes
-      pure $ \ctx -> runHandler (mdErrors (callModule spec)) (callThrows spec) (encodePayload (callResult spec) codec <$> impl p ctx)
+      pure $ \ctx -> runToAnswer (mdErrors (callModule spec)) (callThrows spec) (encodePayload (callResult spec) codec <$> impl p ctx)
 
 serveOneway :: Typeable p => OnewaySpec p -> (p -> CallContext -> IO ()) -> (Text, Served)
-serveOneway spec impl = (onewayFunction spec, Served FnOneway decode (toDyn impl) [])
+serveOneway spec impl = (onewayFunction spec, Served FnOneway decode (toDyn impl) [] Nothing)
   where
     decode depth codec bytes = do
       p <- decodePayload (onewayParams spec) depth codec bytes
-      pure $ \ctx -> runHandler (mdErrors (onewayModule spec)) [] (BS.empty <$ impl p ctx)
+      pure $ \ctx -> runToAnswer (mdErrors (onewayModule spec)) [] (BS.empty <$ impl p ctx)
+
+-- | A stream handler gets the parameters, the caller's items (at once the end without an
+-- input), a way to send its own (refused without an output) and the context; it returns the
+-- client stream's result (@()@ otherwise). Returning ends its output: the answer follows the items.
+serveStream :: (Typeable p, Typeable i, Typeable o, Typeable r) => StreamSpec p i o r -> (p -> Items i -> Emit o -> CallContext -> IO r) -> (Text, Served)
+serveStream spec impl = (streamFunction spec, Served (streamKind spec) refuse (toDyn impl) (streamThrows spec) (Just open))
+  where
+    refuse _ _ _ = Left (interopError CodeInvalidArgument (streamTarget spec <> " is a stream"))
+    open depth codec bytes = do
+      p <- decodePayload (streamParams spec) depth codec bytes
+      pure StreamRun
+        { runDecodeItem = maybe (\_ _ _ -> Left noInput) decodePayload (streamInput spec)
+        , runEncodeItem = maybe (\_ _ -> BS.empty) encodePayload (streamOutput spec)
+        , runHandler = \items out ctx ->
+            runToAnswer (mdErrors (streamModule spec)) (streamThrows spec) (encodePayload (streamResult spec) codec <$> impl p items out ctx)
+        }
+    noInput = interopError CodeProtocolError (streamTarget spec <> " has no input")
 
 -- | Runs a handler to its encoded answer; anything it throws becomes the failure the caller
 -- sees. Cancellation (an asynchronous exception) passes through.
-runHandler :: [ErrorSpec] -> [ErrorSpec] -> IO BS.ByteString -> IO (Either Failure BS.ByteString)
-runHandler moduleErrors throws run = do
+runToAnswer :: [ErrorSpec] -> [ErrorSpec] -> IO BS.ByteString -> IO (Either Failure BS.ByteString)
+runToAnswer moduleErrors throws run = do
   r <- try (run >>= evaluate)
   case r of
     Right bytes -> pure (Right bytes)

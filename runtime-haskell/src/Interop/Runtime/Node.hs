@@ -38,12 +38,14 @@ import Interop.Runtime.Codec (Codec (..))
 import Interop.Runtime.Connection
 import Interop.Runtime.Counters
 import Interop.Runtime.Direct
+import Interop.Runtime.Direct.Stream (directStream)
 import Interop.Runtime.Error
 import Interop.Runtime.Limits
 import Interop.Runtime.Module
 import Interop.Runtime.Node.Config
 import Interop.Runtime.Node.Links
 import Interop.Runtime.PlainJson
+import Interop.Runtime.Stream (Source)
 import Interop.Runtime.Transport
 import Interop.Runtime.Transport.Stdio
 import System.Environment (getEnvironment)
@@ -140,8 +142,8 @@ pluginEnvironment extra = do
 codecsFor :: Maybe Codec -> [Codec]
 codecsFor preferred = let first = fromMaybe CodecMsgpack preferred in first : filter (/= first) [CodecMsgpack, CodecJson]
 
-connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> ConnConfig
-connConfigOf n initiator codec token wants served controlOnly =
+connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> Bool -> ConnConfig
+connConfigOf n initiator codec token wants served controlOnly accepted =
   ConnConfig
     { ccNode = nodeName n
     , ccInitiator = initiator
@@ -154,15 +156,17 @@ connConfigOf n initiator codec token wants served controlOnly =
     , ccControl = Just (control n)
     , ccCounters = nodeCounters n
     , ccControlOnly = controlOnly
+    , ccCloseWhenIdle = accepted
     }
 
 -- | Opens a connection on a transport (the handshake) and tracks it until it closes.
 open :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Transport -> IO Conn
-open n initiator codec token wants t = openServing n initiator codec token wants False t
+open n initiator codec token wants t = openServing n initiator codec token wants False False t
 
-openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Bool -> Transport -> IO Conn
-openServing n initiator codec token wants controlOnly t = do
-  c <- openConnection (connConfigOf n initiator codec token wants (if controlOnly then Map.empty else nodeServed n) controlOnly) t
+-- | 'open', for a connection accepted on a listener too (@accepted@: closed when idle).
+openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Bool -> Bool -> Transport -> IO Conn
+openServing n initiator codec token wants controlOnly accepted t = do
+  c <- openConnection (connConfigOf n initiator codec token wants (if controlOnly then Map.empty else nodeServed n) controlOnly accepted) t
   i <- atomically $ do
     i <- readTVar (nodeNextConn n)
     writeTVar (nodeNextConn n) (i + 1)
@@ -176,11 +180,26 @@ openServing n initiator codec token wants controlOnly t = do
 listen :: Node -> Text -> Bool -> IO ()
 listen n text controlOnly = do
   address <- either (throwIO . userError . T.unpack) pure (parseAddress text)
+  bound <- newIORef text
+  open' <- newTVarIO (0 :: Int)
+  let limit = maxConnections (nodeLimits n)
+  -- At most max_connections open at once per listener (docs/wire.md §5.1); the next is refused
+  -- before its HELLO, and the ones open are not affected.
   l <- listenOn address $ \t -> do
-    r <- try (openServing n False Nothing Nothing [] controlOnly t)
-    case r of
-      Left (_ :: SomeException) -> bump (nodeCounters n) RejectedHandshakes
-      Right _ -> pure ()
+    admitted <- atomically $ do
+      k <- readTVar open'
+      if k >= limit then pure False else True <$ writeTVar open' (k + 1)
+    if not admitted
+      then do
+        at <- readIORef bound
+        refuseConnection t (interopError CodeResourceExhausted ("listener " <> at <> " has max_connections (" <> T.pack (show limit) <> ") connections open"))
+        bump (nodeCounters n) RejectedConnections
+      else (`finally` atomically (modifyTVar' open' (subtract 1))) $ do
+        r <- try (openServing n False Nothing Nothing [] controlOnly True t)
+        case r of
+          Left (_ :: SomeException) -> bump (nodeCounters n) RejectedHandshakes
+          Right c -> atomically (waitClosed c)
+  writeIORef bound (renderAddress (listenerAddress l))
   modifyIORef' (nodeListeners n) (<> [l])
 
 -- | A link reaching @modules@ (its connections announce them in HELLO as wanted).
@@ -199,7 +218,7 @@ route n m = do
 
 -- | Calls modules wherever the config put them: direct when hosted here, else over their link.
 nodeInvoker :: Node -> Invoker
-nodeInvoker n = Invoker call oneway subscribe
+nodeInvoker n = Invoker call oneway subscribe stream
   where
     hosted m = Map.lookup (mdName m) (nodeServed n)
     call :: forall p r. (Typeable p, Typeable r) => CallOptions -> CallSpec p r -> p -> IO r
@@ -224,6 +243,12 @@ nodeInvoker n = Invoker call oneway subscribe
                 | errorCode e == CodeResourceExhausted -> throwIO e
                 | otherwise -> bump (nodeCounters n) DroppedOneways
               Right () -> pure ()
+    stream :: forall p i o r. (Typeable p, Typeable i, Typeable o, Typeable r) => CallOptions -> StreamSpec p i o r -> p -> Source i -> IO (StreamHandle o r)
+    stream opts spec p source = case hosted (streamModule spec) of
+      Just svc -> directStream (nodeCounters n) (nodeLimits n) svc opts spec p source
+      Nothing -> do
+        c <- route n (streamModule spec) >>= linkConnection
+        connStream c opts spec p source
     subscribe :: forall e. Typeable e => EventSpec e -> IO (Subscription e)
     subscribe spec = case hosted (eventModule spec) of
       Just _ -> localSubscribe (nodeLocal n) (nodeLimits n) (nodeCounters n) spec

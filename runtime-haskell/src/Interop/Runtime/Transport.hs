@@ -16,9 +16,9 @@ module Interop.Runtime.Transport
   , socketTransport
   ) where
 
-import Control.Concurrent (forkIO)
+import Control.Concurrent (forkIO, threadDelay)
 import Control.Exception
-import Control.Monad (forever, void, when)
+import Control.Monad (unless, void, when)
 import qualified Data.ByteString as BS
 import Data.IORef
 import Data.Text (Text)
@@ -28,7 +28,13 @@ import qualified Network.Socket as N
 import qualified Network.Socket.ByteString as NB
 import System.Directory (createDirectoryIfMissing, doesPathExist, removeFile)
 import System.FilePath (takeDirectory)
+import GHC.Clock (getMonotonicTimeNSec)
+import GHC.IO.Exception (IOErrorType (ResourceExhausted))
+import System.IO (hPutStrLn, stderr)
+import System.IO.Error (ioeGetErrorType)
 import System.Posix.Files (getFileStatus, isSocket, setFileCreationMask, setFileMode)
+import System.Posix.IO (OpenMode (ReadOnly), closeFd, defaultFileFlags, openFd)
+import System.Posix.Types (Fd)
 import Text.Read (readMaybe)
 
 -- | A reliable, ordered byte stream to one peer.
@@ -71,8 +77,10 @@ socketTransport description sock = do
   let close = do
         already <- atomicModifyIORef' closed (\c -> (True, c))
         when (not already) $ void (try (N.close sock) :: IO (Either SomeException ()))
+      -- A socket error reads as the end; an asynchronous exception (a timeout, a killed reader)
+      -- passes through rather than passing for the peer's close.
       recv = do
-        r <- try (NB.recv sock 65536) :: IO (Either SomeException BS.ByteString)
+        r <- try (NB.recv sock 65536) :: IO (Either IOException BS.ByteString)
         pure (either (const BS.empty) id r)
       send chunks = NB.sendMany sock chunks
   pure (Transport description recv send close)
@@ -107,19 +115,54 @@ listenOn address accepted = do
       pure (sock, TcpAddress host (maybe port fromIntegral actual))
   N.listen sock 128
   let description = renderAddress bound
-  _ <- forkIO $ handle (\e -> const (pure ()) (e :: SomeException)) $ forever $ do
-    (conn, _) <- N.accept sock
-    case address of
-      TcpAddress _ _ -> N.setSocketOption conn N.NoDelay 1
-      _ -> pure ()
-    t <- socketTransport description conn
-    forkIO (accepted t)
+  closing <- newIORef False
+  spare <- openSpare >>= newIORef
+  lastLog <- newIORef 0
+  let -- Closes the spare once, whoever asks: its number may belong to another file afterwards.
+      takeSpare = atomicModifyIORef' spare (\fd -> (Nothing, fd)) >>= mapM_ (\fd -> try (closeFd fd) :: IO (Either IOException ()))
+      acceptLoop = do
+        r <- try (N.accept sock)
+        case r of
+          Right (conn, _) -> do
+            handle (\e -> const (N.close conn) (e :: IOException)) $ do
+              case address of
+                TcpAddress _ _ -> N.setSocketOption conn N.NoDelay 1
+                _ -> pure ()
+              t <- socketTransport description conn
+              void (forkIO (accepted t))
+            acceptLoop
+          Left e
+            | ioeGetErrorType e == ResourceExhausted -> shed e >> acceptLoop
+            | otherwise -> do
+                stop <- readIORef closing
+                unless stop (threadDelay 10000 >> acceptLoop)
+      -- Out of file descriptors (EMFILE, ENFILE): instead of failing accept() in a loop, close
+      -- the spare descriptor, accept the waiting connection with it and close it at once, then
+      -- take the spare back, as libuv does (docs/wire.md §5.1). Logged at most every 10 s.
+      shed e = do
+        takeSpare
+        r <- try (N.accept sock) :: IO (Either IOException (Socket, N.SockAddr))
+        either (const (pure ())) (N.close . fst) r
+        stop <- readIORef closing
+        unless stop (openSpare >>= writeIORef spare)
+        now <- (`div` 1000000000) <$> getMonotonicTimeNSec
+        previous <- readIORef lastLog
+        when (now - previous >= 10) $ do
+          writeIORef lastLog now
+          hPutStrLn stderr ("interop: listener " <> T.unpack description <> " is out of file descriptors (" <> show e <> "): closing the connections it cannot accept")
+  _ <- forkIO acceptLoop
   let close = do
+        writeIORef closing True
+        takeSpare
         _ <- try (N.close sock) :: IO (Either SomeException ())
         case bound of
           UnixAddress path -> void (try (removeFile path) :: IO (Either SomeException ()))
           _ -> pure ()
   pure (Listener bound close)
+
+-- | A descriptor held in reserve for accepting (and closing) connections when none is left.
+openSpare :: IO (Maybe Fd)
+openSpare = either (const Nothing) Just <$> (try (openFd "/dev/null" ReadOnly Nothing defaultFileFlags) :: IO (Either IOException Fd))
 
 resolve :: String -> Int -> IO N.AddrInfo
 resolve host port = do

@@ -13,7 +13,7 @@ module Interop.Runtime.Codec.Float
   , shortestDigits
   ) where
 
-import Data.Bits ((.&.))
+import Data.Bits (shiftR, (.&.))
 import qualified Data.ByteString.Builder as B
 import Data.Ratio (denominator, numerator)
 import GHC.Float (castDoubleToWord64, castFloatToWord32, castWord32ToFloat, castWord64ToDouble)
@@ -36,16 +36,20 @@ f32Text x
   | x < 0 = B.char7 '-' <> ecma (f32Digits (negate x))
   | otherwise = ecma (f32Digits x)
 
--- The reals that round to a positive finite double, with whether each end rounds to it too
--- (an end is a tie, which goes to the even significand).
+-- The reals that round to a positive finite double: half a gap either side of it, each end
+-- included when the significand is even (a tie goes to the even one). With x = m * 2^e, in units
+-- of 2^(e-2) so that every quantity is a whole number: the value is 4m, half the gap above 2, half
+-- the gap below 2 too except at a power of two (1: the double below is closer). Integers only:
+-- this is the path of every f64 written to JSON, and rationals (a gcd per operation) cost far more.
 f64Digits :: Double -> ([Int], Int)
 f64Digits x =
-  let w = castDoubleToWord64 x
-      v = toRational x
-      below = toRational (castWord64ToDouble (w - 1))
-      above = if w + 1 == 0x7ff0000000000000 then v + (v - below) else toRational (castWord64ToDouble (w + 1))
-      even' = w .&. 1 == 0
-   in shortestDigits v ((below + v) / 2) even' ((v + above) / 2) even'
+  let (m0, e0) = decodeFloat x
+      -- decodeFloat normalises a subnormal (m0 = 2^52): back to its own gap, 2^-1074.
+      (m, e) = if e0 < -1074 then (m0 `shiftR` (-1074 - e0), -1074) else (m0, e0)
+      lowestOfBinade = m == 4503599627370496 && e > -1074 -- 2^52: a normal power of two
+      inRange = even m
+      (scale, den) = if e >= 2 then (2 ^ (e - 2), 1) else (1, 2 ^ (2 - e))
+   in scaledDigits x (4 * m * scale) ((if lowestOfBinade then 1 else 2) * scale) inRange (2 * scale) inRange den
 
 -- For an f32 read through f64: first the doubles that round to x as an f32, then the reals that
 -- round to one of those doubles.
@@ -83,12 +87,16 @@ shortestDigits :: Rational -> Rational -> Bool -> Rational -> Bool -> ([Int], In
 shortestDigits v lo loIn hi hiIn =
   let den = lcm (denominator v) (lcm (denominator lo) (denominator hi))
       scaled q = numerator q * (den `div` denominator q)
-      r0 = scaled v
-      mMinus0 = r0 - scaled lo
-      mPlus0 = scaled hi - r0
-      -- The smallest k with hi <= 10^k (hi < 10^k when hi is excluded).
+   in scaledDigits (fromRational v) (scaled v) (scaled v - scaled lo) loIn (scaled hi - scaled v) hiIn den
+
+-- | 'shortestDigits' with every quantity over one denominator @den@: the value @r0@, its distances
+-- to the interval's ends @mMinus0@ and @mPlus0@; @approx@ is the value as a double (for a first
+-- guess of the exponent).
+scaledDigits :: Double -> Integer -> Integer -> Bool -> Integer -> Bool -> Integer -> ([Int], Int)
+scaledDigits approx r0 mMinus0 loIn mPlus0 hiIn den =
+  let -- The smallest k with hi <= 10^k (hi < 10^k when hi is excluded).
       fits k = let (a, b) = pow10 k (r0 + mPlus0) den in if hiIn then a <= b else a < b
-      estimate = ceiling (logBase 10 (fromRational v :: Double)) :: Int
+      estimate = ceiling (logBase 10 approx) :: Int
       k = fixK estimate
       fixK e
         | not (fits e) = fixK (e + 1)

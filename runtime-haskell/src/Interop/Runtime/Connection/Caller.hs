@@ -7,6 +7,7 @@
 -- side's subscriptions arrive here and go to their bounded queues.
 module Interop.Runtime.Connection.Caller
   ( exchange
+  , exchangeWith
   , connCall
   , connOneway
   , connSubscribe
@@ -34,6 +35,7 @@ import Interop.Runtime.Codec.Msgpack (MValue (MMap))
 import Interop.Runtime.Compat (MemberKind (..), verdict)
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Types
+import Interop.Runtime.Connection.Watchdog (pausedWhile)
 import Interop.Runtime.Counters
 import Interop.Runtime.Envelope
 import Interop.Runtime.Error
@@ -42,7 +44,7 @@ import Interop.Runtime.Frame
 import Interop.Runtime.Limits
 import Interop.Runtime.Module
 
-data Outcome = Answered Frame | Expired | Cancelled | Failed InteropError
+data Outcome = Answered Frame | Expired | Stopped InteropError | Failed InteropError
 
 limitsOf :: Conn -> Limits
 limitsOf = ccLimits . connConfig
@@ -54,7 +56,16 @@ counters = ccCounters . connConfig
 -- for its answer (RESPONSE, ERROR, PONG), within @deadline@ (on the 'monotonicMs' clock) and until
 -- @cancel@ succeeds.
 exchange :: Conn -> FrameKind -> Text -> Word8 -> BS.ByteString -> Maybe Int -> Maybe (STM ()) -> IO Frame
-exchange c kind target codec payload deadline cancel = do
+exchange c kind target codec payload deadline cancel =
+  exchangeWith c (frame kind) {frameCodec = codec, frameTarget = target, framePayload = payload} deadline
+    (maybe retry (interopError CodeCancelled (target <> ": cancelled by the caller") <$) cancel) (const (pure ()))
+
+-- | 'exchange' of a frame (its kind, codec, target, payload and flags; the correlation and the
+-- timeout are filled in), failing with the error @stop@ gives once it gives one, and running
+-- @sent@ with the correlation id in the transaction that queues the frame (a stream registers
+-- itself there and grants its first credit, so nothing of the peer's can arrive before).
+exchangeWith :: Conn -> Frame -> Maybe Int -> STM InteropError -> (Word32 -> STM ()) -> IO Frame
+exchangeWith c template deadline stop sent = do
   checkOpen c
   expired <- case deadline of
     Nothing -> pure retry
@@ -65,7 +76,7 @@ exchange c kind target codec payload deadline cancel = do
   let closed = readTVar (connPhase c) >>= \p -> case p of
         Closed reason -> pure reason
         _ -> retry
-      giveUp = (Expired <$ expired) `orElse` (Cancelled <$ fromMaybe retry cancel) `orElse` (Failed . reopened <$> closed)
+      giveUp = (Expired <$ expired) `orElse` (Stopped <$> stop) `orElse` (Failed . reopened <$> closed)
       reopened r = unavailable (errorMessage r)
   slot <- atomically $ (Nothing <$ takeSlot) `orElse` (Just <$> giveUp)
   case slot of
@@ -81,9 +92,8 @@ exchange c kind target codec payload deadline cancel = do
             cid <- newId
             modifyTVar' (connPending c) (IM.insert (key cid) pend)
             let timeout = maybe 0 (\d -> fromIntegral (max 1 (d - now))) deadline
-            sendFrame c (frame kind)
-              { frameCodec = codec, frameCorrelation = cid, frameTarget = target, framePayload = payload
-              , frameTimeout = if kind == Request then timeout else 0 }
+            sendFrame c template {frameCorrelation = cid, frameTimeout = if frameKind template == Request then timeout else 0}
+            sent cid
             pure cid
           outcome <- atomically ((answer <$> takeTMVar pend) `orElse` giveUp) `onException` cancelRemote cid
           case outcome of
@@ -91,6 +101,7 @@ exchange c kind target codec payload deadline cancel = do
             Failed e -> throwIO e
             _ -> cancelRemote cid >> failWith outcome "deadline exceeded"
   where
+    target = frameTarget template
     takeSlot = do
       n <- readTVar (connSlots c)
       when (n <= 0) retry
@@ -105,7 +116,7 @@ exchange c kind target codec payload deadline cancel = do
     answer = either Failed Answered
     failWith outcome what = case outcome of
       Expired -> throwIO (interopError CodeDeadlineExceeded (target <> ": " <> what))
-      Cancelled -> throwIO (interopError CodeCancelled (target <> ": cancelled by the caller"))
+      Stopped e -> throwIO e
       Failed e -> throwIO e
       Answered _ -> throwIO (interopError CodeInternal "unreachable")
     -- The caller gave up: tell the peer, and drop its late answer.
@@ -297,5 +308,5 @@ onEvent c f = do
         room <- atomically (hasRoom queue)
         unless room $ do
           bump (counters c) PausedReads
-          atomically (hasRoom queue >>= check)
+          pausedWhile c (atomically (hasRoom queue >>= check))
       atomically (offerEvent queue v)

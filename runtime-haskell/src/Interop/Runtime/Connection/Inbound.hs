@@ -10,14 +10,16 @@ module Interop.Runtime.Connection.Inbound
   , sendHello
   ) where
 
-import Control.Concurrent (forkIO, threadDelay)
+import Control.Concurrent (forkIO, killThread, threadDelay)
 import Control.Concurrent.STM
 import Control.Exception
 import Control.Monad (unless, void, when)
 import qualified Data.ByteString as BS
 import qualified Data.IntMap.Strict as IM
 import qualified Data.Map.Strict as Map
+import Data.Bits ((.&.))
 import Data.Maybe (fromMaybe)
+import Data.Word (Word16, Word32)
 import qualified Data.Text as T
 import Interop.Runtime.Codec
 import Interop.Runtime.Compat (closedWithoutAnswer, foreignPeer)
@@ -25,6 +27,7 @@ import Interop.Runtime.Connection.Caller
 import Interop.Runtime.Connection.Outbound
 import Interop.Runtime.Connection.Serving
 import Interop.Runtime.Connection.Types
+import Interop.Runtime.Connection.Watchdog
 import Interop.Runtime.Counters
 import Interop.Runtime.Error
 import Interop.Runtime.Frame
@@ -32,6 +35,7 @@ import Interop.Runtime.Handshake
 import Interop.Runtime.Limits
 import Interop.Runtime.Module
 import Interop.Runtime.Transport (Transport (..))
+import System.Timeout (timeout)
 
 counters :: Conn -> Counters
 counters = ccCounters . connConfig
@@ -52,16 +56,15 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
         then
           if BS.null acc
             then shutdown c (unavailable ("connection lost during handshake: " <> closedWithoutAnswer))
-            else feed decoder0 acc' >>= endOfInput
+            else feed decoder0 acc' >>= maybe (pure ()) (atEnd . fst)
         else
           if BS.length acc' < 6
             then sniff acc'
             else case foreignPeer acc' of
-              Nothing -> feed decoder0 acc' >>= maybe (pure ()) go
+              Nothing -> feed decoder0 acc' >>= maybe (pure ()) (go . fst)
               Just what -> do
                 bump (counters c) RejectedFrames
                 shutdown c (interopError CodeProtocolError what)
-    endOfInput = maybe (pure ()) (\d -> atEnd d)
     atEnd decoder = do
       let (_, truncated) = endOfStream decoder
       when (truncated /= Nothing) $ bump (counters c) RejectedFrames
@@ -70,12 +73,30 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
     crashed e = case fromException e of
       Just (_ :: AsyncException) -> pure ()
       Nothing -> shutdown c (interopError CodeInternal ("connection failed: " <> T.pack (show (e :: SomeException))))
-    go decoder = do
-      chunk <- transportRecv (connTransport c)
-      if BS.null chunk then atEnd decoder else feed decoder chunk >>= maybe (pure ()) go
-    -- Decodes and handles a chunk; the decoder to go on with, or Nothing once closed.
+    go = goTimed (frameTimeoutMs limits)
+    -- After the handshake, an incomplete frame held must complete within frame_timeout_ms
+    -- (docs/wire.md §5.1): @budget@ is what is left of it, counting only the time spent waiting
+    -- for bytes (so not the time reading was paused).
+    goTimed budget decoder = do
+      timed <- (\p -> bufferedBytes decoder > 0 && case p of Open -> True; _ -> False) <$> readTVarIO (connPhase c)
+      start <- monotonicMs
+      next <- if timed then timeout (max 0 budget * 1000) (transportRecv (connTransport c)) else Just <$> transportRecv (connTransport c)
+      case next of
+        Nothing -> frameTimedOut c
+        Just chunk
+          | BS.null chunk -> atEnd decoder
+          | otherwise -> do
+              waited <- subtract start <$> monotonicMs
+              r <- feed decoder chunk
+              case r of
+                Nothing -> pure ()
+                -- A frame that begins now gets the whole budget.
+                Just (decoder', completed) -> goTimed (if completed > 0 || not timed then frameTimeoutMs limits else budget - waited) decoder'
+    -- Decodes and handles a chunk; the decoder to go on with and how many frames (or frame
+    -- errors) it completed, or Nothing once closed.
     feed decoder chunk = do
       let (decoder', items) = pushBytes decoder chunk
+      atomically (writeTVar (connReceived c) True >> writeTVar (connPartial c) (bufferedBytes decoder'))
       continue <- handleAll items
       if not continue
         then pure Nothing
@@ -85,8 +106,8 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
           room <- atomically answersRoom
           unless room $ do
             bump (counters c) PausedReads
-            atomically (answersRoom >>= check)
-          pure (Just decoder')
+            pausedWhile c (atomically (answersRoom >>= check))
+          pure (Just (decoder', length items))
     answersRoom = do
       held <- readTVar (connHeldAnswers c)
       closed <- isClosed
@@ -98,13 +119,15 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
       closed <- atomically isClosed
       if closed then pure False else handleAll rest
 
-answers, unanswered, startsExchange :: [FrameKind]
+answers, unanswered, startsExchange, streamKinds :: [FrameKind]
 -- | Frames that answer an exchange: a problem with one is never answered (docs/wire.md §1.4).
 answers = [Response, ErrorFrame, Pong, Cancel]
 -- | Frames with correlation 0 that nobody answers: a bad one is dropped and counted.
 unanswered = [Oneway, Event, Unsubscribe, Goodbye]
 -- | Frames that start an exchange with a new correlation id of the peer's.
 startsExchange = [Request, Subscribe, Ping]
+-- | Frames of an open stream: never answered by an ERROR of their own (docs/wire.md §1.4).
+streamKinds = [StreamItem, StreamEnd, StreamCredit]
 
 onFrameError :: Conn -> FrameError -> IO ()
 onFrameError c e = do
@@ -114,7 +137,9 @@ onFrameError c e = do
   if feFatal e
     then connectionError c problem
     else
-      if kind `elem` answers
+      if kind `elem` streamKinds
+        then endStream c (feFlags e) (feCorrelation e) problem
+      else if kind `elem` answers
         then atomically $ do
           -- Never answer an answer: fail the matching exchange locally, or drop it.
           failed <- failExchange c (feCorrelation e) problem
@@ -141,6 +166,7 @@ dispatch c f = do
       Subscribe -> onSubscribe c f
       Unsubscribe -> onUnsubscribe c f
       Cancel -> onCancel c f
+      k | k `elem` streamKinds -> onStreamFrame c f
       Ping -> atomically $ do
         forgetSubscribeId c (frameCorrelation f) -- a new exchange with that id
         sendAnswer c (frame Pong) {frameCorrelation = frameCorrelation f, framePayload = framePayload f}
@@ -149,6 +175,53 @@ dispatch c f = do
         void (forkIO (closeAfterGoodbye c))
       -- HELLO / WELCOME after the handshake: correlation 0, so it cannot be answered.
       _ -> bump (counters c) RejectedFrames
+
+-- | A stream frame goes to the exchange it names (docs/wire.md §1.5): with the CALLEE flag to a
+-- stream this side started, else to one it serves. One for a call breaks the rules; one naming
+-- no open exchange is dropped and counted (late_stream_frames).
+onStreamFrame :: Conn -> Frame -> IO ()
+onStreamFrame c f = do
+  let cid = frameCorrelation f
+      callee = frameFlags f .&. flagCallee /= 0
+  (stream, isCall) <- atomically $ do
+    streams <- readTVar (if callee then connOutStreams c else connInStreams c)
+    case IM.lookup (key cid) streams of
+      Just s -> pure (Just s, False)
+      Nothing -> (,) Nothing <$> (if callee then IM.member (key cid) <$> readTVar (connPending c) else IM.member (key cid) <$> readTVar (connHandling c))
+  case stream of
+    Just s -> spFrame s f
+    Nothing
+      | isCall -> do
+          bump (counters c) RejectedFrames
+          endStream c (frameFlags f) cid (interopError CodeProtocolError "a stream frame for a call")
+      | otherwise -> bump (counters c) LateStreamFrames
+
+-- | A stream frame that breaks the rules (counted already) ends the exchange it names: one this
+-- side started fails here and the peer gets a CANCEL; one it serves is answered ERROR and its
+-- handler cancelled. Naming none, nothing more happens.
+endStream :: Conn -> Word16 -> Word32 -> InteropError -> IO ()
+endStream c flags cid problem
+  | flags .&. flagCallee /= 0 = do
+      out <- IM.lookup (key cid) <$> readTVarIO (connOutStreams c)
+      case out of
+        Just s -> spBreak s problem
+        Nothing -> atomically $ do
+          failed <- failExchange c cid problem
+          when failed $ sendFrame c (frame Cancel) {frameCorrelation = cid}
+  | otherwise = do
+      served <- IM.lookup (key cid) <$> readTVarIO (connInStreams c)
+      case served of
+        Just s -> spBreak s problem
+        Nothing -> do
+          handler <- atomically $ do
+            h <- IM.lookup (key cid) <$> readTVar (connHandling c)
+            case h of
+              Nothing -> pure Nothing
+              Just running -> do
+                modifyTVar' (connHandling c) (IM.delete (key cid))
+                sendError c cid "" CodecJson (Failure (errorCode problem) (errorMessage problem) Nothing)
+                pure (Just (handlingThread running))
+          mapM_ (void . forkIO . killThread) handler
 
 -- | The peer starts nothing new; we close once our own outstanding requests are answered and
 -- what waits to be written is sent (if the peer still reads).

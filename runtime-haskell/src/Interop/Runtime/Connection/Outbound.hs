@@ -138,7 +138,7 @@ writerLoop c = loop
         Nothing -> pure ()
         Just (chunks, size) -> do
           r <- try (transportSend (connTransport c) chunks) :: IO (Either SomeException ())
-          atomically (modifyTVar' (connSending c) (subtract size))
+          atomically (modifyTVar' (connSending c) (subtract size) >> writeTVar (connWrote c) True)
           case r of
             Right () -> loop
             Left e -> shutdown c (unavailable ("write failed: " <> errorText e))

@@ -28,9 +28,11 @@ import qualified Data.Map.Strict as Map
 import Data.Maybe (fromMaybe, isJust)
 import Data.Text (Text)
 import qualified Data.Text as T
-import Data.Word (Word32)
+import Data.Bits ((.&.), (.|.))
+import Data.Word (Word16, Word32)
 import Interop.Runtime.Codec
 import Interop.Runtime.Connection.Outbound
+import Interop.Runtime.Connection.StreamServing
 import Interop.Runtime.Connection.Types
 import Interop.Runtime.Counters
 import Interop.Runtime.Error
@@ -93,25 +95,50 @@ onRequest c f = do
             Left e -> refuse e
             Right (_, served)
               | frameCodec f == 0 && not (BS.null (framePayload f)) -> refuse (failure CodeProtocolError "payload with codec none")
+              | frameFlags f .&. (flagStreamIn .|. flagStreamOut) /= streamFlags (servedKind served) ->
+                  refuse (failure CodeInvalidArgument (frameTarget f <> " is " <> shape (servedKind served) <> ", called as " <> shape (kindOfFlags (frameFlags f))))
+              | Just open <- servedStream served -> case open (maxDepth limits) codec (framePayload f) of
+                  Left e -> refuse (failure (errorCode e) (errorMessage e))
+                  Right sr -> do
+                    token <- newToken c
+                    s <- prepareStream c f codec token (servedKind served) sr
+                    startHandler c f codec token (ssRun s) (ssAccepted s) (ssDone s)
               | otherwise -> case servedDecode served (maxDepth limits) codec (framePayload f) of
                   Left e -> refuse (failure (errorCode e) (errorMessage e))
-                  Right run -> startHandler c f codec run
+                  Right run -> newToken c >>= \token -> startHandler c f codec token run (pure ()) (pure ())
+
+-- | What a REQUEST's STREAM_IN / STREAM_OUT flags call a function as.
+kindOfFlags :: Word16 -> FnKind
+kindOfFlags flags = case (flags .&. flagStreamIn /= 0, flags .&. flagStreamOut /= 0) of
+  (False, False) -> FnCall
+  (i, o) -> FnStream i o
+
+shape :: FnKind -> Text
+shape k = case k of
+  FnStream True True -> "a bidirectional stream"
+  FnStream True False -> "a client stream"
+  FnStream False True -> "a server stream"
+  _ -> "a call"
+
+newToken :: Conn -> IO Int
+newToken c = atomically (stateTVar (connNextToken c) (\n -> (n, n + 1)))
 
 -- | Runs a request's handler in its own thread, registered under the request's id before it
--- starts (so a CANCEL that follows at once finds it).
-startHandler :: Conn -> Frame -> Codec -> (CallContext -> IO (Either Failure BS.ByteString)) -> IO ()
-startHandler c f codec run = do
+-- starts (so a CANCEL that follows at once finds it). @accepted@ runs in the transaction that
+-- registers it, @over@ when it ends in whatever way (a stream opens and closes there).
+startHandler :: Conn -> Frame -> Codec -> Int -> (CallContext -> IO (Either Failure BS.ByteString)) -> STM () -> STM () -> IO ()
+startHandler c f codec token run accepted over = do
   now <- monotonicMs
   peer <- readTVarIO (connPeer c)
   let cid = frameCorrelation f
       deadline = if frameTimeout f > 0 then Just (now + fromIntegral (frameTimeout f)) else Nothing
       ctx = CallContext peer deadline
-  token <- atomically (stateTVar (connNextToken c) (\n -> (n, n + 1)))
   registered <- newEmptyTMVarIO
   let mine = do
         h <- IM.lookup (key cid) <$> readTVar (connHandling c)
         pure (fmap handlingToken h == Just token)
       finish = atomically $ do
+        over
         m <- mine
         when m $ modifyTVar' (connHandling c) (IM.delete (key cid))
       body = do
@@ -141,6 +168,7 @@ startHandler c f codec run = do
           waitWritable c
           m <- mine
           if not m then pure False else do
+            over
             modifyTVar' (connHandling c) (IM.delete (key cid))
             case result of
               Right payload -> sendFrame c (frame Response) {frameCodec = codecNumber codec, frameCorrelation = cid, frameTarget = frameTarget f, framePayload = payload}
@@ -150,6 +178,7 @@ startHandler c f codec run = do
   tid <- forkIO (body `finally` finish)
   atomically $ do
     modifyTVar' (connHandling c) (IM.insert (key cid) (Handling tid token))
+    accepted
     putTMVar registered ()
 
 onControl :: Conn -> Frame -> Text -> IO ()
@@ -167,6 +196,7 @@ onCancel c f = do
     case IM.lookup (key cid) handling of
       Just h -> do
         writeTVar (connHandling c) (IM.delete (key cid) handling)
+        modifyTVar' (connInStreams c) (IM.delete (key cid)) -- its frames are late from now on
         pure (Just (handlingThread h), False)
       Nothing -> do
         withdrawn <- withdrawAnswer c cid
@@ -192,7 +222,7 @@ onOneway c f = do
         Left _ -> dropIt
         Right run -> do
           peer <- readTVarIO (connPeer c)
-          token <- atomically (stateTVar (connNextToken c) (\n -> (n, n + 1)))
+          token <- newToken c
           registered <- newEmptyTMVarIO
           let body = do
                 atomically (takeTMVar registered)

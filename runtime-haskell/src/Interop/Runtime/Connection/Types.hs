@@ -12,6 +12,7 @@ module Interop.Runtime.Connection.Types
   , Pending
   , LocalSub (..)
   , Handling (..)
+  , StreamPeer (..)
   , newConn
   , isOpen
   , checkOpen
@@ -55,6 +56,7 @@ data ConnConfig = ConnConfig
   , ccControl :: Maybe (Text -> IO Doc) -- ^ answers interop.control.<member> with a JSON document
   , ccCounters :: Counters
   , ccControlOnly :: !Bool -- ^ a control endpoint: serves interop.control only
+  , ccCloseWhenIdle :: !Bool -- ^ accepted on a listener: closed after idle_timeout_ms of nothing (§5.1)
   }
 
 data Phase = Handshaking | Open | Closed InteropError
@@ -85,6 +87,15 @@ data LocalSub = forall e. LocalSub
 -- | A request of the peer's being handled: the thread, and a token that tells it from a later
 -- request reusing the id.
 data Handling = Handling {handlingThread :: !ThreadId, handlingToken :: !Int}
+
+-- | An open stream exchange (docs/wire.md §1.5), as the read loop reaches it: what to do with a
+-- STREAM_ITEM, STREAM_END or STREAM_CREDIT for it, and how to end it when a frame breaks the
+-- rules (the frame is counted already). The token tells it from a later exchange with its id.
+data StreamPeer = StreamPeer
+  { spToken :: !Int
+  , spFrame :: Frame -> IO ()
+  , spBreak :: InteropError -> IO ()
+  }
 
 data Conn = Conn
   { connConfig :: ConnConfig
@@ -121,8 +132,16 @@ data Conn = Conn
   , connOneways :: TVar (IM.IntMap ThreadId) -- ^ one-way calls being run, by token
   , connRemoteSubs :: TVar (Map.Map Text Codec)
   , connSubscribeIds :: TVar (IM.IntMap Text)
+    -- streams (docs/wire.md §1.5)
+  , connOutStreams :: TVar (IM.IntMap StreamPeer) -- ^ this side's, by our correlation id
+  , connInStreams :: TVar (IM.IntMap StreamPeer) -- ^ the peer's being served, by its id
+    -- activity (docs/wire.md §5.1): what the idle check looks at
+  , connReceived :: TVar Bool -- ^ bytes arrived since the last idle check
+  , connWrote :: TVar Bool -- ^ bytes were written since the last idle check
+  , connPaused :: TVar Bool -- ^ the read loop is not reading the peer now
+  , connPartial :: TVar Int -- ^ bytes of an incomplete frame held by the read loop
     -- threads
-  , connThreads :: TVar [ThreadId] -- ^ reader and writer
+  , connThreads :: TVar [ThreadId] -- ^ reader, writer, idle check
   }
 
 newConn :: ConnConfig -> Transport -> Int -> IO Conn
@@ -135,6 +154,8 @@ newConn cfg t now =
     <*> newTVarIO Map.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO Map.empty
     <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO (maxInFlight (ccLimits cfg)) <*> newTVarIO Map.empty <*> newTVarIO 0
     <*> newTVarIO IM.empty <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO Map.empty <*> newTVarIO IM.empty
+    <*> newTVarIO IM.empty <*> newTVarIO IM.empty
+    <*> newTVarIO False <*> newTVarIO False <*> newTVarIO False <*> newTVarIO 0
     <*> newTVarIO []
 
 -- | The bytes waiting for the transport past which the connection counts as congested
@@ -191,6 +212,9 @@ shutdown c reason = do
         writeTVar (connBacklog c) Map.empty
         writeTVar (connBacklogLen c) 0
         writeTVar (connSubscribeIds c) IM.empty
+        -- Our streams fail through their pending answers; the peer's stop with their handlers.
+        writeTVar (connOutStreams c) IM.empty
+        writeTVar (connInStreams c) IM.empty
         handling <- readTVar (connHandling c)
         writeTVar (connHandling c) IM.empty
         oneways <- readTVar (connOneways c)

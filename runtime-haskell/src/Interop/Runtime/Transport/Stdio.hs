@@ -36,7 +36,7 @@ handleTransport description input output = do
         when (not already) $ do
           void (try (hClose output) :: IO (Either SomeException ()))
           void (try (hClose input) :: IO (Either SomeException ()))
-      recv = either (const BS.empty) id <$> (try (BS.hGetSome input 65536) :: IO (Either SomeException BS.ByteString))
+      recv = either (const BS.empty) id <$> (try (BS.hGetSome input 65536) :: IO (Either IOException BS.ByteString))
       send chunks = mapM_ (BS.hPut output) chunks >> hFlush output
   pure (Transport description recv send close)
 

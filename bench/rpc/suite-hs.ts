@@ -1,0 +1,31 @@
+// Suite 2 (Haskell): request/response round trips over a unix socket with our Haskell client
+// (bench/haskell/Rpc.hs): against our Haskell server and against our C server (bench/c/bench.c
+// `serve`), next to our TS↔TS pair and a raw Haskell socket ping-pong of the same bytes (the
+// floor), all in one table of the same run.
+import { existsSync } from 'node:fs';
+import type { BenchOptions } from '../harness/options.js';
+import type { Results } from '../harness/results.js';
+import { hsChild, haveHaskell } from '../harness/haskell.js';
+import { runRtt, type RttContender } from '../harness/rtt.js';
+import { SHAPES } from '../shapes/data.js';
+import { ourTsRpc } from './ours-ts.js';
+import { FLOOR } from './suite-ts.js';
+
+export const BENCH_C = 'bench/out/c/bench_c';
+
+export async function runRpcHs(opts: BenchOptions, results: Results): Promise<void> {
+  if (!haveHaskell(results)) return;
+  const hsClient = (address: string) => hsChild('client', { BENCH_ADDRESS: address });
+  const contenders: RttContender[] = [{ name: 'interop Haskell ↔ Haskell', server: hsChild('server'), client: hsClient }];
+  if (existsSync(BENCH_C)) contenders.push({ name: 'interop Haskell → C', server: { cmd: BENCH_C, args: ['serve'] }, client: hsClient });
+  else results.note(`${BENCH_C} missing (the C build failed; see bench/out/c-build.log): Haskell → C left out`);
+  contenders.push(...ourTsRpc('unix', results).map((c) => ({ ...c, name: 'interop TS ↔ TS' })));
+  contenders.push({ name: FLOOR, server: hsChild('raw-server'), client: (address) => hsChild('raw-client', { BENCH_ADDRESS: address }) });
+  await runRtt(opts, results, {
+    suite: '2. Request/response',
+    title: 'Haskell ↔ Haskell and Haskell → C over unix',
+    metricPrefix: 'rtt.hs.unix',
+    shapes: SHAPES,
+    floor: FLOOR,
+  }, contenders);
+}
