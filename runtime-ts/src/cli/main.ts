@@ -2,6 +2,7 @@
 // yargs and hands over to one file per command. Exit codes (docs/cli.md): 0 ok, 1 the application
 // or the call failed, 2 usage error or bad config, 3 internal error.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { callCommand } from './call-command.js';
 import { healthProbe } from './control-probe.js';
@@ -13,6 +14,15 @@ import { statusCommand } from './status-command.js';
 // yargs' ESM build lays out help with a wrap that cuts words in two ("nod|es"); its CommonJS build
 // wraps at spaces, so the CLI loads that one.
 const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
+/** The version of the package this file is in: runtime-ts here, @interop/cli from its bundle (dist/cli/). */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Each command's required positionals, to name the missing ones in a usage error. */
 const REQUIRED: Record<string, string[]> = {
   run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'], pack: [], publish: ['archives'], fetch: ['config'], host: [],
@@ -109,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Give a command: run, status, inspect, call, pack, publish, fetch or host')
     .recommendCommands()
     .strict()
+    .version(version())
     .help()
     .alias('h', 'help')
     .epilog('Exit codes: 0 ok, 1 the application or the call failed, 2 usage error or bad config, 3 internal error.')

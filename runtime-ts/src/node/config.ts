@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseJsonText } from '../json-text.js';
 import type { CodecName } from '../module.js';
 import { limitsFromWire, type Limits } from '../wire/limits.js';
+import { schemaFile } from '../schema-file.js';
 
 export interface ConnectConfig {
   node?: string;
@@ -64,8 +65,8 @@ export class ConfigError extends Error {
   }
 }
 
-// The schema is the documented contract, read from docs/ (same relative path from src/ and dist/).
-const SCHEMA_URL = new URL('../../../docs/config.schema.json', import.meta.url);
+// The schema is the documented contract, read from docs/ (or the package's copy: schema-file.ts).
+const SCHEMA_URL = schemaFile('config.schema.json', import.meta.url);
 let validator: ValidateFunction | undefined;
 
 function validate(): ValidateFunction {

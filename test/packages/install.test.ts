@@ -1,0 +1,117 @@
+// The npm packages as a user gets them (docs/adr/0021-packages.md, docs/use-ts.md): packed with
+// `npm pack`, installed offline into a fresh project outside the clone, which generates code with
+// the installed interopc, type-checks it with tsc --strict, and runs the chat example's server and
+// client (examples/chat/ts) from the compiled JavaScript: no tsx, nothing of the clone.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../temp.js';
+import { REPO } from '../ts/generated.js';
+import { installFresh, manifestOf, type Packed, packNpm } from './npm-project.js';
+
+let packed: Packed[];
+let app: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  const dir = tempDir('npm-');
+  packed = packNpm(join(dir, 'tarballs'));
+  app = join(dir, 'app');
+  mkdirSync(app);
+  // The build hook of docs/use-ts.md: `npm run build` generates the code first.
+  installFresh(app, packed, ['typescript', '@types/node'], {
+    generate: 'interopc gen --lang ts --out ts/gen chat.interop',
+    prebuild: 'npm run generate',
+    build: 'tsc -p .',
+  });
+}, 300_000);
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+const installed = (name: string) => join(app, 'node_modules', name);
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+
+/**
+ * The packages a file imports or requires by name: not Node's built-in modules, not relative
+ * paths, and not what a line with a template literal says (the compiler's code templates).
+ */
+function bareImports(file: string): string[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => !l.includes('`'));
+  const specs = lines.flatMap((l) => [...l.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\.resolve\s*\(\s*|\(import\.meta\.url\)\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!));
+  return specs
+    .filter((s) => /^(@[a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*(\/\S*)?$/.test(s) && !s.endsWith('.interop'))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))
+    .filter((s) => !builtinModules.includes(s));
+}
+
+describe('npm packages', () => {
+  it('one version; exports list types first; ESM; a README; dependencies are exactly what the code imports', () => {
+    const versions = new Set(packed.map((p) => p.version));
+    versions.add((JSON.parse(readFileSync(join(REPO, 'compiler/package.json'), 'utf8')) as { version: string }).version);
+    versions.add((JSON.parse(readFileSync(join(REPO, 'runtime-ts/package.json'), 'utf8')) as { version: string }).version);
+    expect([...versions]).toHaveLength(1);
+    expect(packed.map((p) => p.name).sort()).toEqual(['@interop/cli', '@interop/runtime', 'interopc']);
+    for (const { name } of packed) {
+      const dir = installed(name);
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown> & { exports: Record<string, unknown> };
+      expect(manifest.type).toBe('module');
+      expect(readFileSync(join(dir, 'README.md'), 'utf8').length).toBeGreaterThan(200);
+      for (const target of Object.values(manifest.exports)) if (typeof target === 'object') expect(Object.keys(target!)[0]).toBe('types');
+      const declared = new Set([...Object.keys(manifestOf(name).dependencies ?? {}), ...Object.keys((manifest.peerDependencies as object | undefined) ?? {})]);
+      const used = new Set(files(dir).filter((f) => /\.m?js$/.test(f)).flatMap(bareImports).filter((n) => n !== name));
+      expect({ name, imports: [...used].sort() }).toEqual({ name, imports: [...declared].sort() });
+      // No TypeScript sources, no path of this machine; the bins import compiled JavaScript, not tsx.
+      for (const f of files(dir)) {
+        expect(f.endsWith('.ts') && !f.endsWith('.d.ts'), f).toBe(false);
+        expect(readFileSync(f, 'utf8'), relative(app, f)).not.toContain(REPO);
+      }
+      for (const bin of Object.values((manifest.bin as Record<string, string> | undefined) ?? {})) expect(readFileSync(join(dir, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n[^]*import \{ main \} from '\.\.\/dist\/cli\/main\.mjs';/);
+    }
+    // The runtime: what generated code needs, and not the CLI's parts (supervisor, library, yargs).
+    const runtime = installed('@interop/runtime');
+    expect(readdirSync(join(runtime, 'dist')).filter((d) => statSync(join(runtime, 'dist', d)).isDirectory()).sort()).toEqual(['codec', 'control', 'node', 'transport', 'wire']);
+  });
+
+  it('the bins run compiled JavaScript and say the version', () => {
+    const bin = (n: string) => join(app, 'node_modules/.bin', n);
+    expect(execFileSync(bin('interopc'), ['--version'], { encoding: 'utf8' }).trim()).toBe(packed[0]!.version);
+    expect(execFileSync(bin('interop'), ['--version'], { encoding: 'utf8' }).trim()).toBe(packed[0]!.version);
+  });
+
+  it('npm run build generates code (prebuild) and type-checks it with tsc --strict; a client talks to a server', async () => {
+    cpSync(join(REPO, 'examples/chat/chat.interop'), join(app, 'chat.interop'));
+    cpSync(join(REPO, 'examples/chat/ts'), join(app, 'ts'), { recursive: true, filter: (src) => !src.includes('/gen') });
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, rootDir: 'ts', outDir: 'out', types: ['node'] },
+      include: ['ts'],
+    }));
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: app, stdio: 'pipe' });
+    expect(readFileSync(join(app, 'ts/gen/example.chat.ts'), 'utf8')).toMatch(/from '@interop\/runtime';/);
+    expect(existsSync(join(app, 'out/client.js'))).toBe(true);
+
+    const server = spawn(process.execPath, ['out/server.js'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(server);
+    const address = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      server.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+    });
+    const client = execFileSync(process.execPath, ['out/client.js', address], { cwd: app, encoding: 'utf8' });
+    expect(client).toContain('post("hello :)") -> #1, mood 1');
+    expect(client).toContain('post("one more") -> RateLimited');
+    expect(client).toContain('event message_posted: #3 "off to lunch :("');
+    // The CLI from its package, against the same node.
+    expect(execFileSync(join(app, 'node_modules/.bin/interop'), ['inspect', address], { encoding: 'utf8' })).toContain('module example.chat version "1.0.0"');
+    server.kill('SIGTERM');
+    expect(await new Promise((r) => server.once('exit', (code) => r(code)))).toBe(0);
+  }, 180_000);
+});
