@@ -1,7 +1,8 @@
-// The npm packages as a user gets them (docs/adr/0021-packages.md, docs/use-ts.md): packed with
-// `npm pack`, installed offline into a fresh project outside the clone, which generates code with
-// the installed interopc, type-checks it with tsc --strict, and runs the chat example's server and
-// client (examples/chat/ts) from the compiled JavaScript: no tsx, nothing of the clone.
+// The packages as a user gets them (docs/adr/0021-packages.md, docs/use-ts.md, docs/use-python.md):
+// the npm packages packed with `npm pack` and installed offline into a fresh project outside the
+// clone, which generates code with the installed interopc, type-checks it with tsc --strict, and
+// runs the chat example's server and client (examples/chat/ts) from the compiled JavaScript (no
+// tsx, nothing of the clone); then the Python wheel in a fresh virtualenv beside it.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -50,11 +51,12 @@ function bareImports(file: string): string[] {
 }
 
 describe('npm packages', () => {
-  it('one version; exports list types first; ESM; a README; dependencies are exactly what the code imports', () => {
+  it('one version (and a CHANGELOG entry for it); exports list types first; ESM; a README; dependencies are exactly what the code imports', () => {
     const versions = new Set(packed.map((p) => p.version));
     versions.add((JSON.parse(readFileSync(join(REPO, 'compiler/package.json'), 'utf8')) as { version: string }).version);
     versions.add((JSON.parse(readFileSync(join(REPO, 'runtime-ts/package.json'), 'utf8')) as { version: string }).version);
     expect([...versions]).toHaveLength(1);
+    expect(readFileSync(join(REPO, 'CHANGELOG.md'), 'utf8')).toContain(`## ${packed[0]!.version} `);
     expect(packed.map((p) => p.name).sort()).toEqual(['@interop/cli', '@interop/runtime', 'interopc']);
     for (const { name } of packed) {
       const dir = installed(name);
@@ -94,24 +96,79 @@ describe('npm packages', () => {
     expect(readFileSync(join(app, 'ts/gen/example.chat.ts'), 'utf8')).toMatch(/from '@interop\/runtime';/);
     expect(existsSync(join(app, 'out/client.js'))).toBe(true);
 
-    const server = spawn(process.execPath, ['out/server.js'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(server);
-    const address = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      server.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-    });
+    const { address, stop } = await chatServer();
     const client = execFileSync(process.execPath, ['out/client.js', address], { cwd: app, encoding: 'utf8' });
     expect(client).toContain('post("hello :)") -> #1, mood 1');
     expect(client).toContain('post("one more") -> RateLimited');
     expect(client).toContain('event message_posted: #3 "off to lunch :("');
     // The CLI from its package, against the same node.
     expect(execFileSync(join(app, 'node_modules/.bin/interop'), ['inspect', address], { encoding: 'utf8' })).toContain('module example.chat version "1.0.0"');
+    expect(await stop()).toBe(0);
+  }, 180_000);
+});
+
+/** The chat example's TS server, compiled in the fresh project, until stop() (its exit code). */
+async function chatServer(): Promise<{ address: string; stop: () => Promise<number | null> }> {
+  const server = spawn(process.execPath, ['out/server.js'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(server);
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    server.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+  const stop = () => {
     server.kill('SIGTERM');
-    expect(await new Promise((r) => server.once('exit', (code) => r(code)))).toBe(0);
+    return new Promise<number | null>((r) => (server.exitCode !== null ? r(server.exitCode) : server.once('exit', (code) => r(code))));
+  };
+  return { address, stop };
+}
+
+// The wheel as a user gets it (docs/use-python.md): built with pip wheel, installed offline into a
+// fresh virtualenv beside the npm project (the dependencies' wheels come from the wheelhouse that
+// runtime-python/setup.sh downloads), generated code checked with mypy --strict against the
+// installed package, and the chat example's Python client talking to the TS server above.
+describe('Python wheel', () => {
+  const PYTHON = join(REPO, 'runtime-python/.venv/bin/python');
+  let venvPython: string;
+  beforeAll(() => {
+    const wheel = execFileSync('bash', [join(REPO, 'scripts/build-wheel.sh'), join(app, '..', 'wheels')], { encoding: 'utf8' }).trim();
+    expect(wheel).toMatch(/interop_runtime-[0-9.]+-py3-none-any\.whl$/);
+    execFileSync(PYTHON, ['-c', 'import sys, venv; venv.create(sys.argv[1], with_pip=True)', join(app, '.venv')]);
+    venvPython = join(app, '.venv/bin/python');
+    execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', '--find-links', join(REPO, 'runtime-python/.venv/wheelhouse'), wheel]);
+  }, 300_000);
+
+  it('is pure Python with py.typed and its schema; installed outside the clone', () => {
+    const where = execFileSync(venvPython, ['-c', 'import importlib.metadata as m, interop_runtime, pathlib; p = pathlib.Path(interop_runtime.__file__).parent; print(p); print((p / "py.typed").exists(), (p / "schemas/config.schema.json").exists()); print(m.version("interop_runtime"))'], { cwd: app, encoding: 'utf8' }).trim().split('\n');
+    expect(where[0]!.startsWith(join(app, '.venv'))).toBe(true);
+    expect(where[1]).toBe('True True');
+    expect(where[2]).toBe(packed[0]!.version);
+  });
+
+  it('make generates code that imports it and passes mypy --strict; a Python client talks to the TS server', async () => {
+    if (!existsSync(join(app, 'out/server.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: app, stdio: 'pipe' });
+    // A Python project beside the npm one, generating with the Makefile of docs/use-python.md.
+    const project = join(app, 'python');
+    mkdirSync(join(project, 'schema'), { recursive: true });
+    cpSync(join(REPO, 'examples/chat/chat.interop'), join(project, 'schema/chat.interop'));
+    cpSync(join(REPO, 'examples/chat/python/client.py'), join(project, 'client.py'));
+    const makefile = /```make\n([^]*?)```/.exec(readFileSync(join(REPO, 'docs/use-python.md'), 'utf8'))![1]!;
+    writeFileSync(join(project, 'Makefile'), makefile);
+    const make = () => execFileSync('make', ['--no-print-directory', 'generate', `INTEROPC=${join(app, 'node_modules/.bin/interopc')}`], { cwd: project, encoding: 'utf8' });
+    make();
+    expect(readFileSync(join(project, 'gen/example_chat.py'), 'utf8')).toMatch(/^import interop_runtime as _rt$/m);
+    expect(make()).toMatch(/Nothing to be done|is up to date/);
+    // mypy from the clone's virtualenv, looking only at the fresh one's packages.
+    execFileSync(PYTHON, ['-m', 'mypy', '--strict', '--no-incremental', '--cache-dir', '/dev/null', '--python-executable', venvPython, 'client.py'], { cwd: project, encoding: 'utf8' });
+    const { address, stop } = await chatServer();
+    const client = execFileSync(venvPython, ['client.py', address], { cwd: project, encoding: 'utf8' });
+    expect(client).toContain('post("hello :)") -> #1, mood Mood.HAPPY');
+    expect(client).toContain('post("one more") -> RateLimited');
+    expect(client).toContain('event message_posted: #3 "off to lunch :("');
+    expect(await stop()).toBe(0);
   }, 180_000);
 });
