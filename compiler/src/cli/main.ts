@@ -7,12 +7,12 @@ import yargs from 'yargs';
 import '../targets/index.js';
 import { listTargets } from '../targets/registry.js';
 import { breakingCommand } from './breaking-command.js';
+import { genCommand } from './gen-command.js';
 import {
   checkCommand,
   err,
   EXIT,
   fmtCommand,
-  genCommand,
   manifestCommand,
   type CommonArgs,
   type ErrorFormat,
@@ -123,10 +123,14 @@ export async function main(argv: string[]): Promise<number> {
             type: 'boolean',
             describe: 'Also run the language formatter (TypeScript: prettier); the output is laid out already',
           })
+          .option('check', { type: 'boolean', describe: 'Write nothing; list the files that differ from what the schemas produce and exit 1 if any (CI for checked-in code)' })
+          .option('watch', { type: 'boolean', describe: 'Generate, then again whenever a schema (or an import) changes, until Ctrl-C' })
+          .conflicts('check', 'watch')
           .example('$0 gen --lang python --out gen/ chat.interop', 'Python code for chat and its imports')
-          .example('$0 gen --lang ts --out gen -I lib a.interop', 'TypeScript; imports also in lib/'),
+          .example('$0 gen --lang ts --out gen -I lib a.interop', 'TypeScript; imports also in lib/')
+          .example('$0 gen --check --lang ts --out src/gen chat.interop', 'in CI: fail if the checked-in code is out of date'),
       async (a) => {
-        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out, format: a.format === true });
+        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out, format: a.format === true, check: a.check === true, watch: a.watch === true });
       },
     )
     .command(
