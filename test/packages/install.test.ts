@@ -4,7 +4,7 @@
 // runs the chat example's server and client (examples/chat/ts) from the compiled JavaScript (no
 // tsx, nothing of the clone); then the Python wheel in a fresh virtualenv beside it.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -85,7 +85,7 @@ describe('npm packages', () => {
     expect(execFileSync(bin('interop'), ['--version'], { encoding: 'utf8' }).trim()).toBe(packed[0]!.version);
   });
 
-  it('npm run build generates code (prebuild) and type-checks it with tsc --strict; a client talks to a server', async () => {
+  it('npm run build generates code (prebuild) and type-checks it with tsc --strict; a client talks to a server; interop echo and inspect', async () => {
     cpSync(join(REPO, 'examples/chat/chat.interop'), join(app, 'chat.interop'));
     cpSync(join(REPO, 'examples/chat/ts'), join(app, 'ts'), { recursive: true, filter: (src) => !src.includes('/gen') });
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
@@ -97,7 +97,29 @@ describe('npm packages', () => {
     expect(existsSync(join(app, 'out/client.js'))).toBe(true);
 
     const { address, stop } = await chatServer();
+    // interop echo prints the events the client's posts cause, as JSON lines.
+    const echo = spawn(join(app, 'node_modules/.bin/interop'), ['echo', address, 'example.chat.message_posted', '--count', '3'], { cwd: app });
+    children.push(echo);
+    let echoed = '';
+    echo.stdout.on('data', (d: Buffer) => (echoed += d.toString()));
+    const echoExit = new Promise((r) => echo.once('exit', (code) => r(code)));
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      echo.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('interop echo: subscribed to example.chat.message_posted')) resolve();
+      });
+      echo.once('exit', (code) => reject(new Error(`interop echo exited (${code}): ${err}`)));
+    });
     const client = execFileSync(process.execPath, ['out/client.js', address], { cwd: app, encoding: 'utf8' });
+    expect(await echoExit).toBe(0);
+    expect(echoed.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { id: '1', text: 'hello :)', mood: 'HAPPY' },
+      { id: '2', text: 'how is everyone?' },
+      { id: '3', text: 'off to lunch :(', mood: 'SAD' },
+    ]);
+    const noEvent = spawnSync(join(app, 'node_modules/.bin/interop'), ['echo', address, 'example.chat.posted'], { encoding: 'utf8' });
+    expect([noEvent.status, noEvent.stderr]).toEqual([2, 'interop echo: example.chat has no event "posted"; its events: message_posted\n']);
     expect(client).toContain('post("hello :)") -> #1, mood 1');
     expect(client).toContain('post("one more") -> RateLimited');
     expect(client).toContain('event message_posted: #3 "off to lunch :("');
