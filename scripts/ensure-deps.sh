@@ -9,9 +9,8 @@ cd "$(dirname "$0")/.."
 # Debian packages for runtime-c (docs/c.md): compilers, CMake, libuv, cJSON, cmocka, and clang's
 # sanitizer and libFuzzer runtimes; for runtime-haskell (docs/haskell.md): GHC, cabal and the
 # libraries of its cabal files; bubblewrap for the test of a plugin in a sandbox
-# (test/plugins/sandbox.test.ts); make for the Makefile of docs/use-python.md, which
-# test/packages/install.test.ts runs. Installed only when one is missing.
-native_packages=(gcc make cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
+# (test/plugins/sandbox.test.ts). Installed only when one is missing.
+native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
   ghc cabal-install libghc-scientific-dev libghc-network-dev libghc-async-dev libghc-tasty-dev
   libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev)
 missing=()

@@ -4,10 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { schemaFile } from '../schema-file.js';
 import { parseJsonText } from '../json-text.js';
 import type { CodecName } from '../module.js';
 import { limitsFromWire, type Limits } from '../wire/limits.js';
-import { schemaFile } from '../schema-file.js';
 
 export interface ConnectConfig {
   node?: string;
