@@ -10,8 +10,9 @@
 // Each package's package.json and README.md are in packaging/npm/<name>/; the JSON Schemas its
 // code reads are copied from docs/ into its schemas/ (runtime-ts/src/schema-file.ts).
 //
-//   node scripts/pack-npm.mjs OUT_DIR     writes the three .tgz files into OUT_DIR and prints,
-//                                         as JSON, each package's name, version, file and integrity.
+//   node scripts/pack-npm.mjs OUT_DIR     writes the three .tgz files into OUT_DIR and prints, as
+//                                         JSON, each package's name, version, file, integrity and
+//                                         package.json.
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,6 +64,11 @@ async function bundle(dir, entry, options) {
 
 function buildRuntime(stage) {
   const dir = start(stage, 'runtime');
+  // What runtime-ts/package.json declares (the packages its sources import) joins the manifest's.
+  const workspace = JSON.parse(readFileSync(join(REPO, 'runtime-ts', 'package.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  manifest.dependencies = { ...manifest.dependencies, ...workspace.dependencies };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(REPO, 'runtime-ts', 'tsconfig.build.json'), '--outDir', join(dir, 'dist'), '--sourceMap', 'false'], { stdio: 'inherit' });
   for (const part of CLI_PARTS) rmSync(join(dir, 'dist', part), { recursive: true });
@@ -113,7 +119,8 @@ try {
   const packed = dirs.map((dir) => {
     const json = execFileSync('npm', ['pack', '--json', '--pack-destination', resolve(out)], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const [info] = JSON.parse(json);
-    return { name: info.name, version: info.version, file: join(resolve(out), info.filename), integrity: info.integrity };
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    return { name: info.name, version: info.version, file: join(resolve(out), info.filename), integrity: info.integrity, manifest };
   });
   console.log(JSON.stringify(packed, null, 2));
 } finally {

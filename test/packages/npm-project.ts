@@ -8,28 +8,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../ts/generated.js';
 
-export interface Packed {
-  name: string;
-  version: string;
-  file: string;
-  integrity: string;
-}
-
 interface LockEntry {
   version: string;
   dependencies?: Record<string, string>;
   [field: string]: unknown;
 }
 
+export interface Packed {
+  name: string;
+  version: string;
+  file: string;
+  integrity: string;
+  /** The package.json inside the tarball. */
+  manifest: LockEntry & { name: string };
+}
+
 /** Runs scripts/pack-npm.mjs: the three tarballs in `out`. */
 export function packNpm(out: string): Packed[] {
   return JSON.parse(execFileSync(process.execPath, [join(REPO, 'scripts/pack-npm.mjs'), out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Packed[];
-}
-
-/** The manifest a tarball was packed from (packaging/npm/<dir>/package.json). */
-export function manifestOf(name: string): LockEntry & { name: string } {
-  const dir = name.startsWith('@interop/') ? name.slice('@interop/'.length) : name;
-  return JSON.parse(readFileSync(join(REPO, 'packaging/npm', dir, 'package.json'), 'utf8')) as LockEntry & { name: string };
 }
 
 /** Writes package.json (with `scripts`) and package-lock.json for `packed` plus `devTools` (names in the repo's lock), then installs. */
@@ -40,7 +36,7 @@ export function installFresh(dir: string, packed: Packed[], devTools: string[], 
   const devDependencies: Record<string, string> = {};
   const wanted: string[] = [];
   for (const p of packed) {
-    const m = manifestOf(p.name);
+    const m = p.manifest;
     dependencies[p.name] = `file:${p.file}`;
     const { name: _, description: _d, exports: _e, files: _f, main: _m, types: _t, type: _ty, keywords: _k, sideEffects: _s, ...rest } = m;
     packages[`node_modules/${p.name}`] = { ...rest, version: p.version, resolved: `file:${p.file}`, integrity: p.integrity };
