@@ -2,10 +2,10 @@
 // Exit codes (docs/cli.md): 0 ok, 1 schema errors, fmt --check differences or breaking changes,
 // 2 usage error, 3 I/O or internal error.
 
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import '../targets/index.js';
 import { listTargets } from '../targets/registry.js';
+import { INTEROPC_VERSION } from '../version.js';
 import { breakingCommand } from './breaking-command.js';
 import { genCommand } from './gen-command.js';
 import {
@@ -17,15 +17,6 @@ import {
   type CommonArgs,
   type ErrorFormat,
 } from './commands.js';
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function common(argv: { files?: unknown; errorFormat?: unknown; include?: unknown }): CommonArgs {
   return {
@@ -153,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(version())
+    .version(INTEROPC_VERSION)
     .epilog(
       'The interop IDL compiler: checks, formats and generates code from .interop files.\n' +
         'Exit codes: 0 ok, 1 schema errors, fmt --check differences or breaking changes,\n2 usage error, ' +
