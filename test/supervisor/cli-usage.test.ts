@@ -50,7 +50,7 @@ describe('interop usage errors', () => {
     [['call', 'unix:/x', 'a.b', '{}', 'extra'], 'interop call: Unknown argument: extra'],
     [['status', '--bogus'], 'interop status: Unknown argument: bogus'],
     [['bogus'], 'interop: Unknown argument: bogus'],
-    [[], 'interop: Give a command: run, status, inspect, call, pack, publish, fetch or host'],
+    [[], 'interop: Give a command: run, status, inspect, call, echo, pack, publish, fetch or host'],
   ])('%j: one usage message, exit code 2', async (args, message) => {
     const r = await run(...args);
     expect(r.code).toBe(2);

@@ -2,14 +2,12 @@
 // returns the exit code: 0 ok, 1 schema errors (or fmt --check differences), 2 usage error,
 // 3 I/O or internal error. Diagnostics go to stderr, results to stdout.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { compile } from '../frontend/compile.js';
 import type { Diagnostic } from '../frontend/diagnostic.js';
 import { formatFile } from '../frontend/format.js';
 import { parseFile } from '../frontend/parse.js';
 import { renderDiagnostics } from '../frontend/render.js';
-import { findTarget, listTargets } from '../targets/registry.js';
 
 export const EXIT = { ok: 0, errors: 1, usage: 2, io: 3 } as const;
 
@@ -39,13 +37,15 @@ export function report(diags: Diagnostic[], sources: Map<string, string>, format
   if (text.length > 0) err(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Compiles; on errors reports them and returns the exit code, else the bundle. */
-function compileOrReport(args: CommonArgs) {
+/** Compiles; on errors reports them and returns the exit code, else the bundle; and the files read. */
+export function compileOrReport(args: CommonArgs) {
   const result = compile(args.files, { includeDirs: args.include });
   report(result.diagnostics, result.sources, args.errorFormat);
-  if (result.bundle) return { bundle: result.bundle };
+  // `files`: every schema read (imports included), for `gen --watch`.
+  const files = [...result.sources.keys()];
+  if (result.bundle) return { bundle: result.bundle, files };
   const unreadable = result.diagnostics.some((d) => d.code === 'E0200');
-  return { code: unreadable ? EXIT.io : EXIT.errors };
+  return { code: unreadable ? EXIT.io : EXIT.errors, files };
 }
 
 export function checkCommand(args: CommonArgs): number {
@@ -107,55 +107,4 @@ export function fmtCommand(args: FmtArgs): number {
     err(`interopc fmt: reformatted ${changed.length} file${changed.length === 1 ? '' : 's'}\n`);
   }
   return code;
-}
-
-export interface GenArgs extends CommonArgs {
-  lang: string;
-  out: string;
-  /** `--format`: run the target's formatter over its output (slow on large schemas). */
-  format?: boolean;
-}
-
-export async function genCommand(args: GenArgs): Promise<number> {
-  const target = findTarget(args.lang);
-  if (!target) {
-    const known = listTargets().map((t) => `${t.id} (${t.displayName})`);
-    err(
-      `interopc gen: unknown --lang '${args.lang}'; known: ${known.length > 0 ? known.join(', ') : '(no targets are registered)'}\n`,
-    );
-    return EXIT.usage;
-  }
-  const r = compileOrReport(args);
-  if (!r.bundle) return r.code;
-  const sourceNames: Record<string, string> = {};
-  for (const m of r.bundle.modules) sourceNames[m.name] = path.basename(m.file);
-  const files = await target.generate(r.bundle, { sourceNames, ...(args.format ? { format: true } : {}) });
-
-  let written = 0;
-  let unchanged = 0;
-  const root = path.resolve(args.out);
-  for (const f of files) {
-    const dest = path.resolve(root, f.path);
-    if (path.isAbsolute(f.path) || !dest.startsWith(root + path.sep)) {
-      err(`interopc gen: target '${target.id}' produced a path outside --out: '${f.path}'\n`);
-      return EXIT.io;
-    }
-    let existing: string | undefined;
-    try {
-      existing = readFileSync(dest, 'utf8');
-    } catch {
-      existing = undefined;
-    }
-    if (existing === f.content) {
-      unchanged++;
-      continue;
-    }
-    mkdirSync(path.dirname(dest), { recursive: true });
-    writeFileSync(dest, f.content);
-    written++;
-  }
-  err(
-    `interopc gen: ${target.id}: ${written} file${written === 1 ? '' : 's'} written, ${unchanged} unchanged, in ${args.out}\n`,
-  );
-  return EXIT.ok;
 }

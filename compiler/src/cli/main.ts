@@ -2,30 +2,21 @@
 // Exit codes (docs/cli.md): 0 ok, 1 schema errors, fmt --check differences or breaking changes,
 // 2 usage error, 3 I/O or internal error.
 
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import '../targets/index.js';
 import { listTargets } from '../targets/registry.js';
+import { INTEROPC_VERSION } from '../version.js';
 import { breakingCommand } from './breaking-command.js';
+import { genCommand } from './gen-command.js';
 import {
   checkCommand,
   err,
   EXIT,
   fmtCommand,
-  genCommand,
   manifestCommand,
   type CommonArgs,
   type ErrorFormat,
 } from './commands.js';
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function common(argv: { files?: unknown; errorFormat?: unknown; include?: unknown }): CommonArgs {
   return {
@@ -123,10 +114,14 @@ export async function main(argv: string[]): Promise<number> {
             type: 'boolean',
             describe: 'Also run the language formatter (TypeScript: prettier); the output is laid out already',
           })
+          .option('check', { type: 'boolean', describe: 'Write nothing; list the files that differ from what the schemas produce and exit 1 if any (CI for checked-in code)' })
+          .option('watch', { type: 'boolean', describe: 'Generate, then again whenever a schema (or an import) changes, until Ctrl-C' })
+          .conflicts('check', 'watch')
           .example('$0 gen --lang python --out gen/ chat.interop', 'Python code for chat and its imports')
-          .example('$0 gen --lang ts --out gen -I lib a.interop', 'TypeScript; imports also in lib/'),
+          .example('$0 gen --lang ts --out gen -I lib a.interop', 'TypeScript; imports also in lib/')
+          .example('$0 gen --check --lang ts --out src/gen chat.interop', 'in CI: fail if the checked-in code is out of date'),
       async (a) => {
-        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out, format: a.format === true });
+        if (!failed) code = await genCommand({ ...common(a), lang: a.lang, out: a.out, format: a.format === true, check: a.check === true, watch: a.watch === true });
       },
     )
     .command(
@@ -149,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(version())
+    .version(INTEROPC_VERSION)
     .epilog(
       'The interop IDL compiler: checks, formats and generates code from .interop files.\n' +
         'Exit codes: 0 ok, 1 schema errors, fmt --check differences or breaking changes,\n2 usage error, ' +

@@ -25,8 +25,11 @@ from .limits import DEFAULT_LIMITS
 
 CONFIG_ENV = "INTEROP_NODE_CONFIG"
 
-#: The documented contract is read from docs/, never copied (src/interop_runtime → repository).
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "docs" / "config.schema.json"
+#: The documented contract is read from docs/ (src/interop_runtime → repository); the wheel carries
+#: a copy in interop_runtime/schemas/ (scripts/build-wheel.sh), which is used when it is there.
+_PACKAGED_SCHEMA = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
+_REPOSITORY_SCHEMA = Path(__file__).resolve().parents[3] / "docs" / "config.schema.json"
+SCHEMA_PATH = _PACKAGED_SCHEMA if _PACKAGED_SCHEMA.exists() else _REPOSITORY_SCHEMA
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 /** A problem with what the user typed: printed as is, exit code 2. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 export async function callCommand(args: CallArgs): Promise<number> {
   try {
@@ -159,7 +159,7 @@ function prettyJson(bytes: Uint8Array): string {
   return JSON.stringify(JSON.parse(text.decode(bytes)), null, 2);
 }
 
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
   if (err instanceof DynamicApplicationError) {
     return `${err.errorType} ${JSON.stringify(err.detail, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}${err.message !== err.errorType ? `: ${err.message}` : ''}`;
   }

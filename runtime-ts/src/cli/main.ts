@@ -2,8 +2,10 @@
 // yargs and hands over to one file per command. Exit codes (docs/cli.md): 0 ok, 1 the application
 // or the call failed, 2 usage error or bad config, 3 internal error.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { callCommand } from './call-command.js';
+import { echoCommand } from './echo-command.js';
 import { healthProbe } from './control-probe.js';
 import { inspectCommand } from './inspect-command.js';
 import { libraryOptions, registerLibraryCommands, toLibraryOptions } from './library-commands.js';
@@ -13,9 +15,18 @@ import { statusCommand } from './status-command.js';
 // yargs' ESM build lays out help with a wrap that cuts words in two ("nod|es"); its CommonJS build
 // wraps at spaces, so the CLI loads that one.
 const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
+/** The version of the package this file is in: runtime-ts here, @interop/cli from its bundle (dist/cli/). */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Each command's required positionals, to name the missing ones in a usage error. */
 const REQUIRED: Record<string, string[]> = {
-  run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'], pack: [], publish: ['archives'], fetch: ['config'], host: [],
+  run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'], echo: ['endpoint', 'target'], pack: [], publish: ['archives'], fetch: ['config'], host: [],
 };
 
 /** yargs' "Not enough non-option arguments: got 1, need at least 2" as "missing <target>". */
@@ -106,9 +117,26 @@ export async function main(argv: string[]): Promise<number> {
         if (!failed) code = await callCommand({ endpoint: a.endpoint!, target: a.target!, args: a.args, codec: a.codec, timeoutMs: a.timeout });
       },
     )
-    .demandCommand(1, 'Give a command: run, status, inspect, call, pack, publish, fetch or host')
+    .command(
+      'echo <endpoint> <target>',
+      'Print a running node\'s events as they come, one JSON document per line (like ros2 topic echo)',
+      (y) =>
+        y
+          .positional('endpoint', { type: 'string', describe: 'A data endpoint (unix:/path, tcp://host:port) or a node name of a running app' })
+          .positional('target', { type: 'string', describe: 'module.event, e.g. example.chat.message_posted' })
+          .option('count', { type: 'number', describe: 'Stop after this many events' })
+          .option('codec', { choices: ['json', 'msgpack'] as const, default: 'json' as const, describe: 'Codec the events come in' })
+          .option('timeout', { type: 'number', default: 10_000, describe: 'Deadline in ms for reaching the node' })
+          .example('$0 echo hub greenhouse.climate.alert', 'node "hub" of the running application, until Ctrl-C')
+          .example('$0 echo tcp://127.0.0.1:7100 example.chat.message_posted --count 3', 'the next three events, then exit'),
+      async (a) => {
+        if (!failed) code = await echoCommand({ endpoint: a.endpoint!, target: a.target!, codec: a.codec, timeoutMs: a.timeout, ...(a.count !== undefined ? { count: a.count } : {}) });
+      },
+    )
+    .demandCommand(1, 'Give a command: run, status, inspect, call, echo, pack, publish, fetch or host')
     .recommendCommands()
     .strict()
+    .version(version())
     .help()
     .alias('h', 'help')
     .epilog('Exit codes: 0 ok, 1 the application or the call failed, 2 usage error or bad config, 3 internal error.')

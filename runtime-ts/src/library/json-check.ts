@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LibraryError } from './errors.js';
+import { schemaFile } from '../schema-file.js';
 
 export type SchemaName = 'package' | 'library-index' | 'lock';
 
@@ -13,8 +14,7 @@ const compiled = new Map<SchemaName, ValidateFunction>();
 function validator(name: SchemaName): ValidateFunction {
   let v = compiled.get(name);
   if (!v) {
-    // Same relative path from src/library and dist/library.
-    const schema = JSON.parse(readFileSync(new URL(`../../../docs/${name}.schema.json`, import.meta.url), 'utf8'));
+    const schema = JSON.parse(readFileSync(schemaFile(`${name}.schema.json`, import.meta.url), 'utf8'));
     v = new Ajv({ allErrors: true, strict: false }).compile(schema);
     compiled.set(name, v);
   }

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { schemaFile } from '../schema-file.js';
 import { parseJsonText } from '../json-text.js';
 import type { CodecName } from '../module.js';
 import { limitsFromWire, type Limits } from '../wire/limits.js';
@@ -71,8 +72,8 @@ export class ConfigError extends Error {
   }
 }
 
-// The schema is the documented contract, read from docs/ (same relative path from src/ and dist/).
-const SCHEMA_URL = new URL('../../../docs/config.schema.json', import.meta.url);
+// The schema is the documented contract, read from docs/ (or the package's copy: schema-file.ts).
+const SCHEMA_URL = schemaFile('config.schema.json', import.meta.url);
 let validator: ValidateFunction | undefined;
 
 function validate(): ValidateFunction {

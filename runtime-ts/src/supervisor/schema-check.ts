@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { schemaFile } from '../schema-file.js';
 
 export interface ConfigIssue {
   /** Dotted path into the config, e.g. `nodes.hub.command` or `links[2].transport`. */
@@ -10,9 +11,9 @@ export interface ConfigIssue {
   message: string;
 }
 
-// The schema is the documented contract, so it is read from docs/ rather than copied here. The
-// relative path is the same from src/supervisor and dist/supervisor.
-const SCHEMA_URL = new URL('../../../docs/app.schema.json', import.meta.url);
+// The schema is the documented contract, so it is read from docs/ rather than copied here (or
+// from the package's copy: ../schema-file.ts).
+const SCHEMA_URL = schemaFile('app.schema.json', import.meta.url);
 
 let compiled: { validate: ValidateFunction; patterns: Map<string, string> } | undefined;
 

@@ -84,7 +84,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
 
   const named = module.types.map((t) => ({ t, cName: typeName(module.name, t.name, t.annotations) }));
   const h = new CodeWriter();
-  h.line(generatedHeader('//', source));
+  h.line(generatedHeader('//', source, module));
   h.line(cDoc(module.doc ?? `Generated C code of module ${module.name} ${module.version}.`));
   h.line(`#ifndef ${guard}`);
   h.line(`#define ${guard}`);
@@ -130,7 +130,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line(`#endif /* ${guard} */`);
 
   const c = new CodeWriter();
-  c.line(generatedHeader('//', source));
+  c.line(generatedHeader('//', source, module));
   c.line(`#include "${stem}.h"`);
   c.line('');
   c.line('#include <math.h>');

@@ -81,7 +81,7 @@ function renderModule(bundle: Bundle, module: Module, source: string): string {
   emitHandlers(ctx, body);
 
   const head = new Writer();
-  head.line(generatedHeader('#', source));
+  head.line(generatedHeader('#', source, module));
   head.doc(module.doc ?? `Generated code of module ${module.name} ${module.version}.`);
   head.line('');
   head.line('from __future__ import annotations');

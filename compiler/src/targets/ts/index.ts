@@ -49,7 +49,7 @@ export function generateModuleSource(
   emitPublisher(ctx, body);
 
   const file = new CodeWriter();
-  file.line(generatedHeader('//', source));
+  file.line(generatedHeader('//', source, module));
   if (module.doc !== undefined)
     file.line(
       `//\n${module.doc
