@@ -1,0 +1,10 @@
+// The C++ layer of libinterop (docs/cpp.md, ADR 0021): C++17, header-only, over the C API of
+// interop.h. Include this one header; generated C++ code includes it.
+#ifndef INTEROP_INTEROP_HPP
+#define INTEROP_INTEROP_HPP
+
+#include <interop/interop.h>
+#include <interop/cpp/error.hpp>
+#include <interop/cpp/values.hpp>
+
+#endif
