@@ -6,5 +6,6 @@
 #include <interop/interop.h>
 #include <interop/cpp/error.hpp>
 #include <interop/cpp/values.hpp>
+#include <interop/cpp/node.hpp>
 
 #endif

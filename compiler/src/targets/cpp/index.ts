@@ -11,8 +11,11 @@ import { moduleFileStem } from '../c/names.js';
 import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
+import { Ctx as CCtx } from '../c/context.js';
+import { emitClientDecl, emitClientDefs } from './client.js';
 import { emitCodecs, emitConversionDecls, emitConversions } from './codec.js';
 import { type Aggregate, Ctx, CodeWriter, cppDoc } from './context.js';
+import { emitErrorMapperDecls, emitErrorMapperDefs, emitServerDecl, emitServerDefs } from './server.js';
 import { declarationOrder, emitAlias, emitConsts, emitEnum, emitRecord, emitUnion } from './types.js';
 import { typeName } from './names.js';
 
@@ -37,6 +40,13 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   emitConsts(ctx, body);
   emitConversionDecls(ctx, body, aggregates);
   emitCodecs(ctx, body);
+  const c = new CCtx(bundle, module);
+  const services = module.functions.length > 0 || module.events.length > 0;
+  if (services) {
+    emitErrorMapperDecls(body);
+    emitClientDecl(ctx, c, body);
+    emitServerDecl(ctx, body);
+  }
 
   const h = new CodeWriter();
   const guard = `${stem.toUpperCase()}_HPP`;
@@ -50,7 +60,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line('');
   h.line('#include <interop/interop.hpp>');
   h.line('');
-  for (const inc of ['cstddef', 'cstdint', 'limits', 'map', 'optional', 'string', 'utility', 'variant', 'vector']) h.line(`#include <${inc}>`);
+  for (const inc of ['cstddef', 'cstdint', 'exception', 'functional', 'future', 'limits', 'map', 'memory', 'optional', 'string', 'tuple', 'utility', 'variant', 'vector']) h.line(`#include <${inc}>`);
   h.line('');
   h.line(`namespace ${ctx.namespace} {`);
   h.append(body);
@@ -58,17 +68,22 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line(`}  // namespace ${ctx.namespace}`);
   h.line(`#endif  // ${guard}`);
 
-  const c = new CodeWriter();
-  c.line(generatedHeader('//', source));
-  c.line(`#include "${stem}.hpp"`);
-  c.line('');
-  c.line(`namespace ${ctx.namespace} {`);
-  emitConversions(ctx, c, aggregates);
-  c.line('');
-  c.line(`}  // namespace ${ctx.namespace}`);
+  const src = new CodeWriter();
+  src.line(generatedHeader('//', source));
+  src.line(`#include "${stem}.hpp"`);
+  src.line('');
+  src.line(`namespace ${ctx.namespace} {`);
+  emitConversions(ctx, src, aggregates);
+  if (services) {
+    emitErrorMapperDefs(ctx, src);
+    emitClientDefs(ctx, c, src);
+    emitServerDefs(ctx, c, src);
+  }
+  src.line('');
+  src.line(`}  // namespace ${ctx.namespace}`);
   return [
     { path: `${stem}.hpp`, content: h.toString() },
-    { path: `${stem}.cpp`, content: c.toString() },
+    { path: `${stem}.cpp`, content: src.toString() },
   ];
 }
 

@@ -38,36 +38,37 @@ struct Unit {
 /** docs/wire.md §1.2 */
 enum class Codec : std::uint32_t { json = INTEROP_CODEC_JSON, msgpack = INTEROP_CODEC_MSGPACK };
 
-/** An interop_arena: everything a decode or a conversion allocates, freed at once. Move-only. */
+/**
+ * An interop_arena: everything a conversion to C or a decode allocates, freed at once. Owns its
+ * arena (conversions then borrow the strings and bytes of the C++ value, which outlives the
+ * arena), or borrows one that outlives the C++ value (a call's arena, freed by runtime-c: strings
+ * and bytes are then copied into it). Not copyable or movable.
+ */
 class Arena {
  public:
-  Arena() { interop_arena_init(&arena_); }
-  ~Arena() { interop_arena_free(&arena_); }
-  Arena(Arena &&o) noexcept : arena_(o.arena_) { interop_arena_init(&o.arena_); }
-  Arena &operator=(Arena &&o) noexcept {
-    if (this != &o) {
-      interop_arena_free(&arena_);
-      arena_ = o.arena_;
-      interop_arena_init(&o.arena_);
-    }
-    return *this;
-  }
+  Arena() : arena_(&own_) { interop_arena_init(&own_); }
+  explicit Arena(interop_arena *borrowed) : arena_(borrowed), copies_(true) { interop_arena_init(&own_); }
+  ~Arena() { interop_arena_free(&own_); }
   Arena(const Arena &) = delete;
   Arena &operator=(const Arena &) = delete;
 
-  interop_arena *get() noexcept { return &arena_; }
+  interop_arena *get() noexcept { return arena_; }
+  /** Whether strings and bytes must be copied into the arena rather than borrowed. */
+  bool copies() const noexcept { return copies_; }
   /** Zeroed room for `n` values of T (a C type); throws std::bad_alloc when out of memory. */
   template <class T>
   T *alloc(std::size_t n) {
     if (n == 0) return nullptr;
     if (n > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
-    void *p = interop_arena_alloc(&arena_, n * sizeof(T), alignof(T) < 16 ? alignof(T) : 16);
+    void *p = interop_arena_alloc(arena_, n * sizeof(T), alignof(T) < 16 ? alignof(T) : 16);
     if (p == nullptr) throw std::bad_alloc();
     return static_cast<T *>(p);
   }
 
  private:
-  interop_arena arena_;
+  interop_arena own_;
+  interop_arena *arena_;
+  bool copies_ = false;
 };
 
 /** An interop_buf: what runtime-c's encoders write into. Move-only. */
@@ -97,9 +98,20 @@ template <class E>
 std::enable_if_t<std::is_enum_v<E>> interop_to_c(const E &v, std::int32_t *out, Arena &) {
   *out = static_cast<std::int32_t>(v);
 }
-inline void interop_to_c(const std::string &v, interop_str *out, Arena &) { *out = interop_str{v.data(), v.size()}; }
-inline void interop_to_c(const Bytes &v, interop_bytes *out, Arena &) { *out = interop_bytes{v.data(), v.size()}; }
-inline void interop_to_c(const Unit &, char *, Arena &) {}
+inline void interop_to_c(const std::string &v, interop_str *out, Arena &a) {
+  const char *p = v.data();
+  if (a.copies() && (p = interop_arena_strndup(a.get(), v.data(), v.size())) == nullptr) throw std::bad_alloc();
+  *out = interop_str{p, v.size()};
+}
+inline void interop_to_c(const Bytes &v, interop_bytes *out, Arena &a) {
+  const std::uint8_t *p = v.data();
+  if (a.copies() && !v.empty()) {
+    std::uint8_t *copy = a.alloc<std::uint8_t>(v.size());
+    std::memcpy(copy, v.data(), v.size());
+    p = copy;
+  }
+  *out = interop_bytes{p, v.size()};
+}
 template <class T, class C>
 auto interop_to_c(const std::vector<T> &v, C *out, Arena &a) -> decltype(out->items, void());
 template <class K, class V, class C>
