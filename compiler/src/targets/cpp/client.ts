@@ -6,9 +6,7 @@
 
 import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
-import { moduleVar } from '../c/descriptor.js';
-import { globalName } from '../c/names.js';
-import { fieldNames as cFieldNames } from '../c/types.js';
+import { cFieldNames, cModuleRef, cParamsName } from './c-names.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 import { functionName, memberName, unique } from './names.js';
 
@@ -108,7 +106,7 @@ function convertParams(w: CodeWriter, params: Param[], target: string, source: (
 
 export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
   const names = methodNames(ctx);
-  const mod = `&::${moduleVar(ctx.module.name)}`;
+  const mod = cModuleRef(ctx.module.name);
   w.line('');
   w.line(`Client::Client(::interop::Node &node) : invoker_(::interop::detail::invoker(node, ${mod})) {}`);
   w.block('Client Client::with_timeout(std::uint32_t ms) const {', () => {
@@ -120,7 +118,7 @@ export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     const name = names.fns.get(fn)!;
     const params = paramList(ctx, fn.params);
     const args = paramNames(fn.params);
-    const cParams = `::${globalName(ctx.module.name, fn.name, 'function', fn.annotations)}_params`;
+    const cParams = cParamsName(ctx.module.name, fn);
     w.line('');
     if (fn.kind === 'oneway') {
       w.block(`void Client::${name}(${params.join(', ')}) const {`, () => {

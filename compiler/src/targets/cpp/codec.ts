@@ -4,14 +4,13 @@
 // do the wire. Every declared type also gets a ::interop::TypeCodec constant in `codec::`.
 
 import type { TypeDecl, UnionDecl } from '../../ir/types.js';
-import { fieldNames as cFieldNames, caseNames as cCaseNames } from '../c/types.js';
-import { typeName as cTypeName } from '../c/names.js';
+import { cCaseNames, cDeclName, cFieldNames } from './c-names.js';
 import { type Aggregate, Ctx, CodeWriter } from './context.js';
 import { caseNames, fieldNames } from './types.js';
 import { typeName } from './names.js';
 
 function cName(ctx: Ctx, d: TypeDecl): string {
-  return `::${cTypeName(ctx.module.name, d.name, d.annotations)}`;
+  return cDeclName(ctx.module.name, d.name, d.annotations);
 }
 
 /** Declarations in the header, in the module's namespace (found by argument-dependent lookup). */

@@ -7,7 +7,7 @@
 
 import type { Bundle, Module } from '../../ir/types.js';
 import { cTarget } from '../c/index.js';
-import { moduleFileStem } from '../c/names.js';
+import { moduleFileStem } from './c-names.js';
 import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';

@@ -5,9 +5,7 @@
 
 import type { TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
-import { moduleVar } from '../c/descriptor.js';
-import { globalName, typeName as cTypeName } from '../c/names.js';
-import { fieldNames as cFieldNames } from '../c/types.js';
+import { cDeclName, cFieldNames, cModuleRef, cParamsName } from './c-names.js';
 import { cTypeOf, cppFunctions, methodNames, paramNames, resultType } from './client.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 
@@ -61,7 +59,7 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
   w.line('');
   w.block('Server::Server() {', () => {
     for (const { fn, index } of fns) {
-      const cParams = `::${globalName(ctx.module.name, fn.name, 'function', fn.annotations)}_params`;
+      const cParams = cParamsName(ctx.module.name, fn);
       const cFields = cFieldNames(fn.params);
       const args = paramNames(fn.params);
       const r = resultType(ctx, fn);
@@ -87,7 +85,7 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
       }, '};');
     }
     w.line('impl_.abi_version = INTEROP_ABI_VERSION;');
-    w.line(`impl_.module = &::${moduleVar(ctx.module.name)};`);
+    w.line(`impl_.module = ${cModuleRef(ctx.module.name)};`);
     w.line('impl_.handlers = table_;');
     w.line('impl_.impl = this;');
     w.line('impl_.init = [](void *impl, interop_node *node, interop_error *) -> int {');
@@ -117,7 +115,7 @@ export function emitErrorMapperDecls(w: CodeWriter): void {
 export function emitErrorMapperDefs(ctx: Ctx, w: CodeWriter): void {
   const errors = declaredErrors(ctx).map((t) => {
     const d = ctx.decl(t.module, t.name);
-    const cName = `::${cTypeName(t.module, t.name, d.annotations)}`;
+    const cName = cDeclName(t.module, t.name, d.annotations);
     return { cpp: ctx.declName(t.module, t.name), c: cName, qualified: `${t.module}.${t.name}` };
   });
   w.line('');

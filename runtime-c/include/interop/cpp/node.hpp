@@ -10,7 +10,6 @@
 #include <interop/cpp/error.hpp>
 #include <interop/cpp/values.hpp>
 #include <interop/interop.h>
-#include <uv.h>
 
 #include <chrono>
 #include <cstdio>
@@ -20,6 +19,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -56,14 +56,13 @@ class Node {
   }
   /** Runs the loop for `ms` milliseconds (events and one-way calls arrive meanwhile). */
   void run_for(std::uint32_t ms) {
-    auto *loop = static_cast<uv_loop_t *>(interop_node_loop(node_));
-    std::uint64_t until = uv_now(loop) + ms;
-    uv_timer_t timer;
-    uv_timer_init(loop, &timer);
-    uv_timer_start(&timer, [](uv_timer_t *) {}, ms, 0);
-    while (uv_now(loop) < until) interop_node_run_once(node_, true);
-    uv_close(reinterpret_cast<uv_handle_t *>(&timer), nullptr);
-    interop_node_run_once(node_, false);
+    // Polls rather than arming a libuv timer, so this header does not include <uv.h> (and with it
+    // <termios.h>, whose macros such as ECHO would clash with IDL names).
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+      interop_node_run_once(node_, false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
 
  private:
