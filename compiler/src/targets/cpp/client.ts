@@ -53,7 +53,9 @@ export function emitClientDecl(ctx: Ctx, c: CCtx, w: CodeWriter): void {
   w.line('/// Use it on the node\'s loop thread; futures are completed there (interop::Node::wait runs the loop).');
   w.block('class Client {', () => {
     w.line(' public:');
-    w.line('explicit Client(::interop::Node &node);');
+    w.line('explicit Client(::interop::Node &node) : Client(node.get()) {}');
+    w.line('/// From a handler of a module library: the node its Server::node() gives.');
+    w.line('explicit Client(interop_node *node);');
     w.line('/// A copy whose calls wait at most `ms` milliseconds (0: the node\'s default_deadline_ms).');
     w.line('Client with_timeout(std::uint32_t ms) const;');
     for (const { fn } of cppFunctions(ctx)) {
@@ -108,7 +110,7 @@ export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
   const names = methodNames(ctx);
   const mod = cModuleRef(ctx.module.name);
   w.line('');
-  w.line(`Client::Client(::interop::Node &node) : invoker_(::interop::detail::invoker(node, ${mod})) {}`);
+  w.line(`Client::Client(interop_node *node) : invoker_(::interop::detail::invoker(node, ${mod})) {}`);
   w.block('Client Client::with_timeout(std::uint32_t ms) const {', () => {
     w.line('Client copy = *this;');
     w.line('copy.options_.timeout_ms = ms;');

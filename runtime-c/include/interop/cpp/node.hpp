@@ -168,9 +168,9 @@ auto start(interop_invoker *inv, const interop_module *module, std::uint32_t fn,
 }
 
 /** The invoker of a module on a node (direct when the node hosts it); throws when unreachable. */
-inline interop_invoker *invoker(Node &node, const interop_module *module) {
+inline interop_invoker *invoker(interop_node *node, const interop_module *module) {
   interop_error err;
-  interop_invoker *inv = interop_node_invoker(node.get(), module, &err);
+  interop_invoker *inv = interop_node_invoker(node, module, &err);
   if (inv == nullptr) throw_error(err.code != 0 ? static_cast<int>(err.code) : INTEROP_UNAVAILABLE, err);
   return inv;
 }
@@ -265,6 +265,8 @@ class Reply {
     fail(std::make_exception_ptr(e));
   }
 
+  /** The call (module.h): interop_call_peer(reply.call()) is the caller's node, "" when direct. */
+  interop_call *call() const { return state_->call; }
   /** Whether the caller cancelled or its deadline passed (nothing will be sent). */
   bool cancelled() const { return interop_call_cancelled(state_->call); }
   /** Milliseconds before the caller's deadline (UINT32_MAX without one). */
@@ -374,5 +376,16 @@ inline int runtime_error_to_c(std::exception_ptr e, interop_error *err) {
 }  // namespace detail
 
 }  // namespace interop
+
+/**
+ * Makes a module library of a generated server class (ADR 0011, docs/cpp.md "Module libraries"):
+ * `INTEROP_CPP_MODULE(MyServer)` in one source file of the library defines the exported
+ * interop_module_entry, which hands interop-node the module_impl() of one MyServer.
+ */
+#define INTEROP_CPP_MODULE(ServerClass)                                                            \
+  extern "C" __attribute__((visibility("default"))) const interop_module_impl *interop_module_entry(void) { \
+    static ServerClass server;                                                                    \
+    return server.module_impl();                                                                   \
+  }
 
 #endif
