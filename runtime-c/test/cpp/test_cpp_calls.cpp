@@ -132,6 +132,20 @@ TEST(CppCalls, OnewayCallsAndEvents) {
   EXPECT_EQ(pings, 1);
 }
 
+TEST(CppCalls, AnEventHandlerThatThrowsKeepsItsSubscription) {
+  Impl impl;
+  interop::Node node(kConfig, {impl.module_impl()});
+  conf::Client client(node);
+  std::vector<std::uint32_t> seen;
+  auto sub = client.on_ticked([&](const conf::Tick &t) {
+    seen.push_back(t.n);
+    if (t.n == 1) throw std::runtime_error("the first tick is refused");
+  });
+  node.wait(client.publish(3, "x"));
+  for (int i = 0; i < 100 && seen.size() < 3; i++) node.run_for(10);
+  EXPECT_EQ(seen, (std::vector<std::uint32_t>{1, 2, 3}));
+}
+
 TEST(CppCalls, TheSameClientCallsTheCImplementation) {
   static interop_conformance_server c_server;
   static conformance_state state;

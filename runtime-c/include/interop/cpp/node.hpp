@@ -117,6 +117,21 @@ inline std::exception_ptr error_ptr(int rc, const interop_error &err) {
 }
 
 /**
+ * Runs a user callback on the loop. An exception it throws has no caller to go to (runtime-c's
+ * loop is C): it is reported on stderr and dropped, and the loop goes on.
+ */
+template <class F, class... A>
+void run_callback(F &f, A &&...args) noexcept {
+  try {
+    f(std::forward<A>(args)...);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "interop: a callback threw: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "interop: a callback threw something that is not a std::exception\n");
+  }
+}
+
+/**
  * A call in flight: the caller's arguments (a std::tuple: runtime-c borrows from them until the
  * call ends), the same as C params, the C result, and who waits for it.
  */
@@ -145,7 +160,7 @@ struct PendingCall {
       interop_from_c(result, value);
       promise.set_value(std::move(value));
     }
-    if (callback) callback(std::move(future));
+    if (callback) run_callback(callback, std::move(future));
   }
 };
 
@@ -156,7 +171,7 @@ auto start(interop_invoker *inv, const interop_module *module, std::uint32_t fn,
   std::decay_t<decltype(call->future)> out;
   if (!call->callback) out = std::move(call->future);
   P *raw = call.get();
-  interop_error err;
+  interop_error err{};
   int rc = interop_invoke(inv, module, fn, &raw->params, has_result ? &raw->result : nullptr, raw->arena.get(), &opts,
                           &P::done, raw);
   if (rc == INTEROP_OK) {
@@ -189,9 +204,12 @@ Subscription subscribe(interop_invoker *inv, const interop_module *module, std::
                        std::function<void(const T &)> handler) {
   auto h = std::make_shared<std::function<void(const T &)>>(std::move(handler));
   interop_event_handler on = [](void *user, const void *payload) {
-    T value{};
-    interop_from_c(*static_cast<const CPayload *>(payload), value);
-    (*static_cast<std::function<void(const T &)> *>(user))(value);
+    auto deliver = [&] {
+      T value{};
+      interop_from_c(*static_cast<const CPayload *>(payload), value);
+      (*static_cast<std::function<void(const T &)> *>(user))(value);
+    };
+    run_callback(deliver);  // a handler that throws: the subscription goes on (docs/wire.md §7)
   };
   interop_subscription *sub = nullptr;
   interop_error err;
@@ -203,7 +221,7 @@ Subscription subscribe(interop_invoker *inv, const interop_module *module, std::
 inline Subscription subscribe(interop_invoker *inv, const interop_module *module, std::uint32_t ev,
                               std::function<void()> handler) {
   auto h = std::make_shared<std::function<void()>>(std::move(handler));
-  interop_event_handler on = [](void *user, const void *) { (*static_cast<std::function<void()> *>(user))(); };
+  interop_event_handler on = [](void *user, const void *) { run_callback(*static_cast<std::function<void()> *>(user)); };
   interop_subscription *sub = nullptr;
   interop_error err;
   check(interop_subscribe(inv, module, ev, on, h.get(), &sub, &err), err);
@@ -217,6 +235,7 @@ inline Subscription subscribe(interop_invoker *inv, const interop_module *module
  * (no argument for a function without one), now or later on the loop thread, or fail() it with an
  * exception (a declared error type, or an interop::Error with its code; anything else is
  * INTERNAL). Answering twice is ignored. A handler that throws fails the call with what it threw.
+ * Every call must be answered: a call whose Reply is dropped unanswered waits for its deadline.
  */
 template <class R>
 class Reply {
@@ -279,7 +298,7 @@ class Reply {
         [](void *arg) {
           auto *state = static_cast<State *>(arg);
           std::shared_ptr<State> hold = state->keep;  // the callback may answer, which lets go of it
-          if (state->cancel) state->cancel();
+          if (state->cancel) detail::run_callback(state->cancel);
         },
         state_.get());
   }
