@@ -6,14 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages for runtime-c (docs/c.md, docs/cpp.md): C and C++ compilers, GoogleTest, CMake, libuv, cJSON, cmocka, and clang's
+# Debian packages for runtime-c (docs/c.md): compilers, CMake, libuv, cJSON, cmocka, and clang's
 # sanitizer and libFuzzer runtimes; for runtime-haskell (docs/haskell.md): GHC, cabal and the
 # libraries of its cabal files; bubblewrap for the test of a plugin in a sandbox
 # (test/plugins/sandbox.test.ts). Installed only when one is missing.
-native_packages=(gcc g++ libgtest-dev cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
+native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
   ghc cabal-install libghc-scientific-dev libghc-network-dev libghc-async-dev libghc-tasty-dev
   libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev)
 missing=()
+# The C++ layer of runtime-c and its tests (docs/cpp.md): g++ and GoogleTest.
+native_packages+=(g++ libgtest-dev)
 for p in "${native_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
