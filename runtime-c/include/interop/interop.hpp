@@ -1,4 +1,4 @@
-// The C++ layer of libinterop (docs/cpp.md, ADR 0021): C++17, header-only, over the C API of
+// The C++ layer of libinterop (docs/cpp.md, ADR 0022): C++17, header-only, over the C API of
 // interop.h. Include this one header; generated C++ code includes it.
 #ifndef INTEROP_INTEROP_HPP
 #define INTEROP_INTEROP_HPP

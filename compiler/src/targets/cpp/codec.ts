@@ -1,4 +1,4 @@
-// Codecs by delegation (ADR 0021): for every struct, error and union, one interop_to_c and one
+// Codecs by delegation (ADR 0022): for every struct, error and union, one interop_to_c and one
 // interop_from_c overload between the C++ value and the C struct of the generated C code; the
 // runtime's templates (interop/cpp/values.hpp) do scalars and containers, and runtime-c's codecs
 // do the wire. Every declared type also gets a ::interop::TypeCodec constant in `codec::`.

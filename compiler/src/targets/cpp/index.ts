@@ -1,6 +1,6 @@
 // The C++ target: `interopc gen --lang cpp --out DIR FILES` writes, per IDL module (imports too),
 // DIR/<stem>.hpp and DIR/<stem>.cpp (`example.chat` → example_chat.hpp/.cpp) next to the C
-// target's DIR/<stem>.h and DIR/<stem>.c, which they build on (ADR 0021): C++17 value types in
+// target's DIR/<stem>.h and DIR/<stem>.c, which they build on (ADR 0022): C++17 value types in
 // the module's namespace, conversions to and from the C structs, and a codec per declared type
 // that runs runtime-c's codecs. The output compiles warning-free with -std=c++17 -Wall -Wextra
 // -Werror under g++ and clang++ and needs libinterop and its C++ headers (runtime-c).

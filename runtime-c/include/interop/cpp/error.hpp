@@ -1,4 +1,4 @@
-// Errors of the C++ layer (docs/cpp.md "Errors", ADR 0021): every failure is an exception
+// Errors of the C++ layer (docs/cpp.md "Errors", ADR 0022): every failure is an exception
 // deriving from interop::Error, which carries the code of docs/wire.md §4.1. A declared IDL error
 // is a generated class deriving from interop::ApplicationError, so `catch (const NotFound &)`
 // catches one declared error and `catch (const interop::Error &)` catches everything.

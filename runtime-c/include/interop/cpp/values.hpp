@@ -1,4 +1,4 @@
-// Values of the C++ layer (docs/cpp.md "Type mapping", ADR 0021): RAII owners of runtime-c's
+// Values of the C++ layer (docs/cpp.md "Type mapping", ADR 0022): RAII owners of runtime-c's
 // arena and buffer, and the conversions between the C++ value types that interopc generates
 // (std::string, std::vector, std::map, std::optional, std::variant) and the C structs of
 // runtime-c (values.h). There is no second wire implementation: a C++ value is converted to its
