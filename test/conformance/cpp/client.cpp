@@ -238,6 +238,15 @@ void run_big_echo(interop::Node &node, const cJSON *c) {
   if (node.wait(client.echo_bytes(data)) != data) throw std::runtime_error("the echo of " + std::to_string(data.size()) + " bytes differs");
 }
 
+/** A case lists the transports it applies to, or applies to all (test/conformance/README.md). */
+bool applies(const cJSON *c, const std::string &transport) {
+  const cJSON *only = cJSON_GetObjectItem(c, "transports");
+  if (only == nullptr) return true;
+  const cJSON *t;
+  cJSON_ArrayForEach(t, only) if (cJSON_IsString(t) && transport == t->valuestring) return true;
+  return false;
+}
+
 std::string read_file(const char *path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
@@ -249,11 +258,13 @@ std::string read_file(const char *path) {
 
 int main(int argc, char **argv) {
   const char *cases_path = nullptr;
+  std::string transport;
   bool quick = false;
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--cases") == 0 && i + 1 < argc) cases_path = argv[++i];
     else if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-    else if ((std::strcmp(argv[i], "--transport") == 0 || std::strcmp(argv[i], "--codec") == 0) && i + 1 < argc) i++;
+    else if (std::strcmp(argv[i], "--transport") == 0 && i + 1 < argc) transport = argv[++i];
+    else if (std::strcmp(argv[i], "--codec") == 0 && i + 1 < argc) i++;
   }
   cJSON *doc = cases_path != nullptr ? cJSON_Parse(read_file(cases_path).c_str()) : nullptr;
   if (doc == nullptr) {
@@ -266,6 +277,7 @@ int main(int argc, char **argv) {
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "cases")) {
       if (quick && cJSON_IsFalse(cJSON_GetObjectItem(c, "quick"))) continue;
+      if (!applies(c, transport)) continue;
       const std::string kind = str(c, "kind");
       std::string failure;
       try {
