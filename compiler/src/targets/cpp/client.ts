@@ -46,7 +46,7 @@ export function cTypeOf(c: CCtx, t: TypeRef): string {
   return c.cType(t).replace(/ \*$/, '*');
 }
 
-export function emitClientDecl(ctx: Ctx, c: CCtx, w: CodeWriter): void {
+export function emitClientDecl(ctx: Ctx, w: CodeWriter): void {
   const names = methodNames(ctx);
   w.line('');
   w.line(`/// Calls ${ctx.module.name} through a node: directly when the node hosts it, else over its link.`);
@@ -82,7 +82,6 @@ export function emitClientDecl(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     w.line('interop_invoker *invoker_;');
     w.line('interop_call_options options_{};');
   }, '};');
-  void c;
   if (ctx.module.events.length === 0) return;
   w.line('');
   w.line(`/// Publishes the events of ${ctx.module.name}, from the node that hosts it (on its loop thread).`);

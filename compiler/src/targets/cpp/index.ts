@@ -44,7 +44,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   const services = module.functions.length > 0 || module.events.length > 0;
   if (services) {
     emitErrorMapperDecls(body);
-    emitClientDecl(ctx, c, body);
+    emitClientDecl(ctx, body);
     emitServerDecl(ctx, body);
   }
 
