@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds runtime-c and runs its ctest suite twice: with gcc, and with clang under
+# Builds runtime-c (and its C++ layer, runtime-c/test/cpp) and runs its ctest suite twice: with
+# gcc/g++, and with clang/clang++ under
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included, so a leak fails a test),
 # where the libFuzzer targets also run, 15 s each (runtime-c/fuzz/CMakeLists.txt).
 # Results go to DIR/ctest-gcc.xml and DIR/ctest-asan.xml (JUnit, read by scripts/summarize-tests.mjs).
@@ -28,6 +29,6 @@ run() { # name, build dir, cmake options...
 }
 
 mkdir -p test/out
-run gcc test/out/runtime-c-gcc -DCMAKE_C_COMPILER=gcc
-run asan test/out/runtime-c-asan -DCMAKE_C_COMPILER=clang-14 -DINTEROP_SANITIZE=ON -DINTEROP_FUZZ=ON
+run gcc test/out/runtime-c-gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
+run asan test/out/runtime-c-asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DINTEROP_SANITIZE=ON -DINTEROP_FUZZ=ON
 exit $status

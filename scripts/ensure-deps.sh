@@ -19,6 +19,8 @@ native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clan
   libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev
   chromium openssl)
 missing=()
+# The C++ layer of runtime-c and its tests (docs/cpp.md): g++ and GoogleTest.
+native_packages+=(g++ libgtest-dev)
 for p in "${native_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -1,8 +1,9 @@
-# interop_generate(): runs `interopc gen --lang c` at build time, like protobuf_generate().
+# interop_generate(): runs `interopc gen --lang c` (or cpp) at build time, like protobuf_generate().
 #
 #   interop_generate(
-#     OUT_VAR  <var>            # receives the generated .c files (add them to a target)
+#     OUT_VAR  <var>            # receives the generated sources (.c, and .cpp for cpp: add them to a target)
 #     FILES    a.interop ...    # IDL files; their imports are generated too
+#     [LANGUAGE c|cpp]          # default c; cpp writes the C files and the C++ ones (docs/cpp.md)
 #     [OUT_DIR <dir>]           # default: ${CMAKE_CURRENT_BINARY_DIR}/interop_gen
 #     [INCLUDE_DIRS <dir>...]   # -I directories for imports
 #     [MODULES <module>...])    # module names the files define and import (default: derived
@@ -13,7 +14,13 @@
 # on PATH, or `node <repo>/compiler/bin/interopc.mjs` inside the interop repository.
 
 function(interop_generate)
-  cmake_parse_arguments(ARG "" "OUT_VAR;OUT_DIR" "FILES;INCLUDE_DIRS;MODULES" ${ARGN})
+  cmake_parse_arguments(ARG "" "OUT_VAR;OUT_DIR;LANGUAGE" "FILES;INCLUDE_DIRS;MODULES" ${ARGN})
+  if(NOT ARG_LANGUAGE)
+    set(ARG_LANGUAGE c)
+  endif()
+  if(NOT ARG_LANGUAGE MATCHES "^(c|cpp)$")
+    message(FATAL_ERROR "interop_generate: LANGUAGE must be c or cpp, not '${ARG_LANGUAGE}'")
+  endif()
   if(NOT ARG_OUT_VAR OR NOT ARG_FILES)
     message(FATAL_ERROR "interop_generate: OUT_VAR and FILES are required")
   endif()
@@ -42,6 +49,10 @@ function(interop_generate)
     string(REPLACE "." "_" stem "${m}")
     list(APPEND outputs "${ARG_OUT_DIR}/${stem}.c" "${ARG_OUT_DIR}/${stem}.h")
     list(APPEND sources "${ARG_OUT_DIR}/${stem}.c")
+    if(ARG_LANGUAGE STREQUAL "cpp")
+      list(APPEND outputs "${ARG_OUT_DIR}/${stem}.cpp" "${ARG_OUT_DIR}/${stem}.hpp")
+      list(APPEND sources "${ARG_OUT_DIR}/${stem}.cpp")
+    endif()
   endforeach()
   set(includes "")
   foreach(d ${ARG_INCLUDE_DIRS})
@@ -49,9 +60,9 @@ function(interop_generate)
   endforeach()
   add_custom_command(
     OUTPUT ${outputs}
-    COMMAND ${INTEROPC} gen --lang c --out "${ARG_OUT_DIR}" ${includes} ${inputs}
+    COMMAND ${INTEROPC} gen --lang ${ARG_LANGUAGE} --out "${ARG_OUT_DIR}" ${includes} ${inputs}
     DEPENDS ${inputs} ${INTEROP_GENERATE_EXTRA_DEPENDS}
-    COMMENT "interopc gen --lang c ${ARG_MODULES}"
+    COMMENT "interopc gen --lang ${ARG_LANGUAGE} ${ARG_MODULES}"
     VERBATIM)
   set(${ARG_OUT_VAR} ${sources} PARENT_SCOPE)
 endfunction()

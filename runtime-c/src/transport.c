@@ -237,16 +237,24 @@ typedef struct stopper {
   int stage;
 } stopper;
 
+/* A plugin's process and its one owner: its link, or once the link let go of it, its stopper.
+ * (Two typed fields, not one `data` pointer read as either: that read a stopper as a link.) */
+typedef struct plugin_process {
+  uv_process_t handle; /* first: the node_link's `process` points here */
+  node_link *link;
+  stopper *stopper;
+} plugin_process;
+
 static void on_process_closed(uv_handle_t *h) { free(h); }
 static void on_stopper_closed(uv_handle_t *h) { free(h->data); }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int signum) {
   (void)status, (void)signum;
-  void *owner = p->data;
-  if (owner != NULL && ((node_link *)owner)->process == p) {
-    ((node_link *)owner)->process = NULL; /* still owned by its link: respawned by the next call */
-  } else if (owner != NULL) {
-    stopper *s = owner; /* being stopped: the timer is done too */
+  plugin_process *pp = (plugin_process *)p;
+  if (pp->link != NULL) {
+    pp->link->process = NULL; /* still owned by its link: respawned by the next call */
+  } else if (pp->stopper != NULL) {
+    stopper *s = pp->stopper; /* being stopped: the timer is done too */
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, on_stopper_closed);
   }
@@ -260,8 +268,9 @@ const char *transport_spawn(node_link *l, conn *c) {
   c->split = true;
   c->in_stream = (uv_stream_t *)&c->h.pipe;
   c->out_stream = (uv_stream_t *)&c->out;
-  uv_process_t *p = calloc(1, sizeof *p);
-  if (p == NULL) return "out of memory";
+  plugin_process *pp = calloc(1, sizeof *pp);
+  if (pp == NULL) return "out of memory";
+  uv_process_t *p = &pp->handle;
   uv_stdio_container_t stdio[3] = {
       {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&c->out},
       {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->h.pipe},
@@ -271,12 +280,12 @@ const char *transport_spawn(node_link *l, conn *c) {
                             .cwd = l->cwd, .stdio_count = 3, .stdio = stdio};
   int rc = uv_spawn(loop, p, &o);
   if (rc != 0) {
-    free(p);
+    free(pp);
     conn_start(c); /* then closed at once: the connection owns the pipes */
     conn_close(c, uv_strerror(rc));
     return NULL;
   }
-  p->data = l;
+  pp->link = l;
   l->process = p;
   conn_start(c);
   return NULL;
@@ -293,7 +302,9 @@ void transport_stop_plugin(node_link *l) {
   stopper *s = calloc(1, sizeof *s);
   if (s == NULL) return;
   s->process = l->process;
-  l->process->data = s;
+  plugin_process *pp = (plugin_process *)l->process;
+  pp->link = NULL;
+  pp->stopper = s;
   l->process = NULL;
   uv_timer_init(l->node->loop, &s->timer);
   s->timer.data = s;

@@ -3,6 +3,7 @@
 
 export {};
 import './c/index.js';
+import './cpp/index.js';
 import './haskell/index.js';
 import './python/index.js';
 import './ts/index.js';

@@ -1,0 +1,410 @@
+// Nodes, calls, replies and subscriptions of the C++ layer (docs/cpp.md "Nodes and calls"):
+// RAII owners of runtime-c's handles, and the machinery generated clients and servers use.
+//
+// Threads: as in C (ADR 0011), a node and everything it hands out belong to the thread that runs
+// its loop. Calls return a std::future completed on that thread: Node::wait(future) runs the loop
+// until it is ready (what a program without a loop of its own does); callbacks run on the loop.
+#ifndef INTEROP_CPP_NODE_HPP
+#define INTEROP_CPP_NODE_HPP
+
+#include <interop/cpp/error.hpp>
+#include <interop/cpp/values.hpp>
+#include <interop/interop.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <future>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace interop {
+
+/** A node (node.h): started from a node config, closed by the destructor. Not copyable or movable. */
+class Node {
+ public:
+  /**
+   * Starts a node from `config` (node config JSON text, a path to it, or nullptr for the
+   * environment variable INTEROP_NODE_CONFIG) with the module implementations the program has
+   * (generated servers' module_impl()). Throws interop::Error when it cannot start.
+   */
+  explicit Node(const char *config, std::initializer_list<const interop_module_impl *> impls = {}) {
+    std::vector<const interop_module_impl *> list(impls);
+    interop_error err;
+    check(interop_node_start(config, list.data(), list.size(), nullptr, &node_, &err), err);
+  }
+  ~Node() { interop_node_close(node_); }
+  Node(const Node &) = delete;
+  Node &operator=(const Node &) = delete;
+
+  interop_node *get() const noexcept { return node_; }
+  /** Runs the loop until stop(). */
+  void run() { interop_node_run(node_); }
+  void stop() { interop_node_stop(node_); }
+  /** One iteration of the loop (waiting for work when `wait`). */
+  void run_once(bool wait = true) { interop_node_run_once(node_, wait); }
+  /** Runs the loop until `f` is ready, then returns its value or throws its error. */
+  template <class T>
+  T wait(std::future<T> &&f) {
+    while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) interop_node_run_once(node_, true);
+    return f.get();
+  }
+  /** Runs the loop for `ms` milliseconds (events and one-way calls arrive meanwhile). */
+  void run_for(std::uint32_t ms) {
+    // Polls rather than arming a libuv timer, so this header does not include <uv.h> (and with it
+    // <termios.h>, whose macros such as ECHO would clash with IDL names).
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+      interop_node_run_once(node_, false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+ private:
+  interop_node *node_ = nullptr;
+};
+
+/** One event subscription; unsubscribes when destroyed (on the loop thread, before the node closes). */
+class Subscription {
+ public:
+  Subscription() = default;
+  Subscription(interop_subscription *sub, std::shared_ptr<void> handler) : sub_(sub), handler_(std::move(handler)) {}
+  ~Subscription() { reset(); }
+  Subscription(Subscription &&o) noexcept : sub_(o.sub_), handler_(std::move(o.handler_)) { o.sub_ = nullptr; }
+  Subscription &operator=(Subscription &&o) noexcept {
+    if (this != &o) {
+      reset();
+      sub_ = o.sub_;
+      handler_ = std::move(o.handler_);
+      o.sub_ = nullptr;
+    }
+    return *this;
+  }
+  Subscription(const Subscription &) = delete;
+  Subscription &operator=(const Subscription &) = delete;
+
+  /** Events this subscription discarded because its queue was full (docs/wire.md §5). */
+  std::uint64_t dropped() const { return sub_ != nullptr ? interop_subscription_dropped(sub_) : 0; }
+  void reset() {
+    if (sub_ != nullptr) interop_unsubscribe(sub_);
+    sub_ = nullptr;
+    handler_.reset();
+  }
+
+ private:
+  interop_subscription *sub_ = nullptr;
+  std::shared_ptr<void> handler_;
+};
+
+namespace detail {
+
+/** Maps a failed call's code and error to the exception the caller gets (generated per module). */
+using ErrorMapper = std::exception_ptr (*)(int rc, const interop_error &err);
+/** Writes the exception a handler raised into `err` (generated per module); returns the code. */
+using ErrorWriter = int (*)(std::exception_ptr e, interop_arena *arena, interop_error *err);
+
+inline std::exception_ptr error_ptr(int rc, const interop_error &err) {
+  try {
+    throw_error(rc, err);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+/**
+ * Runs a user callback on the loop. An exception it throws has no caller to go to (runtime-c's
+ * loop is C): it is reported on stderr and dropped, and the loop goes on.
+ */
+template <class F, class... A>
+void run_callback(F &f, A &&...args) noexcept {
+  try {
+    f(std::forward<A>(args)...);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "interop: a callback threw: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "interop: a callback threw something that is not a std::exception\n");
+  }
+}
+
+/**
+ * A call in flight: the caller's arguments (a std::tuple: runtime-c borrows from them until the
+ * call ends), the same as C params, the C result, and who waits for it.
+ */
+template <class R, class Args, class CParams, class CResult>
+struct PendingCall {
+  Args args;
+  Arena arena;
+  CParams params{};
+  CResult result{};
+  std::promise<R> promise;
+  std::future<R> future = promise.get_future();
+  std::function<void(std::future<R>)> callback;
+  ErrorMapper errors = nullptr;
+
+  static void done(void *user, int rc, const interop_error *err) {
+    std::unique_ptr<PendingCall> self(static_cast<PendingCall *>(user));
+    self->finish(rc, err);
+  }
+  void finish(int rc, const interop_error *err) {
+    if (rc != INTEROP_OK) {
+      promise.set_exception(errors(rc, *err));
+    } else if constexpr (std::is_void_v<R>) {
+      promise.set_value();
+    } else {
+      R value{};
+      interop_from_c(result, value);
+      promise.set_value(std::move(value));
+    }
+    if (callback) run_callback(callback, std::move(future));
+  }
+};
+
+/** Starts a call of function `fn` with its C params in `call`; returns its future (empty with a callback). */
+template <class P>
+auto start(interop_invoker *inv, const interop_module *module, std::uint32_t fn, std::unique_ptr<P> call,
+           const interop_call_options &opts, bool has_result) -> std::decay_t<decltype(call->future)> {
+  std::decay_t<decltype(call->future)> out;
+  if (!call->callback) out = std::move(call->future);
+  P *raw = call.get();
+  interop_error err{};
+  int rc = interop_invoke(inv, module, fn, &raw->params, has_result ? &raw->result : nullptr, raw->arena.get(), &opts,
+                          &P::done, raw);
+  if (rc == INTEROP_OK) {
+    call.release();  // P::done owns it now
+  } else {
+    raw->finish(rc, &err);
+  }
+  return out;
+}
+
+/** The invoker of a module on a node (direct when the node hosts it); throws when unreachable. */
+inline interop_invoker *invoker(interop_node *node, const interop_module *module) {
+  interop_error err;
+  interop_invoker *inv = interop_node_invoker(node, module, &err);
+  if (inv == nullptr) throw_error(err.code != 0 ? static_cast<int>(err.code) : INTEROP_UNAVAILABLE, err);
+  return inv;
+}
+
+/** The publisher of a module this node hosts; throws otherwise. */
+inline interop_publisher *publisher(interop_node *node, const interop_module *module) {
+  interop_error err;
+  interop_publisher *pub = interop_node_publisher(node, module, &err);
+  if (pub == nullptr) throw_error(err.code != 0 ? static_cast<int>(err.code) : INTEROP_UNAVAILABLE, err);
+  return pub;
+}
+
+/** Subscribes `handler` (called with the C++ payload) to event `ev` of `module`. */
+template <class T, class CPayload>
+Subscription subscribe(interop_invoker *inv, const interop_module *module, std::uint32_t ev,
+                       std::function<void(const T &)> handler) {
+  auto h = std::make_shared<std::function<void(const T &)>>(std::move(handler));
+  interop_event_handler on = [](void *user, const void *payload) {
+    auto deliver = [&] {
+      T value{};
+      interop_from_c(*static_cast<const CPayload *>(payload), value);
+      (*static_cast<std::function<void(const T &)> *>(user))(value);
+    };
+    run_callback(deliver);  // a handler that throws: the subscription goes on (docs/wire.md §7)
+  };
+  interop_subscription *sub = nullptr;
+  interop_error err;
+  check(interop_subscribe(inv, module, ev, on, h.get(), &sub, &err), err);
+  return Subscription(sub, h);
+}
+
+/** An event without payload. */
+inline Subscription subscribe(interop_invoker *inv, const interop_module *module, std::uint32_t ev,
+                              std::function<void()> handler) {
+  auto h = std::make_shared<std::function<void()>>(std::move(handler));
+  interop_event_handler on = [](void *user, const void *) { run_callback(*static_cast<std::function<void()> *>(user)); };
+  interop_subscription *sub = nullptr;
+  interop_error err;
+  check(interop_subscribe(inv, module, ev, on, h.get(), &sub, &err), err);
+  return Subscription(sub, h);
+}
+
+}  // namespace detail
+
+/**
+ * How a handler answers (generated servers pass one to every handler): call it with the result
+ * (no argument for a function without one), now or later on the loop thread, or fail() it with an
+ * exception (a declared error type, or an interop::Error with its code; anything else is
+ * INTERNAL). Answering twice is ignored. A handler that throws fails the call with what it threw.
+ * Every call must be answered: a call whose Reply is dropped unanswered waits for its deadline.
+ */
+template <class R>
+class Reply {
+ public:
+  /** What is sent: R, or interop::Unit for a function without result. */
+  using Value = std::conditional_t<std::is_void_v<R>, Unit, R>;
+  /** Shared by the Reply copies of one call and the generated adapter that made them. */
+  struct State {
+    interop_call *call = nullptr;
+    bool answered = false;
+    bool pending = false;  // the handler returned before answering: finish with interop_call_finish
+    int rc = INTEROP_OK;
+    interop_error err{};
+    std::function<void(const Value &, Arena &)> write;  // the value into the call's C result
+    detail::ErrorWriter errors = nullptr;
+    std::function<void()> cancel;  // on_cancel's callback
+    std::shared_ptr<State> keep;   // itself while the call is pending: runtime-c holds a pointer
+  };
+  explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+  void operator()(const Value &value) {
+    if (state_->answered) return;
+    state_->answered = true;
+    try {
+      Arena arena(interop_call_arena(state_->call));
+      state_->write(value, arena);
+      state_->rc = INTEROP_OK;
+    } catch (...) {
+      state_->rc = state_->errors(std::current_exception(), interop_call_arena(state_->call), &state_->err);
+    }
+    finish();
+  }
+  template <class T = R>
+  void operator()() {
+    static_assert(std::is_void_v<T>, "this function has a result: reply(value)");
+    (*this)(Unit{});
+  }
+  void fail(std::exception_ptr e) {
+    if (state_->answered) return;
+    state_->answered = true;
+    state_->rc = state_->errors(e, interop_call_arena(state_->call), &state_->err);
+    finish();
+  }
+  template <class E>
+  void fail(const E &e) {
+    fail(std::make_exception_ptr(e));
+  }
+
+  /** The call (module.h): interop_call_peer(reply.call()) is the caller's node, "" when direct. */
+  interop_call *call() const { return state_->call; }
+  /** Whether the caller cancelled or its deadline passed (nothing will be sent). */
+  bool cancelled() const { return interop_call_cancelled(state_->call); }
+  /** Milliseconds before the caller's deadline (UINT32_MAX without one). */
+  std::uint32_t remaining_ms() const { return interop_call_remaining_ms(state_->call); }
+  /** Runs `cb` once, on the loop, when the call is cancelled or its deadline passes. */
+  void on_cancel(std::function<void()> cb) {
+    state_->cancel = std::move(cb);
+    interop_call_on_cancel(
+        state_->call,
+        [](void *arg) {
+          auto *state = static_cast<State *>(arg);
+          std::shared_ptr<State> hold = state->keep;  // the callback may answer, which lets go of it
+          if (state->cancel) detail::run_callback(state->cancel);
+        },
+        state_.get());
+  }
+
+ private:
+  void finish() {
+    if (!state_->pending) return;
+    std::shared_ptr<State> hold = std::move(state_->keep);
+    interop_call_finish(state_->call, state_->rc, state_->rc == INTEROP_OK ? nullptr : &state_->err);
+  }
+  std::shared_ptr<State> state_;
+};
+
+namespace detail {
+
+/** The body of every generated handler adapter: runs the handler, then answers now or later. */
+template <class R, class F>
+int serve(interop_call *call, ErrorWriter errors, std::function<void(const typename Reply<R>::Value &, Arena &)> write,
+          interop_error *err, F &&handler) {
+  auto state = std::make_shared<typename Reply<R>::State>();
+  state->call = call;
+  state->write = std::move(write);
+  state->errors = errors;
+  Reply<R> reply(state);
+  try {
+    handler(reply);
+  } catch (...) {
+    reply.fail(std::current_exception());
+  }
+  if (!state->answered) {
+    state->pending = true;
+    state->keep = state;
+    return INTEROP_PENDING;
+  }
+  if (state->rc != INTEROP_OK) *err = state->err;
+  return state->rc;
+}
+
+/** A declared error thrown by a handler, as runtime-c carries it: its C value in the call's arena. */
+template <class E, class C>
+int declared_error_to_c(const E &e, const interop_type *type, interop_arena *arena, interop_error *err) {
+  Arena a(arena);
+  C *detail = a.alloc<C>(1);
+  interop_to_c(e, detail, a);
+  interop_error_set(err, INTEROP_APPLICATION_ERROR, "%s", e.message().c_str());
+  std::snprintf(err->type_name, sizeof err->type_name, "%s", type->name);
+  err->type = type;
+  err->detail = detail;
+  return INTEROP_APPLICATION_ERROR;
+}
+
+/** A declared error a call failed with, as the generated exception class. */
+template <class E, class C>
+std::exception_ptr declared_error_from_c(const interop_error &err) {
+  E e;
+  interop_from_c(*static_cast<const C *>(err.detail), e);
+  return std::make_exception_ptr(e);
+}
+
+/** Publishes event `ev` of `module` with a C++ payload (converted, never encoded, for this call only). */
+template <class C, class T>
+void publish(interop_publisher *pub, const interop_module *module, std::uint32_t ev, const T &payload) {
+  Arena arena;
+  C c{};
+  interop_to_c(payload, &c, arena);
+  interop_error err;
+  check(interop_publish(pub, module, ev, &c, &err), err);
+}
+inline void publish(interop_publisher *pub, const interop_module *module, std::uint32_t ev) {
+  interop_error err;
+  check(interop_publish(pub, module, ev, nullptr, &err), err);
+}
+
+/** Sends a one-way call whose C params `params` were filled from the caller's values. */
+inline void send_oneway(interop_invoker *inv, const interop_module *module, std::uint32_t fn, const void *params,
+                        const interop_call_options &opts) {
+  interop_error err;
+  check(interop_send_oneway(inv, module, fn, params, &opts, &err), err);
+}
+
+/** Writes a handler's exception into `err`: interop::Error keeps its code, anything else is INTERNAL. */
+inline int runtime_error_to_c(std::exception_ptr e, interop_error *err) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const Error &x) {
+    return interop_error_set(err, static_cast<std::uint32_t>(x.code()), "%s", x.message().c_str());
+  } catch (const std::exception &x) {
+    return interop_error_set(err, INTEROP_INTERNAL, "%s", x.what());
+  } catch (...) {
+    return interop_error_set(err, INTEROP_INTERNAL, "a handler threw something that is not a std::exception");
+  }
+}
+
+}  // namespace detail
+
+}  // namespace interop
+
+/**
+ * Makes a module library of a generated server class (ADR 0011, docs/cpp.md "Module libraries"):
+ * `INTEROP_CPP_MODULE(MyServer)` in one source file of the library defines the exported
+ * interop_module_entry, which hands interop-node the module_impl() of one MyServer.
+ */
+#define INTEROP_CPP_MODULE(ServerClass)                                                            \
+  extern "C" __attribute__((visibility("default"))) const interop_module_impl *interop_module_entry(void) { \
+    static ServerClass server;                                                                    \
+    return server.module_impl();                                                                   \
+  }
+
+#endif
