@@ -37,6 +37,7 @@ static void on_deadline(uv_timer_t *t) {
   interop_error err;
   interop_error_set(&err, INTEROP_DEADLINE_EXCEEDED, "%s: deadline exceeded", p->fn != NULL ? p->fn->name : "ping");
   finish(p, INTEROP_DEADLINE_EXCEEDED, &err);
+  conn_maybe_finish(c);
 }
 
 void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel) {
@@ -46,6 +47,7 @@ void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool can
     conn_send(c, &f);
   }
   finish(p, rc, err);
+  conn_maybe_finish(c);
 }
 
 static void on_refused(uv_timer_t *t) {
@@ -195,10 +197,11 @@ void calls_on_answer(conn *c, const interop_frame *f) {
       }
       finish(p, rc, &err);
       interop_arena_free(&a);
-      return;
+      return conn_maybe_finish(c);
     }
     if (p->stream != NULL) stream_call_answered_by_peer(p->stream);
-    return on_answer(c, p, f);
+    on_answer(c, p, f);
+    return conn_maybe_finish(c);
   }
   node_count(c->node, INTEROP_LATE_RESPONSES);
 }

@@ -71,6 +71,31 @@ void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len
   interop_buf_free(&payload);
 }
 
+/* The peer starts nothing new: neither do we; a link dials a new connection for its next call. */
+static void on_goodbye(conn *c) {
+  c->peer_goodbye = true;
+  c->state = CONN_CLOSING;
+  if (c->link != NULL && c->link->conn == c && !c->link->parent) c->link->conn = NULL;
+  conn_maybe_finish(c);
+}
+
+void conn_maybe_finish(conn *c) {
+  if (c->peer_goodbye && c->state == CONN_CLOSING && c->pending == NULL && c->served == NULL)
+    conn_close_after_flush(c, "the peer said goodbye");
+}
+
+void conn_goodbye_now(conn *c, const char *reason) {
+  if (c->state != CONN_OPEN) return;
+  uint8_t frame[INTEROP_FRAME_HEAD + 64];
+  size_t n = strlen(reason) < 64 ? strlen(reason) : 64;
+  interop_frame bye = {INTEROP_FRAME_GOODBYE, 0, 0, 0, 0, "", 0, (const uint8_t *)reason, n};
+  interop_frame_head(frame, &bye);
+  memcpy(frame + INTEROP_FRAME_HEAD, reason, n);
+  uv_buf_t buf = uv_buf_init((char *)frame, (unsigned)(INTEROP_FRAME_HEAD + n));
+  uv_try_write(c->out_stream, &buf, 1); /* the connection closes right after: no queued write */
+  c->state = CONN_CLOSING;
+}
+
 static void dispatch(conn *c, const interop_frame *f) {
   interop_error err;
   if (c->state == CONN_HANDSHAKE) return handshake_on_frame(c, f);
@@ -102,7 +127,7 @@ static void dispatch(conn *c, const interop_frame *f) {
     case INTEROP_FRAME_ERROR:
     case INTEROP_FRAME_PONG:
     case INTEROP_FRAME_EVENT: return calls_on_answer(c, f);
-    case INTEROP_FRAME_GOODBYE: c->state = CONN_CLOSING; return;
+    case INTEROP_FRAME_GOODBYE: return on_goodbye(c);
     case INTEROP_FRAME_STREAM_ITEM:
     case INTEROP_FRAME_STREAM_END:
     case INTEROP_FRAME_STREAM_CREDIT: return stream_on_frame(c, f);
@@ -168,6 +193,8 @@ static void time_partial_frame(conn *c, bool completed) {
   uv_timer_start(&c->frame_timer, on_frame_timeout, c->node->limits.frame_timeout_ms, 0);
 }
 
+static void on_goodbye_grace_over(uv_timer_t *t) { conn_close(t->data, "idle; the peer did not close"); }
+
 /* An accepted connection with nothing going on since the last check is closed with GOODBYE. */
 void conn_idle_check(uv_timer_t *t) {
   conn *c = t->data;
@@ -181,7 +208,11 @@ void conn_idle_check(uv_timer_t *t) {
   interop_frame bye = {INTEROP_FRAME_GOODBYE, 0, 0, 0, 0, "", 0, (const uint8_t *)reason, (size_t)n};
   conn_send(c, &bye);
   node_count(c->node, INTEROP_IDLE_TIMEOUTS);
-  conn_close_after_flush(c, reason);
+  /* The peer closes (docs/wire.md §5.1), so a REQUEST it sent before reading the GOODBYE is still
+   * answered; after handshake_timeout_ms we close ourselves. */
+  c->state = CONN_CLOSING;
+  uv_timer_stop(&c->idle_timer);
+  uv_timer_start(&c->handshake_timer, on_goodbye_grace_over, c->node->limits.handshake_timeout_ms, 0);
 }
 
 static void on_handshake_timeout(uv_timer_t *t) {
@@ -218,7 +249,8 @@ static void on_flushed(uv_shutdown_t *req, int status) {
 }
 
 void conn_close_after_flush(conn *c, const char *why) {
-  if (c->state == CONN_CLOSED) return;
+  if (c->state == CONN_CLOSED || c->flushing) return;
+  c->flushing = true;
   flush_req *f = calloc(1, sizeof *f);
   if (f == NULL || uv_shutdown(&f->req, c->out_stream, on_flushed) != 0) {
     free(f);

@@ -72,6 +72,8 @@ struct conn {
   listener *listener;       /* the listener that accepted it (counted against max_connections) */
   char peer[128];
   unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
+  bool peer_goodbye;        /* the peer said GOODBYE: close once nothing is outstanding */
+  bool flushing;            /* closing once what was written is sent */
   struct cJSON *peer_hs;    /* the peer's HELLO or WELCOME: its offers, wants and compatibility tables */
   struct verdict *verdicts; /* what this side may call of the peer's other versions (versions.c) */
   uint32_t next_id;
@@ -91,6 +93,10 @@ void conn_close(conn *c, const char *why);
 /* Closes once what was written is sent (GOODBYE, a refusal). */
 void conn_close_after_flush(conn *c, const char *why);
 void conn_send(conn *c, const interop_frame *f);
+/* GOODBYE (docs/wire.md §1.1), written now if the transport takes it now: for a node closing. */
+void conn_goodbye_now(conn *c, const char *reason);
+/* After the peer's GOODBYE: closes the connection once no exchange is outstanding either way. */
+void conn_maybe_finish(conn *c);
 void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e);
 
 /* The idle check of an accepted connection (a repeating timer started after its handshake). */

@@ -85,6 +85,12 @@ void events_link_open(node_link *l) {
   }
 }
 
+bool events_link_has_subscriptions(node_link *l) {
+  for (interop_subscription *s = l->node->remote_subs; s != NULL; s = s->next)
+    if (s->link == l) return true;
+  return false;
+}
+
 void link_on_event(conn *c, const interop_frame *f) {
   interop_node *node = c->node;
   bool matched = false, bad = false;

@@ -255,6 +255,8 @@ void interop_node_close(interop_node *node) {
   node->closing = true;
   uv_mutex_unlock(&node->post_lock);
   listeners_close(node);
+  /* A clean close (docs/wire.md §1.1): every peer reads GOODBYE before the connection ends. */
+  for (conn *c = node->conns; c != NULL; c = c->next) conn_goodbye_now(c, "the node is closing");
   links_close(node);
   while (node->conns != NULL) conn_close(node->conns, "the node is closing");
   on_wake(&node->wake); /* run what was posted and deliver what is ready */

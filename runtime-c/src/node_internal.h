@@ -126,6 +126,7 @@ int node_start_endpoints(interop_node *node, interop_error *err);
 void listeners_close(interop_node *node);
 /* events.c: our subscriptions over a link, sent again whenever it (re)opens. */
 void events_link_open(node_link *l);
+bool events_link_has_subscriptions(node_link *l);
 
 /* Deep copy of a value into an arena (copy.c): what a queued event keeps. */
 int interop_copy(const interop_type *t, const void *src, void *dst, interop_arena *a);

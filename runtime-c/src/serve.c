@@ -74,6 +74,7 @@ static void request_finished(interop_call *call) {
     }
   }
   free(s);
+  if (c != NULL) conn_maybe_finish(c);
 }
 
 /* Decodes the parameters into the call's arena; answers (REQUEST) or counts (ONEWAY) a failure. */
@@ -130,8 +131,10 @@ void serve_request(conn *c, const interop_frame *f) {
 
 static void oneway_finished(interop_call *call) {
   served *s = call->owner;
+  conn *c = s->conn;
   unlink_served(s);
   free(s);
+  if (c != NULL) conn_maybe_finish(c);
 }
 
 void serve_oneway(conn *c, const interop_frame *f) {
