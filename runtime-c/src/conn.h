@@ -124,8 +124,6 @@ bool stream_serve_open(conn *c, served *s, const interop_frame *f);
 void stream_serve_accepted(interop_call *call);
 /* A STREAM_ITEM, STREAM_END or STREAM_CREDIT. */
 void stream_on_frame(conn *c, const interop_frame *f);
-/* The exchange is over here: what it holds goes. */
-void stream_serve_free(interop_call *call);
 
 /* calls.c: our exchanges on the connection */
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
