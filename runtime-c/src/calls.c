@@ -152,6 +152,9 @@ int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, c
   uint8_t codec = calls_send_codec(c);
   interop_buf payload = INTEROP_BUF_INIT;
   int rc = versions_check(c, m, false, fn->name, err);
+  if (rc == INTEROP_OK && conn_oneways_full(c)) /* one-way calls cannot wait (docs/wire.md §5) */
+    rc = interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "%s.%s: %zu one-way calls already wait for %s to read", m->name,
+                           fn->name, c->held_oneways, c->peer[0] ? c->peer : "the peer");
   if (rc == INTEROP_OK) rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
   if (rc == INTEROP_OK) {
     char target[300];

@@ -4,13 +4,6 @@
 #include <stdlib.h>
 #include "transport.h"
 
-typedef struct write_req {
-  uv_write_t req;
-  conn *c;
-  size_t len;
-  uint8_t data[];
-} write_req;
-
 static void time_partial_frame(conn *c, bool completed);
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -34,25 +27,6 @@ conn *conn_new(interop_node *node, bool initiator) {
   c->handshake_timer.data = c->frame_timer.data = c->idle_timer.data = c;
   c->handles_open = 3;
   return c;
-}
-
-static void on_write(uv_write_t *req, int status) {
-  (void)status; /* a failed write shows up as a read error or EOF, which closes the connection */
-  free(req);
-}
-
-void conn_send(conn *c, const interop_frame *f) {
-  if (c->state == CONN_CLOSED) return;
-  size_t len = INTEROP_FRAME_HEAD + f->target_len + f->payload_len;
-  write_req *w = malloc(sizeof *w + len);
-  if (w == NULL) return conn_close(c, "out of memory");
-  interop_frame_head(w->data, f);
-  memcpy(w->data + INTEROP_FRAME_HEAD, f->target, f->target_len);
-  if (f->payload_len > 0) memcpy(w->data + INTEROP_FRAME_HEAD + f->target_len, f->payload, f->payload_len);
-  uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
-  w->c = c;
-  c->active = true;
-  if (uv_write(&w->req, c->out_stream, &buf, 1, on_write) != 0) free(w);
 }
 
 void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e) {
@@ -170,6 +144,23 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   }
 }
 
+void conn_pause_reading(conn *c) {
+  if (c->reading_paused || c->state == CONN_CLOSED || c->flushing) return;
+  c->reading_paused = true;
+  node_count(c->node, INTEROP_PAUSED_READS);
+  uv_read_stop(c->in_stream);
+  if (c->frame_timing) uv_timer_stop(&c->frame_timer); /* paused time does not count (§5.1) */
+  c->frame_timing = false;
+}
+
+void conn_resume_reading(conn *c) {
+  if (!c->reading_paused) return;
+  c->reading_paused = false;
+  if (c->state == CONN_CLOSED || c->flushing) return;
+  uv_read_start(c->in_stream, on_alloc, on_read);
+  time_partial_frame(c, true); /* a partial frame's clock starts again */
+}
+
 static void on_frame_timeout(uv_timer_t *t) {
   conn *c = t->data;
   interop_error e;
@@ -199,7 +190,7 @@ static void on_goodbye_grace_over(uv_timer_t *t) { conn_close(t->data, "idle; th
 void conn_idle_check(uv_timer_t *t) {
   conn *c = t->data;
   if (c->active || c->state != CONN_OPEN || c->pending != NULL || c->served != NULL || c->peer_subs != NULL ||
-      interop_frame_decoder_pending(&c->dec) > 0) {
+      c->congested || c->reading_paused || interop_frame_decoder_pending(&c->dec) > 0) {
     c->active = false;
     return;
   }

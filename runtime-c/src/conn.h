@@ -9,6 +9,7 @@
 
 typedef struct conn conn;
 typedef struct node_link node_link;
+typedef struct out_frame out_frame; /* a frame written or waiting (outbound.c) */
 
 typedef enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING, CONN_CLOSED } conn_state;
 
@@ -46,6 +47,8 @@ typedef struct peer_sub {
   uint32_t id;
   uint8_t codec;
   conn *conn;
+  out_frame *held_head, *held_tail; /* events waiting while the connection is congested */
+  size_t held;
 } peer_sub;
 
 struct conn {
@@ -74,6 +77,11 @@ struct conn {
   unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
   bool peer_goodbye;        /* the peer said GOODBYE: close once nothing is outstanding */
   bool flushing;            /* closing once what was written is sent */
+  /* Flow control (outbound.c, docs/wire.md §5) */
+  bool congested;           /* more than the high-water mark queued, until it drains */
+  bool reading_paused;      /* too many answers the peer does not read: not reading it */
+  size_t held_answers, held_oneways; /* such frames queued, not yet taken by the socket */
+  uint64_t event_seq;
   struct cJSON *peer_hs;    /* the peer's HELLO or WELCOME: its offers, wants and compatibility tables */
   struct verdict *verdicts; /* what this side may call of the peer's other versions (versions.c) */
   uint32_t next_id;
@@ -92,7 +100,17 @@ void conn_start(conn *c);
 void conn_close(conn *c, const char *why);
 /* Closes once what was written is sent (GOODBYE, a refusal). */
 void conn_close_after_flush(conn *c, const char *why);
+/* outbound.c: writing, and what waits when the peer does not read (docs/wire.md §5). */
 void conn_send(conn *c, const interop_frame *f);
+/* An EVENT for the peer's subscription `s`: written, or waiting in its bounded queue. */
+void conn_send_event(conn *c, peer_sub *s, const interop_frame *f);
+/* Whether max_in_flight one-way calls already wait for the congested peer to read. */
+bool conn_oneways_full(conn *c);
+/* Frees a peer's subscription with its waiting events (counted as dropped when `dropped`). */
+void conn_free_peer_sub(conn *c, peer_sub *s, bool dropped);
+/* conn.c: stop and restart reading the peer (paused_reads). */
+void conn_pause_reading(conn *c);
+void conn_resume_reading(conn *c);
 /* GOODBYE (docs/wire.md §1.1), written now if the transport takes it now: for a node closing. */
 void conn_goodbye_now(conn *c, const char *reason);
 /* After the peer's GOODBYE: closes the connection once no exchange is outstanding either way. */

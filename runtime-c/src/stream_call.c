@@ -195,7 +195,8 @@ static int outcome(interop_stream *s, interop_error *err) {
 int interop_stream_send(interop_stream *s, const void *item, interop_error *err) {
   if (s->fn->input == NULL) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s has no client stream", s->fn->name);
   if (s->input_ended) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: the input was ended", s->fn->name);
-  while (!s->over && s->credit == 0) wait_once(s);
+  /* The callee's credit, and a connection that takes data: the item waits here (§5). */
+  while (!s->over && (s->credit == 0 || (s->conn != NULL && s->conn->congested))) wait_once(s);
   if (s->over) return outcome(s, err);
   if (s->call != NULL) {
     inbox_item *it = inbox_item_copy(s->fn->input, item, s->node->limits.max_depth, err);

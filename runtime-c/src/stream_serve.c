@@ -181,6 +181,17 @@ void stream_on_frame(conn *c, const interop_frame *f) {
   push(st, end);
 }
 
+/* The connection drained (outbound.c): handlers that wait to send go on, while it takes data. */
+void stream_serve_drained(conn *c) {
+  for (;;) {
+    stream_served *st = NULL;
+    for (served *s = c->served; s != NULL && st == NULL; s = s->next)
+      if (s->call->stream != NULL && s->call->stream->on_ready != NULL && s->call->stream->credit > 0) st = s->call->stream;
+    if (st == NULL || c->congested || c->state == CONN_CLOSED) return;
+    granted(st, 0);
+  }
+}
+
 /* ---- a direct stream: its caller is in this node (stream_call.c) ---- */
 
 bool stream_serve_direct(interop_call *call, struct interop_stream *caller, uint32_t output_credit) {
@@ -240,7 +251,8 @@ int interop_call_send_item(interop_call *call, const void *item, interop_error *
     return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s has no server stream", call->fn->name);
   if (st == NULL || call->cancelled || call->handler_done || !caller_there(st))
     return interop_error_set(err, INTEROP_CANCELLED, "%s: the stream is over", call->fn->name);
-  if (st->credit == 0) return INTEROP_PENDING;
+  /* No credit, or the connection is congested: the item waits with the handler (§5). */
+  if (st->credit == 0 || (st->conn != NULL && st->conn->congested)) return INTEROP_PENDING;
   if (st->conn == NULL) return send_direct(st, item, err);
   interop_buf payload = INTEROP_BUF_INIT;
   interop_error bad;

@@ -51,6 +51,9 @@ void stream_serve_grant(interop_call *call, uint32_t n);
 void stream_serve_push(interop_call *call, inbox_item *it);
 void stream_serve_detach(interop_call *call);
 
+/* stream_serve.c: the connection drained: handlers waiting to send are called back. */
+void stream_serve_drained(conn *c);
+
 /* stream_call.c: a STREAM_ITEM, STREAM_CREDIT or STREAM_END with the CALLEE flag, for one of our
  * own stream calls. */
 void stream_call_on_frame(conn *c, const interop_frame *f);

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
-#include "support.h"
+#include "raw_peer.h"
 #include "conformance_impl.h"
 
 static uv_loop_t loop;
@@ -36,11 +36,6 @@ static int teardown(void **s) {
   return busy < 1000 ? 0 : -1;
 }
 
-static void turn(void) {
-  uv_run(&loop, UV_RUN_NOWAIT);
-  nanosleep(&(struct timespec){0, 1000000}, NULL);
-}
-
 static interop_node *start_node(const char *config, interop_conformance_server *server, conformance_state *state) {
   interop_node *node;
   interop_error err;
@@ -51,45 +46,6 @@ static interop_node *start_node(const char *config, interop_conformance_server *
   return node;
 }
 
-/* ---- a raw peer: frames read and written by hand, the loop turning meanwhile ---- */
-
-static void put(int fd, uint8_t kind, uint32_t id, const char *json) {
-  interop_frame f = {kind, json[0] ? INTEROP_CODEC_JSON : 0, 0, id, 0, "", 0, (const uint8_t *)json, strlen(json)};
-  interop_buf b = INTEROP_BUF_INIT;
-  interop_error err;
-  interop_frame_encode(&b, &f, &err);
-  assert_int_equal(send(fd, b.data, b.len, MSG_NOSIGNAL), (ssize_t)b.len);
-  interop_buf_free(&b);
-}
-
-/* The next frame's kind (its id in *id, payload in text), 0 at EOF, -1 when nothing came in 3 s. */
-static int next_kind(int fd, interop_frame_decoder *d, uint32_t *id, char *text, size_t size) {
-  for (int i = 0; i < 3000; i++) {
-    interop_frame f;
-    interop_error err;
-    if (interop_frame_decoder_next(d, &f, &err) == 1) {
-      if (id != NULL) *id = f.correlation;
-      if (text != NULL) snprintf(text, size, "%.*s", (int)f.payload_len, (const char *)f.payload);
-      return f.kind;
-    }
-    uint8_t buf[4096];
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n == 0) return 0;
-    if (n > 0) interop_frame_decoder_push(d, buf, (size_t)n);
-    else turn();
-  }
-  return -1;
-}
-
-static int accept_one(int listener) {
-  for (int i = 0; i < 3000; i++) {
-    int fd = accept(listener, NULL, NULL);
-    if (fd >= 0) return fd;
-    turn();
-  }
-  return -1;
-}
-
 static void test_a_closing_node_says_goodbye(void **s) {
   (void)s;
   static interop_conformance_server server;
@@ -97,20 +53,17 @@ static void test_a_closing_node_says_goodbye(void **s) {
   char config[256];
   snprintf(config, sizeof config, "{\"node\":\"closing\",\"listen\":[\"unix:%s\"]}", sock);
   interop_node *node = start_node(config, &server, &state);
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  int fd = raw_connect(sock);
   interop_frame_decoder d;
   interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
-  put(fd, INTEROP_FRAME_HELLO, 0, "{\"codecs\":[\"json\"],\"compat\":{},\"node\":\"raw\",\"offers\":{},\"protocol\":[1],\"wants\":{}}");
-  assert_int_equal(next_kind(fd, &d, NULL, NULL, 0), INTEROP_FRAME_WELCOME);
+  raw_put(fd, INTEROP_FRAME_HELLO, INTEROP_CODEC_JSON, 0, 0, "", "{\"codecs\":[\"json\"],\"compat\":{},\"node\":\"raw\",\"offers\":{},\"protocol\":[1],\"wants\":{}}");
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), INTEROP_FRAME_WELCOME);
   interop_node_close(node);
   conformance_state_free(&state);
   char reason[64];
-  assert_int_equal(next_kind(fd, &d, NULL, reason, sizeof reason), INTEROP_FRAME_GOODBYE);
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, reason, sizeof reason), INTEROP_FRAME_GOODBYE);
   assert_string_equal(reason, "the node is closing");
-  assert_int_equal(next_kind(fd, &d, NULL, NULL, 0), 0);
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), 0);
   interop_frame_decoder_free(&d);
   close(fd);
 }
@@ -125,31 +78,23 @@ static void test_an_idle_connection_still_answers_until_the_peer_closes(void **s
   char config[256];
   snprintf(config, sizeof config, "{\"node\":\"idle\",\"listen\":[\"unix:%s\"],\"limits\":{\"idle_timeout_ms\":100,\"handshake_timeout_ms\":400}}", sock);
   interop_node *node = start_node(config, &server, &state);
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  int fd = raw_connect(sock);
   interop_frame_decoder d;
   interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
-  put(fd, INTEROP_FRAME_HELLO, 0, "{\"codecs\":[\"json\"],\"compat\":{},\"node\":\"raw\",\"offers\":{},\"protocol\":[1],\"wants\":{}}");
-  assert_int_equal(next_kind(fd, &d, NULL, NULL, 0), INTEROP_FRAME_WELCOME);
+  raw_put(fd, INTEROP_FRAME_HELLO, INTEROP_CODEC_JSON, 0, 0, "", "{\"codecs\":[\"json\"],\"compat\":{},\"node\":\"raw\",\"offers\":{},\"protocol\":[1],\"wants\":{}}");
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), INTEROP_FRAME_WELCOME);
   char text[64];
-  assert_int_equal(next_kind(fd, &d, NULL, text, sizeof text), INTEROP_FRAME_GOODBYE);
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, text, sizeof text), INTEROP_FRAME_GOODBYE);
   assert_string_equal(text, "idle for 100 ms");
   assert_int_equal(interop_node_counter(node, INTEROP_IDLE_TIMEOUTS), 1);
-  interop_frame req = {INTEROP_FRAME_REQUEST, INTEROP_CODEC_JSON, 0, 7, 0, "interop.conformance.echo_i32", 28, (const uint8_t *)"{\"v\":9}", 7};
-  interop_buf b = INTEROP_BUF_INIT;
-  interop_error err;
-  interop_frame_encode(&b, &req, &err);
-  assert_int_equal(send(fd, b.data, b.len, MSG_NOSIGNAL), (ssize_t)b.len);
-  interop_buf_free(&b);
+  raw_put(fd, INTEROP_FRAME_REQUEST, INTEROP_CODEC_JSON, 0, 7, "interop.conformance.echo_i32", "{\"v\":9}");
   uint32_t id = 0;
-  assert_int_equal(next_kind(fd, &d, &id, text, sizeof text), INTEROP_FRAME_RESPONSE);
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, &id, text, sizeof text), INTEROP_FRAME_RESPONSE);
   assert_int_equal(id, 7);
   assert_string_equal(text, "9");
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  assert_int_equal(next_kind(fd, &d, NULL, NULL, 0), 0); /* we never close: the node does */
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), 0); /* we never close: the node does */
   clock_gettime(CLOCK_MONOTONIC, &t1);
   assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 300);
   interop_frame_decoder_free(&d);
@@ -188,20 +133,20 @@ static void test_goodbye_from_the_peer(void **s) {
     answer a = {false, -1};
     int32_t got = 0;
     assert_int_equal(interop_conformance_echo_i32(client, 5, &got, &arena, NULL, on_done, &a), INTEROP_OK);
-    int fd = accept_one(listener); /* the first call dials; after the GOODBYE, so does the second */
+    int fd = raw_accept(listener, &loop); /* the first call dials; after the GOODBYE, so does the second */
     assert_true(fd >= 0);
     interop_frame_decoder d;
     interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
-    assert_int_equal(next_kind(fd, &d, NULL, NULL, 0), INTEROP_FRAME_HELLO);
-    put(fd, INTEROP_FRAME_WELCOME, 0, welcome);
+    assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), INTEROP_FRAME_HELLO);
+    raw_put(fd, INTEROP_FRAME_WELCOME, INTEROP_CODEC_JSON, 0, 0, "", welcome);
     uint32_t id;
-    assert_int_equal(next_kind(fd, &d, &id, NULL, 0), INTEROP_FRAME_REQUEST);
-    put(fd, INTEROP_FRAME_GOODBYE, 0, "");
-    put(fd, INTEROP_FRAME_RESPONSE, id, "5"); /* accepted before the GOODBYE: still answered */
-    while (!a.done) turn();
+    assert_int_equal(raw_next(fd, &d, &loop, 3000, &id, NULL, 0), INTEROP_FRAME_REQUEST);
+    raw_put(fd, INTEROP_FRAME_GOODBYE, 0, 0, 0, "", "");
+    raw_put(fd, INTEROP_FRAME_RESPONSE, INTEROP_CODEC_JSON, 0, id, "interop.conformance.echo_i32", "5"); /* accepted before the GOODBYE: still answered */
+    while (!a.done) raw_turn(&loop);
     assert_int_equal(a.rc, INTEROP_OK);
     assert_int_equal(got, 5);
-    assert_int_equal(next_kind(fd, &d, NULL, NULL, 0), 0); /* nothing outstanding: the caller closed */
+    assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), 0); /* nothing outstanding: the caller closed */
     interop_frame_decoder_free(&d);
     close(fd);
   }
@@ -229,7 +174,7 @@ static void test_subscriptions_come_back_by_themselves(void **s) {
   interop_conformance_Tick tick = {1, INTEROP_STR("t")};
   for (int i = 0; i < 3000 && seen == 0; i++) {
     if (i % 20 == 0) interop_conformance_ticked_publish(state.publisher, &tick, &err);
-    turn();
+    raw_turn(&loop);
   }
   assert_true(seen > 0);
   /* The publisher goes away and another takes its address; nobody calls anything. */
@@ -241,7 +186,7 @@ static void test_subscriptions_come_back_by_themselves(void **s) {
   seen = 0;
   for (int i = 0; i < 3000 && seen == 0; i++) {
     if (i % 20 == 0) interop_conformance_ticked_publish(state2.publisher, &tick, &err);
-    turn();
+    raw_turn(&loop);
   }
   assert_true(seen > 0);
   interop_unsubscribe(sub);
