@@ -144,19 +144,20 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   }
 }
 
-void conn_pause_reading(conn *c) {
-  if (c->reading_paused || c->state == CONN_CLOSED || c->flushing) return;
-  c->reading_paused = true;
+void conn_pause_reading(conn *c, unsigned why) {
+  if ((c->paused & why) || c->state == CONN_CLOSED || c->flushing) return;
+  c->paused |= why;
+  if (c->paused != why) return; /* already paused for another reason */
   node_count(c->node, INTEROP_PAUSED_READS);
   uv_read_stop(c->in_stream);
   if (c->frame_timing) uv_timer_stop(&c->frame_timer); /* paused time does not count (§5.1) */
   c->frame_timing = false;
 }
 
-void conn_resume_reading(conn *c) {
-  if (!c->reading_paused) return;
-  c->reading_paused = false;
-  if (c->state == CONN_CLOSED || c->flushing) return;
+void conn_resume_reading(conn *c, unsigned why) {
+  if (!(c->paused & why)) return;
+  c->paused &= ~why;
+  if (c->paused != 0 || c->state == CONN_CLOSED || c->flushing) return;
   uv_read_start(c->in_stream, on_alloc, on_read);
   time_partial_frame(c, true); /* a partial frame's clock starts again */
 }
@@ -190,7 +191,7 @@ static void on_goodbye_grace_over(uv_timer_t *t) { conn_close(t->data, "idle; th
 void conn_idle_check(uv_timer_t *t) {
   conn *c = t->data;
   if (c->active || c->state != CONN_OPEN || c->pending != NULL || c->served != NULL || c->peer_subs != NULL ||
-      c->congested || c->reading_paused || interop_frame_decoder_pending(&c->dec) > 0) {
+      c->congested || c->paused != 0 || interop_frame_decoder_pending(&c->dec) > 0) {
     c->active = false;
     return;
   }

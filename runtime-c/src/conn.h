@@ -79,7 +79,7 @@ struct conn {
   bool flushing;            /* closing once what was written is sent */
   /* Flow control (outbound.c, docs/wire.md §5) */
   bool congested;           /* more than the high-water mark queued, until it drains */
-  bool reading_paused;      /* too many answers the peer does not read: not reading it */
+  unsigned paused;          /* why reading the peer stopped (PAUSE_*), 0 while reading */
   size_t held_answers, held_oneways; /* such frames queued, not yet taken by the socket */
   uint64_t event_seq;
   struct cJSON *peer_hs;    /* the peer's HELLO or WELCOME: its offers, wants and compatibility tables */
@@ -108,9 +108,12 @@ void conn_send_event(conn *c, peer_sub *s, const interop_frame *f);
 bool conn_oneways_full(conn *c);
 /* Frees a peer's subscription with its waiting events (counted as dropped when `dropped`). */
 void conn_free_peer_sub(conn *c, peer_sub *s, bool dropped);
-/* conn.c: stop and restart reading the peer (paused_reads). */
-void conn_pause_reading(conn *c);
-void conn_resume_reading(conn *c);
+/* conn.c: stop and restart reading the peer for a reason (paused_reads counts each stop): more
+ * than max_in_flight answers it does not read, or a full `block` subscription queue. Reading
+ * resumes when no reason is left. */
+enum { PAUSE_ANSWERS = 1, PAUSE_EVENTS = 2 };
+void conn_pause_reading(conn *c, unsigned why);
+void conn_resume_reading(conn *c, unsigned why);
 /* GOODBYE (docs/wire.md §1.1), written now if the transport takes it now: for a node closing. */
 void conn_goodbye_now(conn *c, const char *reason);
 /* After the peer's GOODBYE: closes the connection once no exchange is outstanding either way. */

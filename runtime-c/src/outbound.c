@@ -80,7 +80,7 @@ static void write_now(conn *c, out_frame *w) {
   w->waits = c->congested;
   count(c, w, 1);
   if (queued(c) > OUT_HIGH_WATER) c->congested = true;
-  if (w->kind == OUT_ANSWER && c->congested && c->held_answers > c->node->limits.max_in_flight) conn_pause_reading(c);
+  if (w->kind == OUT_ANSWER && c->congested && c->held_answers > c->node->limits.max_in_flight) conn_pause_reading(c, PAUSE_ANSWERS);
 }
 
 void conn_send(conn *c, const interop_frame *f) {
@@ -139,5 +139,5 @@ static void drained(conn *c) {
   }
   if (c->congested || c->state == CONN_CLOSED) return;
   stream_serve_drained(c);
-  if (!c->congested) conn_resume_reading(c);
+  if (!c->congested) conn_resume_reading(c, PAUSE_ANSWERS);
 }

@@ -128,31 +128,56 @@ static void test_answers_the_peer_does_not_read_pause_it(void **s) {
   close(fd);
 }
 
-static void test_oneways_to_a_peer_that_does_not_read(void **s) {
-  (void)s;
-  /* A raw server that completes the handshake and then reads nothing. */
-  char path[160], config[512], welcome[256];
-  snprintf(path, sizeof path, "%s/raw.sock", dir);
+typedef struct tick_log {
+  uint32_t count, last;
+  bool in_order;
+} tick_log;
+
+static void on_tick(void *user, const void *payload) {
+  tick_log *log = user;
+  const interop_conformance_Tick *t = payload;
+  log->in_order = log->in_order && t->n == log->last + 1;
+  log->last = t->n;
+  log->count++;
+}
+
+/* A raw server with one connection from `caller`, past the handshake. */
+static int serve_raw(int listener, interop_frame_decoder *d) {
+  char welcome[256];
+  snprintf(welcome, sizeof welcome, "{\"codecs\":[\"json\"],\"compat\":{},\"node\":\"deaf\",\"offers\":{\"interop.conformance\":\"%s\"},\"protocol\":1,\"wants\":{}}",
+           interop_conformance_module.fingerprint);
+  int fd = raw_accept(listener, &loop);
+  assert_true(fd >= 0);
+  interop_frame_decoder_init(d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
+  assert_int_equal(raw_next(fd, d, &loop, 3000, NULL, NULL, 0), INTEROP_FRAME_HELLO);
+  raw_put(fd, INTEROP_FRAME_WELCOME, INTEROP_CODEC_JSON, 0, 0, "", welcome);
+  return fd;
+}
+
+static int raw_listener(const char *path) {
   int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
   assert_int_equal(bind(listener, (struct sockaddr *)&sa, sizeof sa), 0);
   assert_int_equal(listen(listener, 4), 0);
+  return listener;
+}
+
+static void test_oneways_to_a_peer_that_does_not_read(void **s) {
+  (void)s;
+  /* A raw server that completes the handshake and then reads nothing. */
+  char path[160], config[512];
+  snprintf(path, sizeof path, "%s/raw.sock", dir);
+  int listener = raw_listener(path);
   snprintf(config, sizeof config,
            "{\"node\":\"caller\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"]}],\"limits\":{\"max_in_flight\":8}}", path);
-  snprintf(welcome, sizeof welcome, "{\"codecs\":[\"json\"],\"compat\":{},\"node\":\"deaf\",\"offers\":{\"interop.conformance\":\"%s\"},\"protocol\":1,\"wants\":{}}",
-           interop_conformance_module.fingerprint);
   interop_node *caller;
   interop_error err;
   assert_int_equal(interop_node_start(config, NULL, 0, &loop, &caller, &err), INTEROP_OK);
   interop_invoker *client = interop_node_invoker(caller, &interop_conformance_module, &err);
   assert_int_equal(interop_conformance_note(client, INTEROP_STR("first"), NULL, &err), INTEROP_OK); /* dials */
-  int fd = raw_accept(listener, &loop);
-  assert_true(fd >= 0);
   interop_frame_decoder d;
-  interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
-  assert_int_equal(raw_next(fd, &d, &loop, 3000, NULL, NULL, 0), INTEROP_FRAME_HELLO);
-  raw_put(fd, INTEROP_FRAME_WELCOME, INTEROP_CODEC_JSON, 0, 0, "", welcome);
+  int fd = serve_raw(listener, &d);
   for (int i = 0; i < 50; i++) raw_turn(&loop);
   int rc = INTEROP_OK, sent = 0;
   for (; sent < 20000 && rc == INTEROP_OK; sent++) {
@@ -193,6 +218,52 @@ static void test_a_stream_producer_waits_for_the_peer(void **s) {
   close(fd);
 }
 
+/* A subscriber's `block` queue full: the node stops reading the publisher until it has room,
+ * so nothing is dropped and every event arrives, in order. */
+static void test_a_full_block_queue_stops_reading(void **s) {
+  (void)s;
+  char path[160], config[512];
+  snprintf(path, sizeof path, "%s/pub.sock", dir);
+  int listener = raw_listener(path);
+  snprintf(config, sizeof config,
+           "{\"node\":\"sub\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"]}],"
+           "\"limits\":{\"max_event_queue\":4,\"event_queue_policy\":\"block\"}}", path);
+  interop_node *sub_node;
+  interop_error err;
+  assert_int_equal(interop_node_start(config, NULL, 0, &loop, &sub_node, &err), INTEROP_OK);
+  interop_invoker *client = interop_node_invoker(sub_node, &interop_conformance_module, &err);
+  tick_log log = {0, 0, true};
+  interop_subscription *sub;
+  assert_int_equal(interop_conformance_ticked_subscribe(client, on_tick, &log, &sub, &err), INTEROP_OK);
+  interop_frame_decoder d;
+  int fd = serve_raw(listener, &d);
+  uint32_t id;
+  assert_int_equal(raw_next(fd, &d, &loop, 3000, &id, NULL, 0), INTEROP_FRAME_SUBSCRIBE);
+  raw_put(fd, INTEROP_FRAME_RESPONSE, INTEROP_CODEC_JSON, 0, id, "interop.conformance.ticked", "");
+  /* 500 events in one burst. */
+  enum { EVENTS = 500 };
+  interop_buf all = INTEROP_BUF_INIT;
+  for (uint32_t n = 1; n <= EVENTS; n++) {
+    char json[64];
+    int len = snprintf(json, sizeof json, "{\"n\":%u,\"text\":\"t\"}", n);
+    interop_frame f = {INTEROP_FRAME_EVENT, INTEROP_CODEC_JSON, 0, 0, 0, "interop.conformance.ticked", 26, (const uint8_t *)json, (size_t)len};
+    interop_frame_encode(&all, &f, &err);
+  }
+  assert_int_equal(send(fd, all.data, all.len, MSG_NOSIGNAL), (ssize_t)all.len);
+  for (int i = 0; i < 5000 && log.count < EVENTS; i++) raw_turn(&loop);
+  assert_int_equal(log.count, EVENTS);
+  assert_true(log.in_order);
+  assert_int_equal(interop_node_counter(sub_node, INTEROP_DROPPED_EVENTS), 0);
+  assert_true(interop_node_counter(sub_node, INTEROP_PAUSED_READS) > 0);
+  interop_buf_free(&all);
+  interop_unsubscribe(sub);
+  interop_node_close(sub_node);
+  interop_frame_decoder_free(&d);
+  close(fd);
+  close(listener);
+  unlink(path);
+}
+
 /* A peer that closed while the node still writes to it: that connection ends (EPIPE), the process
  * does not (libuv writes with write(2): SIGPIPE would end it). */
 static void test_a_peer_gone_while_written_to(void **s) {
@@ -216,6 +287,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_answers_the_peer_does_not_read_pause_it, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oneways_to_a_peer_that_does_not_read, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_stream_producer_waits_for_the_peer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_full_block_queue_stops_reading, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_peer_gone_while_written_to, setup, teardown),
   };
   return cmocka_run_group_tests_name("a peer that does not read", tests, NULL, NULL);
