@@ -49,6 +49,9 @@ void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len
 static void on_goodbye(conn *c) {
   c->peer_goodbye = true;
   c->state = CONN_CLOSING;
+  interop_error e;
+  interop_error_set(&e, INTEROP_UNAVAILABLE, "%s said goodbye", c->peer[0] ? c->peer : "the peer");
+  calls_fail_waiting(c, &e);
   if (c->link != NULL && c->link->conn == c && !c->link->parent) c->link->conn = NULL;
   conn_maybe_finish(c);
 }

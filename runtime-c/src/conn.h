@@ -28,6 +28,9 @@ typedef struct pending {
   int fail_rc;              /* refused before sending: reported from a zero timer, not inline */
   interop_error fail_err;
   struct interop_stream *stream; /* a stream call: its items (stream_call.c) */
+  bool written;             /* its frame went out (holding an in-flight slot) */
+  struct pending *next_waiting; /* not written yet: in the connection's queue (calls.c) */
+  interop_buf frame;        /* the frame waiting to be written */
 } pending;
 
 /* A request of the peer being handled here. */
@@ -86,7 +89,8 @@ struct conn {
   struct verdict *verdicts; /* what this side may call of the peer's other versions (versions.c) */
   uint32_t next_id;
   pending *pending;
-  size_t in_flight;         /* our requests outstanding */
+  size_t in_flight;         /* our requests written and outstanding (at most max_in_flight) */
+  pending *waiting, *waiting_tail; /* ours not written yet: no slot, or congested (calls.c) */
   served *served;
   size_t served_count;
   peer_sub *peer_subs;
@@ -102,6 +106,8 @@ void conn_close(conn *c, const char *why);
 void conn_close_after_flush(conn *c, const char *why);
 /* outbound.c: writing, and what waits when the peer does not read (docs/wire.md §5). */
 void conn_send(conn *c, const interop_frame *f);
+/* A frame already encoded. */
+void conn_send_bytes(conn *c, const uint8_t *data, size_t len);
 /* An EVENT for the peer's subscription `s`: written, or waiting in its bounded queue. */
 void conn_send_event(conn *c, peer_sub *s, const interop_frame *f);
 /* Whether max_in_flight one-way calls already wait for the congested peer to read. */
@@ -158,6 +164,12 @@ pending *calls_start_stream(conn *c, const interop_module *m, const interop_func
                             void *user, interop_error *err);
 /* The codec this side sends in: the link's, if the peer decodes it. */
 uint8_t calls_send_codec(conn *c);
+/* Whether a request written now goes out now: a free in-flight slot, not congested. */
+bool calls_can_write(conn *c);
+/* Writes waiting requests while they may be written (a slot freed, the connection drained). */
+void calls_pump(conn *c);
+/* Fails the requests not written yet (the peer said GOODBYE: nothing new starts). */
+void calls_fail_waiting(conn *c, const interop_error *err);
 /* Ends one of our exchanges here with rc (a CANCEL goes out first when `cancel`). */
 void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel);
 void calls_close(conn *c);

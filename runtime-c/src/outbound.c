@@ -10,7 +10,9 @@
  *   peer stops until the connection drains (paused_reads);
  * - one-way calls written meanwhile are counted too: past max_in_flight waiting, sending another
  *   fails with RESOURCE_EXHAUSTED (calls.c);
- * - a stream's sender waits, holding its next item (stream_serve.c, stream_call.c).
+ * - a stream's sender waits, holding its next item (stream_serve.c, stream_call.c);
+ * - requests wait to be written, within their deadline, as they do for a free in-flight slot
+ *   (calls.c).
  * So what a peer that does not read can make this side hold is about the high-water mark plus
  * bounded counts of frames. As runtime-ts/src/node/outbound.ts and peer-events.ts. */
 #include <stdlib.h>
@@ -90,6 +92,15 @@ void conn_send(conn *c, const interop_frame *f) {
   write_now(c, w);
 }
 
+void conn_send_bytes(conn *c, const uint8_t *data, size_t len) {
+  if (c->state == CONN_CLOSED) return;
+  out_frame *w = malloc(sizeof *w + len);
+  if (w == NULL) return conn_close(c, "out of memory");
+  memcpy(w->data, data, len);
+  w->c = c, w->next = NULL, w->seq = 0, w->len = len, w->kind = OUT_OTHER;
+  write_now(c, w);
+}
+
 bool conn_oneways_full(conn *c) { return c->congested && c->held_oneways >= c->node->limits.max_in_flight; }
 
 void conn_send_event(conn *c, peer_sub *s, const interop_frame *f) {
@@ -123,9 +134,10 @@ void conn_free_peer_sub(conn *c, peer_sub *s, bool dropped) {
   free(s);
 }
 
-/* The connection takes data again: waiting events in publish order, then streams' senders, then
- * reading the peer again. */
+/* The connection takes data again: waiting requests, events in publish order, streams' senders,
+ * then reading the peer again. */
 static void drained(conn *c) {
+  calls_pump(c);
   while (!c->congested && c->state != CONN_CLOSED) {
     peer_sub *first = NULL;
     for (peer_sub *s = c->peer_subs; s != NULL; s = s->next)

@@ -159,6 +159,15 @@ int interop_stream_open(interop_invoker *inv, const interop_module *module, uint
   if (inv->link == NULL) return direct_open(inv, f, params, opts, out, err);
   conn *c = open_link(inv->link, err);
   if (c == NULL) return (int)err->code;
+  /* The REQUEST and its credit go out together: wait for a slot and a connection that takes data
+   * (docs/wire.md §5), within the deadline. */
+  uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : inv->node->limits.default_deadline_ms;
+  uv_update_time(inv->node->loop);
+  uint64_t until = uv_now(inv->node->loop) + timeout;
+  while ((c->waiting != NULL || !calls_can_write(c)) && c->state == CONN_OPEN && uv_now(inv->node->loop) < until)
+    uv_run(inv->node->loop, UV_RUN_ONCE);
+  if (c->state != CONN_OPEN) return interop_error_set(err, INTEROP_UNAVAILABLE, "%s: the connection closed", f->name);
+  if (c->waiting != NULL || !calls_can_write(c)) return interop_error_set(err, INTEROP_DEADLINE_EXCEEDED, "%s: deadline exceeded", f->name);
   interop_stream *s = calloc(1, sizeof *s);
   if (s == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   s->node = inv->node, s->conn = c, s->fn = f;

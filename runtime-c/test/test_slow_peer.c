@@ -218,6 +218,85 @@ static void test_a_stream_producer_waits_for_the_peer(void **s) {
   close(fd);
 }
 
+typedef struct outcomes {
+  int done, ok, exhausted, deadline;
+} outcomes;
+
+static void on_outcome(void *user, int rc, const interop_error *err) {
+  (void)err;
+  outcomes *o = user;
+  o->done++;
+  o->ok += rc == INTEROP_OK;
+  o->exhausted += rc == INTEROP_RESOURCE_EXHAUSTED;
+  o->deadline += rc == INTEROP_DEADLINE_EXCEEDED;
+}
+
+/* A caller holds at most max_in_flight requests: the others wait for a free slot instead of being
+ * refused by the server (docs/wire.md §5). */
+static void test_requests_wait_for_a_free_slot(void **s) {
+  (void)s;
+  char config[512];
+  snprintf(config, sizeof config,
+           "{\"node\":\"caller\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"]}],\"limits\":{\"max_in_flight\":8}}", sock);
+  interop_node *caller;
+  interop_error err;
+  assert_int_equal(interop_node_start(config, NULL, 0, &loop, &caller, &err), INTEROP_OK);
+  interop_invoker *client = interop_node_invoker(caller, &interop_conformance_module, &err);
+  enum { CALLS = 30 };
+  uint32_t results[CALLS];
+  interop_arena arena = INTEROP_ARENA_INIT;
+  outcomes o = {0, 0, 0, 0};
+  for (int i = 0; i < CALLS; i++)
+    assert_int_equal(interop_conformance_slow(client, 20, &results[i], &arena, NULL, on_outcome, &o), INTEROP_OK);
+  for (int i = 0; i < 5000 && o.done < CALLS; i++) raw_turn(&loop);
+  assert_int_equal(o.ok, CALLS);
+  interop_arena_free(&arena);
+  interop_node_close(caller);
+}
+
+/* While the connection is congested a request waits before it is written, within its deadline:
+ * one whose deadline passes there never reaches the peer, and needs no CANCEL. */
+static void test_requests_wait_while_congested(void **s) {
+  (void)s;
+  char path[160], config[512];
+  snprintf(path, sizeof path, "%s/raw.sock", dir);
+  int listener = raw_listener(path);
+  snprintf(config, sizeof config,
+           "{\"node\":\"caller\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"]}]}", path);
+  interop_node *caller;
+  interop_error err;
+  assert_int_equal(interop_node_start(config, NULL, 0, &loop, &caller, &err), INTEROP_OK);
+  interop_invoker *client = interop_node_invoker(caller, &interop_conformance_module, &err);
+  enum { CALLS = 64 };
+  static uint8_t big[65536];
+  interop_bytes results[CALLS];
+  interop_arena arena = INTEROP_ARENA_INIT;
+  outcomes o = {0, 0, 0, 0};
+  interop_call_options opts = {300};
+  assert_int_equal(interop_conformance_echo_bytes(client, (interop_bytes){big, sizeof big}, &results[0], &arena, &opts, on_outcome, &o), INTEROP_OK);
+  interop_frame_decoder d;
+  int fd = serve_raw(listener, &d); /* it reads nothing more for now */
+  for (int i = 0; i < 20; i++) raw_turn(&loop);
+  for (int i = 1; i < CALLS; i++)
+    assert_int_equal(interop_conformance_echo_bytes(client, (interop_bytes){big, sizeof big}, &results[i], &arena, &opts, on_outcome, &o), INTEROP_OK);
+  for (int i = 0; i < 5000 && o.done < CALLS; i++) raw_turn(&loop);
+  assert_int_equal(o.deadline, CALLS);
+  /* What reached the peer: fewer REQUESTs than calls, and a CANCEL for each of them only. */
+  int requests = 0, cancels = 0, kind;
+  while ((kind = raw_next(fd, &d, &loop, 300, NULL, NULL, 0)) > 0) {
+    requests += kind == INTEROP_FRAME_REQUEST;
+    cancels += kind == INTEROP_FRAME_CANCEL;
+  }
+  assert_true(requests > 0 && requests < CALLS);
+  assert_int_equal(cancels, requests);
+  interop_arena_free(&arena);
+  interop_node_close(caller);
+  interop_frame_decoder_free(&d);
+  close(fd);
+  close(listener);
+  unlink(path);
+}
+
 /* A subscriber's `block` queue full: the node stops reading the publisher until it has room,
  * so nothing is dropped and every event arrives, in order. */
 static void test_a_full_block_queue_stops_reading(void **s) {
@@ -288,6 +367,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_oneways_to_a_peer_that_does_not_read, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_stream_producer_waits_for_the_peer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_full_block_queue_stops_reading, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_requests_wait_for_a_free_slot, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_requests_wait_while_congested, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_peer_gone_while_written_to, setup, teardown),
   };
   return cmocka_run_group_tests_name("a peer that does not read", tests, NULL, NULL);
