@@ -31,6 +31,14 @@ static interop_handler handler_of(const interop_module_impl *impl, const interop
   return NULL;
 }
 
+/* The handler of `f` in the invoker's hosted implementation: by index for the same descriptor. */
+static interop_handler hosted_handler(interop_invoker *inv, const interop_function *f) {
+  const interop_function *own = NULL;
+  const interop_module *hm = inv->hosted->impl->module;
+  if (f >= hm->functions && f < hm->functions + hm->functions_count) return inv->hosted->impl->handlers[f - hm->functions];
+  return handler_of(inv->hosted->impl, f, &own);
+}
+
 /* What a handler's error becomes for the caller: its code, a declared error as itself, anything
  * else (an undeclared error type, a bad detail, a code outside docs/wire.md) INTERNAL. */
 static void handler_error(interop_call *call, int rc) {
@@ -174,12 +182,7 @@ static int start_call(interop_invoker *inv, const interop_function *f, const voi
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : node->limits.default_deadline_ms;
   uv_update_time(node->loop); /* the loop's cached time may be stale: a deadline runs from now */
   call->deadline = uv_now(node->loop) + timeout;
-  const interop_function *own = NULL;
-  const interop_module *hm = inv->hosted->impl->module;
-  if (f >= hm->functions && f < hm->functions + hm->functions_count) /* the same descriptor: by index */
-    call->handler = inv->hosted->impl->handlers[f - hm->functions];
-  else
-    call->handler = handler_of(inv->hosted->impl, f, &own);
+  call->handler = hosted_handler(inv, f);
   call->impl = inv->hosted->impl->impl;
   interop_error check;
   int rc = interop_check(f->params, call->params, node->limits.max_depth, &check);
@@ -214,11 +217,7 @@ interop_call *direct_stream_call(interop_invoker *inv, const interop_function *f
     interop_error_set(err, check.code, "%s: %s", f->name, check.message);
     return NULL;
   }
-  const interop_function *own = NULL;
-  const interop_module *hm = inv->hosted->impl->module;
-  interop_handler handler = f >= hm->functions && f < hm->functions + hm->functions_count
-                                ? inv->hosted->impl->handlers[f - hm->functions]
-                                : handler_of(inv->hosted->impl, f, &own);
+  interop_handler handler = hosted_handler(inv, f);
   if (handler == NULL) {
     interop_error_set(err, INTEROP_UNIMPLEMENTED, "%s.%s has no implementation", inv->module->name, f->name);
     return NULL;

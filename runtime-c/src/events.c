@@ -43,6 +43,7 @@ static void drop(interop_subscription *s) {
 }
 
 static void enqueue(interop_subscription *s, queued *q);
+static void append(interop_subscription *s, queued *q);
 
 /* Whether a subscription over a connection holds its queue full under `block`. */
 static bool blocks(const interop_subscription *s) {
@@ -127,11 +128,7 @@ void link_on_event(conn *c, const interop_frame *f) {
       }
     }
     if (blocks(s)) { /* read already: it waits over the limit, and the connection is not read on */
-      q->next = NULL;
-      if (s->tail != NULL) s->tail->next = q;
-      else s->head = q;
-      s->tail = q;
-      s->queued_count++;
+      append(s, q);
       conn_pause_reading(c, PAUSE_EVENTS);
       continue;
     }
@@ -212,6 +209,10 @@ static void enqueue(interop_subscription *s, queued *q) {
       return;
     }
   }
+  append(s, q);
+}
+
+static void append(interop_subscription *s, queued *q) {
   q->next = NULL;
   if (s->tail != NULL) s->tail->next = q;
   else s->head = q;
