@@ -5,6 +5,7 @@
 #include "transport.h"
 
 static void time_partial_frame(conn *c, bool completed);
+static void read_frames(conn *c);
 
 static void on_handle_closed(uv_handle_t *h) {
   conn *c = h->data;
@@ -129,8 +130,14 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   if (n == 0) return;
   c->active = true;
   if (!interop_frame_decoder_push(&c->dec, (const uint8_t *)buf->base, (size_t)n)) return conn_close(c, "out of memory");
+  read_frames(c);
+}
+
+/* Dispatches the complete frames received, until reading is paused: the rest wait in the decoder
+ * (so a full `block` queue takes no more than the frame that filled it). */
+static void read_frames(conn *c) {
   bool completed = false;
-  for (;;) {
+  while (c->paused == 0) {
     interop_frame f;
     interop_error err;
     int got = interop_frame_decoder_next(&c->dec, &f, &err);
@@ -162,7 +169,7 @@ void conn_resume_reading(conn *c, unsigned why) {
   c->paused &= ~why;
   if (c->paused != 0 || c->state == CONN_CLOSED || c->flushing) return;
   uv_read_start(c->in_stream, on_alloc, on_read);
-  time_partial_frame(c, true); /* a partial frame's clock starts again */
+  read_frames(c); /* those received before the pause; a partial frame's clock starts again */
 }
 
 static void on_frame_timeout(uv_timer_t *t) {

@@ -284,12 +284,12 @@ void events_deliver(interop_node *node) {
     s->queued_count--;
     s->handler(s->user, q->payload);
     free_queued(q);
-    if (!s->ended && !blocks(s)) unblock(s);
     if (s->ended) {
       free(s);
       continue;
     }
-    if (s->head != NULL) {
+    if (!blocks(s)) unblock(s); /* may read more events at once: they make it ready again */
+    if (s->head != NULL && !s->ready) {
       s->ready = true;
       s->next_ready = node->events_ready;
       node->events_ready = s;
