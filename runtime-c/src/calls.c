@@ -1,6 +1,8 @@
 /* Our exchanges on a connection (docs/wire.md §1.1, §5, §6): REQUESTs with their deadline and
- * CANCEL, within max_in_flight; RESPONSE and ERROR decoded into the caller's arena; late answers
- * counted; every pending call failed with UNAVAILABLE when the connection closes. */
+ * CANCEL; RESPONSE and ERROR decoded into the caller's arena; late answers counted; every pending
+ * call failed with UNAVAILABLE when the connection closes. At most max_in_flight are written and
+ * outstanding: the others wait, in order and within their deadline, for a free slot and for a
+ * connection that is not congested; one that never went out needs no CANCEL. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "links.h"
@@ -12,9 +14,48 @@ static void unlink_pending(conn *c, pending *p) {
   for (pending **q = &c->pending; *q != NULL; q = &(*q)->next) {
     if (*q == p) {
       *q = p->next;
-      c->in_flight--;
-      return;
+      break;
     }
+  }
+  if (p->written) {
+    c->in_flight--;
+    return;
+  }
+  pending *before = NULL;
+  for (pending *w = c->waiting; w != NULL && w != p; w = w->next_waiting) before = w;
+  if (before != NULL) before->next_waiting = p->next_waiting;
+  else if (c->waiting == p) c->waiting = p->next_waiting;
+  if (c->waiting_tail == p) c->waiting_tail = before;
+  interop_buf_free(&p->frame);
+}
+
+bool calls_can_write(conn *c) { return !c->congested && c->in_flight < c->node->limits.max_in_flight; }
+
+/* Registers an exchange and writes its frame now, or keeps it until it may be written. */
+static void send_or_wait(conn *c, pending *p, const interop_frame *f) {
+  p->next = c->pending;
+  c->pending = p;
+  interop_error err;
+  if (c->waiting == NULL && calls_can_write(c)) {
+    p->written = true;
+    c->in_flight++;
+    return conn_send(c, f);
+  }
+  if (interop_frame_encode(&p->frame, f, &err) != INTEROP_OK) return;
+  if (c->waiting_tail != NULL) c->waiting_tail->next_waiting = p;
+  else c->waiting = p;
+  c->waiting_tail = p;
+}
+
+void calls_pump(conn *c) {
+  while (c->waiting != NULL && calls_can_write(c) && c->state != CONN_CLOSED) {
+    pending *p = c->waiting;
+    c->waiting = p->next_waiting;
+    if (c->waiting == NULL) c->waiting_tail = NULL;
+    p->written = true;
+    c->in_flight++;
+    conn_send_bytes(c, p->frame.data, p->frame.len);
+    interop_buf_free(&p->frame);
   }
 }
 
@@ -28,24 +69,38 @@ static void finish(pending *p, int rc, const interop_error *err) {
   uv_close((uv_handle_t *)&p->timer, pending_closed);
 }
 
+void calls_fail_waiting(conn *c, const interop_error *err) {
+  while (c->waiting != NULL) {
+    pending *p = c->waiting;
+    unlink_pending(c, p);
+    finish(p, (int)err->code, err);
+  }
+}
+
 static void on_deadline(uv_timer_t *t) {
   pending *p = t->data;
   conn *c = p->conn;
   unlink_pending(c, p);
-  interop_frame cancel = {INTEROP_FRAME_CANCEL, 0, 0, p->id, 0, "", 0, NULL, 0};
-  conn_send(c, &cancel);
+  if (p->written) {
+    interop_frame cancel = {INTEROP_FRAME_CANCEL, 0, 0, p->id, 0, "", 0, NULL, 0};
+    conn_send(c, &cancel);
+  }
   interop_error err;
   interop_error_set(&err, INTEROP_DEADLINE_EXCEEDED, "%s: deadline exceeded", p->fn != NULL ? p->fn->name : "ping");
   finish(p, INTEROP_DEADLINE_EXCEEDED, &err);
+  calls_pump(c);
+  conn_maybe_finish(c);
 }
 
 void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel) {
   unlink_pending(c, p);
-  if (cancel) {
+  if (cancel && p->written) {
     interop_frame f = {INTEROP_FRAME_CANCEL, 0, 0, p->id, 0, "", 0, NULL, 0};
     conn_send(c, &f);
   }
   finish(p, rc, err);
+  calls_pump(c);
+  conn_maybe_finish(c);
 }
 
 static void on_refused(uv_timer_t *t) {
@@ -94,13 +149,10 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
   }
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : c->node->limits.default_deadline_ms;
   p->id = next_id(c);
-  p->next = c->pending;
-  c->pending = p;
-  c->in_flight++;
   char target[300];
   int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
   interop_frame f = {INTEROP_FRAME_REQUEST, codec, 0, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
-  conn_send(c, &f);
+  send_or_wait(c, p, &f);
   interop_buf_free(&payload);
   /* libuv timers count from the loop's cached time, which is stale when the loop has not turned
      for a while (a caller that blocked, a loaded machine): the deadline would expire early. */
@@ -133,14 +185,11 @@ pending *calls_start_stream(conn *c, const interop_module *m, const interop_func
   p->timer.data = p;
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : c->node->limits.default_deadline_ms;
   p->id = next_id(c);
-  p->next = c->pending;
-  c->pending = p;
-  c->in_flight++;
   char target[300];
   int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
   uint16_t flags = (uint16_t)((fn->input != NULL ? 0x0002u : 0) | (fn->output != NULL ? 0x0004u : 0));
   interop_frame f = {INTEROP_FRAME_REQUEST, codec, flags, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
-  conn_send(c, &f);
+  send_or_wait(c, p, &f); /* written now: interop_stream_open waited for calls_can_write */
   interop_buf_free(&payload);
   uv_timer_start(&p->timer, on_deadline, timeout, 0);
   return p;
@@ -150,6 +199,9 @@ int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, c
   uint8_t codec = calls_send_codec(c);
   interop_buf payload = INTEROP_BUF_INIT;
   int rc = versions_check(c, m, false, fn->name, err);
+  if (rc == INTEROP_OK && conn_oneways_full(c)) /* one-way calls cannot wait (docs/wire.md §5) */
+    rc = interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "%s.%s: %zu one-way calls already wait for %s to read", m->name,
+                           fn->name, c->held_oneways, c->peer[0] ? c->peer : "the peer");
   if (rc == INTEROP_OK) rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
   if (rc == INTEROP_OK) {
     char target[300];
@@ -183,7 +235,7 @@ static void on_answer(conn *c, pending *p, const interop_frame *f) {
 void calls_on_answer(conn *c, const interop_frame *f) {
   if (f->kind == INTEROP_FRAME_EVENT) return link_on_event(c, f);
   for (pending *p = c->pending; p != NULL; p = p->next) {
-    if (p->id != f->correlation) continue;
+    if (p->id != f->correlation || !p->written) continue; /* one not written yet has no answer */
     unlink_pending(c, p);
     if (p->ping) {
       interop_error err;
@@ -195,10 +247,12 @@ void calls_on_answer(conn *c, const interop_frame *f) {
       }
       finish(p, rc, &err);
       interop_arena_free(&a);
-      return;
+    } else {
+      if (p->stream != NULL) stream_call_answered_by_peer(p->stream);
+      on_answer(c, p, f);
     }
-    if (p->stream != NULL) stream_call_answered_by_peer(p->stream);
-    return on_answer(c, p, f);
+    calls_pump(c); /* a slot is free */
+    return conn_maybe_finish(c);
   }
   node_count(c->node, INTEROP_LATE_RESPONSES);
 }
@@ -221,11 +275,8 @@ void calls_subscribe(conn *c, const char *target, uint8_t codec) {
   uv_timer_init(c->node->loop, &p->timer);
   p->timer.data = p;
   p->id = next_id(c);
-  p->next = c->pending;
-  c->pending = p;
-  c->in_flight++;
   interop_frame f = {INTEROP_FRAME_SUBSCRIBE, codec, 0, p->id, 0, target, strlen(target), NULL, 0};
-  conn_send(c, &f);
+  send_or_wait(c, p, &f);
   uv_timer_start(&p->timer, on_deadline, c->node->limits.default_deadline_ms, 0);
 }
 

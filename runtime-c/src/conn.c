@@ -4,14 +4,8 @@
 #include <stdlib.h>
 #include "transport.h"
 
-typedef struct write_req {
-  uv_write_t req;
-  conn *c;
-  size_t len;
-  uint8_t data[];
-} write_req;
-
 static void time_partial_frame(conn *c, bool completed);
+static void read_frames(conn *c);
 
 static void on_handle_closed(uv_handle_t *h) {
   conn *c = h->data;
@@ -36,25 +30,6 @@ conn *conn_new(interop_node *node, bool initiator) {
   return c;
 }
 
-static void on_write(uv_write_t *req, int status) {
-  (void)status; /* a failed write shows up as a read error or EOF, which closes the connection */
-  free(req);
-}
-
-void conn_send(conn *c, const interop_frame *f) {
-  if (c->state == CONN_CLOSED) return;
-  size_t len = INTEROP_FRAME_HEAD + f->target_len + f->payload_len;
-  write_req *w = malloc(sizeof *w + len);
-  if (w == NULL) return conn_close(c, "out of memory");
-  interop_frame_head(w->data, f);
-  memcpy(w->data + INTEROP_FRAME_HEAD, f->target, f->target_len);
-  if (f->payload_len > 0) memcpy(w->data + INTEROP_FRAME_HEAD + f->target_len, f->payload, f->payload_len);
-  uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
-  w->c = c;
-  c->active = true;
-  if (uv_write(&w->req, c->out_stream, &buf, 1, on_write) != 0) free(w);
-}
-
 void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e) {
   interop_buf payload = INTEROP_BUF_INIT;
   interop_error err;
@@ -69,6 +44,34 @@ void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len
   interop_frame f = {INTEROP_FRAME_ERROR, codec, 0, id, 0, target, target_len, payload.data, payload.len};
   conn_send(c, &f);
   interop_buf_free(&payload);
+}
+
+/* The peer starts nothing new: neither do we; a link dials a new connection for its next call. */
+static void on_goodbye(conn *c) {
+  c->peer_goodbye = true;
+  c->state = CONN_CLOSING;
+  interop_error e;
+  interop_error_set(&e, INTEROP_UNAVAILABLE, "%s said goodbye", c->peer[0] ? c->peer : "the peer");
+  calls_fail_waiting(c, &e);
+  if (c->link != NULL && c->link->conn == c && !c->link->parent) c->link->conn = NULL;
+  conn_maybe_finish(c);
+}
+
+void conn_maybe_finish(conn *c) {
+  if (c->peer_goodbye && c->state == CONN_CLOSING && c->pending == NULL && c->served == NULL)
+    conn_close_after_flush(c, "the peer said goodbye");
+}
+
+void conn_goodbye_now(conn *c, const char *reason) {
+  if (c->state != CONN_OPEN) return;
+  uint8_t frame[INTEROP_FRAME_HEAD + 64];
+  size_t n = strlen(reason) < 64 ? strlen(reason) : 64;
+  interop_frame bye = {INTEROP_FRAME_GOODBYE, 0, 0, 0, 0, "", 0, (const uint8_t *)reason, n};
+  interop_frame_head(frame, &bye);
+  memcpy(frame + INTEROP_FRAME_HEAD, reason, n);
+  uv_buf_t buf = uv_buf_init((char *)frame, (unsigned)(INTEROP_FRAME_HEAD + n));
+  uv_try_write(c->out_stream, &buf, 1); /* the connection closes right after: no queued write */
+  c->state = CONN_CLOSING;
 }
 
 static void dispatch(conn *c, const interop_frame *f) {
@@ -102,7 +105,7 @@ static void dispatch(conn *c, const interop_frame *f) {
     case INTEROP_FRAME_ERROR:
     case INTEROP_FRAME_PONG:
     case INTEROP_FRAME_EVENT: return calls_on_answer(c, f);
-    case INTEROP_FRAME_GOODBYE: c->state = CONN_CLOSING; return;
+    case INTEROP_FRAME_GOODBYE: return on_goodbye(c);
     case INTEROP_FRAME_STREAM_ITEM:
     case INTEROP_FRAME_STREAM_END:
     case INTEROP_FRAME_STREAM_CREDIT: return stream_on_frame(c, f);
@@ -127,8 +130,14 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   if (n == 0) return;
   c->active = true;
   if (!interop_frame_decoder_push(&c->dec, (const uint8_t *)buf->base, (size_t)n)) return conn_close(c, "out of memory");
+  read_frames(c);
+}
+
+/* Dispatches the complete frames received, until reading is paused: the rest wait in the decoder
+ * (so a full `block` queue takes no more than the frame that filled it). */
+static void read_frames(conn *c) {
   bool completed = false;
-  for (;;) {
+  while (c->paused == 0) {
     interop_frame f;
     interop_error err;
     int got = interop_frame_decoder_next(&c->dec, &f, &err);
@@ -143,6 +152,24 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
     dispatch(c, &f);
     if (c->state == CONN_CLOSED) return;
   }
+}
+
+void conn_pause_reading(conn *c, unsigned why) {
+  if ((c->paused & why) || c->state == CONN_CLOSED || c->flushing) return;
+  c->paused |= why;
+  if (c->paused != why) return; /* already paused for another reason */
+  node_count(c->node, INTEROP_PAUSED_READS);
+  uv_read_stop(c->in_stream);
+  if (c->frame_timing) uv_timer_stop(&c->frame_timer); /* paused time does not count (§5.1) */
+  c->frame_timing = false;
+}
+
+void conn_resume_reading(conn *c, unsigned why) {
+  if (!(c->paused & why)) return;
+  c->paused &= ~why;
+  if (c->paused != 0 || c->state == CONN_CLOSED || c->flushing) return;
+  uv_read_start(c->in_stream, on_alloc, on_read);
+  read_frames(c); /* those received before the pause; a partial frame's clock starts again */
 }
 
 static void on_frame_timeout(uv_timer_t *t) {
@@ -168,11 +195,13 @@ static void time_partial_frame(conn *c, bool completed) {
   uv_timer_start(&c->frame_timer, on_frame_timeout, c->node->limits.frame_timeout_ms, 0);
 }
 
+static void on_goodbye_grace_over(uv_timer_t *t) { conn_close(t->data, "idle; the peer did not close"); }
+
 /* An accepted connection with nothing going on since the last check is closed with GOODBYE. */
 void conn_idle_check(uv_timer_t *t) {
   conn *c = t->data;
   if (c->active || c->state != CONN_OPEN || c->pending != NULL || c->served != NULL || c->peer_subs != NULL ||
-      interop_frame_decoder_pending(&c->dec) > 0) {
+      c->congested || c->paused != 0 || interop_frame_decoder_pending(&c->dec) > 0) {
     c->active = false;
     return;
   }
@@ -181,7 +210,11 @@ void conn_idle_check(uv_timer_t *t) {
   interop_frame bye = {INTEROP_FRAME_GOODBYE, 0, 0, 0, 0, "", 0, (const uint8_t *)reason, (size_t)n};
   conn_send(c, &bye);
   node_count(c->node, INTEROP_IDLE_TIMEOUTS);
-  conn_close_after_flush(c, reason);
+  /* The peer closes (docs/wire.md §5.1), so a REQUEST it sent before reading the GOODBYE is still
+   * answered; after handshake_timeout_ms we close ourselves. */
+  c->state = CONN_CLOSING;
+  uv_timer_stop(&c->idle_timer);
+  uv_timer_start(&c->handshake_timer, on_goodbye_grace_over, c->node->limits.handshake_timeout_ms, 0);
 }
 
 static void on_handshake_timeout(uv_timer_t *t) {
@@ -218,7 +251,8 @@ static void on_flushed(uv_shutdown_t *req, int status) {
 }
 
 void conn_close_after_flush(conn *c, const char *why) {
-  if (c->state == CONN_CLOSED) return;
+  if (c->state == CONN_CLOSED || c->flushing) return;
+  c->flushing = true;
   flush_req *f = calloc(1, sizeof *f);
   if (f == NULL || uv_shutdown(&f->req, c->out_stream, on_flushed) != 0) {
     free(f);

@@ -9,6 +9,7 @@
 
 typedef struct conn conn;
 typedef struct node_link node_link;
+typedef struct out_frame out_frame; /* a frame written or waiting (outbound.c) */
 
 typedef enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING, CONN_CLOSED } conn_state;
 
@@ -27,6 +28,9 @@ typedef struct pending {
   int fail_rc;              /* refused before sending: reported from a zero timer, not inline */
   interop_error fail_err;
   struct interop_stream *stream; /* a stream call: its items (stream_call.c) */
+  bool written;             /* its frame went out (holding an in-flight slot) */
+  struct pending *next_waiting; /* not written yet: in the connection's queue (calls.c) */
+  interop_buf frame;        /* the frame waiting to be written */
 } pending;
 
 /* A request of the peer being handled here. */
@@ -46,6 +50,8 @@ typedef struct peer_sub {
   uint32_t id;
   uint8_t codec;
   conn *conn;
+  out_frame *held_head, *held_tail; /* events waiting while the connection is congested */
+  size_t held;
 } peer_sub;
 
 struct conn {
@@ -72,11 +78,19 @@ struct conn {
   listener *listener;       /* the listener that accepted it (counted against max_connections) */
   char peer[128];
   unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
+  bool peer_goodbye;        /* the peer said GOODBYE: close once nothing is outstanding */
+  bool flushing;            /* closing once what was written is sent */
+  /* Flow control (outbound.c, docs/wire.md §5) */
+  bool congested;           /* more than the high-water mark queued, until it drains */
+  unsigned paused;          /* why reading the peer stopped (PAUSE_*), 0 while reading */
+  size_t held_answers, held_oneways; /* such frames queued, not yet taken by the socket */
+  uint64_t event_seq;
   struct cJSON *peer_hs;    /* the peer's HELLO or WELCOME: its offers, wants and compatibility tables */
   struct verdict *verdicts; /* what this side may call of the peer's other versions (versions.c) */
   uint32_t next_id;
   pending *pending;
-  size_t in_flight;         /* our requests outstanding */
+  size_t in_flight;         /* our requests written and outstanding (at most max_in_flight) */
+  pending *waiting, *waiting_tail; /* ours not written yet: no slot, or congested (calls.c) */
   served *served;
   size_t served_count;
   peer_sub *peer_subs;
@@ -90,7 +104,26 @@ void conn_start(conn *c);
 void conn_close(conn *c, const char *why);
 /* Closes once what was written is sent (GOODBYE, a refusal). */
 void conn_close_after_flush(conn *c, const char *why);
+/* outbound.c: writing, and what waits when the peer does not read (docs/wire.md §5). */
 void conn_send(conn *c, const interop_frame *f);
+/* A frame already encoded. */
+void conn_send_bytes(conn *c, const uint8_t *data, size_t len);
+/* An EVENT for the peer's subscription `s`: written, or waiting in its bounded queue. */
+void conn_send_event(conn *c, peer_sub *s, const interop_frame *f);
+/* Whether max_in_flight one-way calls already wait for the congested peer to read. */
+bool conn_oneways_full(conn *c);
+/* Frees a peer's subscription with its waiting events (counted as dropped when `dropped`). */
+void conn_free_peer_sub(conn *c, peer_sub *s, bool dropped);
+/* conn.c: stop and restart reading the peer for a reason (paused_reads counts each stop): more
+ * than max_in_flight answers it does not read, or a full `block` subscription queue. Reading
+ * resumes when no reason is left. */
+enum { PAUSE_ANSWERS = 1, PAUSE_EVENTS = 2 };
+void conn_pause_reading(conn *c, unsigned why);
+void conn_resume_reading(conn *c, unsigned why);
+/* GOODBYE (docs/wire.md §1.1), written now if the transport takes it now: for a node closing. */
+void conn_goodbye_now(conn *c, const char *reason);
+/* After the peer's GOODBYE: closes the connection once no exchange is outstanding either way. */
+void conn_maybe_finish(conn *c);
 void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e);
 
 /* The idle check of an accepted connection (a repeating timer started after its handshake). */
@@ -118,8 +151,6 @@ bool stream_serve_open(conn *c, served *s, const interop_frame *f);
 void stream_serve_accepted(interop_call *call);
 /* A STREAM_ITEM, STREAM_END or STREAM_CREDIT. */
 void stream_on_frame(conn *c, const interop_frame *f);
-/* The exchange is over here: what it holds goes. */
-void stream_serve_free(interop_call *call);
 
 /* calls.c: our exchanges on the connection */
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
@@ -133,6 +164,12 @@ pending *calls_start_stream(conn *c, const interop_module *m, const interop_func
                             void *user, interop_error *err);
 /* The codec this side sends in: the link's, if the peer decodes it. */
 uint8_t calls_send_codec(conn *c);
+/* Whether a request written now goes out now: a free in-flight slot, not congested. */
+bool calls_can_write(conn *c);
+/* Writes waiting requests while they may be written (a slot freed, the connection drained). */
+void calls_pump(conn *c);
+/* Fails the requests not written yet (the peer said GOODBYE: nothing new starts). */
+void calls_fail_waiting(conn *c, const interop_error *err);
 /* Ends one of our exchanges here with rc (a CANCEL goes out first when `cancel`). */
 void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel);
 void calls_close(conn *c);

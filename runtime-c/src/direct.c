@@ -31,6 +31,14 @@ static interop_handler handler_of(const interop_module_impl *impl, const interop
   return NULL;
 }
 
+/* The handler of `f` in the invoker's hosted implementation: by index for the same descriptor. */
+static interop_handler hosted_handler(interop_invoker *inv, const interop_function *f) {
+  const interop_function *own = NULL;
+  const interop_module *hm = inv->hosted->impl->module;
+  if (f >= hm->functions && f < hm->functions + hm->functions_count) return inv->hosted->impl->handlers[f - hm->functions];
+  return handler_of(inv->hosted->impl, f, &own);
+}
+
 /* What a handler's error becomes for the caller: its code, a declared error as itself, anything
  * else (an undeclared error type, a bad detail, a code outside docs/wire.md) INTERNAL. */
 static void handler_error(interop_call *call, int rc) {
@@ -81,20 +89,19 @@ static void handler_ended(interop_call *call, int rc) {
   node_ready(call->node, call);
 }
 
-static void free_call(interop_call *call) {
+void direct_call_free(interop_call *call) {
+  stream_serve_free(call);
   interop_arena_free(&call->arena);
   free(call);
 }
 
-void interop_call_run(interop_call *call);
-
-static void on_timer_closed(uv_handle_t *h) { free_call(h->data); }
+static void on_timer_closed(uv_handle_t *h) { direct_call_free(h->data); }
 
 /* Frees the call once neither side needs it. */
 static void maybe_free(interop_call *call) {
   if (!call->handler_done || call->done != NULL || call->finished != NULL) return;
   if (call->timer_started) uv_close((uv_handle_t *)&call->timer, on_timer_closed);
-  else free_call(call);
+  else direct_call_free(call);
 }
 
 /* Runs the caller's `done` (from the node's ready queue), or the handler of a deferred call. */
@@ -114,12 +121,12 @@ void interop_call_deliver(interop_call *call) {
   interop_done done = call->done;
   call->done = NULL;
   if (call->timer_started) uv_timer_stop(&call->timer);
-  if (call->rc == INTEROP_OK && call->fn->result != NULL) {
+  if (call->rc == INTEROP_OK && call->fn->result != NULL && !call->caller_gone) {
     memcpy(call->caller_result, call->result, call->fn->result->size);
   }
   /* What the result and an error's detail point to moves into the caller's arena. A cancelled
    * call keeps its arena: the handler may still be writing into it. */
-  if (!call->cancelled && call->caller_arena != NULL) interop_arena_adopt(call->caller_arena, &call->arena);
+  if (!call->cancelled && !call->caller_gone && call->caller_arena != NULL) interop_arena_adopt(call->caller_arena, &call->arena);
   if (done != NULL) done(call->user, call->rc, &call->err);
   maybe_free(call);
 }
@@ -175,12 +182,7 @@ static int start_call(interop_invoker *inv, const interop_function *f, const voi
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : node->limits.default_deadline_ms;
   uv_update_time(node->loop); /* the loop's cached time may be stale: a deadline runs from now */
   call->deadline = uv_now(node->loop) + timeout;
-  const interop_function *own = NULL;
-  const interop_module *hm = inv->hosted->impl->module;
-  if (f >= hm->functions && f < hm->functions + hm->functions_count) /* the same descriptor: by index */
-    call->handler = inv->hosted->impl->handlers[f - hm->functions];
-  else
-    call->handler = handler_of(inv->hosted->impl, f, &own);
+  call->handler = hosted_handler(inv, f);
   call->impl = inv->hosted->impl->impl;
   interop_error check;
   int rc = interop_check(f->params, call->params, node->limits.max_depth, &check);
@@ -204,6 +206,44 @@ static int start_call(interop_invoker *inv, const interop_function *f, const voi
     interop_call_run(call);
   }
   return INTEROP_OK;
+}
+
+interop_call *direct_stream_call(interop_invoker *inv, const interop_function *f, const void *params, void *result,
+                                 interop_arena *arena, const interop_call_options *opts, interop_done done, void *user,
+                                 interop_error *err) {
+  interop_node *node = inv->node;
+  interop_error check;
+  if (interop_check(f->params, params, node->limits.max_depth, &check) != INTEROP_OK) {
+    interop_error_set(err, check.code, "%s: %s", f->name, check.message);
+    return NULL;
+  }
+  interop_handler handler = hosted_handler(inv, f);
+  if (handler == NULL) {
+    interop_error_set(err, INTEROP_UNIMPLEMENTED, "%s.%s has no implementation", inv->module->name, f->name);
+    return NULL;
+  }
+  size_t rsize = f->result != NULL ? (f->result->size + 15) & ~(size_t)15 : 0;
+  interop_call *call = calloc(1, sizeof *call + rsize);
+  if (call == NULL) {
+    interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  call->node = node, call->fn = f, call->peer = "";
+  call->result = rsize > 0 ? (char *)(call + 1) : NULL;
+  call->caller_result = result, call->caller_arena = arena, call->done = done, call->user = user;
+  call->handler = handler, call->impl = inv->hosted->impl->impl;
+  interop_arena_init(&call->arena);
+  /* The handler may keep the parameters until the stream ends; the caller's are borrowed. */
+  call->params = interop_arena_alloc(&call->arena, f->params->size, f->params->align);
+  if (call->params == NULL || interop_copy(f->params, params, call->params, &call->arena) != INTEROP_OK) {
+    direct_call_free(call);
+    interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : node->limits.default_deadline_ms;
+  uv_update_time(node->loop);
+  call->deadline = uv_now(node->loop) + timeout;
+  return call;
 }
 
 int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,

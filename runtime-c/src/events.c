@@ -2,7 +2,8 @@
  * the payload (never encodes it) into each subscription's bounded queue; handlers run on later
  * loop turns, one event at a time per subscription, in order. A full queue applies the policy:
  * drop_oldest, drop_newest, and block, which in-process discards the arriving event (a
- * synchronous publish cannot be held). Every discarded event is counted. */
+ * synchronous publish cannot be held) and over a connection stops reading it until the queue has
+ * room, so the transport's backpressure holds the publisher. Every discarded event is counted. */
 #include <stdlib.h>
 #include "links.h"
 
@@ -42,6 +43,22 @@ static void drop(interop_subscription *s) {
 }
 
 static void enqueue(interop_subscription *s, queued *q);
+static void append(interop_subscription *s, queued *q);
+
+/* Whether a subscription over a connection holds its queue full under `block`. */
+static bool blocks(const interop_subscription *s) {
+  return s->link != NULL && s->node->limits.event_queue_policy == INTEROP_BLOCK &&
+         s->queued_count >= s->node->limits.max_event_queue;
+}
+
+/* A `block` subscription has room again: its connection is read again, unless another is full. */
+static void unblock(interop_subscription *s) {
+  conn *c = s->link != NULL ? s->link->conn : NULL;
+  if (c == NULL || !(c->paused & PAUSE_EVENTS)) return;
+  for (interop_subscription *o = s->node->remote_subs; o != NULL; o = o->next)
+    if (o->link == s->link && blocks(o)) return;
+  conn_resume_reading(c, PAUSE_EVENTS);
+}
 
 static int subscribe_remote(interop_invoker *inv, const interop_module *module, uint32_t event,
                             interop_event_handler handler, void *user, interop_subscription **out, interop_error *err) {
@@ -85,6 +102,12 @@ void events_link_open(node_link *l) {
   }
 }
 
+bool events_link_has_subscriptions(node_link *l) {
+  for (interop_subscription *s = l->node->remote_subs; s != NULL; s = s->next)
+    if (s->link == l) return true;
+  return false;
+}
+
 void link_on_event(conn *c, const interop_frame *f) {
   interop_node *node = c->node;
   bool matched = false, bad = false;
@@ -103,6 +126,11 @@ void link_on_event(conn *c, const interop_frame *f) {
         bad = true;
         continue;
       }
+    }
+    if (blocks(s)) { /* read already: it waits over the limit, and the connection is not read on */
+      append(s, q);
+      conn_pause_reading(c, PAUSE_EVENTS);
+      continue;
     }
     enqueue(s, q);
   }
@@ -159,6 +187,7 @@ void interop_unsubscribe(interop_subscription *s) {
     if (!shared) conn_send(s->link->conn, &f);
   }
   discard_all(s);
+  unblock(s);
   if (!s->ready) free(s); /* else freed when the ready list reaches it */
 }
 
@@ -180,6 +209,10 @@ static void enqueue(interop_subscription *s, queued *q) {
       return;
     }
   }
+  append(s, q);
+}
+
+static void append(interop_subscription *s, queued *q) {
   q->next = NULL;
   if (s->tail != NULL) s->tail->next = q;
   else s->head = q;
@@ -255,7 +288,8 @@ void events_deliver(interop_node *node) {
       free(s);
       continue;
     }
-    if (s->head != NULL) {
+    if (!blocks(s)) unblock(s); /* may read more events at once: they make it ready again */
+    if (s->head != NULL && !s->ready) {
       s->ready = true;
       s->next_ready = node->events_ready;
       node->events_ready = s;

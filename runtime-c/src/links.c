@@ -1,6 +1,7 @@
 /* Links (docs/config.md "Reconnection", "Plugins"): dialed on first use, calls queued until the
  * handshake is done, failed with the handshake's refusal (SCHEMA_MISMATCH, NOT_FOUND,
- * UNAUTHENTICATED) or UNAVAILABLE, and dialed again by the next call after a drop. */
+ * UNAUTHENTICATED) or UNAVAILABLE, and dialed again by the next call after a drop or a GOODBYE, or
+ * by themselves while subscriptions use them. */
 #include <stdlib.h>
 #include "links.h"
 #include "transport.h"
@@ -41,9 +42,31 @@ static void fail_waiting(node_link *l, int rc, const interop_error *err) {
   }
 }
 
+static void on_redial(uv_timer_t *t) {
+  node_link *l = t->data;
+  if (events_link_has_subscriptions(l)) link_open(l); /* none left: the next call dials */
+  else l->backoff_ms = 0;
+}
+static void free_handle(uv_handle_t *h) { free(h); }
+
+/* A dialed link whose connection dropped, or could not be made, while subscriptions use it dials
+ * again on its own: after 100 ms, doubling to 5 s, as TS and Python (docs/config.md
+ * "Reconnection"). Calls need no retry: the next one dials. */
+static void schedule_redial(node_link *l) {
+  if (l->node->closing || l->address[0] == '\0' || !events_link_has_subscriptions(l)) return;
+  if (l->redial == NULL) {
+    if ((l->redial = malloc(sizeof *l->redial)) == NULL) return;
+    uv_timer_init(l->node->loop, l->redial);
+    l->redial->data = l;
+  }
+  l->backoff_ms = l->backoff_ms == 0 ? 100 : l->backoff_ms * 2 > 5000 ? 5000 : l->backoff_ms * 2;
+  uv_timer_start(l->redial, on_redial, l->backoff_ms, 0);
+}
+
 static void on_open(conn *c, int rc, const interop_error *err) {
   node_link *l = c->link;
   if (rc != INTEROP_OK) return fail_waiting(l, rc, err);
+  l->backoff_ms = 0;
   waiting *w = l->waiting;
   l->waiting = NULL;
   while (w != NULL) {
@@ -62,8 +85,12 @@ static void on_open(conn *c, int rc, const interop_error *err) {
 }
 
 void link_conn_closed(conn *c) {
-  if (c->link != NULL && c->link->conn == c) c->link->conn = NULL;
-  if (c->link != NULL && c->link->parent) interop_node_stop(c->node); /* a plugin ends with its parent */
+  node_link *l = c->link;
+  if (l == NULL) return;
+  if (l->conn == c) l->conn = NULL;
+  if (l->parent) return interop_node_stop(c->node); /* a plugin ends with its parent */
+  if (l->waiting != NULL) link_open(l); /* calls queued behind a GOODBYE dial a new connection */
+  else if (l->conn == NULL) schedule_redial(l);
 }
 
 /* A connection for the link; the transport fills its streams. */
@@ -81,6 +108,7 @@ static void dial_failed(node_link *l, const char *why) {
   interop_error_set(&e, INTEROP_UNAVAILABLE, "cannot reach %s: %s", l->address[0] ? l->address : "the plugin", why);
   l->conn = NULL;
   fail_waiting(l, INTEROP_UNAVAILABLE, &e);
+  schedule_redial(l);
 }
 
 void link_open(node_link *l) {
@@ -147,6 +175,7 @@ void links_close(interop_node *node) {
     fail_waiting(l, INTEROP_UNAVAILABLE, &e);
     if (l->conn != NULL) conn_close(l->conn, "the node is closing");
     transport_stop_plugin(l);
+    if (l->redial != NULL) uv_close((uv_handle_t *)l->redial, free_handle);
     for (size_t i = 0; l->argv != NULL && l->argv[i] != NULL; i++) free(l->argv[i]);
     for (size_t i = 0; l->env != NULL && l->env[i] != NULL; i++) free(l->env[i]);
     free(l->argv), free(l->env), free(l->cwd);

@@ -43,6 +43,9 @@ struct node_link {
   char **env;
   uint32_t grace_ms;
   uv_process_t *process;
+  /* connect entries: redialed after a drop while subscriptions use the link (links.c) */
+  uv_timer_t *redial;
+  uint32_t backoff_ms;
 };
 
 /* The link that reaches `module` (by name), or NULL. */

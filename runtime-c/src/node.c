@@ -1,4 +1,5 @@
 /* The node: its loop, hosted modules, counters, posted work and deferred completions. */
+#include <signal.h>
 #include <stdlib.h>
 #include "compat.h"
 #include "transport.h"
@@ -159,9 +160,17 @@ static int host_modules(interop_node *node, const interop_module_impl *const *im
   return INTEROP_OK;
 }
 
+/* A write to a peer that went away must close that connection, not end the process: libuv
+ * writes with write(2), so SIGPIPE is ignored unless the program handles it already. */
+static void ignore_sigpipe(void) {
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+}
+
 int interop_node_start(const char *config, const interop_module_impl *const *impls, size_t impls_count,
                        void *uv_loop, interop_node **out, interop_error *err) {
   *out = NULL;
+  ignore_sigpipe();
   interop_node *node = calloc(1, sizeof *node);
   if (node == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   interop_limits_default(&node->limits);
@@ -255,6 +264,8 @@ void interop_node_close(interop_node *node) {
   node->closing = true;
   uv_mutex_unlock(&node->post_lock);
   listeners_close(node);
+  /* A clean close (docs/wire.md §1.1): every peer reads GOODBYE before the connection ends. */
+  for (conn *c = node->conns; c != NULL; c = c->next) conn_goodbye_now(c, "the node is closing");
   links_close(node);
   while (node->conns != NULL) conn_close(node->conns, "the node is closing");
   on_wake(&node->wake); /* run what was posted and deliver what is ready */

@@ -65,7 +65,8 @@ struct interop_call {
    * `done`, the outcome goes to `finished` (it writes the answer), then the call is freed. */
   void (*finished)(interop_call *call);
   void *owner;
-  struct stream_served *stream; /* a stream function's items, served over a connection (stream_serve.c) */
+  struct stream_served *stream; /* a stream function's items, served over a connection or direct (stream_serve.c) */
+  bool caller_gone;        /* a direct stream's caller ended it here: its storage is no longer ours to fill */
 };
 
 /* A call to a handler of this node, for a peer's request: `params` already decoded into the
@@ -75,6 +76,17 @@ interop_call *call_new(interop_node *node, const interop_function *fn, const cha
 void call_run(interop_call *call, interop_handler h, void *impl, void *params, uint32_t timeout_ms, bool later);
 /* The caller gave up (CANCEL, a closed connection): the handler is told, nothing is answered. */
 void call_cancel(interop_call *call, int code, const char *why);
+/* A direct call of a hosted stream function, checked and set up (the parameters copied), not run
+ * yet: interop_call_run runs it. NULL with err set when it cannot start (a bad value,
+ * UNIMPLEMENTED). */
+interop_call *direct_stream_call(interop_invoker *inv, const interop_function *f, const void *params, void *result,
+                                 interop_arena *arena, const interop_call_options *opts, interop_done done, void *user,
+                                 interop_error *err);
+void interop_call_run(interop_call *call);
+/* Frees a call that never ran. */
+void direct_call_free(interop_call *call);
+/* stream_serve.c: the exchange is over here: what its stream holds goes (no-op without one). */
+void stream_serve_free(interop_call *call);
 
 typedef struct posted {
   struct posted *next;
@@ -126,6 +138,7 @@ int node_start_endpoints(interop_node *node, interop_error *err);
 void listeners_close(interop_node *node);
 /* events.c: our subscriptions over a link, sent again whenever it (re)opens. */
 void events_link_open(node_link *l);
+bool events_link_has_subscriptions(node_link *l);
 
 /* Deep copy of a value into an arena (copy.c): what a queued event keeps. */
 int interop_copy(const interop_type *t, const void *src, void *dst, interop_arena *a);

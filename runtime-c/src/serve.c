@@ -74,6 +74,7 @@ static void request_finished(interop_call *call) {
     }
   }
   free(s);
+  if (c != NULL) conn_maybe_finish(c);
 }
 
 /* Decodes the parameters into the call's arena; answers (REQUEST) or counts (ONEWAY) a failure. */
@@ -130,8 +131,10 @@ void serve_request(conn *c, const interop_frame *f) {
 
 static void oneway_finished(interop_call *call) {
   served *s = call->owner;
+  conn *c = s->conn;
   unlink_served(s);
   free(s);
+  if (c != NULL) conn_maybe_finish(c);
 }
 
 void serve_oneway(conn *c, const interop_frame *f) {
@@ -170,7 +173,7 @@ void serve_cancel(conn *c, const interop_frame *f) {
     if ((*p)->id == f->correlation) {
       peer_sub *gone = *p;
       *p = gone->next;
-      free(gone);
+      conn_free_peer_sub(c, gone, false);
       return;
     }
   }
@@ -217,7 +220,7 @@ void serve_unsubscribe(conn *c, const interop_frame *f) {
     if (strlen((*p)->target) == f->target_len && memcmp((*p)->target, f->target, f->target_len) == 0) {
       peer_sub *gone = *p;
       *p = gone->next;
-      free(gone);
+      conn_free_peer_sub(c, gone, false);
       return;
     }
   }
@@ -238,7 +241,7 @@ void serve_publish(interop_node *node, const interop_module *module, uint32_t ev
         node_count(node, INTEROP_UNENCODABLE_EVENTS);
       } else {
         interop_frame f = {INTEROP_FRAME_EVENT, s->codec, 0, 0, 0, target, strlen(target), payload_buf.data, payload_buf.len};
-        conn_send(c, &f);
+        conn_send_event(c, s, &f);
       }
       interop_buf_free(&payload_buf);
     }
@@ -256,6 +259,6 @@ void serve_close(conn *c) {
   while (c->peer_subs != NULL) {
     peer_sub *s = c->peer_subs;
     c->peer_subs = s->next;
-    free(s);
+    conn_free_peer_sub(c, s, true); /* events queued on a lost connection count as dropped */
   }
 }

@@ -39,6 +39,20 @@ inbox_item *inbox_item_decode(const interop_type *type, const interop_frame *f, 
   return NULL;
 }
 
+inbox_item *inbox_item_copy(const interop_type *type, const void *value, uint32_t max_depth, interop_error *err) {
+  if (interop_check(type, value, max_depth, err) != INTEROP_OK) return NULL;
+  inbox_item *it = calloc(1, sizeof *it);
+  void *copy = it != NULL ? interop_arena_alloc(&it->arena, type->size, type->align) : NULL;
+  if (copy != NULL && interop_copy(type, value, copy, &it->arena) == INTEROP_OK) {
+    it->value = copy;
+    return it;
+  }
+  if (it != NULL) interop_arena_free(&it->arena);
+  free(it);
+  interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  return NULL;
+}
+
 uint32_t stream_credit_of(const interop_frame *f) {
   if (f->payload_len != 4) return 0;
   return (uint32_t)f->payload[0] | (uint32_t)f->payload[1] << 8 | (uint32_t)f->payload[2] << 16 | (uint32_t)f->payload[3] << 24;

@@ -3,12 +3,14 @@
  * (`stream_window` at open, then ceil(window / 2) at a time); the handler's items, sent only
  * within the credit the caller granted (no credit: the handler is told to wait, nothing is
  * dropped); a stream frame that breaks the rules ends the exchange with ERROR. As
- * runtime-ts/src/node/stream-serve.ts. */
+ * runtime-ts/src/node/stream-serve.ts. A direct stream's caller (stream_call.c) is in this node:
+ * what would be frames are calls both ways, with the same credit. */
 #include <stdlib.h>
 #include "streams.h"
 
 typedef struct stream_served {
-  conn *conn;
+  conn *conn;               /* NULL for a direct stream */
+  struct interop_stream *direct; /* a direct stream's caller, until it is gone */
   served *served;
   interop_call *call;
   uint32_t id;
@@ -33,8 +35,14 @@ static uint16_t directions(const interop_function *fn) {
 }
 
 static void send_credit(stream_served *st, uint32_t n) {
-  stream_send_credit(st->conn, st->id, STREAM_FLAG_CALLEE, n);
+  if (st->conn != NULL) stream_send_credit(st->conn, st->id, STREAM_FLAG_CALLEE, n);
+  else if (st->direct != NULL) stream_call_grant(st->direct, n);
   st->outstanding += n;
+}
+
+/* Whether the caller is still there to take items and credit. */
+static bool caller_there(const stream_served *st) {
+  return st->conn != NULL ? st->conn->state != CONN_CLOSED : st->direct != NULL;
 }
 
 bool stream_serve_open(conn *c, served *s, const interop_frame *f) {
@@ -91,7 +99,7 @@ static void broke_rules(stream_served *st, uint32_t code, const char *why) {
 static void deliver(stream_served *st) {
   if (st->delivering || st->on_item == NULL) return;
   st->delivering = true;
-  uint32_t half = (st->conn->node->limits.stream_window + 1) / 2;
+  uint32_t half = (st->call->node->limits.stream_window + 1) / 2;
   while (st->items.head != NULL && !st->over && !st->call->handler_done && !st->call->cancelled) {
     inbox_item *it = inbox_pop(&st->items);
     bool end = it->value == NULL;
@@ -99,7 +107,7 @@ static void deliver(stream_served *st) {
     interop_arena_free(&it->arena);
     free(it);
     if (end || st->over) break;
-    if (++st->taken >= half && !st->ended && st->conn->state != CONN_CLOSED) {
+    if (++st->taken >= half && !st->ended && caller_there(st)) {
       send_credit(st, st->taken);
       st->taken = 0;
     }
@@ -130,15 +138,20 @@ static void on_item(stream_served *st, const interop_frame *f) {
   push(st, it);
 }
 
+/* The caller granted n more output items: a handler waiting for credit goes on. */
+static void granted(stream_served *st, uint32_t n) {
+  st->credit += n;
+  void (*ready)(void *) = st->on_ready;
+  st->on_ready = NULL;
+  if (ready != NULL && !st->call->cancelled && !st->call->handler_done) ready(st->ready_arg);
+}
+
 static void on_credit(stream_served *st, const interop_frame *f) {
   if (st->call->fn->output == NULL) return broke_rules(st, INTEROP_PROTOCOL_ERROR, "credit for a stream without output");
   uint32_t n = stream_credit_of(f);
   if (n == 0) return broke_rules(st, INTEROP_PROTOCOL_ERROR, "a malformed STREAM_CREDIT");
   if (st->credit + n > STREAM_MAX_CREDIT) return broke_rules(st, INTEROP_PROTOCOL_ERROR, "credit above 2^32 - 1");
-  st->credit += n;
-  void (*ready)(void *) = st->on_ready;
-  st->on_ready = NULL;
-  if (ready != NULL && !st->call->cancelled && !st->call->handler_done) ready(st->ready_arg);
+  granted(st, n);
 }
 
 void stream_on_frame(conn *c, const interop_frame *f) {
@@ -168,15 +181,79 @@ void stream_on_frame(conn *c, const interop_frame *f) {
   push(st, end);
 }
 
+/* The connection drained (outbound.c): handlers that wait to send go on, while it takes data. */
+void stream_serve_drained(conn *c) {
+  for (;;) {
+    stream_served *st = NULL;
+    for (served *s = c->served; s != NULL && st == NULL; s = s->next)
+      if (s->call->stream != NULL && s->call->stream->on_ready != NULL && s->call->stream->credit > 0) st = s->call->stream;
+    if (st == NULL || c->congested || c->state == CONN_CLOSED) return;
+    granted(st, 0);
+  }
+}
+
+/* ---- a direct stream: its caller is in this node (stream_call.c) ---- */
+
+bool stream_serve_direct(interop_call *call, struct interop_stream *caller, uint32_t output_credit) {
+  stream_served *st = calloc(1, sizeof *st);
+  if (st == NULL) return false;
+  st->direct = caller, st->call = call, st->credit = output_credit;
+  call->stream = st;
+  if (call->fn->input != NULL) send_credit(st, call->node->limits.stream_window);
+  return true;
+}
+
+void stream_serve_grant(interop_call *call, uint32_t n) {
+  if (call->stream != NULL) granted(call->stream, n);
+}
+
+void stream_serve_push(interop_call *call, inbox_item *it) {
+  stream_served *st = call->stream;
+  if (st == NULL || call->cancelled || call->handler_done) { /* over: as a late frame */
+    interop_arena_free(&it->arena);
+    free(it);
+    return;
+  }
+  if (it->value == NULL) st->ended = true;
+  else st->outstanding--;
+  push(st, it);
+}
+
+void stream_serve_detach(interop_call *call) {
+  if (call->stream != NULL) call->stream->direct = NULL;
+}
+
+/* An item of the handler's, checked as a codec would and copied to the caller. */
+static int send_direct(stream_served *st, const void *item, interop_error *err) {
+  interop_call *call = st->call;
+  interop_error bad;
+  inbox_item *it = inbox_item_copy(call->fn->output, item, call->node->limits.max_depth, &bad);
+  if (it == NULL) {
+    /* The handler's fault (docs/wire.md §3.4): INTERNAL to the caller, after the items before. */
+    node_count(call->node, INTEROP_HANDLER_ERRORS);
+    interop_error_set(err, INTEROP_INTERNAL, "%s: the handler sent an invalid item: %s", call->fn->name, bad.message);
+    char why[INTEROP_MESSAGE_MAX];
+    snprintf(why, sizeof why, "the handler sent an invalid item: %s", bad.message);
+    stream_call_answered_by_peer(st->direct);
+    call_cancel(call, INTEROP_INTERNAL, why);
+    return INTEROP_INTERNAL;
+  }
+  st->credit--;
+  stream_call_push(st->direct, it);
+  return INTEROP_OK;
+}
+
 /* ---- what a stream's handler calls (module.h) ---- */
 
 int interop_call_send_item(interop_call *call, const void *item, interop_error *err) {
   stream_served *st = call->stream;
   if (call->fn->output == NULL)
     return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s has no server stream", call->fn->name);
-  if (st == NULL || call->cancelled || call->handler_done || st->conn->state == CONN_CLOSED)
+  if (st == NULL || call->cancelled || call->handler_done || !caller_there(st))
     return interop_error_set(err, INTEROP_CANCELLED, "%s: the stream is over", call->fn->name);
-  if (st->credit == 0) return INTEROP_PENDING;
+  /* No credit, or the connection is congested: the item waits with the handler (§5). */
+  if (st->credit == 0 || (st->conn != NULL && st->conn->congested)) return INTEROP_PENDING;
+  if (st->conn == NULL) return send_direct(st, item, err);
   interop_buf payload = INTEROP_BUF_INIT;
   interop_error bad;
   if (interop_encode(call->fn->output, item, (interop_codec)st->codec, st->conn->node->limits.max_depth, &payload, &bad) != INTEROP_OK) {

@@ -1,7 +1,8 @@
-/* Streams called from C (client.h, docs/c.md "Calling a stream") against a C node over a unix
- * socket, both nodes on one loop: every direction, the answer after the items, the callee's
- * error after its items, a caller that stops reading holding the producer at the window, cancel
- * and deadline reaching the handler, and a stream call refused in-process (no direct streams). */
+/* Streams called from C (client.h, docs/c.md "Calling a stream"), each test twice: against a C
+ * node over a unix socket (both nodes on one loop), and direct, in-process, with the same
+ * expectations: every direction, the answer after the items, the callee's error after its items,
+ * a caller that stops reading holding the producer at the window, cancel, deadline and a bad item
+ * reaching the handler. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ static char dir[64], sock[128];
 static interop_conformance_server server;
 static conformance_state state;
 static interop_node *server_node, *client_node;
-static interop_invoker *client;
+static interop_invoker *client, *remote, *direct;
 
 static int setup(void **s) {
   (void)s;
@@ -33,8 +34,9 @@ static int setup(void **s) {
   snprintf(config, sizeof config,
            "{\"node\":\"client\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"]}],\"limits\":{\"stream_window\":8}}", sock);
   if (interop_node_start(config, NULL, 0, &loop, &client_node, &err) != INTEROP_OK) return -1;
-  client = interop_node_invoker(client_node, &interop_conformance_module, &err);
-  return client != NULL ? 0 : -1;
+  remote = interop_node_invoker(client_node, &interop_conformance_module, &err);
+  direct = interop_node_invoker(server_node, &interop_conformance_module, &err);
+  return remote != NULL && direct != NULL ? 0 : -1;
 }
 
 static int teardown(void **s) {
@@ -45,6 +47,12 @@ static int teardown(void **s) {
   conformance_state_free(&state);
   unlink(sock);
   rmdir(dir);
+  return 0;
+}
+
+/* Each test runs with its prestate's invoker. */
+static int pick(void **s) {
+  client = *(interop_invoker **)*s;
   return 0;
 }
 
@@ -135,17 +143,66 @@ static void test_deadline_and_refusals(void **s) {
   interop_stream_finish(st, NULL, &arena, NULL);
   for (int i = 0; i < 20 && state.cancelled_at_ms == 0; i++) produced();
   assert_true(state.cancelled_at_ms > 0);
-  /* A stream of a module hosted in this process: not yet. */
-  interop_invoker *direct = interop_node_invoker(server_node, &interop_conformance_module, &err);
-  assert_int_equal(interop_conformance_upload_open(direct, NULL, &st, &err), INTEROP_UNIMPLEMENTED);
+  /* An item that is not a value of its type (bad UTF-8) ends the stream; the handler is told. */
+  state.cancelled_at_ms = 0;
+  assert_int_equal(interop_conformance_ping_pong_open(client, NULL, &st, &err), INTEROP_OK);
+  assert_int_equal(interop_conformance_ping_pong_write(st, (interop_str){"\xff", 1}, &err), INTEROP_INVALID_ARGUMENT);
+  assert_non_null(strstr(err.message, "ping_pong input: "));
+  assert_int_equal(interop_conformance_ping_pong_write(st, INTEROP_STR("late"), &err), INTEROP_INVALID_ARGUMENT);
+  interop_stream_cancel(st);
+  for (int i = 0; i < 20 && state.cancelled_at_ms == 0; i++) produced();
+  assert_true(state.cancelled_at_ms > 0);
+  /* Parameters that are not a value of their type: refused at open. */
+  assert_int_equal(interop_conformance_tick_stream_open(client, 1, (interop_str){"\xff", 1}, NULL, &st, &err), INTEROP_INVALID_ARGUMENT);
+  interop_arena_free(&arena);
+}
+
+/* A handler that sends a good tick, then one whose text is not UTF-8. */
+static void bad_pump(void *arg) {
+  interop_call *call = arg;
+  interop_error err;
+  interop_conformance_Tick good = {1, INTEROP_STR("ok")}, bad = {2, {"\xff", 1}};
+  int rc = interop_conformance_tick_stream_send(call, &good, &err);
+  if (rc == INTEROP_PENDING) return interop_call_on_ready(call, bad_pump, call);
+  assert_int_equal(rc, INTEROP_OK);
+  rc = interop_conformance_tick_stream_send(call, &bad, &err);
+  assert_int_equal(rc, INTEROP_INTERNAL);
+  interop_call_finish(call, rc, &err);
+}
+
+static int bad_ticks(void *impl, interop_call *call, uint32_t count, interop_str end, interop_error *err) {
+  (void)impl, (void)count, (void)end, (void)err;
+  bad_pump(call);
+  return INTEROP_PENDING;
+}
+
+static void test_an_invalid_item_of_the_handler(void **s) {
+  (void)s;
+  interop_arena arena = INTEROP_ARENA_INIT;
+  interop_error err;
+  interop_stream *st;
+  interop_conformance_Tick tick;
+  uint64_t before = interop_node_counter(server_node, INTEROP_HANDLER_ERRORS);
+  server.handlers.tick_stream = bad_ticks;
+  assert_int_equal(interop_conformance_tick_stream_open(client, 2, INTEROP_STR(""), NULL, &st, &err), INTEROP_OK);
+  /* The item before it arrives, then INTERNAL. */
+  assert_int_equal(interop_conformance_tick_stream_read(st, &tick, &arena, &err), INTEROP_OK);
+  assert_int_equal(tick.n, 1);
+  assert_int_equal(interop_conformance_tick_stream_read(st, &tick, &arena, &err), INTEROP_INTERNAL);
+  assert_non_null(strstr(err.message, "tick_stream: the handler sent an invalid item: "));
+  assert_int_equal(interop_stream_finish(st, NULL, &arena, &err), INTEROP_INTERNAL);
+  server.handlers.tick_stream = conformance_tick_stream;
+  assert_int_equal(interop_node_counter(server_node, INTEROP_HANDLER_ERRORS), before + 1);
   interop_arena_free(&arena);
 }
 
 int main(void) {
+#define BOTH(test) {#test " (unix)", test, pick, NULL, &remote}, {#test " (direct)", test, pick, NULL, &direct}
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_every_direction),
-      cmocka_unit_test(test_a_slow_reader_holds_the_producer),
-      cmocka_unit_test(test_deadline_and_refusals),
+      BOTH(test_every_direction),
+      BOTH(test_a_slow_reader_holds_the_producer),
+      BOTH(test_deadline_and_refusals),
+      BOTH(test_an_invalid_item_of_the_handler),
   };
   return cmocka_run_group_tests_name("streams called", tests, setup, teardown);
 }

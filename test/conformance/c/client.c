@@ -263,13 +263,22 @@ static void run_big_echo(cJSON *c, outcome *o) {
   free(data);
 }
 
+/* A case's `transports`, when present, lists the only transports it applies to. */
+static bool applies(cJSON *transports, const char *transport) {
+  if (transports == NULL) return true;
+  cJSON *t;
+  cJSON_ArrayForEach(t, transports) if (cJSON_IsString(t) && strcmp(t->valuestring, transport) == 0) return true;
+  return false;
+}
+
 int main(int argc, char **argv) {
-  const char *cases_path = NULL;
+  const char *cases_path = NULL, *transport = "";
   bool quick = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) cases_path = argv[++i];
     else if (strcmp(argv[i], "--quick") == 0) quick = true;
-    else if ((strcmp(argv[i], "--transport") == 0 || strcmp(argv[i], "--codec") == 0) && i + 1 < argc) i++;
+    else if (strcmp(argv[i], "--transport") == 0 && i + 1 < argc) transport = argv[++i];
+    else if (strcmp(argv[i], "--codec") == 0 && i + 1 < argc) i++;
   }
   FILE *f = cases_path ? fopen(cases_path, "rb") : NULL;
   if (f == NULL) {
@@ -301,6 +310,7 @@ int main(int argc, char **argv) {
   cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "cases")) {
     if (quick && cJSON_IsFalse(cJSON_GetObjectItem(c, "quick"))) continue;
+    if (!applies(cJSON_GetObjectItem(c, "transports"), transport)) continue; /* e.g. losing the peer: not direct */
     const char *kind = cJSON_GetObjectItem(c, "kind")->valuestring;
     outcome o = {{0}, false};
     if (strcmp(kind, "call") == 0) run_simple(c, &o);
