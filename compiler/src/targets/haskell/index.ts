@@ -56,7 +56,7 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
   emitServer(ctx, body);
 
   const head = new Writer();
-  head.line(generatedHeader('--', sourceName));
+  head.line(generatedHeader('--', sourceName, module));
   head.line('{-# LANGUAGE NoImplicitPrelude, OverloadedStrings, DeriveGeneric, DerivingStrategies, GeneralizedNewtypeDeriving, RankNTypes #-}');
   head.line('{-# OPTIONS_GHC -Wno-unused-imports -Wno-name-shadowing -Wno-unused-matches #-}');
   head.doc(module.doc ?? `Generated code of module ${module.name} ${module.version}.`);
