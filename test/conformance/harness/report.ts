@@ -124,12 +124,12 @@ const NODE_FEATURES = [
   'not by this runner.',
   'The C and Haskell runtimes do not have these yet.',
   '',
-  '| feature | ts | python | c | tested by |',
-  '|---|---|---|---|---|',
-  '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | `test/plugins/fds.test.ts` |',
-  '| events by polling (`PolledSubscription`: `next(timeout)`, async iteration) | ✓ | ✓ | – | `test/runtime/polling.test.ts`, `runtime-python/tests/test_polling.py` |',
-  '| links with several endpoints (`failover`, `round_robin`, `idempotent`) | ✓ | ✓ | – | `test/plugins/failover.test.ts` |',
-  '| plugin in a sandbox (bubblewrap: no network, read-only filesystem) | ✓ | ✓ | – | `test/plugins/sandbox.test.ts` |',
+  '| feature | ts | python | c | haskell | tested by |',
+  '|---|---|---|---|---|---|',
+  '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | – | `test/plugins/fds.test.ts` |',
+  '| events by polling (`PolledSubscription`: `next(timeout)`, async iteration) | ✓ | ✓ | – | – | `test/runtime/polling.test.ts`, `runtime-python/tests/test_polling.py` |',
+  '| links with several endpoints (`failover`, `round_robin`, `idempotent`) | ✓ | ✓ | – | – | `test/plugins/failover.test.ts` |',
+  '| plugin in a sandbox (bubblewrap: no network, read-only filesystem) | ✓ | ✓ | – | – | `test/plugins/sandbox.test.ts` |',
 ];
 
 /** The other matrix, run by vitest rather than by this runner: it needs two versions of a schema. */
