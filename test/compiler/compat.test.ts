@@ -22,6 +22,14 @@ function tableOf(file: string, text?: string) {
 }
 
 describe('compatibility tables', () => {
+  it('are computed for a chain of 5000 structs, each holding the next (no recursion depth limit)', () => {
+    const n = 5000;
+    const structs = Array.from({ length: n }, (_, i) => `struct S${i} { 1: x: i32; ${i + 1 < n ? `2: next?: S${i + 1};` : ''} }`);
+    const text = `module t version "1";\n${structs.join('\n')}\nfn f(1: s: S0);\n`;
+    const table = tableOf('t.interop', text) as { functions: Record<string, { uses: string[] }> };
+    expect(table.functions['f']!.uses).toHaveLength(n);
+  });
+
   it.each(Object.entries(vectors.schemas))('of %s match the reference vectors', (version, file) => {
     expect(tableOf(path.join(root, file))).toEqual(vectors.tables[version]);
   });

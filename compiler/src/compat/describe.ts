@@ -112,32 +112,35 @@ function declIndex(modules: readonly Module[]): Map<string, NamedDecl> {
   return index;
 }
 
-/** The qualified names of every declared type reachable from `roots`, sorted. */
+/** The qualified names of every declared type reachable from `roots`, sorted. An explicit stack,
+ * not recursion: a chain of thousands of structs (each holding the next) must not overflow. */
 function typesUsed(roots: readonly TypeRef[], index: ReadonlyMap<string, NamedDecl>): string[] {
   const seen = new Set<string>();
-  const visit = (t: TypeRef): void => {
+  const todo: TypeRef[] = [...roots];
+  for (let t = todo.pop(); t !== undefined; t = todo.pop()) {
     switch (t.kind) {
       case 'scalar':
-        return;
+        break;
       case 'list':
-        return visit(t.element);
+        todo.push(t.element);
+        break;
       case 'map':
-        visit(t.key);
-        return visit(t.value);
+        todo.push(t.key, t.value);
+        break;
       case 'optional':
-        return visit(t.inner);
+        todo.push(t.inner);
+        break;
       case 'ref': {
         const name = `${t.module}.${t.name}`;
-        if (seen.has(name)) return;
+        if (seen.has(name)) break;
         seen.add(name);
         const d = index.get(name);
         if (d === undefined) throw new Error(`type '${name}' is not in the bundle`);
-        if (d.kind === 'struct' || d.kind === 'error') d.fields.forEach((f) => visit(f.type));
-        if (d.kind === 'union') d.cases.forEach((c) => c.type && visit(c.type));
+        if (d.kind === 'struct' || d.kind === 'error') for (const f of d.fields) todo.push(f.type);
+        if (d.kind === 'union') for (const c of d.cases) if (c.type) todo.push(c.type);
       }
     }
-  };
-  roots.forEach(visit);
+  }
   return [...seen].sort(compareCodePoints);
 }
 
