@@ -212,7 +212,9 @@ static void start_exchange(ws_link *w) {
   static const uint8_t EMPTY_JSON[] = "{}", EMPTY_MSGPACK[] = {0x80};
   bool empty = length == 0 && h->kind != INTEROP_FRAME_PING;
   if (empty) length = codec == INTEROP_CODEC_JSON ? 2 : 1;
-  if (length > UINT32_MAX) length = UINT32_MAX; /* over any max_frame_bytes: the node refuses it from the head */
+  /* A body no frame can carry: its length stays over any max_frame_bytes (refused from the head,
+   * 413) without wrapping the frame's u32 length field. */
+  if (length > UINT32_MAX - 14 - strlen(h->target)) length = UINT32_MAX - 14 - strlen(h->target);
   h->id = h->kind == INTEROP_FRAME_ONEWAY ? 0 : h->next_id++;
   interop_frame f = {h->kind, h->codec, 0, h->id, h->timeout_ms, h->target, strlen(h->target), NULL, (size_t)length};
   uint8_t head[INTEROP_FRAME_HEAD];

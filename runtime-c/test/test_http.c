@@ -253,6 +253,12 @@ static void test_limits(void **s) {
   expect(a, "HTTP/1.1 413", "{\"code\":8,");
   assert_non_null(strstr(a, "Connection: close"));
   assert_int_equal(counter(INTEROP_REJECTED_FRAMES), frames + 1);
+  snprintf(req, sizeof req, "POST /interop.conformance/echo_string HTTP/1.1\r\nHost: %s\r\nContent-Length: 5000000000\r\n\r\n{", host);
+  fd = raw_connect();
+  exchange(fd, req, a, sizeof a); /* over the u32 of a frame's length */
+  close(fd);
+  expect(a, "HTTP/1.1 413", "{\"code\":8,");
+  assert_int_equal(counter(INTEROP_REJECTED_FRAMES), frames + 2);
   snprintf(req, sizeof req, "POST /interop.conformance/echo_string HTTP/1.1\r\nHost: %s\r\nContent-Length: 20\r\n\r\n{\"v\":", host);
   fd = raw_connect();
   exchange(fd, req, a, sizeof a); /* the rest never comes */
