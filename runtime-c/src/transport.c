@@ -62,6 +62,7 @@ static void on_connected(uv_connect_t *req, int status) {
 
 const char *transport_dial(interop_node *node, const char *address, conn *c) {
   if (ws_is_address(address)) return ws_dial(node, address, c);
+  if (http_is_address(address)) return http_dial(node, address, c);
   dial_req *d = calloc(1, sizeof *d);
   if (d == NULL) return "out of memory";
   d->c = c;
@@ -87,7 +88,7 @@ const char *transport_dial(interop_node *node, const char *address, conn *c) {
     return NULL;
   }
   free(d);
-  return "unknown transport (expected unix:/path, tcp://host:port or ws://host:port; runtime-c has no wss://, http:// or https:// yet)";
+  return "unknown transport (expected unix:/path, tcp://host:port or ws://host:port; runtime-c has no wss:// or https:// yet)";
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -136,7 +137,7 @@ static void remove_stale(const char *path) {
 static void free_listener(uv_handle_t *h) { free(h->data); }
 
 int transport_listen(interop_node *node, const char *address, bool control_only, interop_error *err) {
-  if (ws_is_address(address)) return ws_listen(node, address, control_only, err);
+  if (ws_is_address(address) || http_is_address(address)) return ws_listen(node, address, control_only, err);
   listener *l = calloc(1, sizeof *l);
   if (l == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   l->node = node;
@@ -175,7 +176,7 @@ int transport_listen(interop_node *node, const char *address, bool control_only,
     rc = uv_tcp_bind(&l->h.tcp, (const struct sockaddr *)&sa, 0);
   } else {
     free(l);
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: unknown transport (expected unix:/path, tcp://host:port or ws://host:port; runtime-c has no wss://, http:// or https:// yet)", address);
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: unknown transport (expected unix:/path, tcp://host:port, ws://host:port or http://host:port; runtime-c has no wss:// or https:// yet)", address);
   }
   s->data = l;
   if (rc == 0) rc = uv_listen(s, 511, on_connection);

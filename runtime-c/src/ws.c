@@ -9,7 +9,10 @@
  * message per frame (the 4-byte length says where a frame ends), and passes the payload bytes of
  * the binary messages it receives into the stream as they arrive, unbuffered, so the connection's
  * own checks apply as over TCP: max_frame_bytes on a frame's length, frame_timeout_ms on a frame
- * that trickles in. Either side closing closes the other. */
+ * that trickles in. Either side closing closes the other.
+ *
+ * The listener is a web listener, for ws:// and http:// addresses alike: a connection whose first
+ * request is not an upgrade becomes an HTTP link (http.c) with the same plumbing. */
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,26 +27,6 @@
 #define WRITE_HIGH (4u << 20)      /* bytes queued to the network before the connection's side waits */
 static const char GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-typedef struct ws_link {
-  interop_node *node;
-  uv_tcp_t tcp;
-  uv_pipe_t local;   /* our end of the socketpair; the connection has the other */
-  uv_timer_t timer;  /* the opening handshake's deadline */
-  wslay_event_context_ptr ws;
-  interop_buf head;  /* the opening handshake's bytes, until its blank line */
-  interop_buf net;   /* bytes from the network that wslay has not taken yet */
-  size_t net_pos;
-  interop_buf frames; /* bytes from the connection, cut into messages at frame ends */
-  conn *dialing;     /* client: the connection waiting for the WebSocket to open */
-  listener *l;       /* server: the listener that accepted it */
-  char key[32];      /* client: the Sec-WebSocket-Key sent */
-  char target[600];  /* client: "host:port" then the path, for the request */
-  int handles;
-  bool server, answered, open, local_open, local_paused, finishing, closing, counted_big;
-  uint8_t opcode;    /* of the message being received (a continuation frame has none of its own) */
-  bool control;      /* the frame being received is a control frame: wslay answers it */
-} ws_link;
-
 typedef struct ws_write {
   uv_write_t req;
   ws_link *w;
@@ -51,15 +34,17 @@ typedef struct ws_write {
 } ws_write;
 
 bool ws_is_address(const char *a) { return strncmp(a, "ws://", 5) == 0; }
+bool http_is_address(const char *a) { return strncmp(a, "http://", 7) == 0; }
 
 static void resume_local(ws_link *w);
 
 /* ---- teardown ---- */
 
-static void on_closed(uv_handle_t *h) {
+void ws_handle_closed(uv_handle_t *h) {
   ws_link *w = h->data;
   if (--w->handles > 0) return;
   if (w->ws != NULL) wslay_event_context_free(w->ws);
+  if (w->http != NULL) http_free(w);
   interop_buf_free(&w->head);
   interop_buf_free(&w->net);
   interop_buf_free(&w->frames);
@@ -67,13 +52,14 @@ static void on_closed(uv_handle_t *h) {
 }
 
 /* Closes the network side, the connection's side (which then sees end of stream) and the timer. */
-static void link_close(ws_link *w) {
+void ws_link_close(ws_link *w) {
   if (w->closing) return;
   w->closing = true;
   uv_timer_stop(&w->timer);
-  uv_close((uv_handle_t *)&w->timer, on_closed);
-  uv_close((uv_handle_t *)&w->tcp, on_closed);
-  if (w->local_open) uv_close((uv_handle_t *)&w->local, on_closed);
+  uv_close((uv_handle_t *)&w->timer, ws_handle_closed);
+  uv_close((uv_handle_t *)&w->tcp, ws_handle_closed);
+  if (w->http != NULL) http_close(w);
+  if (w->local_open) uv_close((uv_handle_t *)&w->local, ws_handle_closed);
   w->local_open = false;
 }
 
@@ -90,7 +76,7 @@ static void dial_failed(ws_link *w, const char *why) {
     c->on_open = NULL;
     conn_close(c, why);
   }
-  link_close(w);
+  ws_link_close(w);
 }
 
 static void on_handshake_timeout(uv_timer_t *t);
@@ -99,28 +85,28 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
   (void)status;
   ws_link *w = req->data;
   free(req);
-  if (!w->closing && w->server != w->open) {
+  if (!w->closing && (w->server ? !w->open || w->http != NULL : w->open)) {
     /* A server's refusal, or a client's close frame: the peer closes the TCP connection, as
      * RFC 6455 §7.1.1 has it. Read (and drop) what it still sends until then, for at most
      * handshake_timeout_ms, so that closing with unread bytes does not reset the connection
-     * before the peer has read our answer. */
+     * before the peer has read our answer. HTTP answers linger likewise (a 413 before the body). */
     uv_timer_start(&w->timer, on_handshake_timeout, w->node->limits.handshake_timeout_ms, 0);
     return;
   }
-  link_close(w);
+  ws_link_close(w);
 }
 
 /* After the close frame or a refusal went out: let the queued bytes leave, then close. */
-static void finish(ws_link *w) {
+void ws_finish(ws_link *w) {
   if (w->finishing || w->closing) return;
   w->finishing = true;
   uv_timer_stop(&w->timer);
   uv_shutdown_t *req = malloc(sizeof *req);
-  if (req == NULL) return link_close(w);
+  if (req == NULL) return ws_link_close(w);
   req->data = w;
   if (uv_shutdown(req, (uv_stream_t *)&w->tcp, on_shutdown) != 0) {
     free(req);
-    link_close(w);
+    ws_link_close(w);
   }
 }
 
@@ -130,7 +116,7 @@ static void on_net_written(uv_write_t *req, int status) {
   ws_write *wr = (ws_write *)req;
   ws_link *w = wr->w;
   free(wr);
-  if (status != 0) return link_close(w);
+  if (status != 0) return ws_link_close(w);
   /* The connection's side waits while too much is queued for a slow peer (its flow control). */
   if (w->local_paused && w->local_open && w->tcp.write_queue_size < WRITE_HIGH / 2) {
     w->local_paused = false;
@@ -138,7 +124,7 @@ static void on_net_written(uv_write_t *req, int status) {
   }
 }
 
-static int net_write(ws_link *w, const void *p, size_t n) {
+int ws_net_write(ws_link *w, const void *p, size_t n) {
   ws_write *wr = malloc(sizeof *wr + n);
   if (wr == NULL) return -1;
   memcpy(wr->data, p, n);
@@ -164,10 +150,10 @@ static void refuse(ws_link *w, int status, const char *reason, interop_code code
                    status, reason, body.len);
   interop_buf_put(&out, head, (size_t)n);
   interop_buf_put(&out, body.data, body.len);
-  if (!out.failed) net_write(w, out.data, out.len);
+  if (!out.failed) ws_net_write(w, out.data, out.len);
   interop_buf_free(&body);
   interop_buf_free(&out);
-  finish(w);
+  ws_finish(w);
 }
 
 /* ---- wslay's callbacks ---- */
@@ -188,7 +174,7 @@ static ssize_t on_ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 
 static ssize_t on_ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *user) {
   (void)flags;
-  if (net_write(user, data, len) != 0) {
+  if (ws_net_write(user, data, len) != 0) {
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
   }
@@ -205,9 +191,9 @@ static void on_local_written(uv_write_t *req, int status) {
   free(req);
 }
 
-static void local_write(ws_link *w, const uint8_t *p, size_t n) {
+void ws_local_write(ws_link *w, const uint8_t *p, size_t n) {
   ws_write *wr = malloc(sizeof *wr + n);
-  if (wr == NULL) return link_close(w);
+  if (wr == NULL) return ws_link_close(w);
   memcpy(wr->data, p, n);
   wr->w = w;
   uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)n);
@@ -230,7 +216,7 @@ static void on_ws_frame_start(wslay_event_context_ptr ctx, const struct wslay_ev
 static void on_ws_chunk(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_chunk_arg *chunk, void *user) {
   ws_link *w = user;
   if (!w->control && w->opcode == WSLAY_BINARY_FRAME && w->local_open && !wslay_event_get_close_sent(ctx))
-    local_write(w, chunk->data, chunk->data_length);
+    ws_local_write(w, chunk->data, chunk->data_length);
 }
 
 static const struct wslay_event_callbacks CALLBACKS = {on_ws_recv, on_ws_send, on_ws_genmask, on_ws_frame_start, on_ws_chunk, NULL, NULL};
@@ -244,7 +230,7 @@ static void configure(ws_link *w) {
 /* After bytes moved either way: send what wslay queued, and close once the WebSocket is closed. */
 static void pump(ws_link *w) {
   if (w->closing) return;
-  if (wslay_event_want_write(w->ws) && wslay_event_send(w->ws) != 0) return link_close(w);
+  if (wslay_event_want_write(w->ws) && wslay_event_send(w->ws) != 0) return ws_link_close(w);
   if (!w->counted_big && wslay_event_get_status_code_sent(w->ws) == WSLAY_CODE_MESSAGE_TOO_BIG) {
     w->counted_big = true; /* a message over 4 + max_frame_bytes, refused before it was buffered */
     node_count(w->node, INTEROP_REJECTED_FRAMES);
@@ -252,9 +238,9 @@ static void pump(ws_link *w) {
   bool peer_done = wslay_event_get_close_received(w->ws) || !wslay_event_get_read_enabled(w->ws);
   if (peer_done && w->local_open) { /* the connection sees the end of its stream */
     w->local_open = false;
-    uv_close((uv_handle_t *)&w->local, on_closed);
+    uv_close((uv_handle_t *)&w->local, ws_handle_closed);
   }
-  if (wslay_event_get_close_sent(w->ws) && !wslay_event_want_write(w->ws)) finish(w);
+  if (wslay_event_get_close_sent(w->ws) && !wslay_event_want_write(w->ws)) ws_finish(w);
 }
 
 /* ---- the connection's side ---- */
@@ -269,11 +255,21 @@ static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] 
 
 static void on_local_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   ws_link *w = s->data;
+  if (w->http != NULL) { /* frames from the connection become HTTP answers */
+    if (nread > 0) http_on_local(w, (const uint8_t *)b->base, (size_t)nread, false);
+    free(b->base);
+    if (nread < 0 && w->local_open) {
+      w->local_open = false;
+      uv_close((uv_handle_t *)&w->local, ws_handle_closed);
+      http_on_local(w, NULL, 0, true);
+    }
+    return;
+  }
   if (nread < 0) { /* the connection closed: close the WebSocket */
     free(b->base);
     if (w->local_open) {
       w->local_open = false;
-      uv_close((uv_handle_t *)&w->local, on_closed);
+      uv_close((uv_handle_t *)&w->local, ws_handle_closed);
     }
     if (!w->closing && !wslay_event_get_close_sent(w->ws)) wslay_event_queue_close(w->ws, WSLAY_CODE_NORMAL_CLOSURE, NULL, 0);
     return pump(w);
@@ -298,6 +294,13 @@ static void on_local_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
 
 static void resume_local(ws_link *w) { uv_read_start((uv_stream_t *)&w->local, on_alloc, on_local_read); }
 
+static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
+
+void ws_read_net(ws_link *w, bool on) {
+  if (on) uv_read_start((uv_stream_t *)&w->tcp, on_alloc, on_net_read);
+  else uv_read_stop((uv_stream_t *)&w->tcp);
+}
+
 /* The WebSocket is open: make the socketpair, give one end to `c`, start it, and read both sides. */
 static int open_link(ws_link *w, conn *c) {
   int sv[2];
@@ -317,7 +320,7 @@ static int open_link(ws_link *w, conn *c) {
 /* ---- the opening handshake ---- */
 
 /* The value of header `name` in `head` (CRLF lines), copied into out; false when absent. */
-static bool header(const char *head, const char *name, char *out, size_t cap) {
+bool ws_header(const char *head, const char *name, char *out, size_t cap) {
   size_t n = strlen(name);
   for (const char *p = strstr(head, "\r\n"); p != NULL && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
     const char *line = p + 2;
@@ -368,43 +371,63 @@ static void host_name(const char *host, char *out, size_t cap) {
 
 /* Why a request may not pass (docs/transports.md "Security"), or NULL. runtime-c has no web config
  * yet: loopback names and the listener's own host only, and only pages of its own origin. */
-static const char *refusal(ws_link *w, const char *head, char *why, size_t cap) {
-  char host[256], name[256], origin[512], own[300];
-  if (!header(head, "Host", host, sizeof host) || host[0] == '\0') return "the request has no Host header";
+const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap) {
+  char name[256], own[300], bound_name[256];
+  if (host == NULL || host[0] == '\0') return "the request has no Host header";
   host_name(host, name, sizeof name);
-  const char *bound = w->l->address + 5; /* ws://<host>:<port> */
-  char bound_name[256];
-  host_name(bound, bound_name, sizeof bound_name);
+  host_name(strstr(w->l->address, "://") + 3, bound_name, sizeof bound_name);
   bool loopback = strcasecmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0 || strcmp(name, "::1") == 0;
   if (!loopback && strcasecmp(name, bound_name) != 0) {
     snprintf(why, cap, "Host \"%s\" is not allowed here (runtime-c serves loopback names and its listener's host)", host);
     return why;
   }
   snprintf(own, sizeof own, "http://%s", host);
-  if (header(head, "Origin", origin, sizeof origin) && strcasecmp(origin, own) != 0) {
+  if (origin != NULL && strcasecmp(origin, own) != 0) {
     snprintf(why, cap, "Origin \"%s\" is not allowed here (a page of another site)", origin);
     return why;
   }
   return NULL;
 }
 
+/* The connection of an accepted web link (a WebSocket, or an HTTP connection's first interop
+ * request): a responder of the listener, counted against its max_connections. */
+int ws_accept_conn(ws_link *w) {
+  conn *c = conn_new(w->node, false);
+  if (c == NULL) return -1;
+  listener *l = w->l;
+  c->control_only = l->control_only;
+  uv_pipe_init(w->node->loop, &c->h.pipe, 0);
+  c->in_stream = (uv_stream_t *)&c->h.pipe;
+  c->listener = l;
+  l->open++;
+  if (open_link(w, c) != 0) {
+    conn_start(c);
+    conn_close(c, "cannot make the connection's socketpair");
+    return -1;
+  }
+  return 0;
+}
+
 static void server_handshake(ws_link *w, const char *head) {
   char upgrade[64] = "", connection[256] = "", version[16] = "", key[64] = "", why[700];
-  header(head, "Upgrade", upgrade, sizeof upgrade);
-  header(head, "Connection", connection, sizeof connection);
-  header(head, "Sec-WebSocket-Version", version, sizeof version);
-  header(head, "Sec-WebSocket-Key", key, sizeof key);
+  ws_header(head, "Upgrade", upgrade, sizeof upgrade);
+  ws_header(head, "Connection", connection, sizeof connection);
+  ws_header(head, "Sec-WebSocket-Version", version, sizeof version);
+  ws_header(head, "Sec-WebSocket-Key", key, sizeof key);
   listener *l = w->l;
   if (l->open >= w->node->limits.max_connections) {
     node_count(w->node, INTEROP_REJECTED_CONNECTIONS);
     snprintf(why, sizeof why, "listener %s has max_connections (%u) connections open", l->address, w->node->limits.max_connections);
     return refuse(w, 503, "Service Unavailable", INTEROP_RESOURCE_EXHAUSTED, why);
   }
-  const char *refused = refusal(w, head, why, sizeof why);
+  if (upgrade[0] == '\0') { /* HTTP requests: http.c checks each (Host, Origin, the rest) */
+    if (http_start(w) != 0) ws_link_close(w);
+    return;
+  }
+  char host[256], origin[512];
+  bool has_origin = ws_header(head, "Origin", origin, sizeof origin);
+  const char *refused = ws_refusal(w, ws_header(head, "Host", host, sizeof host) ? host : NULL, has_origin ? origin : NULL, why, sizeof why);
   if (refused != NULL) return refuse(w, 403, "Forbidden", INTEROP_PERMISSION_DENIED, refused);
-  if (upgrade[0] == '\0')
-    return refuse(w, 501, "Not Implemented", INTEROP_UNIMPLEMENTED,
-                  "runtime-c serves WebSocket only: HTTP calls are not implemented in C (docs/transports.md)");
   size_t klen = strlen(key);
   bool key_ok = klen == 24 && strcmp(key + 22, "==") == 0 && strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") == 22;
   if (strncmp(head, "GET ", 4) != 0 || strcasecmp(upgrade, "websocket") != 0 || !has_token(connection, "upgrade") ||
@@ -416,20 +439,9 @@ static void server_handshake(ws_link *w, const char *head) {
   accept_value(key, accept);
   int n = snprintf(answer, sizeof answer,
                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
-  if (wslay_event_context_server_init(&w->ws, &CALLBACKS, w) != 0 || net_write(w, answer, (size_t)n) != 0) return link_close(w);
-  conn *c = conn_new(w->node, false);
-  if (c == NULL) return link_close(w);
+  if (wslay_event_context_server_init(&w->ws, &CALLBACKS, w) != 0 || ws_net_write(w, answer, (size_t)n) != 0) return ws_link_close(w);
   configure(w);
-  c->control_only = l->control_only;
-  uv_pipe_init(w->node->loop, &c->h.pipe, 0);
-  c->in_stream = (uv_stream_t *)&c->h.pipe;
-  c->listener = l;
-  l->open++;
-  if (open_link(w, c) != 0) {
-    conn_start(c);
-    conn_close(c, "cannot make the connection's socketpair");
-    link_close(w);
-  }
+  if (ws_accept_conn(w) != 0) ws_link_close(w);
 }
 
 static void client_handshake(ws_link *w, const char *head) {
@@ -442,7 +454,7 @@ static void client_handshake(ws_link *w, const char *head) {
     return dial_failed(w, why);
   }
   accept_value(w->key, expected);
-  if (!header(head, "Sec-WebSocket-Accept", accept, sizeof accept) || strcmp(accept, expected) != 0)
+  if (!ws_header(head, "Sec-WebSocket-Accept", accept, sizeof accept) || strcmp(accept, expected) != 0)
     return dial_failed(w, "WebSocket handshake: the server's Sec-WebSocket-Accept does not match the key");
   if (wslay_event_context_client_init(&w->ws, &CALLBACKS, w) != 0) return dial_failed(w, "out of memory");
   configure(w);
@@ -456,16 +468,23 @@ static void client_handshake(ws_link *w, const char *head) {
 
 static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   ws_link *w = s->data;
+  if (w->http != NULL) { /* HTTP requests (http.c); dropped while the answer is lingering out */
+    if (nread > 0 && !w->finishing) interop_buf_put(&w->net, b->base, (size_t)nread);
+    free(b->base);
+    if (nread < 0) return w->finishing ? ws_link_close(w) : http_on_net(w, true);
+    if (!w->finishing) http_on_net(w, false);
+    return;
+  }
   if (nread < 0) {
     free(b->base);
-    if (!w->open) return w->server ? link_close(w) : dial_failed(w, "the server closed the connection during the WebSocket handshake");
-    return link_close(w); /* the peer is gone (with or without a close frame): the connection ends too */
+    if (!w->open) return w->server ? ws_link_close(w) : dial_failed(w, "the server closed the connection during the WebSocket handshake");
+    return ws_link_close(w); /* the peer is gone (with or without a close frame): the connection ends too */
   }
   if (w->open) {
     if (w->net_pos == w->net.len) w->net_pos = w->net.len = 0;
     interop_buf_put(&w->net, b->base, (size_t)nread);
     free(b->base);
-    if (wslay_event_recv(w->ws) != 0) return link_close(w);
+    if (wslay_event_recv(w->ws) != 0) return ws_link_close(w);
     return pump(w);
   }
   if (w->answered) return free(b->base); /* refused: only the answer is left to send */
@@ -484,19 +503,23 @@ static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   w->answered = true;
   if (w->server) server_handshake(w, text);
   else client_handshake(w, text);
+  if (w->http != NULL && !w->closing) { /* the HTTP parser reads the request from its first byte */
+    interop_buf_put(&w->net, w->head.data, w->head.len);
+    return http_on_net(w, false);
+  }
   if (w->open && w->head.len > used) { /* bytes after the headers are the WebSocket's */
     interop_buf_put(&w->net, w->head.data + used, w->head.len - used);
-    if (wslay_event_recv(w->ws) != 0) return link_close(w);
+    if (wslay_event_recv(w->ws) != 0) return ws_link_close(w);
     pump(w);
   }
 }
 
 static void on_handshake_timeout(uv_timer_t *t) {
   ws_link *w = t->data;
-  if (w->finishing) return link_close(w); /* the end of lingering after a refusal or a close */
+  if (w->finishing) return ws_link_close(w); /* the end of lingering after a refusal or a close */
   if (w->server) {
     node_count(w->node, INTEROP_REJECTED_HANDSHAKES);
-    return link_close(w);
+    return ws_link_close(w);
   }
   dial_failed(w, "WebSocket handshake: no answer within handshake_timeout_ms");
 }
@@ -522,14 +545,14 @@ static void on_ws_connection(uv_stream_t *server, int status) {
   if (w == NULL) return;
   w->server = true;
   w->l = l;
-  if (uv_accept(server, (uv_stream_t *)&w->tcp) != 0) return link_close(w);
+  if (uv_accept(server, (uv_stream_t *)&w->tcp) != 0) return ws_link_close(w);
   uv_tcp_nodelay(&w->tcp, 1);
   uv_read_start((uv_stream_t *)&w->tcp, on_alloc, on_net_read);
 }
 
 /* ws://host:port[/path] → a socket address (numeric hosts, and localhost) and the "/path". */
-static int parse(const char *address, struct sockaddr_storage *sa, char *hostport, size_t hcap, const char **path) {
-  const char *hp = address + 5, *slash = strchr(hp, '/');
+int ws_parse_address(const char *address, struct sockaddr_storage *sa, char *hostport, size_t hcap, const char **path) {
+  const char *hp = strstr(address, "://") + 3, *slash = strchr(hp, '/');
   size_t n = slash != NULL ? (size_t)(slash - hp) : strlen(hp);
   *path = slash != NULL ? slash : "/";
   if (n == 0 || n >= hcap) return UV_EINVAL;
@@ -558,8 +581,8 @@ int ws_listen(interop_node *node, const char *address, bool control_only, intero
   struct sockaddr_storage sa;
   char hostport[512];
   const char *path;
-  if (parse(address, &sa, hostport, sizeof hostport, &path) != 0 || strcmp(path, "/") != 0)
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: expected ws://host:port with a numeric host and no path", address);
+  if (ws_parse_address(address, &sa, hostport, sizeof hostport, &path) != 0 || strcmp(path, "/") != 0)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: expected %s://host:port with a numeric host and no path", address, http_is_address(address) ? "http" : "ws");
   listener *l = calloc(1, sizeof *l);
   if (l == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   l->node = node;
@@ -578,10 +601,10 @@ int ws_listen(interop_node *node, const char *address, bool control_only, intero
   uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&bound, &len);
   if (bound.ss_family == AF_INET6) {
     uv_ip6_name((struct sockaddr_in6 *)&bound, ip, sizeof ip);
-    snprintf(l->address, sizeof l->address, "ws://[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));
+    snprintf(l->address, sizeof l->address, "%s://[%s]:%d", http_is_address(address) ? "http" : "ws", ip, ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));
   } else {
     uv_ip4_name((struct sockaddr_in *)&bound, ip, sizeof ip);
-    snprintf(l->address, sizeof l->address, "ws://%s:%d", ip, ntohs(((struct sockaddr_in *)&bound)->sin_port));
+    snprintf(l->address, sizeof l->address, "%s://%s:%d", http_is_address(address) ? "http" : "ws", ip, ntohs(((struct sockaddr_in *)&bound)->sin_port));
   }
   l->next = node->listeners;
   node->listeners = l;
@@ -617,7 +640,7 @@ static void on_connected(uv_connect_t *req, int status) {
                    "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
                    path, w->target, w->key);
-  if (net_write(w, request, (size_t)n) != 0) return dial_failed(w, "cannot send the WebSocket handshake");
+  if (ws_net_write(w, request, (size_t)n) != 0) return dial_failed(w, "cannot send the WebSocket handshake");
   uv_read_start((uv_stream_t *)&w->tcp, on_alloc, on_net_read);
 }
 
@@ -625,14 +648,14 @@ const char *ws_dial(interop_node *node, const char *address, conn *c) {
   struct sockaddr_storage sa;
   char hostport[300];
   const char *path;
-  if (parse(address, &sa, hostport, sizeof hostport, &path) != 0) return "not a ws://host:port[/path] address with a numeric host";
+  if (ws_parse_address(address, &sa, hostport, sizeof hostport, &path) != 0) return "not a ws://host:port[/path] address with a numeric host";
   if (strlen(path) >= 290) return "the path of the ws:// address is too long";
   ignore_sigpipe();
   ws_link *w = link_new(node);
   ws_connect *req = calloc(1, sizeof *req);
   if (w == NULL || req == NULL) {
     free(req);
-    if (w != NULL) link_close(w);
+    if (w != NULL) ws_link_close(w);
     return "out of memory";
   }
   /* The connection's end of the socketpair, opened when the WebSocket is: closable before that. */
@@ -646,7 +669,7 @@ const char *ws_dial(interop_node *node, const char *address, conn *c) {
   if (rc != 0) {
     free(req);
     w->dialing = NULL;
-    link_close(w);
+    ws_link_close(w);
     return uv_strerror(rc);
   }
   return NULL;

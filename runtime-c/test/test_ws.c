@@ -1,7 +1,7 @@
 /* ws:// listeners of a C node against raw clients (docs/transports.md "WebSocket", "Security"):
  * a well-formed upgrade and a HELLO in a binary message; refused Host and Origin, upgrades that are
- * not WebSocket 13, plain HTTP, headers over 16 KiB, no request in time, a text message, a message
- * over 4 + max_frame_bytes and a frame that trickles in. Each gets its typed answer or close code,
+ * not WebSocket 13, a plain HTTP request (served: test_http.c), headers over 16 KiB, no request in
+ * time, a text message, a message over 4 + max_frame_bytes and a frame that trickles in. Each gets its typed answer or close code,
  * counted where docs/wire.md §7 says, and the node keeps serving. TS and Python make the same
  * checks in test/runtime/web-security.test.ts, web-hostile.test.ts and tests/test_web*.py. */
 #include <arpa/inet.h>
@@ -238,8 +238,9 @@ static void test_not_websocket_13(void **s) {
 static void test_plain_http_and_big_headers(void **s) {
   (void)s;
   char req[512];
-  snprintf(req, sizeof req, "POST /interop.conformance/echo_i8 HTTP/1.1\r\nHost: %s\r\nContent-Length: 2\r\n\r\n{}", host);
-  expect_refusal(req, "HTTP/1.1 501", INTEROP_UNIMPLEMENTED);
+  /* Not an upgrade: an HTTP request, served by the same listener (test_http.c). */
+  snprintf(req, sizeof req, "GET /nowhere HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host);
+  expect_refusal(req, "HTTP/1.1 404", INTEROP_NOT_FOUND);
   size_t big = 20 * 1024;
   char *huge = malloc(big + 256);
   int n = snprintf(huge, 256, "GET / HTTP/1.1\r\nHost: %s\r\nX-Big: ", host);

@@ -1,5 +1,5 @@
 /* The stream cases of the C conformance client (test/conformance/README.md, kinds client_stream,
- * server_stream, ping_pong, ticks, cancel_by_caller, flood), through the generated stream calls
+ * server_stream, ping_pong, ticks, cancel_by_caller, flood, refused_stream), through the generated stream calls
  * (docs/c.md "Calling a stream"). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,12 +205,26 @@ static void flood(cJSON *c, interop_arena *arena, outcome *o) {
   interop_stream_cancel(s);
 }
 
+/* A stream over a transport that does not carry streams (http): the case's error, and no item. */
+static void refused_stream(cJSON *c, interop_arena *arena, outcome *o) {
+  const interop_function *f = &M->functions[fn_index(cJSON_GetObjectItem(c, "function")->valuestring)];
+  interop_stream *s = open_case(c, arena, o);
+  if (s == NULL) return;
+  interop_error err;
+  if (f->output != NULL && interop_stream_next(s, interop_arena_alloc(arena, f->output->size, 8), arena, &err) == INTEROP_OK)
+    return interop_stream_cancel(s), failf(o, "an item arrived%s%s", "", "");
+  void *result = f->result != NULL ? interop_arena_alloc(arena, f->result->size, 8) : NULL;
+  int rc = interop_stream_finish(s, result, arena, &err);
+  check_outcome(cJSON_GetObjectItem(c, "error"), rc, &err, o);
+}
+
 bool run_stream_case(cJSON *c, const char *kind, outcome *o) {
   static const struct {
     const char *kind;
     void (*run)(cJSON *c, interop_arena *arena, outcome *o);
   } KINDS[] = {{"client_stream", client_stream}, {"server_stream", server_stream}, {"ping_pong", ping_pong},
-               {"ticks", ticks}, {"cancel_by_caller", cancel_by_caller}, {"flood", flood}};
+               {"ticks", ticks}, {"cancel_by_caller", cancel_by_caller}, {"flood", flood},
+               {"refused_stream", refused_stream}};
   for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++) {
     if (strcmp(kind, KINDS[i].kind) != 0) continue;
     interop_arena arena = INTEROP_ARENA_INIT;

@@ -91,6 +91,7 @@ typedef struct slow_call {
   interop_call *call;
   uint32_t ms;
   uint32_t *result;
+  conformance_state *state;
 } slow_call;
 
 static void slow_closed(uv_handle_t *h) { free(h->data); }
@@ -104,6 +105,7 @@ static void slow_fire(uv_timer_t *t) {
 
 static void slow_cancel(void *arg) {
   slow_call *s = arg;
+  s->state->slow_cancels++;
   uv_timer_stop(&s->timer);
   interop_error e;
   interop_error_set(&e, INTEROP_CANCELLED, "cancelled");
@@ -115,7 +117,7 @@ static int slow(void *impl, interop_call *call, uint32_t ms, uint32_t *result, i
   conformance_state *st = impl;
   slow_call *s = calloc(1, sizeof *s);
   if (s == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
-  s->call = call, s->ms = ms, s->result = result;
+  s->call = call, s->ms = ms, s->result = result, s->state = st;
   uv_timer_init(interop_node_loop(st->node), &s->timer);
   s->timer.data = s;
   uv_timer_start(&s->timer, slow_fire, ms, 0);

@@ -12,6 +12,7 @@ typedef struct conformance_state {
   interop_str last_note;
   uint64_t flood_produced;      /* stream_stats: items the last flood made */
   double cancelled_at_ms;       /* stream_stats: when a stream handler last saw a cancel */
+  uint64_t slow_cancels;        /* slow() calls cancelled (runtime-c's tests read it) */
 } conformance_state;
 
 /* The stream functions (conformance_streams.c). */
