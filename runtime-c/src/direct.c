@@ -47,7 +47,13 @@ static void handler_error(interop_call *call, int rc) {
   const char *fname = call->fn->name;
   if (rc == INTEROP_APPLICATION_ERROR) {
     bool declared = false;
-    for (uint32_t i = 0; i < call->fn->throws_count && !declared; i++) declared = call->fn->throws[i] == e->type;
+    /* Matched by name too: the handler's descriptor may be another library's copy of the same
+     * schema (the invoker checked that the fingerprints match); the caller gets its own. */
+    for (uint32_t i = 0; i < call->fn->throws_count && !declared; i++) {
+      const interop_type *t = call->fn->throws[i];
+      declared = t == e->type || (e->type != NULL && strcmp(t->name, e->type->name) == 0);
+      if (declared) e->type = t;
+    }
     interop_error check;
     if (!declared || e->detail == NULL) {
       interop_error_set(e, INTEROP_INTERNAL, "%s raised %s, which it does not declare", fname,
