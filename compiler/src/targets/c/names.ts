@@ -101,6 +101,16 @@ export function moduleFileStem(module: Module | string): string {
   return modulePrefix(module);
 }
 
+/**
+ * A type's C name from its module and IDL name alone, for targets built on the C target's code
+ * (C++ converts to these structs). It is the name the table gives unless an `@name(c = …)` pins a
+ * name that another declaration of the module also takes; with the bundle at hand, prefer
+ * `namesOf(bundle, module).type(idlName)`, which is always the table's.
+ */
+export function typeName(module: string, idlName: string, annotations?: Annotations): string {
+  return `${modulePrefix(module)}_${annotations?.names?.['c'] ?? pascalCase(idlName)}`;
+}
+
 /** Makes names unique within one scope by appending `_`; `taken` holds names already in use. */
 export function uniqueNames(names: string[], taken: Set<string> = new Set()): string[] {
   const seen = new Set<string>();
