@@ -61,6 +61,7 @@ static void handler_error(interop_call *call, int rc) {
     } else if (interop_check(e->type, e->detail, call->node->limits.max_depth, &check) != INTEROP_OK) {
       interop_error_set(e, INTEROP_INTERNAL, "%s: error %s does not encode: %s", fname, e->type->name, check.message);
     } else {
+      e->code = INTEROP_APPLICATION_ERROR; /* the handler's return value says it, err->code need not */
       snprintf(e->type_name, sizeof e->type_name, "%s", e->type->name);
       if (e->message[0] == '\0') snprintf(e->message, sizeof e->message, "%s", e->type->name);
     }

@@ -38,7 +38,7 @@ static int get(void *impl, interop_call *call, interop_str name, pair_store_Item
   pair_store_NotFound *detail = interop_arena_alloc(interop_call_arena(call), sizeof *detail, _Alignof(pair_store_NotFound));
   if (detail == NULL) return INTEROP_RESOURCE_EXHAUSTED;
   detail->name = (interop_str){interop_arena_strndup(interop_call_arena(call), name.ptr, name.len), name.len};
-  interop_error_set(err, INTEROP_APPLICATION_ERROR, "no item %.*s", (int)name.len, name.ptr);
+  /* The return value says APPLICATION_ERROR; err->code and the message may stay unset. */
   err->type = &pair_store_NotFound_type;
   err->detail = detail;
   return INTEROP_APPLICATION_ERROR;
