@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,7 +78,18 @@ static int teardown(void **s) {
   return 0;
 }
 
-/* Starts `interop-node --config CONFIG` and waits for its socket. */
+/* Whether something accepts connections at PATH: the socket file exists from bind(), a moment
+ * before the node listens on it. */
+static bool accepting(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
+/* Starts `interop-node --config CONFIG` and waits until it accepts connections on its socket. */
 static pid_t start_node(const char *config, const char *sock) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -86,7 +99,7 @@ static pid_t start_node(const char *config, const char *sock) {
   running[running[0] > 0] = pid;
   char path[256];
   snprintf(path, sizeof path, "%s/%s", dir, sock);
-  for (int i = 0; i < 1000 && access(path, F_OK) != 0; i++) {
+  for (int i = 0; i < 1000 && !accepting(path); i++) {
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       running[running[1] == pid] = 0;
