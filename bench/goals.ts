@@ -76,5 +76,26 @@ export function evaluateGoals(m: Metrics): GoalResult[] {
       { label: 'small', ratio: get('direct.small.stub') / get('direct.small.plain'), ok: (r) => r <= 2 },
     ]),
   );
+  goals.push(
+    check('C↔C request/response over unix: p50 ≤ 1.2× the raw C socket floor', shapes.map((s) => ({
+      label: s,
+      ratio: get(`rtt.c-c.unix.${s}.interop.p50`) / get(`rtt.c-c.unix.${s}.raw C socket (floor).p50`),
+      ok: (r) => r <= 1.2,
+    }))),
+  );
+  goals.push(
+    check('Direct in-process call through a generated C stub ≤ 2× a plain indirect C call', ['small', 'nested'].map((s) => ({
+      label: s,
+      ratio: get(`direct.c.${s}.stub`) / get(`direct.c.${s}.plain`),
+      ok: (r) => r <= 2,
+    }))),
+  );
+  goals.push(
+    check('Generated msgpack codec (C): encode+decode time ≤ 1.0× msgpack-c', shapes.map((s) => ({
+      label: s,
+      ratio: get(`codec.c.${s}.msgpack`) / get(`codec.c.${s}.msgpack-c`),
+      ok: (r) => r <= 1.0,
+    }))),
+  );
   return goals;
 }

@@ -18,6 +18,7 @@ import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 import { runWebPy, runWebTs } from './web/suite.js';
+import { runCodecsC, runDirectC, runRpcC, runRpcCCross } from './c/suite.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
@@ -25,13 +26,17 @@ const SUITES: [string, Suite][] = [
   ['codecs-ts', runCodecsTs],
   ['codecs-py', runCodecsPy],
   ['codecs-hs', runCodecsHs],
+  ['codecs-c', runCodecsC],
   ['rpc-ts', runRpcTs],
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
   ['rpc-hs', runRpcHs],
+  ['rpc-c', runRpcC],
+  ['rpc-c-cross', runRpcCCross],
   ['events', runEventsSuite],
   ['streams', runStreams],
   ['direct', runDirect],
+  ['direct-c', runDirectC],
   ['stdio', runStdio],
   ['web-ts', runWebTs],
   ['web-py', runWebPy],

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the benchmarks need, idempotently: the bench's own npm packages (bench/package.json,
 # not a workspace), a Python virtualenv with the Python peers (bench/.venv), and, in full mode,
-# Debian's protobuf-compiler for the compiler comparison. Then generates the code the benchmarks
-# load into bench/out/. Usage: bench/setup.sh [--smoke]
+# Debian's protobuf-compiler for the compiler comparison and msgpack-c for the C codec suite. Then
+# generates the code the benchmarks load into bench/out/. Usage: bench/setup.sh [--smoke]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=0; only=""
@@ -40,6 +40,21 @@ if ! command -v protoc >/dev/null && [ "$smoke" = 0 ] && [ "$(id -u)" = 0 ] && c
   echo "[bench] installing Debian's protobuf-compiler"
   (apt-get install -y -qq protobuf-compiler >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }) ||
     echo "[bench] protobuf-compiler could not be installed: the compiler comparison will be skipped"
+fi
+
+# msgpack-c, the C codec suite's peer (bench/c/CMakeLists.txt), in full mode. Debian's
+# libmsgpack-dev depends on the C++ headers and through them on Boost (~150 MiB), so unless it is
+# installed already, only the C library (libmsgpackc2, libc only) is installed and the C headers
+# are unpacked from libmsgpack-dev's own archive into bench/out/deb (no Boost, nothing vendored).
+if [ "$smoke" = 0 ] && [ ! -f /usr/include/msgpack.h ] && [ ! -f bench/out/deb/usr/include/msgpack.h ] &&
+   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "[bench] installing msgpack-c (libmsgpackc2, and libmsgpack-dev's C headers into bench/out/deb)"
+  mkdir -p bench/out/deb
+  if (apt-get install -y -qq libmsgpackc2 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libmsgpackc2 >/dev/null; }) &&
+     (cd bench/out/deb && apt-get download -qq libmsgpack-dev >/dev/null 2>&1 && dpkg-deb -x libmsgpack-dev_*.deb . && rm -f libmsgpack-dev_*.deb); then :
+  else
+    echo "[bench] msgpack-c could not be installed: the C codec suite will run without its peer"
+  fi
 fi
 
 # The Haskell suites' program (bench/haskell, built with the runtime: cached by source hash, so a

@@ -13,6 +13,9 @@ describe('bench --smoke', () => {
     expect(r.status, why).toBe(0);
     const titles = ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp'];
     titles.push('TypeScript: direct in-process call, nested struct', 'Python: direct in-process call, small struct');
+    // The C suites (bench/c): built with the real toolchain, every contender present.
+    titles.push('C codecs, nested', 'C ↔ C over unix', 'C ↔ C over tcp', 'C client → TypeScript and Python servers over unix, next to TS ↔ TS');
+    titles.push('C: direct in-process call, small struct');
     titles.push('TypeScript ↔ TypeScript over WebSocket', 'TypeScript ↔ TypeScript over HTTP', 'Python ↔ Python over WebSocket', 'Python ↔ Python over HTTP');
     for (const title of titles) {
       expect(r.stdout, why).toContain(`== ${title}`);
@@ -27,6 +30,10 @@ describe('bench --smoke', () => {
       expect(r.stdout, why).toContain(row);
     }
     expect(existsSync('bench/out/RESULTS-smoke.md')).toBe(true);
-    expect(readFileSync('bench/out/RESULTS-smoke.md', 'utf8')).toContain('| raw socket (floor) |');
+    const md = readFileSync('bench/out/RESULTS-smoke.md', 'utf8');
+    expect(md).toContain('| raw socket (floor) |');
+    for (const row of ['| raw C socket (floor) |', '| C client → TS server |', '| C client → Python server |', '| TS client → TS server |', '| plain indirect C call |']) {
+      expect(md, row).toContain(row);
+    }
   }, 1_200_000);
 });

@@ -6,7 +6,7 @@
 import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
 import { Ctx, CodeWriter, cDoc } from './context.js';
 import { callable, moduleVar, paramsRecord } from './descriptor.js';
-import { globalName, memberName, uniqueNames } from './names.js';
+import { memberName, uniqueNames } from './names.js';
 
 /** A parameter as a C argument: structs and unions by const pointer, everything else by value. */
 export function paramDecls(ctx: Ctx, params: Param[]): { decls: string[]; values: string[] } {
@@ -35,7 +35,7 @@ function itemDecl(ctx: Ctx, t: TypeRef, name: string): { decl: string; ref: stri
 
 /** A stream function's calls (client.h): open, write the input, read the output, finish. */
 function emitStreamClient(ctx: Ctx, w: CodeWriter, fn: FunctionDecl, index: number, head: string[], init: string): void {
-  const g = globalName(ctx.module.name, fn.name, 'function', fn.annotations);
+  const g = ctx.names.fn(fn.name);
   const r = paramsRecord(ctx, fn);
   fnDoc(w, fn, `${ctx.module.name}.${fn.name} (stream): opens it${fn.input ? `; ${g}_write sends items, interop_stream_end ends them` : ''}${fn.output ? `; ${g}_read takes the callee's items` : ''}; ${g}_finish waits for the answer (docs/c.md "Calling a stream"). Runs the node's loop; not from a handler.`);
   w.block(`static inline int ${g}_open(${[...head, 'const interop_call_options *opts', 'interop_stream **out', 'interop_error *err'].join(', ')}) {`, () => {
@@ -69,7 +69,7 @@ function fnDoc(w: CodeWriter, fn: FunctionDecl, extra: string): void {
 export function emitClient(ctx: Ctx, w: CodeWriter): void {
   const mod = `&${moduleVar(ctx.module.name)}`;
   callable(ctx.module).forEach((fn, index) => {
-    const g = globalName(ctx.module.name, fn.name, 'function', fn.annotations);
+    const g = ctx.names.fn(fn.name);
     const r = paramsRecord(ctx, fn);
     const { decls, values } = paramDecls(ctx, fn.params);
     const init = values.length ? `{${values.join(', ')}}` : '{0}';
@@ -97,7 +97,7 @@ export function emitClient(ctx: Ctx, w: CodeWriter): void {
     });
   });
   ctx.module.events.forEach((ev, index) => {
-    const g = globalName(ctx.module.name, ev.name, 'event', ev.annotations);
+    const g = ctx.names.event(ev.name);
     const payload = ev.payload ? ctx.cType(ev.payload) : undefined;
     w.line('');
     w.line(cDoc(`${ev.doc ? `${ev.doc.trimEnd()}\n\n` : ''}Event ${ctx.module.name}.${ev.name}: the handler receives ${payload ? `a \`const ${payload} *\`` : 'NULL (no payload)'}, valid while it runs.`));

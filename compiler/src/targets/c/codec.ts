@@ -5,7 +5,6 @@
 import type { ConstValue, Field, TypeDecl, TypeRef, UnionDecl } from '../../ir/types.js';
 import { Ctx, CodeWriter, cString } from './context.js';
 import { caseNames, fieldNames, type Record_ } from './types.js';
-import { typeName } from './names.js';
 
 const KIND: Record<string, string> = {
   bool: 'BOOL', i8: 'I8', i16: 'I16', i32: 'I32', i64: 'I64', u8: 'U8', u16: 'U16', u32: 'U32', u64: 'U64',
@@ -63,40 +62,35 @@ function declDescriptor(ctx: Ctx, d: TypeDecl, cName: string): string {
   }
 }
 
-/** Static C values for defaults and constants; arrays they need are hoisted before them. */
+/** Static C values for defaults and constants. The arrays of lists and maps are compound literals
+ * (static storage at file scope), so they need no names of their own. */
 export class Values {
-  private n = 0;
-  constructor(
-    private readonly ctx: Ctx,
-    private readonly w: CodeWriter,
-  ) {}
+  constructor(private readonly ctx: Ctx) {}
 
   /** An initializer of `t`'s C type holding `v`. */
-  init(t: TypeRef, v: ConstValue, stem: string): string {
+  init(t: TypeRef, v: ConstValue): string {
     const ctx = this.ctx;
     if (t.kind === 'optional') {
       if (v.kind === 'none') return ctx.isAggregate(t.inner) ? 'NULL' : '{0}';
-      return `{true, ${this.init(t.inner, v, stem)}}`;
+      return `{true, ${this.init(t.inner, v)}}`;
     }
     if (t.kind === 'list' && v.kind === 'list') {
       if (v.items.length === 0) return '{NULL, 0}';
-      const arr = this.hoist(ctx.cType(t.element), v.items.map((x) => this.init(t.element, x, stem)), stem);
+      const arr = this.array(ctx.cType(t.element), v.items.map((x) => this.init(t.element, x)));
       return `{(${ctx.cType(t.element)} *)${arr}, ${v.items.length}}`;
     }
     if (t.kind === 'map' && v.kind === 'map') {
       if (v.entries.length === 0) return '{NULL, NULL, 0}';
       const entries = sortEntries(t, v.entries);
-      const keys = this.hoist(ctx.cType(t.key), entries.map((e) => this.init(t.key, e.key, stem)), stem);
-      const values = this.hoist(ctx.cType(t.value), entries.map((e) => this.init(t.value, e.value, stem)), stem);
+      const keys = this.array(ctx.cType(t.key), entries.map((e) => this.init(t.key, e.key)));
+      const values = this.array(ctx.cType(t.value), entries.map((e) => this.init(t.value, e.value)));
       return `{(${ctx.cType(t.key)} *)${keys}, (${ctx.cType(t.value)} *)${values}, ${entries.length}}`;
     }
     return scalarInit(t, v);
   }
 
-  private hoist(cType: string, items: string[], stem: string): string {
-    const name = `${stem}_${this.n++}`;
-    this.w.line(`static const ${cType} ${name}[] = {${items.join(', ')}};`);
-    return name;
+  private array(cType: string, items: string[]): string {
+    return `(const ${cType}[]){${items.join(', ')}}`;
   }
 }
 
@@ -144,11 +138,11 @@ function scalarInit(t: TypeRef, v: ConstValue): string {
 export function emitFields(ctx: Ctx, w: CodeWriter, r: Record_): void {
   if (r.fields.length === 0) return;
   const names = fieldNames(r.fields);
-  const values = new Values(ctx, w);
+  const values = new Values(ctx);
   const defaults = r.fields.map((f, i) => {
     if (!f.default) return 'NULL';
-    const d = `${r.cName}_${names[i]}_default`;
-    const init = values.init(f.type, f.default, d);
+    const d = ctx.staticName('default');
+    const init = values.init(f.type, f.default);
     w.line(`static const ${ctx.cType(f.type)} ${d} = ${init};`);
     return `&${d}`;
   });
@@ -169,7 +163,7 @@ export function emitRecordDescriptor(ctx: Ctx, w: CodeWriter, r: Record_): void 
 }
 
 export function emitUnionDescriptor(ctx: Ctx, w: CodeWriter, u: UnionDecl): void {
-  const name = typeName(ctx.module.name, u.name, u.annotations);
+  const name = ctx.names.type(u.name);
   const names = caseNames(u);
   const rows = u.cases
     .map((c, i) => ({ c, i }))
@@ -180,7 +174,7 @@ export function emitUnionDescriptor(ctx: Ctx, w: CodeWriter, u: UnionDecl): void
 }
 
 export function emitEnumDescriptor(ctx: Ctx, w: CodeWriter, t: TypeDecl & { kind: 'enum' }): void {
-  const name = typeName(ctx.module.name, t.name, t.annotations);
+  const name = ctx.names.type(t.name);
   w.block(`static const interop_enum_member ${name}_members[] = {`, () => {
     for (const m of t.members) w.line(`{${JSON.stringify(m.name)}, ${m.value === -2147483648 ? '(-2147483647 - 1)' : m.value}},`);
   }, '};');
@@ -190,7 +184,7 @@ export function emitEnumDescriptor(ctx: Ctx, w: CodeWriter, t: TypeDecl & { kind
 /** An alias of a list, map, optional or scalar has its own descriptor (one of a declared type is a macro). */
 export function emitAliasDescriptor(ctx: Ctx, w: CodeWriter, t: TypeDecl & { kind: 'alias' }): void {
   if (t.type.kind === 'ref') return;
-  const name = typeName(ctx.module.name, t.name, t.annotations);
+  const name = ctx.names.type(t.name);
   w.line(`const interop_type ${name}_type = ${descriptorOf(ctx, t.type)};`);
 }
 

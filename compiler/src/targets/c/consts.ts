@@ -3,18 +3,17 @@
 
 import { Values } from './codec.js';
 import { Ctx, CodeWriter, cDoc } from './context.js';
-import { globalName } from './names.js';
 
 export function emitConsts(ctx: Ctx, h: CodeWriter, c: CodeWriter): void {
   if (ctx.module.consts.length === 0) return;
   h.line('');
-  const values = new Values(ctx, c);
+  const values = new Values(ctx);
   for (const k of ctx.module.consts) {
-    const name = globalName(ctx.module.name, k.name, 'const', k.annotations);
+    const name = ctx.names.constant(k.name);
     const doc = cDoc(k.doc);
     if (doc) h.line(doc);
     const ct = ctx.cType(k.type);
-    const init = values.init(k.type, k.value, `${name}_items`);
+    const init = values.init(k.type, k.value);
     if (k.type.kind === 'scalar' || (k.type.kind === 'ref' && k.type.declKind === 'enum')) {
       const text = init.startsWith('{') ? `((${ct})${init})` : `((${ct})${init})`;
       h.line(`#define ${name} ${text}`);

@@ -2,9 +2,9 @@
 // declarations, the C type of every IDL type, and the container types (lists, maps, optionals)
 // the module uses, each declared and described once.
 
-import type { Bundle, Module, TypeDecl, TypeRef } from '../../ir/types.js';
+import type { Bundle, Module, TypeRef } from '../../ir/types.js';
 import { CodeWriter } from '../ts/code-writer.js';
-import { modulePrefix, typeName } from './names.js';
+import { declaresTypedef, isAggregateRef, namesOf, shapeKey, type ModuleNames } from './names.js';
 
 export { CodeWriter };
 
@@ -29,48 +29,37 @@ export interface Container {
 
 export class Ctx {
   readonly prefix: string;
-  /** Containers in dependency order (inner before outer), keyed by shape. */
+  /** The module's names table: every module-level name printed comes from it (names.ts). */
+  readonly names: ModuleNames;
+  /** Containers in dependency order (inner before outer), keyed by structure (names.ts shapeKey). */
   readonly containers = new Map<string, Container>();
   /** Other modules whose header this module's header includes. */
   readonly imports = new Set<string>();
+  private statics = 0;
 
   constructor(
     readonly bundle: Bundle,
     readonly module: Module,
   ) {
-    this.prefix = modulePrefix(module);
+    this.names = namesOf(bundle, module.name);
+    this.prefix = this.names.prefix;
   }
 
-  decl(moduleName: string, name: string): TypeDecl {
-    const m = this.bundle.modules.find((x) => x.name === moduleName);
-    const d = m?.types.find((t) => t.name === name);
-    if (!d) throw new Error(`interopc c target: unresolved type ${moduleName}.${name}`);
-    return d;
-  }
-
-  /** The C name of a declared type. */
+  /** The C name of a declared type (of this module or an imported one). */
   declName(moduleName: string, name: string): string {
     if (moduleName !== this.module.name) this.imports.add(moduleName);
-    return typeName(moduleName, name, this.decl(moduleName, name).annotations);
+    return namesOf(this.bundle, moduleName).type(name);
+  }
+
+  /** A fresh name for a static of the module's source (a field's default value). Names with `__`
+   * never come out of the names table (it collapses them), so these cannot clash with any. */
+  staticName(what: string): string {
+    return `${this.prefix}__${what}_${this.statics++}`;
   }
 
   /** A struct or union held by pointer when optional (it may contain itself that way). */
   isAggregate(t: TypeRef): boolean {
-    return t.kind === 'ref' && (t.declKind === 'struct' || t.declKind === 'union' || t.declKind === 'error');
-  }
-
-  /** A name for the shape of a type, used in container names: `list_map_string_i32`. */
-  shape(t: TypeRef): string {
-    switch (t.kind) {
-      case 'scalar': return t.name;
-      case 'ref': {
-        const name = this.declName(t.module, t.name);
-        return t.module === this.module.name ? name.slice(this.prefix.length + 1) : name;
-      }
-      case 'list': return `list_${this.shape(t.element)}`;
-      case 'map': return `map_${this.shape(t.key)}_${this.shape(t.value)}`;
-      case 'optional': return `opt_${this.shape(t.inner)}`;
-    }
+    return isAggregateRef(t);
   }
 
   /** The C type of a value of `t`. */
@@ -103,16 +92,18 @@ export class Ctx {
 
   /** Registers a container (its parts first) and returns it. */
   container(t: TypeRef): Container {
-    const shape = this.shape(t);
-    const known = this.containers.get(shape);
+    const shape = this.names.shape(t);
+    const known = this.containers.get(shapeKey(t));
     if (known) return known;
     if (t.kind === 'list') this.cType(t.element);
     if (t.kind === 'map') this.cType(t.key), this.cType(t.value);
     if (t.kind === 'optional') this.cType(t.inner);
-    const runtime = (t.kind === 'list' && t.element.kind === 'scalar') || (t.kind === 'optional' && t.inner.kind === 'scalar');
-    const cName = runtime ? `interop_${shape}` : `${this.prefix}_${shape}`;
-    const c: Container = { type: t, cName, declare: !runtime && !(t.kind === 'optional' && this.isAggregate(t.inner)), desc: `${this.prefix}__t_${shape}`, used: false };
-    this.containers.set(shape, c);
+    const declare = declaresTypedef(t);
+    const cName = declare ? this.names.containerName(t) : `interop_${shape}`;
+    // Descriptors are static in the module's source; `__t_` never comes out of the names table.
+    const desc = `${this.prefix}__t_${declare ? cName.slice(this.prefix.length + 1) : shape}`;
+    const c: Container = { type: t, cName, declare, desc, used: false };
+    this.containers.set(shapeKey(t), c);
     return c;
   }
 }

@@ -5,7 +5,7 @@ import type { FunctionDecl, Module } from '../../ir/types.js';
 import { portableIr } from '../common/header.js';
 import { emitRecordDescriptor } from './codec.js';
 import { Ctx, CodeWriter } from './context.js';
-import { globalName, moduleFileStem } from './names.js';
+import { moduleFileStem } from './names.js';
 import { emitRecord, type Record_ } from './types.js';
 
 /** The functions code is generated for, in declaration order (their index in the descriptor). */
@@ -16,7 +16,7 @@ export function callable(m: Module): FunctionDecl[] {
 const KINDS = { call: 'INTEROP_FUNCTION_CALL', oneway: 'INTEROP_FUNCTION_ONEWAY', stream: 'INTEROP_FUNCTION_STREAM' } as const;
 
 export function paramsRecord(ctx: Ctx, fn: FunctionDecl): Record_ {
-  const cName = `${globalName(ctx.module.name, fn.name, 'function', fn.annotations)}_params`;
+  const cName = `${ctx.names.fn(fn.name)}_params`;
   return { cName, idlName: `${fn.name} params`, fields: fn.params, kind: 'params', doc: undefined };
 }
 
@@ -43,13 +43,13 @@ export function emitModuleDescriptor(ctx: Ctx, w: CodeWriter, source: string): v
   w.line('');
   for (const fn of fns) {
     if (fn.throws.length === 0) continue;
-    const name = `${globalName(m.name, fn.name, 'function', fn.annotations)}_throws`;
+    const name = `${ctx.names.fn(fn.name)}_throws`;
     w.line(`static const interop_type *const ${name}[] = {${fn.throws.map((t) => ctx.descRef(t)).join(', ')}};`);
   }
   if (fns.length > 0) {
     w.block(`static const interop_function ${stem}_functions[] = {`, () => {
       for (const fn of fns) {
-        const g = globalName(m.name, fn.name, 'function', fn.annotations);
+        const g = ctx.names.fn(fn.name);
         const result = fn.result ? ctx.descRef(fn.result) : 'NULL';
         const throws = fn.throws.length ? `${g}_throws` : 'NULL';
         const input = fn.input ? ctx.descRef(fn.input.type) : 'NULL';

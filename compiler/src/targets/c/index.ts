@@ -15,13 +15,13 @@ import { emitConsts } from './consts.js';
 import { callable, emitModuleDescriptor, emitParamsTypes, moduleVar } from './descriptor.js';
 import { emitServerAdapters, emitServerTypes } from './server.js';
 import { CodeWriter, Ctx, cDoc } from './context.js';
-import { globalName, moduleFileStem, typeName } from './names.js';
+import { moduleFileStem } from './names.js';
 import { byValueOrder, emitContainers, emitEnum, emitRecord, emitUnion, type Record_ } from './types.js';
 
 type Aggregate = Extract<TypeDecl, { kind: 'struct' | 'error' | 'union' }>;
 
 function record(ctx: Ctx, d: Extract<TypeDecl, { kind: 'struct' | 'error' }>): Record_ {
-  return { cName: typeName(ctx.module.name, d.name, d.annotations), idlName: d.name, doc: d.doc, fields: d.fields, kind: d.kind };
+  return { cName: ctx.names.type(d.name), idlName: d.name, doc: d.doc, fields: d.fields, kind: d.kind };
 }
 
 /** Typed wrappers of interop_encode/interop_decode for one type. */
@@ -32,10 +32,6 @@ function emitCodecWrappers(w: CodeWriter, cName: string): void {
   w.line(`static inline int ${cName}_decode(const uint8_t *data, size_t len, interop_codec codec, interop_arena *arena, ${cName} *out, interop_error *err) {`);
   w.line(`  return interop_decode(&${cName}_type, data, len, codec, INTEROP_DEFAULT_MAX_DEPTH, arena, out, err);`);
   w.line('}');
-}
-
-function globalNameOf(module: Module, fn: Module['functions'][number]): string {
-  return globalName(module.name, fn.name, 'function', fn.annotations);
 }
 
 function render(bundle: Bundle, module: Module, source: string): GeneratedFile[] {
@@ -54,7 +50,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   }
   const aliasDefs = new CodeWriter();
   for (const a of aliases) {
-    const name = typeName(module.name, a.name, a.annotations);
+    const name = ctx.names.type(a.name);
     const doc = cDoc(a.doc);
     if (doc) aliasDefs.line(doc);
     const ct = ctx.cType(a.type);
@@ -82,7 +78,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   const containerDefs = new CodeWriter();
   emitContainerDescriptors(ctx, forward, containerDefs);
 
-  const named = module.types.map((t) => ({ t, cName: typeName(module.name, t.name, t.annotations) }));
+  const named = module.types.map((t) => ({ t, cName: ctx.names.type(t.name) }));
   const h = new CodeWriter();
   h.line(generatedHeader('//', source, module));
   h.line(cDoc(module.doc ?? `Generated C code of module ${module.name} ${module.version}.`));
@@ -97,7 +93,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line('#endif');
   if (aggregates.length > 0) h.line('');
   for (const d of aggregates) {
-    const name = typeName(module.name, d.name, d.annotations);
+    const name = ctx.names.type(d.name);
     h.line(`typedef struct ${name} ${name};`);
   }
   for (const e of enums) if (e.kind === 'enum') emitEnum(ctx, h, e);
@@ -119,7 +115,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line(`extern const size_t ${stem}_types_count;`);
   h.line(`/** The module descriptor (runtime-c/include/interop/module.h). */`);
   h.line(`extern const interop_module ${moduleVar(module.name)};`);
-  for (const fn of callable(module)) h.line(`extern const interop_type ${globalNameOf(module, fn)}_params_type;`);
+  for (const fn of callable(module)) h.line(`extern const interop_type ${ctx.names.fn(fn.name)}_params_type;`);
   h.line('');
   for (const { cName } of named) emitCodecWrappers(h, cName);
   h.append(api);

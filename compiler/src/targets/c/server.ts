@@ -4,7 +4,7 @@
 import { Ctx, CodeWriter } from './context.js';
 import { paramDecls } from './client.js';
 import { callable, moduleVar, paramsRecord } from './descriptor.js';
-import { globalName, memberName, moduleFileStem, uniqueNames } from './names.js';
+import { memberName, moduleFileStem, uniqueNames } from './names.js';
 import { fieldNames } from './types.js';
 
 function handlerNames(ctx: Ctx): string[] {
@@ -44,7 +44,7 @@ export function emitServerTypes(ctx: Ctx, w: CodeWriter): void {
 
 /** A server stream's typed send: `P_fn_send(call, item, err)`, interop_call_send_item (module.h). */
 function emitItemSender(ctx: Ctx, w: CodeWriter, fn: ReturnType<typeof callable>[number]): void {
-  const g = globalName(ctx.module.name, fn.name, 'function', fn.annotations);
+  const g = ctx.names.fn(fn.name);
   const ct = ctx.cType(fn.output!);
   const byPointer = ctx.isAggregate(fn.output!);
   const decl = byPointer ? `const ${ct} *item` : `${ct}${ct.endsWith('*') ? '' : ' '}item`;
@@ -60,7 +60,7 @@ export function emitServerAdapters(ctx: Ctx, w: CodeWriter): void {
   const names = handlerNames(ctx);
   fns.forEach((fn, i) => {
     const r = paramsRecord(ctx, fn);
-    const adapter = `${globalName(ctx.module.name, fn.name, 'function', fn.annotations)}_serve`;
+    const adapter = `${ctx.names.fn(fn.name)}_serve`;
     const fields = fieldNames(fn.params);
     const args = fn.params.map((p, k) => (ctx.isAggregate(p.type) ? `&p->${fields[k]}` : `p->${fields[k]}`));
     w.line('');
@@ -78,7 +78,7 @@ export function emitServerAdapters(ctx: Ctx, w: CodeWriter): void {
     w.line('server->handlers = *handlers;');
     w.line('server->impl = impl;');
     fns.forEach((fn, i) => {
-      const adapter = `${globalName(ctx.module.name, fn.name, 'function', fn.annotations)}_serve`;
+      const adapter = `${ctx.names.fn(fn.name)}_serve`;
       w.line(`server->table[${i}] = handlers->${names[i]} != NULL ? ${adapter} : NULL;`);
     });
     w.line(`server->module_impl.abi_version = INTEROP_ABI_VERSION;`);

@@ -3,7 +3,7 @@
 
 import type { Field, StructDecl, TypeDecl, UnionDecl } from '../../ir/types.js';
 import { Ctx, CodeWriter, cDoc } from './context.js';
-import { escapeName, memberName, typeName, uniqueNames } from './names.js';
+import { memberName, uniqueNames } from './names.js';
 
 /** A struct-like declaration: a struct, an error, or the parameters of a function. */
 export interface Record_ {
@@ -24,19 +24,19 @@ export function caseNames(u: UnionDecl): string[] {
 }
 
 export function emitEnum(ctx: Ctx, w: CodeWriter, t: TypeDecl & { kind: 'enum' }): void {
-  const name = typeName(ctx.module.name, t.name, t.annotations);
+  const name = ctx.names.type(t.name);
+  const consts = ctx.names.memberConsts(t.name);
   w.line('');
   const doc = cDoc(t.doc);
   if (doc) w.line(doc);
   w.line(`typedef int32_t ${name}; /* open: values this side does not know are kept */`);
   w.block('enum {', () => {
-    for (const m of t.members) {
+    t.members.forEach((m, i) => {
       const d = cDoc(m.doc);
       if (d) w.line(d);
-      const member = escapeName(m.annotations.names?.['c'] ?? m.name, 'global');
       const v = m.value === -2147483648 ? '(-2147483647 - 1)' : String(m.value);
-      w.line(`${name}_${member} = ${v},`);
-    }
+      w.line(`${consts[i]} = ${v},`);
+    });
   }, '};');
 }
 
@@ -76,8 +76,9 @@ export function emitRecord(ctx: Ctx, w: CodeWriter, r: Record_): void {
 }
 
 export function emitUnion(ctx: Ctx, w: CodeWriter, u: UnionDecl): void {
-  const name = typeName(ctx.module.name, u.name, u.annotations);
+  const name = ctx.names.type(u.name);
   const names = caseNames(u);
+  const consts = ctx.names.memberConsts(u.name);
   w.line('');
   const doc = cDoc(u.doc);
   if (doc) w.line(doc);
@@ -94,7 +95,7 @@ export function emitUnion(ctx: Ctx, w: CodeWriter, u: UnionDecl): void {
     }, '} as;');
   }, '};');
   w.block('enum {', () => {
-    u.cases.forEach((c, i) => w.line(`${name}_${names[i]} = ${c.id},${c.type ? '' : ' /* unit case */'}`));
+    u.cases.forEach((c, i) => w.line(`${consts[i]} = ${c.id},${c.type ? '' : ' /* unit case */'}`));
   }, '};');
 }
 

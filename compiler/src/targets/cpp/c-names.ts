@@ -1,24 +1,23 @@
 // The C names the C++ target reads and writes (the C target's structs, descriptors and module
 // descriptor, ADR 0022), in one place: everything comes from the C target's own table
-// (../c/names.ts, ../c/types.ts), except the base name of a function, which follows the C rule
-// for it (module prefix, then the `@name(c = …)` or snake_case name).
+// (../c/names.ts, ../c/types.ts), so a name the C target moves away from a clash (`_2`) is the
+// name used here too.
 
-import type { Annotations, FunctionDecl } from '../../ir/types.js';
-import { snakeCase } from '../common/case.js';
+import type { Bundle, FunctionDecl } from '../../ir/types.js';
 import { moduleVar } from '../c/descriptor.js';
-import { modulePrefix, moduleFileStem, typeName } from '../c/names.js';
+import { moduleFileStem, namesOf } from '../c/names.js';
 
 export { caseNames as cCaseNames, fieldNames as cFieldNames } from '../c/types.js';
 export { moduleFileStem };
 
 /** `::example_chat_Message`: a declared type's C name. */
-export function cDeclName(module: string, idlName: string, annotations?: Annotations): string {
-  return `::${typeName(module, idlName, annotations)}`;
+export function cDeclName(bundle: Bundle, module: string, idlName: string): string {
+  return `::${namesOf(bundle, module).type(idlName)}`;
 }
 
 /** `::example_chat_post_params`: the C struct of a function's parameters. */
-export function cParamsName(module: string, fn: FunctionDecl): string {
-  return `::${modulePrefix(module)}_${fn.annotations.names?.['c'] ?? snakeCase(fn.name)}_params`;
+export function cParamsName(bundle: Bundle, module: string, fn: FunctionDecl): string {
+  return `::${namesOf(bundle, module).fn(fn.name)}_params`;
 }
 
 /** `&::example_chat_module`: the module descriptor. */

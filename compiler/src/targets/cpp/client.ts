@@ -28,7 +28,7 @@ function byValue(t: TypeRef): boolean {
 }
 
 export function paramNames(params: Param[]): string[] {
-  return unique(params.map((p) => memberName(p.name, 'field', p.annotations)));
+  return unique(params.map((p) => memberName(p.name, 'param', p.annotations)));
 }
 
 function paramList(ctx: Ctx, params: Param[]): string[] {
@@ -119,7 +119,7 @@ export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     const name = names.fns.get(fn)!;
     const params = paramList(ctx, fn.params);
     const args = paramNames(fn.params);
-    const cParams = cParamsName(ctx.module.name, fn);
+    const cParams = cParamsName(ctx.bundle, ctx.module.name, fn);
     w.line('');
     if (fn.kind === 'oneway') {
       w.block(`void Client::${name}(${params.join(', ')}) const {`, () => {

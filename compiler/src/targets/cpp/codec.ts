@@ -10,7 +10,7 @@ import { caseNames, fieldNames } from './types.js';
 import { typeName } from './names.js';
 
 function cName(ctx: Ctx, d: TypeDecl): string {
-  return cDeclName(ctx.module.name, d.name, d.annotations);
+  return cDeclName(ctx.bundle, ctx.module.name, d.name);
 }
 
 /** Declarations in the header, in the module's namespace (found by argument-dependent lookup). */

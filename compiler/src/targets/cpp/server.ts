@@ -59,7 +59,7 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
   w.line('');
   w.block('Server::Server() {', () => {
     for (const { fn, index } of fns) {
-      const cParams = cParamsName(ctx.module.name, fn);
+      const cParams = cParamsName(ctx.bundle, ctx.module.name, fn);
       const cFields = cFieldNames(fn.params);
       const args = paramNames(fn.params);
       const r = resultType(ctx, fn);
@@ -114,9 +114,7 @@ export function emitErrorMapperDecls(w: CodeWriter): void {
 
 export function emitErrorMapperDefs(ctx: Ctx, w: CodeWriter): void {
   const errors = declaredErrors(ctx).map((t) => {
-    const d = ctx.decl(t.module, t.name);
-    const cName = cDeclName(t.module, t.name, d.annotations);
-    return { cpp: ctx.declName(t.module, t.name), c: cName, qualified: `${t.module}.${t.name}` };
+    return { cpp: ctx.declName(t.module, t.name), c: cDeclName(ctx.bundle, t.module, t.name), qualified: `${t.module}.${t.name}` };
   });
   w.line('');
   w.block('std::exception_ptr detail::error_from_c(int rc, const interop_error &err) {', () => {

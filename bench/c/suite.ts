@@ -1,0 +1,126 @@
+// The C suites: runtime-c and the generated C code against what a C user would pick instead.
+//   rpc-c        C client ↔ C server over unix and tcp, against a raw C socket ping-pong (the floor)
+//   rpc-c-cross  a C client against the TypeScript and the Python server, next to TS ↔ TS and C ↔ C
+//   direct-c     a direct call through a generated C stub against a plain indirect C call
+//   codecs-c     the C codecs' encode+decode against msgpack-c
+// The C contenders (bench/c/child.c, bench/c/inproc.c) are built once per run into bench/out/c
+// (Release); if the build fails, the C suites say why and are left out.
+import { execFileSync } from 'node:child_process';
+import type { BenchOptions } from '../harness/options.js';
+import { fmtBytes, fmtNs, fmtRatio, type Results } from '../harness/results.js';
+import { pyChild, tsChild, type ChildSpec } from '../harness/child.js';
+import { runRtt, type RttContender } from '../harness/rtt.js';
+import { SHAPES } from '../shapes/data.js';
+import { haveTs } from '../rpc/ours-ts.js';
+
+const OUT = 'bench/out/c';
+const FLOOR = 'raw C socket (floor)';
+let built: boolean | undefined;
+
+/** Builds bench/c once per run; false (with a note) when it cannot be built. */
+function buildC(results: Results): boolean {
+  if (built !== undefined) return built;
+  try {
+    execFileSync('cmake', ['-S', 'bench/c', '-B', OUT, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'pipe' });
+    execFileSync('cmake', ['--build', OUT, '-j', '2', '--target', 'bench_c_child', 'bench_c_inproc'], { stdio: 'pipe', maxBuffer: 1 << 24 });
+    built = true;
+  } catch (e) {
+    const out = e as { stdout?: Buffer; stderr?: Buffer; message: string };
+    const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-5).join(' / ');
+    results.note(`C suites left out: bench/c does not build (${tail || out.message.split('\n')[0]})`);
+    built = false;
+  }
+  return built;
+}
+
+function cChild(role: string, env: Record<string, string> = {}): ChildSpec {
+  return { cmd: `${OUT}/bench_c_child`, args: [role], env };
+}
+
+const cPair = (name: string, server: string, client: string, net: string): RttContender => ({
+  name,
+  server: cChild(server, { BENCH_NET: net }),
+  client: (address) => cChild(client, { BENCH_ADDRESS: address }),
+});
+
+export async function runRpcC(opts: BenchOptions, results: Results): Promise<void> {
+  if (!buildC(results)) return;
+  for (const net of ['unix', 'tcp'] as const) {
+    await runRtt(opts, results, {
+      suite: '2. Request/response',
+      title: `C ↔ C over ${net}`,
+      metricPrefix: `rtt.c-c.${net}`,
+      shapes: SHAPES,
+      floor: FLOOR,
+    }, [cPair('interop', 'server', 'client', net), cPair(FLOOR, 'raw-server', 'raw-client', net)]);
+  }
+}
+
+export async function runRpcCCross(opts: BenchOptions, results: Results): Promise<void> {
+  if (!buildC(results)) return;
+  const net = 'unix';
+  const contenders: RttContender[] = [
+    { name: 'C client → Python server', server: pyChild('bench/rpc/py_ours.py', ['server'], { BENCH_NET: net }), client: (a) => cChild('client', { BENCH_ADDRESS: a }) },
+    cPair('C client → C server', 'server', 'client', net),
+    cPair(FLOOR, 'raw-server', 'raw-client', net),
+  ];
+  if (haveTs(results)) {
+    const ts = (role: string, env: Record<string, string>) => tsChild('bench/rpc/ts-ours.ts', [role], env);
+    contenders.unshift(
+      { name: 'C client → TS server', server: ts('server', { BENCH_NET: net }), client: (a) => cChild('client', { BENCH_ADDRESS: a }) },
+      { name: 'TS client → TS server', server: ts('server', { BENCH_NET: net }), client: (a) => ts('client', { BENCH_ADDRESS: a }) },
+    );
+  }
+  await runRtt(opts, results, {
+    suite: '2. Request/response',
+    title: `C client → TypeScript and Python servers over ${net}, next to TS ↔ TS`,
+    metricPrefix: `rtt.c-x.${net}`,
+    shapes: SHAPES,
+    floor: FLOOR,
+  }, contenders);
+}
+
+interface Row {
+  shape: string;
+  name: string;
+  key: string;
+  n: number;
+  ns: number;
+  size?: number;
+}
+
+function inproc(mode: string, opts: BenchOptions): { rows: Row[]; notes: string[] } {
+  const out = execFileSync(`${OUT}/bench_c_inproc`, [mode, String(opts.warmup), String(opts.reps), opts.smoke ? '1' : '0'], { maxBuffer: 1 << 22 });
+  return JSON.parse(out.toString()) as { rows: Row[]; notes: string[] };
+}
+
+const shapesOf = (rows: Row[]) => [...new Set(rows.map((r) => r.shape))];
+
+export async function runDirectC(opts: BenchOptions, results: Results): Promise<void> {
+  if (!buildC(results)) return;
+  const { rows } = inproc('direct', opts);
+  for (const shape of shapesOf(rows)) {
+    const mine = rows.filter((r) => r.shape === shape);
+    const base = mine.find((r) => r.key === 'plain')!.ns;
+    const t = results.table('4. Direct call', `C: direct in-process call, ${shape} struct (${mine[0]!.n} calls per batch, CPU time)`, ['contender', 'per call', 'vs plain indirect call']);
+    for (const r of mine) {
+      results.metric(`direct.c.${shape}.${r.key}`, r.ns);
+      t.rows.push([r.name, fmtNs(r.ns), fmtRatio(r.ns / base)]);
+    }
+  }
+}
+
+export async function runCodecsC(opts: BenchOptions, results: Results): Promise<void> {
+  if (!buildC(results)) return;
+  const { rows, notes } = inproc('codecs', opts);
+  for (const n of notes) results.note(n);
+  for (const shape of shapesOf(rows)) {
+    const mine = rows.filter((r) => r.shape === shape);
+    const peer = mine.find((r) => r.key === 'msgpack-c');
+    const t = results.table('1. Codecs', `C codecs, ${shape} (${mine[0]!.n} ops per batch, CPU time)`, ['codec', 'size', 'encode+decode', 'vs msgpack-c']);
+    for (const r of mine) {
+      results.metric(`codec.c.${shape}.${r.key}`, r.ns);
+      t.rows.push([r.name, fmtBytes(r.size ?? 0), fmtNs(r.ns), peer ? fmtRatio(r.ns / peer.ns) : '–']);
+    }
+  }
+}
