@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 # libraries of its cabal files; bubblewrap for the test of a plugin in a sandbox
 # (test/plugins/sandbox.test.ts); Debian's Chromium, driven by playwright-core in the browser tests
 # (test/browser) and the test of the example's web page, and openssl, which makes their
-# self-signed certificates; wslay and OpenSSL's libcrypto for runtime-c's ws:// (ADR 0024).
+# self-signed certificates; wslay and OpenSSL's libcrypto for runtime-c's ws:// (ADR 0024); make,
+# which CMake's default generator drives and the Makefile of docs/use-python.md is for.
 # Installed only when one is missing.
-native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
+native_packages=(gcc make cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
   libwslay-dev libssl-dev
   ghc cabal-install libghc-scientific-dev libghc-network-dev libghc-async-dev libghc-tasty-dev
   libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev
