@@ -11,10 +11,9 @@ cd "$(dirname "$0")/.."
 # libraries of its cabal files; bubblewrap for the test of a plugin in a sandbox
 # (test/plugins/sandbox.test.ts); Debian's Chromium, driven by playwright-core in the browser tests
 # (test/browser) and the test of the example's web page, and openssl, which makes their
-# self-signed certificates; wslay and OpenSSL's libcrypto for runtime-c's ws:// (ADR 0024); make,
-# which CMake's default generator drives and the Makefile of docs/use-python.md is for.
+# self-signed certificates; wslay and OpenSSL's libcrypto for runtime-c's ws:// (ADR 0024).
 # Installed only when one is missing.
-native_packages=(gcc make cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
+native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 bubblewrap
   libwslay-dev libssl-dev
   ghc cabal-install libghc-scientific-dev libghc-network-dev libghc-async-dev libghc-tasty-dev
   libghc-tasty-hunit-dev libghc-tasty-quickcheck-dev libghc-tasty-ant-xml-dev libghc-quickcheck2-dev
@@ -22,6 +21,8 @@ native_packages=(gcc make cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev
 missing=()
 # The C++ layer of runtime-c and its tests (docs/cpp.md): g++ and GoogleTest.
 native_packages+=(g++ libgtest-dev)
+# make: CMake's default generator drives it, and so does the Makefile of docs/use-python.md.
+native_packages+=(make)
 for p in "${native_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

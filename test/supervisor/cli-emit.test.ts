@@ -1,4 +1,4 @@
-// `interop emit` (docs/cli.md, docs/adr/0025-interop-emit.md): one event sent from the shell
+// `interop emit` (docs/cli.md, docs/adr/0026-interop-emit.md): one event sent from the shell
 // reaches `interop echo` and a node whose module listens to example.chat's events, as if
 // example.chat had published it; what a user mistypes (an unknown module or event, a payload that
 // is not JSON or not a value of the event's type) gets one message and exit code 2, and nobody

@@ -3,7 +3,7 @@
 // running that other module. Subscribers only ever receive EVENTs on connections where they
 // SUBSCRIBEd (docs/wire.md §1.1), so emit stands in for the publisher: it serves the module (from
 // its schema) on ADDRESS, waits for a subscriber to the event, publishes it once, and closes
-// (docs/adr/0025-interop-emit.md). No frame or handshake of its own: any runtime's subscriber works.
+// (docs/adr/0026-interop-emit.md). No frame or handshake of its own: any runtime's subscriber works.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
