@@ -3,7 +3,8 @@
  * (docs/config.md) and serves until SIGTERM or SIGINT, or, as a stdio plugin, until its parent
  * closes stdin. Besides the libraries on its command line, it loads those of the package modules its
  * config's "packages" names (packages.c).
- *   interop-node [--config FILE|JSON] [LIBRARY.so...]    (config default: INTEROP_NODE_CONFIG) */
+ *   interop-node [--config FILE|JSON] [LIBRARY.so...]    (config default: INTEROP_NODE_CONFIG)
+ *   interop-node --version                                the release version (CMakeLists.txt) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ static void on_signal(uv_signal_t *s, int signum) {
 
 static int usage(void) {
   fprintf(stderr, "usage: interop-node [--config FILE|JSON] [LIBRARY.so...]\n"
+                  "       interop-node --version\n"
                   "  Loads each module library (it exports interop_module_entry) and those of the packages\n"
                   "  its config names (\"packages\", docs/library.md), starts the node its config\n"
                   "  describes (default: the INTEROP_NODE_CONFIG environment variable) and serves until\n"
@@ -32,6 +34,7 @@ int main(int argc, char **argv) {
   size_t count = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(), 0;
+    if (strcmp(argv[i], "--version") == 0) return printf("%s\n", INTEROP_VERSION), 0;
     if (strcmp(argv[i], "--config") == 0) {
       if (++i == argc) return usage();
       config = argv[i];

@@ -319,3 +319,33 @@ async def test_cancel_withdraws_a_subscription_whose_answer_and_events_still_wai
     finally:
         raw.writer.close()
         await server.close(grace_ms=500)
+
+
+async def test_the_first_event_read_with_the_subscribe_answer_reaches_the_handler(conf: types.ModuleType, tmp_path: Path) -> None:
+    """The server's RESPONSE to the SUBSCRIBE and its first EVENT reach the client in one read
+    (`interop emit` publishes as soon as the subscription stands): the event is delivered."""
+    server = Node("server")
+    server.serve(conf.ConformanceModule, Impl())
+    address = await server.listen(f"unix:{tmp_path}/s.sock")
+    relay = Relay(address[len("unix:"):])
+    await relay.start(f"{tmp_path}/relay.sock")
+    client = await Connection.open(await dial(parse_address(f"unix:{tmp_path}/relay.sock")), initiator=True,
+                                   node="client", wants=[conf.ConformanceModule], codecs=["json"])
+    got: list[Any] = []
+    try:
+        (conn,) = server.connections
+        relay.hold.clear()  # the answer and the event wait in the relay, then go on together
+        subscribing = asyncio.get_running_loop().create_task(
+            client.subscribe(conf.ConformanceModule, conf.ConformanceModule.events["ticked"], got.append))
+        assert await until(lambda: conn.wants_event("interop.conformance", "ticked"))
+        conf.ConformanceEvents(server).ticked(conf.Tick(n=1, text="first"))
+        await asyncio.sleep(0.05)
+        relay.hold.set()
+        await subscribing
+        assert await until(lambda: len(got) == 1), client.counters.unsolicited_events
+        assert got[0].n == 1 and client.counters.unsolicited_events == 0
+    finally:
+        relay.hold.set()
+        await client.close(grace_ms=500)
+        await server.close(grace_ms=500)
+        relay.close()

@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../temp.js';
 import { REPO } from '../ts/generated.js';
@@ -55,6 +56,10 @@ describe('npm packages', () => {
     const versions = new Set(packed.map((p) => p.version));
     versions.add((JSON.parse(readFileSync(join(REPO, 'compiler/package.json'), 'utf8')) as { version: string }).version);
     versions.add((JSON.parse(readFileSync(join(REPO, 'runtime-ts/package.json'), 'utf8')) as { version: string }).version);
+    // The native runtimes' builds carry it too: interop-node --version prints CMake's (runtime-c/test).
+    versions.add(/^version = "([^"]+)"$/m.exec(readFileSync(join(REPO, 'runtime-python/pyproject.toml'), 'utf8'))![1]!);
+    versions.add(/^project\(interop VERSION (\S+) /m.exec(readFileSync(join(REPO, 'runtime-c/CMakeLists.txt'), 'utf8'))![1]!);
+    versions.add(/^version:\s+(\S+)$/m.exec(readFileSync(join(REPO, 'runtime-haskell/interop-runtime.cabal'), 'utf8'))![1]!);
     expect([...versions]).toHaveLength(1);
     expect(readFileSync(join(REPO, 'CHANGELOG.md'), 'utf8')).toContain(`## ${packed[0]!.version} `);
     expect(packed.map((p) => p.name).sort()).toEqual(['@interop/cli', '@interop/runtime', 'interopc']);
@@ -83,6 +88,14 @@ describe('npm packages', () => {
     const bin = (n: string) => join(app, 'node_modules/.bin', n);
     expect(execFileSync(bin('interopc'), ['--version'], { encoding: 'utf8' }).trim()).toBe(packed[0]!.version);
     expect(execFileSync(bin('interop'), ['--version'], { encoding: 'utf8' }).trim()).toBe(packed[0]!.version);
+  });
+
+  it('a bundler for the browser picks the runtime\'s browser entry ("browser" in its exports), free of Node built-ins', async () => {
+    writeFileSync(join(app, 'page.js'), "import { Connection, dialBrowserWebSocket } from '@interop/runtime';\nexport { Connection, dialBrowserWebSocket };\n");
+    const result = await build({ absWorkingDir: app, entryPoints: ['page.js'], bundle: true, format: 'esm', platform: 'browser', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toContain('node_modules/@interop/runtime/dist/browser.js');
+    expect(inputs.filter((i) => i.startsWith('node:') || i.endsWith('/dist/index.js'))).toEqual([]);
   });
 
   it('npm run build generates code (prebuild) and type-checks it with tsc --strict; a client talks to a server; interop echo and inspect', async () => {
@@ -169,6 +182,8 @@ describe('Python wheel', () => {
     expect(where[0]!.startsWith(join(app, '.venv'))).toBe(true);
     expect(where[1]).toBe('True True');
     expect(where[2]).toBe(packed[0]!.version);
+    // The node host says the same version.
+    expect(execFileSync(venvPython, ['-m', 'interop_runtime.host', '--version'], { cwd: app, encoding: 'utf8' }).trim()).toBe(packed[0]!.version);
   });
 
   it('make generates code that imports it and passes mypy --strict; a Python client talks to the TS server', async () => {

@@ -96,3 +96,21 @@ describe('CANCEL of a SUBSCRIBE', () => {
     expect(serverServices.counters['late_cancels']).toBe(3);
   });
 });
+
+describe('the first EVENT after a SUBSCRIBE is answered', () => {
+  it('reaches the handler when it is read together with the RESPONSE (interop emit publishes at once)', async () => {
+    const { client, server, clientServices, serverServices } = await calcPair();
+    // The client reads nothing until both frames wait for it: one read holds RESPONSE and EVENT.
+    client.pause();
+    const got: unknown[] = [];
+    const subscribed = client.subscribe(calc, calc.events['tick']!, (n) => void got.push(n));
+    await until(() => server.server.remoteSubs.has(TICK), 'the SUBSCRIBE on the server');
+    serverServices.hub.publish(calc, calc.events['tick']!, 7);
+    await sleep(50);
+    client.resume();
+    await subscribed;
+    await until(() => got.length === 1, 'the event');
+    expect(got).toEqual([7]);
+    expect(clientServices.counters['unsolicited_events']).toBe(0);
+  });
+});

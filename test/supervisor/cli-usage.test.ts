@@ -41,6 +41,7 @@ describe('interop usage errors', () => {
     [['inspect'], 'interop inspect: missing <endpoint>'],
     [['call'], 'interop call: missing <endpoint> and <target>'],
     [['call', 'unix:/tmp/x.sock'], 'interop call: missing <target>'],
+    [['emit'], 'interop emit: missing <address> and <target>'],
     [['fetch'], 'interop fetch: missing <config>'],
     [['publish'], 'interop publish: missing <archives>'],
     [['publish', 'a.tgz'], 'interop publish: Missing required argument: library'],
@@ -50,7 +51,7 @@ describe('interop usage errors', () => {
     [['call', 'unix:/x', 'a.b', '{}', 'extra'], 'interop call: Unknown argument: extra'],
     [['status', '--bogus'], 'interop status: Unknown argument: bogus'],
     [['bogus'], 'interop: Unknown argument: bogus'],
-    [[], 'interop: Give a command: run, status, inspect, call, echo, pack, publish, fetch or host'],
+    [[], 'interop: Give a command: run, status, inspect, call, echo, emit, pack, publish, fetch or host'],
   ])('%j: one usage message, exit code 2', async (args, message) => {
     const r = await run(...args);
     expect(r.code).toBe(2);

@@ -62,6 +62,8 @@ class CallerSide(Outbound):
         self._pending: dict[int, Pending] = {}
         self._slots = asyncio.Semaphore(self.limits.max_in_flight)
         self._local_subs: dict[str, list[LocalSubscription]] = {}
+        #: target → the answer to the SUBSCRIBE on its way for it (the one a second subscription waits for).
+        self._subscribing: dict[str, asyncio.Future[None]] = {}
         #: (queue, event) puts the read loop must await before reading on (`block` policy).
         self._blocked: list[tuple[EventQueue, Any]] = []
 
@@ -116,18 +118,42 @@ class CallerSide(Outbound):
         self._check_open()
         self.versions.check(module, "event", event.name)
         target = f"{module.name}.{event.name}"
-        if self._local_subs.get(target):
-            self._check_open()  # as a SUBSCRIBE would: not after a GOODBYE
-        else:
-            deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
-            # The SUBSCRIBE's codec names the codec we want the events in.
-            reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
-            if reply.kind == FrameKind.ERROR:
-                raise self._error_of(reply, None)
         queue = EventQueue(self.limits.max_event_queue, self.limits.event_queue_policy, handler, target,
                            on_error=self._count_event_handler_error)
         sub = LocalSubscription(self, target, queue, event)
+        pending = self._subscribing.get(target)
+        standing = bool(self._local_subs.get(target))
+        # Registered before the SUBSCRIBE is answered: an EVENT read together with the RESPONSE (in
+        # the same read, before this coroutine resumes) reaches it (docs/wire.md §1.1).
         self._local_subs.setdefault(target, []).append(sub)
+        try:
+            if pending is not None:  # the SUBSCRIBE that another subscription sent: its answer is ours
+                await asyncio.shield(pending)
+            elif standing:
+                self._check_open()  # as a SUBSCRIBE would: not after a GOODBYE
+            else:
+                answered = self._subscribing[target] = asyncio.get_running_loop().create_future()
+                answered.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no warning
+                try:
+                    deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
+                    # The SUBSCRIBE's codec names the codec we want the events in.
+                    reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
+                    if reply.kind == FrameKind.ERROR:
+                        raise self._error_of(reply, None)
+                    answered.set_result(None)
+                except BaseException as e:
+                    answered.set_exception(e if isinstance(e, Exception) else InteropError(ErrorCode.CANCELLED, "subscribe cancelled"))
+                    raise
+                finally:
+                    del self._subscribing[target]
+        except BaseException:
+            subs = self._local_subs.get(target, [])
+            if sub in subs:
+                subs.remove(sub)
+            if not subs:
+                self._local_subs.pop(target, None)
+            queue.close()
+            raise
         return sub
 
     async def ping(self, timeout_ms: int | None = None, payload: bytes = b"") -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.metadata
 import json
 import re
 import signal
@@ -167,6 +168,9 @@ async def serve(config: Mapping[str, Any] | str | Path | None = None) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
+    if list(argv) == ["--version"]:  # the release's one version (CHANGELOG.md), as every other entry point
+        print(importlib.metadata.version("interop_runtime"))
+        return 0
     try:
         asyncio.run(serve(argv[0] if argv else None))
     except (PackageError, ConfigError) as e:

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { callCommand } from './call-command.js';
 import { echoCommand } from './echo-command.js';
+import { emitCommand } from './emit-command.js';
 import { healthProbe } from './control-probe.js';
 import { inspectCommand } from './inspect-command.js';
 import { libraryOptions, registerLibraryCommands, toLibraryOptions } from './library-commands.js';
@@ -26,7 +27,7 @@ function version(): string {
 
 /** Each command's required positionals, to name the missing ones in a usage error. */
 const REQUIRED: Record<string, string[]> = {
-  run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'], echo: ['endpoint', 'target'], pack: [], publish: ['archives'], fetch: ['config'], host: [],
+  run: ['config'], status: [], inspect: ['endpoint'], call: ['endpoint', 'target'], echo: ['endpoint', 'target'], emit: ['address', 'target'], pack: [], publish: ['archives'], fetch: ['config'], host: [],
 };
 
 /** yargs' "Not enough non-option arguments: got 1, need at least 2" as "missing <target>". */
@@ -133,7 +134,29 @@ export async function main(argv: string[]): Promise<number> {
         if (!failed) code = await echoCommand({ endpoint: a.endpoint!, target: a.target!, codec: a.codec, timeoutMs: a.timeout, ...(a.count !== undefined ? { count: a.count } : {}) });
       },
     )
-    .demandCommand(1, 'Give a command: run, status, inspect, call, echo, pack, publish, fetch or host')
+    .command(
+      'emit <address> <target> [payload]',
+      'Send one event: serve its module on ADDRESS, wait for a subscriber, publish once (like ros2 topic pub --once)',
+      (y) =>
+        y
+          .positional('address', { type: 'string', describe: 'Where to listen (unix:/path, tcp://host:port, ws://host:port): the subscribers connect here' })
+          .positional('target', { type: 'string', describe: 'module.event, e.g. example.chat.message_posted' })
+          .positional('payload', { type: 'string', describe: 'The event\'s payload as JSON (none for an event without one)' })
+          // Not `array: true`, which would swallow the positionals: repeat the option instead.
+          .option('schema', { type: 'string', describe: 'The .interop file declaring the module (or a manifest JSON from interopc manifest / interop inspect --json); repeat for several' })
+          .option('timeout', { type: 'number', default: 30_000, describe: 'How long to wait for a subscriber, in ms' })
+          .example(`$0 emit unix:/tmp/chat.sock example.chat.message_posted '{"id":"1","text":"hi"}' --schema chat.interop`, 'a subscriber linked to unix:/tmp/chat.sock gets one event')
+          .epilog('Exit codes: 0 sent, 1 nobody subscribed in time (or the address or schema could not be used), 2 usage error: unknown module or event, a payload that is not JSON or not a value of the event\'s type.'),
+      async (a) => {
+        if (!failed) {
+          code = await emitCommand({
+            address: a.address!, target: a.target!, schemas: a.schema === undefined ? [] : ([] as string[]).concat(a.schema), timeoutMs: a.timeout,
+            ...(a.payload !== undefined ? { payload: a.payload } : {}),
+          });
+        }
+      },
+    )
+    .demandCommand(1, 'Give a command: run, status, inspect, call, echo, emit, pack, publish, fetch or host')
     .recommendCommands()
     .strict()
     .version(version())

@@ -98,7 +98,7 @@ function runBuild(meta: PackageMeta, folder: string, metaFile: string, quiet: bo
  * interopc, run as a program (the runtime knows nothing of the compiler): INTEROPC names its
  * script or executable; otherwise the `interopc` package next to this one; otherwise PATH.
  */
-function interopc(): string[] {
+export function interopc(): string[] {
   const named = process.env['INTEROPC'];
   if (named) return /\.[cm]?js$/.test(named) ? [process.execPath, named] : [named];
   try {

@@ -121,6 +121,13 @@ export class EventHub {
     });
   }
 
+  /** How many subscribers, local or remote, `module.event` has now. */
+  subscribers(module: string, event: string): number {
+    let n = 0;
+    for (const sink of this.sinks) if (sink.wants(module, event)) n++;
+    return n;
+  }
+
   /**
    * Checks the payload first (docs/wire.md §3.4): a value its type cannot hold is refused before
    * any subscriber, local or remote, sees it, so publishing fails the same way wherever they are.

@@ -44,7 +44,6 @@ export class Subscriptions {
         if (this.byTarget.get(target) === subs) this.byTarget.delete(target);
       });
     }
-    await subs.ready;
     const { limits } = conn.options;
     const queue = new EventQueue(handler, limits.maxEventQueue, limits.eventQueuePolicy, {
       flow: conn,
@@ -54,8 +53,17 @@ export class Subscriptions {
         conn.options.debug?.(`event handler for ${target} failed: ${String(e)}`);
       },
     });
+    // The handler's queue is in place before the SUBSCRIBE is answered: an EVENT read right after
+    // the RESPONSE (in the same chunk, before this function resumes) reaches it (docs/wire.md §1.1).
     const entry = subs;
     entry.queues.add(queue);
+    try {
+      await entry.ready;
+    } catch (error) {
+      entry.queues.delete(queue);
+      queue.close();
+      throw error;
+    }
     return {
       get dropped() {
         return queue.dropped;
