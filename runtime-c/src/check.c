@@ -68,6 +68,12 @@ typedef struct checker {
 
 static int check_value(checker *c, const interop_type *t, const void *v);
 
+/* Scalars and enums: every C value of them is a valid one, so the walk skips them without a call
+ * (most of a value's fields and items are; the call and its switch were most of the check). */
+static inline bool always_valid(const interop_type *t) {
+  return t->kind < INTEROP_KIND_STRING || t->kind == INTEROP_KIND_ENUM;
+}
+
 static int enter(checker *c) {
   if (++c->depth > c->max_depth)
     return interop_error_set(c->err, INTEROP_RESOURCE_EXHAUSTED, "nesting deeper than max_depth %u", c->max_depth);
@@ -75,8 +81,10 @@ static int enter(checker *c) {
 }
 
 static int check_items(checker *c, const interop_type *t, const char *items, size_t n) {
+  if (always_valid(t)) return INTEROP_OK;
   for (size_t i = 0; i < n; i++) {
-    int rc = check_value(c, t, items + i * t->size);
+    int rc = t->kind == INTEROP_KIND_STRING ? interop_check_string((const interop_str *)(const void *)(items + i * t->size), c->err)
+                                            : check_value(c, t, items + i * t->size);
     if (rc != INTEROP_OK) {
       interop_path_index(&c->path, i);
       return rc;
@@ -118,7 +126,9 @@ static int check_value(checker *c, const interop_type *t, const void *v) {
       if ((rc = enter(c))) return rc;
       for (uint32_t i = 0; i < t->count && rc == INTEROP_OK; i++) {
         const interop_field *f = &t->fields[i];
-        rc = check_value(c, f->type, CAT(v, f->offset));
+        if (always_valid(f->type)) continue;
+        rc = f->type->kind == INTEROP_KIND_STRING ? interop_check_string(CAT(v, f->offset), c->err)
+                                                  : check_value(c, f->type, CAT(v, f->offset));
         if (rc != INTEROP_OK) interop_path_field(&c->path, f->name);
       }
       break;
@@ -137,8 +147,9 @@ static int check_value(checker *c, const interop_type *t, const void *v) {
 }
 
 int interop_check(const interop_type *type, const void *value, uint32_t max_depth, interop_error *err) {
-  checker c = {max_depth, 0, {{0}, 0}, err};
-  interop_path_init(&c.path);
+  checker c;
+  c.max_depth = max_depth, c.depth = 0, c.err = err;
+  interop_path_init(&c.path); /* the path's buffer is written only when a value is refused */
   int rc = check_value(&c, type, value);
   if (rc != INTEROP_OK) interop_path_apply(&c.path, err);
   return rc;

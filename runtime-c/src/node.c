@@ -283,6 +283,7 @@ void interop_node_close(interop_node *node) {
   }
   uv_mutex_destroy(&node->post_lock);
   compat_cache_free(node);
+  direct_calls_free_spares(node);
   free(node->hosted);
   free(node);
 }

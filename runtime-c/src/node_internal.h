@@ -46,8 +46,6 @@ struct interop_call {
   interop_done done;
   void *user;
   int rc;
-  interop_error err;
-  uv_timer_t timer;
   bool timer_started;
   uint64_t deadline;       /* uv_now() at which it expires; 0 = none */
   bool cancelled;          /* the caller gave up: nothing the handler does reaches it */
@@ -60,13 +58,18 @@ struct interop_call {
   interop_handler handler;
   void *impl;
   bool run_pending;        /* queued to run its handler on the next loop turn (one-way) */
-  bool inline_delivery;    /* an interop_invoke_sync caller takes the outcome itself, no loop turn */
+  bool inline_delivery;    /* the one that ran the handler takes an outcome it gives at once itself */
+  bool held;               /* ... and it did: the outcome waits for it, not in the ready queue */
   /* Served calls (a peer's request): instead of copying into the caller's storage and running
    * `done`, the outcome goes to `finished` (it writes the answer), then the call is freed. */
   void (*finished)(interop_call *call);
   void *owner;
   struct stream_served *stream; /* a stream function's items, served over a connection or direct (stream_serve.c) */
   bool caller_gone;        /* a direct stream's caller ended it here: its storage is no longer ours to fill */
+  bool spare_sized;        /* allocated the size kept for reuse (direct.c call_alloc) */
+  /* Last, so that a new call zeroes only what is above (call_alloc): the error is most of it. */
+  interop_error err;
+  uv_timer_t timer;        /* initialised when the deadline timer starts (timer_started) */
 };
 
 /* A call to a handler of this node, for a peer's request: `params` already decoded into the
@@ -83,8 +86,10 @@ interop_call *direct_stream_call(interop_invoker *inv, const interop_function *f
                                  interop_arena *arena, const interop_call_options *opts, interop_done done, void *user,
                                  interop_error *err);
 void interop_call_run(interop_call *call);
-/* Frees a call that never ran. */
+/* Frees a call (one that never ran, or that neither side needs any more). */
 void direct_call_free(interop_call *call);
+/* Frees the call objects kept for reuse (interop_node_close). */
+void direct_calls_free_spares(interop_node *node);
 /* stream_serve.c: the exchange is over here: what its stream holds goes (no-op without one). */
 void stream_serve_free(interop_call *call);
 
@@ -108,6 +113,8 @@ struct interop_node {
   uv_mutex_t post_lock;
   posted *posted_head, *posted_tail;
   interop_call *ready_head, *ready_tail;
+  interop_call *spare_calls;  /* freed call objects kept for the next calls (direct.c) */
+  size_t spare_count;
   interop_subscription *events_ready; /* subscriptions with events to deliver */
   uint64_t started_ms;
   char token[256];         /* incoming HELLOs must carry it, when set */

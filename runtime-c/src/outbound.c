@@ -75,6 +75,15 @@ static void on_write(uv_write_t *req, int status) {
 static void write_now(conn *c, out_frame *w) {
   uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
   c->active = true;
+  /* Nothing queued: the socket takes the frame now, most often whole, and then no write request
+   * is queued and no callback costs another loop turn. libuv refuses (EAGAIN) while older
+   * frames wait, so frames keep their order. */
+  int n = uv_try_write(c->out_stream, &buf, 1);
+  if (n == (int)w->len) {
+    free(w);
+    return;
+  }
+  if (n > 0) buf = uv_buf_init((char *)w->data + n, (unsigned)(w->len - (size_t)n));
   if (uv_write(&w->req, c->out_stream, &buf, 1, on_write) != 0) {
     free(w);
     return;

@@ -116,9 +116,7 @@ void serve_request(conn *c, const interop_frame *f) {
   void *params;
   /* A stream's directions must be the function's; its input is granted its window (§1.5). */
   if (!stream_serve_open(c, s, f) || !decode_params(c, f, fn, call, &params)) {
-    stream_serve_free(call);
-    interop_arena_free(&call->arena);
-    free(call);
+    direct_call_free(call);
     free(s);
     return;
   }
@@ -151,8 +149,7 @@ void serve_oneway(conn *c, const interop_frame *f) {
   void *params;
   if (call == NULL || !decode_params(c, f, fn, call, &params)) {
     node_count(c->node, INTEROP_DROPPED_ONEWAYS);
-    if (call != NULL) interop_arena_free(&call->arena);
-    free(call);
+    if (call != NULL) direct_call_free(call);
     free(s);
     return;
   }

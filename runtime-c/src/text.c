@@ -2,10 +2,38 @@
  * ignored, as runtime-ts does), as docs/wire.md §3 requires. */
 #include "internal.h"
 
-bool interop_utf8_valid(const uint8_t *s, size_t n) {
+#define HIGH_BITS 0x8080808080808080u
+
+/* How many bytes at the start of s are ASCII, found 8 at a time (most strings are all ASCII):
+ * whole words, then one last word that overlaps the one before, or for fewer than 8 bytes two
+ * overlapping halves, so a short string takes no loop over its bytes. */
+static size_t ascii_prefix(const uint8_t *s, size_t n) {
+  uint64_t w;
   size_t i = 0;
+  if (n >= 8) {
+    for (; n - i >= 8; i += 8) {
+      memcpy(&w, s + i, 8);
+      if (w & HIGH_BITS) return i;
+    }
+    memcpy(&w, s + n - 8, 8);
+    return (w & HIGH_BITS) ? i : n;
+  }
+  uint32_t a = 0, b = 0;
+  if (n >= 4) {
+    memcpy(&a, s, 4), memcpy(&b, s + n - 4, 4);
+  } else if (n >= 2) {
+    uint16_t x, y;
+    memcpy(&x, s, 2), memcpy(&y, s + n - 2, 2);
+    a = x, b = y;
+  } else if (n == 1) {
+    a = s[0];
+  }
+  return ((a | b) & 0x80808080u) ? 0 : n;
+}
+
+bool interop_utf8_valid(const uint8_t *s, size_t n) {
+  size_t i = ascii_prefix(s, n);
   while (i < n) {
-    /* ASCII runs, 8 bytes at a time where aligned access is not needed: plain loop is enough. */
     uint8_t c = s[i];
     if (c < 0x80) {
       i++;
@@ -30,6 +58,7 @@ bool interop_utf8_valid(const uint8_t *s, size_t n) {
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
     i += need + 1;
+    i += ascii_prefix(s + i, n - i);
   }
   return true;
 }
