@@ -1,4 +1,4 @@
-{-# LANGUAGE OverloadedStrings #-}
+{-# LANGUAGE DeriveGeneric, OverloadedStrings, StandaloneDeriving #-}
 -- | The three shapes' values (bench/shapes/data.ts builds the same), and the peers' instances on
 -- the generated records: aeson (JSON, what a Haskell program would use) and binary (Generic
 -- deriving, the stock binary serialisation of GHC's libraries).
@@ -21,6 +21,7 @@ import qualified Data.Map.Strict as Map
 import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
 import Data.Word (Word8)
+import GHC.Generics (Generic)
 import Interop.Runtime.Codec.Base64 (decodeBase64, encodeBase64)
 
 data ShapeName = ShapeSmall | ShapeNested | ShapeBlob
@@ -52,6 +53,12 @@ aesonOptions prefix = defaultOptions {fieldLabelModifier = lowerFirst . drop (le
   where
     lowerFirst (c : cs) = toLower c : cs
     lowerFirst [] = []
+
+-- Generated types do not derive Generic (docs/haskell.md): the peers' Generic instances derived here.
+deriving instance Generic Small
+deriving instance Generic Item
+deriving instance Generic Nested
+deriving instance Generic Blob
 
 instance ToJSON Small where
   toJSON = genericToJSON (aesonOptions "small")

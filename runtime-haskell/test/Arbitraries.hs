@@ -1,7 +1,7 @@
 {-# LANGUAGE DefaultSignatures, FlexibleContexts, FlexibleInstances, ScopedTypeVariables, TypeOperators #-}
 {-# OPTIONS_GHC -Wno-orphans #-}
 -- | Random values of generated types, for the round-trip properties: a generic Arbitrary over
--- GHC.Generics (every generated type derives Generic), sizes halved at each level so recursive
+-- GHC.Generics (Properties derives Generic for the generated types), sizes halved at each level so recursive
 -- types (trees, unions holding lists of themselves) stay finite, and floats that include the
 -- values the wire treats specially (NaN, ±∞, -0, subnormals, extremes).
 module Arbitraries (genericArbitrary, bitsDouble, bitsFloat, specialDoubles, specialFloats) where

@@ -1,4 +1,4 @@
-{-# LANGUAGE ScopedTypeVariables, TypeApplications #-}
+{-# LANGUAGE DeriveGeneric, ScopedTypeVariables, StandaloneDeriving, TypeApplications #-}
 {-# OPTIONS_GHC -Wno-orphans #-}
 -- | QuickCheck properties of the generated codecs: for random values of every type of the
 -- conformance, vector, keyword, tree, geometry and scalar schemas, each codec's encoding decodes
@@ -11,7 +11,10 @@ import qualified Data.ByteString as BS
 import qualified Data.ByteString.Char8 as BC
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Lazy.Char8 as BLC
+import Data.Int (Int32, Int64)
 import Data.List (isInfixOf)
+import qualified Data.Map.Strict as Map
+import qualified Data.Text as T
 import Data.Proxy (Proxy (..))
 import Data.Typeable (Typeable, typeRep)
 import Arbitraries
@@ -26,6 +29,7 @@ import Interop.Runtime.Error (InteropError)
 import qualified Interop.Conformance as C
 import qualified Interop.Vectors as V
 import GHC.Float (double2Float, float2Double)
+import GHC.Generics (Generic)
 import Test.QuickCheck
 import Test.Tasty
 import Test.Tasty.QuickCheck (testProperty)
@@ -33,7 +37,11 @@ import Test.Tasty.QuickCheck (testProperty)
 propertyTests :: TestTree
 propertyTests =
   testGroup "properties"
-    [ testGroup "codec round trips"
+    [ testGroup "Eq, Ord and Show as GHC derives them"
+        [ asDerived "record" mirrorPoint (Just (compare, compare))
+        , asDerived "record of optionals, maps, records" mirrorOptionals (Just (compare, compare))
+        , asDerived "parameters (positional, no Ord)" mirrorAdd Nothing ]
+    , testGroup "codec round trips"
         [ roundTrip (Proxy @C.Everything), roundTrip (Proxy @C.Scalars), roundTrip (Proxy @C.Containers)
         , roundTrip (Proxy @C.Optionals), roundTrip (Proxy @C.Shape), roundTrip (Proxy @C.Level)
         , roundTrip (Proxy @C.Invalid), roundTrip (Proxy @(C.Params'echoMaybe)), roundTrip (Proxy @(C.Params'add))
@@ -52,6 +60,46 @@ propertyTests =
             forAll (oneof [arbitrary, bitsFloat, elements specialFloats]) f32Shortest
         ]
     ]
+
+-- | Generated records get hand-written Eq, Ord and Show (made of runtime calls, to compile fast);
+-- they must behave as derived ones: the mirrors below are the same types with GHC's deriving.
+asDerived :: forall a b. (Arbitrary a, Show a, Eq a, Show b, Eq b) => String -> (a -> b) -> Maybe (a -> a -> Ordering, b -> b -> Ordering) -> TestTree
+asDerived name mirror ord = testProperty name $ withMaxSuccess 300 $ mapSize (min 10) $ \(x :: a) (y :: a) ->
+  conjoin
+    [ show x === show (mirror x)
+    , showsPrec 11 x "" === showsPrec 11 (mirror x) ""
+    , showList [x, y] "" === showList [mirror x, mirror y] ""
+    , (x == y) === (mirror x == mirror y)
+    , x === x
+    , case ord of
+        Just (cmp, cmp') -> (cmp x y, cmp y x, cmp x x) === (cmp' (mirror x) (mirror y), cmp' (mirror y) (mirror x), EQ)
+        Nothing -> property True
+    ]
+
+data Point = Point {pointX :: !Int32, pointY :: !Int32}
+  deriving (Eq, Ord, Show)
+
+data Optionals = Optionals
+  { optionalsNum :: !(Maybe Int32)
+  , optionalsText :: !(Maybe T.Text)
+  , optionalsPoint :: !(Maybe Point)
+  , optionalsLevel :: !(Maybe C.Level)
+  , optionalsMaybeList :: ![Maybe Int64]
+  , optionalsMaybeMap :: !(Map.Map T.Text (Maybe Point))
+  }
+  deriving (Eq, Ord, Show)
+
+data Params'add = Params'add !Int64 !Int64
+  deriving (Eq, Show)
+
+mirrorPoint :: C.Point -> Point
+mirrorPoint (C.Point x y) = Point x y
+
+mirrorOptionals :: C.Optionals -> Optionals
+mirrorOptionals (C.Optionals a b c d e f) = Optionals a b (mirrorPoint <$> c) d e (fmap mirrorPoint <$> f)
+
+mirrorAdd :: C.Params'add -> Params'add
+mirrorAdd (C.Params'add a b) = Params'add a b
 
 roundTrip :: forall a. (Wire a, Arbitrary a, Show a, Eq a, Typeable a) => Proxy a -> TestTree
 roundTrip p = testProperty (show (typeRep p)) $ withMaxSuccess 200 $ mapSize (min 20) $ \(x :: a) ->
@@ -114,6 +162,49 @@ shorterFails readsBack t =
         let n = read (take (k - 1) sig) :: Integer
          in [sign <> show m <> "e" <> show (e10 - (k - 1)) | m <- [n, n + 1], m > 0]
    in counterexample ("a shorter decimal reads back: " <> show (filter readsBack candidates)) (not (any readsBack candidates))
+
+-- Generated types do not derive Generic (docs/haskell.md, Compile times): derived here, as a user
+-- who wants it would.
+deriving instance Generic C.Everything
+deriving instance Generic C.Scalars
+deriving instance Generic C.Containers
+deriving instance Generic C.Optionals
+deriving instance Generic C.Shape
+deriving instance Generic C.Level
+deriving instance Generic C.Point
+deriving instance Generic C.Invalid
+deriving instance Generic C.Params'echoMaybe
+deriving instance Generic C.Params'add
+deriving instance Generic V.AllScalars
+deriving instance Generic V.Color
+deriving instance Generic V.Ordering
+deriving instance Generic V.Defaults
+deriving instance Generic V.Optionals
+deriving instance Generic V.Point
+deriving instance Generic V.Tree
+deriving instance Generic V.Value
+deriving instance Generic V.MapColor
+deriving instance Generic V.MapNested
+deriving instance Generic V.MaybeI32
+deriving instance Generic V.Failure
+deriving instance Generic Kw.Keywords
+deriving instance Generic Kw.Class
+deriving instance Generic Kw.This
+deriving instance Generic Kw.Default
+deriving instance Generic Tr.Node
+deriving instance Generic Tr.Value
+deriving instance Generic Tr.LinkedList
+deriving instance Generic Geo.Scene
+deriving instance Generic Geo.Shape
+deriving instance Generic Geo.Point
+deriving instance Generic Geo.Rect
+deriving instance Generic Geo.Circle
+deriving instance Generic Geo.Polygons
+deriving instance Generic Geo.Polyline
+deriving instance Generic Geo.Coord
+deriving instance Generic Geo.X
+deriving instance Generic Sc.AllScalars
+deriving instance Generic Sc.AllOptional
 
 instance Arbitrary C.Everything where arbitrary = genericArbitrary
 instance Arbitrary C.Scalars where arbitrary = genericArbitrary

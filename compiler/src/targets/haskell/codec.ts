@@ -87,7 +87,7 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, d: UnionDecl): void {
     w.indent(() => {
       for (const c of d.cases) {
         if (c.type) w.line(`${ctor(c.name)} x -> G.jsonUnion ${jsonKey(c.name)} (G.writeJson x)`);
-        else w.line(`${ctor(c.name)} -> ${hsStr(`{${JSON.stringify(c.name)}:null}`)}`);
+        else w.line(`${ctor(c.name)} -> G.jsonUnion ${jsonKey(c.name)} G.jsonNull`);
       }
     });
     w.line('writeMsgpack v = case v of');

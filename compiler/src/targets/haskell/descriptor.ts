@@ -6,6 +6,7 @@ import type { FunctionDecl, TypeRef } from '../../ir/types.js';
 import { portableIr } from '../common/header.js';
 import { emitRecordCodec } from './codec.js';
 import { type Ctx, type Writer, atom, hsStr } from './context.js';
+import { emitProductInstances } from './types.js';
 
 /** The functions a target generates code for: all of them. */
 export function functionsOf(ctx: Ctx): FunctionDecl[] {
@@ -64,7 +65,7 @@ export function emitDescriptor(ctx: Ctx, w: Writer): void {
     w.line('');
     w.line(`-- | The parameters of ${fn.name}, as they travel (docs/wire.md §3.3).`);
     w.line(`data ${type} = ${type}${fn.params.map((p) => ` !${atom(ctx.hsType(p.type))}`).join('')}`);
-    w.indent(() => w.line('deriving (P.Eq, P.Show, G.Generic)'));
+    emitProductInstances(w, { type, arity: fn.params.length, ord: false });
     const vars = fn.params.map((_, i) => `a${i}`);
     emitRecordCodec(ctx, w, {
       type,

@@ -6,8 +6,6 @@ import type { AliasDecl, EnumDecl, ErrorDecl, Field, StructDecl, UnionDecl } fro
 import { type Ctx, type Writer, atom } from './context.js';
 import { constExpr } from './values.js';
 
-/** Classes every record and sum type derives: Generic lets users (and the tests) derive more. */
-const DERIVING = 'deriving (P.Eq, P.Ord, P.Show, G.Generic)';
 
 export function sortedById(fields: Field[]): Field[] {
   return [...fields].sort((a, b) => a.id - b.id);
@@ -29,7 +27,12 @@ export function emitRecord(ctx: Ctx, w: Writer, d: StructDecl | ErrorDecl): void
       w.line('}');
     });
   }
-  w.indent(() => w.line(DERIVING));
+  emitProductInstances(w, {
+    type: name,
+    fieldNames: d.fields.map((f) => ctx.names.fields.get(`${d.name}.${f.name}`)!),
+    arity: d.fields.length,
+    ord: true,
+  });
   if (d.kind === 'error') {
     w.line('');
     w.line(`instance G.Exception ${name}`);
@@ -37,6 +40,36 @@ export function emitRecord(ctx: Ctx, w: Writer, d: StructDecl | ErrorDecl): void
     w.line(`instance G.DeclaredError ${name} where`);
     w.indent(() => w.line(`errorTypeName _ = ${JSON.stringify(`${ctx.module.name}.${d.name}`)}`));
   }
+}
+
+/**
+ * Eq, Ord (when asked) and Show of a record or of a function's parameters (positional fields,
+ * without field names): what `deriving (Eq, Ord, Show)` gives, written as calls into the runtime
+ * (Interop.Runtime.Derived). Derived instances are expanded in full for every record, and on a
+ * schema of hundreds of declarations they were much of GHC's time (docs/haskell.md, Compile times).
+ * Users who want Generic (or more) derive it standalone: `deriving instance Generic Point`.
+ */
+export function emitProductInstances(w: Writer, p: { type: string; fieldNames?: string[]; arity: number; ord: boolean }): void {
+  const each = (one: (i: number) => string, sep: string, none: string): string =>
+    p.arity === 0 ? none : Array.from({ length: p.arity }, (_, i) => one(i)).join(sep);
+  const pattern = (v: string): string => (p.arity === 0 ? p.type : `(${p.type} ${each((i) => `${v}${i}`, ' ', '')})`);
+  const ctor = JSON.stringify(p.type);
+  w.line('');
+  w.line(`instance P.Eq ${p.type} where`);
+  w.indent(() => w.line(`${pattern('a')} == ${pattern('b')} = ${each((i) => `G.eqField a${i} b${i}`, ' P.&& ', 'P.True')}`));
+  if (p.ord) {
+    w.line('');
+    w.line(`instance P.Ord ${p.type} where`);
+    w.indent(() => w.line(`compare ${pattern('a')} ${pattern('b')} = ${each((i) => `G.compareField a${i} b${i}`, ' P.<> ', 'P.EQ')}`));
+  }
+  w.line('');
+  w.line(`instance P.Show ${p.type} where`);
+  const names = p.fieldNames;
+  const shows =
+    names && p.arity > 0
+      ? `G.showsRecord d ${ctor} [${each((i) => `G.showsField ${JSON.stringify(names[i])} a${i}`, ', ', '')}]`
+      : `G.showsCon d ${ctor} [${each((i) => `G.showsArg a${i}`, ', ', '')}]`;
+  w.indent(() => w.line(`showsPrec d ${pattern('a')} = ${shows}`));
 }
 
 export function emitUnion(ctx: Ctx, w: Writer, d: UnionDecl): void {
@@ -50,7 +83,8 @@ export function emitUnion(ctx: Ctx, w: Writer, d: UnionDecl): void {
       w.line(`${i === 0 ? '=' : '|'} ${ctor}${c.type ? ` !${atom(ctx.hsType(c.type))}` : ''}`);
       if (c.doc) w.indent(() => w.doc(c.doc, '^'));
     });
-    w.line(DERIVING);
+    // A union's few cases: deriving is cheap enough here.
+    w.line('deriving (P.Eq, P.Ord, P.Show)');
   });
 }
 
@@ -72,7 +106,7 @@ export function emitEnum(ctx: Ctx, w: Writer, d: EnumDecl): void {
     });
     w.line(`${d.members.length === 0 ? '=' : '|'} ${unknown} !G.Int32`);
     w.indent(() => w.doc('a value this version does not know', '^'));
-    w.line('deriving (P.Show, G.Generic)');
+    w.line('deriving (P.Show)');
   });
   w.line('');
   w.line(`instance G.OpenEnum ${name} where`);
@@ -103,10 +137,7 @@ export function emitAlias(ctx: Ctx, w: Writer, d: AliasDecl): void {
   w.line('');
   w.doc(d.doc);
   w.line(`newtype ${name} = ${name} {${ctx.names.unwrap.get(d.name)!} :: ${ctx.hsType(d.type)}}`);
-  w.indent(() => {
-    w.line('deriving stock (G.Generic)');
-    w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Wire${key ? ', G.WireKey' : ''})`);
-  });
+  w.indent(() => w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Wire${key ? ', G.WireKey' : ''})`));
 }
 
 /** Whether a type can be a map key (docs/wire.md §3.1): an integer, a string or an enum. */

@@ -13,6 +13,9 @@ import Data.Text (Text)
 import Data.Typeable (Typeable)
 import Interop.Runtime.Codec.Wire
 
+-- Called by the codec list of every generated module, not inlined there.
+{-# NOINLINE someWire #-}
+
 -- | A generated error type: an exception with a codec and a qualified IDL name. A handler throws
 -- one ('Control.Exception.throwIO'); the caller catches the same type.
 class (Exception e, Wire e) => DeclaredError e where

@@ -4,13 +4,15 @@
 module Interop.Runtime.Gen
   ( -- * Types generated code is made of
     Int8, Int16, Int32, Int64, Word8, Word16, Word32, Word64
-  , Text, ByteString, Map, Proxy (..), Generic, Exception
+  , Text, ByteString, Map, Proxy (..), Exception
   , mapFromList, utf8, showText
     -- * Codecs
   , Wire (..), WireKey (..), OpenEnum (..), DeclaredError (..), SomeWire (..), someWire
   , module Interop.Runtime.Codec.Record
   , mpNil
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack, enumKeyToJson, enumKeyFromJson
+    -- * Eq, Ord and Show of records
+  , module Interop.Runtime.Derived
     -- * Descriptors, specs, client and server
   , ModuleDesc (..), FnKind (..), withCompat
   , PayloadCodec, valuePayload, paramsPayload, emptyPayload
@@ -31,12 +33,12 @@ import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
 import Data.Word (Word16, Word32, Word64, Word8)
-import GHC.Generics (Generic)
 import Interop.Runtime.Codec.Enum
 import Interop.Runtime.Codec.Msgpack (mpNil)
 import Interop.Runtime.Codec.Record
 import Interop.Runtime.Codec.Wire
 import Interop.Runtime.Declared
+import Interop.Runtime.Derived
 import Interop.Runtime.Module
 import Interop.Runtime.Stream
 

@@ -70,6 +70,23 @@ import Interop.Runtime.Error
 import Interop.Runtime.PlainJson
 import Interop.Runtime.Stream
 
+-- Generated code uses these once per function, event or error of a module; called rather than
+-- inlined there (each would copy the encoder and decoder of its type into the generated module),
+-- as the codec pieces of Interop.Runtime.Codec.Record.
+{-# NOINLINE valuePayload #-}
+{-# NOINLINE paramsPayload #-}
+{-# NOINLINE errorSpec #-}
+{-# NOINLINE callSpec #-}
+{-# NOINLINE onewaySpec #-}
+{-# NOINLINE eventSpec #-}
+{-# NOINLINE streamSpec #-}
+{-# NOINLINE serveCall #-}
+{-# NOINLINE serveOneway #-}
+{-# NOINLINE serveStream #-}
+{-# NOINLINE clientStream #-}
+{-# NOINLINE withStream #-}
+{-# NOINLINE unimplemented #-}
+
 -- | A function's kind; a stream says whether it has an input (client stream) and an output
 -- (server stream).
 data FnKind = FnCall | FnOneway | FnStream {fnInput :: !Bool, fnOutput :: !Bool}

@@ -1,4 +1,6 @@
 {-# LANGUAGE OverloadedStrings, ScopedTypeVariables #-}
+-- Called by every generated enum instance, not inlined into it: see Interop.Runtime.Codec.Record.
+{-# OPTIONS_GHC -fomit-interface-pragmas #-}
 -- | Open enums (docs/wire.md §3): a generated enum has a constructor per member and one for a
 -- value this version does not know, kept as it came. The codec goes by the value and the member
 -- names given by 'OpenEnum', so generated instances are one line per method.

@@ -1,4 +1,10 @@
 {-# LANGUAGE OverloadedStrings #-}
+-- No unfoldings in the interface: generated instances call these once per field, case or member
+-- of every type. Inlined or specialised there (GHC does both across modules at -O1), each field's
+-- lookup loop, reader and builder code was copied into every instance, and the module of a
+-- schema of a few hundred declarations took minutes to compile (docs/haskell.md, Compile times).
+-- Called instead, they cost the generated codecs little (bench codecs-hs).
+{-# OPTIONS_GHC -fomit-interface-pragmas #-}
 -- | The pieces generated codecs of structs, errors, function parameters, unions and enums are
 -- made of (docs/wire.md §3): a struct is a JSON object keyed by field name or a msgpack map
 -- keyed by field id, in ascending id order, an absent optional left out; a missing field takes
@@ -8,7 +14,7 @@ module Interop.Runtime.Codec.Record
   ( -- * Writing
     jsonObject, jsonField, jsonOptional
   , msgpackObject, msgpackField, msgpackOptional
-  , jsonUnion, msgpackUnion
+  , jsonUnion, msgpackUnion, jsonNull
     -- * Reading
   , JsonFields, MsgpackFields
   , jsonStruct, msgpackStruct
@@ -18,6 +24,7 @@ module Interop.Runtime.Codec.Record
   , jsonEnum, enumFromMsgpack, enumKey, within
   ) where
 
+import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import Data.Int (Int32)
 import Data.Text (Text)
@@ -36,11 +43,12 @@ jsonObject :: [B.Builder] -> B.Builder
 jsonObject [] = "{}"
 jsonObject (x : xs) = B.char7 '{' <> x <> foldMap (B.char7 ',' <>) xs <> B.char7 '}'
 
--- | One entry; the key comes as the literal text @"name":@.
-jsonField :: Wire a => B.Builder -> a -> [B.Builder]
-jsonField key v = [key <> writeJson v]
+-- | One entry; the key comes as the literal bytes @"name":@. (A 'BS.ByteString' literal, not a
+-- 'B.Builder' one: GHC expands every Builder literal into a UTF-8 encoding loop where it stands.)
+jsonField :: Wire a => BS.ByteString -> a -> [B.Builder]
+jsonField key v = [B.byteString key <> writeJson v]
 
-jsonOptional :: Wire a => B.Builder -> Maybe a -> [B.Builder]
+jsonOptional :: Wire a => BS.ByteString -> Maybe a -> [B.Builder]
 jsonOptional key = maybe [] (jsonField key)
 
 -- | A msgpack map from its entries, each an encoded key and value.
@@ -53,9 +61,13 @@ msgpackField fieldId v = [mpWord (fromIntegral fieldId) <> writeMsgpack v]
 msgpackOptional :: Wire a => Word32 -> Maybe a -> [B.Builder]
 msgpackOptional fieldId = maybe [] (msgpackField fieldId)
 
--- | A union's one entry: @{"case":value}@ (the key as its literal text).
-jsonUnion :: B.Builder -> B.Builder -> B.Builder
-jsonUnion key value = B.char7 '{' <> key <> value <> B.char7 '}'
+-- | A union's one entry: @{"case":value}@ (the key as its literal bytes).
+jsonUnion :: BS.ByteString -> B.Builder -> B.Builder
+jsonUnion key value = B.char7 '{' <> B.byteString key <> value <> B.char7 '}'
+
+-- | The value of a union case without a type.
+jsonNull :: B.Builder
+jsonNull = B.string7 "null"
 
 msgpackUnion :: Word32 -> B.Builder -> B.Builder
 msgpackUnion caseId value = B.word8 0x81 <> mpWord (fromIntegral caseId) <> value
