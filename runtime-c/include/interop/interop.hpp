@@ -7,5 +7,6 @@
 #include <interop/cpp/error.hpp>
 #include <interop/cpp/values.hpp>
 #include <interop/cpp/node.hpp>
+#include <interop/cpp/stream.hpp>
 
 #endif
