@@ -154,7 +154,7 @@ TEST_P(CppStreams, CancelAndDestructionReachTheHandler) {
 
 TEST_P(CppStreams, ADeadlineEndsTheStreamAfterItsItems) {
   const double since = now_ms();
-  auto s = client_->with_timeout(200).tick_stream(2, "hang");
+  auto s = client_->with_timeout(1000).tick_stream(2, "hang");  // long enough to read 2 ticks under load
   EXPECT_EQ(s.next()->n, 1u);
   EXPECT_EQ(s.next()->n, 2u);
   try {
@@ -169,7 +169,10 @@ TEST_P(CppStreams, ADeadlineEndsTheStreamAfterItsItems) {
 TEST_P(CppStreams, ACallerThatStopsReadingHoldsTheProducerAtTheWindow) {
   auto s = client_->flood(16, 1 << 20);
   for (int i = 0; i < 3; i++) ASSERT_TRUE(s.next().has_value());
-  node().run_for(200);
+  // The producer runs on as far as credit lets it (a window of 8), then waits: give it time to
+  // get there (a loaded machine is slow), then some more to show that it stops.
+  for (int i = 0; i < 500 && stats().flood_produced < 3u + 4u; i++) node().run_for(10);
+  node().run_for(100);
   const std::uint64_t produced = stats().flood_produced;
   EXPECT_GE(produced, 3u + 4u);
   EXPECT_LE(produced, 3u + 8u);
