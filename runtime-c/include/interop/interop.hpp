@@ -8,5 +8,6 @@
 #include <interop/cpp/values.hpp>
 #include <interop/cpp/node.hpp>
 #include <interop/cpp/stream.hpp>
+#include <interop/cpp/hash.hpp>
 
 #endif
