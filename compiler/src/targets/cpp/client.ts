@@ -6,7 +6,7 @@
 
 import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
-import { cFieldNames, cModuleRef, cParamsName } from './c-names.js';
+import { cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 import { functionName, memberName, unique } from './names.js';
 import { emitStreamOpen, streamType } from './streams.js';
@@ -42,10 +42,6 @@ export function resultType(ctx: Ctx, fn: FunctionDecl): string {
   return fn.result ? ctx.cppType(fn.result) : 'void';
 }
 
-/** The C type of a value of `t` (what the generated C code declares). */
-export function cTypeOf(c: CCtx, t: TypeRef): string {
-  return c.cType(t).replace(/ \*$/, '*');
-}
 
 export function emitClientDecl(ctx: Ctx, w: CodeWriter): void {
   const names = methodNames(ctx);

@@ -51,7 +51,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
 
   const h = new CodeWriter();
   const guard = `${stem.toUpperCase()}_HPP`;
-  h.line(generatedHeader('//', source));
+  h.line(generatedHeader('//', source, module));
   h.line(cppDoc(module.doc ?? `Generated C++ code of module ${module.name} ${module.version}.`));
   h.line(`#ifndef ${guard}`);
   h.line(`#define ${guard}`);
@@ -71,7 +71,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.line(`#endif  // ${guard}`);
 
   const src = new CodeWriter();
-  src.line(generatedHeader('//', source));
+  src.line(generatedHeader('//', source, module));
   src.line(`#include "${stem}.hpp"`);
   src.line('');
   src.line(`namespace ${ctx.namespace} {`);

@@ -5,8 +5,8 @@
 
 import type { TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
-import { cDeclName, cFieldNames, cModuleRef, cParamsName } from './c-names.js';
-import { cTypeOf, cppFunctions, methodNames, paramNames, resultType } from './client.js';
+import { cDeclName, cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
+import { cppFunctions, methodNames, paramNames, resultType } from './client.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 import { streamHandlerArgs, streamHandlerParams } from './streams.js';
 

@@ -5,6 +5,7 @@
 
 import type { FunctionDecl, Param } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
+import { cTypeOf } from './c-names.js';
 import { Ctx, CodeWriter } from './context.js';
 import { memberName, unique } from './names.js';
 
@@ -38,17 +39,13 @@ export function streamHandlerArgs(ctx: Ctx, c: CCtx, fn: FunctionDecl): string[]
   const args: string[] = [];
   if (fn.input) {
     const t = ctx.cppType(fn.input.type);
-    args.push(`::interop::StreamReader<${t}>(reply.state(), &::interop::detail::read_item<${t}, ${cItem(c, fn.input.type)}>)`);
+    args.push(`::interop::StreamReader<${t}>(reply.state(), &::interop::detail::read_item<${t}, ${cTypeOf(c, fn.input.type)}>)`);
   }
   if (fn.output) {
     const t = ctx.cppType(fn.output);
-    args.push(`::interop::StreamWriter<${t}>(reply.state(), &::interop::detail::send_item<${t}, ${cItem(c, fn.output)}>)`);
+    args.push(`::interop::StreamWriter<${t}>(reply.state(), &::interop::detail::send_item<${t}, ${cTypeOf(c, fn.output)}>)`);
   }
   return args;
-}
-
-function cItem(c: CCtx, t: Parameters<CCtx['cType']>[0]): string {
-  return c.cType(t).replace(/ \*$/, '*');
 }
 
 /**
@@ -58,9 +55,9 @@ function cItem(c: CCtx, t: Parameters<CCtx['cType']>[0]): string {
 export function emitStreamOpen(ctx: Ctx, c: CCtx, w: CodeWriter, fn: FunctionDecl, open: { cParams: string; module: string; index: number }, convert: () => void): void {
   const t = streamTypes(ctx, fn);
   const type = streamType(ctx, fn);
-  const write = fn.input ? `&::interop::detail::stream_write<${t.input}, ${cItem(c, fn.input.type)}>` : 'nullptr';
-  const next = fn.output ? `&::interop::detail::stream_next<${t.output}, ${cItem(c, fn.output)}>` : 'nullptr';
-  const finish = fn.result ? `&::interop::detail::stream_finish<${t.result}, ${cItem(c, fn.result)}>` : '&::interop::detail::stream_finish_void';
+  const write = fn.input ? `&::interop::detail::stream_write<${t.input}, ${cTypeOf(c, fn.input.type)}>` : 'nullptr';
+  const next = fn.output ? `&::interop::detail::stream_next<${t.output}, ${cTypeOf(c, fn.output)}>` : 'nullptr';
+  const finish = fn.result ? `&::interop::detail::stream_finish<${t.result}, ${cTypeOf(c, fn.result)}>` : '&::interop::detail::stream_finish_void';
   w.line('using ::interop::interop_to_c;');
   w.line(`static const ${type}::Ops ops{${write}, ${next}, ${finish}, &detail::error_from_c};`);
   w.line('::interop::Arena arena;');
