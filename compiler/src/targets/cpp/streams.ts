@@ -26,9 +26,9 @@ export function streamType(ctx: Ctx, fn: FunctionDecl): string {
 
 /** The handler's stream parameters (reader, writer), after the call's own parameters. */
 export function streamHandlerParams(ctx: Ctx, fn: FunctionDecl, params: Param[]): Array<{ type: string; name: string }> {
-  const taken = params.map((p) => memberName(p.name, 'field', p.annotations));
+  const taken = params.map((p) => memberName(p.name, 'param', p.annotations));
   const wanted: Array<{ type: string; name: string }> = [];
-  if (fn.input) wanted.push({ type: `::interop::StreamReader<${ctx.cppType(fn.input.type)}>`, name: memberName(fn.input.name, 'field', fn.input.annotations) });
+  if (fn.input) wanted.push({ type: `::interop::StreamReader<${ctx.cppType(fn.input.type)}>`, name: memberName(fn.input.name, 'param', fn.input.annotations) });
   if (fn.output) wanted.push({ type: `::interop::StreamWriter<${ctx.cppType(fn.output)}>`, name: 'out' });
   const names = unique([...taken, ...wanted.map((x) => x.name)]).slice(taken.length);
   return wanted.map((x, i) => ({ type: x.type, name: names[i]! }));
