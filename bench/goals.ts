@@ -97,5 +97,20 @@ export function evaluateGoals(m: Metrics): GoalResult[] {
       ok: (r) => r <= 1.0,
     }))),
   );
+  // Issue 12: the C++ layer adds at most 10% over the C API it wraps.
+  goals.push(
+    check('C++ codecs (msgpack): encode+decode time ≤ 1.1× runtime-c\'s C codec on the same values', shapes.map((s) => ({
+      label: s,
+      ratio: get(`codec.cpp.${s}.cpp.msgpack`) / get(`codec.cpp.${s}.c.msgpack`),
+      ok: (r) => r <= 1.1,
+    }))),
+  );
+  goals.push(
+    check('C++↔C++ request/response over unix: p50 ≤ 1.1× C↔C', shapes.map((s) => ({
+      label: s,
+      ratio: get(`rtt.cpp.unix.${s}.C++ client → C++ server.p50`) / get(`rtt.cpp.unix.${s}.C client → C server.p50`),
+      ok: (r) => r <= 1.1,
+    }))),
+  );
   return goals;
 }

@@ -19,6 +19,7 @@ import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 import { runWebPy, runWebTs } from './web/suite.js';
 import { runCodecsC, runDirectC, runRpcC, runRpcCCross } from './c/suite.js';
+import { runCodecsCpp, runRpcCpp } from './cpp/suite.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
@@ -27,12 +28,14 @@ const SUITES: [string, Suite][] = [
   ['codecs-py', runCodecsPy],
   ['codecs-hs', runCodecsHs],
   ['codecs-c', runCodecsC],
+  ['codecs-cpp', runCodecsCpp],
   ['rpc-ts', runRpcTs],
   ['rpc-py', runRpcPy],
   ['rpc-ts-py', runRpcTsPy],
   ['rpc-hs', runRpcHs],
   ['rpc-c', runRpcC],
   ['rpc-c-cross', runRpcCCross],
+  ['rpc-cpp', runRpcCpp],
   ['events', runEventsSuite],
   ['streams', runStreams],
   ['direct', runDirect],

@@ -17,6 +17,8 @@ describe('bench --smoke', () => {
     titles.push('C codecs, nested', 'C ↔ C over unix', 'C ↔ C over tcp', 'C client → TypeScript and Python servers over unix, next to TS ↔ TS');
     titles.push('C: direct in-process call, small struct');
     titles.push('TypeScript ↔ TypeScript over WebSocket', 'TypeScript ↔ TypeScript over HTTP', 'Python ↔ Python over WebSocket', 'Python ↔ Python over HTTP');
+    // The C++ suites (bench/cpp): built with the real toolchain, C++ next to C in each table.
+    titles.push('C++ codecs, nested', 'C++ ↔ C++ over unix, next to C ↔ C', 'C++ ↔ C++ over tcp, next to C ↔ C');
     for (const title of titles) {
       expect(r.stdout, why).toContain(`== ${title}`);
     }
@@ -37,5 +39,6 @@ describe('bench --smoke', () => {
     for (const row of ['| raw C socket (floor) |', '| C client → TS server |', '| C client → Python server |', '| TS client → TS server |', '| plain indirect C call |']) {
       expect(md, row).toContain(row);
     }
+    for (const row of ['| C++ client → C++ server |', '| C client → C server |', '| C msgpack (interop_encode/decode) |']) expect(md, row).toContain(row);
   }, 1_200_000);
 });

@@ -3,7 +3,7 @@
 // only, so the test suite's quick runs never rewrite the docs), and exits non-zero on any
 // unexpected failure or unexpected pass.
 //
-//   npx tsx test/conformance/run.ts [--quick] [--lang ts,python] [--transport ws,http] [--no-write]
+//   npx tsx test/conformance/run.ts [--quick] [--lang ts,python] [--transport ws,http] [--column cpp] [--no-write]
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,9 @@ function parseArgs(argv: string[]) {
   const languages = langAt >= 0 ? argv[langAt + 1]?.split(',') : undefined;
   const transportAt = argv.indexOf('--transport');
   const transports = transportAt >= 0 ? argv[transportAt + 1]?.split(',') : undefined;
-  return { quick, noWrite, languages, transports };
+  const columnAt = argv.indexOf('--column');
+  const column = columnAt >= 0 ? argv[columnAt + 1] : undefined;
+  return { quick, noWrite, languages, transports, column };
 }
 
 async function main(): Promise<number> {
@@ -28,6 +30,8 @@ async function main(): Promise<number> {
   const setup = setupMatrix({ quick: args.quick, ...(args.languages ? { languages: args.languages } : {}) });
   // A partial run (some transports) checks them; only a whole run may rewrite docs/matrix.md.
   if (args.transports) setup.combos = setup.combos.filter((c) => args.transports!.includes(c.transport));
+  // One language's column: only the combinations where it is the client or the server.
+  if (args.column) setup.combos = setup.combos.filter((c) => c.client === args.column || c.server === args.column);
   log(`conformance: ${setup.combos.length} combinations × ${setup.cases.length} cases${args.quick ? ' (quick)' : ''}`);
 
   const prepareErrors = await prepareLanguages(setup.languages, log);
@@ -40,7 +44,7 @@ async function main(): Promise<number> {
 
   log('');
   log(terminalReport(all));
-  if (!args.quick && !args.noWrite && !args.languages && !args.transports) {
+  if (!args.quick && !args.noWrite && !args.languages && !args.transports && !args.column) {
     const path = join(REPO_ROOT, 'docs', 'matrix.md');
     writeFileSync(path, matrixMarkdown(all, setup.languages, setup.cases, false));
     log(`wrote ${path}`);

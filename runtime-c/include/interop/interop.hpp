@@ -7,5 +7,7 @@
 #include <interop/cpp/error.hpp>
 #include <interop/cpp/values.hpp>
 #include <interop/cpp/node.hpp>
+#include <interop/cpp/stream.hpp>
+#include <interop/cpp/hash.hpp>
 
 #endif

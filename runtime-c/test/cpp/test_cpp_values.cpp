@@ -5,6 +5,8 @@
 
 #include <limits>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "interop_conformance.hpp"
 #include "interop_vectors.hpp"
@@ -76,6 +78,22 @@ TEST(CppValues, UnionsAreVariants) {
   ASSERT_EQ(back.value.index(), v::Value::items);
   EXPECT_EQ(std::get<v::Value::items>(back.value).size(), 3u);
   EXPECT_EQ(std::get<v::Value::num>(std::get<v::Value::items>(back.value)[1].value), 1);
+}
+
+TEST(CppValues, EqualValuesHashAlike) {
+  // A recursive union (items: list<Value>) and a struct of every container are std::hash-able.
+  auto list = v::Value::make<v::Value::items>(std::vector<v::Value>{v::Value::make<v::Value::num>(1), v::Value::make<v::Value::nothing>()});
+  auto same = v::codec::Value.decode(v::codec::Value.encode(list, Codec::msgpack), Codec::msgpack);
+  EXPECT_EQ(std::hash<v::Value>{}(list), std::hash<v::Value>{}(same));
+  std::unordered_set<v::Value> set{list, same, v::Value::make<v::Value::num>(2), v::Value{}};
+  EXPECT_EQ(set.size(), 3u);
+  conf::Everything e;
+  e.optionals.maybe_map = {{"k", std::nullopt}};
+  std::unordered_map<conf::Everything, int> by_value{{e, 1}};
+  conf::Everything f = e;
+  EXPECT_EQ(by_value.at(f), 1);
+  f.optionals.maybe_map["k"] = conf::Point{1, 2};
+  EXPECT_EQ(by_value.count(f), 0u);
 }
 
 TEST(CppValues, AUnionWithoutACaseIsInvalid) {

@@ -2,8 +2,8 @@
 // generated C++ client (conf::Client) over the node in INTEROP_NODE_CONFIG and prints one JSON
 // line per case. A case's arguments are decoded with the generated C descriptor of the function's
 // parameters and converted to the C++ arguments; results are encoded from the C++ value, so a
-// case compares canonical JSON text as every other language's client does. Stream cases fail:
-// the C++ API has no streams yet (known-failures.json).
+// case compares canonical JSON text as every other language's client does. Stream cases are in
+// client_streams.cpp.
 //   client --cases PATH --transport T --codec C [--quick]
 #include <cjson/cJSON.h>
 
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "conformance_impl.hpp"
+#include "client_streams.hpp"
 
 namespace {
 
@@ -124,10 +124,16 @@ const std::map<std::string, Call> &calls() {
 #undef ECHO_CALL
 #undef P
 
+}  // namespace
+
+namespace conformance_cpp {
+
 std::string str(const cJSON *o, const char *key) {
   const cJSON *s = cJSON_GetObjectItem(o, key);
   return cJSON_IsString(s) ? s->valuestring : "";
 }
+
+namespace {
 
 /** The declared error's fields as canonical JSON, when `e` is one of the module's error classes. */
 std::string detail_of(const interop::ApplicationError &e) {
@@ -136,6 +142,26 @@ std::string detail_of(const interop::ApplicationError &e) {
   if (auto *x = dynamic_cast<const conf::Busy *>(&e)) return text(conf::codec::Busy.encode(*x, Codec::json));
   return "(not a generated error class: " + e.type_name() + ")";
 }
+
+}  // namespace
+
+void expect_error(const cJSON *want_error, const interop::Error &e) {
+  if (want_error == nullptr) throw std::runtime_error(std::string("unexpected error: ") + e.what());
+  const std::string code = str(want_error, "code");
+  if (code != interop::code_name(e.code())) throw std::runtime_error("expected " + code + ", got " + e.what());
+  if (code == "APPLICATION_ERROR") {
+    const auto &app = dynamic_cast<const interop::ApplicationError &>(e);
+    if (app.type_name() != str(want_error, "type")) throw std::runtime_error("expected " + str(want_error, "type") + ", got " + app.type_name());
+    std::string detail = detail_of(app);
+    if (detail != str(want_error, "detail")) throw std::runtime_error("detail " + detail + " != " + str(want_error, "detail"));
+  }
+}
+
+}  // namespace conformance_cpp
+
+namespace {
+
+using conformance_cpp::str;
 
 /** One call: the error the case wants, or the result it wants ("" to only succeed). Throws a failure. */
 void run_call(interop::Node &node, const cJSON *want_error, const std::string &fn, const std::string &args,
@@ -146,15 +172,7 @@ void run_call(interop::Node &node, const cJSON *want_error, const std::string &f
   try {
     *got = it->second(x, args);
   } catch (const interop::Error &e) {
-    if (want_error == nullptr) throw std::runtime_error(std::string("unexpected error: ") + e.what());
-    const std::string code = str(want_error, "code");
-    if (code != interop::code_name(e.code())) throw std::runtime_error("expected " + code + ", got " + e.what());
-    if (code == "APPLICATION_ERROR") {
-      const auto &app = dynamic_cast<const interop::ApplicationError &>(e);
-      if (app.type_name() != str(want_error, "type")) throw std::runtime_error("expected " + str(want_error, "type") + ", got " + app.type_name());
-      std::string detail = detail_of(app);
-      if (detail != str(want_error, "detail")) throw std::runtime_error("detail " + detail + " != " + str(want_error, "detail"));
-    }
+    conformance_cpp::expect_error(want_error, e);
     return;
   }
   if (want_error != nullptr) throw std::runtime_error("expected " + str(want_error, "code") + ", got a result");
@@ -286,7 +304,7 @@ int main(int argc, char **argv) {
         else if (kind == "events") run_events(node, c);
         else if (kind == "concurrent") run_concurrent(node, c);
         else if (kind == "big_echo") run_big_echo(node, c);
-        else failure = "the C++ API has no streams yet (case kind " + kind + ")";
+        else if (!conformance_cpp::run_stream_case(node, c, kind)) failure = "unknown case kind " + kind;
       } catch (const std::exception &e) {
         failure = e.what();
       }

@@ -1,6 +1,7 @@
 // The C++ implementation of interop.conformance, on the generated Server class. Shared by the
 // conformance server, the client (for the direct transport, where its own node hosts the module)
-// and runtime-c's C++ tests. `unimplemented` and the stream functions are not overridden.
+// and runtime-c's C++ tests. `unimplemented` is not overridden. The stream handlers are in
+// conformance_streams.cpp.
 #ifndef CONFORMANCE_IMPL_HPP
 #define CONFORMANCE_IMPL_HPP
 
@@ -49,11 +50,20 @@ class Impl : public conf::Server {
   void note(std::string text) override { last_note_ = std::move(text); }
   void last_note(interop::Reply<std::string> reply) override { reply(last_note_); }
   void publish(std::uint32_t count, std::string text, interop::Reply<void> reply) override;
-  void stream_stats(interop::Reply<conf::StreamStats> reply) override { reply(conf::StreamStats{}); }
+  void upload(interop::StreamReader<interop::Bytes> chunks, interop::Reply<std::uint64_t> reply) override;
+  void download(std::vector<std::uint32_t> sizes, interop::StreamWriter<interop::Bytes> out, interop::Reply<void> reply) override;
+  void ping_pong(interop::StreamReader<std::string> lines, interop::StreamWriter<std::string> out, interop::Reply<void> reply) override;
+  void tick_stream(std::uint32_t count, std::string end, interop::StreamWriter<conf::Tick> out, interop::Reply<void> reply) override;
+  void flood(std::uint32_t chunk, std::uint64_t total, interop::StreamWriter<interop::Bytes> out, interop::Reply<void> reply) override;
+  void die_mid_stream(std::uint32_t count, interop::StreamWriter<conf::Tick> out, interop::Reply<void> reply) override;
+  void stream_stats(interop::Reply<conf::StreamStats> reply) override { reply(stats_); }
 
  private:
+  /** Notes in stats_ when a stream handler learns that its stream was cancelled. */
+  void note_cancel(interop::Reply<void> &reply);
   std::uint64_t count_ = 0;
   std::string last_note_;
+  conf::StreamStats stats_{};
 };
 
 }  // namespace conformance_cpp

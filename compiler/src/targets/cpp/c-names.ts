@@ -3,7 +3,8 @@
 // (../c/names.ts, ../c/types.ts), so a name the C target moves away from a clash (`_2`) is the
 // name used here too.
 
-import type { Bundle, FunctionDecl } from '../../ir/types.js';
+import type { Bundle, FunctionDecl, TypeRef } from '../../ir/types.js';
+import type { Ctx as CCtx } from '../c/context.js';
 import { moduleVar } from '../c/descriptor.js';
 import { moduleFileStem, namesOf } from '../c/names.js';
 
@@ -23,4 +24,9 @@ export function cParamsName(bundle: Bundle, module: string, fn: FunctionDecl): s
 /** `&::example_chat_module`: the module descriptor. */
 export function cModuleRef(module: string): string {
   return `&::${moduleVar(module)}`;
+}
+
+/** The C type of a value of `t` (what the generated C code declares). */
+export function cTypeOf(c: CCtx, t: TypeRef): string {
+  return c.cType(t).replace(/ \*$/, '*');
 }

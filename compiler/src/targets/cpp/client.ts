@@ -2,17 +2,18 @@
 // function a send, per event an `on_<event>` subscription (RAII) and a publisher method. They go
 // through runtime-c's interop_invoke, so a module in this process is called directly (no
 // encoding) and one across a connection is encoded by runtime-c: moving it is a config change.
-// Stream functions are not in the C++ API yet (docs/cpp.md).
+// Per stream function a method that opens an interop::Stream (streams.ts).
 
 import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
-import { cFieldNames, cModuleRef, cParamsName } from './c-names.js';
+import { cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 import { functionName, memberName, unique } from './names.js';
+import { emitStreamOpen, streamType } from './streams.js';
 
-/** The functions the C++ API has (streams later), with their index in the module descriptor. */
+/** The module's functions with their index in the module descriptor. */
 export function cppFunctions(ctx: Ctx): Array<{ fn: FunctionDecl; index: number }> {
-  return ctx.module.functions.map((fn, index) => ({ fn, index })).filter((x) => x.fn.kind !== 'stream');
+  return ctx.module.functions.map((fn, index) => ({ fn, index }));
 }
 
 /** Method names of the client, unique within it (with what the class declares itself). */
@@ -41,10 +42,6 @@ export function resultType(ctx: Ctx, fn: FunctionDecl): string {
   return fn.result ? ctx.cppType(fn.result) : 'void';
 }
 
-/** The C type of a value of `t` (what the generated C code declares). */
-export function cTypeOf(c: CCtx, t: TypeRef): string {
-  return c.cType(t).replace(/ \*$/, '*');
-}
 
 export function emitClientDecl(ctx: Ctx, w: CodeWriter): void {
   const names = methodNames(ctx);
@@ -65,6 +62,10 @@ export function emitClientDecl(ctx: Ctx, w: CodeWriter): void {
       if (doc) w.line(doc);
       if (fn.kind === 'oneway') {
         w.line(`void ${name}(${params.join(', ')}) const;`);
+        continue;
+      }
+      if (fn.kind === 'stream') {
+        w.line(`${streamType(ctx, fn)} ${name}(${params.join(', ')}) const;`);
         continue;
       }
       const r = resultType(ctx, fn);
@@ -128,6 +129,12 @@ export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
         w.line(`${cParams} params{};`);
         convertParams(w, fn.params, 'params', (i) => args[i]!, 'arena');
         w.line(`::interop::detail::send_oneway(invoker_, ${mod}, ${index}, &params, options_);`);
+      }, '}');
+      continue;
+    }
+    if (fn.kind === 'stream') {
+      w.block(`${streamType(ctx, fn)} Client::${name}(${params.join(', ')}) const {`, () => {
+        emitStreamOpen(ctx, c, w, fn, { cParams, module: mod, index }, () => convertParams(w, fn.params, 'params', (i) => args[i]!, 'arena'));
       }, '}');
       continue;
     }

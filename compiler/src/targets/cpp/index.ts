@@ -16,6 +16,7 @@ import { emitClientDecl, emitClientDefs } from './client.js';
 import { emitCodecs, emitConversionDecls, emitConversions } from './codec.js';
 import { type Aggregate, Ctx, CodeWriter, cppDoc } from './context.js';
 import { emitErrorMapperDecls, emitErrorMapperDefs, emitServerDecl, emitServerDefs } from './server.js';
+import { emitHashes } from './hash.js';
 import { declarationOrder, emitAlias, emitConsts, emitEnum, emitRecord, emitUnion } from './types.js';
 import { typeName } from './names.js';
 
@@ -66,6 +67,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   h.append(body);
   h.line('');
   h.line(`}  // namespace ${ctx.namespace}`);
+  emitHashes(ctx, h, ordered);
   h.line(`#endif  // ${guard}`);
 
   const src = new CodeWriter();

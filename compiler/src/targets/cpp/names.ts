@@ -48,7 +48,7 @@ const SCOPE_MEMBERS = {
   errorField: new Set(['what', 'code', 'message', 'type_name']),
   field: new Set<string>(),
   /** A function's parameters: the locals of the generated client stubs and server table entries. */
-  param: new Set(['call', 'done', 'impl', 'params', 'result', 'err', 'self', 'reply', 'p', 'value', 'arena']),
+  param: new Set(['call', 'done', 'impl', 'params', 'result', 'err', 'self', 'reply', 'p', 'value', 'arena', 'ops']),
   /** Module scope: the namespaces the generator adds to every module. */
   global: new Set(['codec', 'detail']),
 } as const;

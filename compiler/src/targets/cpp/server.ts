@@ -5,14 +5,16 @@
 
 import type { TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
-import { cDeclName, cFieldNames, cModuleRef, cParamsName } from './c-names.js';
-import { cTypeOf, cppFunctions, methodNames, paramNames, resultType } from './client.js';
+import { cDeclName, cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
+import { cppFunctions, methodNames, paramNames, resultType } from './client.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
+import { streamHandlerArgs, streamHandlerParams } from './streams.js';
 
 function handlerParams(ctx: Ctx, fn: Parameters<typeof resultType>[1]): string[] {
   const names = paramNames(fn.params);
+  const streams = fn.kind === 'stream' ? streamHandlerParams(ctx, fn, fn.params).map((p) => `${p.type} ${p.name}`) : [];
   const reply = fn.kind === 'oneway' ? [] : [`::interop::Reply<${resultType(ctx, fn)}> reply`];
-  return [...fn.params.map((p, i) => `${ctx.cppType(p.type)} ${names[i]}`), ...reply];
+  return [...fn.params.map((p, i) => `${ctx.cppType(p.type)} ${names[i]}`), ...streams, ...reply];
 }
 
 export function emitServerDecl(ctx: Ctx, w: CodeWriter): void {
@@ -78,10 +80,11 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
             w.line(`${ctx.cppType(prm.type)} ${args[i]}{};`);
             w.line(`interop_from_c(p->${cFields[i]}, ${args[i]});`);
           });
-          const call = [...args.map((a) => `std::move(${a})`), ...(fn.kind === 'oneway' ? [] : ['reply'])];
+          const streams = fn.kind === 'stream' ? streamHandlerArgs(ctx, c, fn) : [];
+          const call = [...args.map((a) => `std::move(${a})`), ...streams, ...(fn.kind === 'oneway' ? [] : ['reply'])];
           w.line(`self->${names.fns.get(fn)!}(${call.join(', ')});`);
           if (fn.kind === 'oneway') w.line('reply();');
-        }, '});');
+        }, fn.kind === 'stream' ? '}, true);' : '});');
       }, '};');
     }
     w.line('impl_.abi_version = INTEROP_ABI_VERSION;');

@@ -31,12 +31,13 @@ class Node {
   /**
    * Starts a node from `config` (node config JSON text, a path to it, or nullptr for the
    * environment variable INTEROP_NODE_CONFIG) with the module implementations the program has
-   * (generated servers' module_impl()). Throws interop::Error when it cannot start.
+   * (generated servers' module_impl()), on the libuv loop `uv_loop` (a uv_loop_t *) or, by
+   * default, a loop of its own. Throws interop::Error when it cannot start.
    */
-  explicit Node(const char *config, std::initializer_list<const interop_module_impl *> impls = {}) {
+  explicit Node(const char *config, std::initializer_list<const interop_module_impl *> impls = {}, void *uv_loop = nullptr) {
     std::vector<const interop_module_impl *> list(impls);
     interop_error err;
-    check(interop_node_start(config, list.data(), list.size(), nullptr, &node_, &err), err);
+    check(interop_node_start(config, list.data(), list.size(), uv_loop, &node_, &err), err);
   }
   ~Node() { interop_node_close(node_); }
   Node(const Node &) = delete;
@@ -230,29 +231,86 @@ inline Subscription subscribe(interop_invoker *inv, const interop_module *module
 
 }  // namespace detail
 
+namespace detail {
+
+/**
+ * What the Reply copies of one call (and its stream's reader and writer) share. runtime-c holds a
+ * pointer to it while the call is pending (`keep`), and calls back into it on the loop.
+ */
+struct CallState {
+  interop_call *call = nullptr;
+  bool answered = false;
+  bool pending = false;  // the handler returned before answering: finish with interop_call_finish
+  bool stream = false;   // a stream's call: a cancel also answers it (CANCELLED), after on_cancel's callback
+  bool cancel_hooked = false;
+  int rc = INTEROP_OK;
+  interop_error err{};
+  ErrorWriter errors = nullptr;
+  // The user's callbacks, dropped once the call is answered (they often hold its Reply or writer).
+  std::function<void()> cancel;                              // Reply::on_cancel
+  std::function<void()> ready;                               // StreamWriter::on_ready
+  std::shared_ptr<std::function<void(const void *)>> item;  // StreamReader::on_items: a C item, nullptr at the end
+  std::shared_ptr<CallState> keep;                           // itself while the call is pending
+  virtual ~CallState() = default;
+
+  /** Answers with the error `e` (ignored once answered). */
+  void fail(std::exception_ptr e) {
+    if (answered) return;
+    answered = true;
+    rc = errors(e, interop_call_arena(call), &err);
+    finish();
+  }
+  /** Hands the answer to runtime-c when the handler has returned already (else serve() returns it). */
+  void finish() {
+    cancel = nullptr;
+    ready = nullptr;
+    item.reset();
+    if (!pending) return;
+    std::shared_ptr<CallState> hold = std::move(keep);
+    interop_call_finish(call, rc, rc == INTEROP_OK ? nullptr : &err);
+  }
+  /** Whether the call is over for this side: answered, cancelled or past its deadline. */
+  bool over() const { return answered || interop_call_cancelled(call); }
+  /** Listens for a cancel (once per call): on_cancel's callback, then, for a stream, its answer. */
+  void hook_cancel() {
+    if (cancel_hooked) return;
+    cancel_hooked = true;
+    interop_call_on_cancel(
+        call,
+        [](void *arg) {
+          auto *state = static_cast<CallState *>(arg);
+          std::shared_ptr<CallState> hold = state->keep;  // answering lets go of it
+          std::function<void()> cb = std::move(state->cancel);
+          if (cb) run_callback(cb);
+          if (state->stream) state->fail(error_ptr(INTEROP_CANCELLED, cancelled_error()));
+        },
+        this);
+  }
+  static interop_error cancelled_error() {
+    interop_error e;
+    interop_error_set(&e, INTEROP_CANCELLED, "cancelled");
+    return e;
+  }
+};
+
+}  // namespace detail
+
 /**
  * How a handler answers (generated servers pass one to every handler): call it with the result
  * (no argument for a function without one), now or later on the loop thread, or fail() it with an
  * exception (a declared error type, or an interop::Error with its code; anything else is
  * INTERNAL). Answering twice is ignored. A handler that throws fails the call with what it threw.
  * Every call must be answered: a call whose Reply is dropped unanswered waits for its deadline.
+ * A stream's Reply ends the stream: reply() after the last item of a server stream, reply(result)
+ * for a client stream's answer (docs/cpp.md "Streams").
  */
 template <class R>
 class Reply {
  public:
   /** What is sent: R, or interop::Unit for a function without result. */
   using Value = std::conditional_t<std::is_void_v<R>, Unit, R>;
-  /** Shared by the Reply copies of one call and the generated adapter that made them. */
-  struct State {
-    interop_call *call = nullptr;
-    bool answered = false;
-    bool pending = false;  // the handler returned before answering: finish with interop_call_finish
-    int rc = INTEROP_OK;
-    interop_error err{};
+  struct State : detail::CallState {
     std::function<void(const Value &, Arena &)> write;  // the value into the call's C result
-    detail::ErrorWriter errors = nullptr;
-    std::function<void()> cancel;  // on_cancel's callback
-    std::shared_ptr<State> keep;   // itself while the call is pending: runtime-c holds a pointer
   };
   explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
@@ -266,19 +324,14 @@ class Reply {
     } catch (...) {
       state_->rc = state_->errors(std::current_exception(), interop_call_arena(state_->call), &state_->err);
     }
-    finish();
+    state_->finish();
   }
   template <class T = R>
   void operator()() {
     static_assert(std::is_void_v<T>, "this function has a result: reply(value)");
     (*this)(Unit{});
   }
-  void fail(std::exception_ptr e) {
-    if (state_->answered) return;
-    state_->answered = true;
-    state_->rc = state_->errors(e, interop_call_arena(state_->call), &state_->err);
-    finish();
-  }
+  void fail(std::exception_ptr e) { state_->fail(e); }
   template <class E>
   void fail(const E &e) {
     fail(std::make_exception_ptr(e));
@@ -286,42 +339,40 @@ class Reply {
 
   /** The call (module.h): interop_call_peer(reply.call()) is the caller's node, "" when direct. */
   interop_call *call() const { return state_->call; }
-  /** Whether the caller cancelled or its deadline passed (nothing will be sent). */
-  bool cancelled() const { return interop_call_cancelled(state_->call); }
+  /** Whether this call is over: answered, or the caller cancelled or its deadline passed. */
+  bool cancelled() const { return state_->over(); }
   /** Milliseconds before the caller's deadline (UINT32_MAX without one). */
   std::uint32_t remaining_ms() const { return interop_call_remaining_ms(state_->call); }
-  /** Runs `cb` once, on the loop, when the call is cancelled or its deadline passes. */
+  /**
+   * Runs `cb` once, on the loop, when the call is cancelled or its deadline passes. A stream is
+   * answered CANCELLED right after `cb` (a call is not: answer it, or let it go).
+   */
   void on_cancel(std::function<void()> cb) {
     state_->cancel = std::move(cb);
-    interop_call_on_cancel(
-        state_->call,
-        [](void *arg) {
-          auto *state = static_cast<State *>(arg);
-          std::shared_ptr<State> hold = state->keep;  // the callback may answer, which lets go of it
-          if (state->cancel) detail::run_callback(state->cancel);
-        },
-        state_.get());
+    state_->hook_cancel();
   }
+  /** For the generated code and the stream reader and writer. */
+  const std::shared_ptr<State> &state() const { return state_; }
 
  private:
-  void finish() {
-    if (!state_->pending) return;
-    std::shared_ptr<State> hold = std::move(state_->keep);
-    interop_call_finish(state_->call, state_->rc, state_->rc == INTEROP_OK ? nullptr : &state_->err);
-  }
   std::shared_ptr<State> state_;
 };
 
 namespace detail {
 
-/** The body of every generated handler adapter: runs the handler, then answers now or later. */
+/**
+ * The body of every generated handler adapter: runs the handler, then answers now or later. A
+ * stream's call listens for its cancel from the start (the stream is answered CANCELLED then).
+ */
 template <class R, class F>
 int serve(interop_call *call, ErrorWriter errors, std::function<void(const typename Reply<R>::Value &, Arena &)> write,
-          interop_error *err, F &&handler) {
+          interop_error *err, F &&handler, bool stream = false) {
   auto state = std::make_shared<typename Reply<R>::State>();
   state->call = call;
   state->write = std::move(write);
   state->errors = errors;
+  state->stream = stream;
+  if (stream) state->hook_cancel();
   Reply<R> reply(state);
   try {
     handler(reply);

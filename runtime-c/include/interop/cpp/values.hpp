@@ -22,6 +22,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <utility>
 #include <vector>
 
 namespace interop {
@@ -77,7 +78,10 @@ class Buffer {
   Buffer() { interop_buf_init(&buf_); }
   ~Buffer() { interop_buf_free(&buf_); }
   Buffer(Buffer &&o) noexcept : buf_(o.buf_) { interop_buf_init(&o.buf_); }
-  Buffer &operator=(Buffer &&) = delete;
+  Buffer &operator=(Buffer &&o) noexcept {
+    std::swap(buf_, o.buf_);
+    return *this;
+  }
   Buffer(const Buffer &) = delete;
   Buffer &operator=(const Buffer &) = delete;
 
@@ -229,16 +233,23 @@ void interop_from_c(C *const &in, std::optional<T> &out) {
  */
 template <class T, class C>
 struct TypeCodec {
+  static constexpr std::size_t kScratchKeep = 4u << 20;
   const interop_type *type;
 
   Bytes encode(const T &value, Codec codec, std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
     Arena arena;
     C c{};
     interop_to_c(value, &c, arena);
-    Buffer out;
+    // One scratch buffer per thread, so an encode does not grow a fresh buffer from nothing (a
+    // large one kept afterwards is let go: at most kScratchKeep bytes stay per thread).
+    thread_local Buffer scratch;
+    scratch.get()->len = 0;
     interop_error err;
-    check(interop_encode(type, &c, static_cast<interop_codec>(codec), max_depth, out.get(), &err), err);
-    return out.bytes();
+    int rc = interop_encode(type, &c, static_cast<interop_codec>(codec), max_depth, scratch.get(), &err);
+    Bytes out = rc == INTEROP_OK ? scratch.bytes() : Bytes();
+    if (scratch.get()->cap > kScratchKeep) scratch = Buffer();
+    check(rc, err);
+    return out;
   }
   T decode(const std::uint8_t *data, std::size_t len, Codec codec,
            std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
