@@ -254,6 +254,7 @@ static void begin(ws_link *w) {
   int method = h->parser.method;
   char why[700], path[1024];
   h->stage = S_BODY;
+  w->head_only = method == HTTP_HEAD;
   const char *refused = ws_refusal(w, h->present[H_HOST] ? h->values[H_HOST] : NULL, h->present[H_ORIGIN] ? h->values[H_ORIGIN] : NULL, why, sizeof why);
   if (refused != NULL)
     return refuse(w, strncmp(refused, "Host", 4) == 0 || strstr(refused, "no Host") != NULL ? 421 : 403, INTEROP_PERMISSION_DENIED, refused);
@@ -287,7 +288,7 @@ static void begin(ws_link *w) {
   }
   if (named) {
     snprintf(why, sizeof why, "%s %s: POST calls a function, GET streams an event", m, path);
-    http_answer_error(w, 405, INTEROP_INVALID_ARGUMENT, why, INTEROP_CODEC_JSON, h->ending);
+    http_answer_not_allowed(w, why, h->ending);
     return answered(w);
   }
   snprintf(why, sizeof why,
@@ -353,7 +354,7 @@ static int on_message_begin(http_parser *p) {
   h->stage = S_HEAD;
   h->route = R_NONE;
   h->kind = INTEROP_FRAME_REQUEST;
-  h->answered = h->streaming = h->oversized = h->cancel_due = h->sse = false;
+  h->answered = h->streaming = h->oversized = h->cancel_due = h->sse = w->head_only = false;
   h->id = h->timeout_ms = 0;
   h->target[0] = '\0';
   /* A later request's headers must be complete within frame_timeout_ms of their first byte (the

@@ -43,7 +43,7 @@ void http_answer(ws_link *w, int status, const char *type, const uint8_t *body, 
   if (status != 204 && type != NULL) snprintf(extra, sizeof extra, "Content-Type: %s\r\nContent-Length: %zu\r\n", type, n);
   else if (status != 204) snprintf(extra, sizeof extra, "Content-Length: %zu\r\n", n);
   write_head(w, status, extra, close);
-  if (n > 0 && status != 204) ws_net_write(w, body, n);
+  if (n > 0 && status != 204 && !w->head_only) ws_net_write(w, body, n);
 }
 
 void http_answer_error(ws_link *w, int status, interop_code code, const char *message, uint8_t codec, bool close) {
@@ -52,6 +52,18 @@ void http_answer_error(ws_link *w, int status, interop_code code, const char *me
   interop_buf body = INTEROP_BUF_INIT;
   interop_envelope_encode(&e, codec == INTEROP_CODEC_MSGPACK ? INTEROP_CODEC_MSGPACK : INTEROP_CODEC_JSON, 64, &body, &err);
   http_answer(w, status, content_type(codec), body.data, body.len, close || status == 413 || status == 408);
+  interop_buf_free(&body);
+}
+
+void http_answer_not_allowed(ws_link *w, const char *message, bool close) {
+  interop_error e, err;
+  interop_error_set(&e, INTEROP_INVALID_ARGUMENT, "%s", message);
+  interop_buf body = INTEROP_BUF_INIT;
+  interop_envelope_encode(&e, INTEROP_CODEC_JSON, 64, &body, &err);
+  char extra[128];
+  snprintf(extra, sizeof extra, "Allow: GET, POST\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", body.len);
+  write_head(w, 405, extra, close);
+  if (!w->head_only) ws_net_write(w, body.data, body.len);
   interop_buf_free(&body);
 }
 

@@ -218,7 +218,7 @@ static int on_message_complete(http_parser *p) {
     snprintf(why, sizeof why, "HTTP %u %s%s%.*s", status, http_status_str((enum http_status)status), line > 0 ? ": " : "", (int)line,
              line > 0 ? (const char *)hc->body.data : "");
     interop_code code = status == 401 ? INTEROP_UNAUTHENTICATED : status == 403 ? INTEROP_PERMISSION_DENIED : status == 404 ? INTEROP_NOT_FOUND
-                        : status == 413 ? INTEROP_RESOURCE_EXHAUSTED : status == 429 || status >= 502 ? INTEROP_UNAVAILABLE : INTEROP_UNKNOWN;
+                        : status == 413 ? INTEROP_RESOURCE_EXHAUSTED : status == 429 || (status >= 502 && status <= 504) ? INTEROP_UNAVAILABLE : INTEROP_UNKNOWN;
     deliver_error(cl, hc, code, why);
   }
   hc->busy = false;

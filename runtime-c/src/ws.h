@@ -26,6 +26,7 @@ typedef struct ws_link {
   char target[600];  /* client: "host:port" then the path, for the request */
   int handles;
   bool server, answered, open, local_open, local_paused, finishing, closing, counted_big;
+  bool head_only;    /* HTTP: the request being answered is a HEAD: its answers have no body */
   uint8_t opcode;    /* of the message being received (a continuation frame has none of its own) */
   bool control;      /* the frame being received is a control frame: wslay answers it */
 } ws_link;

@@ -5,7 +5,8 @@
  * (400), streams (501), Host (421) and Origin (403), the bearer token (401), a body over
  * max_frame_bytes (413, rejected_frames) or slower than frame_timeout_ms (408, frame_timeouts),
  * headers over 16 KiB (431) or slower than frame_timeout_ms (408), a request that does not parse
- * (400). The node keeps serving others. And a C node dialing http:// (http_client.c). TS and
+ * (400), a method a path does not take (405 with Allow); HEAD answered without a body. The node
+ * keeps serving others. And a C node dialing http:// (http_client.c). TS and
  * Python check the same in test/runtime/web-*.test.ts and runtime-python/tests/test_web*.py. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -240,6 +241,33 @@ static void test_refusals(void **s) {
   expect(a, "HTTP/1.1 200", "\r\n\r\nx");
 }
 
+static bool head_done(const char *t) { return strstr(t, "\r\n\r\n") != NULL; }
+
+/* 405 names the methods a path takes (Allow); a HEAD is answered with headers only, so the next
+ * answer on the connection starts right after them. */
+static void test_methods(void **s) {
+  (void)s;
+  char a[4096], req[512];
+  int fd = raw_connect();
+  snprintf(req, sizeof req, "PUT /interop.conformance/add HTTP/1.1\r\nHost: %s\r\nContent-Length: 2\r\n\r\n{}", host);
+  exchange(fd, req, a, sizeof a);
+  expect(a, "HTTP/1.1 405", "PUT /interop.conformance/add: POST calls a function, GET streams an event");
+  assert_non_null(strstr(a, "\r\nAllow: GET, POST\r\n"));
+  snprintf(req, sizeof req, "HEAD /interop.conformance/add HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+  send_all(fd, req, strlen(req));
+  read_until(fd, a, sizeof a, 5000, head_done);
+  expect(a, "HTTP/1.1 405", "\r\nAllow: GET, POST\r\n");
+  snprintf(req, sizeof req, "HEAD /nowhere HTTP/1.1\r\nHost: %s\r\n\r\nGET /.well-known/interop/health HTTP/1.1\r\nHost: %s\r\n\r\n", host, host);
+  send_all(fd, req, strlen(req));
+  read_until(fd, a, sizeof a, 5000, head_done);
+  sleep_us(50000);
+  read_until(fd, a + strlen(a), sizeof a - strlen(a), 5000, whole_answer); /* the GET's answer */
+  expect(a, "HTTP/1.1 404", "Content-Length: ");
+  const char *second = strstr(a, "\r\n\r\n") + 4;
+  expect(second, "HTTP/1.1 200", "\"status\"");
+  close(fd);
+}
+
 /* Limits: a body over max_frame_bytes, a body and headers slower than frame_timeout_ms, headers
  * over 16 KiB, garbage. Each answered and the connection closed; others are served meanwhile. */
 static void test_limits(void **s) {
@@ -371,6 +399,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_oneway_and_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_deadline_and_disconnect, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_methods, setup, teardown),
       cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_token, setup_token, teardown),
       cmocka_unit_test_setup_teardown(test_c_client, setup_token, teardown),

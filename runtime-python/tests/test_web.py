@@ -206,6 +206,25 @@ async def test_http_calls_as_curl_makes_them(conf: types.ModuleType, nodes: list
     assert status_of(nothing) == 404 and "POST /<module>/<function> calls a function" in body_of(nothing)["message"]
 
 
+async def test_http_methods_allow_and_head(conf: types.ModuleType, nodes: list[Node]) -> None:
+    """405 names the methods a path takes (Allow); a HEAD is answered with headers only, so the
+    next answer on the connection starts right after them (as TS and C: runtime-c/test/test_http.c)."""
+    server, _impl, address = await serve(conf)
+    nodes.append(server)
+    host = address.split("://")[1]
+    put = await raw(address, f"PUT /interop.conformance/add HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\n\r\n{{}}".encode())
+    assert status_of(put) == 405 and b"\r\nAllow: GET, POST\r\n" in put
+    assert body_of(put)["message"] == "PUT /interop.conformance/add: POST calls a function, GET streams an event"
+    both = await raw(address, (f"HEAD /interop.conformance/add HTTP/1.1\r\nHost: {host}\r\n\r\n"
+                               f"HEAD /nowhere HTTP/1.1\r\nHost: {host}\r\n\r\n"
+                               f"GET /.well-known/interop/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").encode(), wait_close=True)
+    head1, _, rest = both.partition(b"\r\n\r\n")
+    head2, _, health = rest.partition(b"\r\n\r\n")
+    assert status_of(head1) == 405 and b"\r\nAllow: GET, POST\r\n" in head1
+    assert status_of(head2) == 404
+    assert status_of(health) == 200 and body_of(health)["status"] == "ok"
+
+
 async def test_http_events_are_server_sent_events(conf: types.ModuleType, nodes: list[Node]) -> None:
     server, impl, address = await serve(conf)
     nodes.append(server)

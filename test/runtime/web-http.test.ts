@@ -135,6 +135,10 @@ describe('well-known requests and events', () => {
     const r = await fetch(`${base}/index.html`);
     expect(r.status).toBe(404);
     expect(((await r.json()) as { message: string }).message).toMatch(/POST \/<module>\/<function> calls a function/);
-    expect((await fetch(`${base}/test.calc/add`, { method: 'PUT', body: '{}' })).status).toBe(405);
+    const put = await fetch(`${base}/test.calc/add`, { method: 'PUT', body: '{}' });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'GET, POST']);
+    // HEAD: the same answer's headers, no body (as Python and C: runtime-c/test/test_http.c).
+    const head = await fetch(`${base}/test.calc/add`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('allow'), (await head.arrayBuffer()).byteLength]).toEqual([405, 'GET, POST', 0]);
   });
 });

@@ -132,6 +132,7 @@ class _Connection:
         self.upgraded = False
         self.refused = server.open > server.limits.max_connections
         self.peer = stream.peer_address()
+        self.head = False  # the request being answered is a HEAD: its answer has headers only
 
     async def _next_event(self) -> Any:
         while True:
@@ -189,9 +190,17 @@ class _Connection:
             first = False
             if not await self._request(event):
                 return
+            self._skip_unread_body()
             if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
                 self.h11.start_next_cycle()
             else:
+                return
+
+    def _skip_unread_body(self) -> None:
+        """A request answered without reading its body (a refusal, a HEAD): the body bytes already
+        received are skipped, so the connection can go on; one still arriving closes it instead."""
+        while self.h11.our_state is h11.DONE and self.h11.their_state is h11.SEND_BODY:
+            if self.h11.next_event() in (h11.NEED_DATA, h11.PAUSED):
                 return
 
     async def _unless_ending(self, work: Awaitable[Any]) -> Any:
@@ -225,7 +234,7 @@ class _Connection:
             hs.append(("Connection", "close"))
         try:
             data = self.h11.send(h11.Response(status_code=answer.status, headers=hs, reason=_reason(answer.status)))
-            data += self.h11.send(h11.Data(data=answer.body)) if answer.body else b""
+            data += self.h11.send(h11.Data(data=answer.body)) if answer.body and not self.head else b""
             data += self.h11.send(h11.EndOfMessage())
         except h11.LocalProtocolError:
             return
@@ -237,6 +246,7 @@ class _Connection:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
         method = req.method.decode("ascii")
         path = req.target.decode("latin-1").split("?")[0]
+        self.head = method == "HEAD"
         if self.refused:
             await self._send(_envelope(503, ErrorCode.RESOURCE_EXHAUSTED, f"listener {self.server.bound} has "
                                        f"max_connections ({self.server.limits.max_connections}) connections open"), close=True)
@@ -261,7 +271,8 @@ class _Connection:
         if answer is None:  # an event stream: it ran until the client or the node left
             return False
         ending = self.channel is not None and self.channel.ending.is_set()
-        await self._send(answer, cors, close=ending)
+        allow = [("Allow", "GET, POST")] if answer.status == 405 else []
+        await self._send(answer, cors + allow, close=ending)
         return not answer.close and not ending
 
     async def _route(self, method: str, path: str, headers: dict[str, str]) -> Answer | None:
