@@ -210,6 +210,35 @@ describe('Python wheel', () => {
     expect(client).toContain('event message_posted: #3 "off to lunch :("');
     expect(await stop()).toBe(0);
   }, 180_000);
+
+  it('a setuptools build hook generates the code into the wheel of an SDK project; the client imports it from the installed wheel', async () => {
+    if (!existsSync(join(app, 'out/server.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: app, stdio: 'pipe' });
+    // The chat-sdk project of docs/use-python.md: its pyproject.toml and setup.py as the page shows them.
+    const page = readFileSync(join(REPO, 'docs/use-python.md'), 'utf8');
+    const project = join(app, 'python-sdk');
+    mkdirSync(join(project, 'schema'), { recursive: true });
+    writeFileSync(join(project, 'pyproject.toml'), /```toml\n([^]*?)```/.exec(page)![1]!);
+    writeFileSync(join(project, 'setup.py'), /```python\n([^]*?)```/.exec(page)![1]!);
+    cpSync(join(REPO, 'examples/chat/chat.interop'), join(project, 'schema/chat.interop'));
+    const command = /```sh\n(python -m pip wheel [^#\n]*?)\s*#/.exec(page)![1]!.split(' ');
+    // Built by the clone's Python (setuptools and wheel, offline); interopc from app/node_modules/.bin, a folder above.
+    execFileSync(PYTHON, command.slice(1), { cwd: project, stdio: 'pipe' });
+    const wheel = join(project, 'dist/chat_sdk-1.0.0-py3-none-any.whl');
+    execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', '--find-links', join(REPO, 'runtime-python/.venv/wheelhouse'), wheel]);
+    // The client, importing the SDK instead of gen/, run where no source of it lies.
+    const run = join(app, 'python-run');
+    mkdirSync(run);
+    const client = readFileSync(join(REPO, 'examples/chat/python/client.py'), 'utf8').replace('from gen.example_chat import', 'from chat_sdk.example_chat import');
+    expect(client).toContain('from chat_sdk.example_chat import');
+    writeFileSync(join(run, 'client.py'), client);
+    const { address, stop } = await chatServer();
+    const out = execFileSync(venvPython, ['client.py', address], { cwd: run, encoding: 'utf8' });
+    expect(out).toContain('post("hello :)") -> #1, mood Mood.HAPPY');
+    expect(out).toContain('event message_posted: #3 "off to lunch :("');
+    expect(await stop()).toBe(0);
+    const where = execFileSync(venvPython, ['-c', 'import chat_sdk.example_chat as m; print(m.__file__)'], { cwd: run, encoding: 'utf8' }).trim();
+    expect(where.startsWith(join(app, '.venv'))).toBe(true);
+  }, 180_000);
 });
 
 // The Haskell source package as a user gets it (docs/use-haskell.md): cabal sdist, named by a fresh
