@@ -15,6 +15,7 @@ import Control.Monad (forM_, replicateM_)
 import qualified Data.ByteString as BS
 import Data.List (sort)
 import Data.Text (Text)
+import qualified Data.Text as T
 import Interop.Conformance
 import Interop.Runtime
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
@@ -23,6 +24,8 @@ import Interop.Runtime.PlainJson (writeDoc)
 import Interop.Runtime.Module (ModuleDesc (..))
 import Live
 import RawPeer
+import System.FilePath ((</>))
+import System.Timeout (timeout)
 import Test.Tasty
 import Test.Tasty.HUnit
 
@@ -154,6 +157,27 @@ connectionTests =
           killThread flood
           rawClose p
           rawClose q
+    , testCase "an EVENT in the same write as the SUBSCRIBE's RESPONSE is delivered" $
+        -- A raw server answers SUBSCRIBE with RESPONSE and EVENT in one write, as a node that
+        -- publishes right after subscribing may: the read loop sees the EVENT before the
+        -- subscriber's thread wakes up, so the subscription must stand before the SUBSCRIBE goes.
+        withTempDir $ \dir -> do
+          let address = "unix:" <> T.pack (dir </> "raw.sock")
+              serve p = do
+                _ <- rawWelcome p [("interop.conformance", mdFingerprint conformanceModule)]
+                r <- rawNext p 5000
+                case r of
+                  Got s | frameKind s == Subscribe -> do
+                    rawSend p $
+                      encodeFrame (frame Response) {frameCodec = 1, frameCorrelation = frameCorrelation s}
+                        <> encodeFrame (frame Event) {frameCodec = 1, frameTarget = frameTarget s, framePayload = "{\"n\":7,\"text\":\"same write\"}"}
+                    _ <- rawNext p 5000 -- until the client goes
+                    pure ()
+                  _ -> pure ()
+          rawServe address serve $ withClient address "json" $ \node -> do
+            sub <- subscribeTicked (conformanceClient (nodeInvoker node))
+            got' <- timeout 3000000 (atomically (receive sub))
+            got' @?= Just (Just (Tick 7 "same write"))
     , testCase "the health document has exactly the counters of docs/wire.md §7" $
         withServer [] $ \_ server _ -> do
           h <- health server

@@ -1,9 +1,12 @@
 {-# LANGUAGE OverloadedStrings #-}
 -- | A peer that speaks frames by hand over a socket, for tests of what a node does with input no
--- runtime would send: it writes exactly the bytes it is given and reads frames one by one.
+-- runtime would send: it writes exactly the bytes it is given and reads frames one by one. It
+-- dials a node ('rawDial'), or listens for one ('rawServe') to test what a client does.
 module RawPeer
   ( RawPeer
   , rawDial
+  , rawServe
+  , rawWelcome
   , rawSend
   , rawSendFrame
   , rawNext
@@ -20,14 +23,24 @@ import Interop.Runtime.Frame
 import Interop.Runtime.Handshake
 import Interop.Runtime.Transport
 import System.Timeout (timeout)
+import Control.Exception (bracket)
 
 data RawPeer = RawPeer {rpTransport :: Transport, rpDecoder :: IORef Decoder, rpItems :: IORef [Either FrameError Frame]}
 
 rawDial :: Text -> IO RawPeer
 rawDial address = do
   a <- either (fail . show) pure (parseAddress address)
-  t <- dial a
-  RawPeer t <$> newIORef (newDecoder 16777216 1024) <*> newIORef []
+  dial a >>= rawPeerOf
+
+rawPeerOf :: Transport -> IO RawPeer
+rawPeerOf t = RawPeer t <$> newIORef (newDecoder 16777216 1024) <*> newIORef []
+
+-- | Listens at @address@ while @body@ runs; each connection is handed to @serve@ in a thread of
+-- its own and closed when @serve@ returns.
+rawServe :: Text -> (RawPeer -> IO ()) -> IO a -> IO a
+rawServe address serve body = do
+  a <- either (fail . show) pure (parseAddress address)
+  bracket (listenOn a (\t -> rawPeerOf t >>= \p -> serve p >> rawClose p)) listenerClose (const body)
 
 rawSend :: RawPeer -> BS.ByteString -> IO ()
 rawSend p b = transportSend (rpTransport p) [b]
@@ -63,6 +76,16 @@ rawHello p wants token = do
   rawSendFrame p (frame Hello) {frameCodec = 1, framePayload = encodeHello (HelloDoc [CodecJson, CodecMsgpack] [] "raw-peer" [] [1] wants token)}
   r <- rawNext p 5000
   pure (case r of Got f -> Just f; _ -> Nothing)
+
+-- | Reads the HELLO and answers WELCOME offering @offers@ (module, fingerprint) in json; the HELLO.
+rawWelcome :: RawPeer -> [(Text, Text)] -> IO (Maybe Frame)
+rawWelcome p offers = do
+  r <- rawNext p 5000
+  case r of
+    Got hello | frameKind hello == Hello -> do
+      rawSendFrame p (frame Welcome) {frameCodec = 1, framePayload = encodeWelcome (WelcomeDoc [CodecJson] [] "raw-server" offers 1 [])}
+      pure (Just hello)
+    _ -> pure Nothing
 
 rawClose :: RawPeer -> IO ()
 rawClose = transportClose . rpTransport

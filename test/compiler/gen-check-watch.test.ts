@@ -33,7 +33,7 @@ describe('interopc gen --check', { timeout: 120_000 }, () => {
     writeFileSync(file, `${readFileSync(file, 'utf8')}// edited by hand\n`);
     const stale = gen(dir, '--check');
     expect(stale).toMatchObject({ code: 1, stdout: 'gen/example.chat.ts\n' });
-    expect(stale.stderr).toMatch(/1 file in gen differ from what the schemas produce .*run the same command without --check/);
+    expect(stale.stderr).toMatch(/1 file in gen differs from what the schemas produce .*run the same command without --check/);
     expect(readFileSync(file, 'utf8')).toContain('// edited by hand');
 
     // A schema change makes the checked-in code stale too.

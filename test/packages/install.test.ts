@@ -2,11 +2,13 @@
 // the npm packages packed with `npm pack` and installed offline into a fresh project outside the
 // clone, which generates code with the installed interopc, type-checks it with tsc --strict, and
 // runs the chat example's server and client (examples/chat/ts) from the compiled JavaScript (no
-// tsx, nothing of the clone); then the Python wheel in a fresh virtualenv beside it.
+// tsx, nothing of the clone); then the Python wheel in a fresh virtualenv beside it, and the
+// Haskell runtime's source package in a fresh cabal project.
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,4 +210,69 @@ describe('Python wheel', () => {
     expect(client).toContain('event message_posted: #3 "off to lunch :("');
     expect(await stop()).toBe(0);
   }, 180_000);
+
+  it('a setuptools build hook generates the code into the wheel of an SDK project; the client imports it from the installed wheel', async () => {
+    if (!existsSync(join(app, 'out/server.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: app, stdio: 'pipe' });
+    // The chat-sdk project of docs/use-python.md: its pyproject.toml and setup.py as the page shows them.
+    const page = readFileSync(join(REPO, 'docs/use-python.md'), 'utf8');
+    const project = join(app, 'python-sdk');
+    mkdirSync(join(project, 'schema'), { recursive: true });
+    writeFileSync(join(project, 'pyproject.toml'), /```toml\n([^]*?)```/.exec(page)![1]!);
+    writeFileSync(join(project, 'setup.py'), /```python\n([^]*?)```/.exec(page)![1]!);
+    cpSync(join(REPO, 'examples/chat/chat.interop'), join(project, 'schema/chat.interop'));
+    const command = /```sh\n(python -m pip wheel [^#\n]*?)\s*#/.exec(page)![1]!.split(' ');
+    // Built by the clone's Python (setuptools and wheel, offline); interopc from app/node_modules/.bin, a folder above.
+    execFileSync(PYTHON, command.slice(1), { cwd: project, stdio: 'pipe' });
+    const wheel = join(project, 'dist/chat_sdk-1.0.0-py3-none-any.whl');
+    execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-index', '--find-links', join(REPO, 'runtime-python/.venv/wheelhouse'), wheel]);
+    // The client, importing the SDK instead of gen/, run where no source of it lies.
+    const run = join(app, 'python-run');
+    mkdirSync(run);
+    const client = readFileSync(join(REPO, 'examples/chat/python/client.py'), 'utf8').replace('from gen.example_chat import', 'from chat_sdk.example_chat import');
+    expect(client).toContain('from chat_sdk.example_chat import');
+    writeFileSync(join(run, 'client.py'), client);
+    const { address, stop } = await chatServer();
+    const out = execFileSync(venvPython, ['client.py', address], { cwd: run, encoding: 'utf8' });
+    expect(out).toContain('post("hello :)") -> #1, mood Mood.HAPPY');
+    expect(out).toContain('event message_posted: #3 "off to lunch :("');
+    expect(await stop()).toBe(0);
+    const where = execFileSync(venvPython, ['-c', 'import chat_sdk.example_chat as m; print(m.__file__)'], { cwd: run, encoding: 'utf8' }).trim();
+    expect(where.startsWith(join(app, '.venv'))).toBe(true);
+  }, 180_000);
+});
+
+// The Haskell source package as a user gets it (docs/use-haskell.md): cabal sdist, named by a fresh
+// cabal project's cabal.project, whose Setup.hs (examples/chat/haskell) runs the npm-installed
+// interopc before the build; the chat client in Haskell against the TS server above.
+describe('Haskell source package', () => {
+  // cabal builds the runtime once per source into its store: kept with the repository's other build
+  // caches (runtime-haskell/build.sh), and started afresh when it holds more than 3 builds of it.
+  const cabalDir = join(process.env.INTEROP_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'interop'), 'haskell/cabal');
+  const cabal = (project: string, args: string[]) =>
+    execFileSync('cabal', args, { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CABAL_CONFIG: '/dev/null', CABAL_DIR: cabalDir } });
+
+  it('cabal build runs interopc gen (Setup.hs) and builds against the packed runtime; a Haskell client talks to the TS server', async () => {
+    if (!existsSync(join(app, 'out/server.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: app, stdio: 'pipe' });
+    const store = join(cabalDir, 'store');
+    const builds = existsSync(store) ? readdirSync(store).flatMap((g) => (g.startsWith('ghc-') ? readdirSync(join(store, g)) : [])).filter((d) => d.startsWith('interop-runtime-')) : [];
+    if (builds.length > 3) rmSync(cabalDir, { recursive: true, force: true });
+    const project = join(app, 'haskell');
+    mkdirSync(join(project, 'vendor'), { recursive: true });
+    const tarball = execFileSync('bash', [join(REPO, 'scripts/pack-haskell.sh'), join(app, '..', 'haskell-dist')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    cpSync(tarball, join(project, 'vendor', 'interop-runtime-0.1.0.tar.gz'));
+    for (const f of ['Setup.hs', 'chat-client.cabal', 'Client.hs']) cpSync(join(REPO, 'examples/chat/haskell', f), join(project, f));
+    cpSync(join(REPO, 'examples/chat/chat.interop'), join(project, 'chat.interop'));
+    const cabalProject = /```cabal\n(packages:[^]*?)```/.exec(readFileSync(join(REPO, 'docs/use-haskell.md'), 'utf8'))![1]!;
+    writeFileSync(join(project, 'cabal.project'), cabalProject);
+    cabal(project, ['build', '--offline']);
+    expect(readFileSync(join(project, 'gen/Example/Chat.hs'), 'utf8')).toMatch(/^import qualified Interop\.Runtime\.Gen as G$/m);
+    const { address, stop } = await chatServer();
+    const client = cabal(project, ['run', '--offline', '-v0', 'chat-client', '--', address]);
+    expect(client).toContain('post("hello :)") -> #1, mood MoodHappy');
+    expect(client).toMatch(/post\("one more"\) -> RateLimited, retry after \d+ ms/);
+    expect(client).toContain('event message_posted: #3 "off to lunch :("');
+    expect(await stop()).toBe(0);
+    // The checked-in-SDK check of the page: the generated code is what the schema produces.
+    execFileSync(join(app, 'node_modules/.bin/interopc'), ['gen', '--check', '--lang', 'haskell', '--out', 'gen', 'chat.interop'], { cwd: project, stdio: 'pipe' });
+  }, 900_000);
 });

@@ -66,7 +66,7 @@ async function generateOnce(target: Target, args: GenArgs): Promise<{ code: numb
   if (args.check) {
     if (stale.length === 0) return { code: EXIT.ok, files: r.files };
     out(stale.map((f) => `${f}\n`).join(''));
-    err(`interopc gen --check: ${plural(stale.length, 'file')} in ${args.out} differ from what the schemas produce (or are missing); run the same command without --check to update them\n`);
+    err(`interopc gen --check: ${plural(stale.length, 'file')} in ${args.out} ${stale.length === 1 ? 'differs from what the schemas produce (or is missing)' : 'differ from what the schemas produce (or are missing)'}; run the same command without --check to update them\n`);
     return { code: EXIT.errors, files: r.files };
   }
   err(`interopc gen: ${target.id}: ${plural(stale.length, 'file')} written, ${unchanged} unchanged, in ${args.out}\n`);

@@ -25,6 +25,7 @@ import Control.Monad (forM, unless, when)
 import qualified Data.ByteString as BS
 import qualified Data.IntMap.Strict as IM
 import qualified Data.Map.Strict as Map
+import qualified Data.Set as Set
 import Data.Maybe (fromMaybe)
 import Data.Text (Text)
 import qualified Data.Text as T
@@ -219,36 +220,49 @@ connOneway c spec p = do
 -- A SUBSCRIBE goes out only when no subscription of ours to the event stands on this connection:
 -- a second one shares it (one UNSUBSCRIBE when the last goes), so a SUBSCRIBE that times out,
 -- whose CANCEL withdraws the peer's subscription (docs/wire.md §6), never takes one that stands.
+-- The subscription is registered before the SUBSCRIBE goes and withdrawn if it fails: the peer
+-- may send its first EVENT right behind the RESPONSE, and the read loop delivers that EVENT before
+-- this thread wakes up. A second subscriber waits while the first one's SUBSCRIBE is unanswered.
 connSubscribe :: Conn -> EventSpec e -> EventQueue e -> IO (IO ())
 connSubscribe c spec queue = do
   let target = eventTarget spec
   judge c (eventModule spec) EventMember (eventName spec)
-  standing <- atomically (not . null . Map.findWithDefault [] target <$> readTVar (connLocalSubs c))
-  if standing
-    then checkOpen c
-    else do
-      now <- monotonicMs
-      codec <- readTVarIO (connSendCodec c)
-      -- The SUBSCRIBE's codec names the codec we want the events in.
-      reply <- exchange c Subscribe target (codecNumber codec) BS.empty (Just (now + defaultDeadlineMs (limitsOf c))) Nothing
-      when (frameKind reply == ErrorFrame) (errorOf c [] reply >>= throwIO)
-  sid <- atomically $ do
+  checkOpen c
+  (sid, first) <- atomically $ do
+    subscribing <- Set.member target <$> readTVar (connSubscribing c)
+    when subscribing retry
     sid <- readTVar (connNextSubId c)
     writeTVar (connNextSubId c) (sid + 1)
+    standing <- not . null . Map.findWithDefault [] target <$> readTVar (connLocalSubs c)
     modifyTVar' (connLocalSubs c) (Map.insertWith (<>) target [LocalSub sid (decodePayload (eventPayload spec)) queue (eventQueuePolicy (limitsOf c))])
-    pure sid
+    unless standing $ modifyTVar' (connSubscribing c) (Set.insert target)
+    pure (sid, not standing)
+  when first $ do
+    now <- monotonicMs
+    codec <- readTVarIO (connSendCodec c)
+    -- The SUBSCRIBE's codec names the codec we want the events in.
+    let subscribe = do
+          reply <- exchange c Subscribe target (codecNumber codec) BS.empty (Just (now + defaultDeadlineMs (limitsOf c))) Nothing
+          when (frameKind reply == ErrorFrame) (errorOf c [] reply >>= throwIO)
+        settled = modifyTVar' (connSubscribing c) (Set.delete target)
+    (subscribe >> atomically settled) `onException` atomically (settled >> withdraw sid)
   pure $ atomically $ do
-    subs <- Map.findWithDefault [] target <$> readTVar (connLocalSubs c)
-    let rest = filter ((/= sid) . lsId) subs
-    when (length rest /= length subs) $
-      if null rest
-        then do
-          modifyTVar' (connLocalSubs c) (Map.delete target)
-          phase <- readTVar (connPhase c)
-          case phase of
-            Closed _ -> pure ()
-            _ -> sendFrame c (frame Unsubscribe) {frameTarget = target}
-        else modifyTVar' (connLocalSubs c) (Map.insert target rest)
+    gone <- withdraw sid
+    phase <- readTVar (connPhase c)
+    case phase of
+      Closed _ -> pure ()
+      _ -> when gone $ sendFrame c (frame Unsubscribe) {frameTarget = target}
+  where
+    -- Removes subscription @sid@; True when it was the event's last one here.
+    withdraw sid = do
+      let target = eventTarget spec
+      subs <- Map.findWithDefault [] target <$> readTVar (connLocalSubs c)
+      let rest = filter ((/= sid) . lsId) subs
+      if length rest == length subs
+        then pure False
+        else if null rest
+          then modifyTVar' (connLocalSubs c) (Map.delete target) >> pure True
+          else modifyTVar' (connLocalSubs c) (Map.insert target rest) >> pure False
 
 -- | A PING's round trip, in milliseconds.
 connPing :: Conn -> Int -> BS.ByteString -> IO Int

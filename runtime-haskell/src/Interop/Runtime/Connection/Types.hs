@@ -31,6 +31,7 @@ import qualified Data.IntMap.Strict as IM
 import qualified Data.Map.Strict as Map
 import Data.Sequence (Seq)
 import qualified Data.Sequence as Seq
+import qualified Data.Set as Set
 import Data.Text (Text)
 import Data.Word (Word32)
 import Interop.Runtime.Codec (Codec (..))
@@ -125,6 +126,7 @@ data Conn = Conn
   , connPending :: TVar (IM.IntMap Pending)
   , connSlots :: TVar Int
   , connLocalSubs :: TVar (Map.Map Text [LocalSub])
+  , connSubscribing :: TVar (Set.Set Text) -- ^ events whose SUBSCRIBE of ours awaits its answer
   , connNextSubId :: TVar Int
     -- serving
   , connHandling :: TVar (IM.IntMap Handling)
@@ -152,7 +154,7 @@ newConn cfg t now =
     <*> newTVarIO [] <*> newTVarIO [] <*> newTVarIO Map.empty <*> pure now
     <*> newTVarIO Seq.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0
     <*> newTVarIO Map.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO Map.empty
-    <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO (maxInFlight (ccLimits cfg)) <*> newTVarIO Map.empty <*> newTVarIO 0
+    <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO (maxInFlight (ccLimits cfg)) <*> newTVarIO Map.empty <*> newTVarIO Set.empty <*> newTVarIO 0
     <*> newTVarIO IM.empty <*> newTVarIO 0 <*> newTVarIO IM.empty <*> newTVarIO Map.empty <*> newTVarIO IM.empty
     <*> newTVarIO IM.empty <*> newTVarIO IM.empty
     <*> newTVarIO False <*> newTVarIO False <*> newTVarIO False <*> newTVarIO 0
