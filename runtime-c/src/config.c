@@ -108,8 +108,9 @@ static int read_link(node_link *l, const cJSON *o, const char *where, interop_er
   if (codec != NULL && strcmp(codec, "json") == 0) l->codec = INTEROP_CODEC_JSON;
   else if (codec != NULL && strcmp(codec, "msgpack") != 0)
     return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\" or \"msgpack\"", where);
-  const char *token = string_field(o, "token");
+  const char *token = string_field(o, "token"), *ca = string_field(o, "ca");
   if (token != NULL) snprintf(l->token, sizeof l->token, "%s", token);
+  if (ca != NULL) snprintf(l->ca, sizeof l->ca, "%s", ca);
   return INTEROP_OK;
 }
 
@@ -187,6 +188,14 @@ static int read_endpoints(interop_node *node, const cJSON *doc, interop_error *e
   if (control != NULL) snprintf(node->control, sizeof node->control, "%s", control);
   if (token != NULL) snprintf(node->token, sizeof node->token, "%s", token);
   node->stdio = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stdio"));
+  const cJSON *tls = cJSON_GetObjectItemCaseSensitive(doc, "tls");
+  if (tls != NULL) {
+    const char *cert = string_field(tls, "cert"), *key = string_field(tls, "key");
+    if (!cJSON_IsObject(tls) || cert == NULL || key == NULL)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "tls: expected {\"cert\": \"cert.pem\", \"key\": \"key.pem\"} (PEM files)");
+    snprintf(node->tls_cert, sizeof node->tls_cert, "%s", cert);
+    snprintf(node->tls_key, sizeof node->tls_key, "%s", key);
+  }
   char where[64];
   int i = 0, rc;
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "connect")) {

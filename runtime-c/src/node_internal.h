@@ -118,6 +118,8 @@ struct interop_node {
   interop_subscription *events_ready; /* subscriptions with events to deliver */
   uint64_t started_ms;
   char token[256];         /* incoming HELLOs must carry it, when set */
+  char tls_cert[512], tls_key[512]; /* the config's tls: PEM files of wss:// and https:// listeners */
+  char dial_why[600];      /* why the last dial could not start (transport_dial's answer) */
   conn *conns;             /* open connections */
   size_t conns_count;
   node_link *links;

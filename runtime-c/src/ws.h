@@ -16,6 +16,7 @@ typedef struct ws_link {
   uv_timer_t timer;  /* the opening handshake's deadline (HTTP: a later request's headers') */
   wslay_event_context_ptr ws;
   http_link *http;   /* HTTP requests rather than WebSocket (http.c) */
+  tls_conn *tls;     /* wss://, https://: what goes over the TCP socket is encrypted (tls.c) */
   interop_buf head;  /* the opening handshake's bytes, until its blank line */
   interop_buf net;   /* bytes from the network that wslay (or the HTTP parser) has not taken yet */
   size_t net_pos;
@@ -31,15 +32,20 @@ typedef struct ws_link {
   bool control;      /* the frame being received is a control frame: wslay answers it */
 } ws_link;
 
+/* ws:// and wss://; http:// and https:// */
 bool ws_is_address(const char *address);
 bool http_is_address(const char *address);
-/* As transport_listen, for ws://host:port and http://host:port (one web listener for both). */
+/* As transport_listen, for ws://, wss://, http:// and https://host:port (one web listener for all). */
 int ws_listen(interop_node *node, const char *address, bool control_only, interop_error *err);
-/* As transport_dial, for ws://host:port[/path]: the connection starts once the WebSocket is open. */
+/* As transport_dial, for ws:// and wss://host:port[/path]: the connection starts once the WebSocket is open. */
 const char *ws_dial(interop_node *node, const char *address, conn *c);
 
 /* ws://host:port[/path] (or http://) → a socket address (numeric hosts, and localhost) and the "/path". */
 int ws_parse_address(const char *address, struct sockaddr_storage *sa, char *hostport, size_t hcap, const char **path);
+
+/* The TLS context of a dial to a wss:// or https:// address: its connect entry's `ca`; NULL for
+ * another address, or with why (in node->dial_why). */
+tls_ctx *ws_dial_tls(interop_node *node, const char *address, conn *c, bool *failed);
 
 /* For http.c: the link's plumbing, shared with WebSocket. */
 int ws_net_write(ws_link *w, const void *p, size_t n);
@@ -67,7 +73,7 @@ void http_on_local(ws_link *w, const uint8_t *p, size_t n, bool end);
 void http_close(ws_link *w);
 void http_free(ws_link *w);
 
-/* http_client.c: as transport_dial, for http://host:port[/path]: frames become HTTP requests. */
+/* http_client.c: as transport_dial, for http:// and https://host:port[/path]: frames become HTTP requests. */
 const char *http_dial(interop_node *node, const char *address, conn *c);
 
 #endif
