@@ -14,6 +14,7 @@
  * The listener is a web listener, for ws:// and http:// addresses alike: a connection whose first
  * request is not an upgrade becomes an HTTP link (http.c) with the same plumbing. */
 #include <openssl/evp.h>
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,29 +370,43 @@ static void accept_value(const char *key, char out[32]) {
   interop_buf_free(&b);
 }
 
-/* The host name of a Host header: no port, no IPv6 brackets (compared without case). */
+/* The host name of a Host header: no port, no IPv6 brackets, lower case. */
 static void host_name(const char *host, char *out, size_t cap) {
   const char *end = host[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
   const char *start = host[0] == '[' ? host + 1 : host;
   size_t n = end != NULL ? (size_t)(end - start) : strlen(start);
   snprintf(out, cap, "%.*s", (int)n, start);
+  for (char *p = out; *p != '\0'; p++) *p = (char)tolower((unsigned char)*p);
 }
 
-/* Why a request may not pass (docs/transports.md "Security"), or NULL. runtime-c has no web config
- * yet: loopback names and the listener's own host only, and only pages of its own origin. */
+static bool listed(const char (*list)[256], size_t count, const char *name) {
+  for (size_t i = 0; i < count; i++)
+    if (strcasecmp(list[i], name) == 0) return true;
+  return false;
+}
+
+bool ws_cross_origin_allowed(ws_link *w, const char *origin) {
+  return w->node->web.any_origin || listed(w->node->web.origins, w->node->web.origins_count, origin);
+}
+
+/* Why a request may not pass (docs/transports.md "Security"), or NULL: its Host must be a loopback
+ * name, the listener's host or one of web.allowed_hosts; a page's Origin the listener's own or one
+ * of web.allowed_origins. The same checks and words as TS and Python. */
 const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap) {
-  char name[256], own[300], bound_name[256];
+  char name[256], own[300], bound[256];
   if (host == NULL || host[0] == '\0') return "the request has no Host header";
   host_name(host, name, sizeof name);
-  host_name(strstr(w->l->address, "://") + 3, bound_name, sizeof bound_name);
-  bool loopback = strcasecmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0 || strcmp(name, "::1") == 0;
-  if (!loopback && strcasecmp(name, bound_name) != 0) {
-    snprintf(why, cap, "Host \"%s\" is not allowed here (runtime-c serves loopback names and its listener's host)", host);
+  host_name(strstr(w->l->address, "://") + 3, bound, sizeof bound);
+  bool bound_any = strcmp(bound, "0.0.0.0") == 0 || strcmp(bound, "::") == 0;
+  bool loopback = strcmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0 || strcmp(name, "::1") == 0;
+  if (!loopback && !w->node->web.any_host && (bound_any || strcmp(name, bound) != 0) && !listed(w->node->web.hosts, w->node->web.hosts_count, name)) {
+    snprintf(why, cap, "Host \"%s\" is not allowed here: add \"%s\" to web.allowed_hosts in the node config to serve it", host, name);
     return why;
   }
   snprintf(own, sizeof own, "%s://%s", w->tls != NULL ? "https" : "http", host);
-  if (origin != NULL && strcasecmp(origin, own) != 0) {
-    snprintf(why, cap, "Origin \"%s\" is not allowed here (a page of another site)", origin);
+  if (origin != NULL && strcasecmp(origin, own) != 0 && !ws_cross_origin_allowed(w, origin)) {
+    snprintf(why, cap, "Origin \"%s\" is not allowed here (a page of another site): add it to web.allowed_origins in the node config to let its pages call this node",
+             origin);
     return why;
   }
   return NULL;

@@ -28,6 +28,7 @@ typedef struct ws_link {
   int handles;
   bool server, answered, open, local_open, local_paused, finishing, closing, counted_big;
   bool head_only;    /* HTTP: the request being answered is a HEAD: its answers have no body */
+  char cors[600];    /* HTTP: the CORS headers of the request being answered (an allowed foreign page's) */
   uint8_t opcode;    /* of the message being received (a continuation frame has none of its own) */
   bool control;      /* the frame being received is a control frame: wslay answers it */
 } ws_link;
@@ -63,6 +64,8 @@ int ws_accept_conn(ws_link *w);
 bool ws_header(const char *head, const char *name, char *out, size_t cap);
 /* Why Host and Origin may not pass (docs/transports.md "Security"), or NULL. */
 const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap);
+/* An origin of web.allowed_origins (a page of another site that may call: answered with CORS headers). */
+bool ws_cross_origin_allowed(ws_link *w, const char *origin);
 
 /* http.c: a web link whose first request is not an upgrade serves HTTP from then on. */
 int http_start(ws_link *w);
