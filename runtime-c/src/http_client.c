@@ -432,8 +432,7 @@ const char *http_dial(interop_node *node, const char *address, conn *c) {
     return node->dial_why;
   }
   snprintf(cl->scheme, sizeof cl->scheme, "%s", cl->tls != NULL ? "https" : "http");
-  const char *h = cl->hostport[0] == '[' ? cl->hostport + 1 : cl->hostport; /* the name or address the certificate must be for */
-  snprintf(cl->host, sizeof cl->host, "%.*s", (int)strcspn(h, cl->hostport[0] == '[' ? "]" : ":"), h);
+  ws_host_name(cl->hostport, cl->host, sizeof cl->host); /* the name or address the certificate must be for */
   snprintf(cl->prefix, sizeof cl->prefix, "%s", strcmp(path, "/") == 0 ? "" : path);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {

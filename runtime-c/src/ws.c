@@ -12,9 +12,10 @@
  * that trickles in. Either side closing closes the other.
  *
  * The listener is a web listener, for ws:// and http:// addresses alike: a connection whose first
- * request is not an upgrade becomes an HTTP link (http.c) with the same plumbing. */
+ * request is not an upgrade becomes an HTTP link (http.c) with the same plumbing. With wss:// and
+ * https://, what goes over the TCP socket is encrypted and decrypted by tls.c (ADR 0031), below
+ * everything else here. */
 #include <openssl/evp.h>
-#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ typedef struct ws_write {
 
 bool ws_is_address(const char *a) { return strncmp(a, "ws://", 5) == 0 || strncmp(a, "wss://", 6) == 0; }
 bool http_is_address(const char *a) { return strncmp(a, "http://", 7) == 0 || strncmp(a, "https://", 8) == 0; }
-static bool is_tls_address(const char *a) { return strncmp(a, "wss://", 6) == 0 || strncmp(a, "https://", 8) == 0; }
+bool ws_is_tls_address(const char *a) { return strncmp(a, "wss://", 6) == 0 || strncmp(a, "https://", 8) == 0; }
 
 static void resume_local(ws_link *w);
 
@@ -128,8 +129,7 @@ static void on_net_written(uv_write_t *req, int status) {
   }
 }
 
-/* Bytes to the TCP socket as they are (ciphertext, with TLS). */
-static int raw_write(ws_link *w, const void *p, size_t n) {
+/* Bytes to the TCP socket as they are (ciphertext, with TLS). */static int raw_write(ws_link *w, const void *p, size_t n) {
   ws_write *wr = malloc(sizeof *wr + n);
   if (wr == NULL) return -1;
   memcpy(wr->data, p, n);
@@ -370,48 +370,6 @@ static void accept_value(const char *key, char out[32]) {
   interop_buf_free(&b);
 }
 
-/* The host name of a Host header: no port, no IPv6 brackets, lower case. */
-static void host_name(const char *host, char *out, size_t cap) {
-  const char *end = host[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
-  const char *start = host[0] == '[' ? host + 1 : host;
-  size_t n = end != NULL ? (size_t)(end - start) : strlen(start);
-  snprintf(out, cap, "%.*s", (int)n, start);
-  for (char *p = out; *p != '\0'; p++) *p = (char)tolower((unsigned char)*p);
-}
-
-static bool listed(const char (*list)[256], size_t count, const char *name) {
-  for (size_t i = 0; i < count; i++)
-    if (strcasecmp(list[i], name) == 0) return true;
-  return false;
-}
-
-bool ws_cross_origin_allowed(ws_link *w, const char *origin) {
-  return w->node->web.any_origin || listed(w->node->web.origins, w->node->web.origins_count, origin);
-}
-
-/* Why a request may not pass (docs/transports.md "Security"), or NULL: its Host must be a loopback
- * name, the listener's host or one of web.allowed_hosts; a page's Origin the listener's own or one
- * of web.allowed_origins. The same checks and words as TS and Python. */
-const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap) {
-  char name[256], own[300], bound[256];
-  if (host == NULL || host[0] == '\0') return "the request has no Host header";
-  host_name(host, name, sizeof name);
-  host_name(strstr(w->l->address, "://") + 3, bound, sizeof bound);
-  bool bound_any = strcmp(bound, "0.0.0.0") == 0 || strcmp(bound, "::") == 0;
-  bool loopback = strcmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0 || strcmp(name, "::1") == 0;
-  if (!loopback && !w->node->web.any_host && (bound_any || strcmp(name, bound) != 0) && !listed(w->node->web.hosts, w->node->web.hosts_count, name)) {
-    snprintf(why, cap, "Host \"%s\" is not allowed here: add \"%s\" to web.allowed_hosts in the node config to serve it", host, name);
-    return why;
-  }
-  snprintf(own, sizeof own, "%s://%s", w->tls != NULL ? "https" : "http", host);
-  if (origin != NULL && strcasecmp(origin, own) != 0 && !ws_cross_origin_allowed(w, origin)) {
-    snprintf(why, cap, "Origin \"%s\" is not allowed here (a page of another site): add it to web.allowed_origins in the node config to let its pages call this node",
-             origin);
-    return why;
-  }
-  return NULL;
-}
-
 /* The connection of an accepted web link (a WebSocket, or an HTTP connection's first interop
  * request): a responder of the listener, counted against its max_connections. */
 int ws_accept_conn(ws_link *w) {
@@ -602,13 +560,12 @@ int ws_parse_address(const char *address, struct sockaddr_storage *sa, char *hos
   char host[256];
   const char *colon = strrchr(hostport, ':');
   if (colon == NULL || (hostport[0] == '[' && colon < strchr(hostport, ']'))) return UV_EINVAL;
-  host_name(hostport, host, sizeof host);
+  ws_host_name(hostport, host, sizeof host);
   int port = atoi(colon + 1);
   if (host[0] == '\0' || strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
   if (strchr(host, ':') != NULL) return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa);
   return uv_ip4_addr(host, port, (struct sockaddr_in *)sa);
 }
-
 
 /* A peer that vanishes while we write must not end the process: libuv writes with write(2), which
  * raises SIGPIPE then. Ignored (unless the program handles it itself), as gRPC and nginx do. */
@@ -632,7 +589,7 @@ int ws_listen(interop_node *node, const char *address, bool control_only, intero
   if (ws_parse_address(address, &sa, hostport, sizeof hostport, &path) != 0 || strcmp(path, "/") != 0)
     return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: expected %s://host:port with a numeric host and no path", address, scheme);
   tls_ctx *tls = NULL;
-  if (is_tls_address(address)) {
+  if (ws_is_tls_address(address)) {
     if (node->tls_cert[0] == '\0')
       return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s needs a certificate: add \"tls\": {\"cert\": \"cert.pem\", \"key\": \"key.pem\"} to the node config", address);
     if ((tls = tls_server_ctx(node->tls_cert, node->tls_key, why, sizeof why)) == NULL) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s", why);
@@ -699,14 +656,6 @@ static void on_connected(uv_connect_t *req, int status) {
   uv_read_start((uv_stream_t *)&w->tcp, on_alloc, on_net_read);
 }
 
-tls_ctx *ws_dial_tls(interop_node *node, const char *address, conn *c, bool *failed) {
-  *failed = false;
-  if (!is_tls_address(address)) return NULL;
-  tls_ctx *ctx = tls_client_ctx(c->link != NULL ? c->link->ca : "", node->dial_why, sizeof node->dial_why);
-  *failed = ctx == NULL;
-  return ctx;
-}
-
 const char *ws_dial(interop_node *node, const char *address, conn *c) {
   struct sockaddr_storage sa;
   char hostport[300], host[256];
@@ -719,7 +668,7 @@ const char *ws_dial(interop_node *node, const char *address, conn *c) {
   ignore_sigpipe();
   ws_link *w = link_new(node);
   ws_connect *req = calloc(1, sizeof *req);
-  host_name(hostport, host, sizeof host);
+  ws_host_name(hostport, host, sizeof host);
   if (w != NULL && tls != NULL) w->tls = tls_conn_new(tls, false, host, tls_send, w);
   tls_ctx_free(tls); /* each connection holds its own reference */
   if (w == NULL || req == NULL || (tls != NULL && w->tls == NULL)) {

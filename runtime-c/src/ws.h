@@ -36,6 +36,9 @@ typedef struct ws_link {
 /* ws:// and wss://; http:// and https:// */
 bool ws_is_address(const char *address);
 bool http_is_address(const char *address);
+bool ws_is_tls_address(const char *address);
+/* The host name of a Host header or "host:port": no port, no IPv6 brackets, lower case. */
+void ws_host_name(const char *host, char *out, size_t cap);
 /* As transport_listen, for ws://, wss://, http:// and https://host:port (one web listener for all). */
 int ws_listen(interop_node *node, const char *address, bool control_only, interop_error *err);
 /* As transport_dial, for ws:// and wss://host:port[/path]: the connection starts once the WebSocket is open. */
@@ -44,7 +47,7 @@ const char *ws_dial(interop_node *node, const char *address, conn *c);
 /* ws://host:port[/path] (or http://) → a socket address (numeric hosts, and localhost) and the "/path". */
 int ws_parse_address(const char *address, struct sockaddr_storage *sa, char *hostport, size_t hcap, const char **path);
 
-/* The TLS context of a dial to a wss:// or https:// address: its connect entry's `ca`; NULL for
+/* web_security.c: the TLS context of a dial to a wss:// or https:// address: its connect entry's `ca`; NULL for
  * another address, or with why (in node->dial_why). */
 tls_ctx *ws_dial_tls(interop_node *node, const char *address, conn *c, bool *failed);
 
@@ -62,7 +65,7 @@ void ws_finish(ws_link *w);
 int ws_accept_conn(ws_link *w);
 /* The value of header `name` in a CRLF header block; false when absent. */
 bool ws_header(const char *head, const char *name, char *out, size_t cap);
-/* Why Host and Origin may not pass (docs/transports.md "Security"), or NULL. */
+/* web_security.c: why Host and Origin may not pass (docs/transports.md "Security"), or NULL. */
 const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap);
 /* An origin of web.allowed_origins (a page of another site that may call: answered with CORS headers). */
 bool ws_cross_origin_allowed(ws_link *w, const char *origin);
