@@ -17,7 +17,7 @@ import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
 import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
-import { runWebPy, runWebTs } from './web/suite.js';
+import { runWebC, runWebPy, runWebTs } from './web/suite.js';
 import { runCodecsC, runDirectC, runRpcC, runRpcCCross } from './c/suite.js';
 import { runCodecsCpp, runRpcCpp } from './cpp/suite.js';
 
@@ -43,6 +43,7 @@ const SUITES: [string, Suite][] = [
   ['stdio', runStdio],
   ['web-ts', runWebTs],
   ['web-py', runWebPy],
+  ['web-c', runWebC],
   ['compiler', runCompiler],
 ];
 

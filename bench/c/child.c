@@ -1,6 +1,6 @@
 /* The C contenders of the round-trip suites (bench/c/suite.ts), speaking the JSON-lines protocol of
  * bench/harness/child.ts:
- *   bench_c_child server       a C node serving bench.shapes (echo handlers), msgpack; BENCH_NET=unix|tcp
+ *   bench_c_child server       a C node serving bench.shapes (echo handlers), msgpack; BENCH_NET=unix|tcp|ws|http
  *   bench_c_child client       a C node calling echo<Shape> through the generated _sync stubs; BENCH_ADDRESS
  *   bench_c_child raw-server   the floor: echoes whole frames over a plain socket, nothing decoded
  *   bench_c_child raw-client   the floor: writes our request frame's bytes, waits for the whole echo
@@ -86,6 +86,8 @@ static int server(void) {
     unix_path(listen, sizeof listen, "ours");
     memmove(listen + 5, listen, strlen(listen) + 1);
     memcpy(listen, "unix:", 5);
+  } else if (strcmp(net, "ws") == 0 || strcmp(net, "http") == 0) { /* the web suite (bench/web/suite.ts) */
+    snprintf(listen, sizeof listen, "%s://127.0.0.1:0", net);
   } else {
     snprintf(listen, sizeof listen, "tcp://127.0.0.1:0");
   }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -73,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fprintf(stderr, "fuzz_http: the node did not close the connection after the client's end\n");
       abort();
     }
-    if (!closed) usleep(100);
+    if (!closed) nanosleep(&(struct timespec){0, 100000}, NULL);
   }
   close(fd);
   for (int i = 0; i < 4; i++) interop_node_run_once(node, false); /* the link's handles close */

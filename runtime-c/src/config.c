@@ -1,5 +1,6 @@
 /* The node config (docs/config.md, schema docs/config.schema.json), read with cJSON: the node's
  * name, the modules it hosts and its limits. Errors name the field and what was expected. */
+#include <ctype.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +109,9 @@ static int read_link(node_link *l, const cJSON *o, const char *where, interop_er
   if (codec != NULL && strcmp(codec, "json") == 0) l->codec = INTEROP_CODEC_JSON;
   else if (codec != NULL && strcmp(codec, "msgpack") != 0)
     return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\" or \"msgpack\"", where);
-  const char *token = string_field(o, "token");
+  const char *token = string_field(o, "token"), *ca = string_field(o, "ca");
   if (token != NULL) snprintf(l->token, sizeof l->token, "%s", token);
+  if (ca != NULL) snprintf(l->ca, sizeof l->ca, "%s", ca);
   return INTEROP_OK;
 }
 
@@ -174,6 +176,37 @@ static node_link *new_link(interop_node *node) {
   return l;
 }
 
+/* One list of web: names, lower case (origins without a trailing slash); "*" allows any. */
+static int read_allowed(const cJSON *web, const char *key, char list[][256], size_t *count, bool *any, interop_error *err) {
+  const cJSON *items = cJSON_GetObjectItemCaseSensitive(web, key), *v;
+  if (items == NULL) return INTEROP_OK;
+  if (!cJSON_IsArray(items)) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "web.%s: expected an array of strings", key);
+  cJSON_ArrayForEach(v, items) {
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= 256)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "web.%s: expected strings (of fewer than 256 bytes)", key);
+    if (*count == WEB_ALLOWED_MAX)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "web.%s: at most %d entries (use \"*\" to allow any)", key, WEB_ALLOWED_MAX);
+    if (strcmp(v->valuestring, "*") == 0) *any = true;
+    char *e = list[(*count)++];
+    size_t n = strlen(v->valuestring);
+    while (strcmp(key, "allowed_origins") == 0 && n > 0 && v->valuestring[n - 1] == '/') n--;
+    for (size_t i = 0; i < n; i++) e[i] = (char)tolower((unsigned char)v->valuestring[i]);
+    e[n] = '\0';
+  }
+  return INTEROP_OK;
+}
+
+/* The web section (docs/config.md): allowed hosts and origins of web listeners. */
+static int read_web(interop_node *node, const cJSON *web, interop_error *err) {
+  if (web == NULL) return INTEROP_OK;
+  if (!cJSON_IsObject(web)) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "web: expected an object");
+  if (cJSON_GetObjectItemCaseSensitive(web, "static") != NULL)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "web.static: runtime-c serves no static files; serve the page from a TS or Python node");
+  int rc = read_allowed(web, "allowed_hosts", node->web.hosts, &node->web.hosts_count, &node->web.any_host, err);
+  if (rc == INTEROP_OK) rc = read_allowed(web, "allowed_origins", node->web.origins, &node->web.origins_count, &node->web.any_origin, err);
+  return rc;
+}
+
 static int read_endpoints(interop_node *node, const cJSON *doc, interop_error *err) {
   const cJSON *listen = cJSON_GetObjectItemCaseSensitive(doc, "listen"), *v;
   if (listen != NULL && !cJSON_IsArray(listen))
@@ -187,6 +220,16 @@ static int read_endpoints(interop_node *node, const cJSON *doc, interop_error *e
   if (control != NULL) snprintf(node->control, sizeof node->control, "%s", control);
   if (token != NULL) snprintf(node->token, sizeof node->token, "%s", token);
   node->stdio = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stdio"));
+  int web = read_web(node, cJSON_GetObjectItemCaseSensitive(doc, "web"), err);
+  if (web != INTEROP_OK) return web;
+  const cJSON *tls = cJSON_GetObjectItemCaseSensitive(doc, "tls");
+  if (tls != NULL) {
+    const char *cert = string_field(tls, "cert"), *key = string_field(tls, "key");
+    if (!cJSON_IsObject(tls) || cert == NULL || key == NULL)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "tls: expected {\"cert\": \"cert.pem\", \"key\": \"key.pem\"} (PEM files)");
+    snprintf(node->tls_cert, sizeof node->tls_cert, "%s", cert);
+    snprintf(node->tls_key, sizeof node->tls_key, "%s", key);
+  }
   char where[64];
   int i = 0, rc;
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "connect")) {

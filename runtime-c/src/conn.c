@@ -30,6 +30,12 @@ conn *conn_new(interop_node *node, bool initiator) {
   return c;
 }
 
+void conn_discard(conn *c) {
+  uv_close((uv_handle_t *)&c->handshake_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&c->frame_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
+}
+
 void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len, uint8_t codec, const interop_error *e) {
   interop_buf payload = INTEROP_BUF_INIT;
   interop_error err;

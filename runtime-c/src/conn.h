@@ -102,6 +102,8 @@ conn *conn_new(interop_node *node, bool initiator);
 /* Starts reading and, for the initiator, sends HELLO. */
 void conn_start(conn *c);
 void conn_close(conn *c, const char *why);
+/* Frees a connection that never started (its dial failed at once): its timers close first. */
+void conn_discard(conn *c);
 /* Closes once what was written is sent (GOODBYE, a refusal). */
 void conn_close_after_flush(conn *c, const char *why);
 /* outbound.c: writing, and what waits when the peer does not read (docs/wire.md §5). */

@@ -258,6 +258,9 @@ static void begin(ws_link *w) {
   const char *refused = ws_refusal(w, h->present[H_HOST] ? h->values[H_HOST] : NULL, h->present[H_ORIGIN] ? h->values[H_ORIGIN] : NULL, why, sizeof why);
   if (refused != NULL)
     return refuse(w, strncmp(refused, "Host", 4) == 0 || strstr(refused, "no Host") != NULL ? 421 : 403, INTEROP_PERMISSION_DENIED, refused);
+  const char *origin = h->present[H_ORIGIN] ? h->values[H_ORIGIN] : NULL;
+  if (origin != NULL && strlen(origin) < 512 && ws_cross_origin_allowed(w, origin)) /* every answer to it carries them */
+    snprintf(w->cors, sizeof w->cors, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", origin);
   if (method == HTTP_OPTIONS) {
     http_answer_preflight(w);
     return answered(w);
@@ -355,6 +358,7 @@ static int on_message_begin(http_parser *p) {
   h->route = R_NONE;
   h->kind = INTEROP_FRAME_REQUEST;
   h->answered = h->streaming = h->oversized = h->cancel_due = h->sse = w->head_only = false;
+  w->cors[0] = '\0';
   h->id = h->timeout_ms = 0;
   h->target[0] = '\0';
   /* A later request's headers must be complete within frame_timeout_ms of their first byte (the

@@ -33,8 +33,8 @@ static const char *reason(int status) {
 static const char *content_type(uint8_t codec) { return codec == INTEROP_CODEC_MSGPACK ? "application/msgpack" : "application/json"; }
 
 static void write_head(ws_link *w, int status, const char *extra, bool close) {
-  char head[600];
-  int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s\r\n", status, reason(status), extra, close ? "Connection: close\r\n" : "");
+  char head[1400];
+  int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s%s\r\n", status, reason(status), w->cors, extra, close ? "Connection: close\r\n" : "");
   ws_net_write(w, head, (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
 }
 

@@ -24,6 +24,7 @@ typedef struct hconn {
   struct hconn *next; /* in the client's list */
   http_client *client;
   uv_tcp_t tcp;
+  tls_conn *tls;       /* https:// */
   http_parser parser;
   interop_frame f;     /* the request it carries (target and payload copied into `req`) */
   interop_buf req;     /* the request's bytes, then (target) its frame's target */
@@ -42,7 +43,8 @@ struct http_client {
   interop_frame_decoder dec;
   hconn *conns;
   struct sockaddr_storage sa;
-  char hostport[300], prefix[300], token[512];
+  tls_ctx *tls;    /* https://: the connect entry's certificate authorities */
+  char scheme[8], host[256], hostport[300], prefix[300], token[512];
   bool has_token, closing;
   int handles;
 };
@@ -51,6 +53,7 @@ struct http_client {
 static void client_unref(http_client *cl) {
   if (--cl->handles > 0) return;
   interop_frame_decoder_free(&cl->dec);
+  tls_ctx_free(cl->tls);
   free(cl);
 }
 
@@ -62,6 +65,7 @@ static void hconn_closed(uv_handle_t *h) {
   interop_buf_free(&hc->req);
   interop_buf_free(&hc->body);
   interop_buf_free(&hc->data);
+  tls_conn_free(hc->tls);
   free(hc);
   client_unref(cl);
 }
@@ -97,6 +101,17 @@ static void write_copy(uv_stream_t *s, const void *p, size_t n) {
   memcpy(req + 1, p, n);
   uv_buf_t b = uv_buf_init((char *)(req + 1), (unsigned)n);
   if (uv_write(req, s, &b, 1, on_written) != 0) free(req);
+}
+
+static int hconn_send(void *hc, const void *p, size_t n) {
+  write_copy((uv_stream_t *)&((hconn *)hc)->tcp, p, n);
+  return 0;
+}
+
+/* A request's bytes to its TCP connection (encrypted first, over https://). */
+static void hconn_write(hconn *hc, const void *p, size_t n) {
+  if (hc->tls != NULL) tls_conn_write(hc->tls, p, n);
+  else hconn_send(hc, p, n);
 }
 
 /* A frame to the connection, as if the node had sent it. */
@@ -243,7 +258,7 @@ static void hconn_failed(hconn *hc, const char *why) {
   bool was_busy = hc->busy;
   if (hc->f.kind == INTEROP_FRAME_HELLO && was_busy) {
     char message[400];
-    snprintf(message, sizeof message, "cannot connect to http://%s: %s", cl->hostport, why);
+    snprintf(message, sizeof message, "cannot connect to %s://%s: %s", cl->scheme, cl->hostport, why);
     deliver_error(cl, hc, INTEROP_UNAVAILABLE, message);
   }
   hconn_close(hc);
@@ -258,8 +273,19 @@ static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
     http_parser_execute(&hc->parser, &SETTINGS, NULL, 0);
     return hconn_failed(hc, uv_strerror((int)nread));
   }
-  size_t used = http_parser_execute(&hc->parser, &SETTINGS, b->base, (size_t)nread);
-  free(b->base);
+  char *plain = b->base, why[400];
+  if (hc->tls != NULL) { /* https://: the answer's bytes once decrypted */
+    nread = tls_conn_read(hc->tls, b->base, (size_t)nread, &plain, why, sizeof why);
+    free(b->base);
+    if (nread == TLS_FAILED) return hconn_failed(hc, why);
+    if (nread == TLS_CLOSED) {
+      http_parser_execute(&hc->parser, &SETTINGS, NULL, 0);
+      return hconn_failed(hc, uv_strerror(UV_EOF));
+    }
+    if (nread == 0) return;
+  }
+  size_t used = http_parser_execute(&hc->parser, &SETTINGS, plain, (size_t)nread);
+  free(plain);
   if (hc->closing) return;
   if (used != (size_t)nread || HTTP_PARSER_ERRNO(&hc->parser) != HPE_OK) hconn_failed(hc, "the node's answer did not parse");
 }
@@ -271,8 +297,10 @@ static void on_connected(uv_connect_t *req, int status) {
   if (status != 0) return hconn_failed(hc, uv_strerror(status));
   hc->connected = true;
   uv_tcp_nodelay(&hc->tcp, 1);
+  if (hc->client->tls != NULL && (hc->tls = tls_conn_new(hc->client->tls, false, hc->client->host, hconn_send, hc)) == NULL)
+    return hconn_failed(hc, "out of memory");
   uv_read_start((uv_stream_t *)&hc->tcp, on_alloc, on_net_read);
-  write_copy((uv_stream_t *)&hc->tcp, hc->req.data, hc->req.len);
+  hconn_write(hc, hc->req.data, hc->req.len);
 }
 
 /* Sends the frame `f` as its request on an idle kept-alive connection, or a new one. */
@@ -329,7 +357,7 @@ static void send_request(http_client *cl, const interop_frame *f) {
   hc->req.len = 0;
   interop_buf_put(&hc->req, head, (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
   if (f->kind != INTEROP_FRAME_SUBSCRIBE) interop_buf_put(&hc->req, f->payload, f->payload_len);
-  if (hc->connected) write_copy((uv_stream_t *)&hc->tcp, hc->req.data, hc->req.len);
+  if (hc->connected) hconn_write(hc, hc->req.data, hc->req.len);
 }
 
 /* Aborts the request of exchange `id` (CANCEL), or the event stream of `target` (UNSUBSCRIBE). */
@@ -398,9 +426,17 @@ const char *http_dial(interop_node *node, const char *address, conn *c) {
     free(cl);
     return "not an http://host:port[/path] address with a numeric host";
   }
+  bool failed;
+  if ((cl->tls = ws_dial_tls(node, address, c, &failed)), failed) {
+    free(cl);
+    return node->dial_why;
+  }
+  snprintf(cl->scheme, sizeof cl->scheme, "%s", cl->tls != NULL ? "https" : "http");
+  ws_host_name(cl->hostport, cl->host, sizeof cl->host); /* the name or address the certificate must be for */
   snprintf(cl->prefix, sizeof cl->prefix, "%s", strcmp(path, "/") == 0 ? "" : path);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    tls_ctx_free(cl->tls);
     free(cl);
     return "cannot make the connection's socketpair";
   }

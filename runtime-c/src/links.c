@@ -118,8 +118,7 @@ void link_open(node_link *l) {
   l->conn = c;
   const char *why = l->argv != NULL ? transport_spawn(l, c) : transport_dial(l->node, l->address, c);
   if (why != NULL) {
-    interop_frame_decoder_free(&c->dec);
-    free(c);
+    conn_discard(c);
     dial_failed(l, why);
   }
 }

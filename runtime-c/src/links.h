@@ -28,6 +28,7 @@ struct node_link {
   interop_node *node;
   char address[512];        /* unix:/path, tcp://host:port; empty for plugins and a plugin's parent */
   char token[256];
+  char ca[512];             /* wss://, https://: a PEM file of certificate authorities to trust */
   interop_codec codec;
   char modules[LINK_MAX_MODULES][128];
   size_t modules_count;

@@ -99,6 +99,8 @@ typedef struct posted {
   void *arg;
 } posted;
 
+#define WEB_ALLOWED_MAX 16 /* entries of web.allowed_hosts and web.allowed_origins */
+
 struct interop_node {
   uv_loop_t *loop;
   uv_loop_t own_loop;
@@ -118,6 +120,13 @@ struct interop_node {
   interop_subscription *events_ready; /* subscriptions with events to deliver */
   uint64_t started_ms;
   char token[256];         /* incoming HELLOs must carry it, when set */
+  char tls_cert[512], tls_key[512]; /* the config's tls: PEM files of wss:// and https:// listeners */
+  struct {                 /* the config's web: what web listeners accept besides their own (ws.c) */
+    char hosts[WEB_ALLOWED_MAX][256], origins[WEB_ALLOWED_MAX][256]; /* lower case; origins without a trailing / */
+    size_t hosts_count, origins_count;
+    bool any_host, any_origin; /* "*" */
+  } web;
+  char dial_why[600];      /* why the last dial could not start (transport_dial's answer) */
   conn *conns;             /* open connections */
   size_t conns_count;
   node_link *links;

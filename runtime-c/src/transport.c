@@ -88,7 +88,7 @@ const char *transport_dial(interop_node *node, const char *address, conn *c) {
     return NULL;
   }
   free(d);
-  return "unknown transport (expected unix:/path, tcp://host:port or ws://host:port; runtime-c has no wss:// or https:// yet)";
+  return "unknown transport (expected unix:/path, tcp://host:port, ws://, wss://, http:// or https://host:port)";
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -134,7 +134,11 @@ static void remove_stale(const char *path) {
   if (fd >= 0) close(fd);
 }
 
-static void free_listener(uv_handle_t *h) { free(h->data); }
+static void free_listener(uv_handle_t *h) {
+  listener *l = h->data;
+  tls_ctx_free(l->tls);
+  free(l);
+}
 
 int transport_listen(interop_node *node, const char *address, bool control_only, interop_error *err) {
   if (ws_is_address(address) || http_is_address(address)) return ws_listen(node, address, control_only, err);
@@ -176,7 +180,7 @@ int transport_listen(interop_node *node, const char *address, bool control_only,
     rc = uv_tcp_bind(&l->h.tcp, (const struct sockaddr *)&sa, 0);
   } else {
     free(l);
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: unknown transport (expected unix:/path, tcp://host:port, ws://host:port or http://host:port; runtime-c has no wss:// or https:// yet)", address);
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: unknown transport (expected unix:/path, tcp://host:port, ws://, wss://, http:// or https://host:port)", address);
   }
   s->data = l;
   if (rc == 0) rc = uv_listen(s, 511, on_connection);

@@ -4,6 +4,7 @@
 #define INTEROP_TRANSPORT_H
 
 #include "links.h"
+#include "tls.h"
 
 struct listener {
   listener *next;
@@ -14,6 +15,7 @@ struct listener {
   } h;
   size_t open;      /* accepted connections still open (max_connections) */
   bool unix_socket;
+  tls_ctx *tls;     /* wss:// and https:// listeners: the certificate and key (tls.c) */
   bool control_only;
   char path[512];    /* the socket file, removed on close */
   char address[512]; /* as bound: tcp://127.0.0.1:<the real port> */

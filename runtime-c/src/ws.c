@@ -12,7 +12,9 @@
  * that trickles in. Either side closing closes the other.
  *
  * The listener is a web listener, for ws:// and http:// addresses alike: a connection whose first
- * request is not an upgrade becomes an HTTP link (http.c) with the same plumbing. */
+ * request is not an upgrade becomes an HTTP link (http.c) with the same plumbing. With wss:// and
+ * https://, what goes over the TCP socket is encrypted and decrypted by tls.c (ADR 0031), below
+ * everything else here. */
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +35,9 @@ typedef struct ws_write {
   uint8_t data[];
 } ws_write;
 
-bool ws_is_address(const char *a) { return strncmp(a, "ws://", 5) == 0; }
-bool http_is_address(const char *a) { return strncmp(a, "http://", 7) == 0; }
+bool ws_is_address(const char *a) { return strncmp(a, "ws://", 5) == 0 || strncmp(a, "wss://", 6) == 0; }
+bool http_is_address(const char *a) { return strncmp(a, "http://", 7) == 0 || strncmp(a, "https://", 8) == 0; }
+bool ws_is_tls_address(const char *a) { return strncmp(a, "wss://", 6) == 0 || strncmp(a, "https://", 8) == 0; }
 
 static void resume_local(ws_link *w);
 
@@ -45,6 +48,7 @@ void ws_handle_closed(uv_handle_t *h) {
   if (--w->handles > 0) return;
   if (w->ws != NULL) wslay_event_context_free(w->ws);
   if (w->http != NULL) http_free(w);
+  tls_conn_free(w->tls);
   interop_buf_free(&w->head);
   interop_buf_free(&w->net);
   interop_buf_free(&w->frames);
@@ -101,6 +105,7 @@ void ws_finish(ws_link *w) {
   if (w->finishing || w->closing) return;
   w->finishing = true;
   uv_timer_stop(&w->timer);
+  if (w->tls != NULL) tls_conn_close_notify(w->tls);
   uv_shutdown_t *req = malloc(sizeof *req);
   if (req == NULL) return ws_link_close(w);
   req->data = w;
@@ -124,7 +129,7 @@ static void on_net_written(uv_write_t *req, int status) {
   }
 }
 
-int ws_net_write(ws_link *w, const void *p, size_t n) {
+/* Bytes to the TCP socket as they are (ciphertext, with TLS). */static int raw_write(ws_link *w, const void *p, size_t n) {
   ws_write *wr = malloc(sizeof *wr + n);
   if (wr == NULL) return -1;
   memcpy(wr->data, p, n);
@@ -136,6 +141,10 @@ int ws_net_write(ws_link *w, const void *p, size_t n) {
   }
   return 0;
 }
+
+static int tls_send(void *w, const void *p, size_t n) { return raw_write(w, p, n); }
+
+int ws_net_write(ws_link *w, const void *p, size_t n) { return w->tls != NULL ? tls_conn_write(w->tls, p, n) : raw_write(w, p, n); }
 
 /* An HTTP answer with an error envelope (docs/wire.md §4) as its JSON body, then close. */
 static void refuse(ws_link *w, int status, const char *reason, interop_code code, const char *message) {
@@ -361,34 +370,6 @@ static void accept_value(const char *key, char out[32]) {
   interop_buf_free(&b);
 }
 
-/* The host name of a Host header: no port, no IPv6 brackets (compared without case). */
-static void host_name(const char *host, char *out, size_t cap) {
-  const char *end = host[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
-  const char *start = host[0] == '[' ? host + 1 : host;
-  size_t n = end != NULL ? (size_t)(end - start) : strlen(start);
-  snprintf(out, cap, "%.*s", (int)n, start);
-}
-
-/* Why a request may not pass (docs/transports.md "Security"), or NULL. runtime-c has no web config
- * yet: loopback names and the listener's own host only, and only pages of its own origin. */
-const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap) {
-  char name[256], own[300], bound_name[256];
-  if (host == NULL || host[0] == '\0') return "the request has no Host header";
-  host_name(host, name, sizeof name);
-  host_name(strstr(w->l->address, "://") + 3, bound_name, sizeof bound_name);
-  bool loopback = strcasecmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0 || strcmp(name, "::1") == 0;
-  if (!loopback && strcasecmp(name, bound_name) != 0) {
-    snprintf(why, cap, "Host \"%s\" is not allowed here (runtime-c serves loopback names and its listener's host)", host);
-    return why;
-  }
-  snprintf(own, sizeof own, "http://%s", host);
-  if (origin != NULL && strcasecmp(origin, own) != 0) {
-    snprintf(why, cap, "Origin \"%s\" is not allowed here (a page of another site)", origin);
-    return why;
-  }
-  return NULL;
-}
-
 /* The connection of an accepted web link (a WebSocket, or an HTTP connection's first interop
  * request): a responder of the listener, counted against its max_connections. */
 int ws_accept_conn(ws_link *w) {
@@ -466,30 +447,30 @@ static void client_handshake(ws_link *w, const char *head) {
   }
 }
 
-static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
-  ws_link *w = s->data;
+/* Bytes from the network (plaintext: decrypted first with TLS), in `base`, which this frees. */
+static void on_net_bytes(ws_link *w, ssize_t nread, char *base) {
   if (w->http != NULL) { /* HTTP requests (http.c); dropped while the answer is lingering out */
-    if (nread > 0 && !w->finishing) interop_buf_put(&w->net, b->base, (size_t)nread);
-    free(b->base);
+    if (nread > 0 && !w->finishing) interop_buf_put(&w->net, base, (size_t)nread);
+    free(base);
     if (nread < 0) return w->finishing ? ws_link_close(w) : http_on_net(w, true);
     if (!w->finishing) http_on_net(w, false);
     return;
   }
   if (nread < 0) {
-    free(b->base);
+    free(base);
     if (!w->open) return w->server ? ws_link_close(w) : dial_failed(w, "the server closed the connection during the WebSocket handshake");
     return ws_link_close(w); /* the peer is gone (with or without a close frame): the connection ends too */
   }
   if (w->open) {
     if (w->net_pos == w->net.len) w->net_pos = w->net.len = 0;
-    interop_buf_put(&w->net, b->base, (size_t)nread);
-    free(b->base);
+    interop_buf_put(&w->net, base, (size_t)nread);
+    free(base);
     if (wslay_event_recv(w->ws) != 0) return ws_link_close(w);
     return pump(w);
   }
-  if (w->answered) return free(b->base); /* refused: only the answer is left to send */
-  interop_buf_put(&w->head, b->base, (size_t)nread);
-  free(b->base);
+  if (w->answered) return free(base); /* refused: only the answer is left to send */
+  interop_buf_put(&w->head, base, (size_t)nread);
+  free(base);
   interop_buf_byte(&w->head, 0); /* a C string while searching; removed below */
   w->head.len--;
   const char *text = (const char *)w->head.data, *end = strstr(text, "\r\n\r\n");
@@ -512,6 +493,24 @@ static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
     if (wslay_event_recv(w->ws) != 0) return ws_link_close(w);
     pump(w);
   }
+}
+
+/* A TLS handshake (or record) that failed: an untrusted certificate, a plaintext peer. */
+static void tls_failed(ws_link *w, const char *why) {
+  if (!w->server && !w->open) return dial_failed(w, why);
+  if (w->server && !w->answered) node_count(w->node, INTEROP_REJECTED_HANDSHAKES);
+  ws_link_close(w);
+}
+
+static void on_net_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
+  ws_link *w = s->data;
+  if (w->tls == NULL || nread <= 0) return on_net_bytes(w, nread, b->base);
+  char *plain, why[400];
+  ssize_t n = tls_conn_read(w->tls, b->base, (size_t)nread, &plain, why, sizeof why);
+  free(b->base);
+  if (n == TLS_FAILED) return tls_failed(w, why);
+  if (n == TLS_CLOSED) return on_net_bytes(w, UV_EOF, NULL);
+  if (n > 0) on_net_bytes(w, n, plain);
 }
 
 static void on_handshake_timeout(uv_timer_t *t) {
@@ -546,6 +545,7 @@ static void on_ws_connection(uv_stream_t *server, int status) {
   w->server = true;
   w->l = l;
   if (uv_accept(server, (uv_stream_t *)&w->tcp) != 0) return ws_link_close(w);
+  if (l->tls != NULL && (w->tls = tls_conn_new(l->tls, true, NULL, tls_send, w)) == NULL) return ws_link_close(w);
   uv_tcp_nodelay(&w->tcp, 1);
   uv_read_start((uv_stream_t *)&w->tcp, on_alloc, on_net_read);
 }
@@ -560,14 +560,12 @@ int ws_parse_address(const char *address, struct sockaddr_storage *sa, char *hos
   char host[256];
   const char *colon = strrchr(hostport, ':');
   if (colon == NULL || (hostport[0] == '[' && colon < strchr(hostport, ']'))) return UV_EINVAL;
-  host_name(hostport, host, sizeof host);
+  ws_host_name(hostport, host, sizeof host);
   int port = atoi(colon + 1);
   if (host[0] == '\0' || strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
   if (strchr(host, ':') != NULL) return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa);
   return uv_ip4_addr(host, port, (struct sockaddr_in *)sa);
 }
-
-static void free_listener(uv_handle_t *h) { free(h->data); }
 
 /* A peer that vanishes while we write must not end the process: libuv writes with write(2), which
  * raises SIGPIPE then. Ignored (unless the program handles it itself), as gRPC and nginx do. */
@@ -576,16 +574,30 @@ static void ignore_sigpipe(void) {
   if (sigaction(SIGPIPE, NULL, &now) == 0 && now.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
 }
 
+static void free_listener(uv_handle_t *h) {
+  listener *l = h->data;
+  tls_ctx_free(l->tls);
+  free(l);
+}
+
 int ws_listen(interop_node *node, const char *address, bool control_only, interop_error *err) {
   ignore_sigpipe();
   struct sockaddr_storage sa;
-  char hostport[512];
+  char hostport[512], scheme[8], why[700];
   const char *path;
+  snprintf(scheme, sizeof scheme, "%.*s", (int)(strstr(address, "://") - address), address);
   if (ws_parse_address(address, &sa, hostport, sizeof hostport, &path) != 0 || strcmp(path, "/") != 0)
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: expected %s://host:port with a numeric host and no path", address, http_is_address(address) ? "http" : "ws");
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: expected %s://host:port with a numeric host and no path", address, scheme);
+  tls_ctx *tls = NULL;
+  if (ws_is_tls_address(address)) {
+    if (node->tls_cert[0] == '\0')
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s needs a certificate: add \"tls\": {\"cert\": \"cert.pem\", \"key\": \"key.pem\"} to the node config", address);
+    if ((tls = tls_server_ctx(node->tls_cert, node->tls_key, why, sizeof why)) == NULL) return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s", why);
+  }
   listener *l = calloc(1, sizeof *l);
-  if (l == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  if (l == NULL) return tls_ctx_free(tls), interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   l->node = node;
+  l->tls = tls;
   l->control_only = control_only;
   uv_tcp_init(node->loop, &l->h.tcp);
   l->h.tcp.data = l;
@@ -601,10 +613,10 @@ int ws_listen(interop_node *node, const char *address, bool control_only, intero
   uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&bound, &len);
   if (bound.ss_family == AF_INET6) {
     uv_ip6_name((struct sockaddr_in6 *)&bound, ip, sizeof ip);
-    snprintf(l->address, sizeof l->address, "%s://[%s]:%d", http_is_address(address) ? "http" : "ws", ip, ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));
+    snprintf(l->address, sizeof l->address, "%s://[%s]:%d", scheme, ip, ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));
   } else {
     uv_ip4_name((struct sockaddr_in *)&bound, ip, sizeof ip);
-    snprintf(l->address, sizeof l->address, "%s://%s:%d", http_is_address(address) ? "http" : "ws", ip, ntohs(((struct sockaddr_in *)&bound)->sin_port));
+    snprintf(l->address, sizeof l->address, "%s://%s:%d", scheme, ip, ntohs(((struct sockaddr_in *)&bound)->sin_port));
   }
   l->next = node->listeners;
   node->listeners = l;
@@ -646,14 +658,20 @@ static void on_connected(uv_connect_t *req, int status) {
 
 const char *ws_dial(interop_node *node, const char *address, conn *c) {
   struct sockaddr_storage sa;
-  char hostport[300];
+  char hostport[300], host[256];
   const char *path;
   if (ws_parse_address(address, &sa, hostport, sizeof hostport, &path) != 0) return "not a ws://host:port[/path] address with a numeric host";
   if (strlen(path) >= 290) return "the path of the ws:// address is too long";
+  bool failed;
+  tls_ctx *tls = ws_dial_tls(node, address, c, &failed);
+  if (failed) return node->dial_why;
   ignore_sigpipe();
   ws_link *w = link_new(node);
   ws_connect *req = calloc(1, sizeof *req);
-  if (w == NULL || req == NULL) {
+  ws_host_name(hostport, host, sizeof host);
+  if (w != NULL && tls != NULL) w->tls = tls_conn_new(tls, false, host, tls_send, w);
+  tls_ctx_free(tls); /* each connection holds its own reference */
+  if (w == NULL || req == NULL || (tls != NULL && w->tls == NULL)) {
     free(req);
     if (w != NULL) ws_link_close(w);
     return "out of memory";

@@ -16,6 +16,7 @@ typedef struct ws_link {
   uv_timer_t timer;  /* the opening handshake's deadline (HTTP: a later request's headers') */
   wslay_event_context_ptr ws;
   http_link *http;   /* HTTP requests rather than WebSocket (http.c) */
+  tls_conn *tls;     /* wss://, https://: what goes over the TCP socket is encrypted (tls.c) */
   interop_buf head;  /* the opening handshake's bytes, until its blank line */
   interop_buf net;   /* bytes from the network that wslay (or the HTTP parser) has not taken yet */
   size_t net_pos;
@@ -27,19 +28,28 @@ typedef struct ws_link {
   int handles;
   bool server, answered, open, local_open, local_paused, finishing, closing, counted_big;
   bool head_only;    /* HTTP: the request being answered is a HEAD: its answers have no body */
+  char cors[600];    /* HTTP: the CORS headers of the request being answered (an allowed foreign page's) */
   uint8_t opcode;    /* of the message being received (a continuation frame has none of its own) */
   bool control;      /* the frame being received is a control frame: wslay answers it */
 } ws_link;
 
+/* ws:// and wss://; http:// and https:// */
 bool ws_is_address(const char *address);
 bool http_is_address(const char *address);
-/* As transport_listen, for ws://host:port and http://host:port (one web listener for both). */
+bool ws_is_tls_address(const char *address);
+/* The host name of a Host header or "host:port": no port, no IPv6 brackets, lower case. */
+void ws_host_name(const char *host, char *out, size_t cap);
+/* As transport_listen, for ws://, wss://, http:// and https://host:port (one web listener for all). */
 int ws_listen(interop_node *node, const char *address, bool control_only, interop_error *err);
-/* As transport_dial, for ws://host:port[/path]: the connection starts once the WebSocket is open. */
+/* As transport_dial, for ws:// and wss://host:port[/path]: the connection starts once the WebSocket is open. */
 const char *ws_dial(interop_node *node, const char *address, conn *c);
 
 /* ws://host:port[/path] (or http://) → a socket address (numeric hosts, and localhost) and the "/path". */
 int ws_parse_address(const char *address, struct sockaddr_storage *sa, char *hostport, size_t hcap, const char **path);
+
+/* web_security.c: the TLS context of a dial to a wss:// or https:// address: its connect entry's `ca`; NULL for
+ * another address, or with why (in node->dial_why). */
+tls_ctx *ws_dial_tls(interop_node *node, const char *address, conn *c, bool *failed);
 
 /* For http.c: the link's plumbing, shared with WebSocket. */
 int ws_net_write(ws_link *w, const void *p, size_t n);
@@ -55,8 +65,10 @@ void ws_finish(ws_link *w);
 int ws_accept_conn(ws_link *w);
 /* The value of header `name` in a CRLF header block; false when absent. */
 bool ws_header(const char *head, const char *name, char *out, size_t cap);
-/* Why Host and Origin may not pass (docs/transports.md "Security"), or NULL. */
+/* web_security.c: why Host and Origin may not pass (docs/transports.md "Security"), or NULL. */
 const char *ws_refusal(ws_link *w, const char *host, const char *origin, char *why, size_t cap);
+/* An origin of web.allowed_origins (a page of another site that may call: answered with CORS headers). */
+bool ws_cross_origin_allowed(ws_link *w, const char *origin);
 
 /* http.c: a web link whose first request is not an upgrade serves HTTP from then on. */
 int http_start(ws_link *w);
@@ -67,7 +79,7 @@ void http_on_local(ws_link *w, const uint8_t *p, size_t n, bool end);
 void http_close(ws_link *w);
 void http_free(ws_link *w);
 
-/* http_client.c: as transport_dial, for http://host:port[/path]: frames become HTTP requests. */
+/* http_client.c: as transport_dial, for http:// and https://host:port[/path]: frames become HTTP requests. */
 const char *http_dial(interop_node *node, const char *address, conn *c);
 
 #endif

@@ -31,7 +31,7 @@ static const char CONFIG[] = "{\"node\":\"web\",\"listen\":[\"http://127.0.0.1:0
                              "\"limits\":{\"frame_timeout_ms\":300,\"handshake_timeout_ms\":300,\"max_frame_bytes\":4096}}";
 
 static int start(const char *extra) {
-  char config[512];
+  char config[1024];
   snprintf(config, sizeof config, CONFIG, extra);
   conformance_server_init(&server, &state);
   const interop_module_impl *impls[] = {&server.module_impl};
@@ -51,6 +51,9 @@ static int start(const char *extra) {
 
 static int setup(void **s) { return (void)s, start(""); }
 static int setup_token(void **s) { return (void)s, start("\"token\":\"sesame\","); }
+static int setup_web(void **s) {
+  return (void)s, start("\"web\":{\"allowed_hosts\":[\"api.example\"],\"allowed_origins\":[\"https://App.example/\"]},");
+}
 
 static int teardown(void **s) {
   (void)s;
@@ -345,6 +348,68 @@ static void test_token(void **s) {
   expect(a, "HTTP/1.1 200", "\"protocol\":1");
 }
 
+/* A request with `headers` (and a body of "x" for a POST) on a connection of its own, its answer in out. */
+static void request(char *out, size_t cap, const char *method, const char *path, const char *headers) {
+  char req[1024];
+  bool post = strcmp(method, "POST") == 0;
+  snprintf(req, sizeof req, "%s %s HTTP/1.1\r\n%s%s\r\n%s", method, path, headers, post ? "Content-Length: 1\r\n" : "", post ? "x" : "");
+  int fd = raw_connect();
+  exchange(fd, req, out, cap);
+  close(fd);
+}
+
+/* web.allowed_hosts and web.allowed_origins (docs/transports.md "Security"): a listed Host (any
+ * case) is served, another refused (421) saying what to add; a listed page's origin gets CORS
+ * headers on its answers and its preflight answered; another page's is refused (403), upgrades
+ * too. The words are TS's and Python's. */
+static void test_web_config(void **s) {
+  (void)s;
+  char a[4096], h[512];
+  snprintf(h, sizeof h, "Host: API.example:%d\r\n", port);
+  request(a, sizeof a, "GET", "/.well-known/interop/health", h);
+  expect(a, "HTTP/1.1 200", "\"status\":\"ok\"");
+  request(a, sizeof a, "GET", "/.well-known/interop/health", "Host: other.example\r\n");
+  expect(a, "HTTP/1.1 421", "Host \\\"other.example\\\" is not allowed here: add \\\"other.example\\\" to web.allowed_hosts in the node config");
+  snprintf(h, sizeof h, "Host: %s\r\nOrigin: https://app.example\r\n", host);
+  request(a, sizeof a, "POST", "/.well-known/interop/ping", h);
+  expect(a, "HTTP/1.1 200", "\r\nAccess-Control-Allow-Origin: https://app.example\r\nVary: Origin\r\n");
+  snprintf(h, sizeof h, "Host: %s\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\n", host);
+  request(a, sizeof a, "OPTIONS", "/interop.conformance/add", h);
+  expect(a, "HTTP/1.1 204", "\r\nAccess-Control-Allow-Origin: https://app.example\r\n");
+  assert_non_null(strstr(a, "\r\nAccess-Control-Allow-Methods: GET, POST\r\n"));
+  snprintf(h, sizeof h, "Host: %s\r\nOrigin: http://%s\r\n", host, host); /* its own page: no CORS */
+  request(a, sizeof a, "POST", "/.well-known/interop/ping", h);
+  expect(a, "HTTP/1.1 200", "\r\n\r\n");
+  assert_null(strstr(a, "Access-Control"));
+  snprintf(h, sizeof h, "Host: %s\r\nOrigin: https://evil.example\r\n", host);
+  request(a, sizeof a, "POST", "/.well-known/interop/ping", h);
+  expect(a, "HTTP/1.1 403", "add it to web.allowed_origins in the node config");
+  static const char upgrade[] = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  snprintf(h, sizeof h, "Host: %s\r\nOrigin: https://app.example\r\n%s", host, upgrade);
+  request(a, sizeof a, "GET", "/", h);
+  expect(a, "HTTP/1.1 101", "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
+  snprintf(h, sizeof h, "Host: %s\r\nOrigin: https://evil.example\r\n%s", host, upgrade);
+  request(a, sizeof a, "GET", "/", h);
+  expect(a, "HTTP/1.1 403", "web.allowed_origins");
+}
+
+/* A web section runtime-c cannot honour, or of the wrong shape, stops the node at start. */
+static void test_web_config_errors(void **s) {
+  (void)s;
+  const char *bad[][2] = {{"\"web\":{\"static\":\"public\"},", "web.static: runtime-c serves no static files"},
+                          {"\"web\":{\"allowed_hosts\":\"a.example\"},", "web.allowed_hosts: expected an array of strings"},
+                          {"\"web\":[],", "web: expected an object"}};
+  for (size_t i = 0; i < 3; i++) {
+    char text[512];
+    snprintf(text, sizeof text, CONFIG, bad[i][0]);
+    interop_node *n = NULL;
+    interop_error err;
+    assert_int_equal(interop_node_start(text, NULL, 0, interop_node_loop(node), &n, &err), INTEROP_INVALID_ARGUMENT);
+    if (strstr(err.message, bad[i][1]) == NULL) fprintf(stderr, "%s\n", err.message);
+    assert_non_null(strstr(err.message, bad[i][1]));
+  }
+}
+
 typedef struct outcome {
   int rc, done;
   char message[256];
@@ -400,6 +465,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_deadline_and_disconnect, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_methods, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_web_config, setup_web, teardown),
+      cmocka_unit_test_setup_teardown(test_web_config_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_token, setup_token, teardown),
       cmocka_unit_test_setup_teardown(test_c_client, setup_token, teardown),

@@ -66,8 +66,8 @@ def js(type_text: str, value) -> str:
 CASES: list[dict] = []
 
 
-#: The transports that carry streams: all but http (ADR 0023).
-STREAM_TRANSPORTS = ["direct", "unix", "tcp", "stdio", "ws"]
+#: The transports that carry streams: all but http and https (ADR 0023).
+STREAM_TRANSPORTS = ["direct", "unix", "tcp", "stdio", "ws", "wss"]
 
 
 def case(name: str, feature: str, function: str, args: str, **rest) -> None:
@@ -236,10 +236,10 @@ def stream_cases() -> None:
                 '{"chunk":65536,"total":' + js("u64", 100 * 1024 * 1024) + "}", kind="flood", read=10, window=64)
     for function, args in (("upload", "{}"), ("download", '{"sizes":[1]}'), ("ping_pong", "{}")):
         case(f"{function} over HTTP is refused", "streams", function, args, kind="refused_stream",
-             error={"code": "UNIMPLEMENTED"}, transports=["http"])
+             error={"code": "UNIMPLEMENTED"}, transports=["http", "https"])
     # Last: the server is gone afterwards. There is no peer to lose in process.
     stream_case("peer killed mid-stream", "stream cancellation", "die_mid_stream", '{"count":3}', kind="ticks", count=3,
-                error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "tcp", "stdio", "ws"])
+                error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "tcp", "stdio", "ws", "wss"])
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeComboConfigs } from './node-configs.js';
+import { selfSignedPair, writeComboConfigs } from './node-configs.js';
 import type { Case, Combination, Language } from './plan.js';
 import { collect, freePort, start, stop, waitForAddress } from './processes.js';
 
@@ -70,9 +70,10 @@ export async function runCombination(
   try {
     const address =
       combo.transport === 'unix' ? `unix:${join(dir, 's.sock')}`
-      : combo.transport === 'tcp' || combo.transport === 'ws' || combo.transport === 'http' ? `${combo.transport}://127.0.0.1:${await freePort()}`
+      : combo.transport !== 'direct' && combo.transport !== 'stdio' ? `${combo.transport}://127.0.0.1:${await freePort()}`
       : undefined;
-    const configs = writeComboConfigs(dir, combo, { address, serverCommand: server.server, repoRoot: opts.repoRoot });
+    const tls = combo.transport === 'wss' || combo.transport === 'https' ? selfSignedPair(dir) : undefined;
+    const configs = writeComboConfigs(dir, combo, { address, tls, serverCommand: server.server, repoRoot: opts.repoRoot });
 
     if (address !== undefined) {
       serverProc = start(server.server!, { cwd: opts.repoRoot, env: { INTEROP_NODE_CONFIG: configs.serverConfig! } });
