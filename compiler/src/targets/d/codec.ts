@@ -1,4 +1,4 @@
-// Codecs by delegation (ADR 0028): the D module declares the C type descriptors the C target's
+// Codecs by delegation (ADR 0029): the D module declares the C type descriptors the C target's
 // code defines (extern(C)), and every declared type gets `codec.T`, a rt.TypeCodec over its
 // descriptor: runtime-c encodes, decodes and checks; the runtime's conversions walk the D value.
 

@@ -1,6 +1,6 @@
 // The D target: `interopc gen --lang d --out DIR FILES` writes, per IDL module (imports too), the D
 // module DIR/<path>.d (`example.chat` → example/chat.d, module example.chat) next to the C target's
-// DIR/<stem>.h and DIR/<stem>.c, which it builds on (ADR 0028): D value types, the C type
+// DIR/<stem>.h and DIR/<stem>.c, which it builds on (ADR 0029): D value types, the C type
 // descriptors as extern(C) declarations, and a codec per declared type that runs runtime-c's
 // codecs. Compile the .c files with a C compiler and the .d files with ldc2 (warning-free with
 // -w), and link libinterop and runtime-d (docs/d.md).
@@ -10,7 +10,9 @@ import { cTarget } from '../c/index.js';
 import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
+import { emitClient, emitErrorMapper, emitModuleDecl, emitParams, emitPublisher } from './client.js';
 import { emitCodecs } from './codec.js';
+import { emitServer } from './server.js';
 import { type Aggregate, Ctx, CodeWriter, dDoc } from './context.js';
 import { importAlias, moduleFile, moduleName } from './names.js';
 import { emitAlias, emitConsts, emitEnum, emitErrorClass, emitStruct, emitUnion } from './types.js';
@@ -31,6 +33,14 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile {
   for (const a of aliases) if (a.kind === 'alias') emitAlias(ctx, body, a);
   emitConsts(ctx, body);
   emitCodecs(ctx, body);
+  if (module.functions.length > 0 || module.events.length > 0) {
+    emitModuleDecl(ctx, body);
+    emitParams(ctx, body);
+    emitErrorMapper(ctx, body);
+    emitClient(ctx, body);
+    emitPublisher(ctx, body);
+    emitServer(ctx, body);
+  }
 
   const w = new CodeWriter();
   w.line(generatedHeader('//', source, module));

@@ -38,14 +38,14 @@ const SCOPE_MEMBERS = {
   /** A union: its tag, the enum of its cases and the no-case member of that enum. */
   case: new Set(['which', 'Case', 'none', 'opEquals', 'toHash']),
   /** An error class: what it inherits from rt.ApplicationError and Exception. */
-  errorField: new Set(['code', 'detail', 'typeName', 'msg', 'file', 'line', 'next', 'info', 'toString', 'message', 'opEquals', 'toHash']),
+  errorField: new Set(['code', 'detail', 'typeName', 'interopDescriptor', 'interopType', 'interopDetail', 'msg', 'file', 'line', 'next', 'info', 'toString', 'message', 'opEquals', 'toHash']),
   field: new Set<string>(),
   /** Enum members: the properties of a D enum. */
   member: new Set(['min', 'max']),
   /** A function's parameters: the locals of the generated client and server code. */
-  param: new Set(['node', 'call', 'reply', 'result', 'arena', 'args', 'err', 'timeout']),
+  param: new Set(['node', 'call', 'reply', 'result', 'arena', 'args', 'err', 'timeout', 'output', 'input', 'impl', 'params', 's', 'p']),
   /** Module scope: what the generator adds to every module. */
-  global: new Set(['codec', 'Client', 'Server', 'Publisher']),
+  global: new Set(['codec', 'Client', 'Server', 'Publisher', 'Params', 'interopMapError', 'interopHandlers']),
 } as const;
 
 export type DNameKind = keyof typeof SCOPE_MEMBERS;

@@ -3,6 +3,7 @@
 // from rt.ApplicationError, unions as tagged structs, aliases and constants.
 
 import type { EnumDecl, Field, TypeDecl, TypeRef, UnionDecl } from '../../ir/types.js';
+import { descriptorName } from './codec.js';
 import { type Ctx, CodeWriter, dDoc } from './context.js';
 import { constantName, escapeName, memberName, typeName, unique } from './names.js';
 
@@ -73,6 +74,10 @@ export function emitErrorClass(ctx: Ctx, w: CodeWriter, r: Record_): void {
         for (const n of names) w.line(`this.${n} = ${n};`);
       }, '}');
     }
+    w.line('/// The C type descriptor of this error (what runtime-c reports it with).');
+    w.line(`static const(rt.interop_type)* interopDescriptor() @trusted nothrow { return &${descriptorName(ctx, r.name)}; }`);
+    w.line('override const(rt.interop_type)* interopType() const @safe nothrow { return interopDescriptor(); }');
+    w.line('override void* interopDetail(rt.interop_arena* arena) const { return rt.cValueIn(this, interopDescriptor(), arena); }');
     w.line('/// Equal when every field is.');
     w.block('override bool opEquals(Object o) const {', () => {
       w.line(`auto e = cast(const ${name}) o;`);

@@ -19,8 +19,8 @@ enum uint defaultMaxDepth = INTEROP_DEFAULT_MAX_DEPTH;
 struct Arena {
   interop_arena raw;
   @disable this(this);
-  ~this() @trusted nothrow @nogc { interop_arena_free(&raw); }
-  interop_arena* ptr() return @trusted nothrow @nogc { return &raw; }
+  ~this() @trusted nothrow { interop_arena_free(&raw); }
+  interop_arena* ptr() return @trusted nothrow { return &raw; }
 }
 
 /// The C value of `v` in `arena` (what direct calls and encoders take).
@@ -39,7 +39,7 @@ immutable(ubyte)[] encodeAs(T)(ref const T v, const(interop_type)* type, Codec c
   interop_buf buf;
   interop_error err;
   scope (exit) interop_buf_free(&buf);
-  if (interop_encode(type, c, codec, maxDepth, &buf, &err) != 0) throw fromC(err);
+  if (interop_encode(type, c, codec, maxDepth, &buf, &err) != 0) throw errorFrom(err);
   if (buf.failed) throw new InteropError(Code.resourceExhausted, "out of memory");
   return buf.len ? buf.data[0 .. buf.len].idup : [];
 }
@@ -51,7 +51,7 @@ T decodeAs(T)(const(ubyte)[] data, const(interop_type)* type, Codec codec, uint 
   void* c = interop_arena_alloc(arena.ptr, type.size, type.align_);
   if (c is null) throw new InteropError(Code.resourceExhausted, "out of memory");
   interop_error err;
-  if (interop_decode(type, data.ptr, data.length, codec, maxDepth, arena.ptr, c, &err) != 0) throw fromC(err);
+  if (interop_decode(type, data.ptr, data.length, codec, maxDepth, arena.ptr, c, &err) != 0) throw errorFrom(err);
   T v;
   fromC(v, type, c);
   return v;
@@ -60,7 +60,7 @@ T decodeAs(T)(const(ubyte)[] data, const(interop_type)* type, Codec codec, uint 
 /// The codec of one declared type: `codec.Point.encode(p, Codec.json)`.
 template TypeCodec(T, alias descriptor) {
   /// The C type descriptor the generated C code declares for T.
-  const(interop_type)* type() @trusted nothrow @nogc { return &descriptor; }
+  const(interop_type)* type() @trusted nothrow { return &descriptor; }
   immutable(ubyte)[] encode(const T v, Codec codec, uint maxDepth = defaultMaxDepth) {
     return encodeAs!T(v, type(), codec, maxDepth);
   }

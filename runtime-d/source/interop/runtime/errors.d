@@ -52,10 +52,16 @@ class ApplicationError : InteropError {
     this.typeName = typeName;
     super(Code.applicationError, detail.length ? detail : typeName, file, line);
   }
+
+  /// The C type descriptor of the generated error class (null for an error this side does not
+  /// declare), and its fields as that C value in `arena` (generated classes override both).
+  const(interop_type)* interopType() const @safe nothrow { return null; }
+  /// ditto
+  void* interopDetail(interop_arena* arena) const { return null; }
 }
 
 /// An InteropError from what runtime-c reported.
-InteropError fromC(ref const interop_error err) @trusted {
+InteropError errorFrom(ref const interop_error err) @trusted {
   auto text = err.message.ptr.fromStringz.idup;
   return new InteropError(err.code, text);
 }

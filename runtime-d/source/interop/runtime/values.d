@@ -1,4 +1,4 @@
-/// Between D values and runtime-c's C representation of them (ADR 0028): generated D types are
+/// Between D values and runtime-c's C representation of them (ADR 0029): generated D types are
 /// plain D (string, immutable(ubyte)[], slices, associative arrays, Nullable, tagged-union
 /// structs, exception classes) whose fields carry their IDL id (@Id); this module walks a D value
 /// and the C type descriptor of the generated C code side by side, writing the C value into an
@@ -28,7 +28,7 @@ struct Unit {}
 private enum isNullable(T) = is(T : Nullable!U, U);
 private enum isBytes(T) = is(Unqual!T == immutable(ubyte)[]) || is(Unqual!T == const(ubyte)[]) || is(Unqual!T == ubyte[]);
 
-private const(interop_field)* fieldById(const(interop_type)* t, uint id) nothrow @nogc {
+private const(interop_field)* fieldById(const(interop_type)* t, uint id) nothrow {
   foreach (i; 0 .. t.count)
     if (t.fields[i].id == id) return &t.fields[i];
   return null;
@@ -37,6 +37,13 @@ private const(interop_field)* fieldById(const(interop_type)* t, uint id) nothrow
 private void* alloc(interop_arena* a, size_t size, size_t align_) {
   void* p = interop_arena_alloc(a, size == 0 ? 1 : size, align_ == 0 ? 1 : align_);
   if (p is null) throw new InteropError(Code.resourceExhausted, "out of memory");
+  return p;
+}
+
+private const(void)* bytesIn(const(void)[] v, interop_arena* a, bool copy) {
+  if (!copy || v.length == 0) return v.ptr;
+  void* p = alloc(a, v.length, 1);
+  p[0 .. v.length] = v[];
   return p;
 }
 
@@ -50,8 +57,10 @@ private string kindName(ubyte kind) {
 }
 
 /// Writes the C representation of `v` (of descriptor `t`) at `out_`, allocating what it points to
-/// in `a`. The memory at `out_` is zeroed (arena memory is).
-void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a) @system {
+/// in `a`. The memory at `out_` is zeroed (arena memory is). Strings and bytes point into `v`
+/// (borrowed), or with `copy` into copies in `a`: what runtime-c keeps after the D value may be
+/// gone (a handler's result, an error's fields) must not point into GC memory nobody holds.
+void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a, bool copy = false) @system {
   alias U = Unqual!T;
   static if (is(U == bool) || isIntegral!U || isFloatingPoint!U) {
     static if (is(U == enum)) {
@@ -63,21 +72,21 @@ void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a)
     }
   } else static if (isSomeString!U) {
     if (t.kind != Kind.string_) mismatch!T(t);
-    *cast(interop_str*) out_ = interop_str(v.ptr, v.length);
+    *cast(interop_str*) out_ = interop_str(cast(const(char)*) bytesIn(v, a, copy), v.length);
   } else static if (isBytes!U) {
     if (t.kind != Kind.bytes) mismatch!T(t);
-    *cast(interop_bytes*) out_ = interop_bytes(v.ptr, v.length);
+    *cast(interop_bytes*) out_ = interop_bytes(cast(const(ubyte)*) bytesIn(v, a, copy), v.length);
   } else static if (isNullable!U) {
     if (t.kind != Kind.optional) mismatch!T(t);
     const inner = t.elem;
     if (t.flags & INTEROP_TYPE_BY_POINTER) {
       if (v.isNull) { *cast(void**) out_ = null; return; }
       void* p = alloc(a, inner.size, inner.align_);
-      toC(v.get, inner, p, a);
+      toC(v.get, inner, p, a, copy);
       *cast(void**) out_ = p;
     } else {
       *cast(bool*) out_ = !v.isNull;
-      if (!v.isNull) toC(v.get, inner, out_ + t.value_offset, a);
+      if (!v.isNull) toC(v.get, inner, out_ + t.value_offset, a, copy);
     }
   } else static if (isAssociativeArray!U) {
     if (t.kind != Kind.map) mismatch!T(t);
@@ -87,8 +96,8 @@ void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a)
     m.values = alloc(a, t.elem.size * v.length, t.elem.align_);
     size_t i = 0;
     foreach (ref k, ref x; v) {  // any order: the encoder writes entries sorted by key
-      toC(k, t.key, m.keys + i * t.key.size, a);
-      toC(x, t.elem, m.values + i * t.elem.size, a);
+      toC(k, t.key, m.keys + i * t.key.size, a, copy);
+      toC(x, t.elem, m.values + i * t.elem.size, a, copy);
       i++;
     }
   } else static if (isDynamicArray!U) {
@@ -96,7 +105,7 @@ void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a)
     auto l = cast(interop_list*) out_;
     l.len = v.length;
     l.items = alloc(a, t.elem.size * v.length, t.elem.align_);
-    foreach (i, ref x; v) toC(x, t.elem, l.items + i * t.elem.size, a);
+    foreach (i, ref x; v) toC(x, t.elem, l.items + i * t.elem.size, a, copy);
   } else static if (is(U == Unit)) {
   } else static if (hasUDA!(U, TaggedUnion)) {
     if (t.kind != Kind.union_) mismatch!T(t);
@@ -107,7 +116,7 @@ void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a)
         if (which == getUDAs!(member, Id)[0].value) {
           const f = fieldById(t, which);
           if (f is null) mismatch!T(t);
-          if (f.type !is null) toC(v.tupleof[i], f.type, out_ + f.offset, a);
+          if (f.type !is null) toC(v.tupleof[i], f.type, out_ + f.offset, a, copy);
         }
       }
     }
@@ -119,7 +128,7 @@ void toC(T)(ref const T v, const(interop_type)* t, void* out_, interop_arena* a)
       static if (hasUDA!(member, Id)) {{
         const f = fieldById(t, getUDAs!(member, Id)[0].value);
         if (f is null) mismatch!T(t);
-        toC(v.tupleof[i], f.type, out_ + f.offset, a);
+        toC(v.tupleof[i], f.type, out_ + f.offset, a, copy);
       }}
     }
   } else {
