@@ -6,4 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 xml=()
 [ $# -gt 0 ] && xml=("$(realpath -m "$1")")
 "$here/build.sh"
-INTEROP_REPO_ROOT="$(dirname "$here")" exec "$here/.build/runtime-d-test" "${xml[@]}"
+export INTEROP_REPO_ROOT="$(dirname "$here")"
+export INTEROP_NODE="$here/.build/c/interop-node"
+export MIX_LEFT_LIBRARY="$here/.build/libmix_left.so" MIX_RIGHT_LIBRARY="$here/.build/libmix_right.so"
+exec "$here/.build/runtime-d-test" "${xml[@]}"

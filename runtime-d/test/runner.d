@@ -15,10 +15,11 @@ import values_test;
 import vectors_test;
 import hostile_test;
 import example_test;
+import module_test;
 
 import std.meta : AliasSeq;
 
-alias testModules = AliasSeq!("values_test", "vectors_test", "hostile_test", "example_test");
+alias testModules = AliasSeq!("values_test", "vectors_test", "hostile_test", "example_test", "module_test");
 
 shared static this() {
   // Our main runs the tests: druntime must not run them first.

@@ -158,8 +158,8 @@ struct interop_module_impl {
   const(interop_module)* module_;
   const(interop_handler)* handlers;
   void* impl;
-  int function(void* impl, interop_node* node, interop_error* err) init;
-  void function(void* impl) fini;
+  int function(void* impl, interop_node* node, interop_error* err) init_;
+  void function(void* impl) fini_;
 }
 
 struct interop_call_options {
@@ -171,6 +171,7 @@ alias interop_event_handler = void function(void* user, const(void)* payload);
 
 interop_arena* interop_call_arena(interop_call* call);
 void interop_call_finish(interop_call* call, int rc, const(interop_error)* err);
+const(char)* interop_call_peer(const(interop_call)* call);
 void interop_call_on_cancel(interop_call* call, void function(void* arg) cb, void* arg);
 
 int interop_invoke(interop_invoker* inv, const(interop_module)* module_, uint fn, const(void)* params,

@@ -42,6 +42,15 @@ final class Node {
     this.servers = servers;
   }
 
+  /// The node hosting a server, for its own calls (a module library's node belongs to the host:
+  /// close() does nothing on it).
+  this(interop_node* hosted) {
+    raw_ = hosted;
+    borrowed = true;
+  }
+
+  private bool borrowed;
+
   /// The node of runtime-c, for what this layer does not wrap.
   interop_node* raw() @safe nothrow { return raw_; }
 
@@ -60,7 +69,7 @@ final class Node {
   }
   /// Closes the node (calls in flight fail with UNAVAILABLE). Also done by the destructor's owner.
   void close() {
-    if (raw_ !is null) interop_node_close(raw_);
+    if (raw_ !is null && !borrowed) interop_node_close(raw_);
     raw_ = null;
   }
 
@@ -103,6 +112,20 @@ final class Pending(R) {
   private const(interop_type)* resultType;
   private ErrorMapper mapError;
   private Object keep; // the D arguments the C params borrow from
+  private void delegate(Pending) whenDone;
+
+  /// Runs `cb` (on the loop thread) when the call is done; at once if it is. The way to use a
+  /// call's answer inside a handler, which must not block.
+  void then(void delegate(Pending) cb) {
+    if (done) cb(this);
+    else whenDone = cb;
+  }
+
+  /// The result, or the call's error thrown.
+  R get() {
+    if (error !is null) throw error;
+    static if (!is(R == void)) return value;
+  }
 }
 
 private extern (C) void pendingDone(R)(void* user, int rc, const(interop_error)* err) nothrow {
@@ -117,6 +140,9 @@ private extern (C) void pendingDone(R)(void* user, int rc, const(interop_error)*
   p.done = true;
   p.keep = null;
   destroy(p.arena);
+  if (p.whenDone !is null) {
+    try p.whenDone(p); catch (Throwable) {}
+  }
 }
 
 private final class Box(P) {
@@ -239,7 +265,7 @@ abstract class ServerBase {
     impl.module_ = m;
     impl.handlers = handlers.ptr;
     impl.impl = cast(void*) this;
-    impl.init = &serverInit;
+    impl.init_ = &serverInit;
     GC.addRoot(cast(void*) this);  // runtime-c holds it; a server lives as long as the program
   }
 
@@ -284,6 +310,13 @@ package int failed(Throwable t, interop_call* call, interop_error* err) nothrow 
   if (auto a = cast(ApplicationError) t) return report(err, a, interop_call_arena(call));
   if (auto i = cast(InteropError) t) return setError(err, i.code, i.detail);
   return setError(err, Code.internal, t.msg);
+}
+
+/// The peer's node name of the call the handler is running for ("" for a direct call from this
+/// process); only from inside a handler.
+string callPeer() {
+  if (current is null) throw new InteropError(Code.internal, "callPeer() outside a handler");
+  return interop_call_peer(current.call).fromStringz.idup;
 }
 
 /// The call a handler is running for (set by serve on the loop thread).
