@@ -8,5 +8,6 @@ xml=()
 "$here/build.sh"
 export INTEROP_REPO_ROOT="$(dirname "$here")"
 export INTEROP_NODE="$here/.build/c/interop-node"
+export INTEROP_LIB_DIR="$here/.build/c"
 export MIX_LEFT_LIBRARY="$here/.build/libmix_left.so" MIX_RIGHT_LIBRARY="$here/.build/libmix_right.so"
 exec "$here/.build/runtime-d-test" "${xml[@]}"

@@ -16,10 +16,11 @@ import vectors_test;
 import hostile_test;
 import example_test;
 import module_test;
+import dub_test;
 
 import std.meta : AliasSeq;
 
-alias testModules = AliasSeq!("values_test", "vectors_test", "hostile_test", "example_test", "module_test");
+alias testModules = AliasSeq!("values_test", "vectors_test", "hostile_test", "example_test", "module_test", "dub_test");
 
 shared static this() {
   // Our main runs the tests: druntime must not run them first.
