@@ -18,7 +18,7 @@ const FLOOR = 'raw C socket (floor)';
 let built: boolean | undefined;
 
 /** Builds bench/c once per run; false (with a note) when it cannot be built. */
-function buildC(results: Results): boolean {
+export function buildC(results: Results): boolean {
   if (built !== undefined) return built;
   try {
     execFileSync('cmake', ['-S', 'bench/c', '-B', OUT, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'pipe' });
@@ -33,7 +33,7 @@ function buildC(results: Results): boolean {
   return built;
 }
 
-function cChild(role: string, env: Record<string, string> = {}): ChildSpec {
+export function cChild(role: string, env: Record<string, string> = {}): ChildSpec {
   return { cmd: `${OUT}/bench_c_child`, args: [role], env };
 }
 

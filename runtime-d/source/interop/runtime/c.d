@@ -193,6 +193,7 @@ int interop_node_run_once(interop_node* node, bool wait);
 void interop_node_close(interop_node* node);
 int interop_node_post(interop_node* node, void function(void* arg) fn, void* arg);
 const(char)* interop_node_name(const(interop_node)* node);
+const(char)* interop_node_endpoint(const(interop_node)* node, size_t index);
 
 struct interop_stream;
 enum INTEROP_DONE = -2;
