@@ -24,7 +24,8 @@ rm -rf "$out/gen" "$out/obj" "$out/obj-mix"
 mkdir -p "$out/gen" "$out/obj" "$out/obj-mix"
 node "$root/compiler/bin/interopc.mjs" gen --lang d --out "$out/gen" \
   "$root/test/vectors/vectors.interop" "$root/test/conformance/conformance.interop" \
-  "$root/runtime-c/test/data/clashes.interop" "$mix/left.interop" "$mix/right.interop" >>"$log" 2>&1 \
+  "$root/runtime-c/test/data/clashes.interop" "$mix/left.interop" "$mix/right.interop" \
+  "$root/test/schemas/valid/tree.interop" >>"$log" 2>&1 \
   || fail "interopc gen --lang d failed"
 cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -I "$root/runtime-c/include" -I "$out/gen")
 for c in "$out"/gen/*.c; do
@@ -40,6 +41,16 @@ cc -shared -o "$out/libmix_right.so" "$out/obj-mix/right.o" "$out/obj/mix_left.o
 ldc2 -shared -link-defaultlib-shared -w -g -I "$here/source" -I "$out/gen" "$here/test/mix/left.d" \
   "$out/gen/mix/left.d" "$out/gen/mix/right.d" "${runtime[@]}" "$out/obj/mix_left.o" "$out/obj/mix_right.o" \
   "${link[@]}" -of="$out/libmix_left.so" -od="$out/dobj-mix" >>"$log" 2>&1 || fail "ldc2 libmix_left.so failed"
+
+# Every valid schema of the corpus generates D that compiles warning-free (semantic check only).
+for f in "$root"/test/schemas/valid/*.interop; do
+  dir="$out/gen-valid/$(basename "$f" .interop)"
+  rm -rf "$dir"
+  node "$root/compiler/bin/interopc.mjs" gen --lang d --out "$dir" -I "$root/test/schemas/valid/include" "$f" >>"$log" 2>&1 \
+    || fail "interopc gen --lang d $(basename "$f") failed"
+  mapfile -t generated < <(find "$dir" -name '*.d')
+  ldc2 -o- -w -I "$here/source" -I "$dir" "${generated[@]}" >>"$log" 2>&1 || fail "the D code of $(basename "$f") does not compile"
+done
 
 # The test program.
 mapfile -t dsources < <(find "$out/gen" "$here/test" -name '*.d' -not -path '*/test/mix/*' | sort)

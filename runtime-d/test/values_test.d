@@ -86,3 +86,17 @@ unittest {
     assert(e.msg[0 .. 17] == "INVALID_ARGUMENT:", e.msg);
   }
 }
+
+@("values: an optional struct that contains itself is rt.Boxed, and round-trips")
+unittest {
+  import tree = example.tree;
+  tree.LinkedList list = tree.LinkedList(1, rt.Boxed!(tree.LinkedList)(tree.LinkedList(2, rt.Boxed!(tree.LinkedList)(tree.LinkedList(3)))));
+  auto json = cast(string) tree.codec.LinkedList.encode(list, rt.Codec.json);
+  assert(json == `{"head":1,"tail":{"head":2,"tail":{"head":3}}}`, json);
+  auto back = tree.codec.LinkedList.decode(cast(const(ubyte)[]) json, rt.Codec.json);
+  assert(back == list && back.tail.get.tail.get.head == 3 && back.tail.get.tail.get.tail.isNull);
+  tree.Node child;
+  child.name = "child";
+  child.parent = tree.Node("root");
+  assert(tree.codec.Node.decode(tree.codec.Node.encode(child, rt.Codec.msgpack), rt.Codec.msgpack) == child);
+}

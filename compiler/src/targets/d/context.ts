@@ -47,8 +47,32 @@ export class Ctx {
       case 'ref': return this.declName(t.module, t.name);
       case 'list': return `${this.dType(t.element)}[]`;
       case 'map': return `${this.dType(t.value)}[${this.dType(t.key)}]`;
-      case 'optional': return `rt.Nullable!(${this.dType(t.inner)})`;
+      case 'optional': return `rt.${this.selfContaining(t.inner) ? 'Boxed' : 'Nullable'}!(${this.dType(t.inner)})`;
     }
+  }
+
+  /** Whether `t` is a struct or union that holds itself by value (through fields, optionals and
+   * union cases: lists and maps are references): its optionals must be Boxed, not Nullable. */
+  selfContaining(t: TypeRef): boolean {
+    if (t.kind !== 'ref' || (t.declKind !== 'struct' && t.declKind !== 'union')) return false;
+    const start = `${t.module}.${t.name}`;
+    const seen = new Set<string>();
+    const held = (r: TypeRef): TypeRef[] => (r.kind === 'optional' ? held(r.inner) : r.kind === 'ref' && (r.declKind === 'struct' || r.declKind === 'union') ? [r] : []);
+    const walk = (r: TypeRef): boolean => {
+      if (r.kind !== 'ref') return false;
+      const d = this.decl(r.module, r.name);
+      const inner = d.kind === 'struct' ? d.fields.map((f) => f.type) : d.kind === 'union' ? d.cases.flatMap((c) => (c.type ? [c.type] : [])) : [];
+      for (const x of inner.flatMap(held)) {
+        if (x.kind !== 'ref') continue;
+        const key = `${x.module}.${x.name}`;
+        if (key === start) return true;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (walk(x)) return true;
+      }
+      return false;
+    };
+    return walk(t);
   }
 
   /** A D expression of type `t` for a literal (defaults and constants); undefined when D cannot

@@ -11,4 +11,4 @@ public import interop.runtime.stream;
 public import interop.runtime.library : ModuleLibrary;
 public import interop.runtime.c : interop_module, interop_call, interop_error, interop_handler, interop_arena, interop_node, interop_node_endpoint;
 public import interop.runtime.values : toC, fromC;
-public import interop.runtime.values : Id, TaggedUnion, Unit;
+public import interop.runtime.values : Boxed, Id, TaggedUnion, Unit;

@@ -25,7 +25,38 @@ struct TaggedUnion {}
 /// The value of a unit union case.
 struct Unit {}
 
-private enum isNullable(T) = is(T : Nullable!U, U);
+private enum isNullable(T) = is(T : Nullable!U, U) || is(T : Boxed!U, U);
+
+/**
+ * An optional struct or union that contains itself (`struct Node { 3: parent?: Node; }`): what
+ * Nullable!T cannot hold, since a struct cannot contain itself by value. The same API as Nullable
+ * (isNull, get, nullify, assignment of a T); the value lives on the GC heap; equal when both are
+ * null or their values are equal.
+ */
+struct Boxed(T) {
+  private T* value;
+
+  this(T v) { opAssign(v); }
+
+  bool isNull() const @safe nothrow { return value is null; }
+
+  ref inout(T) get() inout {
+    if (value is null) throw new InteropError(Code.invalidArgument, "get() of an empty " ~ T.stringof);
+    return *value;
+  }
+
+  void nullify() @safe nothrow { value = null; }
+
+  void opAssign(T v) {
+    value = new T;
+    *value = v;
+  }
+
+  bool opEquals(const Boxed o) const {
+    if (value is null || o.value is null) return value is o.value;
+    return *value == *o.value;
+  }
+}
 private enum isBytes(T) = is(Unqual!T == immutable(ubyte)[]) || is(Unqual!T == const(ubyte)[]) || is(Unqual!T == ubyte[]);
 
 private const(interop_field)* fieldById(const(interop_type)* t, uint id) nothrow {
