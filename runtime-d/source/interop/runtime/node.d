@@ -340,6 +340,7 @@ class ReplyCore {
   private int syncRc;
   private interop_error syncErr;
   private void delegate() cancelled;
+  package Object[] keep;  // the call's readers and writers, which runtime-c holds for callbacks
 
   package this(interop_call* call, void* result, const(interop_type)* resultType) {
     this.call = call;

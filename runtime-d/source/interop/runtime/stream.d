@@ -127,23 +127,24 @@ enum Sent {
 /// The items the caller sends to a stream handler.
 final class StreamReader(T) {
   static if (!is(T == void)) {
-  private ReplyCore reply;
-  private const(interop_type)* type;
-  private void delegate(T item) each;
-  private void delegate() end;
+    private ReplyCore reply;
+    private const(interop_type)* type;
+    private void delegate(T item) each;
+    private void delegate() end;
 
-  package this(ReplyCore reply, const(interop_type)* type) {
-    this.reply = reply;
-    this.type = type;
-  }
+    package this(ReplyCore reply, const(interop_type)* type) {
+      this.reply = reply;
+      this.type = type;
+      reply.keep ~= this;  // runtime-c holds it for its callbacks: alive as long as the call
+    }
 
-  /// `each` runs for every item in order, then `end` once when the caller ended its items. An
-  /// exception from either answers the call with it.
-  void onItems(void delegate(T item) each, void delegate() end) {
-    this.each = each;
-    this.end = end;
-    if (!reply.finished) interop_call_on_item(reply.call, &readerItem!T, cast(void*) this);
-  }
+    /// `each` runs for every item in order, then `end` once when the caller ended its items. An
+    /// exception from either answers the call with it.
+    void onItems(void delegate(T item) each, void delegate() end) {
+      this.each = each;
+      this.end = end;
+      if (!reply.finished) interop_call_on_item(reply.call, &readerItem!T, cast(void*) this);
+    }
   }
 }
 
@@ -166,35 +167,37 @@ private extern (C) void readerItem(T)(void* arg, const(void)* item) nothrow {
 /// Where a stream handler sends its items.
 final class StreamWriter(T) {
   static if (!is(T == void)) {
-  private ReplyCore reply;
-  private const(interop_type)* type;
-  private void delegate() ready;
+    private ReplyCore reply;
+    private const(interop_type)* type;
+    private void delegate() ready;
 
-  package this(ReplyCore reply, const(interop_type)* type) {
-    this.reply = reply;
-    this.type = type;
-  }
+    package this(ReplyCore reply, const(interop_type)* type) {
+      this.reply = reply;
+      this.type = type;
+      reply.keep ~= this;  // runtime-c holds it for its callbacks: alive as long as the call
+    }
 
-  /// Sends one item if the caller's credit allows (the item is only read during the call).
-  Sent send(T item) {
-    if (reply.finished) return Sent.over;
-    Arena arena;
-    void* c = interop_arena_alloc(arena.ptr, type.size, type.align_);
-    toC(item, type, c, arena.ptr);
-    interop_error err;
-    const rc = interop_call_send_item(reply.call, c, &err);
-    if (rc == 0) return Sent.sent;
-    if (rc == INTEROP_PENDING) return Sent.full;
-    if (rc == Code.internal) throw new InteropError(Code.internal, "an item that is not a value of its type");
-    return Sent.over;
-  }
+    /// Sends one item if the caller's credit allows (the item is only read during the call).
+    Sent send(T item) {
+      if (reply.finished) return Sent.over;
+      Arena arena;
+      void* c = interop_arena_alloc(arena.ptr, type.size, type.align_);
+      toC(item, type, c, arena.ptr);
+      interop_error err;
+      const rc = interop_call_send_item(reply.call, c, &err);
+      if (rc == 0) return Sent.sent;
+      if (rc == INTEROP_PENDING) return Sent.full;
+      // Over (cancelled, closed) or an item runtime-c refused: the call ends with that error.
+      reply.finish(rc, &err);
+      return Sent.over;
+    }
 
-  /// Runs `cb` once, on the loop, when send may succeed again (credit arrived).
-  void onReady(void delegate() cb) {
-    if (reply.finished) return;
-    ready = cb;
-    interop_call_on_ready(reply.call, &writerReady!T, cast(void*) this);
-  }
+    /// Runs `cb` once, on the loop, when send may succeed again (credit arrived).
+    void onReady(void delegate() cb) {
+      if (reply.finished) return;
+      ready = cb;
+      interop_call_on_ready(reply.call, &writerReady!T, cast(void*) this);
+    }
   }
 }
 
