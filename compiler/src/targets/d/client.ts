@@ -2,7 +2,8 @@
 // errors to the generated error classes, the Client (a blocking and a Pending form of every call,
 // one-way calls, event subscriptions) and the Publisher of its events. Calls go through runtime-c's
 // invokers (direct when the node hosts the module, else over a link: the code is the same).
-// A stream function returns an rt.Stream (blocking write/next/finish, cancel).
+// A stream function returns an rt.Stream (blocking write/next/finish, cancel). Functions and events
+// are named by their index in the module descriptor, which is their IR order (../c/descriptor.ts).
 
 import type { FunctionDecl } from '../../ir/types.js';
 import { moduleVar } from '../c/descriptor.js';
@@ -105,19 +106,19 @@ export function emitClient(ctx: Ctx, w: CodeWriter): void {
       if (fn.kind === 'stream') {
         const types = `${fn.input ? ctx.dType(fn.input.type) : 'void'}, ${fn.output ? ctx.dType(fn.output) : 'void'}, ${resultType(ctx, fn)}`;
         w.block(`rt.Stream!(${types}) ${blocking[i]}(${params}) {`, () => {
-          w.line(`return rt.openStream!(${types})(node_, ${m}, ${JSON.stringify(fn.name)}, ${args}, timeoutMs_, &interopMapError);`);
+          w.line(`return rt.openStream!(${types})(node_, ${m}, ${ctx.module.functions.indexOf(fn)} /* ${fn.name} */, ${args}, timeoutMs_, &interopMapError);`);
         }, '}');
         return;
       }
       if (fn.kind === 'oneway') {
-        w.line(`void ${blocking[i]}(${params}) { rt.sendOneway(node_, ${m}, ${JSON.stringify(fn.name)}, ${args}, timeoutMs_); }`);
+        w.line(`void ${blocking[i]}(${params}) { rt.sendOneway(node_, ${m}, ${ctx.module.functions.indexOf(fn)} /* ${fn.name} */, ${args}, timeoutMs_); }`);
         return;
       }
       const r = resultType(ctx, fn);
       const a = asyncNames[ci++]!;
       w.line(`${r} ${blocking[i]}(${params}) { ${r === 'void' ? '' : 'return '}node_.wait(${a}(${names.join(', ')})); }`);
       w.block(`rt.Pending!(${r}) ${a}(${params}) {`, () => {
-        w.line(`return rt.invoke!(${r})(node_, ${m}, ${JSON.stringify(fn.name)}, ${args}, timeoutMs_, &interopMapError);`);
+        w.line(`return rt.invoke!(${r})(node_, ${m}, ${ctx.module.functions.indexOf(fn)} /* ${fn.name} */, ${args}, timeoutMs_, &interopMapError);`);
       }, '}');
     });
     ctx.module.events.forEach((e, i) => {
@@ -125,7 +126,7 @@ export function emitClient(ctx: Ctx, w: CodeWriter): void {
       doc(w, e.doc);
       const handler = e.payload ? `void delegate(${ctx.dType(e.payload)}) handler` : 'void delegate() handler';
       const call = e.payload ? `rt.subscribe!(${ctx.dType(e.payload)})` : 'rt.subscribe';
-      w.line(`rt.Subscription ${onNames[i]}(${handler}) { return ${call}(node_, ${m}, ${JSON.stringify(e.name)}, handler); }`);
+      w.line(`rt.Subscription ${onNames[i]}(${handler}) { return ${call}(node_, ${m}, ${ctx.module.events.indexOf(e)} /* ${e.name} */, handler); }`);
     });
   }, '}');
 }
@@ -142,8 +143,8 @@ export function emitPublisher(ctx: Ctx, w: CodeWriter): void {
     w.line('this(rt.Node node) { node_ = node.raw; }');
     ctx.module.events.forEach((e, i) => {
       doc(w, e.doc);
-      if (e.payload) w.line(`void ${names[i]}(${ctx.dType(e.payload)} payload) { rt.publish(node_, ${m}, ${JSON.stringify(e.name)}, payload); }`);
-      else w.line(`void ${names[i]}() { rt.publish(node_, ${m}, ${JSON.stringify(e.name)}, null); }`);
+      if (e.payload) w.line(`void ${names[i]}(${ctx.dType(e.payload)} payload) { rt.publish(node_, ${m}, ${ctx.module.events.indexOf(e)} /* ${e.name} */, payload); }`);
+      else w.line(`void ${names[i]}() { rt.publish(node_, ${m}, ${ctx.module.events.indexOf(e)} /* ${e.name} */, null); }`);
     });
   }, '}');
 }

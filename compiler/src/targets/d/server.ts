@@ -53,11 +53,11 @@ export function emitServer(ctx: Ctx, w: CodeWriter): void {
       if (fn.kind === 'stream') {
         const io = `${fn.input ? ctx.dType(fn.input.type) : 'void'}, ${fn.output ? ctx.dType(fn.output) : 'void'}`;
         const passed = [...args, ...(fn.input ? ['input'] : []), ...(fn.output ? ['output'] : []), 'reply'].join(', ');
-        w.line(`return rt.serveStream!(Server, ${p}, ${io}, ${r})(impl, call, params, result, err, ${m}, ${JSON.stringify(fn.name)},`);
+        w.line(`return rt.serveStream!(Server, ${p}, ${io}, ${r})(impl, call, params, result, err, ${m}, ${ctx.module.functions.indexOf(fn)} /* ${fn.name} */,`);
         w.line(`  delegate void(Server s, ref ${p} p, rt.StreamReader!(${fn.input ? ctx.dType(fn.input.type) : 'void'}) input, rt.StreamWriter!(${fn.output ? ctx.dType(fn.output) : 'void'}) output, rt.Reply!(${r}) reply) { ${method}(${passed}); });`);
         return;
       }
-      w.line(`return rt.serve!(Server, ${p}, ${r})(impl, call, params, result, err, ${m}, ${JSON.stringify(fn.name)},`);
+      w.line(`return rt.serve!(Server, ${p}, ${r})(impl, call, params, result, err, ${m}, ${ctx.module.functions.indexOf(fn)} /* ${fn.name} */,`);
       w.line(`  delegate ${r}(Server s, ref ${p} p) { ${r === 'void' ? '' : 'return '}${method}(${args.join(', ')}); });`);
     }, '}');
   });

@@ -95,13 +95,6 @@ uint functionIndex(const(interop_module)* m, string name) {
   throw new InteropError(Code.internal, "no function " ~ name ~ " in " ~ m.name.fromStringz.idup);
 }
 
-/// The index of event `name` in a module descriptor.
-uint eventIndex(const(interop_module)* m, string name) {
-  foreach (i; 0 .. m.events_count)
-    if (m.events[i].name.fromStringz == name) return i;
-  throw new InteropError(Code.internal, "no event " ~ name ~ " in " ~ m.name.fromStringz.idup);
-}
-
 /// A call in flight: done on the loop thread; `node.wait(call)` runs the loop until then.
 final class Pending(R) {
   bool done;
@@ -150,10 +143,9 @@ private final class Box(P) {
 }
 
 /// Starts a call of function `name` of module `m` with the parameters struct `params`.
-Pending!R invoke(R, P)(Node node, const(interop_module)* m, string name, P params, uint timeoutMs, ErrorMapper mapError) {
+Pending!R invoke(R, P)(Node node, const(interop_module)* m, uint fnIndex, P params, uint timeoutMs, ErrorMapper mapError) {
   auto p = new Pending!R;
   p.mapError = mapError;
-  const fnIndex = functionIndex(m, name);
   const fn = &m.functions[fnIndex];
   auto box = new Box!P;
   box.value = params;
@@ -169,15 +161,14 @@ Pending!R invoke(R, P)(Node node, const(interop_module)* m, string name, P param
   const rc = interop_invoke(node.invoker(m), m, fnIndex, cParams, p.result, p.arena.ptr, &opts, &pendingDone!R, cast(void*) p);
   if (rc != 0) {
     GC.removeRoot(cast(void*) p);
-    throw new InteropError(rc, "the call of " ~ name ~ " did not start");
+    throw new InteropError(rc, "the call of " ~ fn.name.fromStringz.idup ~ " did not start");
   }
   return p;
 }
 
 /// Sends a one-way call.
-void sendOneway(P)(Node node, const(interop_module)* m, string name, P params, uint timeoutMs) {
+void sendOneway(P)(Node node, const(interop_module)* m, uint fnIndex, P params, uint timeoutMs) {
   Arena arena;
-  const fnIndex = functionIndex(m, name);
   const fn = &m.functions[fnIndex];
   void* cParams = interop_arena_alloc(arena.ptr, fn.params.size, fn.params.align_);
   toC(params, fn.params, cParams, arena.ptr);
@@ -209,8 +200,7 @@ private extern (C) void subscriptionEvent(void* user, const(void)* payload) noth
 }
 
 /// Subscribes `handler` to event `name` of module `m` (payload type E; void for none).
-Subscription subscribe(E)(Node node, const(interop_module)* m, string name, void delegate(E) handler) {
-  const index = eventIndex(m, name);
+Subscription subscribe(E)(Node node, const(interop_module)* m, uint index, void delegate(E) handler) {
   const payloadType = m.events[index].payload;
   auto s = new Subscription;
   s.deliver = (const(void)* payload) {
@@ -222,10 +212,10 @@ Subscription subscribe(E)(Node node, const(interop_module)* m, string name, void
 }
 
 /// ditto, for an event without a payload.
-Subscription subscribe(Node node, const(interop_module)* m, string name, void delegate() handler) {
+Subscription subscribe(Node node, const(interop_module)* m, uint index, void delegate() handler) {
   auto s = new Subscription;
   s.deliver = (const(void)*) { handler(); };
-  return attach(node, m, eventIndex(m, name), s);
+  return attach(node, m, index, s);
 }
 
 private Subscription attach(Node node, const(interop_module)* m, uint index, Subscription s) {
@@ -239,8 +229,7 @@ private Subscription attach(Node node, const(interop_module)* m, uint index, Sub
 }
 
 /// Publishes event `name` of module `m`, hosted by `node` (payload borrowed for the call only).
-void publish(E)(interop_node* node, const(interop_module)* m, string name, auto ref const E payload) {
-  const index = eventIndex(m, name);
+void publish(E)(interop_node* node, const(interop_module)* m, uint index, auto ref const E payload) {
   interop_error err;
   auto pub = interop_node_publisher(node, m, &err);
   if (pub is null) throw plainError(err);
@@ -282,10 +271,10 @@ private extern (C) int serverInit(void* impl, interop_node* node, interop_error*
 /// into the C result (copied into the call's arena), exceptions into error codes (never unwinding
 /// into C): a declared error as itself, an InteropError with its code, anything else INTERNAL.
 int serve(S, P, R)(void* impl, interop_call* call, const(void)* params, void* result, interop_error* err,
-                   const(interop_module)* m, string name, R delegate(S server, ref P params) body) nothrow {
+                   const(interop_module)* m, uint fnIndex, R delegate(S server, ref P params) body) nothrow {
   CallState state;
   try {
-    const fn = &m.functions[functionIndex(m, name)];
+    const fn = &m.functions[fnIndex];
     state = CallState(call, result, fn.result);
     current = &state;
     scope (exit) current = null;

@@ -8,7 +8,7 @@ import std.typecons : Nullable;
 import interop.runtime.c;
 import interop.runtime.codec : Arena;
 import interop.runtime.errors;
-import interop.runtime.node : ErrorMapper, Node, Reply, ReplyCore, failed, functionIndex;
+import interop.runtime.node : ErrorMapper, Node, Reply, ReplyCore, failed;
 import interop.runtime.values : toC, fromC;
 
 /// A call of a stream function: In the items this side sends (void: none), Out the items the
@@ -95,16 +95,16 @@ final class Stream(In, Out, R) {
 }
 
 /// Opens a call of stream function `name` with the parameters struct `params`.
-Stream!(In, Out, R) openStream(In, Out, R, P)(Node node, const(interop_module)* m, string name, P params,
+Stream!(In, Out, R) openStream(In, Out, R, P)(Node node, const(interop_module)* m, uint fnIndex, P params,
                                               uint timeoutMs, ErrorMapper mapError) {
-  const fn = &m.functions[functionIndex(m, name)];
+  const fn = &m.functions[fnIndex];
   Arena arena;
   void* c = interop_arena_alloc(arena.ptr, fn.params.size, fn.params.align_);
   toC(params, fn.params, c, arena.ptr);
   auto opts = interop_call_options(timeoutMs);
   interop_stream* raw;
   interop_error err;
-  if (interop_stream_open(node.invoker(m), m, cast(uint) (fn - m.functions), c, &opts, &raw, &err) != 0) throw mapError(err);
+  if (interop_stream_open(node.invoker(m), m, fnIndex, c, &opts, &raw, &err) != 0) throw mapError(err);
   return new Stream!(In, Out, R)(raw, fn, mapError);
 }
 
@@ -214,11 +214,11 @@ private extern (C) void writerReady(T)(void* arg) nothrow {
 /// The body of every generated stream handler: the parameters, a reader for the caller's items
 /// (In void: none), a writer for the handler's (Out void: none), the Reply that ends the call.
 int serveStream(S, P, In, Out, R)(void* impl, interop_call* call, const(void)* params, void* result,
-                                  interop_error* err, const(interop_module)* m, string name,
+                                  interop_error* err, const(interop_module)* m, uint fnIndex,
                                   void delegate(S, ref P, StreamReader!In, StreamWriter!Out, Reply!R) body) nothrow {
   Reply!R reply;
   try {
-    const fn = &m.functions[functionIndex(m, name)];
+    const fn = &m.functions[fnIndex];
     P p;
     fromC(p, fn.params, params);
     reply = new Reply!R(call, result, fn.result);
