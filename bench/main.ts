@@ -20,6 +20,7 @@ import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
 import { runWebC, runWebPy, runWebTs } from './web/suite.js';
 import { runCodecsC, runDirectC, runRpcC, runRpcCCross } from './c/suite.js';
 import { runCodecsCpp, runRpcCpp } from './cpp/suite.js';
+import { runRpcD } from './d/suite.js';
 
 type Suite = (opts: BenchOptions, results: Results) => Promise<void>;
 
@@ -36,6 +37,7 @@ const SUITES: [string, Suite][] = [
   ['rpc-c', runRpcC],
   ['rpc-c-cross', runRpcCCross],
   ['rpc-cpp', runRpcCpp],
+  ['rpc-d', runRpcD],
   ['events', runEventsSuite],
   ['streams', runStreams],
   ['direct', runDirect],

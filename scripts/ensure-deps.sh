@@ -22,6 +22,8 @@ native_packages=(gcc cmake pkg-config libuv1-dev libcjson-dev libcmocka-dev clan
 missing=()
 # The C++ layer of runtime-c and its tests (docs/cpp.md): g++ and GoogleTest.
 native_packages+=(g++ libgtest-dev)
+# runtime-d (docs/d.md): LDC, the LLVM D compiler, with Phobos and druntime, and dub.
+native_packages+=(ldc dub)
 # make: CMake's default generator drives it, and so does the Makefile of docs/use-python.md.
 native_packages+=(make)
 for p in "${native_packages[@]}"; do

@@ -56,6 +56,15 @@ if [ -x runtime-haskell/test.sh ]; then
   runner haskell haskell_runner
 fi
 
+if [ -x runtime-d/test.sh ]; then
+  echo "== D: runtime-d and generated D over runtime-c (ldc2 -unittest)"
+  d_runner() {
+    runtime-d/test.sh "$results/d.xml" || return 1
+    [ -f "$results/d.xml" ] || { echo "runtime-d/test.sh wrote no results"; return 1; }
+  }
+  runner d d_runner
+fi
+
 echo "== Traces: git status, temp dirs, processes left by the tests"
 node scripts/check-traces.mjs check "$results/traces.xml" "$results/worktree-before.snapshot" "${temps[@]}" || status=1
 

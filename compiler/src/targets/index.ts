@@ -4,6 +4,7 @@
 export {};
 import './c/index.js';
 import './cpp/index.js';
+import './d/index.js';
 import './haskell/index.js';
 import './python/index.js';
 import './ts/index.js';

@@ -122,15 +122,15 @@ const NODE_FEATURES = [
   '',
   'Tested by vitest and pytest with real nodes (for plugins, every parent × plugin language pair),',
   'not by this runner.',
-  'The C, C++ and Haskell runtimes do not have the first four yet.',
+  'The C, C++, Haskell and D runtimes do not have the first four yet.',
   '',
-  '| feature | ts | python | c | cpp | haskell | tested by |',
-  '|---|---|---|---|---|---|---|',
-  '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | – | – | `test/plugins/fds.test.ts` |',
-  '| events by polling (`PolledSubscription`: `next(timeout)`, async iteration) | ✓ | ✓ | – | – | – | `test/runtime/polling.test.ts`, `runtime-python/tests/test_polling.py` |',
-  '| links with several endpoints (`failover`, `round_robin`, `idempotent`) | ✓ | ✓ | – | – | – | `test/plugins/failover.test.ts` |',
-  '| plugin in a sandbox (bubblewrap: no network, read-only filesystem) | ✓ | ✓ | – | – | – | `test/plugins/sandbox.test.ts` |',
-  '| native module libraries in the node host (`interop-node`, the module ABI): two in one node call each other directly and deliver events in-process; two nodes by a config change only | – | – | ✓ | ✓ | – | `runtime-c/test/test_module_pair.c`, `runtime-c/test/cpp` (CppModule: a C++ and a C library in one node), `test/supervisor/example.test.ts` (the greenhouse filter) |',
+  '| feature | ts | python | c | cpp | haskell | d | tested by |',
+  '|---|---|---|---|---|---|---|---|',
+  '| plugin on given descriptors (`"channel": "fds"`, `INTEROP_PLUGIN_FDS`) | ✓ | ✓ | – | – | – | – | `test/plugins/fds.test.ts` |',
+  '| events by polling (`PolledSubscription`: `next(timeout)`, async iteration) | ✓ | ✓ | – | – | – | – | `test/runtime/polling.test.ts`, `runtime-python/tests/test_polling.py` |',
+  '| links with several endpoints (`failover`, `round_robin`, `idempotent`) | ✓ | ✓ | – | – | – | – | `test/plugins/failover.test.ts` |',
+  '| plugin in a sandbox (bubblewrap: no network, read-only filesystem) | ✓ | ✓ | – | – | – | – | `test/plugins/sandbox.test.ts` |',
+  '| native module libraries in the node host (`interop-node`, the module ABI): two in one node call each other directly and deliver events in-process; two nodes by a config change only | – | – | ✓ | ✓ | – | ✓ | `runtime-c/test/test_module_pair.c`, `runtime-c/test/cpp` (CppModule: a C++ and a C library in one node), `runtime-d/test/module_test.d` (a D and a C library in one node), `test/supervisor/example.test.ts` (the greenhouse filter) |',
 ];
 
 /** The other matrix, run by vitest rather than by this runner: it needs two versions of a schema. */
