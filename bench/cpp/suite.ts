@@ -2,7 +2,7 @@
 // from the same build (bench/cpp/child.cpp, bench/cpp/codecs.cpp), so the ratio is what the C++
 // layer adds (goal from issue 12: at most 10% over C).
 //   rpc-cpp      C++ client ↔ C++ server over unix and tcp, next to C client ↔ C server
-//   codecs-cpp   encode+decode through the C++ codecs next to runtime-c's C codecs
+//   codecs-cpp   encode+decode through the C++ codecs next to runtime-c's C codecs and msgpack-cxx
 // Built once per run into bench/out/cpp (Release); if the build fails, the suites say why and are
 // left out.
 import { execFileSync } from 'node:child_process';
@@ -68,6 +68,7 @@ export async function runCodecsCpp(opts: BenchOptions, results: Results): Promis
   if (!buildCpp(results)) return;
   const out = execFileSync(`${OUT}/bench_cpp_codecs`, [String(opts.warmup), String(opts.reps), opts.smoke ? '1' : '0'], { maxBuffer: 1 << 22 });
   const { rows } = JSON.parse(out.toString()) as { rows: Row[] };
+  if (!rows.some((r) => r.key.startsWith('mpcxx.'))) results.note('C++ codecs: the msgpack-cxx peer is left out (no msgpack.hpp: Debian libmsgpack-cxx-dev, bench/setup.sh installs it in full mode)');
   for (const shape of [...new Set(rows.map((r) => r.shape))]) {
     const mine = rows.filter((r) => r.shape === shape);
     const t = results.table('1. Codecs', `C++ codecs, ${shape} (${mine[0]!.n} ops per batch, CPU time)`, ['codec', 'size', 'encode+decode', 'vs C, same codec']);
