@@ -117,7 +117,7 @@ std::vector<Contender> contenders(const T &value, const C &c_value, const Codec 
       {"C json (interop_encode/decode)", "c.json", [&, type](long n) { return c_batch(type, c_value, INTEROP_CODEC_JSON, n); }},
   };
 #if BENCH_MSGPACK_CXX
-  cs.push_back({"msgpack-cxx (peer: pack/convert by hand, same bytes)", "mpcxx.msgpack", [&](long n) { return mpcxx_batch(value, n); }});
+  cs.push_back({"msgpack-cxx (peer: pack/convert by hand, same layout)", "mpcxx.msgpack", [&](long n) { return mpcxx_batch(value, n); }});
 #endif
   return cs;
 }
