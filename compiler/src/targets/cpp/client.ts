@@ -2,6 +2,8 @@
 // function a send, per event an `on_<event>` subscription (RAII) and a publisher method. They go
 // through runtime-c's interop_invoke, so a module in this process is called directly (no
 // encoding) and one across a connection is encoded by runtime-c: moving it is a config change.
+// Over a link the arguments are not copied (encoded at once) and a msgpack answer is read straight
+// into the C++ result (interop_invoke_decoding, ADR 0030).
 // Per stream function a method that opens an interop::Stream (streams.ts).
 
 import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
@@ -10,6 +12,7 @@ import { cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 import { functionName, memberName, unique } from './names.js';
 import { emitStreamOpen, streamType } from './streams.js';
+import { mpTag } from './msgpack.js';
 
 /** The module's functions with their index in the module descriptor. */
 export function cppFunctions(ctx: Ctx): Array<{ fn: FunctionDecl; index: number }> {
@@ -141,14 +144,18 @@ export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     const r = resultType(ctx, fn);
     const cResult = fn.result ? cTypeOf(c, fn.result) : 'char';
     const tuple = `std::tuple<${fn.params.map((p) => ctx.cppType(p.type)).join(', ')}>`;
-    const pending = `::interop::detail::PendingCall<${r}, ${tuple}, ${cParams}, ${cResult}>`;
+    const pending = `::interop::detail::PendingCall<${r}, ${tuple}, ${cParams}, ${cResult}, ${fn.result ? mpTag(ctx, fn.result) : 'void'}>`;
     const start = (callback: boolean): void => {
       w.line('using ::interop::interop_to_c;');
       w.line(`auto call = std::make_unique<${pending}>();`);
-      if (fn.params.length > 0) w.line(`call->args = ${tuple}(${args.join(', ')});`);
+      if (fn.params.length > 0) {
+        // A direct call borrows the arguments until it ends: a copy; over a link they are encoded at once.
+        w.line('const bool direct = interop_invoker_is_direct(invoker_);');
+        w.line(`if (direct) call->args = ${tuple}(${args.join(', ')});`);
+      }
       if (callback) w.line('call->callback = std::move(done);');
       w.line('call->errors = &detail::error_from_c;');
-      convertParams(w, fn.params, 'call->params', (i) => `std::get<${i}>(call->args)`, 'call->arena');
+      convertParams(w, fn.params, 'call->params', (i) => `direct ? std::get<${i}>(call->args) : ${args[i]}`, 'call->arena');
       w.line(`${callback ? '' : 'return '}::interop::detail::start(invoker_, ${mod}, ${index}, std::move(call), options_, ${fn.result ? 'true' : 'false'});`);
     };
     w.block(`std::future<${r}> Client::${name}(${params.join(', ')}) const {`, () => start(false), '}');
