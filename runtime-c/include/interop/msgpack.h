@@ -1,5 +1,5 @@
 /* The pieces of runtime-c's msgpack codec (docs/wire.md §3.2), for code that walks values of its
- * own rather than C structs: the C++ layer's generated codecs (ADR 0028) write and read std::
+ * own rather than C structs: the C++ layer's generated codecs (ADR 0030) write and read std::
  * containers through these, so every byte still comes from this one implementation, with the same
  * canonical forms, checks, limits and error messages as interop_encode / interop_decode.
  *

@@ -2,7 +2,7 @@
 // DIR/<stem>.hpp and DIR/<stem>.cpp (`example.chat` → example_chat.hpp/.cpp) next to the C
 // target's DIR/<stem>.h and DIR/<stem>.c, which they build on (ADR 0022): C++17 value types in
 // the module's namespace, conversions to and from the C structs (direct calls, JSON), msgpack
-// straight from and to the C++ values (ADR 0028), and a codec per declared type. The output
+// straight from and to the C++ values (ADR 0030), and a codec per declared type. The output
 // compiles warning-free with -std=c++17 -Wall -Wextra -Werror under g++ and clang++ and needs
 // libinterop and its C++ headers (runtime-c).
 

@@ -1,4 +1,4 @@
-// msgpack straight from and to the C++ values (ADR 0028): one interop_mp_write and one
+// msgpack straight from and to the C++ values (ADR 0030): one interop_mp_write and one
 // interop_mp_read overload per struct, error and union, walking the C++ members in the wire's order
 // and handing every scalar, string and container to runtime-c's msgpack pieces through the tags of
 // interop/cpp/msgpack.hpp. The checks and messages are the C codec's (msgpack_read.c,

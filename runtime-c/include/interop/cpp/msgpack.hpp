@@ -1,4 +1,4 @@
-// msgpack straight from and to the C++ value types (ADR 0028): no C struct in between. The bytes
+// msgpack straight from and to the C++ value types (ADR 0030): no C struct in between. The bytes
 // are written and read by runtime-c's own msgpack pieces (interop/msgpack.h), so the canonical
 // forms, checks, limits and error messages are the C codec's; what is here is only the walk over
 // std::string, std::vector, std::map, std::optional and std::variant.

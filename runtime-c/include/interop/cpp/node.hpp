@@ -163,7 +163,7 @@ struct PendingCall {
                     interop_error *err) noexcept {
     auto *self = static_cast<PendingCall *>(user);
     try {
-      if constexpr (!std::is_void_v<R>) {
+      if constexpr (!std::is_void_v<R> && !std::is_void_v<Tag>) {
         if (codec == INTEROP_CODEC_MSGPACK) {
           self->decoded = true;
           return mp::decode<Tag>(data, len, max_depth, self->value, err);

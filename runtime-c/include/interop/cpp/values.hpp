@@ -231,10 +231,11 @@ void interop_from_c(C *const &in, std::optional<T> &out) {
  *   auto bytes = example::chat::codec::Message.encode(message, interop::Codec::msgpack);
  *   example::chat::Message back = example::chat::codec::Message.decode(bytes, interop::Codec::msgpack);
  * Bad values and bad input throw interop::Error (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), as in C.
- * msgpack goes straight between the C++ value and the bytes (ADR 0028); JSON through the C struct
- * and runtime-c's JSON codec (ADR 0022).
+ * msgpack goes straight between the C++ value and the bytes (ADR 0030); JSON through the C struct
+ * and runtime-c's JSON codec (ADR 0022). Without a tag (`TypeCodec<T, C>`), msgpack goes through
+ * the C struct too.
  */
-template <class T, class C, class Tag>
+template <class T, class C, class Tag = void>
 struct TypeCodec {
   static constexpr std::size_t kScratchKeep = 4u << 20;
   const interop_type *type;
@@ -242,16 +243,13 @@ struct TypeCodec {
   /** Appends the encoding of `value` to `out` (reusing its room: what a loop of encodes wants). */
   void encode_to(const T &value, Codec codec, Buffer &out, std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
     interop_error err;
-    int rc;
-    if (codec == Codec::msgpack) {
-      rc = mp::encode<Tag>(value, max_depth, out.get(), &err);
-    } else {
-      Arena arena;
-      C c{};
-      interop_to_c(value, &c, arena);
-      rc = interop_encode(type, &c, static_cast<interop_codec>(codec), max_depth, out.get(), &err);
+    if constexpr (!std::is_void_v<Tag>) {
+      if (codec == Codec::msgpack) return check(mp::encode<Tag>(value, max_depth, out.get(), &err), err);
     }
-    check(rc, err);
+    Arena arena;
+    C c{};
+    interop_to_c(value, &c, arena);
+    check(interop_encode(type, &c, static_cast<interop_codec>(codec), max_depth, out.get(), &err), err);
   }
   Bytes encode(const T &value, Codec codec, std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
     // One scratch buffer per thread, so an encode does not grow a fresh buffer from nothing (a
@@ -273,9 +271,11 @@ struct TypeCodec {
     if (data == nullptr) data = &nothing;  // an empty std::vector's data(): runtime-c wants a pointer
     interop_error err;
     T value{};
-    if (codec == Codec::msgpack) {
-      check(mp::decode<Tag>(data, len, max_depth, value, &err), err);
-      return value;
+    if constexpr (!std::is_void_v<Tag>) {
+      if (codec == Codec::msgpack) {
+        check(mp::decode<Tag>(data, len, max_depth, value, &err), err);
+        return value;
+      }
     }
     Arena arena;
     C c{};
