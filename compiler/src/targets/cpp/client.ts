@@ -20,11 +20,18 @@ export function cppFunctions(ctx: Ctx): Array<{ fn: FunctionDecl; index: number 
 }
 
 /** Method names of the client, unique within it (with what the class declares itself). */
-export function methodNames(ctx: Ctx): { fns: Map<FunctionDecl, string>; events: string[] } {
+export function methodNames(ctx: Ctx): { fns: Map<FunctionDecl, string>; events: string[]; co: Map<FunctionDecl, string> } {
   const fnNames = ctx.module.functions.map((f) => functionName(f.name, f.annotations));
   const evNames = ctx.module.events.map((e) => `on_${functionName(e.name, e.annotations)}`);
-  const all = unique(['with_timeout', ...fnNames, ...evNames]).slice(1);
-  return { fns: new Map(ctx.module.functions.map((f, i) => [f, all[i]!])), events: all.slice(fnNames.length) };
+  // The C++20 forms come last, so that they never move the name of another method.
+  const coNames = fnNames.map((n) => `co_${n}`);
+  const all = unique(['with_timeout', ...fnNames, ...evNames, ...coNames]).slice(1);
+  const coAll = all.slice(fnNames.length + evNames.length);
+  return {
+    fns: new Map(ctx.module.functions.map((f, i) => [f, all[i]!])),
+    events: all.slice(fnNames.length, fnNames.length + evNames.length),
+    co: new Map(ctx.module.functions.map((f, i) => [f, coAll[i]!])),
+  };
 }
 
 function byValue(t: TypeRef): boolean {
@@ -74,6 +81,12 @@ export function emitClientDecl(ctx: Ctx, w: CodeWriter): void {
       const r = resultType(ctx, fn);
       w.line(`std::future<${r}> ${name}(${params.join(', ')}) const;`);
       w.line(`void ${name}(${[...params, `std::function<void(std::future<${r}>)> done`].join(', ')}) const;`);
+      // Inline, so that a C++17 build of the generated .cpp serves a C++20 user of the header.
+      const args = [...paramNames(fn.params), 'std::move(done)'].join(', ');
+      w.line('#if __cplusplus >= 202002L');
+      w.line(`/// \`co_await client.${names.co.get(fn)!}(…)\`: the call as a C++20 awaitable (interop/cpp/coro.hpp).`);
+      w.line(`::interop::Call<${r}> ${names.co.get(fn)!}(${params.join(', ')}) const { return ::interop::Call<${r}>([&](auto done) { ${name}(${args}); }); }`);
+      w.line('#endif');
     }
     ctx.module.events.forEach((ev, i) => {
       const doc = cppDoc(ev.doc);

@@ -63,6 +63,11 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   for (const m of [...ctx.imports].sort()) h.line(`#include "${moduleFileStem(m)}.hpp"`);
   h.line('');
   h.line('#include <interop/interop.hpp>');
+  if (services) {
+    h.line('#if __cplusplus >= 202002L');
+    h.line('#include <interop/cpp/coro.hpp>');
+    h.line('#endif');
+  }
   h.line('');
   for (const inc of ['cstddef', 'cstdint', 'exception', 'functional', 'future', 'limits', 'map', 'memory', 'optional', 'string', 'tuple', 'utility', 'variant', 'vector']) h.line(`#include <${inc}>`);
   h.line('');
