@@ -57,6 +57,17 @@ if [ "$smoke" = 0 ] && [ ! -f /usr/include/msgpack.h ] && [ ! -f bench/out/deb/u
   fi
 fi
 
+# msgpack-cxx, the C++ codec suite's peer (bench/cpp/CMakeLists.txt), in full mode: header-only,
+# used without Boost (MSGPACK_NO_BOOST), so its headers are unpacked from Debian's
+# libmsgpack-cxx-dev archive into bench/out/deb unless the package is installed.
+if [ "$smoke" = 0 ] && [ ! -f /usr/include/msgpack.hpp ] && [ ! -f bench/out/deb/usr/include/msgpack.hpp ] &&
+   command -v apt-get >/dev/null; then
+  echo "[bench] unpacking msgpack-cxx's headers (libmsgpack-cxx-dev) into bench/out/deb"
+  mkdir -p bench/out/deb
+  (cd bench/out/deb && apt-get download -qq libmsgpack-cxx-dev >/dev/null 2>&1 && dpkg-deb -x libmsgpack-cxx-dev_*.deb . && rm -f libmsgpack-cxx-dev_*.deb) ||
+    echo "[bench] msgpack-cxx could not be unpacked: the C++ codec suite will run without its peer"
+fi
+
 # The Haskell suites' program (bench/haskell, built with the runtime: cached by source hash, so a
 # no-op when the tests built it) and, for Haskell → C, the C bench (bench/c). A failure leaves
 # those rows out with a note; the other suites still run.

@@ -43,6 +43,11 @@ const cPair = (name: string, server: string, client: string, net: string): RttCo
   client: (address) => cChild(client, { BENCH_ADDRESS: address }),
 });
 
+/** The raw socket ping-pong of the same bytes (the floor), for other suites' tables; undefined when bench/c does not build. */
+export function rawFloor(results: Results, net: 'unix' | 'tcp'): RttContender | undefined {
+  return buildC(results) ? cPair(FLOOR, 'raw-server', 'raw-client', net) : undefined;
+}
+
 export async function runRpcC(opts: BenchOptions, results: Results): Promise<void> {
   if (!buildC(results)) return;
   for (const net of ['unix', 'tcp'] as const) {

@@ -16,6 +16,9 @@
 #include <vector>
 
 #include "shapes.hpp"
+#if BENCH_MSGPACK_CXX
+#include "peer_msgpack_cxx.hpp"
+#endif
 
 namespace {
 
@@ -32,17 +35,20 @@ struct Contender {
   std::function<std::size_t(long n)> batch;  // n operations; returns the encoded size
 };
 
-/** n encode+decode round trips through the generated C++ codec. */
+/**
+ * n encode+decode round trips through the generated C++ codec: encoded into one buffer reused
+ * across the batch (as the C contender reuses its interop_buf), decoded into a fresh C++ value.
+ */
 template <class T, class Codec>
 std::size_t cpp_batch(const Codec &codec, const T &value, interop::Codec which, long n) {
-  std::size_t size = 0;
+  interop::Buffer bytes;
   for (long i = 0; i < n; i++) {
-    interop::Bytes bytes = codec.encode(value, which);
-    T back = codec.decode(bytes, which);
-    size = bytes.size();
+    bytes.get()->len = 0;
+    codec.encode_to(value, which, bytes);
+    T back = codec.decode(bytes.data(), bytes.size(), which);
     if (back.id != value.id) std::abort();
   }
-  return size;
+  return bytes.size();
 }
 
 /** n encode+decode round trips through runtime-c's codec on the C struct, as a C program does. */
@@ -63,6 +69,22 @@ std::size_t c_batch(const interop_type *type, const C &value, interop_codec whic
   interop_buf_free(&buf);
   return size;
 }
+
+#if BENCH_MSGPACK_CXX
+/** n pack+unpack round trips through msgpack-cxx (the peer), its sbuffer reused like ours. */
+template <class T>
+std::size_t mpcxx_batch(const T &value, long n) {
+  msgpack::sbuffer sbuf;
+  for (long i = 0; i < n; i++) {
+    sbuf.clear();
+    mpcxx::Packer pk(sbuf);
+    mpcxx::pack(pk, value);
+    T back = mpcxx::decode<T>(sbuf.data(), sbuf.size());
+    if (back.id != value.id) std::abort();
+  }
+  return sbuf.size();
+}
+#endif
 
 bool first_row = true;
 
@@ -88,12 +110,16 @@ void measure(const std::string &shape, const std::vector<Contender> &cs, long n,
 /** The four contenders for one shape: C++ and C, msgpack and JSON. */
 template <class T, class C, class Codec>
 std::vector<Contender> contenders(const T &value, const C &c_value, const Codec &codec, const interop_type *type) {
-  return {
-      {"C++ msgpack (codec::<Type>)", "cpp.msgpack", [&](long n) { return cpp_batch(codec, value, interop::Codec::msgpack, n); }},
+  std::vector<Contender> cs = {
+      {"C++ msgpack (codec::<Type>, straight to C++ values)", "cpp.msgpack", [&](long n) { return cpp_batch(codec, value, interop::Codec::msgpack, n); }},
       {"C msgpack (interop_encode/decode)", "c.msgpack", [&, type](long n) { return c_batch(type, c_value, INTEROP_CODEC_MSGPACK, n); }},
-      {"C++ json (codec::<Type>)", "cpp.json", [&](long n) { return cpp_batch(codec, value, interop::Codec::json, n); }},
+      {"C++ json (codec::<Type>, through the C struct)", "cpp.json", [&](long n) { return cpp_batch(codec, value, interop::Codec::json, n); }},
       {"C json (interop_encode/decode)", "c.json", [&, type](long n) { return c_batch(type, c_value, INTEROP_CODEC_JSON, n); }},
   };
+#if BENCH_MSGPACK_CXX
+  cs.push_back({"msgpack-cxx (peer: pack/convert by hand, same layout)", "mpcxx.msgpack", [&](long n) { return mpcxx_batch(value, n); }});
+#endif
+  return cs;
 }
 
 }  // namespace

@@ -125,13 +125,15 @@ uint8_t calls_send_codec(conn *c) {
 }
 
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
-                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user) {
+                const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
+                interop_done done, void *user) {
   interop_error err;
   uint8_t codec = calls_send_codec(c);
   interop_buf payload = INTEROP_BUF_INIT;
   pending *p = calloc(1, sizeof *p);
   if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
   p->fn = fn, p->result = result, p->arena = arena, p->done = done, p->user = user, p->conn = c;
+  if (decoder != NULL) p->decoder = *decoder;
   uv_timer_init(c->node->loop, &p->timer);
   p->timer.data = p;
   if (versions_check(c, m, false, fn->name, &err) != INTEROP_OK) {
@@ -219,7 +221,10 @@ static void on_answer(conn *c, pending *p, const interop_frame *f) {
   int rc;
   if (f->kind == INTEROP_FRAME_RESPONSE) {
     rc = INTEROP_OK;
-    if (p->fn->result != NULL)
+    if (p->fn->result != NULL && p->decoder.decode != NULL)
+      rc = p->decoder.decode(p->decoder.user, f->payload, f->payload_len, (interop_codec)f->codec,
+                             c->node->limits.max_depth, &err);
+    else if (p->fn->result != NULL)
       rc = interop_decode(p->fn->result, f->payload, f->payload_len, (interop_codec)f->codec, c->node->limits.max_depth,
                           p->arena, p->result, &err);
   } else if (f->kind == INTEROP_FRAME_ERROR) {

@@ -20,6 +20,7 @@ typedef struct pending {
   bool ping;
   const interop_function *fn;
   void *result;
+  interop_answer_decoder decoder; /* decode == NULL: into `result` */
   interop_arena *arena;
   interop_done done;
   void *user;
@@ -155,8 +156,10 @@ void stream_serve_accepted(interop_call *call);
 void stream_on_frame(conn *c, const interop_frame *f);
 
 /* calls.c: our exchanges on the connection */
+/* `decoder` (NULL: decode into `result`) takes the answer's payload instead (interop_invoke_decoding). */
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
-                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user);
+                const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
+                interop_done done, void *user);
 int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err);
 void calls_on_answer(conn *c, const interop_frame *f);
 /* Sends the REQUEST of a stream call (flags of its directions, deadline running): the pending

@@ -58,8 +58,8 @@ static int copy_value(const interop_type *t, const void *src, void *dst, interop
     case INTEROP_KIND_OPTIONAL: {
       const void *inner = interop_optional_value(t, src);
       if (inner == NULL) return INTEROP_OK;
-      if (t->flags & INTEROP_TYPE_BY_POINTER) {
-        void *p = interop_arena_alloc(a, t->elem->size, t->elem->align);
+      if (t->flags & INTEROP_TYPE_BY_POINTER) { /* the pointed-to value itself, then what it points to */
+        void *p = copy_block(a, inner, t->elem->size, t->elem->align);
         if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
         *(void **)dst = p;
         return copy_value(t->elem, inner, p, a);

@@ -320,8 +320,21 @@ int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t 
   const interop_function *f = lookup(inv, module, fn, &err);
   if (f == NULL) return (int)err.code;
   if (f->kind != INTEROP_FUNCTION_CALL) return INTEROP_INVALID_ARGUMENT;
-  if (inv->link != NULL) return link_invoke(inv->link, module, f, params, result, arena, opts, done, user);
+  if (inv->link != NULL) return link_invoke(inv->link, module, f, params, result, NULL, arena, opts, done, user);
   return start_call(inv, f, params, result, arena, opts, done, user, false, NULL);
+}
+
+bool interop_invoker_is_direct(const interop_invoker *inv) { return inv->link == NULL; }
+
+int interop_invoke_decoding(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                            const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
+                            interop_done done, void *user) {
+  interop_error err;
+  const interop_function *f = lookup(inv, module, fn, &err);
+  if (f == NULL) return (int)err.code;
+  if (f->kind != INTEROP_FUNCTION_CALL) return INTEROP_INVALID_ARGUMENT;
+  if (inv->link == NULL) return INTEROP_UNIMPLEMENTED;
+  return link_invoke(inv->link, module, f, params, NULL, decoder, arena, opts, done, user);
 }
 
 typedef struct sync_wait {

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include "interop/codec.h"
+#include "interop/msgpack.h"
 
 #define INTEROP_UNUSED(x) ((void)(x))
 
@@ -62,18 +63,6 @@ const interop_field *interop_union_case_by_id(const interop_type *t, uint64_t id
 /* Whether an optional value is present, and where its value is. */
 const void *interop_optional_value(const interop_type *t, const void *value);
 int interop_check_container(const void *items, size_t len, const char *what, interop_error *err);
-
-/* Where in a value an error happened ("readings[3].celsius"), built back to front as the error
- * unwinds, then put before the message. */
-typedef struct interop_path {
-  char buf[192];
-  size_t start; /* the path is buf[start..] */
-} interop_path;
-void interop_path_init(interop_path *p);
-void interop_path_field(interop_path *p, const char *name);
-void interop_path_index(interop_path *p, size_t index);
-/* "path: message" when the path is not empty. */
-void interop_path_apply(const interop_path *p, interop_error *err);
 
 /* Fills the fields a decoder did not see (defaults, zero values, enum zero, errors for missing
  * struct- and union-typed fields). seen[i] tells whether field i was read. */

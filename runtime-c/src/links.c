@@ -75,7 +75,7 @@ static void on_open(conn *c, int rc, const interop_error *err) {
     if (w->oneway) {
       if (calls_oneway(c, w->module, w->fn, w->params, &e) != INTEROP_OK) node_count(l->node, INTEROP_DROPPED_ONEWAYS);
     } else {
-      int r = calls_start(c, w->module, w->fn, w->params, w->result, w->arena, &w->opts, w->done, w->user);
+      int r = calls_start(c, w->module, w->fn, w->params, w->result, &w->decoder, w->arena, &w->opts, w->done, w->user);
       if (r != INTEROP_OK) w->done(w->user, r, (interop_error_set(&e, (uint32_t)r, "call not started"), &e));
     }
     free_waiting(w);
@@ -131,18 +131,19 @@ static void queue(node_link *l, waiting *w) {
 }
 
 int link_invoke(node_link *l, const interop_module *module, const interop_function *fn, const void *params, void *result,
-                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user) {
+                const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
+                interop_done done, void *user) {
   if (l->conn != NULL && l->conn->state == CONN_OPEN)
-    return calls_start(l->conn, module, fn, params, result, arena, opts, done, user);
-  /* The params struct itself usually lives in the generated stub's frame: copy it (what it points
-   * to stays the caller's until `done`, as for every call). */
+    return calls_start(l->conn, module, fn, params, result, decoder, arena, opts, done, user);
+  /* The params live in the caller's frame, and interop_invoke_decoding borrows what they point to
+   * only until it returns: copy them in full while the link dials. */
   waiting *w = calloc(1, sizeof *w);
   void *copy = w != NULL ? interop_arena_alloc(&w->own, fn->params->size, fn->params->align) : NULL;
-  if (copy == NULL) {
-    free(w);
+  if (copy == NULL || interop_copy(fn->params, params, copy, &w->own) != INTEROP_OK) {
+    if (w != NULL) free_waiting(w);
     return INTEROP_RESOURCE_EXHAUSTED;
   }
-  memcpy(copy, params, fn->params->size);
+  if (decoder != NULL) w->decoder = *decoder;
   w->module = module, w->fn = fn, w->params = copy, w->result = result, w->arena = arena;
   w->done = done, w->user = user;
   if (opts != NULL) w->opts = *opts;

@@ -15,6 +15,7 @@ typedef struct waiting {
   const interop_function *fn;
   const void *params;
   void *result;
+  interop_answer_decoder decoder; /* decode == NULL: into `result` */
   interop_arena *arena;
   interop_call_options opts;
   interop_done done;
@@ -53,7 +54,8 @@ struct node_link {
 node_link *links_find(interop_node *node, const char *module);
 interop_invoker *link_invoker(node_link *l, const interop_module *module);
 int link_invoke(node_link *l, const interop_module *module, const interop_function *fn, const void *params, void *result,
-                interop_arena *arena, const interop_call_options *opts, interop_done done, void *user);
+                const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
+                interop_done done, void *user);
 int link_oneway(node_link *l, const interop_module *module, const interop_function *fn, const void *params, interop_error *err);
 void links_close(interop_node *node);
 /* A link's connection closed (a plugin's parent gone: the plugin's node stops). */

@@ -28,20 +28,9 @@ static int read_integer(mp_reader *r, const interop_type *t, void *out) {
 }
 
 static int read_float(mp_reader *r, const interop_type *t, void *out) {
-  if (r->p >= r->end || (*r->p != 0xca && *r->p != 0xcb)) return mp_unexpected(r, "float");
-  int bytes = *r->p++ == 0xca ? 4 : 8, rc;
-  if ((rc = mp_need(r, (size_t)bytes))) return rc;
-  uint64_t bits = mp_be(r->p, bytes);
-  r->p += bytes;
   double d;
-  if (bytes == 4) {
-    uint32_t b32 = (uint32_t)bits;
-    float f;
-    memcpy(&f, &b32, 4);
-    d = f;
-  } else {
-    memcpy(&d, &bits, 8);
-  }
+  int rc = interop_mp_get_f64(r, &d);
+  if (rc) return rc;
   if (t->kind == INTEROP_KIND_F32) *(float *)out = (float)d;
   else *(double *)out = d;
   return INTEROP_OK;
@@ -121,27 +110,6 @@ static const interop_field *field_by_id(const interop_type *t, uint64_t id) {
   return NULL;
 }
 
-static int cmp_u64(const void *ctx, size_t i, size_t j) {
-  const uint64_t *ids = ctx;
-  return ids[i] < ids[j] ? -1 : ids[i] > ids[j];
-}
-
-/* Unknown field ids of one struct, given twice: INVALID_ARGUMENT. */
-static int check_unknown_ids(mp_reader *r, uint64_t *ids, size_t n) {
-  if (n < 2) return INTEROP_OK;
-  size_t *idx = malloc(2 * n * sizeof *idx);
-  if (idx == NULL) return interop_error_set(r->err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
-  for (size_t i = 0; i < n; i++) idx[i] = i;
-  interop_sort_indices(idx, idx + n, n, cmp_u64, ids);
-  int rc = INTEROP_OK;
-  for (size_t i = 1; i < n && rc == INTEROP_OK; i++)
-    if (ids[idx[i]] == ids[idx[i - 1]])
-      rc = interop_error_set(r->err, INTEROP_INVALID_ARGUMENT, "field id %llu given twice",
-                             (unsigned long long)ids[idx[i]]);
-  free(idx);
-  return rc;
-}
-
 static int read_struct(mp_reader *r, const interop_type *t, void *out) {
   uint64_t n;
   int rc;
@@ -174,7 +142,7 @@ static int read_struct(mp_reader *r, const interop_type *t, void *out) {
       return rc;
     }
   }
-  if ((rc = check_unknown_ids(r, unknown, unknown_n))) return rc;
+  if ((rc = interop_mp_check_unknown_ids(r, unknown, unknown_n))) return rc;
   r->depth--;
   return interop_fill_missing(t, out, seen, r->arena, r->err);
 }
@@ -239,11 +207,7 @@ static int read_value(mp_reader *r, const interop_type *t, void *out) {
 
 int interop_msgpack_decode(const interop_type *t, const uint8_t *p, size_t n, uint32_t max_depth,
                            interop_arena *a, void *out, interop_error *err) {
-  mp_reader r = {p, p + n, max_depth, 0, a, {{0}, 0}, err};
-  interop_path_init(&r.path);
-  int rc = read_value(&r, t, out);
-  if (rc == INTEROP_OK && r.p != r.end)
-    rc = interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%zu bytes left after the value", (size_t)(r.end - r.p));
-  if (rc != INTEROP_OK) interop_path_apply(&r.path, err);
-  return rc;
+  mp_reader r;
+  interop_mp_reader_init(&r, p, n, max_depth, a, err);
+  return interop_mp_reader_done(&r, read_value(&r, t, out));
 }

@@ -4,15 +4,8 @@
 
 #include "internal.h"
 
-typedef struct mp_reader {
-  const uint8_t *p;
-  const uint8_t *end;
-  uint32_t max_depth;
-  uint32_t depth;
-  interop_arena *arena;
-  interop_path path;
-  interop_error *err;
-} mp_reader;
+/* The public reader of interop/msgpack.h. */
+typedef interop_mp_reader mp_reader;
 
 /* An integer read from any msgpack integer format. */
 typedef struct mp_int {

@@ -5,13 +5,7 @@
 #include <stdlib.h>
 #include "internal.h"
 
-typedef struct writer {
-  interop_buf *out;
-  uint32_t max_depth;
-  uint32_t depth;
-  interop_path path;
-  interop_error *err;
-} writer;
+typedef interop_mp_writer writer;
 
 static void be(interop_buf *b, uint8_t head, uint64_t v, int bytes) {
   uint8_t tmp[9];
@@ -20,7 +14,7 @@ static void be(interop_buf *b, uint8_t head, uint64_t v, int bytes) {
   interop_buf_put(b, tmp, (size_t)bytes + 1);
 }
 
-static void put_uint(interop_buf *b, uint64_t v) {
+void interop_mp_put_uint(interop_buf *b, uint64_t v) {
   if (v < 0x80) interop_buf_byte(b, (uint8_t)v);
   else if (v <= 0xff) be(b, 0xcc, v, 1);
   else if (v <= 0xffff) be(b, 0xcd, v, 2);
@@ -28,8 +22,8 @@ static void put_uint(interop_buf *b, uint64_t v) {
   else be(b, 0xcf, v, 8);
 }
 
-static void put_int(interop_buf *b, int64_t v) {
-  if (v >= 0) put_uint(b, (uint64_t)v);
+void interop_mp_put_int(interop_buf *b, int64_t v) {
+  if (v >= 0) interop_mp_put_uint(b, (uint64_t)v);
   else if (v >= -32) interop_buf_byte(b, (uint8_t)(int8_t)v);
   else if (v >= INT8_MIN) be(b, 0xd0, (uint64_t)v, 1);
   else if (v >= INT16_MIN) be(b, 0xd1, (uint64_t)v, 2);
@@ -43,11 +37,6 @@ static void put_len(interop_buf *b, size_t n, uint8_t fix, size_t fix_max, uint8
   else if (h8 != 0 && n <= 0xff) be(b, h8, n, 1);
   else if (n <= 0xffff) be(b, h16, n, 2);
   else be(b, h32, n, 4);
-}
-
-static void put_str(interop_buf *b, const interop_str *s) {
-  put_len(b, s->len, 0xa0, 31, 0xd9, 0xda, 0xdb);
-  interop_buf_put(b, s->ptr, s->len);
 }
 
 static int write_value(writer *w, const interop_type *t, const void *v);
@@ -106,7 +95,7 @@ static int write_struct(writer *w, const interop_type *t, const void *v) {
     const interop_field *f = &t->fields[i];
     const void *fv = CAT(v, f->offset);
     if (f->type->kind == INTEROP_KIND_OPTIONAL && !interop_optional_value(f->type, fv)) continue;
-    put_uint(w->out, f->id);
+    interop_mp_put_uint(w->out, f->id);
     int rc = write_value(w, f->type, fv);
     if (rc != INTEROP_OK) {
       interop_path_field(&w->path, f->name);
@@ -120,42 +109,24 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
   interop_buf *b = w->out;
   int rc = INTEROP_OK;
   switch (t->kind) {
-    case INTEROP_KIND_BOOL: interop_buf_byte(b, *(const bool *)v ? 0xc3 : 0xc2); return INTEROP_OK;
+    case INTEROP_KIND_BOOL: interop_mp_put_bool(b, *(const bool *)v); return INTEROP_OK;
     case INTEROP_KIND_I8: case INTEROP_KIND_I16: case INTEROP_KIND_I32: case INTEROP_KIND_I64:
     case INTEROP_KIND_ENUM:
-      put_int(b, interop_get_signed(t->kind, v));
+      interop_mp_put_int(b, interop_get_signed(t->kind, v));
       return INTEROP_OK;
     case INTEROP_KIND_U8: case INTEROP_KIND_U16: case INTEROP_KIND_U32: case INTEROP_KIND_U64:
-      put_uint(b, interop_get_unsigned(t->kind, v));
+      interop_mp_put_uint(b, interop_get_unsigned(t->kind, v));
       return INTEROP_OK;
-    case INTEROP_KIND_F32: {
-      float f = *(const float *)v;
-      uint32_t bits;
-      if (isnan(f)) bits = 0x7fc00000u;
-      else memcpy(&bits, &f, 4);
-      be(b, 0xca, bits, 4);
-      return INTEROP_OK;
+    case INTEROP_KIND_F32: interop_mp_put_f32(b, *(const float *)v); return INTEROP_OK;
+    case INTEROP_KIND_F64: interop_mp_put_f64(b, *(const double *)v); return INTEROP_OK;
+    case INTEROP_KIND_STRING: {
+      const interop_str *str = v;
+      return interop_mp_put_str(w, str->ptr, str->len);
     }
-    case INTEROP_KIND_F64: {
-      double d = *(const double *)v;
-      uint64_t bits;
-      if (isnan(d)) bits = 0x7ff8000000000000ull;
-      else memcpy(&bits, &d, 8);
-      be(b, 0xcb, bits, 8);
-      return INTEROP_OK;
-    }
-    case INTEROP_KIND_STRING:
-      if ((rc = interop_check_string(v, w->err))) return rc;
-      if (too_long(w, ((const interop_str *)v)->len)) return INTEROP_RESOURCE_EXHAUSTED;
-      put_str(b, v);
-      return INTEROP_OK;
     case INTEROP_KIND_BYTES: {
       const interop_bytes *by = v;
       if ((rc = interop_check_container(by->ptr, by->len, "bytes", w->err))) return rc;
-      if (too_long(w, by->len)) return INTEROP_RESOURCE_EXHAUSTED;
-      put_len(b, by->len, 0, 0, 0xc4, 0xc5, 0xc6);
-      interop_buf_put(b, by->ptr, by->len);
-      return INTEROP_OK;
+      return interop_mp_put_bin(w, by->ptr, by->len);
     }
     case INTEROP_KIND_OPTIONAL: {
       const void *inner = interop_optional_value(t, v);
@@ -186,7 +157,7 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
       const interop_field *c = interop_union_case(t, v, w->err);
       if (c == NULL) return INTEROP_INVALID_ARGUMENT;
       interop_buf_byte(b, 0x81);
-      put_uint(b, c->id);
+      interop_mp_put_uint(b, c->id);
       if (c->type == NULL) interop_buf_byte(b, 0xc0);
       else if ((rc = write_value(w, c->type, CAT(v, c->offset)))) interop_path_field(&w->path, c->name);
       break;
@@ -197,11 +168,83 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
   return rc;
 }
 
+/* ---- the public pieces (interop/msgpack.h) ---- */
+
+void interop_mp_put_nil(interop_buf *b) { interop_buf_byte(b, 0xc0); }
+void interop_mp_put_bool(interop_buf *b, bool v) { interop_buf_byte(b, v ? 0xc3 : 0xc2); }
+
+void interop_mp_put_f32(interop_buf *b, float f) {
+  uint32_t bits;
+  if (isnan(f)) bits = 0x7fc00000u;
+  else memcpy(&bits, &f, 4);
+  be(b, 0xca, bits, 4);
+}
+
+void interop_mp_put_f64(interop_buf *b, double d) {
+  uint64_t bits;
+  if (isnan(d)) bits = 0x7ff8000000000000ull;
+  else memcpy(&bits, &d, 8);
+  be(b, 0xcb, bits, 8);
+}
+
+int interop_mp_put_str(writer *w, const char *p, size_t n) {
+  interop_str s = {p, n};
+  int rc;
+  if ((rc = interop_check_string(&s, w->err))) return rc;
+  if (too_long(w, n)) return INTEROP_RESOURCE_EXHAUSTED;
+  put_len(w->out, n, 0xa0, 31, 0xd9, 0xda, 0xdb);
+  interop_buf_put(w->out, p, n);
+  return INTEROP_OK;
+}
+
+int interop_mp_put_bin(writer *w, const uint8_t *p, size_t n) {
+  if (too_long(w, n)) return INTEROP_RESOURCE_EXHAUSTED;
+  put_len(w->out, n, 0, 0, 0xc4, 0xc5, 0xc6);
+  interop_buf_put(w->out, p, n);
+  return INTEROP_OK;
+}
+
+int interop_mp_begin_list(writer *w, size_t n) {
+  int rc;
+  if ((rc = enter(w))) return rc;
+  if (too_long(w, n)) return INTEROP_RESOURCE_EXHAUSTED;
+  put_len(w->out, n, 0x90, 15, 0, 0xdc, 0xdd);
+  return INTEROP_OK;
+}
+
+int interop_mp_begin_map(writer *w, size_t n) {
+  int rc;
+  if ((rc = enter(w))) return rc;
+  if (too_long(w, n)) return INTEROP_RESOURCE_EXHAUSTED;
+  put_len(w->out, n, 0x80, 15, 0, 0xde, 0xdf);
+  return INTEROP_OK;
+}
+
+int interop_mp_begin_struct(writer *w, size_t n) { return interop_mp_begin_map(w, n); }
+
+int interop_mp_begin_union(writer *w, uint32_t case_id) {
+  int rc;
+  if ((rc = enter(w))) return rc;
+  interop_buf_byte(w->out, 0x81);
+  interop_mp_put_uint(w->out, case_id);
+  return INTEROP_OK;
+}
+
+void interop_mp_end(writer *w) { w->depth--; }
+
+void interop_mp_writer_init(writer *w, interop_buf *out, uint32_t max_depth, interop_error *err) {
+  *w = (writer){out, max_depth, 0, {{0}, 0}, err};
+  interop_path_init(&w->path);
+}
+
+int interop_mp_writer_done(writer *w, int rc) {
+  if (rc != INTEROP_OK) interop_path_apply(&w->path, w->err);
+  return rc;
+}
+
 int interop_msgpack_encode(const interop_type *t, const void *v, uint32_t max_depth, interop_buf *out,
                            interop_error *err) {
-  writer w = {out, max_depth, 0, {{0}, 0}, err};
-  interop_path_init(&w.path);
-  int rc = write_value(&w, t, v);
-  if (rc != INTEROP_OK) interop_path_apply(&w.path, err);
-  return rc;
+  writer w;
+  interop_mp_writer_init(&w, out, max_depth, err);
+  return interop_mp_writer_done(&w, write_value(&w, t, v));
 }

@@ -18,7 +18,7 @@ describe('bench --smoke', () => {
     titles.push('C: direct in-process call, small struct');
     titles.push('TypeScript ↔ TypeScript over WebSocket', 'TypeScript ↔ TypeScript over HTTP', 'Python ↔ Python over WebSocket', 'Python ↔ Python over HTTP');
     // The C++ suites (bench/cpp): built with the real toolchain, C++ next to C in each table.
-    titles.push('C++ codecs, nested', 'C++ ↔ C++ over unix, next to C ↔ C', 'C++ ↔ C++ over tcp, next to C ↔ C');
+    titles.push('C++ codecs, nested', 'C++ ↔ C++ over unix, next to C ↔ C and the raw floor', 'C++ ↔ C++ over tcp, next to C ↔ C and the raw floor');
     for (const title of titles) {
       expect(r.stdout, why).toContain(`== ${title}`);
     }

@@ -5,6 +5,7 @@
 #ifndef INTEROP_CLIENT_H
 #define INTEROP_CLIENT_H
 
+#include "codec.h"
 #include "module.h"
 
 #ifdef __cplusplus
@@ -36,6 +37,29 @@ typedef void (*interop_done)(void *user, int rc, const interop_error *err);
 int interop_invoke(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
                    void *result, interop_arena *arena, const interop_call_options *opts, interop_done done,
                    void *user);
+
+/**
+ * Decodes a call's answer into a value of the caller's own (not a C struct): the C++ layer reads
+ * msgpack straight into its values (ADR 0030). Called once, before `done`, with the RESPONSE's
+ * payload; returns INTEROP_OK or the decode's error (then `done` gets it).
+ */
+typedef struct interop_answer_decoder {
+  int (*decode)(void *user, const uint8_t *data, size_t len, interop_codec codec, uint32_t max_depth, interop_error *err);
+  void *user;
+} interop_answer_decoder;
+
+/** Whether `inv` reaches a module hosted in this node (a direct call), not one over a link. */
+bool interop_invoker_is_direct(const interop_invoker *inv);
+
+/**
+ * interop_invoke over a link, for a caller with values of its own: the answer goes to `decoder`
+ * instead of a C struct (a function without result: NULL), and `params` is borrowed only until
+ * this returns (encoded at once, or copied while the link dials). INTEROP_UNIMPLEMENTED for a
+ * direct invoker: a module in this node takes C structs (call interop_invoke).
+ */
+int interop_invoke_decoding(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,
+                            const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
+                            interop_done done, void *user);
 
 /** interop_invoke, then runs the node's loop until the call ends. Not from the loop thread's callbacks. */
 int interop_invoke_sync(interop_invoker *inv, const interop_module *module, uint32_t fn, const void *params,

@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <string>
+#include <utility>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -157,6 +158,49 @@ TEST(CppValues, DepthLimitIsTheSame) {
   } catch (const interop::Error &e) {
     EXPECT_EQ(e.code(), interop::Code::resource_exhausted) << e.what();
   }
+}
+
+/** What runtime-c's C encoder says of the C struct of `value` (msgpack): code and message. */
+template <class T, class C, class Tag>
+std::pair<int, std::string> c_encode(const interop::TypeCodec<T, C, Tag> &codec, const T &value) {
+  interop::Arena arena;
+  interop::Buffer out;
+  C c{};
+  interop_to_c(value, &c, arena);
+  interop_error err{};
+  int rc = interop_encode(codec.type, &c, INTEROP_CODEC_MSGPACK, INTEROP_DEFAULT_MAX_DEPTH, out.get(), &err);
+  return {rc, rc == INTEROP_OK ? "" : err.message};
+}
+
+template <class T, class C, class Tag>
+std::pair<int, std::string> cpp_encode(const interop::TypeCodec<T, C, Tag> &codec, const T &value) {
+  try {
+    codec.encode(value, Codec::msgpack);
+    return {INTEROP_OK, ""};
+  } catch (const interop::Error &e) {
+    return {static_cast<int>(e.code()), e.message()};
+  }
+}
+
+// msgpack goes straight from the C++ value (ADR 0028): a bad value deep inside is refused with the
+// C encoder's code, message and path.
+TEST(CppValues, MsgpackRefusesBadValuesAsTheCEncoder) {
+  v::Tree t{"root", {v::Tree{"a", {}}, v::Tree{"b", {v::Tree{std::string("\xc3\x28"), {}}}}}};
+  EXPECT_EQ(cpp_encode(v::codec::Tree, t), c_encode(v::codec::Tree, t));
+  EXPECT_EQ(cpp_encode(v::codec::Tree, t).second, "children[1].children[0].label: string is not valid UTF-8");
+  v::Value list;
+  list.value.emplace<v::Value::items>(std::vector<v::Value>{v::Value{}, v::Value{}});
+  EXPECT_EQ(cpp_encode(v::codec::Value, list), c_encode(v::codec::Value, list));
+  v::Tree deep{"root", {}};
+  v::Tree *leaf = &deep;
+  for (int i = 0; i < 80; i++) {
+    leaf->children.push_back(v::Tree{"x", {}});
+    leaf = &leaf->children.back();
+  }
+  EXPECT_EQ(cpp_encode(v::codec::Tree, deep), c_encode(v::codec::Tree, deep));
+  conf::Optionals o;
+  o.maybe_map = {{"a", std::nullopt}, {std::string("\xff"), conf::Point{1, 1}}};
+  EXPECT_EQ(cpp_encode(conf::codec::Optionals, o), c_encode(conf::codec::Optionals, o));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Every payload vector of test/vectors/payloads.json through the generated C++ types: decoded
 // into the C++ value and encoded again from it, byte for byte, in both codecs and across them;
-// decode-only vectors to their canonical form; reject vectors as an interop::Error of their code.
+// decode-only vectors to their canonical form; reject vectors as an interop::Error of their code
+// and, for msgpack (C++ values straight from the bytes, ADR 0028), of runtime-c's C message too.
 #include <gtest/gtest.h>
 #include <cjson/cJSON.h>
 
@@ -10,6 +11,8 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "interop_vectors.hpp"
 
@@ -22,14 +25,31 @@ using interop::Codec;
 /** Decodes `in` into the C++ type and encodes that value in `to`. */
 using RoundTrip = std::function<Bytes(const Bytes &in, Codec from, Codec to)>;
 
+/** A vector type: its C++ round trip and runtime-c's descriptor of its C struct. */
+struct Type {
+  RoundTrip rt;
+  const interop_type *c;
+};
+
 template <class TypeCodec>
-RoundTrip through(const TypeCodec &codec) {
-  return [&codec](const Bytes &in, Codec from, Codec to) { return codec.encode(codec.decode(in, from), to); };
+Type through(const TypeCodec &codec) {
+  return {[&codec](const Bytes &in, Codec from, Codec to) { return codec.encode(codec.decode(in, from), to); }, codec.type};
 }
 
-const std::map<std::string, RoundTrip> &types() {
+/** What runtime-c's C decoder says of `in` (INTEROP_OK and "" when it decodes). */
+std::pair<int, std::string> c_decode(const interop_type *type, const Bytes &in, Codec codec) {
+  std::vector<std::max_align_t> out(type->size / sizeof(std::max_align_t) + 1);
+  interop::Arena arena;
+  interop_error err{};
+  static const std::uint8_t nothing = 0;
+  int rc = interop_decode(type, in.empty() ? &nothing : in.data(), in.size(), static_cast<interop_codec>(codec), INTEROP_DEFAULT_MAX_DEPTH,
+                          arena.get(), out.data(), &err);
+  return {rc, rc == INTEROP_OK ? "" : err.message};
+}
+
+const std::map<std::string, Type> &types() {
 #define VECTOR_TYPE(T) {"interop.vectors." #T, through(v::codec::T)},
-  static const std::map<std::string, RoundTrip> table = {
+  static const std::map<std::string, Type> table = {
       VECTOR_TYPE(Bool) VECTOR_TYPE(I8) VECTOR_TYPE(I16) VECTOR_TYPE(I32) VECTOR_TYPE(I64) VECTOR_TYPE(U8)
       VECTOR_TYPE(U16) VECTOR_TYPE(U32) VECTOR_TYPE(U64) VECTOR_TYPE(F32) VECTOR_TYPE(F64) VECTOR_TYPE(Str)
       VECTOR_TYPE(Bin) VECTOR_TYPE(Ints) VECTOR_TYPE(Longs) VECTOR_TYPE(Flags) VECTOR_TYPE(Matrix)
@@ -82,7 +102,7 @@ class Vectors : public ::testing::Test {
     const cJSON *s = cJSON_GetObjectItem(item, key);
     return cJSON_IsString(s) ? s->valuestring : "";
   }
-  static const RoundTrip &type_of(const cJSON *vector) {
+  static const Type &type_of(const cJSON *vector) {
     auto it = types().find(str(vector, "type"));
     if (it == types().end()) throw std::runtime_error("no C++ codec for " + str(vector, "type"));
     return it->second;
@@ -96,7 +116,7 @@ TEST_F(Vectors, CanonicalByteForByteThroughCppTypes) {
   const cJSON *vec;
   cJSON_ArrayForEach(vec, section("vectors")) {
     SCOPED_TRACE(str(vec, "name"));
-    const RoundTrip &rt = type_of(vec);
+    const RoundTrip &rt = type_of(vec).rt;
     const std::string json = str(vec, "json"), hex = str(vec, "msgpack");
     for (Codec from : {Codec::json, Codec::msgpack}) {
       for (Codec to : {Codec::json, Codec::msgpack}) {
@@ -120,7 +140,7 @@ TEST_F(Vectors, DecodeOnlyToCanonical) {
     SCOPED_TRACE(str(vec, "name"));
     Codec codec = codec_named(str(vec, "codec"));
     try {
-      EXPECT_EQ(shown(codec, type_of(vec)(input(codec, str(vec, "input")), codec, codec)), str(vec, "canonical"));
+      EXPECT_EQ(shown(codec, type_of(vec).rt(input(codec, str(vec, "input")), codec, codec)), str(vec, "canonical"));
     } catch (const interop::Error &e) {
       ADD_FAILURE() << e.what();
     }
@@ -137,10 +157,12 @@ TEST_F(Vectors, RejectedWithTheirCode) {
     Codec codec = codec_named(str(vec, "codec"));
     Bytes in = cJSON_GetObjectItem(vec, "input") ? input(codec, str(vec, "input")) : from_hex(str(vec, "input_hex"));
     try {
-      type_of(vec)(in, codec, codec);
+      type_of(vec).rt(in, codec, codec);
       ADD_FAILURE() << "decoded, want " << str(vec, "code");
     } catch (const interop::Error &e) {
       EXPECT_EQ(interop::code_name(e.code()), str(vec, "code")) << e.what();
+      // The same error as the C decoder's, message and path included.
+      EXPECT_EQ(c_decode(type_of(vec).c, in, codec), std::make_pair(static_cast<int>(e.code()), e.message()));
     }
     count++;
   }

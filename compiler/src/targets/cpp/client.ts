@@ -2,6 +2,8 @@
 // function a send, per event an `on_<event>` subscription (RAII) and a publisher method. They go
 // through runtime-c's interop_invoke, so a module in this process is called directly (no
 // encoding) and one across a connection is encoded by runtime-c: moving it is a config change.
+// Over a link the arguments are not copied (encoded at once) and a msgpack answer is read straight
+// into the C++ result (interop_invoke_decoding, ADR 0030).
 // Per stream function a method that opens an interop::Stream (streams.ts).
 
 import type { FunctionDecl, Param, TypeRef } from '../../ir/types.js';
@@ -10,6 +12,7 @@ import { cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
 import { functionName, memberName, unique } from './names.js';
 import { emitStreamOpen, streamType } from './streams.js';
+import { mpTag } from './msgpack.js';
 
 /** The module's functions with their index in the module descriptor. */
 export function cppFunctions(ctx: Ctx): Array<{ fn: FunctionDecl; index: number }> {
@@ -17,11 +20,18 @@ export function cppFunctions(ctx: Ctx): Array<{ fn: FunctionDecl; index: number 
 }
 
 /** Method names of the client, unique within it (with what the class declares itself). */
-export function methodNames(ctx: Ctx): { fns: Map<FunctionDecl, string>; events: string[] } {
+export function methodNames(ctx: Ctx): { fns: Map<FunctionDecl, string>; events: string[]; co: Map<FunctionDecl, string> } {
   const fnNames = ctx.module.functions.map((f) => functionName(f.name, f.annotations));
   const evNames = ctx.module.events.map((e) => `on_${functionName(e.name, e.annotations)}`);
-  const all = unique(['with_timeout', ...fnNames, ...evNames]).slice(1);
-  return { fns: new Map(ctx.module.functions.map((f, i) => [f, all[i]!])), events: all.slice(fnNames.length) };
+  // The C++20 forms come last, so that they never move the name of another method.
+  const coNames = fnNames.map((n) => `co_${n}`);
+  const all = unique(['with_timeout', ...fnNames, ...evNames, ...coNames]).slice(1);
+  const coAll = all.slice(fnNames.length + evNames.length);
+  return {
+    fns: new Map(ctx.module.functions.map((f, i) => [f, all[i]!])),
+    events: all.slice(fnNames.length, fnNames.length + evNames.length),
+    co: new Map(ctx.module.functions.map((f, i) => [f, coAll[i]!])),
+  };
 }
 
 function byValue(t: TypeRef): boolean {
@@ -71,6 +81,12 @@ export function emitClientDecl(ctx: Ctx, w: CodeWriter): void {
       const r = resultType(ctx, fn);
       w.line(`std::future<${r}> ${name}(${params.join(', ')}) const;`);
       w.line(`void ${name}(${[...params, `std::function<void(std::future<${r}>)> done`].join(', ')}) const;`);
+      // Inline, so that a C++17 build of the generated .cpp serves a C++20 user of the header.
+      const args = [...paramNames(fn.params), 'std::move(done)'].join(', ');
+      w.line('#if __cplusplus >= 202002L');
+      w.line(`/// \`co_await client.${names.co.get(fn)!}(…)\`: the call as a C++20 awaitable (interop/cpp/coro.hpp).`);
+      w.line(`::interop::Call<${r}> ${names.co.get(fn)!}(${params.join(', ')}) const { return ::interop::Call<${r}>([&](auto done) { ${name}(${args}); }); }`);
+      w.line('#endif');
     }
     ctx.module.events.forEach((ev, i) => {
       const doc = cppDoc(ev.doc);
@@ -141,14 +157,18 @@ export function emitClientDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     const r = resultType(ctx, fn);
     const cResult = fn.result ? cTypeOf(c, fn.result) : 'char';
     const tuple = `std::tuple<${fn.params.map((p) => ctx.cppType(p.type)).join(', ')}>`;
-    const pending = `::interop::detail::PendingCall<${r}, ${tuple}, ${cParams}, ${cResult}>`;
+    const pending = `::interop::detail::PendingCall<${r}, ${tuple}, ${cParams}, ${cResult}, ${fn.result ? mpTag(ctx, fn.result) : 'void'}>`;
     const start = (callback: boolean): void => {
       w.line('using ::interop::interop_to_c;');
       w.line(`auto call = std::make_unique<${pending}>();`);
-      if (fn.params.length > 0) w.line(`call->args = ${tuple}(${args.join(', ')});`);
+      if (fn.params.length > 0) {
+        // A direct call borrows the arguments until it ends: a copy; over a link they are encoded at once.
+        w.line('const bool direct = interop_invoker_is_direct(invoker_);');
+        w.line(`if (direct) call->args = ${tuple}(${args.join(', ')});`);
+      }
       if (callback) w.line('call->callback = std::move(done);');
       w.line('call->errors = &detail::error_from_c;');
-      convertParams(w, fn.params, 'call->params', (i) => `std::get<${i}>(call->args)`, 'call->arena');
+      convertParams(w, fn.params, 'call->params', (i) => `direct ? std::get<${i}>(call->args) : ${args[i]}`, 'call->arena');
       w.line(`${callback ? '' : 'return '}::interop::detail::start(invoker_, ${mod}, ${index}, std::move(call), options_, ${fn.result ? 'true' : 'false'});`);
     };
     w.block(`std::future<${r}> Client::${name}(${params.join(', ')}) const {`, () => start(false), '}');

@@ -8,6 +8,7 @@ import { cCaseNames, cDeclName, cFieldNames } from './c-names.js';
 import { type Aggregate, Ctx, CodeWriter } from './context.js';
 import { caseNames, fieldNames } from './types.js';
 import { typeName } from './names.js';
+import { declTag } from './msgpack.js';
 
 function cName(ctx: Ctx, d: TypeDecl): string {
   return cDeclName(ctx.bundle, ctx.module.name, d.name);
@@ -86,7 +87,7 @@ export function emitCodecs(ctx: Ctx, w: CodeWriter): void {
     for (const d of ctx.module.types) {
       const t = typeName(d.name, d.annotations);
       const c = cName(ctx, d);
-      w.line(`inline constexpr ::interop::TypeCodec<::${ctx.namespace}::${t}, ${c}> ${t}{&${c}_type};`);
+      w.line(`inline constexpr ::interop::TypeCodec<::${ctx.namespace}::${t}, ${c}, ${declTag(ctx, d)}> ${t}{&${c}_type};`);
     }
   }, '}  // namespace codec');
 }

@@ -1,9 +1,10 @@
 // The C++ target: `interopc gen --lang cpp --out DIR FILES` writes, per IDL module (imports too),
 // DIR/<stem>.hpp and DIR/<stem>.cpp (`example.chat` → example_chat.hpp/.cpp) next to the C
 // target's DIR/<stem>.h and DIR/<stem>.c, which they build on (ADR 0022): C++17 value types in
-// the module's namespace, conversions to and from the C structs, and a codec per declared type
-// that runs runtime-c's codecs. The output compiles warning-free with -std=c++17 -Wall -Wextra
-// -Werror under g++ and clang++ and needs libinterop and its C++ headers (runtime-c).
+// the module's namespace, conversions to and from the C structs (direct calls, JSON), msgpack
+// straight from and to the C++ values (ADR 0030), and a codec per declared type. The output
+// compiles warning-free with -std=c++17 -Wall -Wextra -Werror under g++ and clang++ and needs
+// libinterop and its C++ headers (runtime-c).
 
 import type { Bundle, Module } from '../../ir/types.js';
 import { cTarget } from '../c/index.js';
@@ -17,6 +18,7 @@ import { emitCodecs, emitConversionDecls, emitConversions } from './codec.js';
 import { type Aggregate, Ctx, CodeWriter, cppDoc } from './context.js';
 import { emitErrorMapperDecls, emitErrorMapperDefs, emitServerDecl, emitServerDefs } from './server.js';
 import { emitHashes } from './hash.js';
+import { emitMsgpack, emitMsgpackDecls } from './msgpack.js';
 import { declarationOrder, emitAlias, emitConsts, emitEnum, emitRecord, emitUnion } from './types.js';
 import { typeName } from './names.js';
 
@@ -40,6 +42,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   for (const a of aliases) if (a.kind === 'alias') emitAlias(ctx, body, a);
   emitConsts(ctx, body);
   emitConversionDecls(ctx, body, aggregates);
+  emitMsgpackDecls(body, aggregates);
   emitCodecs(ctx, body);
   const c = new CCtx(bundle, module);
   const services = module.functions.length > 0 || module.events.length > 0;
@@ -60,6 +63,11 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   for (const m of [...ctx.imports].sort()) h.line(`#include "${moduleFileStem(m)}.hpp"`);
   h.line('');
   h.line('#include <interop/interop.hpp>');
+  if (services) {
+    h.line('#if __cplusplus >= 202002L');
+    h.line('#include <interop/cpp/coro.hpp>');
+    h.line('#endif');
+  }
   h.line('');
   for (const inc of ['cstddef', 'cstdint', 'exception', 'functional', 'future', 'limits', 'map', 'memory', 'optional', 'string', 'tuple', 'utility', 'variant', 'vector']) h.line(`#include <${inc}>`);
   h.line('');
@@ -76,6 +84,7 @@ function render(bundle: Bundle, module: Module, source: string): GeneratedFile[]
   src.line('');
   src.line(`namespace ${ctx.namespace} {`);
   emitConversions(ctx, src, aggregates);
+  emitMsgpack(ctx, src, aggregates);
   if (services) {
     emitErrorMapperDefs(ctx, src);
     emitClientDefs(ctx, c, src);

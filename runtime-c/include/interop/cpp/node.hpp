@@ -133,15 +133,22 @@ void run_callback(F &f, A &&...args) noexcept {
 }
 
 /**
- * A call in flight: the caller's arguments (a std::tuple: runtime-c borrows from them until the
- * call ends), the same as C params, the C result, and who waits for it.
+ * A call in flight: the caller's arguments (a std::tuple, filled for a direct call only: the
+ * callee borrows from them until the call ends; over a link they are encoded at once, ADR 0030),
+ * the same as C params, the result, and who waits for it. Over a link, a msgpack answer is read
+ * straight into the C++ result (`Tag`, interop/cpp/msgpack.hpp); a JSON one, and a direct
+ * call's, come as the C result and are converted.
  */
-template <class R, class Args, class CParams, class CResult>
+template <class R, class Args, class CParams, class CResult, class Tag = void>
 struct PendingCall {
+  using Value = std::conditional_t<std::is_void_v<R>, Unit, R>;
   Args args;
   Arena arena;
   CParams params{};
   CResult result{};
+  Value value{};
+  bool decoded = false;  // `value` holds the answer (else `result` does)
+  const interop_type *result_type = nullptr;
   std::promise<R> promise;
   std::future<R> future = promise.get_future();
   std::function<void(std::future<R>)> callback;
@@ -151,14 +158,29 @@ struct PendingCall {
     std::unique_ptr<PendingCall> self(static_cast<PendingCall *>(user));
     self->finish(rc, err);
   }
+  /** interop_answer_decoder: the RESPONSE's payload into `value`. */
+  static int decode(void *user, const std::uint8_t *data, std::size_t len, interop_codec codec, std::uint32_t max_depth,
+                    interop_error *err) noexcept {
+    auto *self = static_cast<PendingCall *>(user);
+    try {
+      if constexpr (!std::is_void_v<R> && !std::is_void_v<Tag>) {
+        if (codec == INTEROP_CODEC_MSGPACK) {
+          self->decoded = true;
+          return mp::decode<Tag>(data, len, max_depth, self->value, err);
+        }
+      }
+      return interop_decode(self->result_type, data, len, codec, max_depth, self->arena.get(), &self->result, err);
+    } catch (const std::bad_alloc &) {
+      return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    }
+  }
   void finish(int rc, const interop_error *err) {
     if (rc != INTEROP_OK) {
       promise.set_exception(errors(rc, *err));
     } else if constexpr (std::is_void_v<R>) {
       promise.set_value();
     } else {
-      R value{};
-      interop_from_c(result, value);
+      if (!decoded) interop_from_c(result, value);
       promise.set_value(std::move(value));
     }
     if (callback) run_callback(callback, std::move(future));
@@ -173,8 +195,15 @@ auto start(interop_invoker *inv, const interop_module *module, std::uint32_t fn,
   if (!call->callback) out = std::move(call->future);
   P *raw = call.get();
   interop_error err{};
-  int rc = interop_invoke(inv, module, fn, &raw->params, has_result ? &raw->result : nullptr, raw->arena.get(), &opts,
-                          &P::done, raw);
+  int rc;
+  if (interop_invoker_is_direct(inv)) {
+    rc = interop_invoke(inv, module, fn, &raw->params, has_result ? &raw->result : nullptr, raw->arena.get(), &opts, &P::done, raw);
+  } else {
+    raw->result_type = module->functions[fn].result;
+    const interop_answer_decoder decoder{&P::decode, raw};
+    rc = interop_invoke_decoding(inv, module, fn, &raw->params, has_result ? &decoder : nullptr, raw->arena.get(), &opts,
+                                 &P::done, raw);
+  }
   if (rc == INTEROP_OK) {
     call.release();  // P::done owns it now
   } else {

@@ -11,6 +11,7 @@
 #define INTEROP_CPP_VALUES_HPP
 
 #include <interop/cpp/error.hpp>
+#include <interop/cpp/msgpack.hpp>
 #include <interop/interop.h>
 
 #include <cstddef>
@@ -21,7 +22,6 @@
 #include <optional>
 #include <string>
 #include <type_traits>
-#include <utility>
 #include <utility>
 #include <vector>
 
@@ -225,41 +225,61 @@ void interop_from_c(C *const &in, std::optional<T> &out) {
 }
 
 /**
- * The codec of one declared type: C++ type T, its C struct C and runtime-c's descriptor of it.
- * interopc generates one per declared type (`<module namespace>::codec::<Type>`):
+ * The codec of one declared type: C++ type T, its C struct C, runtime-c's descriptor of it and the
+ * tag of its msgpack walk (interop/cpp/msgpack.hpp). interopc generates one per declared type
+ * (`<module namespace>::codec::<Type>`):
  *   auto bytes = example::chat::codec::Message.encode(message, interop::Codec::msgpack);
  *   example::chat::Message back = example::chat::codec::Message.decode(bytes, interop::Codec::msgpack);
  * Bad values and bad input throw interop::Error (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), as in C.
+ * msgpack goes straight between the C++ value and the bytes (ADR 0030); JSON through the C struct
+ * and runtime-c's JSON codec (ADR 0022). Without a tag (`TypeCodec<T, C>`), msgpack goes through
+ * the C struct too.
  */
-template <class T, class C>
+template <class T, class C, class Tag = void>
 struct TypeCodec {
   static constexpr std::size_t kScratchKeep = 4u << 20;
   const interop_type *type;
 
-  Bytes encode(const T &value, Codec codec, std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
+  /** Appends the encoding of `value` to `out` (reusing its room: what a loop of encodes wants). */
+  void encode_to(const T &value, Codec codec, Buffer &out, std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
+    interop_error err;
+    if constexpr (!std::is_void_v<Tag>) {
+      if (codec == Codec::msgpack) return check(mp::encode<Tag>(value, max_depth, out.get(), &err), err);
+    }
     Arena arena;
     C c{};
     interop_to_c(value, &c, arena);
+    check(interop_encode(type, &c, static_cast<interop_codec>(codec), max_depth, out.get(), &err), err);
+  }
+  Bytes encode(const T &value, Codec codec, std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
     // One scratch buffer per thread, so an encode does not grow a fresh buffer from nothing (a
     // large one kept afterwards is let go: at most kScratchKeep bytes stay per thread).
     thread_local Buffer scratch;
     scratch.get()->len = 0;
-    interop_error err;
-    int rc = interop_encode(type, &c, static_cast<interop_codec>(codec), max_depth, scratch.get(), &err);
-    Bytes out = rc == INTEROP_OK ? scratch.bytes() : Bytes();
-    if (scratch.get()->cap > kScratchKeep) scratch = Buffer();
-    check(rc, err);
-    return out;
+    struct Trim {
+      Buffer &b;
+      ~Trim() {
+        if (b.get()->cap > kScratchKeep) b = Buffer();
+      }
+    } trim{scratch};
+    encode_to(value, codec, scratch, max_depth);
+    return scratch.bytes();
   }
   T decode(const std::uint8_t *data, std::size_t len, Codec codec,
            std::uint32_t max_depth = INTEROP_DEFAULT_MAX_DEPTH) const {
     static const std::uint8_t nothing = 0;
     if (data == nullptr) data = &nothing;  // an empty std::vector's data(): runtime-c wants a pointer
+    interop_error err;
+    T value{};
+    if constexpr (!std::is_void_v<Tag>) {
+      if (codec == Codec::msgpack) {
+        check(mp::decode<Tag>(data, len, max_depth, value, &err), err);
+        return value;
+      }
+    }
     Arena arena;
     C c{};
-    interop_error err;
     check(interop_decode(type, data, len, static_cast<interop_codec>(codec), max_depth, arena.get(), &c, &err), err);
-    T value{};
     interop_from_c(c, value);
     return value;
   }
