@@ -4,6 +4,8 @@
  *   bench_c_child client       a C node calling echo<Shape> through the generated _sync stubs; BENCH_ADDRESS
  *   bench_c_child raw-server   the floor: echoes whole frames over a plain socket, nothing decoded
  *   bench_c_child raw-client   the floor: writes our request frame's bytes, waits for the whole echo
+ *   bench_c_child spin-server  the shm floor: two processes spinning on a shared mapping, the frame
+ *   bench_c_child spin-client  copied in and echoed back, no event loop, no wake-ups
  * Servers answer {"ready":true,"address":…} and serve until stdin closes; clients answer
  * {"ready":true}, then {"cmd":"batch","shape":S,"n":N} → {"lat":[ns, …]} (bench/harness/ts-loop.ts). */
 #include <arpa/inet.h>
@@ -14,8 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include "shapes.h"
 
@@ -82,10 +87,11 @@ static int server(void) {
   const interop_module_impl *impls[] = {&srv.module_impl};
   const char *net = getenv("BENCH_NET");
   char listen[300], config[512];
-  if (net == NULL || strcmp(net, "unix") == 0) {
+  if (net == NULL || strcmp(net, "unix") == 0 || strcmp(net, "shm") == 0) {
+    const char *scheme = net != NULL && strcmp(net, "shm") == 0 ? "shm:" : "unix:";
     unix_path(listen, sizeof listen, "ours");
-    memmove(listen + 5, listen, strlen(listen) + 1);
-    memcpy(listen, "unix:", 5);
+    memmove(listen + strlen(scheme), listen, strlen(listen) + 1);
+    memcpy(listen, scheme, strlen(scheme));
   } else if (strcmp(net, "ws") == 0 || strcmp(net, "http") == 0) { /* the web suite (bench/web/suite.ts) */
     snprintf(listen, sizeof listen, "%s://127.0.0.1:0", net);
   } else {
@@ -311,12 +317,89 @@ static int raw_client_main(void) {
   return rc;
 }
 
+/* ---- the shm floor: a spin ping-pong on a shared mapping (a file in $TMPDIR) ---- */
+
+#define SPIN_DATA (8u << 20)
+typedef struct spin_area {
+  uint64_t request;       /* bumped by the client once a request is in `ask` */
+  char pad1[56];
+  uint64_t answer;        /* set to `request` by the server once it is echoed in `back` */
+  char pad2[56];
+  uint32_t len;
+} spin_area;
+
+static spin_area *spin_map(const char *path, bool create) {
+  int fd = open(path, create ? O_RDWR | O_CREAT | O_TRUNC : O_RDWR, 0600);
+  if (fd < 0 || (create && ftruncate(fd, 4096 + 2 * (off_t)SPIN_DATA) != 0)) return NULL;
+  void *p = mmap(NULL, 4096 + 2 * (size_t)SPIN_DATA, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static uint8_t *spin_ask(spin_area *a) { return (uint8_t *)a + 4096; }
+static uint8_t *spin_back(spin_area *a) { return (uint8_t *)a + 4096 + SPIN_DATA; }
+
+static int spin_server(void) {
+  unix_path(raw_path, sizeof raw_path, "spin");
+  spin_area *a = spin_map(raw_path, true);
+  if (a == NULL) return fail("cannot map the spin area");
+  printf("{\"ready\":true,\"address\":\"spin:%s\"}\n", raw_path);
+  fflush(stdout);
+  stdin_watch w = {raw_stop, NULL};
+  pthread_t t;
+  pthread_create(&t, NULL, watch_stdin, &w);
+  uint64_t seen = 0, last = bench_now_ns();
+  for (;;) {
+    uint64_t r = __atomic_load_n(&a->request, __ATOMIC_ACQUIRE);
+    if (r == seen) { /* spins while busy; 1 ms after the last request it naps, not to slow the others */
+      if (bench_now_ns() - last > 1000000u) nanosleep(&(struct timespec){0, 200000}, NULL);
+      continue;
+    }
+    last = bench_now_ns();
+    memcpy(spin_back(a), spin_ask(a), a->len);
+    seen = r;
+    __atomic_store_n(&a->answer, r, __ATOMIC_RELEASE);
+  }
+}
+
+typedef struct spin_client {
+  spin_area *a;
+  interop_buf frames[SHAPE_COUNT];
+  uint8_t *back;
+  uint64_t seq;
+} spin_client;
+
+static int spin_call(void *p, shape_id s) {
+  spin_client *c = p;
+  if (c->frames[s].len == 0) request_frame(s, &c->frames[s]);
+  memcpy(spin_ask(c->a), c->frames[s].data, c->frames[s].len);
+  c->a->len = (uint32_t)c->frames[s].len;
+  __atomic_store_n(&c->a->request, ++c->seq, __ATOMIC_RELEASE);
+  while (__atomic_load_n(&c->a->answer, __ATOMIC_ACQUIRE) != c->seq) continue;
+  memcpy(c->back, spin_back(c->a), c->frames[s].len);
+  return 0;
+}
+
+static int spin_client_main(void) {
+  const char *address = getenv("BENCH_ADDRESS");
+  if (address == NULL || strncmp(address, "spin:", 5) != 0) return fail("BENCH_ADDRESS is not a spin: address");
+  spin_client c = {.a = spin_map(address + 5, false), .back = malloc(SPIN_DATA)};
+  if (c.a == NULL) return fail("cannot map the spin area");
+  for (int s = 0; s < SHAPE_COUNT; s++) c.frames[s] = (interop_buf)INTEROP_BUF_INIT;
+  int rc = run_client(spin_call, &c);
+  for (int s = 0; s < SHAPE_COUNT; s++) interop_buf_free(&c.frames[s]);
+  free(c.back);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
   if (strcmp(mode, "server") == 0) return server();
   if (strcmp(mode, "client") == 0) return client();
   if (strcmp(mode, "raw-server") == 0) return raw_server();
   if (strcmp(mode, "raw-client") == 0) return raw_client_main();
-  fprintf(stderr, "usage: bench_c_child server|client|raw-server|raw-client (bench/c/suite.ts runs it)\n");
+  if (strcmp(mode, "spin-server") == 0) return spin_server();
+  if (strcmp(mode, "spin-client") == 0) return spin_client_main();
+  fprintf(stderr, "usage: bench_c_child server|client|raw-server|raw-client|spin-server|spin-client (bench/c/suite.ts runs it)\n");
   return 2;
 }

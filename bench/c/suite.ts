@@ -1,5 +1,6 @@
 // The C suites: runtime-c and the generated C code against what a C user would pick instead.
-//   rpc-c        C client ↔ C server over unix and tcp, against a raw C socket ping-pong (the floor)
+//   rpc-c        C client ↔ C server over unix and tcp, against a raw C socket ping-pong (the floor);
+//                over shm against two processes spinning on a shared mapping (the shm floor) and unix
 //   rpc-c-cross  a C client against the TypeScript and the Python server, next to TS ↔ TS and C ↔ C
 //   direct-c     a direct call through a generated C stub against a plain indirect C call
 //   codecs-c     the C codecs' encode+decode against msgpack-c
@@ -15,6 +16,7 @@ import { haveTs } from '../rpc/ours-ts.js';
 
 const OUT = 'bench/out/c';
 const FLOOR = 'raw C socket (floor)';
+const SPIN_FLOOR = 'raw shared-memory spin ping-pong (floor)';
 let built: boolean | undefined;
 
 /** Builds bench/c once per run; false (with a note) when it cannot be built. */
@@ -59,6 +61,18 @@ export async function runRpcC(opts: BenchOptions, results: Results): Promise<voi
       floor: FLOOR,
     }, [cPair('interop', 'server', 'client', net), cPair(FLOOR, 'raw-server', 'raw-client', net)]);
   }
+  // shm (docs/wire.md §9): the same C client and server, against the spin floor and against unix.
+  await runRtt(opts, results, {
+    suite: '2. Request/response',
+    title: 'C ↔ C over shm (shared memory), next to unix',
+    metricPrefix: 'rtt.c-c.shm',
+    shapes: SHAPES,
+    floor: SPIN_FLOOR,
+  }, [
+    cPair('interop over shm', 'server', 'client', 'shm'),
+    cPair('interop over unix', 'server', 'client', 'unix'),
+    cPair(SPIN_FLOOR, 'spin-server', 'spin-client', 'shm'),
+  ]);
 }
 
 export async function runRpcCCross(opts: BenchOptions, results: Results): Promise<void> {

@@ -2,7 +2,7 @@
  * length before its bytes arrive), dispatching them by kind, writing frames, closing. A framing
  * error closes this connection only, after one connection-level ERROR. */
 #include <stdlib.h>
-#include "transport.h"
+#include "shm.h"
 
 static void time_partial_frame(conn *c, bool completed);
 static void read_frames(conn *c);
@@ -12,6 +12,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (--c->handles_open > 0) return;
   interop_frame_decoder_free(&c->dec);
   versions_free(c);
+  shm_free(c->shm);
   free(c);
 }
 
@@ -76,7 +77,12 @@ void conn_goodbye_now(conn *c, const char *reason) {
   interop_frame_head(frame, &bye);
   memcpy(frame + INTEROP_FRAME_HEAD, reason, n);
   uv_buf_t buf = uv_buf_init((char *)frame, (unsigned)(INTEROP_FRAME_HEAD + n));
-  uv_try_write(c->out_stream, &buf, 1); /* the connection closes right after: no queued write */
+  /* the connection closes right after: no queued write */
+  if (c->shm != NULL) {
+    if (c->shm_head == NULL) shm_put(c, frame, buf.len);
+  } else {
+    uv_try_write(c->out_stream, &buf, 1);
+  }
   c->state = CONN_CLOSING;
 }
 
@@ -128,15 +134,30 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   conn *c = s->data;
-  if (n < 0) {
-    interop_error err;
-    if (interop_frame_decoder_end(&c->dec, &err) != 0) node_count(c->node, INTEROP_REJECTED_FRAMES);
-    return conn_close(c, n == UV_EOF ? "the peer closed the connection" : uv_strerror((int)n));
+  if (n < 0) return conn_peer_gone(c, n == UV_EOF ? "the peer closed the connection" : uv_strerror((int)n));
+  conn_received(c, (const uint8_t *)buf->base, (size_t)n);
+}
+
+void conn_peer_gone(conn *c, const char *why) {
+  interop_error err;
+  if (interop_frame_decoder_end(&c->dec, &err) != 0) node_count(c->node, INTEROP_REJECTED_FRAMES);
+  conn_close(c, why);
+}
+
+/* Bytes from the peer (shm: already in the decoder, n == 0). */
+void conn_received(conn *c, const uint8_t *p, size_t n) {
+  if (n > 0) {
+    c->active = true;
+    if (!interop_frame_decoder_push(&c->dec, p, n)) return conn_close(c, "out of memory");
   }
-  if (n == 0) return;
-  c->active = true;
-  if (!interop_frame_decoder_push(&c->dec, (const uint8_t *)buf->base, (size_t)n)) return conn_close(c, "out of memory");
   read_frames(c);
+}
+
+/* Reading the peer starts and stops by transport. */
+static void read_on(conn *c, bool on) {
+  if (c->shm != NULL) return shm_read(c, on);
+  if (on) uv_read_start(c->in_stream, on_alloc, on_read);
+  else uv_read_stop(c->in_stream);
 }
 
 /* Dispatches the complete frames received, until reading is paused: the rest wait in the decoder
@@ -165,7 +186,7 @@ void conn_pause_reading(conn *c, unsigned why) {
   c->paused |= why;
   if (c->paused != why) return; /* already paused for another reason */
   node_count(c->node, INTEROP_PAUSED_READS);
-  uv_read_stop(c->in_stream);
+  read_on(c, false);
   if (c->frame_timing) uv_timer_stop(&c->frame_timer); /* paused time does not count (§5.1) */
   c->frame_timing = false;
 }
@@ -174,8 +195,8 @@ void conn_resume_reading(conn *c, unsigned why) {
   if (!(c->paused & why)) return;
   c->paused &= ~why;
   if (c->paused != 0 || c->state == CONN_CLOSED || c->flushing) return;
-  uv_read_start(c->in_stream, on_alloc, on_read);
-  read_frames(c); /* those received before the pause; a partial frame's clock starts again */
+  read_on(c, true);
+  if (c->state != CONN_CLOSED) read_frames(c); /* those received before the pause; a partial frame's clock starts again */
 }
 
 static void on_frame_timeout(uv_timer_t *t) {
@@ -236,12 +257,14 @@ static void on_handshake_timeout(uv_timer_t *t) {
 }
 
 void conn_start(conn *c) {
-  if (c->out_stream == NULL) c->out_stream = c->in_stream;
-  c->in_stream->data = c;
+  if (c->shm == NULL) {
+    if (c->out_stream == NULL) c->out_stream = c->in_stream;
+    c->in_stream->data = c;
+  }
   node_add_conn(c->node, c);
   uv_timer_start(&c->handshake_timer, on_handshake_timeout, c->node->limits.handshake_timeout_ms, 0);
-  uv_read_start(c->in_stream, on_alloc, on_read);
   if (c->initiator) handshake_send_hello(c);
+  if (c->state != CONN_CLOSED) read_on(c, true);
 }
 
 typedef struct flush_req {
@@ -259,6 +282,14 @@ static void on_flushed(uv_shutdown_t *req, int status) {
 void conn_close_after_flush(conn *c, const char *why) {
   if (c->state == CONN_CLOSED || c->flushing) return;
   c->flushing = true;
+  if (c->shm != NULL) { /* closed by outbound.c once its last queued byte is in the ring */
+    c->state = CONN_CLOSING;
+    shm_read(c, false);
+    uv_timer_stop(&c->idle_timer);
+    uv_timer_stop(&c->frame_timer);
+    if (c->shm_head == NULL) conn_close(c, why);
+    return;
+  }
   flush_req *f = calloc(1, sizeof *f);
   if (f == NULL || uv_shutdown(&f->req, c->out_stream, on_flushed) != 0) {
     free(f);
@@ -291,6 +322,11 @@ void conn_close(conn *c, const char *why) {
   uv_close((uv_handle_t *)&c->handshake_timer, on_handle_closed);
   uv_close((uv_handle_t *)&c->frame_timer, on_handle_closed);
   uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
+  if (c->shm != NULL) {
+    conn_shm_drop(c);
+    return shm_close(c, on_handle_closed);
+  }
+  if (c->in_stream == NULL) return; /* never had a stream (out of memory while accepting) */
   c->in_stream->data = c;
   c->handles_open++;
   uv_close((uv_handle_t *)c->in_stream, on_handle_closed);

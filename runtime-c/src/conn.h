@@ -10,6 +10,7 @@
 typedef struct conn conn;
 typedef struct node_link node_link;
 typedef struct out_frame out_frame; /* a frame written or waiting (outbound.c) */
+typedef struct shm_link shm_link;   /* the shm transport's rings (shm.c) */
 
 typedef enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING, CONN_CLOSED } conn_state;
 
@@ -66,6 +67,9 @@ struct conn {
   uv_pipe_t out;            /* stdio: frames go out on a second pipe */
   bool split;               /* reading h.pipe, writing `out` */
   uv_stream_t *in_stream, *out_stream;
+  shm_link *shm;            /* the shm transport: no streams, two rings (shm.c) */
+  out_frame *shm_head, *shm_tail; /* shm: frames the ring has no room for yet, in order */
+  size_t shm_queued;        /* their bytes not yet in the ring */
   bool initiator;
   conn_state state;
   bool control_only;        /* a control endpoint: only interop.control */

@@ -17,6 +17,7 @@
  * bounded counts of frames. As runtime-ts/src/node/outbound.ts and peer-events.ts. */
 #include <stdlib.h>
 #include "streams.h"
+#include "shm.h"
 
 /* A write of this many bytes or more that libuv could not pass on marks the connection congested
  * (what Python's asyncio transports use by default; Node's sockets are comparable). */
@@ -34,10 +35,11 @@ struct out_frame {
   uint8_t kind;
   bool waits;               /* written while the connection was congested: it counts as waiting */
   size_t len;
+  size_t off;               /* shm: bytes already in the ring */
   uint8_t data[];
 };
 
-static size_t queued(conn *c) { return uv_stream_get_write_queue_size(c->out_stream); }
+static size_t queued(conn *c) { return c->shm != NULL ? c->shm_queued : uv_stream_get_write_queue_size(c->out_stream); }
 
 static out_frame *frame_new(conn *c, const interop_frame *f) {
   size_t len = INTEROP_FRAME_HEAD + f->target_len + f->payload_len;
@@ -60,11 +62,9 @@ static void count(conn *c, const out_frame *w, int delta) {
 }
 
 static void drained(conn *c);
+static void wait_written(conn *c, out_frame *w);
 
-static void on_write(uv_write_t *req, int status) {
-  (void)status; /* a failed write shows up as a read error or EOF, which closes the connection */
-  out_frame *w = (out_frame *)req;
-  conn *c = w->c;
+static void written(conn *c, out_frame *w) {
   count(c, w, -1);
   free(w);
   if (c->state == CONN_CLOSED || !c->congested || queued(c) > OUT_LOW_WATER) return;
@@ -72,9 +72,60 @@ static void on_write(uv_write_t *req, int status) {
   drained(c);
 }
 
+static void on_write(uv_write_t *req, int status) {
+  (void)status; /* a failed write shows up as a read error or EOF, which closes the connection */
+  out_frame *w = (out_frame *)req;
+  written(w->c, w);
+}
+
+/* The shm ring has room again: what waits goes in, in order (the ring plays the socket's part
+ * and this queue libuv's write queue, with the same high and low water marks). */
+void conn_shm_writable(conn *c) {
+  while (c->shm_head != NULL && c->state != CONN_CLOSED) {
+    out_frame *w = c->shm_head;
+    size_t n = shm_put(c, w->data + w->off, w->len - w->off);
+    w->off += n;
+    c->shm_queued -= n;
+    if (w->off < w->len) return;
+    c->shm_head = w->next;
+    if (c->shm_head == NULL) c->shm_tail = NULL;
+    written(c, w);
+  }
+  if (c->flushing && c->shm_head == NULL && c->state != CONN_CLOSED) conn_close(c, "closed after its last frame");
+}
+
+void conn_shm_drop(conn *c) {
+  while (c->shm_head != NULL) {
+    out_frame *w = c->shm_head;
+    c->shm_head = w->next;
+    free(w);
+  }
+  c->shm_tail = NULL;
+  c->shm_queued = 0;
+}
+
+/* shm: into the ring now, or behind what waits; false once it waits. */
+static bool shm_write(conn *c, out_frame *w) {
+  w->off = c->shm_head == NULL ? shm_put(c, w->data, w->len) : 0;
+  if (w->off == w->len) {
+    free(w);
+    return true;
+  }
+  w->next = NULL;
+  if (c->shm_tail != NULL) c->shm_tail->next = w;
+  else c->shm_head = w;
+  c->shm_tail = w;
+  c->shm_queued += w->len - w->off;
+  return false;
+}
+
 static void write_now(conn *c, out_frame *w) {
   uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
   c->active = true;
+  if (c->shm != NULL) {
+    if (!shm_write(c, w)) wait_written(c, w);
+    return;
+  }
   /* Nothing queued: the socket takes the frame now, most often whole, and then no write request
    * is queued and no callback costs another loop turn. libuv refuses (EAGAIN) while older
    * frames wait, so frames keep their order. */
@@ -88,6 +139,11 @@ static void write_now(conn *c, out_frame *w) {
     free(w);
     return;
   }
+  wait_written(c, w);
+}
+
+/* A frame the transport did not take at once: counted, and the connection maybe congested. */
+static void wait_written(conn *c, out_frame *w) {
   w->waits = c->congested;
   count(c, w, 1);
   if (queued(c) > OUT_HIGH_WATER) c->congested = true;

@@ -11,8 +11,11 @@
 #include <unistd.h>
 #include "transport.h"
 #include "ws.h"
+#include "shm.h"
 
 static bool is_unix(const char *a) { return strncmp(a, "unix:", 5) == 0; }
+/* The socket file of unix:/path, or of shm:/path (its set-up socket). */
+static const char *socket_path(const char *a) { return is_unix(a) ? a + 5 : a + 4; }
 static bool is_tcp(const char *a) { return strncmp(a, "tcp://", 6) == 0; }
 
 /* tcp://host:port → a socket address (numeric hosts, and localhost). */
@@ -39,23 +42,24 @@ typedef struct dial_req {
   conn *c;
 } dial_req;
 
+void transport_dial_failed(conn *c, const char *reason) {
+  /* Report through the handshake path: the link fails its waiting calls with UNAVAILABLE. */
+  if (c->shm == NULL) c->in_stream->data = c;
+  node_add_conn(c->node, c);
+  char why[160];
+  snprintf(why, sizeof why, "cannot connect: %s", reason);
+  interop_error e;
+  interop_error_set(&e, INTEROP_UNAVAILABLE, "%s", why);
+  if (c->on_open != NULL) c->on_open(c, INTEROP_UNAVAILABLE, &e);
+  c->on_open = NULL;
+  conn_close(c, why);
+}
+
 static void on_connected(uv_connect_t *req, int status) {
   dial_req *d = (dial_req *)req;
   conn *c = d->c;
   free(d);
-  if (status != 0) {
-    /* Report through the handshake path: the link fails its waiting calls with UNAVAILABLE. */
-    c->in_stream->data = c;
-    node_add_conn(c->node, c);
-    char why[128];
-    snprintf(why, sizeof why, "cannot connect: %s", uv_strerror(status));
-    interop_error e;
-    interop_error_set(&e, INTEROP_UNAVAILABLE, "%s", why);
-    if (c->on_open != NULL) c->on_open(c, INTEROP_UNAVAILABLE, &e);
-    c->on_open = NULL;
-    conn_close(c, why);
-    return;
-  }
+  if (status != 0) return transport_dial_failed(c, uv_strerror(status));
   if (c->in_stream == (uv_stream_t *)&c->h.tcp) uv_tcp_nodelay(&c->h.tcp, 1);
   conn_start(c);
 }
@@ -63,6 +67,7 @@ static void on_connected(uv_connect_t *req, int status) {
 const char *transport_dial(interop_node *node, const char *address, conn *c) {
   if (ws_is_address(address)) return ws_dial(node, address, c);
   if (http_is_address(address)) return http_dial(node, address, c);
+  if (shm_is_address(address)) return shm_dial(node, address, c);
   dial_req *d = calloc(1, sizeof *d);
   if (d == NULL) return "out of memory";
   d->c = c;
@@ -88,7 +93,7 @@ const char *transport_dial(interop_node *node, const char *address, conn *c) {
     return NULL;
   }
   free(d);
-  return "unknown transport (expected unix:/path, tcp://host:port, ws://, wss://, http:// or https://host:port)";
+  return "unknown transport (expected unix:/path, shm:/path, tcp://host:port, ws://, wss://, http:// or https://host:port)";
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -97,14 +102,16 @@ static void on_connection(uv_stream_t *server, int status) {
   conn *c = conn_new(l->node, false);
   if (c == NULL) return;
   c->control_only = l->control_only;
-  if (l->unix_socket) {
+  if (l->shm) {
+    if (shm_accept(c, server) != 0) return conn_close(c, "accept failed");
+  } else if (l->unix_socket) {
     uv_pipe_init(l->node->loop, &c->h.pipe, 0);
     c->in_stream = (uv_stream_t *)&c->h.pipe;
   } else {
     uv_tcp_init(l->node->loop, &c->h.tcp);
     c->in_stream = (uv_stream_t *)&c->h.tcp;
   }
-  if (uv_accept(server, c->in_stream) != 0) return conn_close(c, "accept failed");
+  if (!l->shm && uv_accept(server, c->in_stream) != 0) return conn_close(c, "accept failed");
   if (!l->unix_socket) uv_tcp_nodelay(&c->h.tcp, 1);
   if (l->open >= l->node->limits.max_connections) {
     /* Refused without waiting for its HELLO; the connections already open are not affected. */
@@ -112,8 +119,7 @@ static void on_connection(uv_stream_t *server, int status) {
     interop_error_set(&e, INTEROP_RESOURCE_EXHAUSTED, "listener %s has max_connections (%u) connections open", l->address,
                       l->node->limits.max_connections);
     node_count(l->node, INTEROP_REJECTED_CONNECTIONS);
-    c->out_stream = c->in_stream;
-    c->in_stream->data = c;
+    if (!l->shm) c->out_stream = c->in_stream, c->in_stream->data = c;
     node_add_conn(c->node, c);
     conn_send_error(c, 0, "", 0, INTEROP_CODEC_JSON, &e);
     return conn_close_after_flush(c, e.message);
@@ -149,8 +155,8 @@ int transport_listen(interop_node *node, const char *address, bool control_only,
   snprintf(l->address, sizeof l->address, "%s", address);
   int rc;
   uv_stream_t *s;
-  if (is_unix(address)) {
-    const char *path = address + 5;
+  if (is_unix(address) || shm_is_address(address)) {
+    const char *path = socket_path(address);
     if (strlen(path) > 107) {
       free(l);
       return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: socket paths must fit 107 bytes", address);
@@ -164,6 +170,7 @@ int transport_listen(interop_node *node, const char *address, bool control_only,
     }
     remove_stale(path);
     l->unix_socket = true;
+    l->shm = shm_is_address(address);
     snprintf(l->path, sizeof l->path, "%s", path);
     uv_pipe_init(node->loop, &l->h.pipe, 0);
     s = (uv_stream_t *)&l->h.pipe;
@@ -180,7 +187,7 @@ int transport_listen(interop_node *node, const char *address, bool control_only,
     rc = uv_tcp_bind(&l->h.tcp, (const struct sockaddr *)&sa, 0);
   } else {
     free(l);
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: unknown transport (expected unix:/path, tcp://host:port, ws://, wss://, http:// or https://host:port)", address);
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s: unknown transport (expected unix:/path, shm:/path, tcp://host:port, ws://, wss://, http:// or https://host:port)", address);
   }
   s->data = l;
   if (rc == 0) rc = uv_listen(s, 511, on_connection);

@@ -16,6 +16,7 @@ struct listener {
   size_t open;      /* accepted connections still open (max_connections) */
   bool unix_socket;
   tls_ctx *tls;     /* wss:// and https:// listeners: the certificate and key (tls.c) */
+  bool shm;         /* shm: a unix socket that sets up shared memory (shm.c) */
   bool control_only;
   char path[512];    /* the socket file, removed on close */
   char address[512]; /* as bound: tcp://127.0.0.1:<the real port> */
@@ -23,6 +24,8 @@ struct listener {
 
 /* Dials an address for a connection; NULL when started, else why not. */
 const char *transport_dial(interop_node *node, const char *address, conn *c);
+/* A dial that did not reach the peer: its waiting calls fail with UNAVAILABLE. */
+void transport_dial_failed(conn *c, const char *why);
 /* Listens on an address; accepted connections are responders. */
 int transport_listen(interop_node *node, const char *address, bool control_only, interop_error *err);
 /* Spawns a link's plugin and connects to its stdin/stdout; NULL when started, else why not. */

@@ -67,7 +67,7 @@ CASES: list[dict] = []
 
 
 #: The transports that carry streams: all but http and https (ADR 0023).
-STREAM_TRANSPORTS = ["direct", "unix", "tcp", "stdio", "ws", "wss"]
+STREAM_TRANSPORTS = ["direct", "unix", "shm", "tcp", "stdio", "ws", "wss"]
 
 
 def case(name: str, feature: str, function: str, args: str, **rest) -> None:
@@ -239,7 +239,7 @@ def stream_cases() -> None:
              error={"code": "UNIMPLEMENTED"}, transports=["http", "https"])
     # Last: the server is gone afterwards. There is no peer to lose in process.
     stream_case("peer killed mid-stream", "stream cancellation", "die_mid_stream", '{"count":3}', kind="ticks", count=3,
-                error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "tcp", "stdio", "ws", "wss"])
+                error={"code": "UNAVAILABLE"}, within_ms=1000, transports=["unix", "shm", "tcp", "stdio", "ws", "wss"])
 
 
 def main() -> None:

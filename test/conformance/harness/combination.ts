@@ -69,7 +69,7 @@ export async function runCombination(
   let serverOutput: Promise<{ stderr: string }> | undefined;
   try {
     const address =
-      combo.transport === 'unix' ? `unix:${join(dir, 's.sock')}`
+      combo.transport === 'unix' || combo.transport === 'shm' ? `${combo.transport}:${join(dir, 's.sock')}`
       : combo.transport !== 'direct' && combo.transport !== 'stdio' ? `${combo.transport}://127.0.0.1:${await freePort()}`
       : undefined;
     const tls = combo.transport === 'wss' || combo.transport === 'https' ? selfSignedPair(dir) : undefined;

@@ -116,8 +116,9 @@ export async function waitForAddress(address: string, timeoutMs: number, alive: 
 
 function probe(address: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = address.startsWith('unix:')
-      ? connect({ path: address.slice('unix:'.length) })
+    // shm: its set-up socket (the listener counts the probe as a refused set-up, harmlessly).
+    const socket = address.startsWith('unix:') || address.startsWith('shm:')
+      ? connect({ path: address.slice(address.indexOf(':') + 1) })
       : connect({ host: new URL(address).hostname, port: Number(new URL(address).port) });
     socket.once('connect', () => {
       socket.destroy();
