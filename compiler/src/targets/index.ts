@@ -7,3 +7,5 @@ import './cpp/index.js';
 import './haskell/index.js';
 import './python/index.js';
 import './ts/index.js';
+import './proto/index.js';
+import './fbs/index.js';
