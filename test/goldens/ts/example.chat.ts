@@ -991,6 +991,7 @@ function Attachment$decPb(r: $rt.ProtobufReader): Attachment {
   let $v: Attachment | undefined;
   try {
     for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      $at = '';
       if ($v !== undefined) throw $rt.invalid('expected exactly one Attachment case');
       switch ($n) {
         case 1: {

@@ -311,6 +311,7 @@ export function decodeUnionPb(ctx: GenContext, d: UnionDecl, name: string, out: 
   out.line(`let $v: ${name} | undefined;`);
   out.tryCatch(() => {
     out.block('for (let $n = r.field(); $n !== 0; $n = r.field()) {', () => {
+      out.line(`$at = '';`);
       out.line(`if ($v !== undefined) throw ${oneCase};`);
       out.block('switch ($n) {', () => {
         for (const u of d.cases) {
