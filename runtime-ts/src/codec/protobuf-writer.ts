@@ -5,8 +5,9 @@
 // for signed IDL types, uint32/uint64 for unsigned ones, int32 for enums; f32 is fixed32, f64
 // fixed64, NaN the quiet NaN with the sign bit clear.
 //
-// A length-delimited value (a nested message, a packed list) is written in place after a mark and
-// its length inserted before it when it ends, moving it by the length's size (1 byte below 128).
+// A length-delimited value (a string, a nested message, a packed list) is written in place after a
+// one-byte placeholder for its length, which is filled in when it ends; a value of 128 bytes or
+// more is then moved to make room for the longer length.
 
 import { ByteWriter } from './byte-writer.js';
 import { checkBool, checkBytes, checkF32, checkF64, checkI16, checkI32, checkI64, checkI8, checkU16, checkU32, checkU64, checkU8 } from './checks.js';
@@ -51,20 +52,26 @@ export class ProtobufWriter extends ByteWriter {
   }
 
   /**
-   * Starts a length-delimited value; pass the mark to endLen(). The mark is relative to the value
-   * being written, which ensure() may move to a bigger buffer.
+   * Starts a length-delimited value; pass the mark to endLen(). One byte is reserved for the
+   * length, enough below 128 bytes (most strings and small messages): only a longer value moves.
+   * The mark is relative to the value being written, which ensure() may move to a bigger buffer.
    */
   beginLen(): number {
-    return this.pos - this.start;
+    this.byte(0);
+    return this.pos - this.start - 1;
   }
 
-  /** Ends a length-delimited value: inserts its length (a varint) before it. */
+  /** Ends a length-delimited value: writes its length (a varint) before it. */
   endLen(mark: number): void {
-    const len = this.pos - this.start - mark;
-    const size = len < 0x80 ? 1 : len < 0x4000 ? 2 : len < 0x200000 ? 3 : len < 0x10000000 ? 4 : 5;
-    this.ensure(size);
+    const len = this.pos - this.start - mark - 1;
+    if (len < 0x80) {
+      this.buf[this.start + mark] = len;
+      return;
+    }
+    const size = len < 0x4000 ? 2 : len < 0x200000 ? 3 : len < 0x10000000 ? 4 : 5;
+    this.ensure(size - 1);
     const at = this.start + mark;
-    if (len > 0) this.buf.copyWithin(at + size, at, this.pos);
+    this.buf.copyWithin(at + size, at + 1, this.pos);
     let p = at;
     let v = len;
     while (v >= 0x80) {
@@ -72,7 +79,7 @@ export class ProtobufWriter extends ByteWriter {
       v >>>= 7;
     }
     this.buf[p] = v;
-    this.pos += size;
+    this.pos += size - 1;
   }
 
   bool(v: boolean): void {

@@ -89,6 +89,10 @@ class PbReader:
 
     def _varint(self) -> int:
         buf, pos, end = self.buf, self.pos, self.end
+        # Most varints (keys, lengths, small numbers) are one byte.
+        if pos < end and buf[pos] < 0x80:
+            self.pos = pos + 1
+            return buf[pos]
         v = 0
         for i in range(10):
             if pos >= end:
@@ -105,8 +109,14 @@ class PbReader:
 
     def field(self) -> int:
         """The next field's number (its wire type in `wt`), or 0 at the end of the message."""
-        if self.pos >= self.end:
+        pos = self.pos
+        if pos >= self.end:
             return 0
+        key = self.buf[pos]
+        if 8 <= key < 0x80 and key & 7 in (0, 1, 2, 5):
+            self.pos = pos + 1
+            self.wt = key & 7
+            return key >> 3
         key = self._varint()
         if key >> 32:
             raise _error("field number out of range")
