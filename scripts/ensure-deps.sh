@@ -26,6 +26,8 @@ native_packages+=(g++ libgtest-dev)
 native_packages+=(ldc dub)
 # make: CMake's default generator drives it, and so does the Makefile of docs/use-python.md.
 native_packages+=(make)
+# protoc and flatc: the tests run them over `interopc gen --lang proto` / `--lang fbs` (ADR 0028).
+native_packages+=(protobuf-compiler flatbuffers-compiler)
 for p in "${native_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

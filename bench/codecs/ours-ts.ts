@@ -15,6 +15,8 @@ export async function ourCodecs(shape: ShapeName): Promise<{ contenders: CodecCo
     contenders: [
       { name: 'interop msgpack', value, encode: (v) => codec.encode(v, 'msgpack'), decode: (b) => codec.decode(b, 'msgpack', limits) },
       { name: 'interop json', value, encode: (v) => codec.encode(v, 'json'), decode: (b) => codec.decode(b, 'json', limits) },
+      // The same value in protobuf (ADR 0028): against protobufjs's static code on the same shape.
+      { name: 'interop protobuf', value, encode: (v) => codec.encode(v, 'protobuf'), decode: (b) => codec.decode(b, 'protobuf', limits) },
     ],
   };
 }

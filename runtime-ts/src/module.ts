@@ -7,7 +7,8 @@ import type { ItemSource } from './node/stream-items.js';
 
 export type { ItemSource } from './node/stream-items.js';
 
-export type CodecName = 'json' | 'msgpack';
+/** `protobuf`: generated types only so far (ADR 0028); not offered in the handshake yet. */
+export type CodecName = 'json' | 'msgpack' | 'protobuf';
 
 /** Decoding limits from docs/wire.md §5 that a codec needs. */
 export interface DecodeLimits {

@@ -43,7 +43,7 @@ export function compileOrReport(args: CommonArgs) {
   report(result.diagnostics, result.sources, args.errorFormat);
   // `files`: every schema read (imports included), for `gen --watch`.
   const files = [...result.sources.keys()];
-  if (result.bundle) return { bundle: result.bundle, files };
+  if (result.bundle) return { bundle: result.bundle, files, sources: result.sources };
   const unreadable = result.diagnostics.some((d) => d.code === 'E0200');
   return { code: unreadable ? EXIT.io : EXIT.errors, files };
 }

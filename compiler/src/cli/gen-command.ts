@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { findTarget, listTargets } from '../targets/registry.js';
-import type { Target } from '../targets/target.js';
-import { compileOrReport, err, EXIT, out, type CommonArgs } from './commands.js';
+import { TargetError, type GeneratedFile, type Target } from '../targets/target.js';
+import { compileOrReport, err, EXIT, out, report, type CommonArgs } from './commands.js';
 
 export interface GenArgs extends CommonArgs {
   lang: string;
@@ -37,7 +37,16 @@ async function generateOnce(target: Target, args: GenArgs): Promise<{ code: numb
   if (!r.bundle) return { code: r.code, files: r.files };
   const sourceNames: Record<string, string> = {};
   for (const m of r.bundle.modules) sourceNames[m.name] = path.basename(m.file);
-  const generated = await target.generate(r.bundle, { sourceNames, ...(args.format ? { format: true } : {}) });
+  let generated: GeneratedFile[];
+  try {
+    generated = await target.generate(r.bundle, { sourceNames, ...(args.format ? { format: true } : {}) });
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    // What the target's format cannot express, shown like any schema error (docs/errors.md E07xx).
+    report(e.problems.map((p) => ({ ...p, severity: 'error' as const })), r.sources, args.errorFormat);
+    err(`interopc gen: ${target.id}: nothing written: the schema uses what ${target.displayName} cannot express\n`);
+    return { code: EXIT.errors, files: r.files };
+  }
 
   const root = path.resolve(args.out);
   const stale: string[] = [];

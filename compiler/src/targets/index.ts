@@ -8,3 +8,5 @@ import './d/index.js';
 import './haskell/index.js';
 import './python/index.js';
 import './ts/index.js';
+import './proto/index.js';
+import './fbs/index.js';

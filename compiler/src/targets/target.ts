@@ -2,7 +2,7 @@
 // returns files; it never writes to disk, never formats other languages' files, never imports
 // from ../frontend. The CLI writes the files, and only those whose content changed.
 
-import type { Bundle } from '../ir/types.js';
+import type { Bundle, Span } from '../ir/types.js';
 
 export interface GeneratedFile {
   /** Path relative to the --out directory, with '/' separators. */
@@ -26,4 +26,23 @@ export interface Target {
   /** Human name for --help and docs. */
   displayName: string;
   generate(bundle: Bundle, options: TargetOptions): GeneratedFile[] | Promise<GeneratedFile[]>;
+}
+
+/** What a target reports when the schema uses something its format cannot express (docs/errors.md E07xx). */
+export interface TargetProblem {
+  code: string;
+  message: string;
+  span: Span;
+  hint?: string;
+}
+
+/**
+ * Thrown by a target whose format cannot express the schema: `interopc gen` shows each problem as
+ * a compiler error at its place in the schema (never a silent change of meaning) and exits 1.
+ */
+export class TargetError extends Error {
+  constructor(readonly problems: TargetProblem[]) {
+    super(problems.map((p) => `${p.code}: ${p.message}`).join('\n'));
+    this.name = 'TargetError';
+  }
 }

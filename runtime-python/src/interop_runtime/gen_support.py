@@ -17,6 +17,7 @@ from .codec.read import (
     read_f64, read_int, read_int_text, read_json_int, read_json_f32, read_json_f64, read_list, read_map,
     read_nil, read_one_entry, read_str, skip_unknown, unknown_case,
 )
+from .codec.protobuf import PbReader, varint, w_bytes, w_enum, w_f32, w_f64, w_message, w_sint, w_str
 from .errors import invalid
 from .open_enum import OpenEnum
 
@@ -29,7 +30,8 @@ __all__ = [
     "read_f32", "read_f64", "read_int", "read_int_text", "read_json_int", "read_json_f32", "read_json_f64",
     "read_list", "read_map", "read_nil", "read_one_entry", "read_str", "skip_unknown",
     "unknown_case", "read_json_enum", "read_json_enum_key", "unique_keys", "duplicate_key",
-    "sorted_map",
+    "sorted_map", "PbReader", "varint", "w_bytes", "w_enum", "w_f32", "w_f64", "w_message", "w_sint",
+    "w_str", "pb_duplicate", "pb_missing", "pb_one_case", "pb_unknown_case",
 ]
 
 E = TypeVar("E", bound=OpenEnum)
@@ -98,3 +100,23 @@ def sorted_map(value: dict[K, V]) -> dict[K, V]:
     if keys == list(value):
         return value
     return {key: value[key] for key in keys}
+
+
+# ---- protobuf (codec/protobuf.py) ----
+
+
+def pb_duplicate() -> CodecError:
+    return CodecError("duplicate field")
+
+
+def pb_missing() -> CodecError:
+    """A non-optional struct or union (without a zero value) that the message lacks."""
+    return CodecError("missing required field")
+
+
+def pb_one_case(union: str) -> CodecError:
+    return CodecError(f"expected exactly one {union} case")
+
+
+def pb_unknown_case(union: str, n: int) -> CodecError:
+    return CodecError(f"unknown {union} case id {n}")

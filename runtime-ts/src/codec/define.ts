@@ -9,6 +9,8 @@ import { JsonReader } from './json-reader.js';
 import { JsonWriter } from './json-writer.js';
 import { MsgpackReader } from './msgpack-reader.js';
 import { MsgpackWriter } from './msgpack-writer.js';
+import { ProtobufReader } from './protobuf-reader.js';
+import { ProtobufWriter } from './protobuf-writer.js';
 
 /** The functions that make up a type's codec; generated code calls them directly. */
 export interface CodecParts<T> {
@@ -18,6 +20,10 @@ export interface CodecParts<T> {
   decodeMsgpack(r: MsgpackReader): T;
   encodeJson(w: JsonWriter, v: T): void;
   decodeJson(r: JsonReader): T;
+  /** The protobuf message of the value (a non-message value in a `{ value = 1 }` wrapper); ADR 0028. */
+  encodeProtobuf?(w: ProtobufWriter, v: T): void;
+  /** Reads the fields of the current message up to its end. */
+  decodeProtobuf?(r: ProtobufReader): T;
 }
 
 /** A type's codec: usable as a payload codec, and by other types' codecs (across modules). */
@@ -33,6 +39,19 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({ maxDepth: 64 
 // an encode inside an encode, which gets a fresh writer instead of clobbering the pooled one.
 let msgpackPool: MsgpackWriter | undefined = new MsgpackWriter();
 let jsonPool: JsonWriter | undefined = new JsonWriter();
+let protobufPool: ProtobufWriter | undefined;
+
+export function encodeProtobufWith<T>(encode: (w: ProtobufWriter, v: T) => void, value: T): Uint8Array {
+  const w = protobufPool ?? new ProtobufWriter();
+  protobufPool = undefined;
+  try {
+    encode(w, value);
+    return w.finish();
+  } finally {
+    w.reset();
+    protobufPool = w;
+  }
+}
 
 export function encodeMsgpackWith<T>(encode: (w: MsgpackWriter, v: T) => void, value: T): Uint8Array {
   const w = msgpackPool ?? new MsgpackWriter();
@@ -59,7 +78,7 @@ export function encodeJsonWith<T>(encode: (w: JsonWriter, v: T) => void, value: 
 }
 
 export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCodec<T> {
-  const { check, encodeMsgpack, decodeMsgpack, encodeJson, decodeJson } = parts;
+  const { check, encodeMsgpack, decodeMsgpack, encodeJson, decodeJson, encodeProtobuf, decodeProtobuf } = parts;
   return {
     typeName,
     check,
@@ -67,6 +86,7 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
     decodeMsgpack,
     encodeJson,
     decodeJson,
+    ...(encodeProtobuf && decodeProtobuf ? { encodeProtobuf, decodeProtobuf } : {}),
     validate(value: T): void {
       try {
         check(value);
@@ -78,6 +98,7 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
       try {
         if (codec === 'msgpack') return encodeMsgpackWith(encodeMsgpack, value);
         if (codec === 'json') return encodeJsonWith(encodeJson, value);
+        if (codec === 'protobuf' && encodeProtobuf) return encodeProtobufWith(encodeProtobuf, value);
       } catch (e) {
         throw finishError(e, typeName);
       }
@@ -97,6 +118,7 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
           r.finish();
           return v;
         }
+        if (codec === 'protobuf' && decodeProtobuf) return decodeProtobuf(new ProtobufReader(bytes, limits));
       } catch (e) {
         throw finishError(e, typeName);
       }

@@ -49,6 +49,23 @@ export function enumCodec(typeName: string, members: ReadonlyArray<readonly [str
     decodeMsgpack: (r) => r.int(I32_MIN, I32_MAX, typeName),
     encodeJson,
     decodeJson,
+    // As a payload, an enum travels in the message `{ optional E value = 1; }` (ADR 0028).
+    encodeProtobuf: (w, v) => {
+      w.key(8);
+      w.enumValue(v);
+    },
+    decodeProtobuf: (r) => {
+      let v: number | undefined;
+      for (let n = r.field(); n !== 0; n = r.field()) {
+        if (n !== 1) r.skip();
+        else if (v !== undefined) throw invalid('duplicate field');
+        else {
+          r.expect(0);
+          v = r.enumValue();
+        }
+      }
+      return v ?? members[0]?.[1] ?? 0;
+    },
   });
   return {
     ...base,

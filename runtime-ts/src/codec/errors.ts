@@ -33,6 +33,11 @@ export function missingField(segment: string): CodecError {
   return err;
 }
 
+/** missingField as an expression (a protobuf map entry or wrapper without its struct value). */
+export function throwMissing(segment: string): never {
+  throw missingField(segment);
+}
+
 /** A struct field or map key seen twice. */
 export function duplicate(what: string): CodecError {
   return invalid(`duplicate ${what}`);

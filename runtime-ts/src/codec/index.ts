@@ -6,6 +6,8 @@ export { MsgpackWriter } from './msgpack-writer.js';
 export { MsgpackReader } from './msgpack-reader.js';
 export { JsonWriter, jsonKey } from './json-writer.js';
 export { JsonReader } from './json-reader.js';
+export { ProtobufWriter } from './protobuf-writer.js';
+export { ProtobufReader } from './protobuf-reader.js';
 export { CodecError, invalid, exhausted, withPath, finishError } from './errors.js';
 export { sortedEntries, mapEntries, mapEntryError, putUnique, parseIntKey, parseBigIntKey, type KeyOrder } from './maps.js';
 export { formatF32, formatF64 } from './floats.js';
@@ -33,12 +35,13 @@ export {
   defineCodec,
   encodeMsgpackWith,
   encodeJsonWith,
+  encodeProtobufWith,
   DEFAULT_DECODE_LIMITS,
   type CodecParts,
   type TypeCodec,
 } from './define.js';
 export { enumCodec, type EnumCodec } from './enum.js';
-export { missingField, duplicate } from './errors.js';
+export { missingField, throwMissing, duplicate } from './errors.js';
 export { mismatch } from './ints.js';
 export { DynamicCodecs, DynamicApplicationError, describeType } from './dynamic.js';
 export type * from './ir-types.js';

@@ -58,7 +58,7 @@ export function isSupportedCodec(codec: number): codec is 0 | 1 | 2 {
 }
 
 export function codecId(name: CodecName): CodecId {
-  return name === 'json' ? CodecId.json : CodecId.msgpack;
+  return name === 'json' ? CodecId.json : name === 'protobuf' ? CodecId.protobuf : CodecId.msgpack;
 }
 
 /** The payload codec name of a wire codec id, or undefined for none/reserved ids. */

@@ -562,12 +562,238 @@ function Message$decJson(r: $rt.JsonReader): Message {
     sent: $f8,
   };
 }
+function Message$encPb(w: $rt.ProtobufWriter, v: Message): void {
+  $rt.checkObject(v, 'Message');
+  let $at = '';
+  try {
+    $at = '.id';
+    w.key(8);
+    w.u64(v.id);
+    $at = '.author';
+    w.key(16);
+    w.u64(v.author);
+    $at = '.text';
+    w.key(26);
+    w.string(v.text);
+    $at = '.mood';
+    const $o1 = v.mood;
+    if ($o1 != null) {
+      w.key(32);
+      w.enumValue($o1);
+    }
+    $at = '.tags';
+    const $a2 = v.tags;
+    if (!Array.isArray($a2)) throw $rt.mismatch('list', $a2);
+    let $i3 = 0;
+    try {
+      for (const $x4 of $a2) {
+        w.key(42);
+        w.string($x4);
+        $i3++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i3}]`);
+    }
+    $at = '.reactions';
+    let $k5: unknown;
+    try {
+      for (const [$key6, $val7] of $rt.mapEntries(v.reactions, 'string')) {
+        $k5 = $key6;
+        w.key(50);
+        const $p8 = w.beginLen();
+        w.key(10);
+        w.string($key6);
+        w.key(16);
+        w.u32($val7);
+        w.endLen($p8);
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $k5 === undefined ? '[?]' : `[${JSON.stringify($k5)}]`);
+    }
+    $at = '.body';
+    w.key(58);
+    w.bytes(v.body);
+    $at = '.scores';
+    const $a9 = v.scores;
+    if (!Array.isArray($a9)) throw $rt.mismatch('list', $a9);
+    let $i10 = 0;
+    try {
+      for (const $x11 of $a9) {
+        w.key(66);
+        const $m12 = w.beginLen();
+        const $o13 = $x11;
+        if ($o13 != null) {
+          w.key(8);
+          w.i32($o13);
+        }
+        w.endLen($m12);
+        $i10++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i10}]`);
+    }
+    $at = '.sent';
+    w.key(74);
+    const $m14 = w.beginLen();
+    common.Timestamp$codec.encodeProtobuf!(w, v.sent);
+    w.endLen($m14);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Message$decPb(r: $rt.ProtobufReader): Message {
+  let $f0: bigint | undefined;
+  let $f1: users.UserId | undefined;
+  let $f2: string | undefined;
+  let $f3: Mood | undefined | undefined;
+  let $f4: string[] | undefined;
+  let $f5: Map<string, number> | undefined;
+  let $f6: Uint8Array | undefined;
+  let $f7: Array<number | undefined> | undefined;
+  let $f8: common.Timestamp | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.id';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(0);
+          $f0 = r.u64();
+          break;
+        }
+        case 2: {
+          $at = '.author';
+          if ($seen0 & 2) throw $rt.duplicate('field');
+          $seen0 |= 2;
+          r.expect(0);
+          $f1 = r.u64();
+          break;
+        }
+        case 3: {
+          $at = '.text';
+          if ($seen0 & 4) throw $rt.duplicate('field');
+          $seen0 |= 4;
+          r.expect(2);
+          $f2 = r.string();
+          break;
+        }
+        case 4: {
+          $at = '.mood';
+          if ($seen0 & 8) throw $rt.duplicate('field');
+          $seen0 |= 8;
+          r.expect(0);
+          $f3 = r.enumValue();
+          break;
+        }
+        case 5: {
+          $at = '.tags';
+          const $a1 = ($f4 ??= []);
+          try {
+            r.expect(2);
+            $a1.push(r.string());
+          } catch (e) {
+            throw $rt.withPath(e, `[${$a1.length}]`);
+          }
+          break;
+        }
+        case 6: {
+          $at = '.reactions';
+          const $m2 = ($f5 ??= new Map<string, number>());
+          let $k4: string | undefined;
+          try {
+            const $s3 = r.enter();
+            let $v5: number | undefined;
+            let $v5$seen = false;
+            for (let $n = r.field(); $n !== 0; $n = r.field()) {
+              if ($n === 1) {
+                if ($k4 !== undefined) throw $rt.duplicate('field');
+                r.expect(2);
+                $k4 = r.string();
+              } else if ($n === 2) {
+                if ($v5$seen) throw $rt.duplicate('field');
+                $v5$seen = true;
+                r.expect(0);
+                $v5 = r.uint(4294967295, 'u32');
+              } else r.skip();
+            }
+            r.leave($s3);
+            if ($k4 === undefined) $k4 = '';
+            $rt.putUnique($m2, $k4, $v5$seen ? $v5! : 0);
+          } catch (e) {
+            throw $rt.withPath(e, $k4 === undefined ? '[?]' : `[${JSON.stringify($k4)}]`);
+          }
+          break;
+        }
+        case 7: {
+          $at = '.body';
+          if ($seen0 & 64) throw $rt.duplicate('field');
+          $seen0 |= 64;
+          r.expect(2);
+          $f6 = r.bytes();
+          break;
+        }
+        case 8: {
+          $at = '.scores';
+          const $a6 = ($f7 ??= []);
+          try {
+            const $s7 = r.enter();
+            let $v8: number | undefined | undefined;
+            for (let $n = r.field(); $n !== 0; $n = r.field()) {
+              if ($n === 1) {
+                r.expect(0);
+                $v8 = r.sint(-2147483648, 2147483647, 'i32');
+              } else r.skip();
+            }
+            if ($v8 === undefined) $v8 = undefined;
+            r.leave($s7);
+            $a6.push($v8);
+          } catch (e) {
+            throw $rt.withPath(e, `[${$a6.length}]`);
+          }
+          break;
+        }
+        case 9: {
+          $at = '.sent';
+          if ($seen0 & 256) throw $rt.duplicate('field');
+          $seen0 |= 256;
+          const $s9 = r.enter();
+          const $v10 = common.Timestamp$codec.decodeProtobuf!(r);
+          r.leave($s9);
+          $f8 = $v10;
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  if ($f8 === undefined) throw $rt.missingField('.sent');
+  return {
+    id: $f0 ?? 0n,
+    author: $f1 ?? 0n,
+    text: $f2 ?? '',
+    mood: $f3,
+    tags: $f4 ?? [],
+    reactions: $f5 ?? new Map<string, number>(),
+    body: $f6 ?? new Uint8Array(0),
+    scores: $f7 ?? [],
+    sent: $f8,
+  };
+}
 export const Message$codec: $rt.TypeCodec<Message> = $rt.defineCodec<Message>('Message', {
   check: Message$check,
   encodeMsgpack: Message$encMp,
   decodeMsgpack: Message$decMp,
   encodeJson: Message$encJson,
   decodeJson: Message$decJson,
+  encodeProtobuf: Message$encPb,
+  decodeProtobuf: Message$decPb,
 });
 
 /** @generated from union Attachment */
@@ -730,12 +956,82 @@ function Attachment$decJson(r: $rt.JsonReader): Attachment {
     throw $rt.withPath(e, $at);
   }
 }
+function Attachment$encPb(w: $rt.ProtobufWriter, v: Attachment): void {
+  $rt.checkObject(v, 'Attachment');
+  let $at = '';
+  try {
+    switch (v.kind) {
+      case 'image':
+        $at = '.image';
+        w.key(10);
+        w.bytes(v.value);
+        break;
+
+      case 'link':
+        $at = '.link';
+        w.key(18);
+        w.string(v.value);
+        break;
+
+      case 'none':
+        $at = '.none';
+        w.key(26);
+        w.byte(0);
+        break;
+
+      default:
+        throw $rt.invalid(`unknown Attachment case ${String((v as { kind?: unknown }).kind)}`);
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Attachment$decPb(r: $rt.ProtobufReader): Attachment {
+  let $at = '';
+  let $v: Attachment | undefined;
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      $at = '';
+      if ($v !== undefined) throw $rt.invalid('expected exactly one Attachment case');
+      switch ($n) {
+        case 1: {
+          $at = '.image';
+          r.expect(2);
+          $v = { kind: 'image', value: r.bytes() };
+          break;
+        }
+        case 2: {
+          $at = '.link';
+          r.expect(2);
+          $v = { kind: 'link', value: r.string() };
+          break;
+        }
+        case 3: {
+          $at = '.none';
+          const $s1 = r.enter();
+          for (let $m = r.field(); $m !== 0; $m = r.field()) r.skip();
+          r.leave($s1);
+          $v = { kind: 'none' };
+          break;
+        }
+        default:
+          throw $rt.invalid(`unknown Attachment case id ${$n}`);
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  if ($v === undefined) throw $rt.invalid('expected exactly one Attachment case');
+  return $v;
+}
 export const Attachment$codec: $rt.TypeCodec<Attachment> = $rt.defineCodec<Attachment>('Attachment', {
   check: Attachment$check,
   encodeMsgpack: Attachment$encMp,
   decodeMsgpack: Attachment$decMp,
   encodeJson: Attachment$encJson,
   decodeJson: Attachment$decJson,
+  encodeProtobuf: Attachment$encPb,
+  decodeProtobuf: Attachment$decPb,
 });
 
 /** @generated from error NotFound */
@@ -836,12 +1132,50 @@ function NotFound$decJson(r: $rt.JsonReader): NotFound {
   }
   return new NotFound({ key: $f0 ?? '' });
 }
+function NotFound$encPb(w: $rt.ProtobufWriter, v: NotFound): void {
+  $rt.checkObject(v, 'NotFound');
+  let $at = '';
+  try {
+    $at = '.key';
+    w.key(10);
+    w.string(v.key);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function NotFound$decPb(r: $rt.ProtobufReader): NotFound {
+  let $f0: string | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.key';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(2);
+          $f0 = r.string();
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  return new NotFound({ key: $f0 ?? '' });
+}
 export const NotFound$codec: $rt.TypeCodec<NotFound> = $rt.defineCodec<NotFound>('NotFound', {
   check: NotFound$check,
   encodeMsgpack: NotFound$encMp,
   decodeMsgpack: NotFound$decMp,
   encodeJson: NotFound$encJson,
   decodeJson: NotFound$decJson,
+  encodeProtobuf: NotFound$encPb,
+  decodeProtobuf: NotFound$decPb,
 });
 
 /** @generated from error RateLimited */
@@ -942,12 +1276,50 @@ function RateLimited$decJson(r: $rt.JsonReader): RateLimited {
   }
   return new RateLimited({ retryAfterMs: $f0 ?? 0 });
 }
+function RateLimited$encPb(w: $rt.ProtobufWriter, v: RateLimited): void {
+  $rt.checkObject(v, 'RateLimited');
+  let $at = '';
+  try {
+    $at = '.retry_after_ms';
+    w.key(8);
+    w.u32(v.retryAfterMs);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function RateLimited$decPb(r: $rt.ProtobufReader): RateLimited {
+  let $f0: number | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.retry_after_ms';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(0);
+          $f0 = r.uint(4294967295, 'u32');
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  return new RateLimited({ retryAfterMs: $f0 ?? 0 });
+}
 export const RateLimited$codec: $rt.TypeCodec<RateLimited> = $rt.defineCodec<RateLimited>('RateLimited', {
   check: RateLimited$check,
   encodeMsgpack: RateLimited$encMp,
   decodeMsgpack: RateLimited$decMp,
   encodeJson: RateLimited$encJson,
   decodeJson: RateLimited$decJson,
+  encodeProtobuf: RateLimited$encPb,
+  decodeProtobuf: RateLimited$decPb,
 });
 
 /**
@@ -1079,6 +1451,56 @@ const fn$post$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pos
             $seen0 |= 2;
             if (r.tryNull()) break;
             $f1 = Mood$codec.decodeJson(r);
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [$f0 ?? '', $f1];
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.text';
+      w.key(10);
+      w.string(v[0] as string);
+      $at = '.mood';
+      const $o1 = v[1] as Mood | undefined;
+      if ($o1 != null) {
+        w.key(16);
+        w.enumValue($o1);
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $f0: string | undefined;
+    let $f1: Mood | undefined | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          case 1: {
+            $at = '.text';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            r.expect(2);
+            $f0 = r.string();
+            break;
+          }
+          case 2: {
+            $at = '.mood';
+            if ($seen0 & 2) throw $rt.duplicate('field');
+            $seen0 |= 2;
+            r.expect(0);
+            $f1 = r.enumValue();
             break;
           }
           default:
@@ -1223,6 +1645,61 @@ const fn$history$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('
     if ($f0 === undefined) throw $rt.missingField('.page');
     return [$f0, $f1];
   },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.page';
+      w.key(10);
+      const $m1 = w.beginLen();
+      common.Page$codec.encodeProtobuf!(w, v[0] as common.Page);
+      w.endLen($m1);
+      $at = '.author';
+      const $o2 = v[1] as users.UserId | undefined;
+      if ($o2 != null) {
+        w.key(16);
+        w.u64($o2);
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $f0: common.Page | undefined;
+    let $f1: users.UserId | undefined | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          case 1: {
+            $at = '.page';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            const $s1 = r.enter();
+            const $v2 = common.Page$codec.decodeProtobuf!(r);
+            r.leave($s1);
+            $f0 = $v2;
+            break;
+          }
+          case 2: {
+            $at = '.author';
+            if ($seen0 & 2) throw $rt.duplicate('field');
+            $seen0 |= 2;
+            r.expect(0);
+            $f1 = r.u64();
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    if ($f0 === undefined) throw $rt.missingField('.page');
+    return [$f0, $f1];
+  },
 });
 const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('history result', {
   check(v: Message[]): void {
@@ -1292,6 +1769,39 @@ const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('
     }
     return $a1;
   },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: Message[]): void {
+    const $a1 = v;
+    if (!Array.isArray($a1)) throw $rt.mismatch('list', $a1);
+    let $i2 = 0;
+    try {
+      for (const $x3 of $a1) {
+        w.key(10);
+        const $m4 = w.beginLen();
+        Message$encPb(w, $x3);
+        w.endLen($m4);
+        $i2++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i2}]`);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): Message[] {
+    let $v: Message[] | undefined;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        const $a1 = ($v ??= []);
+        try {
+          const $s2 = r.enter();
+          const $v3 = Message$decPb(r);
+          r.leave($s2);
+          $a1.push($v3);
+        } catch (e) {
+          throw $rt.withPath(e, `[${$a1.length}]`);
+        }
+      } else r.skip();
+    }
+    return $v ?? [];
+  },
 });
 const fn$history: $rt.FunctionDescriptor = {
   name: 'history',
@@ -1344,6 +1854,22 @@ const fn$ping$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pin
       r.beginObject();
       for (let $k = r.nextKey(); $k !== undefined; $k = r.nextKey()) {
         switch ($k) {
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [];
+  },
+  encodeProtobuf(_w: $rt.ProtobufWriter, _v: unknown[]): void {},
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
           default:
             $at = '';
             r.skip();
@@ -1447,6 +1973,41 @@ const fn$watch$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('wa
     }
     return [$f0 ?? 0];
   },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.backlog';
+      w.key(8);
+      w.u32(v[0] as number);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $f0: number | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          case 1: {
+            $at = '.backlog';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            r.expect(0);
+            $f0 = r.uint(4294967295, 'u32');
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [$f0 ?? 0];
+  },
 });
 const fn$watch: $rt.FunctionDescriptor = {
   name: 'watch',
@@ -1509,6 +2070,22 @@ const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>
     }
     return [];
   },
+  encodeProtobuf(_w: $rt.ProtobufWriter, _v: unknown[]): void {},
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [];
+  },
 });
 const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post_many result', {
   check(v: number): void {
@@ -1526,6 +2103,23 @@ const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post
   decodeJson(r: $rt.JsonReader): number {
     return r.int(0, 4294967295, 'u32');
   },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: number): void {
+    w.key(8);
+    w.u32(v);
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): number {
+    let $v: number | undefined;
+    let $seen = false;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        if ($seen) throw $rt.duplicate('field');
+        $seen = true;
+        r.expect(0);
+        $v = r.uint(4294967295, 'u32');
+      } else r.skip();
+    }
+    return $v ?? 0;
+  },
 });
 const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_many input', {
   check(v: string): void {
@@ -1542,6 +2136,23 @@ const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_
   },
   decodeJson(r: $rt.JsonReader): string {
     return r.string();
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: string): void {
+    w.key(10);
+    w.string(v);
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): string {
+    let $v: string | undefined;
+    let $seen = false;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        if ($seen) throw $rt.duplicate('field');
+        $seen = true;
+        r.expect(2);
+        $v = r.string();
+      } else r.skip();
+    }
+    return $v ?? '';
   },
 });
 const fn$post_many: $rt.FunctionDescriptor = {
@@ -1626,6 +2237,41 @@ const fn$typing$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('t
             if ($seen0 & 1) throw $rt.duplicate('field');
             $seen0 |= 1;
             $f0 = r.bigint(false);
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [$f0 ?? 0n];
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.user';
+      w.key(8);
+      w.u64(v[0] as users.UserId);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $f0: users.UserId | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          case 1: {
+            $at = '.user';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            r.expect(0);
+            $f0 = r.u64();
             break;
           }
           default:

@@ -148,12 +148,62 @@ function Timestamp$decJson(r: $rt.JsonReader): Timestamp {
   }
   return { millis: $f0 ?? 0n, utcOffsetMin: $f1 ?? 0 };
 }
+function Timestamp$encPb(w: $rt.ProtobufWriter, v: Timestamp): void {
+  $rt.checkObject(v, 'Timestamp');
+  let $at = '';
+  try {
+    $at = '.millis';
+    w.key(8);
+    w.i64(v.millis);
+    $at = '.utc_offset_min';
+    w.key(16);
+    w.i16(v.utcOffsetMin);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Timestamp$decPb(r: $rt.ProtobufReader): Timestamp {
+  let $f0: Millis | undefined;
+  let $f1: number | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.millis';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(0);
+          $f0 = r.i64();
+          break;
+        }
+        case 2: {
+          $at = '.utc_offset_min';
+          if ($seen0 & 2) throw $rt.duplicate('field');
+          $seen0 |= 2;
+          r.expect(0);
+          $f1 = r.sint(-32768, 32767, 'i16');
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  return { millis: $f0 ?? 0n, utcOffsetMin: $f1 ?? 0 };
+}
 export const Timestamp$codec: $rt.TypeCodec<Timestamp> = $rt.defineCodec<Timestamp>('Timestamp', {
   check: Timestamp$check,
   encodeMsgpack: Timestamp$encMp,
   decodeMsgpack: Timestamp$decMp,
   encodeJson: Timestamp$encJson,
   decodeJson: Timestamp$decJson,
+  encodeProtobuf: Timestamp$encPb,
+  decodeProtobuf: Timestamp$decPb,
 });
 
 /** @generated from struct Page */
@@ -274,12 +324,62 @@ function Page$decJson(r: $rt.JsonReader): Page {
   }
   return { offset: $f0 ?? 0, limit: $f1 ?? 50 };
 }
+function Page$encPb(w: $rt.ProtobufWriter, v: Page): void {
+  $rt.checkObject(v, 'Page');
+  let $at = '';
+  try {
+    $at = '.offset';
+    w.key(8);
+    w.u32(v.offset);
+    $at = '.limit';
+    w.key(16);
+    w.u32(v.limit);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Page$decPb(r: $rt.ProtobufReader): Page {
+  let $f0: number | undefined;
+  let $f1: number | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.offset';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(0);
+          $f0 = r.uint(4294967295, 'u32');
+          break;
+        }
+        case 2: {
+          $at = '.limit';
+          if ($seen0 & 2) throw $rt.duplicate('field');
+          $seen0 |= 2;
+          r.expect(0);
+          $f1 = r.uint(4294967295, 'u32');
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  return { offset: $f0 ?? 0, limit: $f1 ?? 50 };
+}
 export const Page$codec: $rt.TypeCodec<Page> = $rt.defineCodec<Page>('Page', {
   check: Page$check,
   encodeMsgpack: Page$encMp,
   decodeMsgpack: Page$decMp,
   encodeJson: Page$encJson,
   decodeJson: Page$decJson,
+  encodeProtobuf: Page$encPb,
+  decodeProtobuf: Page$decPb,
 });
 
 /** @generated from enum Status */
@@ -421,6 +521,54 @@ function InvalidArgument$decJson(r: $rt.JsonReader): InvalidArgument {
   }
   return new InvalidArgument({ field: $f0 ?? '', reason: $f1 ?? '' });
 }
+function InvalidArgument$encPb(w: $rt.ProtobufWriter, v: InvalidArgument): void {
+  $rt.checkObject(v, 'InvalidArgument');
+  let $at = '';
+  try {
+    $at = '.field';
+    w.key(10);
+    w.string(v.field);
+    $at = '.reason';
+    w.key(18);
+    w.string(v.reason);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function InvalidArgument$decPb(r: $rt.ProtobufReader): InvalidArgument {
+  let $f0: string | undefined;
+  let $f1: string | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.field';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(2);
+          $f0 = r.string();
+          break;
+        }
+        case 2: {
+          $at = '.reason';
+          if ($seen0 & 2) throw $rt.duplicate('field');
+          $seen0 |= 2;
+          r.expect(2);
+          $f1 = r.string();
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  return new InvalidArgument({ field: $f0 ?? '', reason: $f1 ?? '' });
+}
 export const InvalidArgument$codec: $rt.TypeCodec<InvalidArgument> = $rt.defineCodec<InvalidArgument>(
   'InvalidArgument',
   {
@@ -429,6 +577,8 @@ export const InvalidArgument$codec: $rt.TypeCodec<InvalidArgument> = $rt.defineC
     decodeMsgpack: InvalidArgument$decMp,
     encodeJson: InvalidArgument$encJson,
     decodeJson: InvalidArgument$decJson,
+    encodeProtobuf: InvalidArgument$encPb,
+    decodeProtobuf: InvalidArgument$decPb,
   },
 );
 
@@ -448,6 +598,23 @@ export const Millis$codec: $rt.TypeCodec<Millis> = $rt.defineCodec<bigint>('Mill
   decodeJson(r: $rt.JsonReader): bigint {
     return r.bigint(true);
   },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: bigint): void {
+    w.key(8);
+    w.i64(v);
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): bigint {
+    let $v: bigint | undefined;
+    let $seen = false;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        if ($seen) throw $rt.duplicate('field');
+        $seen = true;
+        r.expect(0);
+        $v = r.i64();
+      } else r.skip();
+    }
+    return $v ?? 0n;
+  },
 });
 export const Uuid$codec: $rt.TypeCodec<Uuid> = $rt.defineCodec<string>('Uuid', {
   check(v: string): void {
@@ -464,6 +631,23 @@ export const Uuid$codec: $rt.TypeCodec<Uuid> = $rt.defineCodec<string>('Uuid', {
   },
   decodeJson(r: $rt.JsonReader): string {
     return r.string();
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: string): void {
+    w.key(10);
+    w.string(v);
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): string {
+    let $v: string | undefined;
+    let $seen = false;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        if ($seen) throw $rt.duplicate('field');
+        $seen = true;
+        r.expect(2);
+        $v = r.string();
+      } else r.skip();
+    }
+    return $v ?? '';
   },
 });
 

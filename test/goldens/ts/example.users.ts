@@ -240,12 +240,106 @@ function User$decJson(r: $rt.JsonReader): User {
   if ($f3 === undefined) throw $rt.missingField('.created');
   return { id: $f0 ?? 0n, name: $f1 ?? '', role: $f2 ?? Role.MEMBER, created: $f3, email: $f4 };
 }
+function User$encPb(w: $rt.ProtobufWriter, v: User): void {
+  $rt.checkObject(v, 'User');
+  let $at = '';
+  try {
+    $at = '.id';
+    w.key(8);
+    w.u64(v.id);
+    $at = '.name';
+    w.key(18);
+    w.string(v.name);
+    $at = '.role';
+    w.key(24);
+    w.enumValue(v.role);
+    $at = '.created';
+    w.key(34);
+    const $m1 = w.beginLen();
+    common.Timestamp$codec.encodeProtobuf!(w, v.created);
+    w.endLen($m1);
+    $at = '.email';
+    const $o2 = v.email;
+    if ($o2 != null) {
+      w.key(42);
+      w.string($o2);
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function User$decPb(r: $rt.ProtobufReader): User {
+  let $f0: UserId | undefined;
+  let $f1: string | undefined;
+  let $f2: Role | undefined;
+  let $f3: common.Timestamp | undefined;
+  let $f4: string | undefined | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.id';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(0);
+          $f0 = r.u64();
+          break;
+        }
+        case 2: {
+          $at = '.name';
+          if ($seen0 & 2) throw $rt.duplicate('field');
+          $seen0 |= 2;
+          r.expect(2);
+          $f1 = r.string();
+          break;
+        }
+        case 3: {
+          $at = '.role';
+          if ($seen0 & 4) throw $rt.duplicate('field');
+          $seen0 |= 4;
+          r.expect(0);
+          $f2 = r.enumValue();
+          break;
+        }
+        case 4: {
+          $at = '.created';
+          if ($seen0 & 8) throw $rt.duplicate('field');
+          $seen0 |= 8;
+          const $s1 = r.enter();
+          const $v2 = common.Timestamp$codec.decodeProtobuf!(r);
+          r.leave($s1);
+          $f3 = $v2;
+          break;
+        }
+        case 5: {
+          $at = '.email';
+          if ($seen0 & 16) throw $rt.duplicate('field');
+          $seen0 |= 16;
+          r.expect(2);
+          $f4 = r.string();
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  if ($f3 === undefined) throw $rt.missingField('.created');
+  return { id: $f0 ?? 0n, name: $f1 ?? '', role: $f2 ?? Role.MEMBER, created: $f3, email: $f4 };
+}
 export const User$codec: $rt.TypeCodec<User> = $rt.defineCodec<User>('User', {
   check: User$check,
   encodeMsgpack: User$encMp,
   decodeMsgpack: User$decMp,
   encodeJson: User$encJson,
   decodeJson: User$decJson,
+  encodeProtobuf: User$encPb,
+  decodeProtobuf: User$decPb,
 });
 
 /** @generated from error UserNotFound */
@@ -346,12 +440,50 @@ function UserNotFound$decJson(r: $rt.JsonReader): UserNotFound {
   }
   return new UserNotFound({ id: $f0 ?? 0n });
 }
+function UserNotFound$encPb(w: $rt.ProtobufWriter, v: UserNotFound): void {
+  $rt.checkObject(v, 'UserNotFound');
+  let $at = '';
+  try {
+    $at = '.id';
+    w.key(8);
+    w.u64(v.id);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function UserNotFound$decPb(r: $rt.ProtobufReader): UserNotFound {
+  let $f0: UserId | undefined;
+  let $seen0 = 0;
+  let $at = '';
+  try {
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      switch ($n) {
+        case 1: {
+          $at = '.id';
+          if ($seen0 & 1) throw $rt.duplicate('field');
+          $seen0 |= 1;
+          r.expect(0);
+          $f0 = r.u64();
+          break;
+        }
+        default:
+          $at = '';
+          r.skip();
+      }
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  return new UserNotFound({ id: $f0 ?? 0n });
+}
 export const UserNotFound$codec: $rt.TypeCodec<UserNotFound> = $rt.defineCodec<UserNotFound>('UserNotFound', {
   check: UserNotFound$check,
   encodeMsgpack: UserNotFound$encMp,
   decodeMsgpack: UserNotFound$decMp,
   encodeJson: UserNotFound$encJson,
   decodeJson: UserNotFound$decJson,
+  encodeProtobuf: UserNotFound$encPb,
+  decodeProtobuf: UserNotFound$decPb,
 });
 
 export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('UserId', {
@@ -369,6 +501,23 @@ export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('User
   },
   decodeJson(r: $rt.JsonReader): bigint {
     return r.bigint(false);
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: bigint): void {
+    w.key(8);
+    w.u64(v);
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): bigint {
+    let $v: bigint | undefined;
+    let $seen = false;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        if ($seen) throw $rt.duplicate('field');
+        $seen = true;
+        r.expect(0);
+        $v = r.u64();
+      } else r.skip();
+    }
+    return $v ?? 0n;
   },
 });
 
@@ -445,6 +594,41 @@ const fn$get_user$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>(
             if ($seen0 & 1) throw $rt.duplicate('field');
             $seen0 |= 1;
             $f0 = r.bigint(false);
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    return [$f0 ?? 0n];
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.id';
+      w.key(8);
+      w.u64(v[0] as UserId);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $f0: UserId | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          case 1: {
+            $at = '.id';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            r.expect(0);
+            $f0 = r.u64();
             break;
           }
           default:
@@ -553,6 +737,46 @@ const fn$list_users$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]
     if ($f0 === undefined) throw $rt.missingField('.page');
     return [$f0];
   },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: unknown[]): void {
+    let $at = '';
+    try {
+      $at = '.page';
+      w.key(10);
+      const $m1 = w.beginLen();
+      common.Page$codec.encodeProtobuf!(w, v[0] as common.Page);
+      w.endLen($m1);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): unknown[] {
+    let $f0: common.Page | undefined;
+    let $seen0 = 0;
+    let $at = '';
+    try {
+      for (let $n = r.field(); $n !== 0; $n = r.field()) {
+        switch ($n) {
+          case 1: {
+            $at = '.page';
+            if ($seen0 & 1) throw $rt.duplicate('field');
+            $seen0 |= 1;
+            const $s1 = r.enter();
+            const $v2 = common.Page$codec.decodeProtobuf!(r);
+            r.leave($s1);
+            $f0 = $v2;
+            break;
+          }
+          default:
+            $at = '';
+            r.skip();
+        }
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    if ($f0 === undefined) throw $rt.missingField('.page');
+    return [$f0];
+  },
 });
 const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('list_users result', {
   check(v: User[]): void {
@@ -621,6 +845,39 @@ const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('lis
       throw $rt.withPath(e, `[${$a1.length}]`);
     }
     return $a1;
+  },
+  encodeProtobuf(w: $rt.ProtobufWriter, v: User[]): void {
+    const $a1 = v;
+    if (!Array.isArray($a1)) throw $rt.mismatch('list', $a1);
+    let $i2 = 0;
+    try {
+      for (const $x3 of $a1) {
+        w.key(10);
+        const $m4 = w.beginLen();
+        User$encPb(w, $x3);
+        w.endLen($m4);
+        $i2++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i2}]`);
+    }
+  },
+  decodeProtobuf(r: $rt.ProtobufReader): User[] {
+    let $v: User[] | undefined;
+    for (let $n = r.field(); $n !== 0; $n = r.field()) {
+      if ($n === 1) {
+        const $a1 = ($v ??= []);
+        try {
+          const $s2 = r.enter();
+          const $v3 = User$decPb(r);
+          r.leave($s2);
+          $a1.push($v3);
+        } catch (e) {
+          throw $rt.withPath(e, `[${$a1.length}]`);
+        }
+      } else r.skip();
+    }
+    return $v ?? [];
   },
 });
 const fn$list_users: $rt.FunctionDescriptor = {

@@ -11,6 +11,7 @@
 import type { Bundle, EnumDecl, ErrorDecl, Field, ScalarName, StructDecl, TypeRef, UnionDecl } from '../../ir/types.js';
 import { emitRecordCheck, emitUnionCheck, emitValueCheck } from './check.js';
 import { type Ctx, type PyField, type Writer, caseClassName, declPyName, pyStr } from './context.js';
+import { emitRecordPb, emitUnionPb, emitValuePb } from './protobuf.js';
 import { pyType, zeroExpr } from './types.js';
 
 type Ref = Extract<TypeRef, { kind: 'ref' }>;
@@ -533,20 +534,20 @@ function emitRecordRead(ctx: Ctx, w: Writer, r: RecordShape, codec: Codec): void
 function emitTypeCodec(w: Writer, key: string, valueType: string, label: string, f32: boolean): void {
   w.line('');
   w.line(
-    `_C_${key}: _rt.TypeCodec[${valueType}] = _rt.TypeCodec(${pyStr(label)}, _ck_${key}, _jw_${key}, _jr_${key}, _mt_${key}, _mr_${key}, ${f32 ? 'True' : 'False'})`,
+    `_C_${key}: _rt.TypeCodec[${valueType}] = _rt.TypeCodec(${pyStr(label)}, _ck_${key}, _jw_${key}, _jr_${key}, _mt_${key}, _mr_${key}, ${f32 ? 'True' : 'False'}, _pw_${key}, _pr_${key})`,
   );
 }
 
 export function emitStructCodec(ctx: Ctx, w: Writer, s: StructDecl | ErrorDecl, fields: PyField[]): void {
   const name = declPyName(s);
-  emitRecordCodec(ctx, w, {
+  const shape = {
     key: name,
     valueType: name,
     label: s.name,
     fields,
-    access: (f) => `v.${f.py}`,
+    access: (f: PyField) => `v.${f.py}`,
     cls: { py: name, idl: s.name },
-    construct: (w, locals) => {
+    construct: (w: Writer, locals: string[]) => {
       if (s.kind === 'error') {
         w.line(`return ${name}(${fields.map((f, i) => `${f.py}=${locals[i]}`).join(', ')})`);
         return;
@@ -557,7 +558,9 @@ export function emitStructCodec(ctx: Ctx, w: Writer, s: StructDecl | ErrorDecl, 
       fields.forEach((f, i) => w.line(`o.${f.py} = ${locals[i]}`));
       w.line('return o');
     },
-  });
+  };
+  emitRecordCodec(ctx, w, shape);
+  emitRecordPb(ctx, w, shape);
   const ref: Ref = { kind: 'ref', module: ctx.module.name, name: s.name, declKind: s.kind };
   emitTypeCodec(w, name, name, s.name, hasF32(ctx, ref));
 }
@@ -565,14 +568,16 @@ export function emitStructCodec(ctx: Ctx, w: Writer, s: StructDecl | ErrorDecl, 
 /** The implicit params struct of a function: the value is a tuple of the arguments. */
 export function emitParamsCodec(ctx: Ctx, w: Writer, key: string, label: string, fields: PyField[]): void {
   const tupleType = fields.length === 0 ? 'tuple[()]' : `tuple[${fields.map((f) => pyType(ctx, f.field.type)).join(', ')}]`;
-  emitRecordCodec(ctx, w, {
+  const shape = {
     key,
     valueType: tupleType,
     label,
     fields,
-    access: (_f, i) => `v[${i}]`,
-    construct: (w, locals) => w.line(`return ${locals.length === 0 ? '()' : `(${locals.join(', ')}${locals.length === 1 ? ',' : ''})`}`),
-  });
+    access: (_f: PyField, i: number) => `v[${i}]`,
+    construct: (w: Writer, locals: string[]) => w.line(`return ${locals.length === 0 ? '()' : `(${locals.join(', ')}${locals.length === 1 ? ',' : ''})`}`),
+  };
+  emitRecordCodec(ctx, w, shape);
+  emitRecordPb(ctx, w, shape);
   const f32 = fields.some((f) => hasF32(ctx, f.field.type));
   emitTypeCodec(w, key, tupleType as string, label, f32);
 }
@@ -624,6 +629,7 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, u: UnionDecl): void {
       w.line(`raise _g.unknown_case(case, ${pyStr(u.name)})`);
     });
   }
+  emitUnionPb(ctx, w, u);
   const ref: Ref = { kind: 'ref', module: ctx.module.name, name: u.name, declKind: 'union' };
   emitTypeCodec(w, name, name, u.name, hasF32(ctx, ref));
 }
@@ -657,6 +663,7 @@ export function emitValueCodec(ctx: Ctx, w: Writer, key: string, t: TypeRef, lab
   w.line('');
   w.line(`def _mt_${key}(v: ${vt}) -> _t.Any:`).indent(() => w.line(`return ${mt(ctx, t, 'v', 0)}`));
   emitValueRead(ctx, w, 'msgpack', key, t, vt, what);
+  emitValuePb(ctx, w, key, t, vt);
   emitTypeCodec(w, key, vt, label, hasF32(ctx, t));
 }
 

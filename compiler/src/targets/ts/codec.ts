@@ -9,16 +9,19 @@ import type { Field, TypeRef } from '../../ir/types.js';
 import { checkValue } from './checks.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
+import { emitValuePb } from './protobuf.js';
 import { constExpr, zeroExpr } from './values.js';
 
 /** Which codec a function is for: the suffix of its generated name and its writer/reader types. */
 export type Codec = 'mp' | 'json';
 
-export const WRITER = { mp: `${RT}.MsgpackWriter`, json: `${RT}.JsonWriter` } as const;
-export const READER = { mp: `${RT}.MsgpackReader`, json: `${RT}.JsonReader` } as const;
-const PART = {
+export const WRITER = { mp: `${RT}.MsgpackWriter`, json: `${RT}.JsonWriter`, pb: `${RT}.ProtobufWriter` } as const;
+export const READER = { mp: `${RT}.MsgpackReader`, json: `${RT}.JsonReader`, pb: `${RT}.ProtobufReader` } as const;
+/** The protobuf code (./protobuf.ts) is emitted by functions of its own; it shares these names. */
+export const PART = {
   mp: { enc: 'encodeMsgpack', dec: 'decodeMsgpack', suffix: 'Mp' },
   json: { enc: 'encodeJson', dec: 'decodeJson', suffix: 'Json' },
+  pb: { enc: 'encodeProtobuf', dec: 'decodeProtobuf', suffix: 'Pb' },
 } as const;
 
 const INT_RANGE: Record<string, [number, number]> = {
@@ -39,16 +42,16 @@ export class Locals {
 }
 
 /** Name of the generated function that encodes or decodes a declared type in this file. */
-export function localFn(typeName: string, dir: 'enc' | 'dec', c: Codec): string {
+export function localFn(typeName: string, dir: 'enc' | 'dec', c: Codec | 'pb'): string {
   return `${typeName}$${dir}${PART[c].suffix}`;
 }
 
-function refFn(ctx: GenContext, t: Extract<TypeRef, { kind: 'ref' }>, dir: 'enc' | 'dec', c: Codec): string {
+export function refFn(ctx: GenContext, t: Extract<TypeRef, { kind: 'ref' }>, dir: 'enc' | 'dec', c: Codec | 'pb'): string {
   if (t.module === ctx.module.name) return localFn(ctx.typeName(t.module, t.name), dir, c);
   return `${ctx.codecOf(t.module, t.name)}.${PART[c][dir]}`;
 }
 
-function isEnum(ctx: GenContext, t: TypeRef): t is Extract<TypeRef, { kind: 'ref' }> {
+export function isEnum(ctx: GenContext, t: TypeRef): t is Extract<TypeRef, { kind: 'ref' }> {
   return t.kind === 'ref' && ctx.decl(t.module, t.name).kind === 'enum';
 }
 
@@ -134,7 +137,7 @@ export function keyOrder(key: TypeRef): string {
   return 'number';
 }
 
-function keyPath(key: TypeRef, k: string): string {
+export function keyPath(key: TypeRef, k: string): string {
   const text = key.kind === 'scalar' && key.name === 'string' ? `JSON.stringify(${k})` : `String(${k})`;
   return `${k} === undefined ? '[?]' : \`[\${${text}}]\``;
 }
@@ -418,6 +421,7 @@ export function emitValueCodec(ctx: GenContext, label: string, t: TypeRef, head:
           '},',
         );
       }
+      emitValuePb(ctx, t, type, out);
     },
     tail,
   );

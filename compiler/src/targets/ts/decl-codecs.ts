@@ -19,6 +19,7 @@ import {
 } from './codec.js';
 import { checkStruct, checkUnion, localCheck } from './checks.js';
 import { CodeWriter, tsString } from './code-writer.js';
+import { decodeStructPb, decodeUnionPb, encodeStructPb, encodeUnionPb } from './protobuf.js';
 import { RT, type GenContext } from './context.js';
 
 const CODECS: Codec[] = ['mp', 'json'];
@@ -51,6 +52,12 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
           decodeStruct(ctx, c, structShape(ctx, d, name), out),
         );
       }
+      out.block(`function ${localFn(name, 'enc', 'pb')}(${d.fields.length > 0 ? 'w' : '_w'}: ${WRITER.pb}, v: ${name}): void {`, () =>
+        encodeStructPb(ctx, structShape(ctx, d, name), d.name, out),
+      );
+      out.block(`function ${localFn(name, 'dec', 'pb')}(r: ${READER.pb}): ${name} {`, () =>
+        decodeStructPb(ctx, structShape(ctx, d, name), out),
+      );
       break;
     case 'union':
       out.block(`function ${localCheck(name)}(v: ${name}): void {`, () => checkUnion(ctx, d, out));
@@ -62,6 +69,8 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
           decodeUnion(ctx, c, d, name, out),
         );
       }
+      out.block(`function ${localFn(name, 'enc', 'pb')}(w: ${WRITER.pb}, v: ${name}): void {`, () => encodeUnionPb(ctx, d, out));
+      out.block(`function ${localFn(name, 'dec', 'pb')}(r: ${READER.pb}): ${name} {`, () => decodeUnionPb(ctx, d, name, out));
       break;
   }
   out.callWithObject(
@@ -73,6 +82,8 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
       out.line(`decodeMsgpack: ${localFn(name, 'dec', 'mp')},`);
       out.line(`encodeJson: ${localFn(name, 'enc', 'json')},`);
       out.line(`decodeJson: ${localFn(name, 'dec', 'json')},`);
+      out.line(`encodeProtobuf: ${localFn(name, 'enc', 'pb')},`);
+      out.line(`decodeProtobuf: ${localFn(name, 'dec', 'pb')},`);
     },
     ';',
   );

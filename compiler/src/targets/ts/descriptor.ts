@@ -3,6 +3,7 @@
 
 import type { FunctionDecl, Module, Param, TypeRef } from '../../ir/types.js';
 import { checkStruct } from './checks.js';
+import { decodeStructPb, encodeStructPb } from './protobuf.js';
 import { declaredCodec, decodeStruct, emitValueCodec, encodeStruct, READER, WRITER, type StructShape } from './codec.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
@@ -52,6 +53,8 @@ function paramsCodec(ctx: GenContext, f: FunctionDecl, out: CodeWriter): string 
           '},',
         );
       }
+      out.block(`encodeProtobuf(${f.params.length > 0 ? 'w' : '_w'}: ${WRITER.pb}, ${v}: unknown[]): void {`, () => encodeStructPb(ctx, paramsShape(ctx, f.params), undefined, out), '},');
+      out.block(`decodeProtobuf(r: ${READER.pb}): unknown[] {`, () => decodeStructPb(ctx, paramsShape(ctx, f.params), out), '},');
     },
     ';',
   );

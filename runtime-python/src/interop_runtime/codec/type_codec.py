@@ -9,10 +9,12 @@ from ..errors import ErrorCode, InteropError, invalid
 from .check import CodecError
 from .json_canonical import json_text_to_bytes, parse_json
 from .msgpack_canonical import pack_tree, unpack_tree
+from .protobuf import PbReader
 
 T = TypeVar("T")
 
-CodecName = Literal["json", "msgpack"]
+#: "protobuf": generated codecs only so far (ADR 0028); not offered in the handshake yet.
+CodecName = Literal["json", "msgpack", "protobuf"]
 
 #: Raises CodecError unless the value fits the type (check.py); returns nothing.
 Check = Callable[[Any], None]
@@ -29,7 +31,7 @@ class TypeCodec(Generic[T]):
     a plain tree for pack_tree, both for values that passed `check`; the readers check a parsed
     tree. `name` starts error messages, as in runtime-ts: "Message", "post", "history result"."""
 
-    __slots__ = ("name", "check", "json_write", "json_read", "msgpack_tree", "msgpack_read", "has_f32")
+    __slots__ = ("name", "check", "json_write", "json_read", "msgpack_tree", "msgpack_read", "has_f32", "pb_write", "pb_read")
 
     def __init__(
         self,
@@ -40,6 +42,8 @@ class TypeCodec(Generic[T]):
         msgpack_tree: MsgpackTree[T],
         msgpack_read: TreeRead[T],
         has_f32: bool,
+        pb_write: Callable[[bytearray, T], None] | None = None,
+        pb_read: Callable[[PbReader], T] | None = None,
     ) -> None:
         self.name = name
         self.check = check
@@ -48,6 +52,9 @@ class TypeCodec(Generic[T]):
         self.msgpack_tree = msgpack_tree
         self.msgpack_read = msgpack_read
         self.has_f32 = has_f32
+        #: The protobuf codec (ADR 0028): generated codecs have it, hand-made ones may not.
+        self.pb_write = pb_write
+        self.pb_read = pb_read
 
     def validate(self, value: Any) -> None:
         """Raises the InteropError(INVALID_ARGUMENT) that `encode` would raise for `value`, without
@@ -72,6 +79,10 @@ class TypeCodec(Generic[T]):
             return pack_tree(self.msgpack_tree(value), self.has_f32)
         if codec == "json":
             return json_text_to_bytes(self.json_write(value))
+        if codec == "protobuf" and self.pb_write is not None:
+            out = bytearray()
+            self.pb_write(out, value)
+            return bytes(out)
         raise invalid(f"codec {codec!r} is not supported")
 
     def decode(self, data: bytes, codec: CodecName, max_depth: int) -> T:
@@ -80,4 +91,9 @@ class TypeCodec(Generic[T]):
             return self.msgpack_read(unpack_tree(data), 1, max_depth)
         if codec == "json":
             return self.json_read(parse_json(data), 1, max_depth)
+        if codec == "protobuf" and self.pb_read is not None:
+            try:
+                return self.pb_read(PbReader(data, max_depth))
+            except CodecError as e:
+                raise InteropError(e.code, f"{self.name}{e.path}: {e.detail}") from None
         raise invalid(f"codec {codec!r} is not supported")
