@@ -131,16 +131,15 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
     case INTEROP_KIND_OPTIONAL: {
       const void *inner = interop_optional_value(t, v);
       if (inner == NULL) {
-        interop_buf_byte(b, 0xc0);
+        interop_mp_put_nil(b);
         return INTEROP_OK;
       }
       return write_value(w, t->elem, inner);
     }
     case INTEROP_KIND_LIST: {
       const interop_list *l = v;
-      if ((rc = interop_check_container(l->items, l->len, "list", w->err)) || (rc = enter(w))) return rc;
-      if (too_long(w, l->len)) return INTEROP_RESOURCE_EXHAUSTED;
-      put_len(b, l->len, 0x90, 15, 0, 0xdc, 0xdd);
+      if ((rc = interop_check_container(l->items, l->len, "list", w->err)) || (rc = interop_mp_begin_list(w, l->len)))
+        return rc;
       rc = write_items(w, t->elem, l->items, l->len);
       break;
     }
@@ -153,12 +152,10 @@ static int write_value(writer *w, const interop_type *t, const void *v) {
       rc = write_struct(w, t, v);
       break;
     case INTEROP_KIND_UNION: {
-      if ((rc = enter(w))) return rc;
       const interop_field *c = interop_union_case(t, v, w->err);
       if (c == NULL) return INTEROP_INVALID_ARGUMENT;
-      interop_buf_byte(b, 0x81);
-      interop_mp_put_uint(b, c->id);
-      if (c->type == NULL) interop_buf_byte(b, 0xc0);
+      if ((rc = interop_mp_begin_union(w, c->id))) return rc;
+      if (c->type == NULL) interop_mp_put_nil(b);
       else if ((rc = write_value(w, c->type, CAT(v, c->offset)))) interop_path_field(&w->path, c->name);
       break;
     }
