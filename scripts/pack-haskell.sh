@@ -8,6 +8,12 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: scripts/pack-haskell.sh OUT_DIR}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
+# sdist runs in a project of its own that names only the runtime: cabal 3.4's sdist always reads
+# the cabal.project of the folder it runs in, and runtime-haskell's names generated packages
+# (test/gen) that exist only after runtime-haskell/build.sh, so a fresh clone could not pack.
 # No package repository: sdist needs none, and there is no Hackage here.
-(cd "$repo/runtime-haskell" && CABAL_CONFIG="$repo/runtime-haskell/cabal.config" cabal sdist --output-dir "$out" ./ >&2)
+project=$(mktemp -d "${TMPDIR:-/tmp}/interop-pack-haskell-XXXXXX")
+trap 'rm -rf "$project"' EXIT
+echo "packages: $repo/runtime-haskell" > "$project/cabal.project"
+(cd "$project" && CABAL_CONFIG="$repo/runtime-haskell/cabal.config" cabal sdist --output-dir "$out" interop-runtime >&2)
 ls "$out"/interop-runtime-*.tar.gz
