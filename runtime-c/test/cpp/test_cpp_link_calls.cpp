@@ -11,16 +11,9 @@
 #include <string>
 #include <vector>
 
-extern "C" {
-#include "conformance_impl.h"
-}
-#include "conformance_impl.hpp"
-
-#include <uv.h>  // after the generated headers: its <termios.h> macros would clash with IDL names
+#include "two_nodes.hpp"
 
 namespace {
-
-namespace conf = interop::conformance;
 
 struct Setup {
   const char *codec;
@@ -31,32 +24,12 @@ std::string name_of(const testing::TestParamInfo<Setup> &p) {
   return std::string(p.param.codec) + (p.param.c_server ? "CServer" : "CppServer");
 }
 
-class CppLinkCalls : public testing::TestWithParam<Setup> {
+class CppLinkCalls : public TwoNodes<Setup> {
  protected:
   void SetUp() override {
-    uv_loop_init(&loop_);
-    char tmpl[] = "/tmp/interop-cpp-link-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    sock_ = dir_ + "/s.sock";
-    conformance_server_init(&c_server_, &c_state_);
-    const interop_module_impl *impl = GetParam().c_server ? &c_server_.module_impl : cpp_server_.module_impl();
-    server_ = std::make_unique<interop::Node>(("{\"node\":\"server\",\"listen\":[\"unix:" + sock_ + "\"]}").c_str(),
-                                              std::initializer_list<const interop_module_impl *>{impl}, &loop_);
-    c_state_.node = server_->get();
-    client_node_ = std::make_unique<interop::Node>(("{\"node\":\"client\",\"connect\":[{\"address\":\"unix:" + sock_ + "\",\"codec\":\"" +
-                                                    GetParam().codec + "\",\"modules\":[\"interop.conformance\"]}]}").c_str(),
-                                                   std::initializer_list<const interop_module_impl *>{}, &loop_);
-    client_ = std::make_unique<conf::Client>(*client_node_);
-  }
-  void TearDown() override {
-    client_.reset();
-    client_node_.reset();
-    server_.reset();
-    while (uv_loop_close(&loop_) == UV_EBUSY) uv_run(&loop_, UV_RUN_NOWAIT);
-    conformance_state_free(&c_state_);
-    unlink(sock_.c_str());
-    rmdir(dir_.c_str());
+    TwoNodes::SetUp();
+    if (HasFatalFailure()) return;
+    start_linked(GetParam().c_server, std::string(",\"codec\":\"") + GetParam().codec + "\"", "");
   }
   /** Compared as JSON text: a difference shows where it is. */
   static std::string json(const conf::Everything &e) {
@@ -71,14 +44,6 @@ class CppLinkCalls : public testing::TestWithParam<Setup> {
     e.optionals.maybe_map = {{"k", std::nullopt}, {"long key, past the small-string buffer", conf::Point{3, 4}}};
     return e;
   }
-
-  uv_loop_t loop_{};
-  std::string dir_, sock_;
-  conformance_cpp::Impl cpp_server_;
-  interop_conformance_server c_server_{};
-  conformance_state c_state_{};
-  std::unique_ptr<interop::Node> server_, client_node_;
-  std::unique_ptr<conf::Client> client_;
 };
 
 TEST_P(CppLinkCalls, ArgumentsAreBorrowedOnlyWhileTheCallStarts) {

@@ -11,16 +11,9 @@
 #include <string>
 #include <vector>
 
-extern "C" {
-#include "conformance_impl.h"
-}
-#include "conformance_impl.hpp"
-
-#include <uv.h>  // after the generated headers: its <termios.h> macros would clash with IDL names
+#include "two_nodes.hpp"
 
 namespace {
-
-namespace conf = interop::conformance;
 
 struct Setup {
   bool unix_socket;  // else direct
@@ -31,40 +24,15 @@ std::string name_of(const testing::TestParamInfo<Setup> &p) {
   return std::string(p.param.unix_socket ? "Unix" : "Direct") + (p.param.c_server ? "CServer" : "CppServer");
 }
 
-class CppStreams : public testing::TestWithParam<Setup> {
+class CppStreams : public TwoNodes<Setup> {
  protected:
   void SetUp() override {
-    uv_loop_init(&loop_);
-    char tmpl[] = "/tmp/interop-cpp-streams-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    sock_ = dir_ + "/s.sock";
-    conformance_server_init(&c_server_, &c_state_);
-    const interop_module_impl *impl = GetParam().c_server ? &c_server_.module_impl : cpp_server_.module_impl();
-    const std::string limits = R"("limits":{"stream_window":8})";
-    if (GetParam().unix_socket) {
-      server_ = std::make_unique<interop::Node>(("{\"node\":\"server\",\"listen\":[\"unix:" + sock_ + "\"]," + limits + "}").c_str(),
-                                                std::initializer_list<const interop_module_impl *>{impl}, &loop_);
-      client_node_ = std::make_unique<interop::Node>(
-          ("{\"node\":\"client\",\"connect\":[{\"address\":\"unix:" + sock_ + "\",\"modules\":[\"interop.conformance\"]}]," + limits + "}").c_str(),
-          std::initializer_list<const interop_module_impl *>{}, &loop_);
-    } else {
-      server_ = std::make_unique<interop::Node>(("{\"node\":\"one\"," + limits + "}").c_str(),
-                                                std::initializer_list<const interop_module_impl *>{impl}, &loop_);
-    }
-    c_state_.node = server_->get();
-    client_ = std::make_unique<conf::Client>(node());
+    TwoNodes::SetUp();
+    if (HasFatalFailure()) return;
+    const std::string limits = R"(,"limits":{"stream_window":8})";
+    if (GetParam().unix_socket) start_linked(GetParam().c_server, "", limits);
+    else start_alone(GetParam().c_server, limits);
   }
-  void TearDown() override {
-    client_.reset();
-    client_node_.reset();
-    server_.reset();
-    while (uv_loop_close(&loop_) == UV_EBUSY) uv_run(&loop_, UV_RUN_NOWAIT);
-    conformance_state_free(&c_state_);
-    unlink(sock_.c_str());
-    rmdir(dir_.c_str());
-  }
-  interop::Node &node() { return client_node_ ? *client_node_ : *server_; }
   conf::StreamStats stats() { return node().wait(client_->stream_stats()); }
   /** Wall clock in ms, as the handlers note a cancel. */
   static double now_ms() {
@@ -79,14 +47,6 @@ class CppStreams : public testing::TestWithParam<Setup> {
     }
     return false;
   }
-
-  uv_loop_t loop_{};
-  std::string dir_, sock_;
-  conformance_cpp::Impl cpp_server_;
-  interop_conformance_server c_server_{};
-  conformance_state c_state_{};
-  std::unique_ptr<interop::Node> server_, client_node_;
-  std::unique_ptr<conf::Client> client_;
 };
 
 TEST_P(CppStreams, EveryDirection) {
