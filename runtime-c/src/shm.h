@@ -1,4 +1,4 @@
-/* The shm transport (docs/wire.md §9, ADR 0028): two single-producer single-consumer byte rings in
+/* The shm transport (docs/wire.md §9, ADR 0033): two single-producer single-consumer byte rings in
  * a sealed memfd, set up over a Unix socket that passes the memfd and two eventfds with SCM_RIGHTS
  * and stays open only so that each side sees the other die. The rings carry the same byte stream
  * of frames as a socket, so the frame decoder, limits and flow control work unchanged.
