@@ -79,6 +79,10 @@ shmTests =
           welcomed h
           c_break h 1
           closedWithin h
+          -- Closed without an ERROR: a peer that breaks the ring is not trusted to read one
+          -- (docs/wire.md §9.3), unlike one that sends bytes that are not frames (below).
+          answer <- answerOf h
+          map (fmap frameKind) (snd (pushBytes (newDecoder 65536 1024) answer)) @?= [Right Welcome]
           counted <- waitForIO 3000 ((>= Just 1) . counter "rejected_frames" <$> health server)
           counted @? "rejected_frames is not 1"
           stillServed address

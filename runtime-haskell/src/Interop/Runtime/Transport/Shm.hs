@@ -1,8 +1,9 @@
 {-# LANGUAGE ForeignFunctionInterface, OverloadedStrings #-}
 -- | The shm transport (docs/wire.md §9, ADR 0033; docs/transports.md): the same byte stream of
 -- frames as a unix socket, through two rings in a shared memory segment that the dialer sends
--- over the set-up socket. The rings and the set-up are C (cbits/shm_hs.c, called through unsafe
--- FFI calls that never block); every wait is here, in GHC's IO manager: a reader that finds its
+-- over the set-up socket. The rings and the set-up are runtime-c's ring core (cbits/shm_ring.c,
+-- with the glue of cbits/shm_hs.c), called through unsafe FFI calls that never block; every wait
+-- is here, in GHC's IO manager: a reader that finds its
 -- ring empty polls it for a bounded time ('spinNs'), then sleeps until its eventfd or the set-up
 -- socket is readable, so an idle link costs no CPU. The socket carries nothing after set-up: it
 -- being readable means the peer is gone (or broke the protocol), seen at once, with no heartbeat.
@@ -23,7 +24,7 @@ import qualified Data.ByteString.Unsafe as BSU
 import Data.Text (Text)
 import qualified Data.Text as T
 import Foreign.C.String (CString, peekCString)
-import Foreign.C.Types (CInt (..), CLong (..), CSize (..))
+import Foreign.C.Types (CInt (..), CPtrdiff (..), CSize (..))
 import Foreign.ForeignPtr (withForeignPtr)
 import Foreign.Marshal.Alloc (alloca)
 import Foreign.Ptr (Ptr, castPtr, nullPtr)
@@ -35,17 +36,18 @@ import qualified Network.Socket as N
 import System.Posix.IO (closeFd)
 import System.Posix.Types (Fd (..))
 
-data HsShm -- the C side's link: mapping, eventfds, private indices
+data Ring -- interop_shm_ring (runtime-c/include/interop/shm_ring.h): mapping, eventfds, own indices
 
-foreign import ccall unsafe "interop_hs_shm_dial" c_dial :: CInt -> Ptr (Ptr HsShm) -> IO CString
-foreign import ccall unsafe "interop_hs_shm_accept" c_accept :: CInt -> Ptr (Ptr HsShm) -> IO CString
-foreign import ccall unsafe "interop_hs_shm_free" c_free :: Ptr HsShm -> IO ()
-foreign import ccall unsafe "interop_hs_shm_wake_fd" c_wakeFd :: Ptr HsShm -> IO CInt
-foreign import ccall unsafe "interop_hs_shm_available" c_available :: Ptr HsShm -> IO CLong
-foreign import ccall unsafe "interop_hs_shm_get" c_get :: Ptr HsShm -> Ptr a -> CSize -> IO CLong
-foreign import ccall unsafe "interop_hs_shm_put" c_put :: Ptr HsShm -> Ptr a -> CSize -> IO CLong
-foreign import ccall unsafe "interop_hs_shm_sleep" c_sleep :: Ptr HsShm -> IO CInt
-foreign import ccall unsafe "interop_hs_shm_woken" c_woken :: Ptr HsShm -> CInt -> IO CInt
+foreign import ccall unsafe "interop_hs_shm_dial" c_dial :: CInt -> Ptr (Ptr Ring) -> IO CString
+foreign import ccall unsafe "interop_hs_shm_accept" c_accept :: CInt -> Ptr (Ptr Ring) -> IO CString
+foreign import ccall unsafe "interop_hs_shm_free" c_free :: Ptr Ring -> IO ()
+foreign import ccall unsafe "interop_hs_shm_wake_fd" c_wakeFd :: Ptr Ring -> IO CInt
+foreign import ccall unsafe "interop_hs_shm_error" c_error :: Ptr Ring -> IO CString
+foreign import ccall unsafe "interop_hs_shm_available" c_available :: Ptr Ring -> IO CPtrdiff
+foreign import ccall unsafe "interop_shm_ring_read" c_read :: Ptr Ring -> Ptr a -> CSize -> IO CPtrdiff
+foreign import ccall unsafe "interop_shm_ring_write" c_write :: Ptr Ring -> Ptr a -> CSize -> IO CPtrdiff
+foreign import ccall unsafe "interop_hs_shm_sleep" c_sleep :: Ptr Ring -> IO CInt
+foreign import ccall unsafe "interop_shm_ring_woken" c_woken :: Ptr Ring -> IO ()
 foreign import ccall unsafe "interop_hs_shm_peer" c_peer :: CInt -> IO CInt
 
 -- | How long a reader polls its empty ring (yielding to other threads between looks) before it
@@ -54,7 +56,7 @@ foreign import ccall unsafe "interop_hs_shm_peer" c_peer :: CInt -> IO CInt
 spinNs :: Integer
 spinNs = 20000
 
-data State = SettingUp | Ready !(Ptr HsShm) !Fd | Refused !Text | Closed
+data State = SettingUp | Ready !(Ptr Ring) !Fd | Refused !Text | Closed
 
 data Shm = Shm
   { shmSock :: !N.Socket
@@ -92,7 +94,7 @@ withSockFd :: N.Socket -> (CInt -> IO a) -> IO a
 withSockFd = N.withFdSocket
 
 -- | Waits for the dialer's set-up message (the listener), once.
-ready :: Shm -> IO (Ptr HsShm)
+ready :: Shm -> IO (Ptr Ring)
 ready s = do
   st <- readTVarIO (shmState s)
   case st of
@@ -123,16 +125,18 @@ closedSTM :: Shm -> STM ()
 closedSTM s = readTVar (shmState s) >>= \st -> case st of Closed -> pure (); _ -> retry
 
 -- | Runs a C call on the ring under its lock; Nothing once closed.
-onRing :: Shm -> MVar () -> (Ptr HsShm -> IO a) -> IO (Maybe a)
+onRing :: Shm -> MVar () -> (Ptr Ring -> IO a) -> IO (Maybe a)
 onRing s lock f = withMVar lock $ \_ -> do
   st <- readTVarIO (shmState s)
   case st of
     Ready p _ -> Just <$> f p
     _ -> pure Nothing
 
-broken :: Shm -> Text -> IO a
-broken s why = do
-  let msg = "shm ring broken by the peer: " <> why
+-- | The peer broke the ring: the core says how ("shm ring broken by the peer: ...").
+broken :: Shm -> IO a
+broken s = do
+  why <- onRing s (shmReading s) c_error >>= maybe (pure "") (\p -> if p == nullPtr then pure "" else peekCString p)
+  let msg = if null why then "shm ring broken by the peer" else T.pack why
   atomically (writeTVar (shmGone s) (Just msg))
   throwIO (TransportBroken msg)
 
@@ -146,7 +150,7 @@ recvShm s = ready s >> go
       case avail of
         Nothing -> pure BS.empty
         Just n
-          | n < 0 -> broken s "write index out of range"
+          | n < 0 -> broken s
           | n > 0 -> takeBytes (fromIntegral n)
           | otherwise -> do
               gone <- readTVarIO (shmGone s)
@@ -167,16 +171,16 @@ recvShm s = ready s >> go
       before <- readTVarIO (shmWakes s)
       r <- onRing s (shmReading s) c_sleep
       case r of
-        Just 1 -> waitWake s before 1
-        Just k | k < 0 -> broken s "write index out of range"
+        Just 1 -> waitWake s before
+        Just k | k < 0 -> broken s
         _ -> pure ()
     takeBytes n = do
       fp <- BSI.mallocByteString n
-      got <- withForeignPtr fp $ \buf -> onRing s (shmReading s) (\p -> c_get p buf (fromIntegral n))
+      got <- withForeignPtr fp $ \buf -> onRing s (shmReading s) (\p -> c_read p buf (fromIntegral n))
       case got of
         Nothing -> pure BS.empty
         Just k
-          | k < 0 -> broken s "write index out of range"
+          | k < 0 -> broken s
           | otherwise -> pure (BSI.fromForeignPtr fp 0 (fromIntegral k))
 
 -- | Writes every byte into the outbound ring, waiting for room while the peer does not read.
@@ -185,22 +189,23 @@ sendShm s chunks = ready s >> mapM_ putAll chunks
   where
     putAll bs = unless (BS.null bs) $ do
       before <- readTVarIO (shmWakes s)
-      r <- BSU.unsafeUseAsCStringLen bs $ \(ptr, len) -> onRing s (shmWriting s) (\p -> c_put p (castPtr ptr) (fromIntegral len))
+      r <- BSU.unsafeUseAsCStringLen bs $ \(ptr, len) -> onRing s (shmWriting s) (\p -> c_write p (castPtr ptr) (fromIntegral len))
       case r of
         Nothing -> throwIO (userError "shm: the connection is closed")
         Just n
-          | n < 0 -> broken s "read index out of range"
+          | n < 0 -> broken s
           | n > 0 -> putAll (BS.drop (fromIntegral n) bs)
           | otherwise -> do
               gone <- readTVarIO (shmGone s)
-              maybe (waitWake s before 0) (throwIO . userError . T.unpack) gone
+              maybe (waitWake s before) (throwIO . userError . T.unpack) gone
               putAll bs
 
--- | Sleeps until the eventfd or the set-up socket is readable, another waiter of this side was
--- woken (it may have reset the eventfd this one waits for), or the transport closes; then resets
--- the eventfd, clears the reader's or the writer's flag, and looks at the socket.
-waitWake :: Shm -> Int -> CInt -> IO ()
-waitWake s before who = do
+-- | Sleeps until the eventfd or the set-up socket is readable, the other waiter of this side (the
+-- reader, or the writer) was woken, or the transport closes; then resets the eventfd and clears
+-- both flags (interop_shm_ring_woken), tells the other waiter to look again (it may have lost its
+-- flag or its wake-up to this one), and looks at the socket.
+waitWake :: Shm -> Int -> IO ()
+waitWake s before = do
   st <- readTVarIO (shmState s)
   case st of
     Ready _ wfd -> do
@@ -210,7 +215,7 @@ waitWake s before who = do
             let woken = wakeReady `orElse` sockReady `orElse` (readTVar (shmWakes s) >>= check . (/= before)) `orElse` closedSTM s
             atomically woken `finally` (unregWake >> unregSock)
       waits `catch` \e -> const (pure ()) (e :: IOException) -- a descriptor closed under us: closed
-      _ <- onRing s (shmReading s) (`c_woken` who)
+      _ <- onRing s (shmReading s) c_woken
       atomically (modifyTVar' (shmWakes s) (+ 1))
       peer <- withSockFd (shmSock s) c_peer
       when (peer /= 0) . atomically $ do
