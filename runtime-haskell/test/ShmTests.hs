@@ -116,6 +116,7 @@ shmTests =
           rawClose p
           counted <- waitForIO 3000 ((>= Just 1) . counter "rejected_handshakes" <$> health server)
           counted @? "rejected_handshakes is not 1"
+          counter "rejected_frames" <$> health server >>= (@?= Just 0)
           stillServed address
     , testCase "the listener killed (SIGKILL) with 50 calls in flight: all 50 fail with UNAVAILABLE within 100 ms" $
         withTempDir $ \dir -> withVictim "shm" (dir </> "victim.sock") $ \address killVictim -> withClient address "msgpack" $ \node -> do

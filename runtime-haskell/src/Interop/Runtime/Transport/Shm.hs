@@ -3,9 +3,9 @@
 -- frames as a unix socket, through two rings in a shared memory segment that the dialer sends
 -- over the set-up socket. The rings and the set-up are runtime-c's ring core (cbits/shm_ring.c,
 -- with the glue of cbits/shm_hs.c), called through unsafe FFI calls that never block; every wait
--- is here, in GHC's IO manager: a reader that finds its
--- ring empty polls it for a bounded time ('spinNs'), then sleeps until its eventfd or the set-up
--- socket is readable, so an idle link costs no CPU. The socket carries nothing after set-up: it
+-- is here, in GHC's IO manager (ADR 0039): a reader that finds its ring empty polls it for a
+-- bounded time ('spinNs'), then sleeps until its eventfd or the set-up socket is readable, so an
+-- idle link costs no CPU. The socket carries nothing after set-up: it
 -- being readable means the peer is gone (or broke the protocol), seen at once, with no heartbeat.
 module Interop.Runtime.Transport.Shm
   ( shmDial
@@ -100,7 +100,7 @@ ready s = do
   case st of
     Ready p _ -> pure p
     Closed -> throwIO (userError "shm: the connection is closed")
-    Refused why -> throwIO (TransportBroken why)
+    Refused why -> throwIO (userError (T.unpack why)) -- a failed handshake, not a broken ring
     SettingUp -> withMVar (shmSetUp s) (const settle) >> ready s
   where
     settle = do
