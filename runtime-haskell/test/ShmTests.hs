@@ -118,6 +118,14 @@ shmTests =
           counted @? "rejected_handshakes is not 1"
           counter "rejected_frames" <$> health server >>= (@?= Just 0)
           stillServed address
+    , testCase "a dialer that never sends its set-up: closed after handshake_timeout_ms, counted, the others served" $
+        withServerOn "shm" [("handshake_timeout_ms", DInt 300)] $ \address server _ -> do
+          p <- rawDial ("unix:" <> T.drop 4 address)
+          rawNext p 5000 >>= (@?= Ended)
+          rawClose p
+          counted <- waitForIO 3000 ((>= Just 1) . counter "rejected_handshakes" <$> health server)
+          counted @? "rejected_handshakes is not 1"
+          stillServed address
     , testCase "the listener killed (SIGKILL) with 50 calls in flight: all 50 fail with UNAVAILABLE within 100 ms" $
         withTempDir $ \dir -> withVictim "shm" (dir </> "victim.sock") $ \address killVictim -> withClient address "msgpack" $ \node -> do
           let c = conformanceClient (nodeInvoker node)

@@ -112,11 +112,16 @@ ready s = do
             if why == nullPtr then Right <$> peek out else Left <$> peekCString why
           case r of
             Left "" -> waitSocket >> settle
-            Left why -> atomically (writeTVar (shmState s) (Refused ("shm set-up refused: " <> T.pack why)))
+            Left why -> () <$ settled (Refused ("shm set-up refused: " <> T.pack why))
             Right p -> do
               wfd <- Fd <$> c_wakeFd p
-              atomically (writeTVar (shmState s) (Ready p wfd))
+              kept <- settled (Ready p wfd)
+              unless kept (closeFd wfd >> c_free p) -- closed meanwhile (a handshake timeout)
         _ -> pure ()
+    -- The outcome, unless the transport was closed meanwhile.
+    settled outcome = atomically $ readTVar (shmState s) >>= \st -> case st of
+      SettingUp -> True <$ writeTVar (shmState s) outcome
+      _ -> pure False
     waitSocket = do
       (sockReady, unreg) <- withSockFd (shmSock s) (threadWaitReadSTM . Fd)
       (atomically (sockReady `orElse` closedSTM s) `catch` \e -> const (pure ()) (e :: IOException)) `finally` unreg
