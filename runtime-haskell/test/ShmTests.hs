@@ -27,6 +27,7 @@ import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
 import Interop.Runtime.Handshake (HelloDoc (..), encodeHello)
 import Interop.Runtime.Module (ModuleDesc (..))
+import Interop.Runtime.Node.Config (NodeConfig (..), parseConfig)
 import Interop.Runtime.Transport
 import Live
 import RawPeer
@@ -61,7 +62,7 @@ shmTests =
     , testCase "a reader that stops reading: the writer waits once the ring is full, then everything arrives" $
         withTempDir $ \dir -> do
           accepted <- newEmptyTMVarIO
-          let address = ShmAddress (dir </> "s.sock")
+          let address = ShmAddress (dir </> "s.sock") 50
               payload = BS.pack (take (4 * 1024 * 1024) (cycle [1 .. 253]))
           bracket (listenOn address (atomically . putTMVar accepted)) listenerClose $ \_ ->
             bracket (dial address) transportClose $ \t -> do
@@ -153,6 +154,17 @@ shmTests =
             seenIn <- subtract killedAt <$> getMonotonicTime
             interrupted @? "the handler was not interrupted"
             unless (seenIn < 0.1) (assertFailure ("the listener saw the death " <> show seenIn <> " s after the kill"))
+    , testCase "shm.spin_us in the node config: 50 when absent, 0 to 1000000 taken, anything else refused with its path" $ do
+        let cfg extra = parseConfig (DObj ([("node", DStr "n"), ("listen", DArr [DStr "shm:/tmp/x.sock"])] <> extra))
+        fmap cfgShmSpinUs (cfg []) @?= Right 50
+        fmap cfgShmSpinUs (cfg [("shm", DObj [("spin_us", DInt 0)])]) @?= Right 0
+        either id (const []) (cfg [("shm", DObj [("spin_us", DInt (-1))])]) @?= ["shm.spin_us: expected an integer >= 0 and <= 1000000, got a number"]
+        either id (const []) (cfg [("shm", DObj [("spin", DInt 1)])]) @?= ["shm.spin: is not a known field (allowed: spin_us)"]
+    , testCase "calls from a node with shm.spin_us 0 (its reader sleeps at once)" $
+        withServerOn "shm" [] $ \address _ _ ->
+          bracket (startNode defaultNodeOptions {nodeModules = [conformanceModule], nodeConfig = Just (DObj [("node", DStr "c"), ("shm", DObj [("spin_us", DInt 0)]), ("connect", DArr [DObj [("address", DStr address), ("modules", DArr [DStr "interop.conformance"])]])])}) (`closeNode` 200) $ \node -> do
+            let c = conformanceClient (nodeInvoker node)
+            mapM_ (\i -> add c i 1 >>= (@?= i + 1)) [1 .. 200]
     , testCase "an idle link costs no CPU" $
         withServerOn "shm" [] $ \address _ _ -> withClient address "msgpack" $ \node -> do
           _ <- add (conformanceClient (nodeInvoker node)) 1 1

@@ -38,11 +38,12 @@ import System.Posix.Files (getFileStatus, isSocket, setFileCreationMask, setFile
 import System.Posix.IO (OpenMode (ReadOnly), closeFd, defaultFileFlags, openFd)
 import System.Posix.Types (Fd)
 import Text.Read (readMaybe)
-import Interop.Runtime.Transport.Shm (shmDial, shmAccepted)
+import Interop.Runtime.Transport.Shm (defaultSpinUs, shmAccepted, shmDial)
 import Interop.Runtime.Transport.Types
 
--- | Where to listen or dial; a 'ShmAddress' is the path of its set-up socket.
-data Address = UnixAddress FilePath | ShmAddress FilePath | TcpAddress String Int
+-- | Where to listen or dial. A 'ShmAddress' is the path of its set-up socket and how many µs a
+-- reader polls its ring before it sleeps ('defaultSpinUs' as parsed; node config @shm.spin_us@).
+data Address = UnixAddress FilePath | ShmAddress FilePath Int | TcpAddress String Int
   deriving (Eq, Show)
 
 parseAddress :: Text -> Either Text Address
@@ -50,7 +51,7 @@ parseAddress t
   | Just path <- T.stripPrefix "unix:" t =
       if T.null path then Left ("address " <> t <> ": empty socket path") else Right (UnixAddress (T.unpack path))
   | Just path <- T.stripPrefix "shm:" t =
-      if T.null path then Left ("address " <> t <> ": empty set-up socket path") else Right (ShmAddress (T.unpack path))
+      if T.null path then Left ("address " <> t <> ": empty set-up socket path") else Right (ShmAddress (T.unpack path) defaultSpinUs)
   | Just rest <- T.stripPrefix "tcp://" t =
       let (host, port) = T.breakOnEnd ":" rest
        in case readMaybe (T.unpack port) of
@@ -62,7 +63,7 @@ parseAddress t
 renderAddress :: Address -> Text
 renderAddress a = case a of
   UnixAddress p -> "unix:" <> T.pack p
-  ShmAddress p -> "shm:" <> T.pack p
+  ShmAddress p _ -> "shm:" <> T.pack p
   TcpAddress h p -> "tcp://" <> T.pack h <> ":" <> T.pack (show p)
 
 -- | A socket as a transport.
@@ -92,7 +93,7 @@ listenOn :: Address -> (Transport -> IO ()) -> IO Listener
 listenOn address accepted = do
   (sock, bound) <- case address of
     UnixAddress path -> (,address) <$> bindUnix path
-    ShmAddress path -> (,address) <$> bindUnix path
+    ShmAddress path _ -> (,address) <$> bindUnix path
     TcpAddress host port -> do
       info <- resolve host port
       sock <- N.socket (N.addrFamily info) N.Stream N.defaultProtocol
@@ -116,7 +117,7 @@ listenOn address accepted = do
                 TcpAddress _ _ -> N.setSocketOption conn N.NoDelay 1
                 _ -> pure ()
               t <- case address of
-                ShmAddress _ -> shmAccepted description conn
+                ShmAddress _ spinUs -> shmAccepted spinUs description conn
                 _ -> socketTransport description conn
               void (forkIO (accepted t))
             acceptLoop
@@ -146,7 +147,7 @@ listenOn address accepted = do
         _ <- try (N.close sock) :: IO (Either SomeException ())
         case bound of
           UnixAddress path -> void (try (removeFile path) :: IO (Either SomeException ()))
-          ShmAddress path -> void (try (removeFile path) :: IO (Either SomeException ()))
+          ShmAddress path _ -> void (try (removeFile path) :: IO (Either SomeException ()))
           _ -> pure ()
   pure (Listener bound close)
 
@@ -183,10 +184,10 @@ dial address = case address of
     sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
     N.connect sock (N.SockAddrUnix path) `onException` N.close sock
     socketTransport (renderAddress address) sock
-  ShmAddress path -> do
+  ShmAddress path spinUs -> do
     sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
     N.connect sock (N.SockAddrUnix path) `onException` N.close sock
-    shmDial (renderAddress address) sock
+    shmDial spinUs (renderAddress address) sock
   TcpAddress host port -> do
     info <- resolve host port
     sock <- N.socket (N.addrFamily info) N.Stream N.defaultProtocol

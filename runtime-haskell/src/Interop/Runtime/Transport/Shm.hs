@@ -4,13 +4,13 @@
 -- over the set-up socket. The rings and the set-up are runtime-c's ring core (cbits/shm_ring.c,
 -- with the glue of cbits/shm_hs.c), called through unsafe FFI calls that never block; every wait
 -- is here, in GHC's IO manager (ADR 0039): a reader that finds its ring empty polls it for a
--- bounded time ('spinNs'), then sleeps until its eventfd or the set-up socket is readable, so an
+-- bounded time (node config @shm.spin_us@, 'defaultSpinUs'), then sleeps until its eventfd or the set-up socket is readable, so an
 -- idle link costs no CPU. The socket carries nothing after set-up: it
 -- being readable means the peer is gone (or broke the protocol), seen at once, with no heartbeat.
 module Interop.Runtime.Transport.Shm
   ( shmDial
   , shmAccepted
-  , spinNs
+  , defaultSpinUs
   ) where
 
 import Control.Concurrent (yield)
@@ -29,6 +29,7 @@ import Foreign.ForeignPtr (withForeignPtr)
 import Foreign.Marshal.Alloc (alloca)
 import Foreign.Ptr (Ptr, castPtr, nullPtr)
 import Foreign.Storable (peek)
+import Data.Word (Word64)
 import GHC.Clock (getMonotonicTimeNSec)
 import GHC.Conc (closeFdWith, threadWaitReadSTM)
 import Interop.Runtime.Transport.Types
@@ -51,10 +52,11 @@ foreign import ccall unsafe "interop_shm_ring_woken" c_woken :: Ptr Ring -> IO (
 foreign import ccall unsafe "interop_hs_shm_peer" c_peer :: CInt -> IO CInt
 
 -- | How long a reader polls its empty ring (yielding to other threads between looks) before it
--- sleeps on its eventfd: 20 µs. A peer that answers within it costs no wake-up (eventfd write,
--- IO manager, scheduler); a quiet link goes to sleep almost at once.
-spinNs :: Integer
-spinNs = 20000
+-- sleeps on its eventfd, in µs, unless the node config says (@shm.spin_us@, 0 sleeps at once):
+-- 50, as every runtime. A peer that answers within it costs no wake-up (eventfd write, IO
+-- manager, scheduler); a quiet link goes to sleep almost at once.
+defaultSpinUs :: Int
+defaultSpinUs = 50
 
 data State = SettingUp | Ready !(Ptr Ring) !Fd | Refused !Text | Closed
 
@@ -66,11 +68,12 @@ data Shm = Shm
   , shmSetUp :: !(MVar ()) -- ^ one set-up (the listener's) at a time
   , shmGone :: !(TVar (Maybe Text)) -- ^ the peer closed, or broke the ring
   , shmWakes :: !(TVar Int) -- ^ bumped on every wake-up, so the other waiter looks again
+  , shmSpinNs :: !Word64
   }
 
 -- | Dials: the socket is connected; creates the segment and sends it (docs/wire.md §9.1).
-shmDial :: Text -> N.Socket -> IO Transport
-shmDial description sock = do
+shmDial :: Int -> Text -> N.Socket -> IO Transport
+shmDial spinUs description sock = do
   r <- withSockFd sock $ \fd -> alloca $ \out -> do
     why <- c_dial fd out
     if why == nullPtr then Right <$> peek out else Left <$> peekCString why
@@ -78,16 +81,17 @@ shmDial description sock = do
     Left why -> N.close sock >> throwIO (userError ("shm set-up on " <> T.unpack description <> ": " <> why))
     Right p -> do
       wfd <- Fd <$> c_wakeFd p
-      shmTransport description sock (Ready p wfd)
+      shmTransport spinUs description sock (Ready p wfd)
 
 -- | An accepted set-up socket: the segment arrives on it; the first recv or send waits for it.
 -- A set-up refused makes both throw, so the connection fails before its handshake.
-shmAccepted :: Text -> N.Socket -> IO Transport
-shmAccepted description sock = shmTransport description sock SettingUp
+shmAccepted :: Int -> Text -> N.Socket -> IO Transport
+shmAccepted spinUs description sock = shmTransport spinUs description sock SettingUp
 
-shmTransport :: Text -> N.Socket -> State -> IO Transport
-shmTransport description sock st0 = do
+shmTransport :: Int -> Text -> N.Socket -> State -> IO Transport
+shmTransport spinUs description sock st0 = do
   s <- Shm sock <$> newTVarIO st0 <*> newMVar () <*> newMVar () <*> newMVar () <*> newTVarIO Nothing <*> newTVarIO 0
+    <*> pure (fromIntegral (max 0 spinUs) * 1000)
   pure (Transport description (recvShm s) (sendShm s) (closeShm s))
 
 withSockFd :: N.Socket -> (CInt -> IO a) -> IO a
@@ -163,7 +167,7 @@ recvShm s = ready s >> go
                 Just _ -> pure BS.empty
                 Nothing -> do
                   start <- getMonotonicTimeNSec
-                  spin (start + fromInteger spinNs)
+                  spin (start + shmSpinNs s)
     -- Polls the ring until data comes or the time is up, then sleeps (docs/wire.md §9.4).
     spin deadline = do
       avail <- onRing s (shmReading s) c_available
