@@ -3,7 +3,7 @@
 # server and client, benchmarks), and links them into runtime-haskell/.build/bin/.
 #
 # GHC is slow, so builds are cached outside git, keyed on their sources: the key is a hash of
-# every Haskell source, cabal file and generated module, and of the GHC version. A key already
+# every Haskell and C source, cabal file and generated module, and of the GHC version. A key already
 # built (by this clone, a fresh clone of the same commit, another worktree) is linked at once;
 # otherwise cabal builds it in a build directory of this clone (incremental from the last build
 # here) and the binaries are stored under the key. Generated modules are regenerated first
@@ -46,7 +46,7 @@ quiet node compiler/bin/interopc.mjs gen --lang haskell --out examples/haskell-c
 quiet node compiler/bin/interopc.mjs gen --lang haskell --out bench/haskell/gen bench/schema/shapes.interop
 
 key="$( (ghc --numeric-version
-  find runtime-haskell test/conformance/haskell examples/haskell-chat bench/haskell -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' \) -type f -print \
+  find runtime-haskell test/conformance/haskell examples/haskell-chat bench/haskell -path runtime-haskell/.build -prune -o \( -name '*.hs' -o -name '*.cabal' -o -name 'cabal.project' -o -name '*.c' -o -name '*.h' \) \( -type f -o -type l \) -print \
     | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)"
 bins="$cache/bin/$key"
 

@@ -1,8 +1,8 @@
 -- | The Haskell side of `npm run bench` (bench/README.md), one program with a mode per child:
 --
 -- > bench-haskell codecs WARMUP REPS N_SMALL N_NESTED N_BLOB    (section 1: prints one JSON line)
--- > bench-haskell server | raw-server                           (section 2: JSON lines, bench/harness/child.ts)
--- > BENCH_ADDRESS=unix:PATH bench-haskell client | raw-client
+-- > [BENCH_NET=shm] bench-haskell server | raw-server            (section 2: JSON lines, bench/harness/child.ts)
+-- > BENCH_ADDRESS=unix:PATH|shm:PATH bench-haskell client | raw-client
 module Main (main) where
 
 import Codecs (runCodecs)

@@ -1,6 +1,6 @@
 {-# LANGUAGE OverloadedStrings, PatternSynonyms #-}
 -- | Section 2 for Haskell: the server and client children of bench/harness/rtt.ts (our generated
--- stubs and runtime-haskell over a unix socket), and the raw socket floor: a Haskell ping-pong of
+-- stubs and runtime-haskell over a unix socket, or shm), and the raw socket floor: a Haskell ping-pong of
 -- the same request bytes, echoed whole, nothing decoded.
 module Rpc
   ( server
@@ -24,17 +24,20 @@ import Interop.Runtime.Frame (Frame (..), encodeFrame, frame, pattern Request)
 import qualified Network.Socket as N
 import qualified Network.Socket.ByteString as NB
 import Protocol
+import System.Environment (lookupEnv)
 import Values
 
--- | Serves the shapes (echo) until stdin closes.
+-- | Serves the shapes (echo) until stdin closes, over unix, or shm when BENCH_NET=shm.
 server :: IO ()
 server = do
   path <- socketPath "rpc"
+  net <- maybe "unix" T.pack <$> lookupEnv "BENCH_NET"
   let echo v _ = pure v
       handlers = shapesHandlers {handleEchoSmall = echo, handleEchoNested = echo, handleEchoBlob = echo}
-      config = DObj [("node", DStr "bench-haskell-server"), ("listen", DArr [DStr ("unix:" <> T.pack path)])]
+      address = net <> ":" <> T.pack path
+      config = DObj [("node", DStr "bench-haskell-server"), ("listen", DArr [DStr address])]
   bracket (startNode defaultNodeOptions {nodeServices = [shapesService handlers], nodeModules = [shapesModule], nodeConfig = Just config}) (`closeNode` 1000) $ \_ -> do
-    reply (A.object ["ready" A..= True, "address" A..= ("unix:" <> path)])
+    reply (A.object ["ready" A..= True, "address" A..= address])
     serveCommands (const (fail "a server takes no commands"))
 
 -- | Calls the server at BENCH_ADDRESS (given as an argument here): N sequential calls per batch.

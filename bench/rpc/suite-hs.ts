@@ -2,7 +2,8 @@
 // ways: our Haskell client against our Haskell server and against our C server (bench/c/bench.c
 // `serve`), our C client (bench/c/child.c `client`) against our Haskell server and against our C
 // server, next to our TS↔TS pair and a raw Haskell socket ping-pong of the same bytes (the
-// floor), all in one table of the same run.
+// floor), all in one table of the same run. Then Haskell ↔ Haskell over shm (docs/wire.md §9)
+// next to the same pair over unix, in a table of its own.
 import { existsSync } from 'node:fs';
 import type { ChildSpec } from '../harness/child.js';
 import type { BenchOptions } from '../harness/options.js';
@@ -41,4 +42,15 @@ export async function runRpcHs(opts: BenchOptions, results: Results): Promise<vo
     shapes: SHAPES,
     floor: FLOOR,
   }, contenders);
+  const unixPair = 'interop Haskell ↔ Haskell over unix';
+  await runRtt(opts, results, {
+    suite: '2. Request/response',
+    title: 'Haskell ↔ Haskell over shm (shared memory), next to unix',
+    metricPrefix: 'rtt.hs.shm',
+    shapes: SHAPES,
+    floor: unixPair,
+  }, [
+    { name: 'interop Haskell ↔ Haskell over shm', server: hsChild('server', { BENCH_NET: 'shm' }), client: hsClient },
+    { name: unixPair, server: hsChild('server'), client: hsClient },
+  ]);
 }

@@ -4,7 +4,7 @@
 -- frame whose bytes stop coming, a connection that does nothing, a server killed with calls in
 -- flight. Each gets a typed error or a GOODBYE on its own connection only, counted, while another
 -- connection is served as before.
-module HostileTests (hostileTests) where
+module HostileTests (hostileTests, withVictim, stillServed) where
 
 import Control.Concurrent (threadDelay)
 import Control.Concurrent.Async (async, wait)
@@ -80,7 +80,7 @@ hostileTests =
           fmap (\f -> (frameKind f, frameCorrelation f, framePayload f)) (got r) @?= Just (Response, 9, "5")
           rawClose p
     , testCase "a server killed with 50 calls in flight: all 50 fail with UNAVAILABLE within a second" $
-        withTempDir $ \dir -> withVictim (dir </> "victim.sock") $ \address killVictim -> withClient address "msgpack" $ \node -> do
+        withTempDir $ \dir -> withVictim "unix" (dir </> "victim.sock") $ \address killVictim -> withClient address "msgpack" $ \node -> do
           let c = conformanceClient (nodeInvoker node)
           _ <- add c 1 1
           calls <- forM [1 .. 50 :: Int] (const (async (try (slow c 20000))))
@@ -142,13 +142,13 @@ hostileTests =
           rawClose busy
     ]
 
--- | Runs the Haskell conformance server as a process listening at @sock@; the body gets its
+-- | Runs the Haskell conformance server as a process listening at @scheme@:@sock@; the body gets its
 -- address and an action that kills it with SIGKILL (answering when).
-withVictim :: FilePath -> (Text -> IO Double -> IO a) -> IO a
-withVictim sock use = do
+withVictim :: Text -> FilePath -> (Text -> IO Double -> IO a) -> IO a
+withVictim scheme sock use = do
   exe <- repoPath "runtime-haskell/.build/bin/conformance-server"
   env0 <- getEnvironment
-  let address = "unix:" <> T.pack sock
+  let address = scheme <> ":" <> T.pack sock
       config = "{\"node\":\"victim\",\"listen\":[\"" <> T.unpack address <> "\"]}"
       start = withFile "/dev/null" WriteMode $ \devNull ->
         createProcess (proc exe []) {env = Just (("INTEROP_NODE_CONFIG", config) : filter ((/= "INTEROP_NODE_CONFIG") . fst) env0), std_out = UseHandle devNull}

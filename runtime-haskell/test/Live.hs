@@ -6,6 +6,7 @@ module Live
   ( Observed (..)
   , withTempDir
   , withServer
+  , withServerOn
   , withClient
   , serverConfig
   , health
@@ -63,10 +64,14 @@ serverConfig address limits =
 
 -- | A node serving interop.conformance at unix:<dir>/s.sock with the given limits.
 withServer :: [(Text, Doc)] -> (Text -> Node -> Observed -> IO a) -> IO a
-withServer limits use = withTempDir $ \dir -> do
+withServer = withServerOn "unix"
+
+-- | The same at <scheme>:<dir>/s.sock ("unix" or "shm").
+withServerOn :: Text -> [(Text, Doc)] -> (Text -> Node -> Observed -> IO a) -> IO a
+withServerOn scheme limits use = withTempDir $ \dir -> do
   obs <- Observed <$> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0
   count <- newIORef 0
-  let address = "unix:" <> T.pack (dir </> "s.sock")
+  let address = scheme <> ":" <> T.pack (dir </> "s.sock")
       handlers =
         conformanceHandlers
           { handleEchoString = \v _ -> pure v

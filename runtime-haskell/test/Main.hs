@@ -8,15 +8,21 @@ import FrameVectors
 import HandshakeVectors
 import HostileTests
 import PayloadVectors
+import ShmTests
 import Properties
 import StreamTests
 import Test.Tasty
 import Test.Tasty.Runners.AntXML (antXMLRunner)
+import qualified Data.Text as T
+import System.Environment (lookupEnv)
 
 main :: IO ()
-main = do
+main = lookupEnv "INTEROP_TEST_SHM_CHILD" >>= maybe tests (shmChild . T.pack)
+
+tests :: IO ()
+tests = do
   payloads <- payloadVectorTests
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]

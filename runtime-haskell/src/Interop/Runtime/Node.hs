@@ -98,11 +98,11 @@ startNode opts = do
   n <- Node (cfgNode cfg) (cfgLimits cfg) (cfgToken cfg) <$> newCounters <*> pure served
     <*> newTVarIO Map.empty <*> newTVarIO [] <*> newTVarIO IM.empty <*> newTVarIO 0 <*> newIORef []
     <*> newTVarIO [] <*> newLocalSubs <*> newTVarIO Nothing <*> monotonicMs
-  forM_ (cfgListen cfg) $ \a -> listen n a False
-  forM_ (cfgControl cfg) $ \a -> listen n a True
+  forM_ (cfgListen cfg) $ \a -> listen n (cfgShmSpinUs cfg) a False
+  forM_ (cfgControl cfg) $ \a -> listen n (cfgShmSpinUs cfg) a True
   forM_ (zip [0 :: Int ..] (cfgConnect cfg)) $ \(i, e) -> do
     modules <- mapM (descriptor ("connect[" <> show i <> "]")) (connectModules e)
-    address <- either (throwIO . userError . T.unpack) pure (parseAddress (connectAddress e))
+    address <- either (throwIO . userError . T.unpack) (pure . withSpin (cfgShmSpinUs cfg)) (parseAddress (connectAddress e))
     addLink n (connectAddress e) modules (connectCodec e) $ \wants -> do
       t <- dial address
       open n True (connectCodec e) (connectToken e) wants t
@@ -177,9 +177,15 @@ openServing n initiator codec token wants controlOnly accepted t = do
     atomically (modifyTVar' (nodeConns n) (IM.delete i))
   pure c
 
-listen :: Node -> Text -> Bool -> IO ()
-listen n text controlOnly = do
-  address <- either (throwIO . userError . T.unpack) pure (parseAddress text)
+-- | An shm address polls as the node config says (shm.spin_us).
+withSpin :: Int -> Address -> Address
+withSpin spinUs a = case a of
+  ShmAddress path _ -> ShmAddress path spinUs
+  _ -> a
+
+listen :: Node -> Int -> Text -> Bool -> IO ()
+listen n spinUs text controlOnly = do
+  address <- either (throwIO . userError . T.unpack) (pure . withSpin spinUs) (parseAddress text)
   bound <- newIORef text
   open' <- newTVarIO (0 :: Int)
   let limit = maxConnections (nodeLimits n)

@@ -1,12 +1,14 @@
-{-# LANGUAGE OverloadedStrings #-}
+{-# LANGUAGE OverloadedStrings, TupleSections #-}
 -- | Transports only move bytes between two peers and report the end of the stream
 -- (docs/transports.md). A 'Transport' is four blocking operations; the connection runs one
 -- reader and one writer thread over it, on GHC's IO manager. Implement one to add a bus.
 --
--- Built in: unix and tcp sockets (listen and dial), and stdio (a parent spawning a plugin
+-- Built in: unix and tcp sockets and shared memory ("Interop.Runtime.Transport.Shm", set up over
+-- a unix socket) (listen and dial), and stdio (a parent spawning a plugin
 -- process, and a plugin serving on its own stdin/stdout): "Interop.Runtime.Transport.Stdio".
 module Interop.Runtime.Transport
   ( Transport (..)
+  , TransportBroken (..)
   , Address (..)
   , parseAddress
   , renderAddress
@@ -36,38 +38,32 @@ import System.Posix.Files (getFileStatus, isSocket, setFileCreationMask, setFile
 import System.Posix.IO (OpenMode (ReadOnly), closeFd, defaultFileFlags, openFd)
 import System.Posix.Types (Fd)
 import Text.Read (readMaybe)
+import Interop.Runtime.Transport.Shm (defaultSpinUs, shmAccepted, shmDial)
+import Interop.Runtime.Transport.Types
 
--- | A reliable, ordered byte stream to one peer.
-data Transport = Transport
-  { transportDescription :: !Text -- ^ for logs and errors: "unix:/run/x.sock", "stdio:plugin"
-    -- | The next bytes; empty once the peer closed (or the transport failed). Not calling it is
-    -- backpressure: the peer's writes block once the OS buffers are full.
-  , transportRecv :: IO BS.ByteString
-    -- | Writes every byte of the chunks, in order (one gather write when the bus has one);
-    -- blocks while the peer does not read.
-  , transportSend :: [BS.ByteString] -> IO ()
-    -- | Closes both directions; idempotent; a blocked recv then returns empty.
-  , transportClose :: IO ()
-  }
-
-data Address = UnixAddress FilePath | TcpAddress String Int
+-- | Where to listen or dial. A 'ShmAddress' is the path of its set-up socket and how many µs a
+-- reader polls its ring before it sleeps ('defaultSpinUs' as parsed; node config @shm.spin_us@).
+data Address = UnixAddress FilePath | ShmAddress FilePath Int | TcpAddress String Int
   deriving (Eq, Show)
 
 parseAddress :: Text -> Either Text Address
 parseAddress t
   | Just path <- T.stripPrefix "unix:" t =
       if T.null path then Left ("address " <> t <> ": empty socket path") else Right (UnixAddress (T.unpack path))
+  | Just path <- T.stripPrefix "shm:" t =
+      if T.null path then Left ("address " <> t <> ": empty set-up socket path") else Right (ShmAddress (T.unpack path) defaultSpinUs)
   | Just rest <- T.stripPrefix "tcp://" t =
       let (host, port) = T.breakOnEnd ":" rest
        in case readMaybe (T.unpack port) of
             Just p | not (T.null host), p >= 0, p <= 65535 ->
               Right (TcpAddress (T.unpack (if T.length host <= 1 then "127.0.0.1" else T.init host)) p)
             _ -> Left ("address " <> t <> ": expected tcp://host:port")
-  | otherwise = Left ("address " <> t <> ": unknown transport (unix:… or tcp://host:port)")
+  | otherwise = Left ("address " <> t <> ": unknown transport (unix:…, shm:… or tcp://host:port)")
 
 renderAddress :: Address -> Text
 renderAddress a = case a of
   UnixAddress p -> "unix:" <> T.pack p
+  ShmAddress p _ -> "shm:" <> T.pack p
   TcpAddress h p -> "tcp://" <> T.pack h <> ":" <> T.pack (show p)
 
 -- | A socket as a transport.
@@ -96,16 +92,8 @@ data Listener = Listener
 listenOn :: Address -> (Transport -> IO ()) -> IO Listener
 listenOn address accepted = do
   (sock, bound) <- case address of
-    UnixAddress path -> do
-      createDirectoryIfMissing True (takeDirectory path)
-      exists <- doesPathExist path
-      when exists $ do
-        st <- getFileStatus path
-        when (isSocket st) (removeFile path)
-      sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
-      old <- setFileCreationMask 0o177
-      (N.bind sock (N.SockAddrUnix path) >> setFileMode path 0o600) `finally` setFileCreationMask old
-      pure (sock, address)
+    UnixAddress path -> (,address) <$> bindUnix path
+    ShmAddress path _ -> (,address) <$> bindUnix path
     TcpAddress host port -> do
       info <- resolve host port
       sock <- N.socket (N.addrFamily info) N.Stream N.defaultProtocol
@@ -128,7 +116,9 @@ listenOn address accepted = do
               case address of
                 TcpAddress _ _ -> N.setSocketOption conn N.NoDelay 1
                 _ -> pure ()
-              t <- socketTransport description conn
+              t <- case address of
+                ShmAddress _ spinUs -> shmAccepted spinUs description conn
+                _ -> socketTransport description conn
               void (forkIO (accepted t))
             acceptLoop
           Left e
@@ -157,8 +147,23 @@ listenOn address accepted = do
         _ <- try (N.close sock) :: IO (Either SomeException ())
         case bound of
           UnixAddress path -> void (try (removeFile path) :: IO (Either SomeException ()))
+          ShmAddress path _ -> void (try (removeFile path) :: IO (Either SomeException ()))
           _ -> pure ()
   pure (Listener bound close)
+
+-- | A unix socket bound at @path@, 0600, in a directory created when missing; a stale socket
+-- file (a previous run's) is replaced.
+bindUnix :: FilePath -> IO Socket
+bindUnix path = do
+  createDirectoryIfMissing True (takeDirectory path)
+  exists <- doesPathExist path
+  when exists $ do
+    st <- getFileStatus path
+    when (isSocket st) (removeFile path)
+  sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
+  old <- setFileCreationMask 0o177
+  (N.bind sock (N.SockAddrUnix path) >> setFileMode path 0o600) `finally` setFileCreationMask old
+  pure sock
 
 -- | A descriptor held in reserve for accepting (and closing) connections when none is left.
 openSpare :: IO (Maybe Fd)
@@ -179,6 +184,10 @@ dial address = case address of
     sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
     N.connect sock (N.SockAddrUnix path) `onException` N.close sock
     socketTransport (renderAddress address) sock
+  ShmAddress path spinUs -> do
+    sock <- N.socket N.AF_UNIX N.Stream N.defaultProtocol
+    N.connect sock (N.SockAddrUnix path) `onException` N.close sock
+    shmDial spinUs (renderAddress address) sock
   TcpAddress host port -> do
     info <- resolve host port
     sock <- N.socket (N.addrFamily info) N.Stream N.defaultProtocol

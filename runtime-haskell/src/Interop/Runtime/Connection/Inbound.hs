@@ -34,7 +34,7 @@ import Interop.Runtime.Frame
 import Interop.Runtime.Handshake
 import Interop.Runtime.Limits
 import Interop.Runtime.Module
-import Interop.Runtime.Transport (Transport (..))
+import Interop.Runtime.Transport (Transport (..), TransportBroken (..))
 import System.Timeout (timeout)
 
 counters :: Conn -> Counters
@@ -72,6 +72,7 @@ readLoop c = (if ccInitiator (connConfig c) then sniff BS.empty else go decoder0
       shutdown c (unavailable ("peer " <> (if T.null peer then "?" else peer) <> " closed the connection"))
     crashed e = case fromException e of
       Just (_ :: AsyncException) -> pure ()
+      Nothing | Just (TransportBroken why) <- fromException e -> brokenByPeer c why
       Nothing -> shutdown c (interopError CodeInternal ("connection failed: " <> T.pack (show (e :: SomeException))))
     go = goTimed (frameTimeoutMs limits)
     -- After the handshake, an incomplete frame held must complete within frame_timeout_ms

@@ -22,6 +22,7 @@ module Interop.Runtime.Connection.Outbound
   , eventRoom
   , writeEvent
   , dropBacklog
+  , brokenByPeer
   ) where
 
 import Control.Concurrent.STM
@@ -36,6 +37,7 @@ import qualified Data.Text as T
 import Data.Word (Word32)
 import Interop.Runtime.Codec (Codec (..), codecNumber)
 import Interop.Runtime.Connection.Types
+import Interop.Runtime.Counters (Counter (RejectedFrames), bump)
 import Interop.Runtime.Envelope (encodeEnvelope)
 import Interop.Runtime.Error
 import Interop.Runtime.Frame
@@ -141,7 +143,9 @@ writerLoop c = loop
           atomically (modifyTVar' (connSending c) (subtract size) >> writeTVar (connWrote c) True)
           case r of
             Right () -> loop
-            Left e -> shutdown c (unavailable ("write failed: " <> errorText e))
+            Left e
+              | Just (TransportBroken why) <- fromException e -> brokenByPeer c why
+              | otherwise -> shutdown c (unavailable ("write failed: " <> errorText e))
     takeBatch = do
       phase <- readTVar (connPhase c)
       case phase of
@@ -172,6 +176,11 @@ writerLoop c = loop
               writeTVar (connBacklogLen c) (n - 1)
               writeTVar (connSending c) size
               pure (Just (chunks, size))
+
+-- | The peer broke the bytes below the frames (a shm ring index it cannot have written): the
+-- connection closes with UNAVAILABLE, counted as a rejected frame (docs/wire.md §9.3).
+brokenByPeer :: Conn -> Text -> IO ()
+brokenByPeer c why = bump (ccCounters (connConfig c)) RejectedFrames >> shutdown c (unavailable why)
 
 errorText :: SomeException -> Text
 errorText = T.pack . show

@@ -29,6 +29,7 @@ import qualified Data.Text.Encoding as TE
 import Interop.Runtime.Codec (Codec (..))
 import Interop.Runtime.Limits
 import Interop.Runtime.PlainJson
+import Interop.Runtime.Transport.Shm (defaultSpinUs)
 import System.Environment (lookupEnv)
 
 data NodeConfig = NodeConfig
@@ -41,6 +42,7 @@ data NodeConfig = NodeConfig
   , cfgConnect :: ![ConnectEntry]
   , cfgPlugins :: ![PluginEntry]
   , cfgLimits :: !Limits
+  , cfgShmSpinUs :: !Int -- ^ shm.spin_us: µs a shm reader polls before it sleeps
   }
   deriving (Show)
 
@@ -93,7 +95,7 @@ parseConfig doc = case doc of
   _ -> Left ["(top): expected an object"]
 
 topFields, connectFields, pluginFields :: [Text]
-topFields = ["$schema", "node", "modules", "listen", "control", "stdio", "token", "connect", "plugins", "limits"]
+topFields = ["$schema", "node", "modules", "listen", "control", "stdio", "token", "connect", "plugins", "limits", "shm"]
 connectFields = ["node", "address", "codec", "modules", "token"]
 pluginFields = ["node", "command", "cwd", "env", "codec", "modules", "token", "shutdown_grace_ms"]
 
@@ -117,6 +119,7 @@ checkTop top =
           <> at q "shutdown_grace_ms" o (integer 0 Nothing)
           <> at q "modules" o (\r y -> array r y moduleName <> unique r y))))
     <> field "limits" (\p v -> object p v (\o -> concat [limit (p <> "." <> k) k x | (k, x) <- o]))
+    <> field "shm" (\p v -> object p v (\o -> unknownFields p ["spin_us"] o <> at p "spin_us" o (integer 0 (Just 1000000))))
   where
     field k f = at "" k top f
 
@@ -220,6 +223,7 @@ build top =
     , cfgConnect = [connect o | DObj o <- maybe [] items (lookup "connect" top)]
     , cfgPlugins = [plugin o | DObj o <- maybe [] items (lookup "plugins" top)]
     , cfgLimits = either (const defaultLimits) id (limitsWithOverrides defaultLimits [(k, asInt v) | DObj o <- [fromMaybe (DObj []) (lookup "limits" top)], (k, v) <- o])
+    , cfgShmSpinUs = head ([fromInteger n | Just (DObj o) <- [lookup "shm" top], Just d <- [lookup "spin_us" o], DInt n <- [asInt d]] <> [defaultSpinUs])
     }
   where
     get k = fromMaybe DNull (lookup k top)

@@ -1,0 +1,1 @@
+../../../runtime-c/include/interop/shm_ring.h

@@ -1,0 +1,1 @@
+../../runtime-c/src/shm_ring.c
