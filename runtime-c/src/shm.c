@@ -42,7 +42,7 @@ static void ring_failed(shm_link *s) {
   interop_shm_ring_wake(s->ring.wake_me);
 }
 
-/* ---- the bounded poll (docs/wire.md §9.4, ADR 0034) ----
+/* ---- the bounded poll (docs/wire.md §9.4, ADR 0040) ----
  * After traffic a link polls its inbound ring for shm.spin_us instead of sleeping on its eventfd,
  * so that neither side makes a system call while calls come and go. The node's idle handle makes
  * its loop poll (epoll with no wait) and spin over its hot links a slice at a time; a synchronous
@@ -50,8 +50,9 @@ static void ring_failed(shm_link *s) {
 #define SPIN_SLICE_NS 20000u /* the longest the loop is kept from its other descriptors at once */
 /* Polling pays only when the peer runs meanwhile, on a core of its own. When it does not (no core
  * to spare: the peer, woken on our core, waits for our poll to end) a window passes with nothing
- * polled, or the poller finds it lost its core for SPIN_PREEMPTED_NS. Then every link sleeps and
- * polling pauses: 1 ms, doubling at each such waste up to 1 s, halving at each bytes polled. */
+ * polled, or the poller finds it lost its core for SPIN_PREEMPTED_NS. Then that link (a lost core:
+ * every link) sleeps, and no link starts polling for a while: 1 ms, doubling at each such waste up
+ * to 1 s, halving at each read a poll found. */
 #define SPIN_PREEMPTED_NS 50000u
 #define SPIN_BACKOFF_MIN_NS 1000000u
 #define SPIN_BACKOFF_MAX_NS 1000000000u
@@ -114,16 +115,17 @@ static void drain(shm_link *s) {
   }
 }
 
-/* A poll was wasted: every link sleeps, and polling pauses (above). */
+/* A poll did not pay: no link starts polling for a while (above). */
 static void spin_wasted(interop_node *node, uint64_t now) {
   uint64_t b = node->shm.backoff_ns * 2;
   node->shm.backoff_ns = b < SPIN_BACKOFF_MIN_NS ? SPIN_BACKOFF_MIN_NS : b > SPIN_BACKOFF_MAX_NS ? SPIN_BACKOFF_MAX_NS : b;
   node->shm.calm_until = now + node->shm.backoff_ns;
-  while (node->shm.hot != NULL) {
-    shm_link *s = node->shm.hot;
-    cool(s);
-    if (s->reading && s->c->paused == 0 && s->c->state != CONN_CLOSED) drain(s); /* reads what came, then sleeps */
-  }
+}
+
+/* The link stops polling: it reads what came, then sleeps (or stays paused). */
+static void fall_asleep(shm_link *s) {
+  cool(s);
+  if (s->reading && s->c->paused == 0 && s->c->state != CONN_CLOSED) drain(s);
 }
 
 void shm_spin(interop_node *node, const bool *done) {
@@ -139,15 +141,17 @@ void shm_spin(interop_node *node, const bool *done) {
         if (c->state != CONN_CLOSED && s->ring.error != NULL) conn_peer_gone(c, s->ring.error);
         return; /* the list may have changed: the caller comes back */
       }
-      if (!reads) { /* paused: it polls again once it reads */
-        cool(s);
-        return;
-      }
-      if (now >= s->hot_until) return spin_wasted(node, now);
+      if (reads && now < s->hot_until) continue;
+      if (reads) spin_wasted(node, now); /* a window with nothing (a paused link polls again once it reads) */
+      return fall_asleep(s);
     }
     if (i % 32 == 0) { /* the clock now and then: a load of the index costs far less */
       now = uv_hrtime();
-      if (now - before >= SPIN_PREEMPTED_NS) return spin_wasted(node, now);
+      if (now - before >= SPIN_PREEMPTED_NS) { /* we lost our core */
+        spin_wasted(node, now);
+        while (node->shm.hot != NULL) fall_asleep(node->shm.hot);
+        return;
+      }
       if (now - start >= SPIN_SLICE_NS) return;
       before = now;
     }
