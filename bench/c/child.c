@@ -78,6 +78,15 @@ static int echo_blob(void *impl, interop_call *call, const bench_shapes_Blob *v,
   return INTEROP_OK;
 }
 
+/* BENCH_SHM_SPIN_US=N: the node config's shm.spin_us (docs/config.md), else the default. */
+static const char *shm_section(void) {
+  static char section[64];
+  const char *spin = getenv("BENCH_SHM_SPIN_US");
+  if (spin == NULL) return "";
+  snprintf(section, sizeof section, ",\"shm\":{\"spin_us\":%d}", atoi(spin));
+  return section;
+}
+
 static void stop_node(void *node) { interop_node_post(node, (void (*)(void *))interop_node_stop, node); }
 
 static int server(void) {
@@ -97,7 +106,7 @@ static int server(void) {
   } else {
     snprintf(listen, sizeof listen, "tcp://127.0.0.1:0");
   }
-  snprintf(config, sizeof config, "{\"node\":\"bench-c-server\",\"listen\":[\"%s\"]}", listen);
+  snprintf(config, sizeof config, "{\"node\":\"bench-c-server\",\"listen\":[\"%s\"]%s}", listen, shm_section());
   interop_node *node;
   interop_error err;
   if (interop_node_start(config, impls, 1, NULL, &node, &err) != INTEROP_OK) return fail(err.message);
@@ -172,7 +181,8 @@ static int client(void) {
   char addr[300], config[512];
   config_address(address, addr, sizeof addr);
   snprintf(config, sizeof config,
-           "{\"node\":\"bench-c-client\",\"connect\":[{\"address\":\"%s\",\"codec\":\"msgpack\",\"modules\":[\"bench.shapes\"]}]}", addr);
+           "{\"node\":\"bench-c-client\",\"connect\":[{\"address\":\"%s\",\"codec\":\"msgpack\",\"modules\":[\"bench.shapes\"]}]%s}", addr,
+           shm_section());
   interop_node *node;
   interop_error err;
   if (interop_node_start(config, NULL, 0, NULL, &node, &err) != INTEROP_OK) return fail(err.message);

@@ -39,10 +39,10 @@ export function cChild(role: string, env: Record<string, string> = {}): ChildSpe
   return { cmd: `${OUT}/bench_c_child`, args: [role], env };
 }
 
-const cPair = (name: string, server: string, client: string, net: string): RttContender => ({
+const cPair = (name: string, server: string, client: string, net: string, env: Record<string, string> = {}): RttContender => ({
   name,
-  server: cChild(server, { BENCH_NET: net }),
-  client: (address) => cChild(client, { BENCH_ADDRESS: address }),
+  server: cChild(server, { BENCH_NET: net, ...env }),
+  client: (address) => cChild(client, { BENCH_ADDRESS: address, ...env }),
 });
 
 /** The raw socket ping-pong of the same bytes (the floor), for other suites' tables; undefined when bench/c does not build. */
@@ -61,7 +61,8 @@ export async function runRpcC(opts: BenchOptions, results: Results): Promise<voi
       floor: FLOOR,
     }, [cPair('interop', 'server', 'client', net), cPair(FLOOR, 'raw-server', 'raw-client', net)]);
   }
-  // shm (docs/wire.md §9): the same C client and server, against the spin floor and against unix.
+  // shm (docs/wire.md §9): the same C client and server, against the spin floor and against unix;
+  // with the default poll after traffic (shm.spin_us 50) and without it (0: sleep at once, ADR 0040).
   await runRtt(opts, results, {
     suite: '2. Request/response',
     title: 'C ↔ C over shm (shared memory), next to unix',
@@ -70,6 +71,7 @@ export async function runRpcC(opts: BenchOptions, results: Results): Promise<voi
     floor: SPIN_FLOOR,
   }, [
     cPair('interop over shm', 'server', 'client', 'shm'),
+    cPair('interop over shm, spin_us 0', 'server', 'client', 'shm', { BENCH_SHM_SPIN_US: '0' }),
     cPair('interop over unix', 'server', 'client', 'unix'),
     cPair(SPIN_FLOOR, 'spin-server', 'spin-client', 'shm'),
   ]);

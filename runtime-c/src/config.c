@@ -207,6 +207,20 @@ static int read_web(interop_node *node, const cJSON *web, interop_error *err) {
   return rc;
 }
 
+/* The shm section (docs/config.md): how long a link polls its ring after traffic (ADR 0034). */
+static int read_shm(interop_node *node, const cJSON *shm, interop_error *err) {
+  if (shm == NULL) return INTEROP_OK;
+  const cJSON *spin = cJSON_GetObjectItemCaseSensitive(shm, "spin_us");
+  if (!cJSON_IsObject(shm) || (shm->child != NULL && (spin == NULL || shm->child->next != NULL)))
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "shm: expected {\"spin_us\": microseconds}");
+  if (spin == NULL) return INTEROP_OK;
+  if (!cJSON_IsNumber(spin) || spin->valuedouble < 0 || spin->valuedouble > INTEROP_SHM_SPIN_US_MAX ||
+      spin->valuedouble != (double)(uint32_t)spin->valuedouble)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "shm.spin_us: expected an integer from 0 to %u", INTEROP_SHM_SPIN_US_MAX);
+  node->shm.spin_ns = (uint64_t)spin->valuedouble * 1000u;
+  return INTEROP_OK;
+}
+
 static int read_endpoints(interop_node *node, const cJSON *doc, interop_error *err) {
   const cJSON *listen = cJSON_GetObjectItemCaseSensitive(doc, "listen"), *v;
   if (listen != NULL && !cJSON_IsArray(listen))
@@ -221,6 +235,7 @@ static int read_endpoints(interop_node *node, const cJSON *doc, interop_error *e
   if (token != NULL) snprintf(node->token, sizeof node->token, "%s", token);
   node->stdio = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stdio"));
   int web = read_web(node, cJSON_GetObjectItemCaseSensitive(doc, "web"), err);
+  if (web == INTEROP_OK) web = read_shm(node, cJSON_GetObjectItemCaseSensitive(doc, "shm"), err);
   if (web != INTEROP_OK) return web;
   const cJSON *tls = cJSON_GetObjectItemCaseSensitive(doc, "tls");
   if (tls != NULL) {

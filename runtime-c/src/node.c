@@ -184,6 +184,9 @@ int interop_node_start(const char *config, const interop_module_impl *const *imp
   uv_mutex_init(&node->post_lock);
   uv_async_init(node->loop, &node->wake, on_wake);
   node->wake.data = node; /* referenced: the loop runs until interop_node_stop or close */
+  uv_idle_init(node->loop, &node->shm.idle);
+  node->shm.idle.data = node;
+  node->shm.spin_ns = INTEROP_SHM_SPIN_US_DEFAULT * 1000u;
   node->started_ms = uv_now(node->loop);
   const char *modules[64];
   char storage[4096];
@@ -275,6 +278,7 @@ void interop_node_close(interop_node *node) {
     if (impl->fini != NULL) impl->fini(impl->impl);
   }
   uv_close((uv_handle_t *)&node->wake, on_closed);
+  uv_close((uv_handle_t *)&node->shm.idle, on_closed);
   if (node->owns_loop) {
     uv_run(node->loop, UV_RUN_DEFAULT);
     uv_loop_close(node->loop);

@@ -4,6 +4,7 @@
 
 #include <uv.h>
 #include "interop/node.h"
+#include "interop/shm_ring.h"
 #include "internal.h"
 
 typedef struct hosted hosted;
@@ -126,6 +127,13 @@ struct interop_node {
     size_t hosts_count, origins_count;
     bool any_host, any_origin; /* "*" */
   } web;
+  struct {                 /* the config's shm section and the links polling their rings (shm.c) */
+    uint64_t spin_ns;      /* shm.spin_us in ns: how long a link polls after traffic; 0: it sleeps at once */
+    struct shm_link *hot;  /* links within that window */
+    uv_idle_t idle;        /* active while `hot` is not empty: the loop polls them instead of waiting */
+    uint64_t calm_until;   /* uv_hrtime() before which no link polls: a poller was preempted */
+    uint64_t backoff_ns;   /* how long the last such pause was */
+  } shm;
   char dial_why[600];      /* why the last dial could not start (transport_dial's answer) */
   conn *conns;             /* open connections */
   size_t conns_count;

@@ -16,6 +16,9 @@ struct shm_link {
   interop_shm_ring ring;
   uv_poll_t sock_poll, wake_poll;
   bool sock_polling, wake_polling, ready, reading, counted;
+  bool hot;                  /* polling its ring (in node->shm.hot) until hot_until, not sleeping */
+  uint64_t hot_until;        /* uv_hrtime() */
+  shm_link *next_hot;
 };
 
 bool shm_is_address(const char *a) { return strncmp(a, "shm:", 4) == 0; }
@@ -39,18 +42,59 @@ static void ring_failed(shm_link *s) {
   interop_shm_ring_wake(s->ring.wake_me);
 }
 
+/* ---- the bounded poll (docs/wire.md §9.4, ADR 0040) ----
+ * After traffic a link polls its inbound ring for shm.spin_us instead of sleeping on its eventfd,
+ * so that neither side makes a system call while calls come and go. The node's idle handle makes
+ * its loop poll (epoll with no wait) and spin over its hot links a slice at a time; a synchronous
+ * caller spins the same way (shm_spin). Once the window has passed the link sleeps as before. */
+#define SPIN_SLICE_NS 20000u /* the longest the loop is kept from its other descriptors at once */
+/* Polling pays only when the peer runs meanwhile, on a core of its own. When it does not (no core
+ * to spare: the peer, woken on our core, waits for our poll to end) a window passes with nothing
+ * polled, or the poller finds it lost its core for SPIN_PREEMPTED_NS. Then that link (a lost core:
+ * every link) sleeps, and no link starts polling for a while: 1 ms, doubling at each such waste up
+ * to 1 s, halving at each read a poll found. */
+#define SPIN_PREEMPTED_NS 50000u
+#define SPIN_BACKOFF_MIN_NS 1000000u
+#define SPIN_BACKOFF_MAX_NS 1000000000u
+
+static void on_idle(uv_idle_t *h) { shm_spin(h->data, NULL); }
+
+static void heat(shm_link *s) {
+  interop_node *node = s->c->node;
+  if (node->shm.spin_ns == 0) return;
+  uint64_t now = uv_hrtime();
+  if (now < node->shm.calm_until) return;
+  s->hot_until = now + node->shm.spin_ns;
+  if (s->hot) return;
+  s->hot = true;
+  interop_shm_ring_awake(&s->ring);
+  s->next_hot = node->shm.hot;
+  node->shm.hot = s;
+  if (!uv_is_active((uv_handle_t *)&node->shm.idle)) uv_idle_start(&node->shm.idle, on_idle);
+}
+
+static void cool(shm_link *s) {
+  interop_node *node = s->c->node;
+  if (!s->hot) return;
+  s->hot = false;
+  shm_link **p = &node->shm.hot;
+  while (*p != s) p = &(*p)->next_hot;
+  *p = s->next_hot;
+  if (node->shm.hot == NULL) uv_idle_stop(&node->shm.idle);
+}
+
 size_t shm_put(conn *c, const uint8_t *p, size_t n) {
   shm_link *s = c->shm;
   if (!s->ready || s->ring.error != NULL) return 0;
   ptrdiff_t k = interop_shm_ring_write(&s->ring, p, n);
+  if (k > 0) heat(s); /* an answer is coming: poll for it */
   if (k >= 0) return (size_t)k;
   ring_failed(s);
   return 0;
 }
 
-/* Reads what the peer wrote, a ring's worth at most, then sleeps on the eventfd. (A bounded poll
- * before sleeping, from an idle handle, measured slower than sleeping at once on a loaded 2-core
- * machine: ADR 0033.) */
+/* Reads what the peer wrote, a ring's worth at most; then, once the link is not hot, sleeps on
+ * the eventfd. */
 static void drain(shm_link *s) {
   conn *c = s->c;
   size_t taken = 0;
@@ -58,15 +102,62 @@ static void drain(shm_link *s) {
     const uint8_t *p;
     ptrdiff_t k = interop_shm_ring_peek(&s->ring, &p);
     if (k < 0) return ring_failed(s);
-    if (k == 0 && interop_shm_ring_sleep(&s->ring)) return;
+    if (k == 0 && (s->hot || interop_shm_ring_sleep(&s->ring))) return;
     if (k == 0) continue;
     if (taken >= s->ring.ring_bytes) return interop_shm_ring_wake(s->ring.wake_me); /* let the loop serve others */
     /* The bytes are copied into the decoder, then the room is given back, then they are handled. */
     taken += (size_t)k;
     c->active = true;
+    heat(s);
     if (!interop_frame_decoder_push(&c->dec, p, (size_t)k)) return conn_close(c, "out of memory");
     interop_shm_ring_consume(&s->ring, (size_t)k);
     conn_received(c, NULL, 0);
+  }
+}
+
+/* A poll did not pay: no link starts polling for a while (above). */
+static void spin_wasted(interop_node *node, uint64_t now) {
+  uint64_t b = node->shm.backoff_ns * 2;
+  node->shm.backoff_ns = b < SPIN_BACKOFF_MIN_NS ? SPIN_BACKOFF_MIN_NS : b > SPIN_BACKOFF_MAX_NS ? SPIN_BACKOFF_MAX_NS : b;
+  node->shm.calm_until = now + node->shm.backoff_ns;
+}
+
+/* The link stops polling: it reads what came, then sleeps (or stays paused). */
+static void fall_asleep(shm_link *s) {
+  cool(s);
+  if (s->reading && s->c->paused == 0 && s->c->state != CONN_CLOSED) drain(s);
+}
+
+void shm_spin(interop_node *node, const bool *done) {
+  uint64_t start = uv_hrtime(), now = start, before = start;
+  for (unsigned i = 1; node->shm.hot != NULL && (done == NULL || !*done); i++) {
+    for (shm_link *s = node->shm.hot; s != NULL; s = s->next_hot) {
+      const uint8_t *p;
+      conn *c = s->c;
+      bool reads = s->reading && c->paused == 0 && c->state != CONN_CLOSED;
+      if (reads && interop_shm_ring_peek(&s->ring, &p) != 0) { /* bytes (or a broken ring) */
+        node->shm.backoff_ns /= 2;
+        drain(s);
+        if (c->state != CONN_CLOSED && s->ring.error != NULL) conn_peer_gone(c, s->ring.error);
+        return; /* the list may have changed: the caller comes back */
+      }
+      if (reads && now < s->hot_until) continue;
+      if (reads) spin_wasted(node, now); /* a window with nothing (a paused link polls again once it reads) */
+      return fall_asleep(s);
+    }
+    if (i % 32 == 0) { /* the clock now and then: a load of the index costs far less */
+      now = uv_hrtime();
+      if (now - before >= SPIN_PREEMPTED_NS) { /* we lost our core */
+        spin_wasted(node, now);
+        while (node->shm.hot != NULL) fall_asleep(node->shm.hot);
+        return;
+      }
+      if (now - start >= SPIN_SLICE_NS) return;
+      before = now;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
   }
 }
 
@@ -191,6 +282,7 @@ const char *shm_dial(interop_node *node, const char *address, conn *c) {
 
 void shm_close(conn *c, uv_close_cb closed) {
   shm_link *s = c->shm;
+  cool(s);
   uv_handle_t *hs[2] = {s->sock_polling ? (uv_handle_t *)&s->sock_poll : NULL,
                         s->wake_polling ? (uv_handle_t *)&s->wake_poll : NULL};
   for (int i = 0; i < 2; i++) {

@@ -21,6 +21,10 @@ void shm_read(conn *c, bool on);
 /* Copies what fits of p into the ring now; the count copied. When it is less than n, the link
  * calls conn_shm_writable once the peer has made room. */
 size_t shm_put(conn *c, const uint8_t *p, size_t n);
+/* Polls the node's hot links (those with traffic within shm.spin_us) for a slice of time: returns
+ * when one had bytes (handled), when *done (if given) is set, or at the slice's end. The node's
+ * idle handle calls it; so does a synchronous caller before it lets the loop wait. */
+void shm_spin(interop_node *node, const bool *done);
 /* Closes the link's handles (each closed with `closed`, as the connection's own handles). */
 void shm_close(conn *c, uv_close_cb closed);
 void shm_free(shm_link *s);

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SETUP_BYTES 16u
@@ -231,6 +232,31 @@ bool interop_shm_ring_sleep(interop_shm_ring *s) {
   __atomic_store_n(s->in.reader_sleeping, 0, __ATOMIC_SEQ_CST);
   return false;
 }
+
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+ptrdiff_t interop_shm_ring_poll(interop_shm_ring *s, uint64_t spin_ns) {
+  const uint8_t *p;
+  uint64_t end = 0;
+  for (unsigned i = 0;; i++) {
+    ptrdiff_t n = interop_shm_ring_peek(s, &p);
+    if (n != 0) return n;
+    if (i % 64 == 0) { /* the clock is read now and then: a load of the index costs far less */
+      uint64_t t = now_ns();
+      if (end == 0) end = t + spin_ns;
+      else if (t >= end) return 0;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause(); /* a spinning core leaves its sibling hyperthread the pipeline */
+#endif
+  }
+}
+
+void interop_shm_ring_awake(interop_shm_ring *s) { __atomic_store_n(s->in.reader_sleeping, 0, __ATOMIC_SEQ_CST); }
 
 void interop_shm_ring_woken(interop_shm_ring *s) {
   uint64_t v;

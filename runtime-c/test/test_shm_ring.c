@@ -1,7 +1,7 @@
 /* The shm ring core on its own (include/interop/shm_ring.h): built from src/shm_ring.c alone, with
  * no libuv and no other runtime-c source, as the Node, Python and Haskell bindings build it. Set-up
- * over a socketpair, bytes across the wrap, a full ring and its wake-up, the sleeping flag, and a
- * peer's impossible indices. */
+ * over a socketpair, bytes across the wrap, a full ring and its wake-up, the sleeping flag, polling,
+ * and a peer's impossible indices. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <setjmp.h>
@@ -87,6 +87,22 @@ static void test_a_sleeping_reader_is_woken_by_the_next_write(void **state) {
   pair_close(&p);
 }
 
+static void test_a_polling_reader_needs_no_wake_up(void **state) {
+  (void)state;
+  pair p;
+  pair_open(&p, 4096);
+  assert_int_equal(interop_shm_ring_poll(&p.listener, 1000000), 0); /* 1 ms, nothing came */
+  assert_true(interop_shm_ring_sleep(&p.listener));
+  interop_shm_ring_awake(&p.listener); /* polling from now on: the writer need not wake us */
+  assert_int_equal(*p.listener.in.reader_sleeping, 0);
+  assert_int_equal(interop_shm_ring_write(&p.dialer, "abc", 3), 3);
+  assert_false(readable(p.listener.wake_me));
+  assert_int_equal(interop_shm_ring_poll(&p.listener, 0), 3);
+  *(uint64_t *)(p.dialer.base + INTEROP_SHM_WRITE_INDEX(0)) = 1u << 20; /* then a hostile index */
+  assert_int_equal(interop_shm_ring_poll(&p.listener, 1000000), -1);
+  pair_close(&p);
+}
+
 static void test_impossible_indices_break_the_ring(void **state) {
   (void)state;
   const struct {
@@ -135,6 +151,7 @@ int main(void) {
       cmocka_unit_test(test_bytes_go_both_ways_across_the_wrap),
       cmocka_unit_test(test_a_full_ring_waits_and_is_woken),
       cmocka_unit_test(test_a_sleeping_reader_is_woken_by_the_next_write),
+      cmocka_unit_test(test_a_polling_reader_needs_no_wake_up),
       cmocka_unit_test(test_impossible_indices_break_the_ring),
       cmocka_unit_test(test_bad_set_ups_are_refused),
   };

@@ -43,7 +43,7 @@ describe('app config', () => {
     [{ name: 'demo', nodes: { '1a': node([]) } }, 'nodes.1a: expected a node name (a letter, then up to 31 letters, digits, "_" or "-") as the name, got "1a"'],
     [{ name: 'demo', nodes: {} }, 'nodes: expected at least 1 entry, got none'],
     [{ name: 'demo', nodes: { a: node(['Demo-x']) } }, 'nodes.a.modules[0]: expected a qualified module name such as "demo.sensors", got "Demo-x"'],
-    [{ name: 'demo', nodes: { a: node([]) }, links: [{ from: 'a', to: 'b', transport: 'udp' }] }, 'links[0].transport: expected one of "unix", "tcp", "ws", "http", "stdio", got "udp"'],
+    [{ name: 'demo', nodes: { a: node([]) }, links: [{ from: 'a', to: 'b', transport: 'udp' }] }, 'links[0].transport: expected one of "unix", "shm", "tcp", "ws", "http", "stdio", got "udp"'],
     [{ name: 'demo', nodes: { a: node([]), b: node([]) }, links: [{ from: 'a', to: 'b', transport: 'tcp', address: 'localhost' }] }, 'links[0].address: expected an address "unix:/path/to.sock", "tcp://host:port", "ws://host:port" or "http://host:port", got "localhost"'],
     [{ name: 'demo', nodes: { a: node([], { listen: ['web:8080'] }) } }, 'nodes.a.listen[0]: expected an address "unix:/path/to.sock", "tcp://host:port", "ws://host:port", "http://host:port" (or wss://, https://), got "web:8080"'],
   ])('rejects a schema violation %#', (raw, expected) => {
@@ -57,6 +57,7 @@ describe('app config', () => {
     [{ name: 'demo', nodes: { a: node([]), b: node([]), c: node([]) }, links: [{ from: 'a', to: 'c', transport: 'stdio' }, { from: 'b', to: 'c', transport: 'unix' }] }, 'links[0]: node "c" is a stdio plugin of "a", so no other link may lead to it'],
     [{ name: 'demo', nodes: { a: node([]), b: node([]) }, links: [{ from: 'a', to: 'b', transport: 'stdio', address: 'unix:/x' }] }, 'links[0].address: a stdio link has no address: the plugin is spawned with its node\'s "command"'],
     [{ name: 'demo', nodes: { a: node([]), b: node([]) }, links: [{ from: 'a', to: 'b', transport: 'unix', address: 'tcp://h:1' }] }, 'links[0].address: expected a unix address (unix:/path/to.sock), got "tcp://h:1"'],
+    [{ name: 'demo', nodes: { a: node([]), b: node([]) }, links: [{ from: 'a', to: 'b', transport: 'shm', address: 'unix:/x.sock' }] }, 'links[0].address: expected a shm address (shm:/path/to/setup.sock), got "unix:/x.sock"'],
   ])('rejects a structural mistake %#', (raw, expected) => {
     expect(issuesOf(raw)).toContain(expected);
   });
@@ -73,16 +74,18 @@ describe('app config', () => {
   it('starts callees before callers, and plugins with their parent', async () => {
     const app = parseAppConfig({
       name: 'demo',
-      nodes: { ui: node(['d.ui']), api: node(['d.api']), db: node(['d.db']), plug: node(['d.plug']) },
+      nodes: { ui: node(['d.ui']), api: node(['d.api']), db: node(['d.db']), plug: node(['d.plug']), cache: node(['d.cache']) },
       links: [
         { from: 'ui', to: 'api', transport: 'tcp', codec: 'json' },
         { from: 'api', to: 'db', transport: 'unix' },
         { from: 'api', to: 'plug', transport: 'stdio' },
+        { from: 'api', to: 'cache', transport: 'shm' },
       ],
     }, '/apps/demo/app.json');
-    expect(startOrder(app)).toEqual([['db'], ['api'], ['ui']]);
+    expect(startOrder(app)).toEqual([['db', 'cache'], ['api'], ['ui']]);
     const plan = await makeRunPlan(app, (name) => `/run/${name}`);
     expect(plan.nodes.get('db')!.listen).toEqual(['unix:/run/db.sock']);
+    expect(plan.nodes.get('cache')!.listen).toEqual(['unix:/run/cache.sock', 'shm:/run/cache.shm.sock']);
     expect(plan.nodes.get('api')!.listen).toEqual(['unix:/run/api.sock', expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/)]);
     expect(plan.nodes.get('api')!.plugins).toEqual([
       { node: 'plug', command: ['node', 'n.js'], cwd: '/apps/demo', env: { INTEROP_NODE_CONFIG: '/run/plug.node.json' }, codec: 'msgpack', modules: ['d.plug'] },

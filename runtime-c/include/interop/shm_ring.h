@@ -34,6 +34,10 @@ extern "C" {
 #define INTEROP_SHM_RING_DEFAULT (256u * 1024u) /* what runtime-c creates */
 #define INTEROP_SHM_RING_MIN 4096u              /* what a listener accepts: a power of two between */
 #define INTEROP_SHM_RING_MAX (16u * 1024u * 1024u)
+/* How long a reader polls its ring after traffic before it sleeps (the node config's shm.spin_us,
+ * docs/wire.md §9.4, ADR 0034): the same default in every runtime. 0: it sleeps at once. */
+#define INTEROP_SHM_SPIN_US_DEFAULT 50u
+#define INTEROP_SHM_SPIN_US_MAX 1000000u
 /* Offsets in the segment of ring r's control fields (r = 0: dialer → listener, 1: the other way). */
 #define INTEROP_SHM_WRITE_INDEX(r) (64u + 256u * (r))
 #define INTEROP_SHM_WRITER_WAITING(r) (72u + 256u * (r))
@@ -90,6 +94,11 @@ ptrdiff_t interop_shm_ring_read(interop_shm_ring *s, void *dst, size_t cap);
  * wake_me to be readable, then call interop_shm_ring_woken; false: data came (or the ring broke),
  * the flag is cleared, read now. */
 bool interop_shm_ring_sleep(interop_shm_ring *s);
+/* Polls the inbound ring for up to spin_ns without a system call: the bytes waiting (as peek
+ * counts them, so > 0), 0 when none came in time, -1 once the ring is broken. */
+ptrdiff_t interop_shm_ring_poll(interop_shm_ring *s, uint64_t spin_ns);
+/* We poll the ring from now on: clears `reader_sleeping`, so the peer's writes cost it no wake-up. */
+void interop_shm_ring_awake(interop_shm_ring *s);
 /* wake_me was readable: resets it and clears both of our flags. Then read, and write what waits. */
 void interop_shm_ring_woken(interop_shm_ring *s);
 /* Writes 1 to an eventfd (ours, to make our own loop come back; the peer's is done for us). */

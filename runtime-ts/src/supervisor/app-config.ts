@@ -10,8 +10,13 @@ import semver from 'semver';
 import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
 export type Language = 'ts' | 'python' | 'c' | 'native' | 'cpp' | 'd' | 'haskell';
-export type LinkTransport = 'unix' | 'tcp' | 'ws' | 'http' | 'stdio';
+export type LinkTransport = 'unix' | 'shm' | 'tcp' | 'ws' | 'http' | 'stdio';
 export type LinkCodec = 'json' | 'msgpack';
+/** How an address of each listening transport starts, and its form for messages. */
+const ADDRESS_FORMS: Partial<Record<LinkTransport, [string, string]>> = {
+  unix: ['unix:', 'unix:/path/to.sock'], shm: ['shm:', 'shm:/path/to/setup.sock'], tcp: ['tcp://', 'tcp://host:port'],
+  ws: ['ws://', 'ws://host:port'], http: ['http://', 'http://host:port'],
+};
 
 export interface RestartPolicy {
   maxRestarts: number;
@@ -219,8 +224,9 @@ function checkStructure(nodes: AppNode[], links: AppLink[]): ConfigIssue[] {
     if (link.transport === 'stdio' && link.address !== undefined) {
       issues.push({ path: `${at}.address`, message: 'a stdio link has no address: the plugin is spawned with its node\'s "command"' });
     }
-    if (link.address !== undefined && link.transport !== 'stdio' && !link.address.startsWith(link.transport === 'unix' ? 'unix:' : 'tcp://')) {
-      issues.push({ path: `${at}.address`, message: `expected a ${link.transport} address (${link.transport === 'unix' ? 'unix:/path/to.sock' : 'tcp://host:port'}), got "${link.address}"` });
+    const form = ADDRESS_FORMS[link.transport];
+    if (link.address !== undefined && form !== undefined && !link.address.startsWith(form[0])) {
+      issues.push({ path: `${at}.address`, message: `expected a ${link.transport} address (${form[1]}), got "${link.address}"` });
     }
   });
   // A plugin is spawned by exactly one parent and reached only through it.

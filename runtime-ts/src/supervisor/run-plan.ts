@@ -61,8 +61,10 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
     if (addressOf.has(key)) continue;
     let address = link.address;
     if (address === undefined) {
-      address = link.transport === 'unix' ? `unix:${file(`${link.to}.sock`)}` : `${link.transport}://127.0.0.1:${await freePort()}`;
-    } else if (address.startsWith('unix:')) externalSockets.push(address.slice('unix:'.length));
+      if (link.transport === 'unix') address = `unix:${file(`${link.to}.sock`)}`;
+      else if (link.transport === 'shm') address = `shm:${file(`${link.to}.shm.sock`)}`; // its set-up socket
+      else address = `${link.transport}://127.0.0.1:${await freePort()}`;
+    } else if (/^(unix|shm):/.test(address)) externalSockets.push(address.slice(address.indexOf(':') + 1));
     addressOf.set(key, address);
   }
 
