@@ -7,6 +7,7 @@ ways. Python <-> C, C++ and Python over shm are in the conformance matrix (test/
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import mmap
 import os
@@ -89,11 +90,10 @@ async def test_bad_set_ups_are_refused_and_others_still_served(conf: types.Modul
                                                                  tmp_path: Path) -> None:
     server, address = served
     path = address[len("shm:"):]
-    good, header = shm.native.create(shm.RING_BYTES)
-    unsealed = os.memfd_create("unsealed", os.MFD_CLOEXEC)
-    os.ftruncate(unsealed, 4096 + 2 * shm.RING_BYTES)
-    os.pwrite(unsealed, header, 0)
-    small, _ = shm.native.create(4096)  # a segment for 4 KiB rings, announced as 256 KiB ones
+    header = struct.pack("<4I", 0x4D485349, 1, shm.RING_BYTES, 0)
+    good = segment(shm.RING_BYTES, header)
+    unsealed = segment(shm.RING_BYTES, header, seal=False)
+    small = segment(4096, header)  # a segment for 4 KiB rings, announced as 256 KiB ones
     ev = os.eventfd(0, os.EFD_CLOEXEC)
     attempts: list[tuple[bytes, list[int]]] = [
         (b"GET / HTTP/1.1\r\n", []),  # not a set-up at all
@@ -118,6 +118,16 @@ async def test_bad_set_ups_are_refused_and_others_still_served(conf: types.Modul
     finally:
         for fd in (good, unsealed, small, ev):
             os.close(fd)
+
+
+def segment(ring_bytes: int, header: bytes, seal: bool = True) -> int:
+    """A segment as a dialer makes it (docs/wire.md §9.1), made here by hand."""
+    fd = os.memfd_create("test-shm", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.ftruncate(fd, 4096 + 2 * ring_bytes)
+    os.pwrite(fd, header, 0)
+    if seal:
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+    return fd
 
 
 def segment_of(transport: ShmTransport) -> mmap.mmap:
