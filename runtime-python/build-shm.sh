@@ -7,7 +7,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="${1:-$here/.venv}"
 py="$venv/bin/python"
-sources=("$here/native/interop_shm.c")
+# The ring core is runtime-c's (src/shm_ring.c: libc and Linux only), compiled in as it is.
+sources=("$here/native/interop_shm.c" "$here/../runtime-c/src/shm_ring.c" "$here/../runtime-c/include/interop/shm_ring.h")
 read -r include platlib suffix < <("$py" -c 'import sysconfig as s; print(s.get_paths()["include"], s.get_paths()["platlib"], s.get_config_var("EXT_SUFFIX"))')
 out="$platlib/_interop_shm$suffix"
 if [ -f "$out" ] && [ -z "$(find "${sources[@]}" "$0" -newer "$out" -print -quit)" ]; then
@@ -19,5 +20,6 @@ if [ ! -f "$include/Python.h" ]; then
 fi
 echo "[setup] building the Python shm extension (_interop_shm)"
 cc=$(command -v cc || command -v gcc)
-"$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -I"$include" "${sources[@]}" -o "$out.tmp"
+"$cc" -O2 -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -I"$include" -I"$here/../runtime-c/include" \
+  "${sources[@]:0:2}" -o "$out.tmp"
 mv "$out.tmp" "$out"

@@ -132,7 +132,7 @@ def segment(ring_bytes: int, header: bytes, seal: bool = True) -> int:
 
 def segment_of(transport: ShmTransport) -> mmap.mmap:
     """The segment a transport maps, mapped again here: the hostile peer's view of it."""
-    return mmap.mmap(transport._fds[0], 4096 + 2 * shm.RING_BYTES)
+    return mmap.mmap(transport._ring.memfd, 4096 + 2 * shm.RING_BYTES)
 
 
 @pytest.mark.parametrize("where", ["write index of the ring it writes", "read index of the ring it reads"])
@@ -148,7 +148,7 @@ async def test_an_index_past_the_end_closes_that_connection_only(conf: types.Mod
         seg = segment_of(the_transport(victim))
         if where.startswith("write"):  # ring 0 (dialer -> listener): the listener reads it
             seg[64:72] = struct.pack("<Q", 1 << 40)
-            os.eventfd_write(the_transport(victim)._fds[2], 1)  # wake the listener up
+            os.eventfd_write(the_transport(victim)._ring.wake_peer_fd, 1)  # wake the listener up
         else:  # ring 1's read index (written by the dialer): the listener sees it when it answers
             seg[256 + 192:256 + 200] = struct.pack("<Q", 1 << 40)
             (served_conn,) = [c for c in server.connections if c.peer == "victim"]

@@ -1,7 +1,8 @@
 """shm:/path/to/setup.sock: frames through two rings in a shared memory segment (docs/wire.md §9 is
 the contract, ADR 0033 why; ADR 0034 how this runtime waits). The set-up is a unix socket, as
-unix: (mode 0600); the segment's mapping and its atomics are the C extension `_interop_shm`
-(runtime-python/native/), built by scripts/ensure-deps.sh. Without it, shm: fails with UNAVAILABLE
+unix: (mode 0600); the set-up message, the segment and its atomics are runtime-c's ring core
+(runtime-c/src/shm_ring.c) in the C extension `_interop_shm` (runtime-python/native/), built by
+scripts/ensure-deps.sh. Without it, shm: fails with UNAVAILABLE
 saying so, and every other transport works.
 
 A reader that finds its ring empty first lets the event loop run whatever is ready (the handler
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import os
 import socket
 from collections import deque
 from typing import Any, Callable
@@ -70,16 +70,14 @@ class ShmTransport:
     """A ByteTransport over one mapped segment. `sock` is the set-up socket: it carries nothing
     more, it only tells when the peer is gone (end of file)."""
 
-    def __init__(self, sock: socket.socket, ring: Any, fds: list[int], wake_me: int, description: str,
-                 spin_us: int | None = None) -> None:
+    def __init__(self, sock: socket.socket, ring: Any, description: str, spin_us: int | None = None) -> None:
         self.description = description
         self.refused_data = False
         #: Why the connection closed when the ring itself was broken (the read loop says so).
         self.closed_reason: str | None = None
         self._sock = sock
-        self._ring = ring
-        self._fds = fds  # memfd and both eventfds, closed with the transport
-        self._wake_me = wake_me
+        self._ring = ring  # owns the mapping and its three descriptors
+        self._wake_me: int = ring.wake_fd
         self._spin_ns = (SPIN_US if spin_us is None else spin_us) * 1000
         self._loop = asyncio.get_running_loop()
         self._pending: deque[bytes] = deque()  # what the full ring could not take yet
@@ -90,7 +88,7 @@ class ShmTransport:
         self._skip_spins = 0
         self._peer_gone = False
         self._closed = False
-        self._loop.add_reader(wake_me, self._on_wake)
+        self._loop.add_reader(self._wake_me, self._on_wake)
         self._loop.add_reader(sock.fileno(), self._on_socket)
 
     # ---- reading ----
@@ -138,13 +136,9 @@ class ShmTransport:
         # else asleep: _on_wake resolves the reader when the peer writes our eventfd
 
     def _on_wake(self) -> None:
-        try:
-            os.read(self._wake_me, 8)
-        except (BlockingIOError, InterruptedError):
-            pass  # a spurious wake-up
         if self._closed:
             return
-        self._ring.woken()
+        self._ring.woken()  # resets the eventfd, clears our flags
         if self._pending:
             self._flush()
         if self._reader is not None and not self._reader.done():
@@ -258,8 +252,6 @@ class ShmTransport:
             self._loop.remove_reader(self._sock.fileno())
         self._sock.close()
         self._ring.close()
-        for fd in self._fds:
-            os.close(fd)
         self._pending.clear()
         self._pending_bytes = 0
         self._wake_all()
@@ -271,54 +263,30 @@ async def dial_shm(address: str) -> ShmTransport:
     """Connects to the set-up socket, sends a new segment and its two eventfds, and returns the
     transport (the caller, the initiator, then sends HELLO into the ring)."""
     shm = _require()
-    path = setup_path(address)
-    loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.setblocking(False)
-    fds: list[int] = []
     try:
-        await loop.sock_connect(sock, path)
-        memfd, message = shm.create(RING_BYTES)
-        fds.append(memfd)
-        fds.append(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK))  # wakes us, the dialer
-        fds.append(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK))  # wakes the listener
-        if socket.send_fds(sock, [message], fds) != len(message):
-            raise OSError("shm: the set-up message did not go in one piece")
-        ring = shm.Ring(memfd, RING_BYTES, True, fds[2])
+        await asyncio.get_running_loop().sock_connect(sock, setup_path(address))
+        ring = shm.dial(sock.fileno(), RING_BYTES)
     except BaseException:
         sock.close()
-        for fd in fds:
-            os.close(fd)
         raise
-    return ShmTransport(sock, ring, fds, fds[1], address)
+    return ShmTransport(sock, ring, address)
 
 
-async def _receive_setup(sock: socket.socket) -> tuple[bytes, list[int], int]:
-    loop = asyncio.get_running_loop()
-    while True:
-        try:
-            message, fds, flags, _ = socket.recv_fds(sock, 17, 4, socket.MSG_CMSG_CLOEXEC)
-            return message, fds, flags
-        except (BlockingIOError, InterruptedError):
-            readable = loop.create_future()
-            loop.add_reader(sock.fileno(), lambda: None if readable.done() else readable.set_result(None))
-            try:
-                await readable
-            finally:
-                loop.remove_reader(sock.fileno())
-
-
-def _accept_setup(sock: socket.socket, message: bytes, fds: list[int], flags: int, description: str) -> ShmTransport:
-    """Checks the dialer's message and segment (SetupError says what is wrong) and maps it."""
+async def _accept_setup(sock: socket.socket) -> Any:
+    """The dialer's segment, once its set-up message has come and passed every check (else
+    SetupError says what is wrong with it)."""
     shm = _require()
-    if not message:
-        raise shm.SetupError("the dialer closed before the set-up message")
-    if flags & socket.MSG_CTRUNC or len(fds) != 3:
-        raise shm.SetupError("set-up message without its three descriptors")
-    ring_bytes = shm.check_message(message)
-    os.set_blocking(fds[2], False)
-    ring = shm.Ring(fds[0], ring_bytes, False, fds[1])
-    return ShmTransport(sock, ring, fds, fds[2], description)
+    loop = asyncio.get_running_loop()
+    while (ring := shm.accept(sock.fileno())) is None:
+        readable = loop.create_future()
+        loop.add_reader(sock.fileno(), lambda: None if readable.done() else readable.set_result(None))
+        try:
+            await readable
+        finally:
+            loop.remove_reader(sock.fileno())
+    return ring
 
 
 class ShmListener(Listener):
@@ -332,19 +300,15 @@ class ShmListener(Listener):
         self._setup_timeout_s = setup_timeout_s
 
     async def _serve(self, conn: socket.socket) -> None:
-        fds: list[int] = []
         try:
             async with asyncio.timeout(self._setup_timeout_s):
-                message, fds, flags = await _receive_setup(conn)
-            transport = _accept_setup(conn, message, fds, flags, self.description)
+                ring = await _accept_setup(conn)
         except (TimeoutError, OSError, ValueError) as e:  # SetupError is a ValueError
             self._count("rejected_handshakes")
             log.debug("%s: refused a set-up: %s", self.description, e or "none within the handshake timeout")
             conn.close()
-            for fd in fds:
-                os.close(fd)
             return
-        await self._on_transport(transport)  # type: ignore[arg-type]
+        await self._on_transport(ShmTransport(conn, ring, self.description))  # type: ignore[arg-type]
 
 
 def listen_shm(address: str, on_transport: OnTransport, count: Count,
