@@ -230,8 +230,7 @@ PyMODINIT_FUNC PyInit__interop_shm(void) {
   SetupError = PyErr_NewException("_interop_shm.SetupError", PyExc_ValueError, NULL);
   RingBroken = PyErr_NewException("_interop_shm.RingBroken", PyExc_ValueError, NULL);
   if (SetupError == NULL || RingBroken == NULL || PyModule_AddObject(m, "SetupError", SetupError) < 0 ||
-      PyModule_AddObject(m, "RingBroken", RingBroken) < 0 ||
-      PyModule_AddIntConstant(m, "RING_BYTES", INTEROP_SHM_RING_DEFAULT) < 0) {
+      PyModule_AddObject(m, "RingBroken", RingBroken) < 0) {
     Py_DECREF(m);
     return NULL;
   }

@@ -2,8 +2,8 @@
 the contract, ADR 0033 why; ADR 0034 how this runtime waits). The set-up is a unix socket, as
 unix: (mode 0600); the set-up message, the segment and its atomics are runtime-c's ring core
 (runtime-c/src/shm_ring.c) in the C extension `_interop_shm` (runtime-python/native/), built by
-scripts/ensure-deps.sh. Without it, shm: fails with UNAVAILABLE
-saying so, and every other transport works.
+scripts/ensure-deps.sh. Without it, shm: fails with UNAVAILABLE saying so, and every other
+transport works.
 
 A reader that finds its ring empty first lets the event loop run whatever is ready (the handler
 that will answer may be among it), then, once nothing else is ready, polls the ring for at most
