@@ -16,7 +16,7 @@ import { runStreams } from './streams/suite.js';
 import { runStdio } from './stdio/suite.js';
 import { runDirect } from './direct/suite.js';
 import { runCompiler } from './compiler-vs-protoc/suite.js';
-import { runRpcPy, runRpcTsPy } from './rpc/suite-py.js';
+import { runRpcPy, runRpcPyShm, runRpcTsPy } from './rpc/suite-py.js';
 import { runWebC, runWebPy, runWebTs } from './web/suite.js';
 import { runCodecsC, runDirectC, runRpcC, runRpcCCross } from './c/suite.js';
 import { runCodecsCpp, runRpcCpp } from './cpp/suite.js';
@@ -32,6 +32,7 @@ const SUITES: [string, Suite][] = [
   ['codecs-cpp', runCodecsCpp],
   ['rpc-ts', runRpcTs],
   ['rpc-py', runRpcPy],
+  ['rpc-py-shm', runRpcPyShm],
   ['rpc-ts-py', runRpcTsPy],
   ['rpc-hs', runRpcHs],
   ['rpc-c', runRpcC],

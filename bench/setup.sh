@@ -36,6 +36,9 @@ if [ ! -x bench/.venv/bin/python ] || ! cmp -s bench/requirements.txt "$pystamp"
   cp bench/requirements.txt "$pystamp"
 fi
 
+# The Python shm transport's C extension, into bench/.venv too (its Python runs our Python side).
+bash runtime-python/build-shm.sh "$PWD/bench/.venv" || echo "[bench] the Python shm extension did not build: Python over shm left out"
+
 if ! command -v protoc >/dev/null && [ "$smoke" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "[bench] installing Debian's protobuf-compiler"
   (apt-get install -y -qq protobuf-compiler >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }) ||

@@ -25,3 +25,6 @@ if [ ! -f "$wheels_stamp" ] || ! cmp -s "$wheels_stamp" "$here/pyproject.toml"; 
   "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --dest "$wheels" $deps
   cp "$here/pyproject.toml" "$wheels_stamp"
 fi
+# The C extension of the shm transport (docs/wire.md §9), into the virtualenv; skipped with a
+# note when Python's headers are missing (shm: then says so, every other transport works).
+bash "$here/build-shm.sh" "$venv"

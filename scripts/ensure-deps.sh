@@ -24,6 +24,8 @@ missing=()
 native_packages+=(g++ libgtest-dev)
 # runtime-d (docs/d.md): LDC, the LLVM D compiler, with Phobos and druntime, and dub.
 native_packages+=(ldc dub)
+# python3-dev: Python.h, for the C extension of the Python runtime's shm transport (runtime-python/build-shm.sh).
+native_packages+=(python3-dev)
 # make: CMake's default generator drives it, and so does the Makefile of docs/use-python.md.
 native_packages+=(make)
 # protoc and flatc: the tests run them over `interopc gen --lang proto` / `--lang fbs` (ADR 0028).

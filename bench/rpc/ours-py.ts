@@ -13,7 +13,7 @@ export function havePython(results: Results): boolean {
   return false;
 }
 
-export function ourPyRpc(net: 'unix' | 'tcp', results: Results): RttContender[] {
+export function ourPyRpc(net: 'unix' | 'tcp' | 'shm', results: Results): RttContender[] {
   if (!havePython(results)) return [];
   return [{
     name: OURS,

@@ -1,5 +1,6 @@
 // Suite 2 (Python ↔ Python, and TypeScript client ↔ Python server): round trips over Unix and
 // TCP sockets, ours against a raw asyncio socket ping-pong (the floor), grpcio and pyzmq.
+import { existsSync, readdirSync } from 'node:fs';
 import type { BenchOptions } from '../harness/options.js';
 import type { Results } from '../harness/results.js';
 import { pyChild, tsChild } from '../harness/child.js';
@@ -29,6 +30,31 @@ export async function runRpcPy(opts: BenchOptions, results: Results): Promise<vo
       pair('pyzmq REQ/REP (msgpack)', 'bench/rpc/py_zmq.py'),
     ]);
   }
+}
+
+// shm (docs/wire.md §9): the same Python client and server over shared memory, next to unix.
+// Issue 15's goal: at least 2x faster p50 than unix for the small and nested shapes.
+export async function runRpcPyShm(opts: BenchOptions, results: Results): Promise<void> {
+  if (!existsSync('bench/.venv/lib') || !havePythonShm()) {
+    results.note('rpc-py-shm: the Python shm extension is not built in bench/.venv (runtime-python/build-shm.sh): left out');
+    return;
+  }
+  const ours = (net: 'unix' | 'shm') => ourPyRpc(net, results).map((c) => ({ ...c, name: `interop over ${net}` }));
+  await runRtt(opts, results, {
+    suite: '2. Request/response',
+    title: 'Python ↔ Python over shm (shared memory), next to unix',
+    metricPrefix: 'rtt.py-py.shm',
+    shapes: SHAPES,
+    floor: FLOOR,
+  }, [...ours('shm'), ...ours('unix'), {
+    name: FLOOR,
+    server: pyChild('bench/rpc/py_raw.py', ['server'], { BENCH_NET: 'unix' }),
+    client: (address) => pyChild('bench/rpc/py_raw.py', ['client'], { BENCH_ADDRESS: address }),
+  }]);
+}
+
+function havePythonShm(): boolean {
+  return readdirSync('bench/.venv/lib').some((v) => readdirSync(`bench/.venv/lib/${v}/site-packages`).some((f) => f.startsWith('_interop_shm')));
 }
 
 export async function runRpcTsPy(opts: BenchOptions, results: Results): Promise<void> {

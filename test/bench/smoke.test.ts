@@ -11,7 +11,7 @@ describe('bench --smoke', () => {
     const r = spawnSync('bash', ['bench/run.sh', '--smoke'], { encoding: 'utf8', timeout: 1_200_000, maxBuffer: 1 << 26 });
     const why = `exit ${r.status}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
     expect(r.status, why).toBe(0);
-    const titles = ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp'];
+    const titles = ['TypeScript codecs, small', 'Python codecs, nested', 'TypeScript ↔ TypeScript over unix', 'Python ↔ Python over tcp', 'Python ↔ Python over shm (shared memory), next to unix'];
     titles.push('TypeScript: direct in-process call, nested struct', 'Python: direct in-process call, small struct');
     // The C suites (bench/c): built with the real toolchain, every contender present.
     titles.push('C codecs, nested', 'C ↔ C over unix', 'C ↔ C over tcp', 'C client → TypeScript and Python servers over unix, next to TS ↔ TS');

@@ -70,8 +70,9 @@ class Inbound(HandshakeSide, StreamSide):
                         self.counters.rejected_frames += 1
                     if self._head == b"":  # an initiator that received nothing: no answer to HELLO
                         self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"connection lost during handshake: {CLOSED_WITHOUT_ANSWER}"))
-                    else:
-                        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, f"peer {self.peer or '?'} closed the connection"))
+                    else:  # a transport that closed because of what the peer did says why (a broken shm ring)
+                        why = getattr(self.transport, "closed_reason", None) or f"peer {self.peer or '?'} closed the connection"
+                        self._shutdown(InteropError(ErrorCode.UNAVAILABLE, why))
                     return
                 if self._head is not None and not self._sniff(chunk):
                     return

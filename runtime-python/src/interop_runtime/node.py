@@ -31,6 +31,7 @@ from .admission import ListenerSlots, refuse_connection
 from .transport.base import ByteTransport, EndingTransport
 from .transport.sockets import Address, Listener, dial, listen, parse_address, remove_socket_file
 from .transport.stdio import PluginChannel, PluginProcess, parent_transport, spawn_plugin
+from .transport.shm import dial_shm, is_shm_address, listen_shm
 from .transport.web import WebListener, dial_web, is_web_address, listen_web, parse_web_address
 
 log = logging.getLogger("interop.node")
@@ -195,7 +196,7 @@ class Node:
         return self._track(conn)
 
     async def listen(self, address: str, *, control_only: bool = False) -> str:
-        """Accepts connections on unix:… or tcp://host:port, at most max_connections at once
+        """Accepts connections on unix:…, shm:… (docs/wire.md §9) or tcp://host:port, at most max_connections at once
         (docs/wire.md §5.1); returns the bound address."""
         slots = ListenerSlots(self.limits.max_connections)
 
@@ -217,6 +218,11 @@ class Node:
                                               tls=self.tls, count=self._count)
             self.servers.append(web)
             slots.address = bound_web
+        elif is_shm_address(address):
+            shm, bound = listen_shm(address, on_transport, self._count, self.limits.handshake_timeout_ms / 1000)
+            self.servers.append(shm)
+            self._listening.append(bound)  # its set-up socket's file
+            slots.address = address
         else:
             server, bound = await listen(parse_address(address), on_transport)
             self.servers.append(server)
@@ -274,6 +280,8 @@ class Node:
             transport: ByteTransport
             if is_web_address(address):
                 transport = await dial_web(parse_web_address(address), address, self.limits, ca)
+            elif is_shm_address(address):
+                transport = await dial_shm(address)
             else:
                 transport = await dial(parse_address(address))
             return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link()),

@@ -174,6 +174,13 @@ async def listen(address: Address, on_transport: OnTransport, ssl_context: ssl.S
                  ssl_handshake_timeout: float | None = None) -> tuple[Listener, Address]:
     """Starts a listener; returns it and the bound address (tcp port 0 is resolved). With an SSL
     context, each accepted connection is a TLS server connection (wss://, https://)."""
+    sock, bound = bind_listening(address)
+    return Listener(sock, str(bound), on_transport, ssl_context, ssl_handshake_timeout), bound
+
+
+def bind_listening(address: Address) -> tuple[socket.socket, Address]:
+    """A non-blocking listening socket at `address` (a unix socket file is 0600, a stale one is
+    replaced) and the bound address."""
     if address.scheme == "unix":
         path = Path(address.path)
         if not path.parent.exists():
@@ -202,7 +209,7 @@ async def listen(address: Address, on_transport: OnTransport, ssl_context: ssl.S
         bound = Address("tcp", host=address.host, port=sock.getsockname()[1])
     sock.listen(_BACKLOG)
     sock.setblocking(False)
-    return Listener(sock, str(bound), on_transport, ssl_context, ssl_handshake_timeout), bound
+    return sock, bound
 
 
 def remove_socket_file(address: Address) -> None:
