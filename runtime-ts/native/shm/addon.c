@@ -1,6 +1,6 @@
 /* The shm transport's Node-API addon (docs/wire.md §9, ADR 0034): what Node cannot do itself.
  * It sets links up over a unix socket (passing the segment and eventfds with SCM_RIGHTS), moves
- * bytes through the rings (ring.c), and waits in Node's own event loop: a uv_poll on the eventfd
+ * bytes through the rings (runtime-c's ring core, src/shm_ring.c, compiled as it is), and waits in Node's own event loop: a uv_poll on the eventfd
  * to wake up, a uv_poll on the set-up socket to see the peer die, and a uv_prepare that reads the
  * ring before the loop would block, polling it for a bounded time first (so a quick answer needs
  * no system call on either side) and then sleeping on the eventfd (an idle link costs no CPU).
@@ -17,9 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
-#include "ring.h"
+#include "interop/shm_ring.h"
 
-#define RING_BYTES (256u * 1024u) /* what a dialer creates, as runtime-c */
 #define PUMP_BUDGET_NS 1000000u   /* then the loop serves others before this link reads on */
 
 enum { EV_DATA = 0, EV_WRITABLE = 1, EV_CLOSED = 2, EV_BROKEN = 3 }; /* link events for JS */
@@ -32,7 +31,7 @@ typedef struct shm_link {
   napi_ref cb; /* JS (kind, arg) => void, from start() to close */
   napi_async_context actx;
   int sock;
-  shm_rings r;
+  interop_shm_ring r;
   uv_poll_t sock_poll, wake_poll;
   uv_prepare_t prepare;
   uv_idle_t idle;
@@ -95,7 +94,7 @@ static void emit(shm_link *l, int kind, const char *text) {
  * has dropped its handle too. */
 static void maybe_free(shm_link *l) {
   if (l->handles_open > 0 || !l->closed) return;
-  shm_rings_free(&l->r);
+  interop_shm_ring_close(&l->r);
   if (l->sock >= 0) close(l->sock);
   l->sock = -1;
   if (l->js_gone) free(l);
@@ -150,9 +149,10 @@ static void pump(shm_link *l) {
   uint64_t start = now_ns(), spun_until = 0;
   size_t taken = 0;
   while (!l->closed && l->reading && !l->asleep) {
-    int64_t avail = shm_rings_inbound(&l->r);
+    const uint8_t *p;
+    ptrdiff_t avail = interop_shm_ring_peek(&l->r, &p);
     if (avail < 0) {
-      close_link(l, EV_BROKEN, "shm ring broken by the peer: write index out of range");
+      close_link(l, EV_BROKEN, l->r.error);
       break;
     }
     if (avail > 0) {
@@ -160,16 +160,14 @@ static void pump(shm_link *l) {
         sleep_or_spin_later(l, true);
         break;
       }
+      /* Copied out once, into the buffer JS parses; then the room is given back. */
       napi_handle_scope scope;
       napi_open_handle_scope(l->env, &scope);
-      void *bytes;
       napi_value argv[2];
       napi_create_int32(l->env, EV_DATA, &argv[0]);
-      size_t want = (size_t)avail < l->r.ring_bytes ? (size_t)avail : l->r.ring_bytes;
-      napi_create_buffer(l->env, want, &bytes, &argv[1]);
-      size_t k = shm_rings_take(&l->r, bytes, want);
-      if (k < want) napi_create_buffer_copy(l->env, k, bytes, NULL, &argv[1]); /* the ring wrapped */
-      taken += k;
+      napi_create_buffer_copy(l->env, (size_t)avail, p, NULL, &argv[1]);
+      interop_shm_ring_consume(&l->r, (size_t)avail);
+      taken += (size_t)avail;
       spun_until = 0;
       call_js(l->env, l->cb, l->actx, 2, argv);
       napi_close_handle_scope(l->env, scope);
@@ -184,7 +182,7 @@ static void pump(shm_link *l) {
 #endif
       continue;
     }
-    if (shm_rings_sleep(&l->r)) {
+    if (interop_shm_ring_sleep(&l->r)) {
       l->asleep = true;
       uv_prepare_stop(&l->prepare);
       sleep_or_spin_later(l, false);
@@ -195,22 +193,25 @@ static void pump(shm_link *l) {
 
 static void on_prepare(uv_prepare_t *h) { pump(h->data); }
 
-static void check_room(shm_link *l) {
-  if (l->waiting_room && !l->closed && shm_rings_room_again(&l->r)) {
-    l->waiting_room = false;
-    emit(l, EV_WRITABLE, NULL);
-  }
+/* Awake without a wake-up (we wrote, or reading resumed): the prepare handle reads the ring
+ * before the loop blocks, so the peer need not wake us meanwhile. */
+static void stay_awake(shm_link *l) {
+  l->asleep = false;
+  __atomic_store_n(l->r.in.reader_sleeping, 0, __ATOMIC_SEQ_CST);
+  uv_prepare_start(&l->prepare, on_prepare);
 }
 
+/* The peer woke us: for data, or for room after a write that did not fit (then JS writes the rest). */
 static void on_wake(uv_poll_t *h, int status, int events) {
   (void)status, (void)events;
   shm_link *l = h->data;
-  shm_rings_clear_wake(&l->r);
-  check_room(l);
+  interop_shm_ring_woken(&l->r);
+  if (l->waiting_room && !l->closed) {
+    l->waiting_room = false;
+    emit(l, EV_WRITABLE, NULL);
+  }
   if (l->closed || !l->reading) return;
-  l->asleep = false;
-  shm_rings_awake(&l->r);
-  uv_prepare_start(&l->prepare, on_prepare);
+  stay_awake(l);
   pump(l);
 }
 
@@ -236,7 +237,7 @@ static shm_link *link_new(napi_env env, int sock) {
   if (l == NULL) return NULL;
   l->env = env;
   l->sock = sock;
-  shm_rings_init(&l->r);
+  interop_shm_ring_init(&l->r);
   return l;
 }
 
@@ -295,7 +296,8 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
   }
   shm_link *l = link_new(env, fd);
   if (l == NULL) return close(fd), throw_error(env, "ENOMEM", "out of memory");
-  const char *why = shm_rings_create_and_send(&l->r, fd, RING_BYTES);
+  const char *why = interop_shm_ring_create(&l->r, 0);
+  if (why == NULL) why = interop_shm_ring_send_setup(&l->r, fd);
   if (why != NULL) {
     l->js_gone = true;
     l->closed = true;
@@ -354,15 +356,11 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
     if (l == NULL || napi_get_typedarray_info(env, argv[1], &type, &n, &p, &ab, &off) != napi_ok)
       return throw_error(env, "EINVAL", "write: expected a link and bytes");
   }
-  int64_t done = l->closed ? 0 : shm_rings_put(&l->r, p, n);
+  ptrdiff_t done = l->closed ? 0 : interop_shm_ring_write(&l->r, p, n);
   if (done >= 0 && (size_t)done < n && !l->closed) l->waiting_room = true;
   /* An answer to what we just sent is best caught by polling the ring before the loop sleeps. */
-  if (done > 0 && l->started && l->reading && l->asleep) {
-    l->asleep = false;
-    shm_rings_awake(&l->r);
-    uv_prepare_start(&l->prepare, on_prepare);
-  }
-  napi_create_int64(env, done, &out);
+  if (done > 0 && l->started && l->reading && l->asleep) stay_awake(l);
+  napi_create_int64(env, (int64_t)done, &out);
   return out;
 }
 
@@ -376,9 +374,7 @@ static napi_value js_reading(napi_env env, napi_callback_info info) {
   if (l->closed || !l->started || l->reading == on) return NULL;
   l->reading = on;
   if (on) {
-    l->asleep = false;
-    shm_rings_awake(&l->r);
-    uv_prepare_start(&l->prepare, on_prepare);
+    stay_awake(l);
   } else {
     /* Not reading: the peer need not wake us (its frames wait in the ring, then in its queue). */
     uv_prepare_stop(&l->prepare);
@@ -429,7 +425,7 @@ static void on_setup(uv_poll_t *h, int status, int events) {
   (void)events;
   shm_link *l = h->data;
   listener *s = l->owner;
-  const char *why = status < 0 ? uv_strerror(status) : shm_rings_receive(&l->r, l->sock);
+  const char *why = status < 0 ? uv_strerror(status) : interop_shm_ring_receive_setup(&l->r, l->sock);
   if (why != NULL && why[0] == '\0') return; /* not there yet */
   unlink_pending(s, l);
   napi_handle_scope scope;
