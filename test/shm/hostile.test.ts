@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Node } from '../../runtime-ts/src/node/node.js';
 import { tempDir } from '../temp.js';
+import { REPO } from '../ts/generated.js';
 import { calcHandlers, calcModule } from '../runtime/fixtures.js';
 
 const run = promisify(execFile);
@@ -30,7 +31,7 @@ const rejected = () => (server.health().counters['rejected_frames'] ?? 0) + (ser
 for (const mode of ['garbage', 'short', 'write_index', 'read_index']) {
   it(`a peer that writes ${mode.replace('_', ' ')} gets its connection closed; the other is served`, async () => {
     const before = rejected();
-    const { stdout } = await run('python3', [join(import.meta.dirname, 'raw_peer.py'), path, mode], { timeout: 20_000 });
+    const { stdout } = await run('python3', [join(REPO, 'test/shm/raw_peer.py'), path, mode], { timeout: 20_000 });
     const [state, wrote] = stdout.trim().split(' ');
     expect(state).toBe('closed');
     // A framing error is answered with one ERROR frame first; after an impossible index nothing goes in.

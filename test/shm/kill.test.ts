@@ -9,6 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { ErrorCode, InteropError } from '../../runtime-ts/src/errors.js';
 import { Node } from '../../runtime-ts/src/node/node.js';
 import { tempDir } from '../temp.js';
+import { REPO } from '../ts/generated.js';
 import { calcHandlers, calcModule } from '../runtime/fixtures.js';
 
 const calc = calcModule();
@@ -25,7 +26,7 @@ const segmentsMapped = () => readFileSync('/proc/self/maps', 'utf8').split('\n')
 
 /** Starts child-node.mts; resolves once it printed `line`. Its death time is recorded. */
 function child(role: 'server' | 'client', address: string, line: string): Promise<{ proc: ChildProcess; diedAt: () => number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'child-node.mts'), role, address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/shm/child-node.mts'), role, address], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(proc);
   let died = 0;
   proc.on('exit', () => (died = performance.now()));
