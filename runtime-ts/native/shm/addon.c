@@ -20,6 +20,7 @@
 #include "interop/shm_ring.h"
 
 #define PUMP_BUDGET_NS 1000000u   /* then the loop serves others before this link reads on */
+#define SPINS_SKIPPED 64          /* after a poll that found nothing: sleep at once this many times */
 
 enum { EV_DATA = 0, EV_WRITABLE = 1, EV_CLOSED = 2, EV_BROKEN = 3 }; /* link events for JS */
 enum { EV_ACCEPTED = 0, EV_REFUSED = 1 };                              /* listener events */
@@ -37,6 +38,7 @@ typedef struct shm_link {
   uv_idle_t idle;
   int handles_open;
   uint64_t spin_ns;
+  unsigned skip_spins; /* sleeps to come without polling first */
   listener *owner; /* while the set-up message is awaited */
   struct shm_link *next_pending;
   bool ready, started, reading, asleep, waiting_room, closed, js_gone, pumping;
@@ -147,6 +149,7 @@ static void pump(shm_link *l) {
   if (l->pumping) return;
   l->pumping = true;
   uint64_t start = now_ns(), spun_until = 0;
+  bool polled = false;
   size_t taken = 0;
   while (!l->closed && l->reading && !l->asleep) {
     const uint8_t *p;
@@ -168,20 +171,28 @@ static void pump(shm_link *l) {
       napi_create_buffer_copy(l->env, (size_t)avail, p, NULL, &argv[1]);
       interop_shm_ring_consume(&l->r, (size_t)avail);
       taken += (size_t)avail;
-      spun_until = 0;
+      spun_until = 0, polled = false;
       call_js(l->env, l->cb, l->actx, 2, argv);
       napi_close_handle_scope(l->env, scope);
       continue;
     }
-    /* Empty: poll it a little (an answer often comes within microseconds), then sleep. */
+    /* Empty: poll it a little (an answer often comes within microseconds), then sleep. A poll
+     * that found nothing says the peer is slow or has no core to run on (a loaded machine, where
+     * polling takes the CPU it needs): the next SPINS_SKIPPED waits sleep at once. */
     uint64_t t = now_ns();
-    if (spun_until == 0) spun_until = t + l->spin_ns;
+    if (spun_until == 0) {
+      polled = l->skip_spins == 0 && l->spin_ns > 0;
+      if (!polled && l->skip_spins > 0) l->skip_spins--;
+      spun_until = polled ? t + l->spin_ns : t;
+    }
     if (t < spun_until) {
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
       continue;
     }
+    if (polled) l->skip_spins = SPINS_SKIPPED; /* it found nothing */
+    polled = false;
     if (interop_shm_ring_sleep(&l->r)) {
       l->asleep = true;
       uv_prepare_stop(&l->prepare);
