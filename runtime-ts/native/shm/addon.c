@@ -1,10 +1,11 @@
-/* The shm transport's Node-API addon (docs/wire.md §9, ADR 0034): what Node cannot do itself.
+/* The shm transport's Node-API addon (docs/wire.md §9, ADR 0036): what Node cannot do itself.
  * It sets links up over a unix socket (passing the segment and eventfds with SCM_RIGHTS), moves
- * bytes through the rings (runtime-c's ring core, src/shm_ring.c, compiled as it is), and waits in Node's own event loop: a uv_poll on the eventfd
- * to wake up, a uv_poll on the set-up socket to see the peer die, and a uv_prepare that reads the
- * ring before the loop would block, polling it for a bounded time first (so a quick answer needs
- * no system call on either side) and then sleeping on the eventfd (an idle link costs no CPU).
- * runtime-ts/src/transport/shm.ts wraps it in a ByteChannel; everything above bytes is in JS. */
+ * bytes through the rings (runtime-c's ring core, src/shm_ring.c, compiled in as it is), and
+ * waits in Node's own event loop: a uv_poll on the eventfd to wake up, a uv_poll on the set-up
+ * socket to see the peer die, and a uv_prepare that reads the ring before the loop would block,
+ * polling it for a bounded time first (so a quick answer needs no system call on either side)
+ * and then sleeping on the eventfd (an idle link costs no CPU). runtime-ts/src/transport/shm.ts
+ * wraps it in a ByteChannel; everything above bytes is in JS. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -137,8 +138,8 @@ static void close_link(shm_link *l, int kind, const char *why) {
 /* An active idle handle keeps the loop from blocking: the prepare handle then reads on. */
 static void on_idle(uv_idle_t *h) { (void)h; }
 
-static void sleep_or_spin_later(shm_link *l, bool keep_awake) {
-  if (keep_awake) uv_idle_start(&l->idle, on_idle);
+static void keep_loop_awake(shm_link *l, bool on) {
+  if (on) uv_idle_start(&l->idle, on_idle);
   else uv_idle_stop(&l->idle);
 }
 
@@ -160,7 +161,7 @@ static void pump(shm_link *l) {
     }
     if (avail > 0) {
       if (taken >= l->r.ring_bytes || now_ns() - start > PUMP_BUDGET_NS) {
-        sleep_or_spin_later(l, true);
+        keep_loop_awake(l, true);
         break;
       }
       /* Copied out once, into the buffer JS parses; then the room is given back. */
@@ -196,7 +197,7 @@ static void pump(shm_link *l) {
     if (interop_shm_ring_sleep(&l->r)) {
       l->asleep = true;
       uv_prepare_stop(&l->prepare);
-      sleep_or_spin_later(l, false);
+      keep_loop_awake(l, false);
     }
   }
   l->pumping = false;
