@@ -56,6 +56,14 @@ export function evaluateGoals(m: Metrics): GoalResult[] {
       ),
     );
   }
+  // Issue 15: shared memory at least 2× faster (p50) than the same TS pair over unix.
+  goals.push(
+    check('TS↔TS request/response over shm: p50 ≤ 0.5× the same pair over unix', ['small', 'nested'].map((s) => ({
+      label: s,
+      ratio: get(`rtt.ts-ts.shm.${s}.interop over shm.p50`) / get(`rtt.ts-ts.shm.${s}.interop over unix.p50`),
+      ok: (r) => r <= 0.5,
+    }))),
+  );
   const streamRate = (kind: string, who: string) => get(`streams.ts-ts.unix.${kind}.${who}.rate`);
   goals.push(
     check('TS→TS server streaming over unix: ≥ 0.5× the items/s of the raw socket stream floor', ['small', 'chunk64k'].map((k) => ({

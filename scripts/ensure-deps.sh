@@ -52,6 +52,14 @@ if [ ! -f runtime-ts/dist/index.js ] || [ -n "$(find runtime-ts/src -newer runti
   echo "[setup] building runtime-ts"
   npx tsc -p runtime-ts/tsconfig.build.json
 fi
+# runtime-ts's shm addon (runtime-ts/native/shm, docs/ts.md) over runtime-c's ring core: built by
+# the node-gyp that npm ships, against the installed Node's own headers (--nodedir=/usr: nothing
+# is downloaded).
+shm_addon=runtime-ts/native/shm/build/Release/interop_shm.node
+if [ ! -f "$shm_addon" ] || [ -n "$(find runtime-ts/native/shm/addon.c runtime-ts/native/shm/binding.gyp runtime-c/src/shm_ring.c runtime-c/include/interop/shm_ring.h -newer "$shm_addon" -print -quit)" ]; then
+  echo "[setup] building runtime-ts's shm addon (node-gyp)"
+  (cd runtime-ts/native/shm && node "$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir=/usr --loglevel=error >/dev/null)
+fi
 if [ -x runtime-python/setup.sh ]; then
   runtime-python/setup.sh
 fi

@@ -1,6 +1,6 @@
 // Ours for TypeScript: a server hosting bench.shapes (generated ShapesHandlers shape) and a client
 // calling it through the generated ShapesClient, over runtime-ts Connection, msgpack codec.
-// Usage: ts-ours.ts server (BENCH_NET=unix|tcp|ws|http) | client (BENCH_ADDRESS=unix:path | tcp://host:port | ws://… | http://…)
+// Usage: ts-ours.ts server (BENCH_NET=unix|shm|tcp|ws|http) | client (BENCH_ADDRESS=unix:path | shm:path | tcp://host:port | ws://… | http://…)
 import { reply, runClient, serveCommands } from '../harness/ts-loop.js';
 import { unixPath } from '../harness/endpoint.js';
 import { ECHO_OF, loadGeneratedTs } from '../harness/ours-ts.js';
@@ -17,7 +17,7 @@ async function server(): Promise<void> {
     { descriptor: gen.ShapesModule, handlers: { echoSmall: echo, echoNested: echo, echoBlob: echo } },
   ]);
   const net = process.env.BENCH_NET ?? 'unix';
-  const address = net === 'unix' ? `unix:${unixPath('ours')}` : `${net}://127.0.0.1:0`;
+  const address = net === 'unix' || net === 'shm' ? `${net}:${unixPath('ours')}` : `${net}://127.0.0.1:0`;
   const listener = await rt.transportFor(address).listen(address, (channel) => {
     rt.Connection.open(channel, { role: 'responder', services, limits: rt.DEFAULT_LIMITS, codecs: ['msgpack'] }).catch((e) =>
       process.stderr.write(`handshake failed: ${e}\n`),

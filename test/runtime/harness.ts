@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Connection, type ConnectionOptions } from '../../runtime-ts/src/node/connection.js';
 import { ServiceTable, type HostedModule } from '../../runtime-ts/src/node/services.js';
+import { shmTransport } from '../../runtime-ts/src/transport/shm.js';
 import { tcpTransport, unixTransport } from '../../runtime-ts/src/transport/socket.js';
 import type { Listener } from '../../runtime-ts/src/transport/types.js';
 import { DEFAULT_LIMITS, type Limits } from '../../runtime-ts/src/wire/limits.js';
@@ -26,7 +27,7 @@ export interface Pair {
 }
 
 export interface PairOptions {
-  transport?: 'unix' | 'tcp';
+  transport?: 'unix' | 'tcp' | 'shm';
   serverHosts?: HostedModule[];
   clientHosts?: HostedModule[];
   serverLimits?: Partial<Limits>;
@@ -36,10 +37,11 @@ export interface PairOptions {
 }
 
 export async function startServer(opts: PairOptions = {}) {
-  const transport = opts.transport === 'tcp' ? tcpTransport : unixTransport;
+  const transport = opts.transport === 'tcp' ? tcpTransport : opts.transport === 'shm' ? shmTransport : unixTransport;
   const serverServices = new ServiceTable('server-node', opts.serverHosts ?? []);
   const accepted: Array<Promise<Connection>> = [];
-  const listener = await transport.listen(opts.transport === 'tcp' ? 'tcp://127.0.0.1:0' : tmpSocket(), (channel) => {
+  const address = opts.transport === 'tcp' ? 'tcp://127.0.0.1:0' : opts.transport === 'shm' ? tmpSocket().replace(/^unix:/, 'shm:') : tmpSocket();
+  const listener = await transport.listen(address, (channel) => {
     const p = Connection.open(channel, { role: 'responder', services: serverServices, limits: { ...DEFAULT_LIMITS, ...opts.serverLimits }, ...opts.server });
     p.catch(() => undefined);
     accepted.push(p);
@@ -48,7 +50,7 @@ export async function startServer(opts: PairOptions = {}) {
 }
 
 export async function connectClient(address: string, opts: PairOptions = {}, clientServices = new ServiceTable('client-node', opts.clientHosts ?? [])) {
-  const transport = address.startsWith('tcp:') ? tcpTransport : unixTransport;
+  const transport = address.startsWith('tcp:') ? tcpTransport : address.startsWith('shm:') ? shmTransport : unixTransport;
   return Connection.open(await transport.connect(address), {
     role: 'initiator',
     services: clientServices,

@@ -12,7 +12,7 @@ function socketChannel(socket: Socket, description: string): ByteChannel {
 }
 
 /** A failed connect in words: the usual causes name what to check. */
-function why(error: NodeJS.ErrnoException): string {
+export function why(error: NodeJS.ErrnoException): string {
   if (error.code === 'ENOENT') return 'no socket file there (is the node running?)';
   if (error.code === 'ECONNREFUSED') return 'nothing listens there (connection refused; is the node running?)';
   return error.message;
@@ -62,6 +62,30 @@ function isLive(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * Makes the socket file's folder (0700) and removes a stale socket file left by a process that
+ * died; an address still in use by a running server is an error. For unix: and shm: listeners.
+ */
+export async function clearStaleSocket(address: string, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    if (lstatSync(path).isSocket()) {
+      if (await isLive(path)) throw new Error(`${address} is in use by a running server`);
+      unlinkSync(path); // stale file from a process that died
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+export function removeSocketFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
 export const unixTransport: Transport = {
   scheme: 'unix',
   connect(address) {
@@ -69,15 +93,7 @@ export const unixTransport: Transport = {
   },
   async listen(address, accept) {
     const path = unixPath(address);
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    try {
-      if (lstatSync(path).isSocket()) {
-        if (await isLive(path)) throw new Error(`${address} is in use by a running server`);
-        unlinkSync(path); // stale file from a process that died
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    await clearStaleSocket(address, path);
     const server = createServer();
     serve(server, accept, () => address);
     // Created 0600 from the start (umask), not chmod'ed after a window where others could connect.
@@ -95,11 +111,7 @@ export const unixTransport: Transport = {
       address,
       async close() {
         await closeServer(server);
-        try {
-          unlinkSync(path);
-        } catch {
-          /* already gone */
-        }
+        removeSocketFile(path);
       },
     } satisfies Listener;
   },

@@ -25,7 +25,8 @@ export type FrameErrorReason =
   | 'unknown_kind'
   | 'unknown_codec'
   | 'foreign_peer' // the peer answered a HELLO with something else than interop frames
-  | 'text_message'; // a WebSocket text message: frames travel in binary messages
+  | 'text_message' // a WebSocket text message: frames travel in binary messages
+  | 'shm_ring'; // impossible shared-memory ring indices (docs/wire.md §9.3)
 
 /**
  * A malformed frame. `fatal` errors mean the stream can no longer be delimited: the receiver
