@@ -302,7 +302,7 @@ static int read_map_entry(pb_reader *r, const interop_type *t, interop_map *m, s
   m->keys = keys, m->values = values;
   void *k = (char *)keys + m->len * t->key->size, *v = (char *)values + m->len * t->elem->size;
   bool have_key = false, have_value = false;
-  const uint8_t *outer;
+  const uint8_t *outer = NULL;
   uint32_t n;
   if ((rc = enter(r, &outer))) return rc;
   while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0) {
@@ -420,7 +420,7 @@ static int read_union(pb_reader *r, const interop_type *t, void *out) {
       break;
     }
     if (at->type == NULL) { /* a unit case: an empty message (any fields in it skipped) */
-      const uint8_t *outer;
+      const uint8_t *outer = NULL;
       if ((rc = enter(r, &outer))) break;
       while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0)
         if ((rc = skip(r))) break;
@@ -475,7 +475,7 @@ static int read_single(pb_reader *r, const interop_type *t, void *out) {
     int rc = expect(r, wt);
     return rc ? rc : read_scalar(r, t, out);
   }
-  const uint8_t *outer;
+  const uint8_t *outer = NULL;
   int rc = enter(r, &outer);
   if (rc) return rc;
   if (pb_is_message(t)) {

@@ -38,9 +38,9 @@ static void put_le(interop_buf *b, uint64_t bits, size_t bytes) {
 
 /* A nested message starts: counted toward max_depth, and a one-byte length put before its body. */
 static int begin(pb_writer *w, size_t *at) {
+  *at = w->out->len;
   if (++w->depth > w->max_depth)
     return interop_error_set(w->err, INTEROP_RESOURCE_EXHAUSTED, "value nested deeper than %u levels", w->max_depth);
-  *at = w->out->len;
   interop_buf_byte(w->out, 0);
   return INTEROP_OK;
 }
