@@ -75,7 +75,7 @@ static int read_varint(pb_reader *r, uint64_t *out) {
 static int next_field(pb_reader *r, uint32_t *n) {
   *n = 0;
   if (r->p >= r->end) return INTEROP_OK;
-  uint64_t key;
+  uint64_t key = 0;
   int rc = read_varint(r, &key);
   if (rc) return rc;
   if (key >> 32) return fail(r, INTEROP_INVALID_ARGUMENT, "field number out of range");
@@ -102,7 +102,7 @@ static int need(pb_reader *r, size_t n) {
 
 /* Reads a length; *end is where the value it measures ends. */
 static int read_length(pb_reader *r, const uint8_t **end) {
-  uint64_t n;
+  uint64_t n = 0;
   int rc = read_varint(r, &n);
   if (rc) return rc;
   size_t left = (size_t)(r->end - r->p);
@@ -116,7 +116,7 @@ static int read_length(pb_reader *r, const uint8_t **end) {
 
 /* Enters a nested message (the field must be length-delimited); *outer is what leave() needs. */
 static int enter(pb_reader *r, const uint8_t **outer) {
-  const uint8_t *end;
+  const uint8_t *end = NULL;
   int rc;
   if ((rc = expect(r, PB_LEN)) || (rc = read_length(r, &end))) return rc;
   if (++r->depth > r->max_depth)
@@ -133,8 +133,8 @@ static void leave(pb_reader *r, const uint8_t *outer) {
 
 /* Skips the value of an unknown field, by its wire type. */
 static int skip(pb_reader *r) {
-  uint64_t v;
-  const uint8_t *end;
+  uint64_t v = 0;
+  const uint8_t *end = NULL;
   int rc;
   switch (r->wt) {
     case PB_VARINT: return read_varint(r, &v);
@@ -158,7 +158,7 @@ static uint64_t le(const uint8_t *p, size_t n) {
 }
 
 static int read_text(pb_reader *r, const interop_type *t, void *out) {
-  const uint8_t *end;
+  const uint8_t *end = NULL;
   int rc = read_length(r, &end);
   if (rc) return rc;
   size_t n = (size_t)(end - r->p);
@@ -174,7 +174,7 @@ static int read_text(pb_reader *r, const interop_type *t, void *out) {
 
 /* A scalar or enum value whose key (or packed list) was read. */
 static int read_scalar(pb_reader *r, const interop_type *t, void *out) {
-  uint64_t u;
+  uint64_t u = 0;
   int rc;
   switch (t->kind) {
     case INTEROP_KIND_F32: case INTEROP_KIND_F64: {
@@ -261,7 +261,7 @@ static int read_list_part(pb_reader *r, const interop_type *t, interop_list *l, 
   void *slot;
   int rc;
   if (pb_packable(e) && r->wt == PB_LEN) {
-    const uint8_t *end, *outer = r->end;
+    const uint8_t *end = NULL, *outer = r->end;
     if ((rc = read_length(r, &end))) return rc;
     r->end = end;
     while (r->p < r->end) {
@@ -303,7 +303,7 @@ static int read_map_entry(pb_reader *r, const interop_type *t, interop_map *m, s
   void *k = (char *)keys + m->len * t->key->size, *v = (char *)values + m->len * t->elem->size;
   bool have_key = false, have_value = false;
   const uint8_t *outer = NULL;
-  uint32_t n;
+  uint32_t n = 0;
   if ((rc = enter(r, &outer))) return rc;
   while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0) {
     bool *have = n == 1 ? &have_key : n == 2 ? &have_value : NULL;
@@ -373,7 +373,7 @@ static int read_struct(pb_reader *r, const interop_type *t, void *out) {
   size_t *caps = t->count <= 64 ? caps_small : interop_arena_alloc(r->arena, t->count * sizeof(size_t), 8);
   if (seen == NULL || caps == NULL) return oom(r);
   const interop_field *at = NULL; /* the field being read, for the path of an error */
-  uint32_t n;
+  uint32_t n = 0;
   int rc;
   while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0) {
     at = field_by_id(t, n);
@@ -407,7 +407,7 @@ static int read_struct(pb_reader *r, const interop_type *t, void *out) {
 
 static int read_union(pb_reader *r, const interop_type *t, void *out) {
   const interop_field *at = NULL;
-  uint32_t n, which = 0;
+  uint32_t n = 0, which = 0;
   int rc;
   while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0) {
     at = NULL;
@@ -446,7 +446,7 @@ static int read_union(pb_reader *r, const interop_type *t, void *out) {
 static int read_wrapped(pb_reader *r, const interop_type *t, void *out, bool singular) {
   size_t cap = 0;
   bool seen = false;
-  uint32_t n;
+  uint32_t n = 0;
   int rc;
   while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0) {
     if (n != 1) {
