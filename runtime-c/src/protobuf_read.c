@@ -367,16 +367,23 @@ static const interop_field *field_by_id(const interop_type *t, uint32_t id) {
 }
 
 static int read_struct(pb_reader *r, const interop_type *t, void *out) {
-  bool seen_small[64] = {false};
-  size_t caps_small[64] = {0};
-  bool *seen = t->count <= 64 ? seen_small : interop_arena_alloc(r->arena, t->count, 1);
-  size_t *caps = t->count <= 64 ? caps_small : interop_arena_alloc(r->arena, t->count * sizeof(size_t), 8);
+  bool seen_small[64];
+  size_t caps_small[64];
+  bool small = t->count <= 64; /* else from the arena, zeroed */
+  bool *seen = small ? seen_small : interop_arena_alloc(r->arena, t->count, 1);
+  size_t *caps = small ? caps_small : interop_arena_alloc(r->arena, t->count * sizeof(size_t), 8);
   if (seen == NULL || caps == NULL) return oom(r);
+  if (small) {
+    memset(seen_small, 0, t->count);
+    memset(caps_small, 0, t->count * sizeof(size_t));
+  }
   const interop_field *at = NULL; /* the field being read, for the path of an error */
   uint32_t n = 0;
   int rc;
   while ((rc = next_field(r, &n)) == INTEROP_OK && n != 0) {
-    at = field_by_id(t, n);
+    /* Fields usually come in number order: try the one after the last before searching. */
+    const interop_field *after = at != NULL ? at + 1 : t->fields;
+    at = t->count > 0 && after < t->fields + t->count && after->id == n ? after : field_by_id(t, n);
     if (at == NULL) {
       if ((rc = skip(r))) break;
       continue;
