@@ -101,10 +101,10 @@ static const char *bearer(const char *authorization, char *out, size_t cap) {
   return out;
 }
 
-/* The HELLO made for a client that did not send its own: both codecs, protocol 1, its token. */
+/* The HELLO made for a client that did not send its own: every codec, protocol 1, its token. */
 static void send_hello(ws_link *w, const char *token) {
   interop_buf b = INTEROP_BUF_INIT;
-  interop_buf_str(&b, "{\"codecs\":[\"json\",\"msgpack\"],\"compat\":{},\"node\":\"http client\",\"offers\":{},\"protocol\":[1],\"wants\":{}");
+  interop_buf_str(&b, "{\"codecs\":[\"json\",\"msgpack\",\"protobuf\"],\"compat\":{},\"node\":\"http client\",\"offers\":{},\"protocol\":[1],\"wants\":{}");
   if (token != NULL) {
     interop_buf_str(&b, ",\"token\":");
     interop_json_put_string(&b, token, strlen(token));
@@ -165,6 +165,8 @@ static int codec_of_type(const char *type) {
     return INTEROP_CODEC_JSON;
   if (!strcasecmp(t, "application/msgpack") || !strcasecmp(t, "application/x-msgpack") || !strcasecmp(t, "application/vnd.msgpack"))
     return INTEROP_CODEC_MSGPACK;
+  if (!strcasecmp(t, "application/x-protobuf") || !strcasecmp(t, "application/protobuf") || !strcasecmp(t, "application/proto"))
+    return INTEROP_CODEC_PROTOBUF;
   return -1;
 }
 
@@ -190,7 +192,7 @@ static void start_exchange(ws_link *w) {
   }
   int codec = INTEROP_CODEC_NONE;
   if (h->kind != INTEROP_FRAME_PING && (codec = codec_of_type(h->present[H_TYPE] ? h->values[H_TYPE] : "")) < 0) {
-    snprintf(why, sizeof why, "Content-Type \"%s\" is not a codec: send application/json or application/msgpack", h->values[H_TYPE]);
+    snprintf(why, sizeof why, "Content-Type \"%s\" is not a codec: send application/json, application/msgpack or application/x-protobuf", h->values[H_TYPE]);
     return refuse(w, 415, INTEROP_INVALID_ARGUMENT, why);
   }
   h->codec = (uint8_t)codec;

@@ -30,7 +30,9 @@ static const char *reason(int status) {
   return r[0] == '<' ? "Error" : r;
 }
 
-static const char *content_type(uint8_t codec) { return codec == INTEROP_CODEC_MSGPACK ? "application/msgpack" : "application/json"; }
+static const char *content_type(uint8_t codec) {
+  return codec == INTEROP_CODEC_MSGPACK ? "application/msgpack" : codec == INTEROP_CODEC_PROTOBUF ? "application/x-protobuf" : "application/json";
+}
 
 static void write_head(ws_link *w, int status, const char *extra, bool close) {
   char head[1400];
