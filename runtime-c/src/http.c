@@ -210,10 +210,11 @@ static void start_exchange(ws_link *w) {
   if (!has_length && (h->present[H_TRANSFER] || (p->flags & F_CHUNKED)))
     return refuse(w, 411, INTEROP_INVALID_ARGUMENT, "send the body with a Content-Length (its size must be known before it is read, as a frame's is)");
   uint64_t length = has_length ? p->content_length : 0;
-  /* An empty body is an empty parameter list, so that `curl -X POST` calls a function without any. */
+  /* An empty body is an empty parameter list, so that `curl -X POST` calls a function without any
+     (in protobuf that is no bytes at all). */
   static const uint8_t EMPTY_JSON[] = "{}", EMPTY_MSGPACK[] = {0x80};
   bool empty = length == 0 && h->kind != INTEROP_FRAME_PING;
-  if (empty) length = codec == INTEROP_CODEC_JSON ? 2 : 1;
+  if (empty) length = codec == INTEROP_CODEC_JSON ? 2 : codec == INTEROP_CODEC_MSGPACK ? 1 : 0;
   /* A body no frame can carry: its length stays over any max_frame_bytes (refused from the head,
    * 413) without wrapping the frame's u32 length field. */
   if (length > UINT32_MAX - 14 - strlen(h->target)) length = UINT32_MAX - 14 - strlen(h->target);
@@ -225,7 +226,7 @@ static void start_exchange(ws_link *w) {
   ws_local_write(w, (const uint8_t *)h->target, f.target_len);
   h->oversized = 14 + f.target_len + length > w->node->limits.max_frame_bytes;
   h->streaming = !empty;
-  if (empty) ws_local_write(w, codec == INTEROP_CODEC_JSON ? EMPTY_JSON : EMPTY_MSGPACK, (size_t)length);
+  if (empty && length > 0) ws_local_write(w, codec == INTEROP_CODEC_JSON ? EMPTY_JSON : EMPTY_MSGPACK, (size_t)length);
   if (h->timeout_ms > 0) uv_timer_start(&h->deadline, on_deadline, h->timeout_ms, 0);
 }
 
