@@ -2,7 +2,7 @@
  *   bench_c_inproc direct WARMUP REPS SMOKE   a call through the generated _sync stub into a handler
  *       hosted by the same node (direct path: arguments and result checked, nothing encoded) against
  *       a plain indirect C call of a function that copies the same struct
- *   bench_c_inproc codecs WARMUP REPS SMOKE   encode+decode of each shape: ours (msgpack, JSON) and
+ *   bench_c_inproc codecs WARMUP REPS SMOKE   encode+decode of each shape: ours (msgpack, JSON, protobuf) and
  *       msgpack-c, when this program was built with it (BENCH_HAVE_MSGPACK_C)
  * Contenders alternate within each repetition, the order rotating; figures are medians of the
  * thread's CPU time per operation (CLOCK_THREAD_CPUTIME_ID), so time the thread spends descheduled
@@ -156,6 +156,7 @@ static double ours_batch(shape_id s, long n, interop_codec codec, size_t *size) 
 }
 static double ours_msgpack(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_MSGPACK, &encoded_size[0]); }
 static double ours_json(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_JSON, &encoded_size[1]); }
+static double ours_protobuf(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_PROTOBUF, &encoded_size[3]); }
 
 #ifdef BENCH_HAVE_MSGPACK_C
 static double mpc_batch(shape_id s, long n) {
@@ -181,7 +182,7 @@ static double mpc_batch(shape_id s, long n) {
 static const char *size_field(const contender *c, shape_id s) {
   (void)s;
   static char out[32];
-  int i = strcmp(c->key, "msgpack") == 0 ? 0 : strcmp(c->key, "json") == 0 ? 1 : 2;
+  int i = strcmp(c->key, "msgpack") == 0 ? 0 : strcmp(c->key, "json") == 0 ? 1 : strcmp(c->key, "protobuf") == 0 ? 3 : 2;
   snprintf(out, sizeof out, ",\"size\":%zu", encoded_size[i]);
   return out;
 }
@@ -190,6 +191,7 @@ static int codecs(int warmup, int reps, int smoke) {
   const contender cs[] = {
     {"interop msgpack", "msgpack", ours_msgpack},
     {"interop json", "json", ours_json},
+    {"interop protobuf", "protobuf", ours_protobuf},
 #ifdef BENCH_HAVE_MSGPACK_C
     {"msgpack-c (" MSGPACK_VERSION ")", "msgpack-c", mpc_batch},
 #endif

@@ -3,7 +3,7 @@
 //                over shm against two processes spinning on a shared mapping (the shm floor) and unix
 //   rpc-c-cross  a C client against the TypeScript and the Python server, next to TS ↔ TS and C ↔ C
 //   direct-c     a direct call through a generated C stub against a plain indirect C call
-//   codecs-c     the C codecs' encode+decode against msgpack-c
+//   codecs-c     the C codecs' (msgpack, JSON, protobuf) encode+decode against msgpack-c
 // The C contenders (bench/c/child.c, bench/c/inproc.c) are built once per run into bench/out/c
 // (Release); if the build fails, the C suites say why and are left out.
 import { execFileSync } from 'node:child_process';
@@ -138,10 +138,11 @@ export async function runCodecsC(opts: BenchOptions, results: Results): Promise<
   for (const shape of shapesOf(rows)) {
     const mine = rows.filter((r) => r.shape === shape);
     const peer = mine.find((r) => r.key === 'msgpack-c');
-    const t = results.table('1. Codecs', `C codecs, ${shape} (${mine[0]!.n} ops per batch, CPU time)`, ['codec', 'size', 'encode+decode', 'vs msgpack-c']);
+    const ours = mine.find((r) => r.key === 'msgpack')!;
+    const t = results.table('1. Codecs', `C codecs, ${shape} (${mine[0]!.n} ops per batch, CPU time)`, ['codec', 'size', 'encode+decode', 'vs msgpack-c', 'vs interop msgpack']);
     for (const r of mine) {
       results.metric(`codec.c.${shape}.${r.key}`, r.ns);
-      t.rows.push([r.name, fmtBytes(r.size ?? 0), fmtNs(r.ns), peer ? fmtRatio(r.ns / peer.ns) : '–']);
+      t.rows.push([r.name, fmtBytes(r.size ?? 0), fmtNs(r.ns), peer ? fmtRatio(r.ns / peer.ns) : '–', fmtRatio(r.ns / ours.ns)]);
     }
   }
 }

@@ -118,17 +118,28 @@ static uint32_t next_id(conn *c) {
   }
 }
 
-uint8_t calls_send_codec(conn *c) {
-  uint8_t want = c->link != NULL ? (uint8_t)c->link->codec : INTEROP_CODEC_MSGPACK;
+uint8_t calls_send_codec(conn *c, const char *module, const char *member) {
+  const node_link *l = c->link;
+  size_t n = module != NULL && member != NULL ? strlen(module) : 0;
+  for (size_t i = 0; l != NULL && n > 0 && i < l->member_codecs_count; i++) {
+    const char *t = l->member_codecs[i].target;
+    if (strncmp(t, module, n) == 0 && t[n] == '.' && strcmp(t + n + 1, member) == 0 &&
+        (c->peer_codecs & (1u << l->member_codecs[i].codec)))
+      return (uint8_t)l->member_codecs[i].codec;
+  }
+  uint8_t want = l != NULL ? (uint8_t)l->codec : INTEROP_CODEC_MSGPACK;
   if (c->peer_codecs & (1u << want)) return want;
-  return (c->peer_codecs & (1u << INTEROP_CODEC_MSGPACK)) ? INTEROP_CODEC_MSGPACK : INTEROP_CODEC_JSON;
+  static const uint8_t ours[] = {INTEROP_CODEC_MSGPACK, INTEROP_CODEC_JSON, INTEROP_CODEC_PROTOBUF};
+  for (size_t i = 0; i < sizeof ours; i++)
+    if (c->peer_codecs & (1u << ours[i])) return ours[i];
+  return INTEROP_CODEC_JSON; /* not reached: the handshake refused a peer without a common codec */
 }
 
 int calls_start(conn *c, const interop_module *m, const interop_function *fn, const void *params, void *result,
                 const interop_answer_decoder *decoder, interop_arena *arena, const interop_call_options *opts,
                 interop_done done, void *user) {
   interop_error err;
-  uint8_t codec = calls_send_codec(c);
+  uint8_t codec = calls_send_codec(c, m->name, fn->name);
   interop_buf payload = INTEROP_BUF_INIT;
   pending *p = calloc(1, sizeof *p);
   if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
@@ -166,7 +177,7 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
 pending *calls_start_stream(conn *c, const interop_module *m, const interop_function *fn, const void *params,
                             const interop_call_options *opts, void *result, interop_arena *arena, interop_done done,
                             void *user, interop_error *err) {
-  uint8_t codec = calls_send_codec(c);
+  uint8_t codec = calls_send_codec(c, m->name, fn->name);
   interop_buf payload = INTEROP_BUF_INIT;
   if (versions_check(c, m, false, fn->name, err) != INTEROP_OK) return NULL;
   if (interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err) != INTEROP_OK) {
@@ -198,7 +209,7 @@ pending *calls_start_stream(conn *c, const interop_module *m, const interop_func
 }
 
 int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err) {
-  uint8_t codec = calls_send_codec(c);
+  uint8_t codec = calls_send_codec(c, m->name, fn->name);
   interop_buf payload = INTEROP_BUF_INIT;
   int rc = versions_check(c, m, false, fn->name, err);
   if (rc == INTEROP_OK && conn_oneways_full(c)) /* one-way calls cannot wait (docs/wire.md §5) */
@@ -267,7 +278,7 @@ static void subscribed(void *user, int rc, const interop_error *err) {
   free(user);
 }
 
-void calls_subscribe(conn *c, const char *target, uint8_t codec) {
+void calls_subscribe(conn *c, const char *target) {
   pending *p = calloc(1, sizeof *p);
   char *name = malloc(strlen(target) + 1);
   if (p == NULL || name == NULL) {
@@ -280,6 +291,12 @@ void calls_subscribe(conn *c, const char *target, uint8_t codec) {
   uv_timer_init(c->node->loop, &p->timer);
   p->timer.data = p;
   p->id = next_id(c);
+  /* An event's own codec (module.event; a module.* subscription takes the link's): the publisher
+     sends the EVENTs of this subscription in the SUBSCRIBE's codec. */
+  const char *dot = strrchr(target, '.');
+  char module[256];
+  snprintf(module, sizeof module, "%.*s", dot != NULL ? (int)(dot - target) : 0, target);
+  uint8_t codec = calls_send_codec(c, module, dot != NULL && strcmp(dot, ".*") != 0 ? dot + 1 : NULL);
   interop_frame f = {INTEROP_FRAME_SUBSCRIBE, codec, 0, p->id, 0, target, strlen(target), NULL, 0};
   send_or_wait(c, p, &f);
   uv_timer_start(&p->timer, on_deadline, c->node->limits.default_deadline_ms, 0);

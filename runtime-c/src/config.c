@@ -94,7 +94,45 @@ static const char *string_field(const cJSON *o, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A link's `modules` (required) and `codec`, `token` (optional). */
+/* A codec a link may send in: "json", "msgpack" or "protobuf"; -1 for anything else. */
+static int link_codec(const cJSON *v) {
+  const char *s = cJSON_GetStringValue(v);
+  int codec = s != NULL ? interop_codec_from_name(s) : -1;
+  return codec == INTEROP_CODEC_NONE ? -1 : codec;
+}
+
+/* `member_codecs` (docs/config.md "Codec per function or event"): "module.member" of one of the
+ * entry's modules -> a codec. Whether the member exists is seen when it is called: the config
+ * reader has no descriptors. */
+static int read_member_codecs(node_link *l, const cJSON *o, const char *where, interop_error *err) {
+  const cJSON *mc = cJSON_GetObjectItemCaseSensitive(o, "member_codecs"), *e;
+  if (mc == NULL) return INTEROP_OK;
+  if (!cJSON_IsObject(mc))
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.member_codecs: expected an object of \"module.member\": codec", where);
+  cJSON_ArrayForEach(e, mc) {
+    bool ours = false;
+    for (size_t i = 0; i < l->modules_count && !ours; i++) {
+      size_t n = strlen(l->modules[i]);
+      ours = strncmp(e->string, l->modules[i], n) == 0 && e->string[n] == '.' && e->string[n + 1] != '\0' &&
+             strchr(e->string + n + 1, '.') == NULL;
+    }
+    if (!ours)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT,
+                               "%s.member_codecs[\"%s\"]: \"%s\" is not a member of this entry's modules (write \"module.function\" or \"module.event\")",
+                               where, e->string, e->string);
+    int codec = link_codec(e);
+    if (codec < 0)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.member_codecs[\"%s\"]: expected \"json\", \"msgpack\" or \"protobuf\"", where, e->string);
+    if (l->member_codecs_count == LINK_MAX_MEMBER_CODECS || strlen(e->string) >= sizeof l->member_codecs[0].target)
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.member_codecs: at most %d entries of at most 255 bytes", where, LINK_MAX_MEMBER_CODECS);
+    member_codec *m = &l->member_codecs[l->member_codecs_count++];
+    snprintf(m->target, sizeof m->target, "%s", e->string);
+    m->codec = (interop_codec)codec;
+  }
+  return INTEROP_OK;
+}
+
+/* A link's `modules` (required) and `codec`, `member_codecs`, `token` (optional). */
 static int read_link(node_link *l, const cJSON *o, const char *where, interop_error *err) {
   const cJSON *mods = cJSON_GetObjectItemCaseSensitive(o, "modules"), *m;
   if (!cJSON_IsArray(mods) || cJSON_GetArraySize(mods) == 0)
@@ -104,11 +142,13 @@ static int read_link(node_link *l, const cJSON *o, const char *where, interop_er
       return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.modules: expected module names", where);
     snprintf(l->modules[l->modules_count++], sizeof l->modules[0], "%s", m->valuestring);
   }
-  const char *codec = string_field(o, "codec");
-  l->codec = INTEROP_CODEC_MSGPACK;
-  if (codec != NULL && strcmp(codec, "json") == 0) l->codec = INTEROP_CODEC_JSON;
-  else if (codec != NULL && strcmp(codec, "msgpack") != 0)
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\" or \"msgpack\"", where);
+  const cJSON *codec = cJSON_GetObjectItemCaseSensitive(o, "codec");
+  int chosen = codec == NULL ? INTEROP_CODEC_MSGPACK : link_codec(codec);
+  if (chosen < 0)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\", \"msgpack\" or \"protobuf\"", where);
+  l->codec = (interop_codec)chosen;
+  int rc = read_member_codecs(l, o, where, err);
+  if (rc != INTEROP_OK) return rc;
   const char *token = string_field(o, "token"), *ca = string_field(o, "ca");
   if (token != NULL) snprintf(l->token, sizeof l->token, "%s", token);
   if (ca != NULL) snprintf(l->ca, sizeof l->ca, "%s", ca);

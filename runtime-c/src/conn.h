@@ -82,7 +82,7 @@ struct conn {
   bool active;              /* bytes read or written since the last idle check */
   listener *listener;       /* the listener that accepted it (counted against max_connections) */
   char peer[128];
-  unsigned peer_codecs;     /* bit 1 json, bit 2 msgpack */
+  unsigned peer_codecs;     /* bit n: the peer decodes codec n (1 json, 2 msgpack, 3 protobuf) */
   bool peer_goodbye;        /* the peer said GOODBYE: close once nothing is outstanding */
   bool flushing;            /* closing once what was written is sent */
   /* Flow control (outbound.c, docs/wire.md §5) */
@@ -171,8 +171,10 @@ void calls_on_answer(conn *c, const interop_frame *f);
 pending *calls_start_stream(conn *c, const interop_module *m, const interop_function *fn, const void *params,
                             const interop_call_options *opts, void *result, interop_arena *arena, interop_done done,
                             void *user, interop_error *err);
-/* The codec this side sends in: the link's, if the peer decodes it. */
-uint8_t calls_send_codec(conn *c);
+/* The codec this side sends a call of (or subscribes to) module.member in: the member's own codec
+ * (config `member_codecs`) if the peer decodes it, else the link's if the peer decodes it, else the
+ * first of ours (msgpack, json, protobuf) that the peer decodes. member NULL: the link's rule. */
+uint8_t calls_send_codec(conn *c, const char *module, const char *member);
 /* Whether a request written now goes out now: a free in-flight slot, not congested. */
 bool calls_can_write(conn *c);
 /* Writes waiting requests while they may be written (a slot freed, the connection drained). */
@@ -183,7 +185,7 @@ void calls_fail_waiting(conn *c, const interop_error *err);
 void calls_abort(conn *c, pending *p, int rc, const interop_error *err, bool cancel);
 void calls_close(conn *c);
 /* Sends a SUBSCRIBE (answered like a call, with no result). */
-void calls_subscribe(conn *c, const char *target, uint8_t codec);
+void calls_subscribe(conn *c, const char *target);
 /* An EVENT for one of our subscriptions over this connection (events.c). */
 void link_on_event(conn *c, const interop_frame *f);
 

@@ -98,6 +98,7 @@ const char *interop_codec_name(interop_codec codec) {
     case INTEROP_CODEC_NONE: return "none";
     case INTEROP_CODEC_JSON: return "json";
     case INTEROP_CODEC_MSGPACK: return "msgpack";
+    case INTEROP_CODEC_PROTOBUF: return "protobuf";
   }
   return NULL;
 }
@@ -105,6 +106,7 @@ const char *interop_codec_name(interop_codec codec) {
 int interop_codec_from_name(const char *name) {
   if (strcmp(name, "json") == 0) return INTEROP_CODEC_JSON;
   if (strcmp(name, "msgpack") == 0) return INTEROP_CODEC_MSGPACK;
+  if (strcmp(name, "protobuf") == 0) return INTEROP_CODEC_PROTOBUF;
   if (strcmp(name, "none") == 0) return INTEROP_CODEC_NONE;
   return -1;
 }

@@ -80,7 +80,7 @@ static int subscribe_remote(interop_invoker *inv, const interop_module *module, 
   bool shared = false; /* one SUBSCRIBE per target and connection: a second subscription shares it */
   for (interop_subscription *o = s->next; o != NULL && !shared; o = o->next) shared = o->link == s->link && strcmp(o->target, s->target) == 0;
   if (s->link->conn != NULL && s->link->conn->state == CONN_OPEN) {
-    if (!shared) calls_subscribe(s->link->conn, s->target, (uint8_t)s->link->codec);
+    if (!shared) calls_subscribe(s->link->conn, s->target);
   } else {
     link_open(s->link);
   }
@@ -96,7 +96,7 @@ void events_link_open(node_link *l) {
     if (earlier) continue;
     interop_error err;
     if (versions_check(l->conn, s->module, true, s->module->events[s->event].name, &err) == INTEROP_OK)
-      calls_subscribe(l->conn, s->target, (uint8_t)l->codec);
+      calls_subscribe(l->conn, s->target);
     else
       fprintf(stderr, "interop: SUBSCRIBE %s not sent: %s\n", s->target, err.message);
   }

@@ -101,10 +101,10 @@ static const char *bearer(const char *authorization, char *out, size_t cap) {
   return out;
 }
 
-/* The HELLO made for a client that did not send its own: both codecs, protocol 1, its token. */
+/* The HELLO made for a client that did not send its own: every codec, protocol 1, its token. */
 static void send_hello(ws_link *w, const char *token) {
   interop_buf b = INTEROP_BUF_INIT;
-  interop_buf_str(&b, "{\"codecs\":[\"json\",\"msgpack\"],\"compat\":{},\"node\":\"http client\",\"offers\":{},\"protocol\":[1],\"wants\":{}");
+  interop_buf_str(&b, "{\"codecs\":[\"json\",\"msgpack\",\"protobuf\"],\"compat\":{},\"node\":\"http client\",\"offers\":{},\"protocol\":[1],\"wants\":{}");
   if (token != NULL) {
     interop_buf_str(&b, ",\"token\":");
     interop_json_put_string(&b, token, strlen(token));
@@ -165,6 +165,8 @@ static int codec_of_type(const char *type) {
     return INTEROP_CODEC_JSON;
   if (!strcasecmp(t, "application/msgpack") || !strcasecmp(t, "application/x-msgpack") || !strcasecmp(t, "application/vnd.msgpack"))
     return INTEROP_CODEC_MSGPACK;
+  if (!strcasecmp(t, "application/x-protobuf") || !strcasecmp(t, "application/protobuf") || !strcasecmp(t, "application/proto"))
+    return INTEROP_CODEC_PROTOBUF;
   return -1;
 }
 
@@ -190,7 +192,7 @@ static void start_exchange(ws_link *w) {
   }
   int codec = INTEROP_CODEC_NONE;
   if (h->kind != INTEROP_FRAME_PING && (codec = codec_of_type(h->present[H_TYPE] ? h->values[H_TYPE] : "")) < 0) {
-    snprintf(why, sizeof why, "Content-Type \"%s\" is not a codec: send application/json or application/msgpack", h->values[H_TYPE]);
+    snprintf(why, sizeof why, "Content-Type \"%s\" is not a codec: send application/json, application/msgpack or application/x-protobuf", h->values[H_TYPE]);
     return refuse(w, 415, INTEROP_INVALID_ARGUMENT, why);
   }
   h->codec = (uint8_t)codec;
@@ -208,10 +210,11 @@ static void start_exchange(ws_link *w) {
   if (!has_length && (h->present[H_TRANSFER] || (p->flags & F_CHUNKED)))
     return refuse(w, 411, INTEROP_INVALID_ARGUMENT, "send the body with a Content-Length (its size must be known before it is read, as a frame's is)");
   uint64_t length = has_length ? p->content_length : 0;
-  /* An empty body is an empty parameter list, so that `curl -X POST` calls a function without any. */
+  /* An empty body is an empty parameter list, so that `curl -X POST` calls a function without any
+     (in protobuf that is no bytes at all). */
   static const uint8_t EMPTY_JSON[] = "{}", EMPTY_MSGPACK[] = {0x80};
   bool empty = length == 0 && h->kind != INTEROP_FRAME_PING;
-  if (empty) length = codec == INTEROP_CODEC_JSON ? 2 : 1;
+  if (empty) length = codec == INTEROP_CODEC_JSON ? 2 : codec == INTEROP_CODEC_MSGPACK ? 1 : 0;
   /* A body no frame can carry: its length stays over any max_frame_bytes (refused from the head,
    * 413) without wrapping the frame's u32 length field. */
   if (length > UINT32_MAX - 14 - strlen(h->target)) length = UINT32_MAX - 14 - strlen(h->target);
@@ -223,7 +226,7 @@ static void start_exchange(ws_link *w) {
   ws_local_write(w, (const uint8_t *)h->target, f.target_len);
   h->oversized = 14 + f.target_len + length > w->node->limits.max_frame_bytes;
   h->streaming = !empty;
-  if (empty) ws_local_write(w, codec == INTEROP_CODEC_JSON ? EMPTY_JSON : EMPTY_MSGPACK, (size_t)length);
+  if (empty && length > 0) ws_local_write(w, codec == INTEROP_CODEC_JSON ? EMPTY_JSON : EMPTY_MSGPACK, (size_t)length);
   if (h->timeout_ms > 0) uv_timer_start(&h->deadline, on_deadline, h->timeout_ms, 0);
 }
 

@@ -155,6 +155,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n) {
   while (k < n && at[k] != ';' && at[k] != ' ') k++;
   hc->answer_codec = k == 16 && strncasecmp(at, "application/json", 16) == 0       ? INTEROP_CODEC_JSON
                      : k == 19 && strncasecmp(at, "application/msgpack", 19) == 0 ? INTEROP_CODEC_MSGPACK
+                     : k == 22 && strncasecmp(at, "application/x-protobuf", 22) == 0 ? INTEROP_CODEC_PROTOBUF
                                                                                    : 0;
   return 0;
 }
@@ -339,7 +340,9 @@ static void send_request(http_client *cl, const interop_frame *f) {
   hc->f.target = hc->target;
   hc->f.payload = NULL;
   char head[2048], path[600];
-  const char *type = f->codec == INTEROP_CODEC_MSGPACK ? "application/msgpack" : "application/json";
+  const char *type = f->codec == INTEROP_CODEC_MSGPACK    ? "application/msgpack"
+                     : f->codec == INTEROP_CODEC_PROTOBUF ? "application/x-protobuf"
+                                                          : "application/json";
   if (f->kind == INTEROP_FRAME_HELLO) snprintf(path, sizeof path, "/.well-known/interop/hello");
   else if (f->kind == INTEROP_FRAME_PING) snprintf(path, sizeof path, "/.well-known/interop/ping"), type = "application/octet-stream";
   else {

@@ -7,6 +7,13 @@
 #include "conn.h"
 
 #define LINK_MAX_MODULES 32
+#define LINK_MAX_MEMBER_CODECS 64
+
+/* docs/config.md "Codec per function or event": one member's codec, overriding the link's. */
+typedef struct member_codec {
+  char target[256]; /* "module.member" */
+  interop_codec codec;
+} member_codec;
 
 /* A call waiting for the link's connection. */
 typedef struct waiting {
@@ -31,6 +38,8 @@ struct node_link {
   char token[256];
   char ca[512];             /* wss://, https://: a PEM file of certificate authorities to trust */
   interop_codec codec;
+  member_codec member_codecs[LINK_MAX_MEMBER_CODECS];
+  size_t member_codecs_count;
   char modules[LINK_MAX_MODULES][128];
   size_t modules_count;
   const interop_module *wants[LINK_MAX_MODULES]; /* descriptors of the modules called so far */

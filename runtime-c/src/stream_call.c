@@ -183,7 +183,7 @@ int interop_stream_open(interop_invoker *inv, const interop_module *module, uint
   }
   s->p->stream = s;
   s->id = s->p->id;
-  s->codec = calls_send_codec(c); /* the REQUEST's */
+  s->codec = calls_send_codec(c, module->name, f->name); /* the REQUEST's */
   if (f->output != NULL) { /* in the same turn as the REQUEST */
     s->outstanding = c->node->limits.stream_window;
     stream_send_credit(c, s->id, 0, s->outstanding);

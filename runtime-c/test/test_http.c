@@ -144,6 +144,10 @@ static void test_calls_on_one_connection(void **s) {
   snprintf(req, sizeof req, "POST /interop.conformance/echo_i8 HTTP/1.1\r\nHost: %s\r\nContent-Type: application/msgpack\r\nContent-Length: 3\r\n\r\n\x81\x01\x07", host);
   exchange(fd, req, a, sizeof a);
   expect(a, "HTTP/1.1 200 OK", "Content-Type: application/msgpack\r\nContent-Length: 1\r\n\r\n\x07");
+  /* protobuf likewise: EchoI8Request {sint32 v = 1} of -3 → the result's wrapper, field 1 */
+  snprintf(req, sizeof req, "POST /interop.conformance/echo_i8 HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-protobuf\r\nContent-Length: 2\r\n\r\n\x08\x05", host);
+  exchange(fd, req, a, sizeof a);
+  expect(a, "HTTP/1.1 200 OK", "Content-Type: application/x-protobuf\r\nContent-Length: 2\r\n\r\n\x08\x05");
   snprintf(req, sizeof req, "POST /interop.conformance/nothing HTTP/1.1\r\nHost: %s\r\n\r\n", host); /* no body: no parameters */
   exchange(fd, req, a, sizeof a);
   expect(a, "HTTP/1.1 204 No Content", "");

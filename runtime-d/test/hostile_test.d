@@ -16,7 +16,7 @@ uint codeOf(void delegate() f) {
   return rt.Code.ok;
 }
 
-@("hostile: nesting beyond max_depth is RESOURCE_EXHAUSTED, in both codecs")
+@("hostile: nesting beyond max_depth is RESOURCE_EXHAUSTED, in every codec")
 unittest {
   string deep = `{"label":"x","children":[`.replicate(100) ~ `]}`.replicate(100);
   assert(codeOf({ v.codec.Tree.decode(cast(const(ubyte)[]) deep, rt.Codec.json); }) == rt.Code.resourceExhausted);
@@ -26,6 +26,13 @@ unittest {
   v.Tree t = v.Tree("leaf");
   foreach (i; 0 .. 100) t = v.Tree("n", [t]);
   assert(codeOf({ v.codec.Tree.encode(t, rt.Codec.msgpack); }) == rt.Code.resourceExhausted);
+  assert(codeOf({ v.codec.Tree.encode(t, rt.Codec.protobuf); }) == rt.Code.resourceExhausted);
+  // protobuf: Tree.children (field 2) holding the next level: 64 levels decode, 65 do not.
+  ubyte[] nested = [0x12, 0x00];
+  foreach (i; 1 .. 64) nested = cast(ubyte[]) [0x12, cast(ubyte) nested.length] ~ nested;
+  assert(codeOf({ v.codec.Tree.decode(nested, rt.Codec.protobuf); }) == rt.Code.ok);
+  ubyte[] deeper = cast(ubyte[]) [0x12, 0x80, 0x01] ~ nested; // a length of 128
+  assert(codeOf({ v.codec.Tree.decode(deeper, rt.Codec.protobuf); }) == rt.Code.resourceExhausted);
 }
 
 @("hostile: a length prefix beyond the input is RESOURCE_EXHAUSTED, without allocating it")
@@ -34,6 +41,9 @@ unittest {
   assert(codeOf({ v.codec.Ints.decode(cast(ubyte[]) [0xdd, 0xff, 0xff, 0xff, 0xff], rt.Codec.msgpack); }) == rt.Code.resourceExhausted);
   assert(codeOf({ v.codec.Str.decode(cast(ubyte[]) [0xdb, 0xff, 0xff, 0xff, 0xff, 0x61], rt.Codec.msgpack); }) == rt.Code.resourceExhausted);
   assert(codeOf({ v.codec.MapStr.decode(cast(ubyte[]) [0xdf, 0xff, 0xff, 0xff, 0xff], rt.Codec.msgpack); }) == rt.Code.resourceExhausted);
+  // protobuf: a 2 GiB string and a 2^63 length (ten-byte varint), with nothing behind them.
+  assert(codeOf({ v.codec.Str.decode(cast(ubyte[]) [0x0a, 0x80, 0x80, 0x80, 0x80, 0x08], rt.Codec.protobuf); }) == rt.Code.resourceExhausted);
+  assert(codeOf({ v.codec.Bin.decode(cast(ubyte[]) [0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], rt.Codec.protobuf); }) == rt.Code.resourceExhausted);
 }
 
 @("hostile: truncated, trailing and mistyped input is INVALID_ARGUMENT")

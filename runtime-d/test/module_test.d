@@ -20,7 +20,7 @@ string config(string codec) {
 
 @("module library: a D module and a C module in one interop-node call each other directly")
 unittest {
-  foreach (codec; ["json", "msgpack"]) {
+  foreach (codec; ["json", "msgpack", "protobuf"]) {
     auto node = new rt.Node(config(codec));
     scope (exit) node.close();
     auto left = ml.Client(node);

@@ -1,5 +1,5 @@
 // Calls through the generated C++ client over a link (two nodes on one loop, a unix socket), in
-// both codecs, against the C++ and the C implementation: the arguments are borrowed only while
+// every codec (protobuf through the C struct), against the C++ and the C implementation: the arguments are borrowed only while
 // the call starts (here they are gone before the answer, on the first call while the link dials
 // and on later ones), and a msgpack answer is read straight into the C++ result (ADR 0030), a
 // JSON one through the C struct: the same values and declared errors either way.
@@ -86,6 +86,8 @@ TEST_P(CppLinkCalls, DeclaredErrorsAndCallbacksAsDirect) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, CppLinkCalls,
-                         testing::Values(Setup{"msgpack", false}, Setup{"msgpack", true}, Setup{"json", false}, Setup{"json", true}), name_of);
+                         testing::Values(Setup{"msgpack", false}, Setup{"msgpack", true}, Setup{"json", false}, Setup{"json", true},
+                                         Setup{"protobuf", false}, Setup{"protobuf", true}),
+                         name_of);
 
 }  // namespace

@@ -2,6 +2,8 @@
 // into the C++ value and encoded again from it, byte for byte, in both codecs and across them;
 // decode-only vectors to their canonical form; reject vectors as an interop::Error of their code
 // and, for msgpack (C++ values straight from the bytes, ADR 0028), of runtime-c's C message too.
+// protobuf (through the C struct): the golden bytes of test/vectors/protobuf.json both ways, and
+// its reject vectors with the code and message of the C decoder.
 #include <gtest/gtest.h>
 #include <cjson/cJSON.h>
 
@@ -167,6 +169,56 @@ TEST_F(Vectors, RejectedWithTheirCode) {
     count++;
   }
   EXPECT_GT(count, 50);
+}
+
+cJSON *read_json(const char *path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return cJSON_Parse(text.str().c_str());
+}
+
+TEST_F(Vectors, ProtobufGoldenBytesThroughCppTypes) {
+  cJSON *golden = read_json(REPO_ROOT "/test/vectors/protobuf.json");
+  ASSERT_NE(golden, nullptr);
+  std::map<std::string, std::string> json, msgpack;
+  const cJSON *vec;
+  cJSON_ArrayForEach(vec, section("vectors")) {
+    json[str(vec, "name")] = str(vec, "json");
+    msgpack[str(vec, "name")] = str(vec, "msgpack");
+  }
+  int count = 0;
+  cJSON_ArrayForEach(vec, cJSON_GetObjectItem(golden, "vectors")) {
+    SCOPED_TRACE(str(vec, "name"));
+    const RoundTrip &rt = type_of(vec).rt;
+    const std::string hex = str(vec, "protobuf"), text = json.at(str(vec, "name"));
+    try {
+      EXPECT_EQ(to_hex(rt(text_bytes(text), Codec::json, Codec::protobuf)), hex);
+      EXPECT_EQ(bytes_text(rt(from_hex(hex), Codec::protobuf, Codec::json)), text);
+      EXPECT_EQ(to_hex(rt(from_hex(hex), Codec::protobuf, Codec::protobuf)), hex);
+      EXPECT_EQ(to_hex(rt(from_hex(hex), Codec::protobuf, Codec::msgpack)), msgpack.at(str(vec, "name")));
+    } catch (const interop::Error &e) {
+      ADD_FAILURE() << e.what();
+    }
+    count++;
+  }
+  EXPECT_GT(count, 150);
+  count = 0;
+  cJSON_ArrayForEach(vec, cJSON_GetObjectItem(golden, "reject")) {
+    SCOPED_TRACE(str(vec, "name"));
+    const Type &type = types().at("interop.vectors." + str(vec, "type"));
+    Bytes in = from_hex(str(vec, "input"));
+    try {
+      type.rt(in, Codec::protobuf, Codec::protobuf);
+      ADD_FAILURE() << "decoded, want " << str(vec, "code");
+    } catch (const interop::Error &e) {
+      EXPECT_EQ(interop::code_name(e.code()), str(vec, "code")) << e.what();
+      EXPECT_EQ(c_decode(type.c, in, Codec::protobuf), std::make_pair(static_cast<int>(e.code()), e.message()));
+    }
+    count++;
+  }
+  EXPECT_GE(count, 16);
+  cJSON_Delete(golden);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ struct Unit {
 };
 
 /** docs/wire.md §1.2 */
-enum class Codec : std::uint32_t { json = INTEROP_CODEC_JSON, msgpack = INTEROP_CODEC_MSGPACK };
+enum class Codec : std::uint32_t { json = INTEROP_CODEC_JSON, msgpack = INTEROP_CODEC_MSGPACK, protobuf = INTEROP_CODEC_PROTOBUF };
 
 /**
  * An interop_arena: everything a conversion to C or a decode allocates, freed at once. Owns its
@@ -231,8 +231,8 @@ void interop_from_c(C *const &in, std::optional<T> &out) {
  *   auto bytes = example::chat::codec::Message.encode(message, interop::Codec::msgpack);
  *   example::chat::Message back = example::chat::codec::Message.decode(bytes, interop::Codec::msgpack);
  * Bad values and bad input throw interop::Error (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), as in C.
- * msgpack goes straight between the C++ value and the bytes (ADR 0030); JSON through the C struct
- * and runtime-c's JSON codec (ADR 0022). Without a tag (`TypeCodec<T, C>`), msgpack goes through
+ * msgpack goes straight between the C++ value and the bytes (ADR 0030); JSON and protobuf through
+ * the C struct and runtime-c's codecs (ADR 0022). Without a tag (`TypeCodec<T, C>`), msgpack goes through
  * the C struct too.
  */
 template <class T, class C, class Tag = void>

@@ -10,6 +10,7 @@ import interop.runtime.values;
 enum Codec : int {
   json = 1,
   msgpack = 2,
+  protobuf = 3, /// §3.5: the messages of `interopc gen --lang proto`
 }
 
 /// The default nesting limit of docs/wire.md §5 (`max_depth`).
