@@ -9,6 +9,10 @@ out=bench/out
 mkdir -p "$out/pb"
 bench/node_modules/.bin/pbjs -t static-module -w es6 --no-verify --no-convert --no-delimited --no-typeurl \
   --no-service -o "$out/pb/shapes.js" bench/schema/shapes.proto
+# google's Python protobuf code for codecs-py (shapes_pb2.py), when protoc is there.
+if command -v protoc >/dev/null; then
+  protoc -I bench/schema --python_out="$out/pb" bench/schema/shapes.proto || echo "[bench] protoc --python_out failed"
+fi
 
 for lang in ts python; do
   rm -rf "$out/gen/$lang"

@@ -1,5 +1,6 @@
 """Suite 1 (Python): encode and decode of the three shapes, our generated codecs against
-msgpack.packb/unpackb of plain dicts and the standard json module, alternating in one process.
+msgpack.packb/unpackb of plain dicts, the standard json module and google's protobuf (its upb
+runtime, protoc-generated shapes_pb2 messages), alternating in one process.
 Prints one JSON line: {"rows": [{shape, name, size, encode_ns, decode_ns}], "notes": [...]}.
 Usage: py_codecs.py WARMUP REPS SMOKE(0|1)"""
 import base64
@@ -15,12 +16,36 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from shapes.data import SHAPES, make_shape  # noqa: E402
 from codecs_ours import our_codecs  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "out", "pb"))
+
 BATCH = {"small": 20000, "nested": 3000, "blob": 40}
+
+
+def google_protobuf(shape):
+    """google's protobuf on its own message objects (built once, as our codecs get their typed
+    values), deterministic like ours (map entries in key order); None without the package."""
+    try:
+        from google.protobuf.internal import api_implementation
+        import shapes_pb2 as pb
+    except ImportError:
+        return None
+    v = make_shape(shape)
+    if shape == "nested":
+        msg = pb.Nested(id=v["id"], title=v["title"], owner=pb.Small(**v["owner"]),
+                        items=[pb.Item(**i) for i in v["items"]], attrs=v["attrs"], counts=v["counts"])
+    else:
+        msg = {"small": pb.Small, "blob": pb.Blob}[shape](**v)
+    cls = type(msg)
+    return (f"google protobuf ({api_implementation.Type()})", lambda _v: msg.SerializeToString(deterministic=True),
+            cls.FromString)
 
 
 def peer_codecs(shape):
     out = [("msgpack.packb/unpackb", lambda v: msgpack.packb(v, use_bin_type=True),
             lambda b: msgpack.unpackb(b, raw=False))]
+    google = google_protobuf(shape)
+    if google is not None:
+        out.append(google)
     if shape == "blob":
         out.append(("json.dumps/loads",
                     lambda v: json.dumps({"id": v["id"], "data": base64.b64encode(v["data"]).decode()},

@@ -7,7 +7,7 @@ import type { ItemSource } from './node/stream-items.js';
 
 export type { ItemSource } from './node/stream-items.js';
 
-/** `protobuf`: generated types only so far (ADR 0028); not offered in the handshake yet. */
+/** The payload codecs of docs/wire.md §3; `protobuf` is what generated code supports (ADR 0028). */
 export type CodecName = 'json' | 'msgpack' | 'protobuf';
 
 /** Decoding limits from docs/wire.md §5 that a codec needs. */

@@ -111,6 +111,10 @@ describe('what a format cannot express', { timeout: 120_000 }, () => {
       "E0701 3: field 'tags' of struct A has a non-empty default, which protobuf cannot express",
       "E0702 7: protobuf needs the name 'ListOfI32' for the wrapper of list<i32>, but it is already the struct ListOfI32 in module x",
     ]);
+    // The error envelope's package and file (docs/wire.md §4) are taken.
+    expect(problems(protoTarget, 'module interop version "1.0.0";\nstruct A { 1: a: i32; }\n')).toEqual([
+      "E0702 1: protobuf needs the package 'interop' and the file interop/error_envelope.proto for the error envelope, which module interop would also take",
+    ]);
   });
 
   it('fbs: a field id past 1024 (E0703) and a union case id past 255 (E0704)', () => {

@@ -99,11 +99,15 @@ describe('app config', () => {
       name: 'demo',
       nodes: { ui: node(['d.ui'], { limits: { max_in_flight: 8 } }), api: node(['d.api', 'd.more']), plug: node(['d.plug']) },
       links: [
-        { from: 'ui', to: 'api', transport: 'tcp', codec: 'json' },
-        { from: 'api', to: 'plug', transport: 'stdio' },
+        { from: 'ui', to: 'api', transport: 'tcp', codec: 'json', member_codecs: { 'd.more.get': 'protobuf' } },
+        { from: 'api', to: 'plug', transport: 'stdio', member_codecs: { 'd.plug.ticked': 'json' } },
       ],
     }, '/apps/demo/app.json');
     const plan = await makeRunPlan(app, (name) => `/run/${name}`);
+    expect(renderNodeConfig(plan.nodes.get('ui')!)['connect']).toEqual([expect.objectContaining({ codec: 'json', member_codecs: { 'd.more.get': 'protobuf' } })]);
+    expect(renderNodeConfig(plan.nodes.get('api')!)['plugins']).toEqual([expect.objectContaining({ member_codecs: { 'd.plug.ticked': 'json' } })]);
+    expect(() => parseAppConfig({ name: 'demo', nodes: { ui: node(['d.ui']), api: node(['d.api']) }, links: [{ from: 'ui', to: 'api', transport: 'tcp', member_codecs: { 'd.ui.get': 'json' } }] }, '/apps/demo/app.json'))
+      .toThrow('links[0].member_codecs["d.ui.get"]: "d.ui.get" is not a member of a module node "api" hosts');
     for (const [name, nodePlan] of plan.nodes) {
       expect(() => checkNodeConfig(renderNodeConfig(nodePlan), name)).not.toThrow();
     }

@@ -87,9 +87,9 @@ class CallerSide(Outbound):
         self.versions.check(module, "function", fn.name)  # docs/wire.md §2.2: before anything is sent
         timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else self.limits.default_deadline_ms
         deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None
-        codec = self.send_codec
-        payload = fn.params.encode(args, codec)
         target = f"{module.name}.{fn.name}"
+        codec = self.codec_for(target)
+        payload = fn.params.encode(args, codec)
         frame = await self._exchange(FrameKind.REQUEST, target, codec_id(codec), payload, deadline)
         if frame.kind == FrameKind.ERROR:
             raise self._error_of(frame, module)
@@ -107,7 +107,7 @@ class CallerSide(Outbound):
         if self._held_oneways >= self.limits.max_in_flight and not self._writable_now():
             raise InteropError(ErrorCode.RESOURCE_EXHAUSTED,
                                f"{target}: {self._held_oneways} one-way calls already wait for {self.peer or 'the peer'} to read")
-        codec = self.send_codec
+        codec = self.codec_for(target)
         self._send(Frame(FrameKind.ONEWAY, codec_id(codec), 0, target, fn.params.encode(args, codec)), ONEWAY)
 
     async def subscribe(self, module: ModuleDescriptor, event: EventDescriptor, handler: EventHandler) -> LocalSubscription:
@@ -137,7 +137,7 @@ class CallerSide(Outbound):
                 try:
                     deadline = time.monotonic() + self.limits.default_deadline_ms / 1000
                     # The SUBSCRIBE's codec names the codec we want the events in.
-                    reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.send_codec), b"", deadline)
+                    reply = await self._exchange(FrameKind.SUBSCRIBE, target, codec_id(self.codec_for(target)), b"", deadline)
                     if reply.kind == FrameKind.ERROR:
                         raise self._error_of(reply, None)
                     answered.set_result(None)

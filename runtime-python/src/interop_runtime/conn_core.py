@@ -50,6 +50,7 @@ class ConnectionCore:
         token: str | None = None, expected_token: str | None = None,
         control: ControlHandler | None = None, counters: Counters | None = None,
         close_when_idle: bool = False, control_only: bool = False,
+        member_codecs: Mapping[str, CodecName] | None = None,
     ) -> None:
         self.transport = transport
         self.initiator = initiator
@@ -77,6 +78,9 @@ class ConnectionCore:
         #: Codecs the peer can decode; the first of ours it lists is what we send.
         self.peer_codecs: list[CodecName] = []
         self.send_codec: CodecName = self.codecs[0] if self.codecs else "json"
+        #: "module.member" -> the codec its calls and subscriptions use (docs/config.md "Codec per
+        #: function or event"); the handshake keeps those the peer decodes.
+        self.member_codecs: dict[str, CodecName] = dict(member_codecs or {})
         self._handshake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._closed = asyncio.Event()
         self._close_reason: InteropError | None = None
@@ -92,6 +96,10 @@ class ConnectionCore:
     def _teardown(self, reason: InteropError) -> None:
         """Each part fails (with `reason`) or drops what it holds when the connection closes
         (super() first)."""
+
+    def codec_for(self, target: str) -> CodecName:
+        """The codec to send calls of, or subscribe to, `target` ("module.member") in."""
+        return self.member_codecs.get(target, self.send_codec) if self.member_codecs else self.send_codec
 
     def _offers(self) -> dict[str, str]:
         return {name: s.module.fingerprint for name, s in self.served.items()}

@@ -69,6 +69,7 @@ class HandshakeSide(CallerSide):
         if not common:
             raise InteropError(ErrorCode.PROTOCOL_ERROR, f"no common codec: ours {self.codecs}, theirs {theirs}")
         self.send_codec = common[0]
+        self.member_codecs = {target: c for target, c in self.member_codecs.items() if c in theirs}
 
     def _accept_hello(self, hello: Hello) -> None:
         version = choose_protocol(hello.protocol)

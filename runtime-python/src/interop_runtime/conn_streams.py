@@ -109,7 +109,7 @@ class OutgoingStream:
         self._args = args
         self._source = source
         self._target = f"{module.name}.{fn.name}"
-        self._codec: CodecName = conn.send_codec
+        self._codec: CodecName = conn.codec_for(self._target)
         timeout_ms = options.timeout_ms if options and options.timeout_ms is not None else conn.limits.default_deadline_ms
         self._timeout_ms = timeout_ms
         self._deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms > 0 else None

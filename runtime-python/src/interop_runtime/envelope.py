@@ -1,7 +1,8 @@
 """The error envelope of docs/wire.md §4: {1 code u32, 2 message string, 3 type?, 4 detail?}.
 `detail` is the declared error value encoded by the error type's own codec and nested in the
 envelope (not as bytes); decoding returns it as a parsed tree that the error type's reader
-checks at depth 2."""
+checks at depth 2. In protobuf the envelope is the message interop.ErrorEnvelope (docs/wire.md §4)
+and `detail` the error's message as field 4, returned as its bytes."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any
 
 from .codec.json_canonical import json_str, json_text_to_bytes, parse_json
 from .codec.msgpack_canonical import pack_tree, unpack_tree
+from .codec.protobuf import PbReader, varint, w_str
 from .codec.read import U32, read_int, read_map, read_str, skip
 from .codec.type_codec import CodecName, TypeCodec
-from .errors import ApplicationError, ErrorCode, InteropError
+from .codec.check import CodecError
+from .errors import ApplicationError, ErrorCode, InteropError, invalid
 
 _ABSENT = object()
 
@@ -34,6 +37,8 @@ def encode_envelope(
     """Encodes an envelope; with an application error and its codec, type and detail are set."""
     code &= 0xFFFFFFFF
     has_detail = error is not None and detail_codec is not None
+    if codec == "protobuf":
+        return _pb_envelope(code, message, error, detail_codec)
     if codec == "json":
         text = '{"code":' + str(code) + ',"message":' + json_str(message)
         if error is not None:
@@ -49,8 +54,57 @@ def encode_envelope(
     return pack_tree(tree, has_detail and detail_codec is not None and detail_codec.has_f32)
 
 
+def _well_formed(text: str) -> str:
+    """Text for people: a lone surrogate becomes U+FFFD rather than being refused."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _pb_envelope(code: int, message: str, error: ApplicationError | None, detail_codec: TypeCodec[Any] | None) -> bytes:
+    out = bytearray(b"\x08")  # field 1, varint
+    varint(out, code)
+    out += b"\x12"  # field 2, length-delimited
+    w_str(out, _well_formed(message))
+    if error is not None:
+        out += b"\x1a"
+        w_str(out, _well_formed(error.error_type))
+        if detail_codec is not None:
+            out += b"\x22"
+            detail = detail_codec.encode(error, "protobuf")
+            varint(out, len(detail))
+            out += detail
+    return bytes(out)
+
+
+def _pb_decode(data: bytes, max_depth: int) -> ErrorEnvelope:
+    env = ErrorEnvelope(code=0, message="")
+    r = PbReader(data, max_depth)
+    seen: set[int] = set()
+    try:
+        while (n := r.field()) != 0:
+            if n > 4:
+                r.skip()
+                continue
+            if n in seen:
+                raise invalid(f"duplicate field {n}")
+            seen.add(n)
+            r.expect(0 if n == 1 else 2)
+            if n == 1:
+                env.code = r.uint(0xFFFFFFFF, "u32")
+            elif n == 2:
+                env.message = r.string()
+            elif n == 3:
+                env.type = r.string()
+            else:
+                env.detail = r.bytes_()
+    except CodecError as e:
+        raise InteropError(e.code, e.detail) from None
+    return env
+
+
 def decode_envelope(data: bytes, codec: CodecName, max_depth: int) -> ErrorEnvelope:
     """Unknown fields are skipped (within max_depth); missing ones take zero values."""
+    if codec == "protobuf":
+        return _pb_decode(data, max_depth)
     if codec == "json":
         obj = read_map(parse_json(data), 1, max_depth, "error envelope")
         names: tuple[Any, Any, Any, Any] = ("code", "message", "type", "detail")
@@ -83,7 +137,10 @@ def error_from_envelope(
         _cls, detail_codec = known[env.type]
         reader = detail_codec.json_read if codec == "json" else detail_codec.msgpack_read
         try:
-            error = reader({} if env.detail is None else env.detail, 2, max_depth)
+            if codec == "protobuf":
+                error = detail_codec.decode(env.detail or b"", "protobuf", max_depth)
+            else:
+                error = reader({} if env.detail is None else env.detail, 2, max_depth)
         except InteropError as e:
             return InteropError(ErrorCode.INVALID_ARGUMENT, f"undecodable {env.type}: {e.message}")
         if isinstance(error, ApplicationError):

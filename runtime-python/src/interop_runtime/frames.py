@@ -64,12 +64,15 @@ _LENGTH = struct.Struct("<I")
 
 
 def codec_id(name: CodecName) -> CodecId:
-    return CodecId.JSON if name == "json" else CodecId.MSGPACK
+    return CodecId.JSON if name == "json" else CodecId.PROTOBUF if name == "protobuf" else CodecId.MSGPACK
+
+
+_CODEC_NAMES: dict[int, CodecName] = {CodecId.JSON: "json", CodecId.MSGPACK: "msgpack", CodecId.PROTOBUF: "protobuf"}
 
 
 def codec_name(codec: int) -> CodecName | None:
     """The payload codec of a wire codec id, or None for none/reserved ids."""
-    return "json" if codec == CodecId.JSON else "msgpack" if codec == CodecId.MSGPACK else None
+    return _CODEC_NAMES.get(codec)
 
 
 @dataclass(slots=True)
@@ -238,7 +241,7 @@ class FrameDecoder:
             return FrameError(
                 "unknown_kind", ErrorCode.PROTOCOL_ERROR, f"unknown frame kind {kind}",
                 fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags, target=target), end
-        if codec > CodecId.MSGPACK:
+        if codec > CodecId.PROTOBUF:
             return FrameError(
                 "unknown_codec", ErrorCode.PROTOCOL_ERROR, f"unknown or unsupported codec {codec}",
                 fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags, target=target), end

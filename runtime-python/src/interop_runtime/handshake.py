@@ -14,7 +14,8 @@ from .errors import ErrorCode, InteropError
 PROTOCOL_VERSIONS: tuple[int, ...] = (1,)
 #: The reserved control module needs no fingerprint and is always offered (docs/wire.md §7).
 CONTROL_MODULE = "interop.control"
-KNOWN_CODECS: tuple[CodecName, ...] = ("msgpack", "json")
+#: What a node decodes and lists in its handshake, in order of preference (docs/wire.md §2).
+KNOWN_CODECS: tuple[CodecName, ...] = ("msgpack", "json", "protobuf")
 
 
 @dataclass(slots=True)

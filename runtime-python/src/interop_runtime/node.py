@@ -26,7 +26,7 @@ from .endpoints import LinkPolicy, MultiLink
 from .links import Link, RenewedSubscription, Route, is_open
 from .streams import ItemSource, StreamCall
 from .module import CallOptions, EventDescriptor, EventHandler, FunctionDescriptor, ModuleDescriptor, Subscription, ir_bundle
-from .node_config import CONFIG_ENV, load_config
+from .node_config import CONFIG_ENV, ConfigError, load_config, unknown_member_codecs
 from .admission import ListenerSlots, refuse_connection
 from .transport.base import ByteTransport, EndingTransport
 from .transport.sockets import Address, Listener, dial, listen, parse_address, remove_socket_file
@@ -252,29 +252,31 @@ class Node:
         return [m for (via, m) in self.link_of.values() if via is link]
 
     def add_connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
-                    codec: CodecName | None = None, token: str | None = None, ca: str | None = None) -> Route:
+                    codec: CodecName | None = None, token: str | None = None, ca: str | None = None,
+                    member_codecs: Mapping[str, CodecName] | None = None) -> Route:
         """A `connect` entry (docs/config.md): `modules` are reached at `address`, dialed on first
         use and redialed by the next call after the connection drops. The first entry for an
-        address decides its codec and token."""
-        open = self._dialer(lambda: link, codec, token, ca)
+        address decides its codec and token. `member_codecs` ("module.member" -> codec) overrides
+        `codec` for those functions and events (docs/config.md "Codec per function or event")."""
+        open = self._dialer(lambda: link, codec, token, ca, member_codecs)
         link = self._link(address, modules, lambda: Link(address, functools.partial(open, address)))
         return link
 
     def add_endpoints(self, addresses: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                       policy: LinkPolicy = "failover", idempotent: Sequence[str] = (),
                       codec: CodecName | None = None, token: str | None = None,
-                      ca: str | None = None) -> Route:
+                      ca: str | None = None, member_codecs: Mapping[str, CodecName] | None = None) -> Route:
         """A `connect` entry with several `endpoints` (docs/config.md "Several endpoints"):
         `modules` are reached at whichever the policy picks; `idempotent` functions ("module.fn")
         may be sent again on another endpoint after a lost connection."""
-        open = self._dialer(lambda: link, codec, token, ca)
+        open = self._dialer(lambda: link, codec, token, ca, member_codecs)
         key = f"{policy}:{','.join(addresses)}"
         link = self._link(key, modules, lambda: MultiLink(key, addresses, policy, open, set(idempotent),
                                                           self.limits.default_deadline_ms))
         return link
 
-    def _dialer(self, link: Callable[[], Route], codec: CodecName | None,
-                token: str | None, ca: str | None) -> Callable[[str], Awaitable[Connection]]:
+    def _dialer(self, link: Callable[[], Route], codec: CodecName | None, token: str | None, ca: str | None,
+                member_codecs: Mapping[str, CodecName] | None) -> Callable[[str], Awaitable[Connection]]:
         """Dials an address and shakes hands, wanting the modules reached over `link()`."""
         async def open(address: str) -> Connection:
             transport: ByteTransport
@@ -285,19 +287,23 @@ class Node:
             else:
                 transport = await dial(parse_address(address))
             return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link()),
-                                                     codecs=_codecs(codec), token=token, **self._connection_args()))
+                                                     codecs=_codecs(codec), member_codecs=member_codecs, token=token,
+                                                     **self._connection_args()))
 
         return open
 
     async def connect(self, address: str, modules: Sequence[ModuleDescriptor], *,
-                      codec: CodecName | None = None, token: str | None = None, ca: str | None = None) -> Connection:
+                      codec: CodecName | None = None, token: str | None = None, ca: str | None = None,
+                      member_codecs: Mapping[str, CodecName] | None = None) -> Connection:
         """add_connect(), dialing now: returns the connection, or raises UNAVAILABLE or the
         handshake's refusal. Later calls redial by themselves when it drops."""
-        return await self.add_connect(address, modules, codec=codec, token=token, ca=ca).connection()
+        return await self.add_connect(address, modules, codec=codec, token=token, ca=ca,
+                                      member_codecs=member_codecs).connection()
 
     def add_plugin(self, command: Sequence[str], modules: Sequence[ModuleDescriptor], *,
                    codec: CodecName | None = None, token: str | None = None, cwd: str | None = None,
-                   env: dict[str, str] | None = None, channel: PluginChannel = "stdio") -> Route:
+                   env: dict[str, str] | None = None, channel: PluginChannel = "stdio",
+                   member_codecs: Mapping[str, CodecName] | None = None) -> Route:
         """A `plugins` entry: `modules` are reached in a child process speaking frames over its
         stdin/stdout, or over two dedicated descriptors with channel "fds" (we send HELLO),
         spawned on first use and respawned by the next call after it dies."""
@@ -307,7 +313,8 @@ class Node:
             self.plugins.append(plugin)
             try:
                 conn = await Connection.open(plugin.transport, initiator=True, wants=self._wants(link),
-                                             codecs=_codecs(codec), token=token, **self._connection_args())
+                                             codecs=_codecs(codec), member_codecs=member_codecs, token=token,
+                                             **self._connection_args())
             except BaseException:
                 await plugin.stop(200)
                 raise
@@ -382,6 +389,9 @@ class Node:
                 raise ValueError(f"{where}: module {name} has no generated descriptor in this program")
             return by_name[name]
 
+        unknown = unknown_member_codecs(cfg, by_name.get)
+        if unknown:
+            raise ConfigError(f"node {cfg['node']}", unknown)
         limits = DEFAULT_LIMITS.with_overrides(dict(cfg.get("limits", {})))
         node = cls(str(cfg["node"]), limits=limits, token=cfg.get("token"))
         node.web = dict(cfg.get("web", {}))
@@ -402,14 +412,16 @@ class Node:
             wanted = [descriptor(n, f"connect[{i}]") for n in link["modules"]]
             if "endpoints" in link:
                 node.add_endpoints(link["endpoints"], wanted, policy=link.get("policy", "failover"),
-                                   idempotent=link.get("idempotent", []), codec=link.get("codec"), token=link.get("token"), ca=link.get("ca"))
+                                   idempotent=link.get("idempotent", []), codec=link.get("codec"), token=link.get("token"), ca=link.get("ca"),
+                                   member_codecs=link.get("member_codecs"))
             else:
-                node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"), ca=link.get("ca"))
+                node.add_connect(link["address"], wanted, codec=link.get("codec"), token=link.get("token"), ca=link.get("ca"),
+                                 member_codecs=link.get("member_codecs"))
         for i, plugin in enumerate(cfg.get("plugins", [])):
             wanted = [descriptor(n, f"plugins[{i}]") for n in plugin["modules"]]
             plugin_link = node.add_plugin(plugin["command"], wanted, codec=plugin.get("codec"),
                                           token=plugin.get("token"), cwd=plugin.get("cwd"), env=plugin.get("env"),
-                                          channel=plugin.get("channel", "stdio"))
+                                          channel=plugin.get("channel", "stdio"), member_codecs=plugin.get("member_codecs"))
             # Plugins start with the node, so a broken one shows at start-up; a failure is retried on first use.
             try:
                 await plugin_link.connection()

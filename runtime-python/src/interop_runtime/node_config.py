@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import jsonschema  # type: ignore[import-untyped]  # ships no type information
 
@@ -167,6 +167,9 @@ def check_node_config(config: Any, source: str = "config") -> dict[str, Any]:
                     issues.append(ConfigIssue(f"{field}[{i}].modules", f"module {name} is already {how}"))
     for i, entry in enumerate(cfg.get("connect", [])):
         issues.extend(_endpoint_issues(f"connect[{i}]", entry))
+    for field in ("connect", "plugins"):
+        for i, entry in enumerate(cfg.get(field, [])):
+            issues.extend(_member_codec_issues(f"{field}[{i}]", entry))
     try:
         DEFAULT_LIMITS.with_overrides(dict(cfg.get("limits", {})))
     except ValueError as e:
@@ -189,6 +192,29 @@ def _endpoint_issues(at: str, entry: dict[str, Any]) -> list[ConfigIssue]:
         if not any(fn.startswith(m + ".") and "." not in fn[len(m) + 1:] for m in entry["modules"]):
             issues.append(ConfigIssue(f"{at}.idempotent[{j}]",
                                       f'"{fn}" is not a function of this entry\'s modules (write "module.function")'))
+    return issues
+
+
+def _member_codec_issues(at: str, entry: dict[str, Any]) -> list[ConfigIssue]:
+    """A `member_codecs` key must be "module.member" of one of the entry's modules."""
+    return [ConfigIssue(f"{at}.member_codecs[{json.dumps(key)}]",
+                        f'"{key}" is not a member of this entry\'s modules (write "module.function" or "module.event")')
+            for key in entry.get("member_codecs", {})
+            if not any(key.startswith(m + ".") and "." not in key[len(m) + 1:] for m in entry["modules"])]
+
+
+def unknown_member_codecs(cfg: Mapping[str, Any], descriptor: Callable[[str], Any]) -> list[ConfigIssue]:
+    """The `member_codecs` keys that name no function or event of their module, for the modules
+    whose descriptor the program has."""
+    issues = []
+    for field in ("connect", "plugins"):
+        for i, entry in enumerate(cfg.get(field, [])):
+            for key in entry.get("member_codecs", {}):
+                module, _, member = key.rpartition(".")
+                d = descriptor(module)
+                if d is not None and member not in d.functions and member not in d.events:
+                    issues.append(ConfigIssue(f"{field}[{i}].member_codecs[{json.dumps(key)}]",
+                                              f"{module} has no function or event named {member}"))
     return issues
 
 

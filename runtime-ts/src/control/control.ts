@@ -49,10 +49,10 @@ export interface Health {
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
-/** Control functions take no parameters: an empty struct in either codec. */
+/** Control functions take no parameters: an empty struct in every codec (no bytes in protobuf). */
 const noParams: PayloadCodec<unknown[]> = {
   validate: () => undefined,
-  encode: (_v, codec: CodecName) => (codec === 'json' ? utf8.encode('{}') : Uint8Array.of(0x80)),
+  encode: (_v, codec: CodecName) => (codec === 'json' ? utf8.encode('{}') : codec === 'protobuf' ? new Uint8Array(0) : Uint8Array.of(0x80)),
   decode: () => [],
 };
 

@@ -17,6 +17,7 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, FunctionDescriptor, ModuleDescriptor } from '../module.js';
 import { decodeEnvelope, type ErrorEnvelope } from '../wire/envelope.js';
 import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, frameParts, targetBytes } from '../wire/frame.js';
+import { codecFor } from './handshake-flow.js';
 import { asInterop, errorFromEnvelope } from './call-errors.js';
 import type { Connection } from './connection.js';
 import { Deadline, deadlines } from './deadlines.js';
@@ -115,7 +116,7 @@ export class Calls {
       return Promise.reject(error);
     }
     const target = callTarget(module, fn);
-    const codec = codecId(conn.peer.sendCodec);
+    const codec = codecId(codecFor(conn.peer, target.name));
     const timeoutMs = options?.timeoutMs ?? conn.options.limits.defaultDeadlineMs;
     const exchange = new Exchange(this, 'call', FrameKind.REQUEST, codec, target.name, target.bytes, module, fn, args, timeoutMs, signal);
     return this.begin(exchange);
@@ -145,7 +146,7 @@ export class Calls {
     if (held >= conn.options.limits.maxInFlight && !conn.out.writableNow()) {
       throw new InteropError(ErrorCode.RESOURCE_EXHAUSTED, `${target.name}: ${held} one-way calls already wait for ${conn.peer.node || 'the peer'} to read`);
     }
-    const codec = conn.peer.sendCodec;
+    const codec = codecFor(conn.peer, target.name);
     const payload = fn.params.encode(args, codec);
     const frame: Frame = { kind: FrameKind.ONEWAY, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target: target.name, payload };
     conn.out.sendParts(frameParts(frame, target.bytes), ONEWAY, 0);

@@ -19,6 +19,8 @@ export interface ConnectConfig {
   /** Functions ("module.fn") that may be sent again on another endpoint after a lost connection. */
   idempotent?: string[];
   codec?: CodecName;
+  /** "module.member" -> the codec of that function's calls or that event's subscription (docs/config.md). */
+  member_codecs?: Record<string, CodecName>;
   modules: string[];
   token?: string;
   /** PEM file of certificate authorities to trust for wss:// and https:// (beside the system's). */
@@ -31,6 +33,7 @@ export interface PluginConfig {
   cwd?: string;
   env?: Record<string, string>;
   codec?: CodecName;
+  member_codecs?: Record<string, CodecName>;
   modules: string[];
   token?: string;
   shutdown_grace_ms?: number;
@@ -107,6 +110,33 @@ function describeError(e: ErrorObject): ConfigIssue {
   }
 }
 
+/** A `member_codecs` key must be "module.member" of one of the link's modules. */
+function memberCodecIssues(link: ConnectConfig | PluginConfig, where: string): ConfigIssue[] {
+  return Object.keys(link.member_codecs ?? {})
+    .filter((key) => !link.modules.some((m) => key.startsWith(`${m}.`) && !key.slice(m.length + 1).includes('.')))
+    .map((key) => ({ path: `${where}.member_codecs[${JSON.stringify(key)}]`, message: `"${key}" is not a member of this entry's modules (write "module.function" or "module.event")` }));
+}
+
+/**
+ * The `member_codecs` keys that name no function or event of their module, for the modules whose
+ * descriptor the program has (the others are checked by the schema only).
+ */
+export function unknownMemberCodecs(config: NodeConfig, descriptor: (module: string) => { functions: object; events: object } | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const links: [ConnectConfig | PluginConfig, string][] = [...(config.connect ?? []).map((l, i) => [l, `connect[${i}]`] as [ConnectConfig, string]), ...(config.plugins ?? []).map((p, i) => [p, `plugins[${i}]`] as [PluginConfig, string])];
+  for (const [link, where] of links) {
+    for (const key of Object.keys(link.member_codecs ?? {})) {
+      const dot = key.lastIndexOf('.');
+      const d = descriptor(key.slice(0, dot));
+      const member = key.slice(dot + 1);
+      if (d && !Object.hasOwn(d.functions, member) && !Object.hasOwn(d.events, member)) {
+        issues.push({ path: `${where}.member_codecs[${JSON.stringify(key)}]`, message: `${key.slice(0, dot)} has no function or event named ${member}` });
+      }
+    }
+  }
+  return issues;
+}
+
 /** Validates a parsed config; throws ConfigError listing every problem. */
 export function checkNodeConfig(config: unknown, source = 'config'): NodeConfig {
   const v = validate();
@@ -136,8 +166,12 @@ export function checkNodeConfig(config: unknown, source = 'config'): NodeConfig 
         issues.push({ path: `connect[${i}].idempotent[${j}]`, message: `"${f}" is not a function of this entry's modules (write "module.function")` });
       }
     });
+    issues.push(...memberCodecIssues(link, `connect[${i}]`));
   });
-  (c.plugins ?? []).forEach((p, i) => p.modules.forEach((m) => claim(m, `plugins[${i}]`)));
+  (c.plugins ?? []).forEach((p, i) => {
+    p.modules.forEach((m) => claim(m, `plugins[${i}]`));
+    issues.push(...memberCodecIssues(p, `plugins[${i}]`));
+  });
   try {
     limitsFromWire(c.limits);
   } catch (error) {

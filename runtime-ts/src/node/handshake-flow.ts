@@ -23,15 +23,23 @@ import {
 import type { Limits } from '../wire/limits.js';
 import type { LocalServices } from './services.js';
 
+/** What a node decodes and lists in its handshake, in order of preference (docs/wire.md §2). */
+export const DEFAULT_CODECS: readonly CodecName[] = ['msgpack', 'json', 'protobuf'];
+
 export interface HandshakeOptions {
   /** The initiator (the side that connected, or a plugin's parent) sends HELLO. */
   role: 'initiator' | 'responder';
   /** Modules this side will call; announced in `wants` and checked by the peer. */
   wants?: ModuleDescriptor[];
-  /** Codecs this side decodes, in order of preference (default msgpack, json). */
+  /** Codecs this side decodes, in order of preference (default msgpack, json, protobuf). */
   codecs?: CodecName[];
   /** Codec this side sends in, when the peer decodes it (default: the first of `codecs` it does). */
   codec?: CodecName;
+  /**
+   * "module.member" -> the codec this side sends that function's calls, or subscribes to that
+   * event, in, when the peer decodes it (docs/config.md "Codec per function or event").
+   */
+  memberCodecs?: Record<string, CodecName>;
   /** Initiator: token sent in HELLO. */
   token?: string;
   /** Responder: a HELLO without this token is refused with UNAUTHENTICATED. */
@@ -49,7 +57,21 @@ export interface PeerInfo {
   codecs: CodecName[];
   /** Codec this side uses for the requests and events it sends. */
   sendCodec: CodecName;
+  /** "module.member" -> its own codec, overriding sendCodec: the config's, those the peer decodes. */
+  memberCodecs: Map<string, CodecName>;
   protocol: number;
+}
+
+/** The codec to send calls of, or subscribe to, `target` ("module.member") in. */
+export function codecFor(peer: PeerInfo, target: string): CodecName {
+  return peer.memberCodecs.size === 0 ? peer.sendCodec : (peer.memberCodecs.get(target) ?? peer.sendCodec);
+}
+
+/** The member overrides of `options` whose codec the peer decodes. */
+function memberCodecsFor(options: HandshakeOptions, theirs: CodecName[]): Map<string, CodecName> {
+  const out = new Map<string, CodecName>();
+  for (const [target, codec] of Object.entries(options.memberCodecs ?? {})) if (theirs.includes(codec)) out.set(target, codec);
+  return out;
 }
 
 /** What the handshake needs from its connection. */
@@ -93,7 +115,7 @@ export function runHandshake(
   listen: (handler: ((item: Decoded) => void) | undefined) => void,
   complete: (peer: PeerInfo) => void,
 ): Promise<PeerInfo> {
-  const codecs = options.codecs ?? ['msgpack', 'json'];
+  const codecs = options.codecs ?? [...DEFAULT_CODECS];
   const offers = options.offerModules === false ? {} : host.services.offers();
   const { limits } = host.options;
 
@@ -148,7 +170,7 @@ export function runHandshake(
           if (problem) throw problem;
           const sendCodec = pickCodec(codecs, options.codec, welcome.codecs);
           if (!sendCodec) throw new InteropError(ErrorCode.PROTOCOL_ERROR, `no common codec: we decode ${codecs.join(',')}, peer ${welcome.codecs.join(',')}`);
-          succeed({ node: welcome.node, offers: welcome.offers, compat: welcome.compat, wants: welcome.wants, codecs: welcome.codecs, sendCodec, protocol: welcome.protocol });
+          succeed({ node: welcome.node, offers: welcome.offers, compat: welcome.compat, wants: welcome.wants, codecs: welcome.codecs, sendCodec, memberCodecs: memberCodecsFor(options, welcome.codecs), protocol: welcome.protocol });
         } catch (error) {
           fail(error instanceof InteropError ? error : new InteropError(ErrorCode.PROTOCOL_ERROR, String(error)), true);
         }
@@ -177,7 +199,7 @@ export function runHandshake(
         const wants = wantsOf(options.wants);
         const compat = tablesOf(host.services, differingWants(hello.wants, offers));
         host.send(handshakeFrame(FrameKind.WELCOME, encodeHandshake({ codecs, compat, node: host.services.node, offers, protocol, wants })));
-        succeed({ node: hello.node, offers: hello.offers, compat: hello.compat, wants: hello.wants, codecs: hello.codecs, sendCodec, protocol });
+        succeed({ node: hello.node, offers: hello.offers, compat: hello.compat, wants: hello.wants, codecs: hello.codecs, sendCodec, memberCodecs: memberCodecsFor(options, hello.codecs), protocol });
       } catch (error) {
         fail(error instanceof InteropError ? error : new InteropError(ErrorCode.PROTOCOL_ERROR, String(error)), true);
       }

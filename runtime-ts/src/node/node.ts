@@ -12,7 +12,7 @@ import type { ByteChannel, Listener, ListenOptions } from '../transport/types.js
 import { limitsToWire, type Limits } from '../wire/limits.js';
 import { irBundle, type Health, type Manifest } from '../control/control.js';
 import { ListenerSlots, refuseConnection } from './admission.js';
-import { configLimits, loadNodeConfig, type NodeConfig } from './config.js';
+import { ConfigError, configLimits, loadNodeConfig, unknownMemberCodecs, type ConnectConfig, type NodeConfig, type PluginConfig } from './config.js';
 import { Connection } from './connection.js';
 import { MultiLink } from './endpoints.js';
 import { Link, LinkInvoker, type Route } from './links.js';
@@ -69,6 +69,8 @@ export class Node {
     this.services = new ServiceTable(config.node, hostedNames.map((m) => implementations.get(m)!));
     this.services.controlProvider = (member) => (member === 'manifest' ? this.manifest() : member === 'health' ? this.health() : undefined);
     for (const d of [...(options.uses ?? []), ...[...implementations.values()].map((h) => h.descriptor)]) this.known.set(d.name, d);
+    const unknown = unknownMemberCodecs(config, (m) => this.known.get(m));
+    if (unknown.length > 0) throw new ConfigError(`node ${config.node}`, unknown);
   }
 
   /** Starts a node from a config object, a path, inline JSON, or INTEROP_NODE_CONFIG. */
@@ -90,7 +92,7 @@ export class Node {
   private async startServing(): Promise<void> {
     const c = this.config;
     for (const link of c.connect ?? []) {
-      const dial = (address: string) => this.dial(address, link.modules, link.codec, link.token, link.ca);
+      const dial = (address: string) => this.dial(address, link);
       if (link.address !== undefined) this.linkFor(link.address, link.modules, () => new Link(link.address!, () => dial(link.address!)));
       else {
         const endpoints = link.endpoints!;
@@ -132,13 +134,14 @@ export class Node {
     return conn;
   }
 
-  private async dial(address: string, modules: string[], codec: CodecName | undefined, token: string | undefined, ca: string | undefined): Promise<Connection> {
+  private async dial(address: string, link: ConnectConfig): Promise<Connection> {
+    const { ca, token } = link;
     const channel = await transportFor(address).connect(address, { limits: this.limits, ...(ca !== undefined ? { ca } : {}) });
     return this.track(
       await Connection.open(channel, {
         ...this.connectionOptions('initiator'),
-        wants: this.wantsFor(modules),
-        ...(codec ? { codec } : {}),
+        wants: this.wantsFor(link.modules),
+        ...linkCodecs(link),
         ...(token !== undefined ? { token } : {}),
       }),
     );
@@ -152,7 +155,7 @@ export class Node {
       const conn = await Connection.open(plugin.channel, {
         ...this.connectionOptions('initiator'),
         wants: this.wantsFor(p.modules),
-        ...(p.codec ? { codec: p.codec } : {}),
+        ...linkCodecs(p),
         ...(p.token !== undefined ? { token: p.token } : {}),
       });
       return this.track(conn);
@@ -291,4 +294,9 @@ export class Node {
     })();
     return this.closing;
   }
+}
+
+/** The handshake options of a link's `codec` and `member_codecs`. */
+function linkCodecs(link: ConnectConfig | PluginConfig): { codec?: CodecName; memberCodecs?: Record<string, CodecName> } {
+  return { ...(link.codec ? { codec: link.codec } : {}), ...(link.member_codecs ? { memberCodecs: link.member_codecs } : {}) };
 }

@@ -11,6 +11,7 @@ import { ErrorCode, InteropError } from '../errors.js';
 import type { CallOptions, CodecName, FunctionDescriptor, ModuleDescriptor } from '../module.js';
 import { decodeEnvelope } from '../wire/envelope.js';
 import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf, frameParts, targetBytes } from '../wire/frame.js';
+import { codecFor } from './handshake-flow.js';
 import { asInterop, errorFromEnvelope } from './call-errors.js';
 import type { StreamExchange } from './calls.js';
 import type { Connection } from './connection.js';
@@ -65,8 +66,8 @@ class OutgoingStream extends Deadline implements StreamExchange, StreamEngine, W
     options: CallOptions | undefined,
   ) {
     super();
-    this.codec = conn.peer.sendCodec;
     this.target = `${module.name}.${fn.name}`;
+    this.codec = codecFor(conn.peer, this.target);
     this.timeoutMs = options?.timeoutMs ?? conn.options.limits.defaultDeadlineMs;
     this.signal = options?.signal;
   }

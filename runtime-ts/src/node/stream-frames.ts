@@ -3,7 +3,7 @@
 
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName, DecodeLimits, FunctionDescriptor, PayloadCodec } from '../module.js';
-import { CodecId, EMPTY_PAYLOAD, type Frame, FrameFlag, FrameKind, codecNameOf } from '../wire/frame.js';
+import { CodecId, EMPTY_PAYLOAD, type Frame, FrameFlag, FrameKind, codecId, codecNameOf } from '../wire/frame.js';
 import { asInterop } from './call-errors.js';
 import { bump } from './services.js';
 import type { Connection } from './connection.js';
@@ -49,7 +49,7 @@ export function sendCredit(conn: Connection, correlation: number, n: number, fro
 
 /** One item of stream `correlation`, encoded in `codec` (the REQUEST's). */
 export function sendItem(conn: Connection, correlation: number, codec: CodecName, payload: Uint8Array, fromCallee: boolean): void {
-  conn.send({ kind: FrameKind.STREAM_ITEM, codec: codec === 'json' ? CodecId.json : CodecId.msgpack, flags: fromCallee ? FrameFlag.CALLEE : 0, correlation, timeoutMs: 0, target: '', payload });
+  conn.send({ kind: FrameKind.STREAM_ITEM, codec: codecId(codec), flags: fromCallee ? FrameFlag.CALLEE : 0, correlation, timeoutMs: 0, target: '', payload });
 }
 
 /** The caller's half-close: no more items from it. */

@@ -6,6 +6,7 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { EventDescriptor, ModuleDescriptor, Subscription } from '../module.js';
 import { CodecId, EMPTY_PAYLOAD, type Frame, FrameKind, codecId, codecNameOf } from '../wire/frame.js';
+import { codecFor } from './handshake-flow.js';
 import type { Connection } from './connection.js';
 import { EventQueue } from './events.js';
 import { bump } from './services.js';
@@ -37,7 +38,7 @@ export class Subscriptions {
     let subs = this.byTarget.get(target);
     if (!subs) {
       // The SUBSCRIBE's codec is the one the EVENTs will come in (docs/wire.md §1.2).
-      const ready = conn.calls.subscribe(target, codecId(conn.peer.sendCodec)).then(() => undefined);
+      const ready = conn.calls.subscribe(target, codecId(codecFor(conn.peer, target))).then(() => undefined);
       subs = { module, event, queues: new Set(), ready };
       this.byTarget.set(target, subs);
       ready.catch(() => {

@@ -11,7 +11,7 @@ import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
 export type Language = 'ts' | 'python' | 'c' | 'native' | 'cpp' | 'd' | 'haskell';
 export type LinkTransport = 'unix' | 'shm' | 'tcp' | 'ws' | 'http' | 'stdio';
-export type LinkCodec = 'json' | 'msgpack';
+export type LinkCodec = 'json' | 'msgpack' | 'protobuf';
 /** How an address of each listening transport starts, and its form for messages. */
 const ADDRESS_FORMS: Partial<Record<LinkTransport, [string, string]>> = {
   unix: ['unix:', 'unix:/path/to.sock'], shm: ['shm:', 'shm:/path/to/setup.sock'], tcp: ['tcp://', 'tcp://host:port'],
@@ -62,6 +62,8 @@ export interface AppLink {
   /** As written; the supervisor fills in missing addresses when it starts (see run-plan.ts). */
   address?: string;
   codec: LinkCodec;
+  /** "module.member" -> its own codec, overriding `codec` (docs/config.md "Codec per function or event"). */
+  memberCodecs?: Record<string, LinkCodec>;
 }
 
 export interface AppConfig {
@@ -156,6 +158,7 @@ export function parseAppConfig(raw: unknown, file: string): AppConfig {
     transport: l.transport,
     ...(l.address !== undefined ? { address: l.address } : {}),
     codec: l.codec ?? 'msgpack',
+    ...(l.member_codecs !== undefined ? { memberCodecs: l.member_codecs } : {}),
   }));
 
   const packages = new Map<string, PackageSource>(
@@ -221,6 +224,12 @@ function checkStructure(nodes: AppNode[], links: AppLink[]): ConfigIssue[] {
     const previous = seen.get(key);
     if (previous !== undefined) issues.push({ path: at, message: `duplicate of links[${previous}]: one link per pair of nodes` });
     else seen.set(key, i);
+    const to = nodes.find((n) => n.name === link.to);
+    for (const key of Object.keys(link.memberCodecs ?? {})) {
+      if (to && !to.modules.some((m) => key.startsWith(`${m}.`) && !key.slice(m.length + 1).includes('.'))) {
+        issues.push({ path: `${at}.member_codecs[${JSON.stringify(key)}]`, message: `"${key}" is not a member of a module node "${to.name}" hosts (write "module.function" or "module.event")` });
+      }
+    }
     if (link.transport === 'stdio' && link.address !== undefined) {
       issues.push({ path: `${at}.address`, message: 'a stdio link has no address: the plugin is spawned with its node\'s "command"' });
     }
@@ -283,7 +292,7 @@ interface RawApp {
     listen?: string[];
     web?: Record<string, unknown>;
   }>;
-  links?: Array<{ from: string; to: string; transport: LinkTransport; address?: string; codec?: LinkCodec }>;
+  links?: Array<{ from: string; to: string; transport: LinkTransport; address?: string; codec?: LinkCodec; member_codecs?: Record<string, LinkCodec> }>;
   libraries?: Array<string | { url: string; keys: string[] }>;
   packages?: Record<string, string | { path: string }>;
   supervisor?: {

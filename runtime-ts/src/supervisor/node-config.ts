@@ -12,10 +12,14 @@ export function renderNodeConfig(plan: NodePlan): Record<string, unknown> {
     ...(plan.control !== undefined ? { control: plan.control } : {}),
     ...(plan.servesStdio ? { stdio: true } : {}),
     listen: plan.listen,
-    connect: plan.connect.map((c) => ({ node: c.node, address: c.address, codec: c.codec, modules: c.modules })),
-    plugins: plan.plugins.map((p) => ({ node: p.node, command: p.command, cwd: p.cwd, env: p.env, codec: p.codec, modules: p.modules })),
+    connect: plan.connect.map((c) => ({ node: c.node, address: c.address, codec: c.codec, ...memberCodecs(c), modules: c.modules })),
+    plugins: plan.plugins.map((p) => ({ node: p.node, command: p.command, cwd: p.cwd, env: p.env, codec: p.codec, ...memberCodecs(p), modules: p.modules })),
     ...(node.limits !== undefined ? { limits: node.limits } : {}),
     ...(node.packages !== undefined ? { packages: node.packages } : {}),
     ...(node.web !== undefined ? { web: node.web } : {}),
   };
+}
+
+function memberCodecs(link: { memberCodecs?: Record<string, string> }): { member_codecs?: Record<string, string> } {
+  return link.memberCodecs ? { member_codecs: link.memberCodecs } : {};
 }

@@ -10,6 +10,7 @@ export interface ConnectPlan {
   node: string;
   address: string;
   codec: LinkCodec;
+  memberCodecs?: Record<string, LinkCodec>;
   /** The modules reachable over this link: everything the target node hosts. */
   modules: string[];
 }
@@ -20,6 +21,7 @@ export interface PluginPlan {
   cwd: string;
   env: Record<string, string>;
   codec: LinkCodec;
+  memberCodecs?: Record<string, LinkCodec>;
   modules: string[];
 }
 
@@ -93,6 +95,7 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
         cwd: to.cwd,
         env: { ...nodeEnvironment(to), INTEROP_NODE_CONFIG: file(`${to.name}.node.json`) },
         codec: link.codec,
+        ...(link.memberCodecs ? { memberCodecs: link.memberCodecs } : {}),
         modules: to.modules,
       });
       continue;
@@ -100,7 +103,7 @@ export async function makeRunPlan(app: AppConfig, file: (name: string) => string
     const address = addressOf.get(`${link.to}|${link.transport}`)!;
     const target = plans.get(link.to)!;
     if (!target.listen.includes(address)) target.listen.push(address);
-    from.connect.push({ node: to.name, address, codec: link.codec, modules: to.modules });
+    from.connect.push({ node: to.name, address, codec: link.codec, ...(link.memberCodecs ? { memberCodecs: link.memberCodecs } : {}), modules: to.modules });
   }
   return { nodes: plans, startOrder: startOrder(app), externalSockets };
 }

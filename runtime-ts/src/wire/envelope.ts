@@ -1,14 +1,18 @@
 // The error envelope of docs/wire.md §4: {1 code u32, 2 message string, 3 type?, 4 detail?}.
 // `detail` is the declared error value encoded by the error type's own codec, nested in the
 // envelope (not as bytes): the encoder splices its bytes in, the decoder returns its raw span.
+// In protobuf the envelope is the message interop.ErrorEnvelope (docs/wire.md §4) and `detail` the
+// error's message as field 4 (length-delimited: a nested message and bytes share one encoding).
 // The message is text for people: a lone surrogate in it is written as U+FFFD, never refused.
 
-import { encodeJsonWith, encodeMsgpackWith } from '../codec/define.js';
+import { encodeJsonWith, encodeMsgpackWith, encodeProtobufWith } from '../codec/define.js';
 import { duplicate } from '../codec/errors.js';
 import { JsonReader } from '../codec/json-reader.js';
 import { jsonKey, type JsonWriter } from '../codec/json-writer.js';
 import { MsgpackReader } from '../codec/msgpack-reader.js';
 import type { MsgpackWriter } from '../codec/msgpack-writer.js';
+import { ProtobufReader } from '../codec/protobuf-reader.js';
+import type { ProtobufWriter } from '../codec/protobuf-writer.js';
 import { wellFormed } from '../codec/utf8.js';
 import type { CodecName } from '../module.js';
 
@@ -59,8 +63,51 @@ function writeMsgpack(w: MsgpackWriter, env: ErrorEnvelope): void {
   }
 }
 
+// Keys (field number << 3 | wire type): code varint, message, type and detail length-delimited.
+const PB_CODE = (1 << 3) | 0;
+const PB_MESSAGE = (2 << 3) | 2;
+const PB_TYPE = (3 << 3) | 2;
+const PB_DETAIL = (4 << 3) | 2;
+
+function writeProtobuf(w: ProtobufWriter, env: ErrorEnvelope): void {
+  w.key(PB_CODE);
+  w.u32(env.code >>> 0);
+  w.key(PB_MESSAGE);
+  w.string(wellFormed(env.message));
+  if (env.type !== undefined) {
+    w.key(PB_TYPE);
+    w.string(wellFormed(env.type));
+  }
+  if (env.detail !== undefined) {
+    w.key(PB_DETAIL);
+    w.varint(env.detail.length);
+    w.raw(env.detail);
+  }
+}
+
 export function encodeEnvelope(env: ErrorEnvelope, codec: CodecName): Uint8Array {
-  return codec === 'json' ? encodeJsonWith(writeJson, env) : encodeMsgpackWith(writeMsgpack, env);
+  if (codec === 'json') return encodeJsonWith(writeJson, env);
+  return codec === 'protobuf' ? encodeProtobufWith(writeProtobuf, env) : encodeMsgpackWith(writeMsgpack, env);
+}
+
+function decodeProtobuf(bytes: Uint8Array, maxDepth: number): ErrorEnvelope {
+  const env: ErrorEnvelope = { code: 0, message: '' };
+  const r = new ProtobufReader(bytes, { maxDepth });
+  const seen = new Set<number>();
+  for (let n = r.field(); n !== 0; n = r.field()) {
+    if (n > 4) {
+      r.skip();
+      continue;
+    }
+    if (seen.has(n)) throw duplicate(`field ${n}`);
+    seen.add(n);
+    r.expect(n === 1 ? 0 : 2);
+    if (n === 1) env.code = r.uint(0xffff_ffff, 'u32');
+    else if (n === 2) env.message = r.string();
+    else if (n === 3) env.type = r.string();
+    else env.detail = r.bytes();
+  }
+  return env;
 }
 
 /**
@@ -68,6 +115,7 @@ export function encodeEnvelope(env: ErrorEnvelope, codec: CodecName): Uint8Array
  * missing ones take zero values, a field given twice is INVALID_ARGUMENT.
  */
 export function decodeEnvelope(bytes: Uint8Array, codec: CodecName, maxDepth: number): ErrorEnvelope {
+  if (codec === 'protobuf') return decodeProtobuf(bytes, maxDepth);
   const env: ErrorEnvelope = { code: 0, message: '' };
   const limits = { maxDepth };
   if (codec === 'json') {

@@ -53,8 +53,8 @@ export function isStreamKind(kind: number): boolean {
 }
 
 /** Codecs this runtime can decode payloads in (none carries empty payloads only). */
-export function isSupportedCodec(codec: number): codec is 0 | 1 | 2 {
-  return codec === CodecId.none || codec === CodecId.json || codec === CodecId.msgpack;
+export function isSupportedCodec(codec: number): codec is 0 | 1 | 2 | 3 {
+  return codec <= CodecId.protobuf;
 }
 
 export function codecId(name: CodecName): CodecId {
@@ -63,7 +63,7 @@ export function codecId(name: CodecName): CodecId {
 
 /** The payload codec name of a wire codec id, or undefined for none/reserved ids. */
 export function codecNameOf(id: number): CodecName | undefined {
-  return id === CodecId.json ? 'json' : id === CodecId.msgpack ? 'msgpack' : undefined;
+  return id === CodecId.json ? 'json' : id === CodecId.msgpack ? 'msgpack' : id === CodecId.protobuf ? 'protobuf' : undefined;
 }
 
 export interface Frame {

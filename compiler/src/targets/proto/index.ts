@@ -152,6 +152,30 @@ class ModuleFile {
   }
 }
 
+/** The ERROR payload (docs/wire.md §4), one file for every module's errors: package `interop`. */
+export const ENVELOPE_PATH = 'interop/error_envelope.proto';
+
+function envelopeFile(): string {
+  return `${[
+    generatedHeader('//', 'the interop wire protocol (docs/wire.md section 4)'),
+    '// The error envelope: the payload of an ERROR frame in the protobuf codec (docs/wire.md section 4).',
+    'syntax = "proto3";',
+    '',
+    'package interop;',
+    '',
+    'message ErrorEnvelope {',
+    '  // docs/wire.md section 4.1: 101 APPLICATION_ERROR for a declared error.',
+    '  uint32 code = 1;',
+    '  // For people.',
+    '  string message = 2;',
+    '  // The declared error\'s qualified name, e.g. example.chat.NotFound.',
+    '  optional string type = 3;',
+    '  // The declared error value: the bytes of the message `type` names.',
+    '  optional bytes detail = 4;',
+    '}',
+  ].join('\n')}\n`;
+}
+
 export const protoTarget: Target = {
   id: 'proto',
   displayName: 'Protocol Buffers (proto3 schema)',
@@ -164,7 +188,16 @@ export const protoTarget: Target = {
       const content = file.render(sourceName(module, options));
       problems.push(...file.problems);
       files.push({ path: protoPath(module.name), content });
+      if (module.name === 'interop' || protoPath(module.name) === ENVELOPE_PATH) {
+        problems.push({
+          code: 'E0702',
+          message: `protobuf needs the package 'interop' and the file ${ENVELOPE_PATH} for the error envelope, which module ${module.name} would also take`,
+          span: { file: module.file, line: 1, col: 1, endLine: 1, endCol: 1 },
+          hint: 'rename the module',
+        });
+      }
     }
+    files.push({ path: ENVELOPE_PATH, content: envelopeFile() });
     if (problems.length > 0) throw new TargetError(problems);
     return files;
   },

@@ -13,7 +13,7 @@ from .protobuf import PbReader
 
 T = TypeVar("T")
 
-#: "protobuf": generated codecs only so far (ADR 0028); not offered in the handshake yet.
+#: The payload codecs of docs/wire.md §3; "protobuf" is what generated codecs support (ADR 0028).
 CodecName = Literal["json", "msgpack", "protobuf"]
 
 #: Raises CodecError unless the value fits the type (check.py); returns nothing.

@@ -311,7 +311,7 @@ export class HttpChannel implements ByteChannel {
   private async exchange(req: IncomingMessage, res: ServerResponse, kind: FrameKind, target: string): Promise<void> {
     const codec = kind === FrameKind.PING ? 'json' : codecOfContentType(req.headers['content-type']);
     if (codec === undefined) {
-      throw new HttpRefusal(415, ErrorCode.INVALID_ARGUMENT, `Content-Type "${req.headers['content-type']}" is not a codec: send application/json or application/msgpack`);
+      throw new HttpRefusal(415, ErrorCode.INVALID_ARGUMENT, `Content-Type "${req.headers['content-type']}" is not a codec: send application/json, application/msgpack or application/x-protobuf`);
     }
     const timeoutMs = kind === FrameKind.REQUEST ? deadlineOf(req) : 0;
     const declared = req.headers['content-length'];
@@ -420,9 +420,9 @@ function errorFrame(env: ErrorEnvelope, codec: CodecName = 'json'): Frame {
   return { kind: FrameKind.ERROR, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target: '', payload: encodeEnvelope(env, codec) };
 }
 
-/** The parameters of a function called with an empty body: an empty struct. */
+/** The parameters of a function called with an empty body: an empty struct (no bytes in protobuf). */
 function emptyParams(codec: CodecName): Uint8Array {
-  return codec === 'json' ? utf8.encode('{}') : Uint8Array.of(0x80);
+  return codec === 'json' ? utf8.encode('{}') : codec === 'protobuf' ? new Uint8Array(0) : Uint8Array.of(0x80);
 }
 
 /** The Interop-Timeout-Ms header as the REQUEST's timeout_ms (0: none). */

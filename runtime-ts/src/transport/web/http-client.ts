@@ -13,13 +13,13 @@ import { ErrorCode } from '../../errors.js';
 import type { CodecName } from '../../module.js';
 import { FrameDecoder, FrameError } from '../../wire/decoder.js';
 import { encodeEnvelope } from '../../wire/envelope.js';
-import { CodecId, EMPTY_PAYLOAD, encodeFrame, type Frame, FrameFlag, FrameKind, codecNameOf } from '../../wire/frame.js';
+import { CodecId, EMPTY_PAYLOAD, encodeFrame, type Frame, FrameFlag, FrameKind, codecId, codecNameOf } from '../../wire/frame.js';
 import { DEFAULT_LIMITS, type Limits } from '../../wire/limits.js';
 import type { ByteChannel, ChannelHandlers, ConnectOptions } from '../types.js';
 import type { WebAddress } from './address.js';
 import { why } from './dial-ws.js';
 import { OWN_FRAMES } from './http-channel.js';
-import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PING_PATH, streamsNotOverHttp, TIMEOUT_HEADER } from './http-mapping.js';
+import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PROTOBUF_TYPE, PING_PATH, streamsNotOverHttp, TIMEOUT_HEADER } from './http-mapping.js';
 
 const text = new TextDecoder();
 
@@ -214,14 +214,14 @@ export class HttpClientChannel implements ByteChannel {
 function answerFrame(frame: Frame, res: IncomingMessage, body: Uint8Array): Frame {
   const status = res.statusCode ?? 0;
   const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
-  const codec: CodecName | undefined = type === JSON_TYPE ? 'json' : type === MSGPACK_TYPE ? 'msgpack' : undefined;
+  const codec: CodecName | undefined = type === JSON_TYPE ? 'json' : type === MSGPACK_TYPE ? 'msgpack' : type === PROTOBUF_TYPE ? 'protobuf' : undefined;
   const base = { flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target };
   if (status >= 200 && status < 300) {
     if (frame.kind === FrameKind.HELLO) return { ...base, kind: FrameKind.WELCOME, codec: CodecId.json, payload: body };
     if (frame.kind === FrameKind.PING) return { ...base, kind: FrameKind.PONG, codec: CodecId.none, payload: body };
-    return { ...base, kind: FrameKind.RESPONSE, codec: status === 204 ? frame.codec : codec === 'json' ? CodecId.json : CodecId.msgpack, payload: body };
+    return { ...base, kind: FrameKind.RESPONSE, codec: status === 204 ? frame.codec : codecId(codec ?? 'msgpack'), payload: body };
   }
-  if (codec !== undefined) return { ...base, kind: FrameKind.ERROR, codec: codec === 'json' ? CodecId.json : CodecId.msgpack, payload: body };
+  if (codec !== undefined) return { ...base, kind: FrameKind.ERROR, codec: codecId(codec), payload: body };
   // Not an interop answer (a proxy's page, say): its status in words.
   const what = text.decode(body.subarray(0, 200)).split(/\r?\n/)[0] ?? '';
   const payload = encodeEnvelope({ code: codeOfStatus(status), message: `HTTP ${status} ${res.statusMessage ?? ''}${what ? `: ${what}` : ''}` }, 'json');

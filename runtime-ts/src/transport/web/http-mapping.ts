@@ -39,6 +39,7 @@ export function codeOfStatus(status: number): number {
 
 export const JSON_TYPE = 'application/json';
 export const MSGPACK_TYPE = 'application/msgpack';
+export const PROTOBUF_TYPE = 'application/x-protobuf';
 
 /**
  * The codec of a request body's Content-Type, or undefined for one it cannot be. No type, and the
@@ -48,11 +49,12 @@ export function codecOfContentType(contentType: string | undefined): CodecName |
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === '' || type === JSON_TYPE || type === 'application/x-www-form-urlencoded' || type === 'text/plain') return 'json';
   if (type === MSGPACK_TYPE || type === 'application/x-msgpack' || type === 'application/vnd.msgpack') return 'msgpack';
+  if (type === PROTOBUF_TYPE || type === 'application/protobuf' || type === 'application/proto') return 'protobuf';
   return undefined;
 }
 
 export function contentTypeOf(codec: CodecName): string {
-  return codec === 'json' ? JSON_TYPE : MSGPACK_TYPE;
+  return codec === 'json' ? JSON_TYPE : codec === 'protobuf' ? PROTOBUF_TYPE : MSGPACK_TYPE;
 }
 
 /** Paths the HTTP transport serves besides /<module>/<member>. */

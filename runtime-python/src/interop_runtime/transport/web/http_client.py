@@ -16,11 +16,11 @@ import h11
 
 from ...envelope import encode_envelope
 from ...errors import ErrorCode
-from ...frames import FLAG_STREAM_IN, FLAG_STREAM_OUT, CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_name, encode_frame
+from ...frames import FLAG_STREAM_IN, FLAG_STREAM_OUT, CodecId, Frame, FrameDecoder, FrameError, FrameKind, codec_id, codec_name, encode_frame
 from ...limits import Limits
 from ..base import StreamTransport
 from .address import WebAddress
-from .http_mapping import (HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, PING_PATH, TIMEOUT_HEADER, code_of_status, content_type_of,
+from .http_mapping import (HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, PING_PATH, PROTOBUF_TYPE, TIMEOUT_HEADER, code_of_status, content_type_of,
                            path_of_target, streams_not_over_http)
 
 
@@ -124,7 +124,7 @@ class HttpClientTransport:
             # A stream is answered here, before anything is sent: UNIMPLEMENTED, as the node would
             # answer its POST (ADR 0023). Its other frames (credit, items, end) are dropped below.
             codec = codec_name(frame.codec) or "json"
-            self._deliver(Frame(FrameKind.ERROR, CodecId.JSON if codec == "json" else CodecId.MSGPACK, frame.correlation,
+            self._deliver(Frame(FrameKind.ERROR, codec_id(codec), frame.correlation,
                                 frame.target, encode_envelope(ErrorCode.UNIMPLEMENTED, streams_not_over_http(frame.target), codec)))
         elif kind in (FrameKind.REQUEST, FrameKind.ONEWAY):
             self._spawn(frame, self._post(frame, path_of_target(frame.target), content_type_of(codec_name(frame.codec) or "json")))
@@ -239,7 +239,7 @@ def answer_frame(frame: Frame, response: Any, body: bytes) -> Frame:
     status = response.status_code
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
     ctype = headers.get("content-type", "").split(";")[0].strip()
-    codec = CodecId.JSON if ctype == JSON_TYPE else CodecId.MSGPACK if ctype == MSGPACK_TYPE else None
+    codec = {JSON_TYPE: CodecId.JSON, MSGPACK_TYPE: CodecId.MSGPACK, PROTOBUF_TYPE: CodecId.PROTOBUF}.get(ctype)
     if 200 <= status < 300:
         if frame.kind == FrameKind.HELLO:
             return Frame(FrameKind.WELCOME, CodecId.JSON, 0, "", body)

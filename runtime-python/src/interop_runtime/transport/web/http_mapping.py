@@ -47,6 +47,7 @@ def code_of_status(status: int) -> int:
 
 JSON_TYPE = "application/json"
 MSGPACK_TYPE = "application/msgpack"
+PROTOBUF_TYPE = "application/x-protobuf"
 
 
 def codec_of_content_type(content_type: str | None) -> CodecName | None:
@@ -56,11 +57,13 @@ def codec_of_content_type(content_type: str | None) -> CodecName | None:
         return "json"
     if t in (MSGPACK_TYPE, "application/x-msgpack", "application/vnd.msgpack"):
         return "msgpack"
+    if t in (PROTOBUF_TYPE, "application/protobuf", "application/proto"):
+        return "protobuf"
     return None
 
 
 def content_type_of(codec: CodecName) -> str:
-    return JSON_TYPE if codec == "json" else MSGPACK_TYPE
+    return JSON_TYPE if codec == "json" else PROTOBUF_TYPE if codec == "protobuf" else MSGPACK_TYPE
 
 
 WELL_KNOWN = "/.well-known/interop"
