@@ -56,9 +56,13 @@ static void request_finished(interop_call *call) {
     interop_error err;
     if (call->rc == INTEROP_OK) {
       interop_buf payload = INTEROP_BUF_INIT;
-      int rc = call->fn->result == NULL ? INTEROP_OK
-                                        : interop_encode(call->fn->result, call->result, (interop_codec)s->codec,
-                                                         c->node->limits.max_depth, &payload, &err);
+      int rc = INTEROP_OK;
+      if (call->answered_msgpack) { /* encoded by a msgpack handler (ADR 0037), in the call's arena */
+        payload.data = (uint8_t *)call->answer, payload.len = call->answer_len;
+      } else if (call->fn->result != NULL) {
+        rc = interop_encode(call->fn->result, call->result, (interop_codec)s->codec, c->node->limits.max_depth,
+                            &payload, &err);
+      }
       if (rc == INTEROP_OK) {
         interop_frame r = {INTEROP_FRAME_RESPONSE, s->codec, 0, s->id, 0, s->target, strlen(s->target), payload.data, payload.len};
         conn_send(c, &r);
@@ -68,7 +72,7 @@ static void request_finished(interop_call *call) {
         interop_error_set(&call->err, INTEROP_INTERNAL, "%s: result does not encode: %s", call->fn->name, err.message);
         conn_send_error(c, s->id, s->target, strlen(s->target), s->codec, &call->err);
       }
-      interop_buf_free(&payload);
+      if (!call->answered_msgpack) interop_buf_free(&payload);
     } else {
       conn_send_error(c, s->id, s->target, strlen(s->target), s->codec, &call->err);
     }
@@ -86,6 +90,29 @@ static bool decode_params(conn *c, const interop_frame *f, const interop_functio
     return true;
   if (*params == NULL) interop_error_set(&err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
   if (f->kind == INTEROP_FRAME_REQUEST) conn_send_error(c, f->correlation, f->target, f->target_len, f->codec, &err);
+  return false;
+}
+
+/* The msgpack handler of a hosted function for this REQUEST (ADR 0037), or NULL: it serves only
+ * call functions in msgpack, of an implementation that has them. */
+static const interop_msgpack_handler *msgpack_handler(const interop_module_impl *impl, uint32_t index,
+                                                      const interop_function *fn, uint8_t codec) {
+  if (codec != INTEROP_CODEC_MSGPACK || fn->kind != INTEROP_FUNCTION_CALL ||
+      !(impl->flags & INTEROP_IMPL_MSGPACK_HANDLERS) || impl->msgpack_handlers == NULL)
+    return NULL;
+  const interop_msgpack_handler *mh = &impl->msgpack_handlers[index];
+  return mh->decode != NULL && mh->handler != NULL ? mh : NULL;
+}
+
+/* decode_params for a msgpack handler: its own decoder, the same error to the caller. */
+static bool decode_msgpack(conn *c, const interop_frame *f, const interop_msgpack_handler *mh, interop_call *call,
+                           void **params) {
+  interop_error err;
+  interop_error_clear(&err);
+  *params = mh->decode(call, f->payload, f->payload_len, c->node->limits.max_depth, &err);
+  if (*params != NULL) return true;
+  if (err.code == INTEROP_OK) interop_error_set(&err, INTEROP_INTERNAL, "%s: the params decoder failed without an error", call->fn->name);
+  conn_send_error(c, f->correlation, f->target, f->target_len, f->codec, &err);
   return false;
 }
 
@@ -114,8 +141,10 @@ void serve_request(conn *c, const interop_frame *f) {
   *s = (served){NULL, c, f->correlation, f->codec, {0}, call};
   snprintf(s->target, sizeof s->target, "%.*s", (int)f->target_len, f->target);
   void *params;
+  const interop_msgpack_handler *mh = msgpack_handler(h->impl, index, fn, f->codec);
+  if (mh != NULL) handler = mh->handler;
   /* A stream's directions must be the function's; its input is granted its window (§1.5). */
-  if (!stream_serve_open(c, s, f) || !decode_params(c, f, fn, call, &params)) {
+  if (!stream_serve_open(c, s, f) || !(mh != NULL ? decode_msgpack(c, f, mh, call, &params) : decode_params(c, f, fn, call, &params))) {
     direct_call_free(call);
     free(s);
     return;

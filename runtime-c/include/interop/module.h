@@ -107,7 +107,38 @@ void interop_call_on_ready(interop_call *call, void (*cb)(void *arg), void *arg)
  */
 void interop_call_on_item(interop_call *call, void (*cb)(void *arg, const void *item), void *arg);
 
+/*
+ * msgpack handlers (ADR 0037): an implementation whose values are not the C structs (C++) may
+ * give, per function, a handler that takes a msgpack REQUEST's params as bytes and answers with
+ * its result as msgpack bytes, so a served call is decoded straight into its values and encoded
+ * straight from them. They serve only REQUESTs of call functions in msgpack over a connection;
+ * JSON, one-way and stream functions, and direct calls between modules use `handlers`.
+ */
+typedef struct interop_msgpack_handler {
+  /* Decodes `len` bytes of msgpack params (within max_depth) into the implementation's values,
+   * allocated as it likes (interop_call_arena(call) lives until the call ends), and returns them;
+   * NULL with `err` set as interop_decode sets it (same code, same message) when they do not
+   * decode. What it returns goes to `handler` at once, which owns it from then on. */
+  void *(*decode)(interop_call *call, const uint8_t *data, size_t len, uint32_t max_depth, interop_error *err);
+  /* Runs the function on what decode returned: as any handler, but it answers OK either with a
+   * C result in `result` or with interop_call_answer_msgpack. */
+  interop_handler handler;
+} interop_msgpack_handler;
+
+/**
+ * For a handler run by an interop_msgpack_handler: the call's result is the `len` bytes at `data`
+ * (copied into the call's arena), the msgpack of a value of fn->result that the handler checked
+ * and encoded within interop_call_max_depth(call). Answer INTEROP_OK next (return it or
+ * interop_call_finish). INTEROP_RESOURCE_EXHAUSTED when out of memory.
+ */
+int interop_call_answer_msgpack(interop_call *call, const uint8_t *data, size_t len);
+/** The nesting limit (limits.max_depth) values of this call are decoded and encoded within. */
+uint32_t interop_call_max_depth(const interop_call *call);
+
 typedef struct interop_node interop_node;
+
+/** interop_module_impl.flags: the structure ends with `msgpack_handlers` (ADR 0037). */
+#define INTEROP_IMPL_MSGPACK_HANDLERS 1u
 
 /**
  * What a module library exports, through one function named `interop_module_entry`:
@@ -118,12 +149,15 @@ typedef struct interop_node interop_node;
  */
 typedef struct interop_module_impl {
   uint32_t abi_version;               /* INTEROP_ABI_VERSION */
-  uint32_t reserved;
+  uint32_t flags;                     /* INTEROP_IMPL_*: which fields after `fini` exist; else 0 */
   const interop_module *module;
   const interop_handler *handlers;    /* module->functions_count entries; NULL = UNIMPLEMENTED */
   void *impl;                         /* the handlers' first argument */
   int (*init)(void *impl, interop_node *node, interop_error *err); /* may be NULL */
   void (*fini)(void *impl);                                        /* may be NULL */
+  /* Read only with INTEROP_IMPL_MSGPACK_HANDLERS in flags (older libraries end before it):
+   * module->functions_count entries, an entry with a NULL handler means `handlers` serves it. */
+  const interop_msgpack_handler *msgpack_handlers;
 } interop_module_impl;
 
 typedef const interop_module_impl *(*interop_module_entry_fn)(void);

@@ -5,7 +5,7 @@
 // msgpack_write.c): fields by ascending id, absent optionals left out, unknown fields skipped,
 // missing struct- and union-typed fields refused.
 
-import type { TypeDecl, TypeRef, UnionDecl } from '../../ir/types.js';
+import type { Field, FunctionDecl, TypeDecl, TypeRef, UnionDecl } from '../../ir/types.js';
 import { type Aggregate, Ctx, CodeWriter } from './context.js';
 import { caseNames, fieldNames } from './types.js';
 import { typeName } from './names.js';
@@ -54,11 +54,27 @@ export function emitMsgpackDecls(w: CodeWriter, decls: Aggregate[]): void {
   }
 }
 
-function emitRecord(ctx: Ctx, w: CodeWriter, d: Extract<Aggregate, { kind: 'struct' | 'error' }>): void {
+type Record_ = Extract<Aggregate, { kind: 'struct' | 'error' }>;
+
+function emitRecord(ctx: Ctx, w: CodeWriter, d: Record_): void {
   const t = typeName(d.name, d.annotations);
-  const names = fieldNames(d);
-  const qualified = `${ctx.module.name}.${d.name}`;
-  const fields = d.fields.map((f, i) => ({ f, m: names[i]!, tag: mpTag(ctx, f.type), i })).sort((a, b) => a.f.id - b.f.id);
+  const fields = d.fields.map((f, i) => ({ f, m: fieldNames(d)[i]! }));
+  emitRecordWrite(ctx, w, t, fields);
+  emitRecordRead(ctx, w, t, `${ctx.module.name}.${d.name}`, fields);
+}
+
+interface Member {
+  f: Field;
+  m: string; // the C++ member
+}
+
+/** Members in wire order (ascending id), with their tags. */
+function wireOrder(ctx: Ctx, members: Member[]): Array<Member & { tag: string }> {
+  return members.map((x) => ({ ...x, tag: mpTag(ctx, x.f.type) })).sort((a, b) => a.f.id - b.f.id);
+}
+
+function emitRecordWrite(ctx: Ctx, w: CodeWriter, t: string, members: Member[]): void {
+  const fields = wireOrder(ctx, members);
   const optional = fields.filter((x) => x.f.type.kind === 'optional');
   const empty = fields.length === 0;
   w.line('');
@@ -73,6 +89,12 @@ function emitRecord(ctx: Ctx, w: CodeWriter, d: Extract<Aggregate, { kind: 'stru
     w.line('interop_mp_end(w);');
     w.line('return INTEROP_OK;');
   }, '}');
+}
+
+/** The reader of a struct, an error, or a function's params (`qualified`: the name in messages). */
+function emitRecordRead(ctx: Ctx, w: CodeWriter, t: string, qualified: string, members: Member[]): void {
+  const fields = wireOrder(ctx, members);
+  const empty = fields.length === 0;
   w.block(`int interop_mp_read(::interop::mp::Reader *r, ${t} &${empty ? '' : 'out'}) {`, () => {
     w.line('std::uint64_t n;');
     w.line(`int rc = interop_mp_get_struct(r, ${JSON.stringify(qualified)}, &n);`);
@@ -146,4 +168,21 @@ export function emitMsgpack(ctx: Ctx, w: CodeWriter, decls: Aggregate[]): void {
     if (d.kind === 'union') emitUnion(ctx, w, d);
     else emitRecord(ctx, w, d);
   }
+}
+
+/**
+ * A call function's params as one struct with its msgpack reader (ADR 0037): what the server's
+ * msgpack handler decodes a REQUEST into, with the C decoder's checks and messages (the params
+ * struct is `module.fn params` there too) and the IDL defaults for params left out.
+ */
+export function emitParamsReader(ctx: Ctx, w: CodeWriter, fn: FunctionDecl, name: string): void {
+  const members = fn.params.map((f, i) => ({ f, m: `p${i}` }));
+  w.line('');
+  w.block(`struct ${name} {`, () => {
+    for (const x of members) {
+      const init = ctx.initial(x.f.type, x.f.default);
+      w.line(`${ctx.cppType(x.f.type)} ${x.m}${init ? ` = ${init}` : '{}'};`);
+    }
+  }, '};');
+  emitRecordRead(ctx, w, name, `${ctx.module.name}.${fn.name} params`, members);
 }

@@ -3,11 +3,12 @@
 // params to C++, call the virtual, and write the reply back; exceptions never cross the ABI.
 // Also the two error mappers: a C error to the C++ exception a caller gets, and back.
 
-import type { TypeRef } from '../../ir/types.js';
+import type { FunctionDecl, TypeRef } from '../../ir/types.js';
 import { Ctx as CCtx } from '../c/context.js';
 import { cDeclName, cFieldNames, cModuleRef, cParamsName, cTypeOf } from './c-names.js';
 import { cppFunctions, methodNames, paramNames, resultType } from './client.js';
 import { Ctx, CodeWriter, cppDoc } from './context.js';
+import { emitParamsReader, mpTag } from './msgpack.js';
 import { streamHandlerArgs, streamHandlerParams } from './streams.js';
 
 function handlerParams(ctx: Ctx, fn: Parameters<typeof resultType>[1]): string[] {
@@ -45,6 +46,8 @@ export function emitServerDecl(ctx: Ctx, w: CodeWriter): void {
     w.line(' private:');
     w.line('interop_module_impl impl_{};');
     w.line(`interop_handler table_[${Math.max(ctx.module.functions.length, 1)}]{};`);
+    w.line('/// Calls in msgpack over a connection: decoded into the handler\'s values, its reply encoded from them (ADR 0037).');
+    w.line(`interop_msgpack_handler msgpack_[${Math.max(ctx.module.functions.length, 1)}]{};`);
     w.line('interop_node *node_ = nullptr;');
   }, '};');
 }
@@ -57,6 +60,16 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     const params = handlerParams(ctx, fn).map((p) => p.replace(/ [A-Za-z0-9_]+$/, ''));
     const unimplemented = `::interop::Error(::interop::Code::unimplemented, "${ctx.module.name}.${fn.name} is not implemented")`;
     w.line(`void Server::${names.fns.get(fn)!}(${params.join(', ')}${fn.kind === 'oneway' ? '' : ' reply'}) { ${fn.kind === 'oneway' ? `throw ${unimplemented};` : `reply.fail(${unimplemented});`} }`);
+  }
+  const calls = fns.filter(({ fn }) => fn.kind === 'call');
+  if (calls.length > 0) {
+    w.line('');
+    // In detail (as error_to_c): a name lookup before `::` ignores the Server's methods.
+    w.block('namespace detail {', () => {
+      w.block('namespace {', () => {
+        for (const { fn } of calls) emitParamsReader(ctx, w, fn, paramsStruct(names.fns.get(fn)!));
+      }, '}  // namespace');
+    }, '}  // namespace detail');
   }
   w.line('');
   w.block('Server::Server() {', () => {
@@ -87,7 +100,10 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
         }, fn.kind === 'stream' ? '}, true);' : '});');
       }, '};');
     }
+    for (const { fn, index } of calls) emitMsgpackHandler(ctx, c, w, fn, index, names.fns.get(fn)!);
     w.line('impl_.abi_version = INTEROP_ABI_VERSION;');
+    w.line('impl_.flags = INTEROP_IMPL_MSGPACK_HANDLERS;');
+    w.line('impl_.msgpack_handlers = msgpack_;');
     w.line(`impl_.module = ${cModuleRef(ctx.module.name)};`);
     w.line('impl_.handlers = table_;');
     w.line('impl_.impl = this;');
@@ -96,6 +112,35 @@ export function emitServerDefs(ctx: Ctx, c: CCtx, w: CodeWriter): void {
     w.line('  return INTEROP_OK;');
     w.line('};');
   }, '}');
+}
+
+/** The params struct of a method, in namespace detail (unique: method names are). */
+function paramsStruct(method: string): string {
+  return `params_${method}`;
+}
+
+/**
+ * The msgpack handler of a call function (ADR 0037): the REQUEST's params decoded into a params
+ * struct in the call's arena, moved into the virtual handler; the reply encoded straight from the
+ * C++ value, or, when it does not encode, converted to the C result so that runtime-c's check
+ * answers the same INTERNAL error (and counts it) as for a C handler.
+ */
+function emitMsgpackHandler(ctx: Ctx, c: CCtx, w: CodeWriter, fn: FunctionDecl, index: number, method: string): void {
+  const P = `detail::${paramsStruct(method)}`;
+  const r = resultType(ctx, fn);
+  const reply = fn.result ? r : 'void';
+  w.line(`msgpack_[${index}].decode = &::interop::detail::decode_params<${P}>;`);
+  w.block(`msgpack_[${index}].handler = [](void *impl, interop_call *call, const void *params, void *result, interop_error *err) -> int {`, () => {
+    w.line(`${fn.result ? '' : '(void)result; '}auto *self = static_cast<Server *>(impl);`);
+    w.line(`::interop::detail::ArenaOwned<${P}> p(params);`);
+    const write = fn.result
+      ? `[call, result](const ${r} &value, ::interop::Arena &arena) { if (!::interop::detail::answer_msgpack<${mpTag(ctx, fn.result)}>(call, value)) { using ::interop::interop_to_c; interop_to_c(value, static_cast<${cTypeOf(c, fn.result)} *>(result), arena); } }`
+      : '[](const ::interop::Unit &, ::interop::Arena &) {}';
+    const args = fn.params.map((_, i) => `std::move(p->p${i})`);
+    w.block(`return ::interop::detail::serve<${reply}>(call, &detail::error_to_c, ${write}, err, [&](::interop::Reply<${reply}> &reply) {`, () => {
+      w.line(`self->${method}(${[...args, 'reply'].join(', ')});`);
+    }, '});');
+  }, '};');
 }
 
 /** The declared errors any function of the module throws (imported ones too), once each. */

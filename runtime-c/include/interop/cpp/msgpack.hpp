@@ -18,6 +18,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -110,7 +111,11 @@ struct Str {
     const char *p;
     std::size_t n;
     int rc = interop_mp_get_str(r, &p, &n);
-    if (rc == INTEROP_OK) out.assign(p, n);
+    // clear + append: assign's general replace (overlap checks) showed in profiles.
+    if (rc == INTEROP_OK) {
+      out.clear();
+      out.append(p, n);
+    }
     return rc;
   }
 };
@@ -150,12 +155,18 @@ struct List {
     out.clear();
     out.reserve(static_cast<std::size_t>(n));  // n is at most the bytes left (checked)
     for (std::uint64_t i = 0; i < n; i++) {
-      typename V::value_type item{};
-      if ((rc = Tag::read(r, item)) != INTEROP_OK) {
+      // Read in place: no temporary to move and destroy (the value is refused whole on failure);
+      // std::vector<bool> has no element to refer to.
+      if constexpr (std::is_same_v<typename V::value_type, bool>) {
+        bool item = false;
+        if ((rc = Tag::read(r, item)) == INTEROP_OK) out.push_back(item);
+      } else {
+        rc = Tag::read(r, out.emplace_back());
+      }
+      if (rc != INTEROP_OK) {
         interop_path_index(&r->path, static_cast<std::size_t>(i));
         return rc;
       }
-      out.push_back(std::move(item));
     }
     interop_mp_leave(r);
     return INTEROP_OK;
@@ -196,20 +207,26 @@ struct Map {
     if (rc != INTEROP_OK) return rc;
     out.clear();
     std::optional<typename M::key_type> twice;
+    typename M::key_type key{};
     for (std::uint64_t i = 0; i < n; i++) {
-      typename M::key_type key{};
-      typename M::mapped_type value{};
-      if ((rc = KeyTag::read(r, key)) != INTEROP_OK || (rc = ValueTag::read(r, value)) != INTEROP_OK) {
+      if ((rc = KeyTag::read(r, key)) == INTEROP_OK) {
+        // Canonical input comes in ascending order: then the entry goes at the end, its value
+        // read in place (no temporary to move and destroy).
+        auto hint = out.end();
+        if (!out.empty() && !(std::prev(hint)->first < key)) hint = out.lower_bound(key);
+        if (hint != out.end() && !(key < hint->first)) {
+          if (!twice || key < *twice) twice = key;
+          typename M::mapped_type ignored{};
+          rc = ValueTag::read(r, ignored);
+        } else {
+          auto it = out.emplace_hint(hint, std::piecewise_construct, std::forward_as_tuple(std::move(key)), std::forward_as_tuple());
+          rc = ValueTag::read(r, it->second);
+        }
+      }
+      if (rc != INTEROP_OK) {
         interop_path_index(&r->path, static_cast<std::size_t>(i));
         return rc;
       }
-      auto hint = out.end();
-      if (!out.empty() && !(std::prev(hint)->first < key)) hint = out.lower_bound(key);
-      if (hint != out.end() && !(key < hint->first)) {
-        if (!twice || key < *twice) twice = std::move(key);
-        continue;
-      }
-      out.emplace_hint(hint, std::move(key), std::move(value));
     }
     interop_mp_leave(r);
     return twice ? detail::duplicate_key(r, *twice) : INTEROP_OK;
@@ -232,9 +249,8 @@ struct Opt {
       out.reset();
       return INTEROP_OK;
     }
-    typename O::value_type value{};
-    int rc = Tag::read(r, value);
-    if (rc == INTEROP_OK) out = std::move(value);
+    int rc = Tag::read(r, out.emplace());
+    if (rc != INTEROP_OK) out.reset();
     return rc;
   }
 };

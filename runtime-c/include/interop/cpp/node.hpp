@@ -8,6 +8,7 @@
 #define INTEROP_CPP_NODE_HPP
 
 #include <interop/cpp/error.hpp>
+#include <interop/cpp/msgpack.hpp>
 #include <interop/cpp/values.hpp>
 #include <interop/interop.h>
 
@@ -18,6 +19,7 @@
 #include <future>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <utility>
@@ -415,6 +417,65 @@ int serve(interop_call *call, ErrorWriter errors, std::function<void(const typen
   }
   if (state->rc != INTEROP_OK) *err = state->err;
   return state->rc;
+}
+
+/**
+ * A msgpack handler's decoder (module.h, ADR 0037): the params struct P of a call, built in the
+ * call's arena and read straight from the REQUEST's bytes; nullptr with `err` set (the C
+ * decoder's code and message) when they do not decode. Exceptions never cross the ABI.
+ */
+template <class P>
+void *decode_params(interop_call *call, const std::uint8_t *data, std::size_t len, std::uint32_t max_depth,
+                    interop_error *err) {
+  void *mem = interop_arena_alloc(interop_call_arena(call), sizeof(P), alignof(P));
+  if (mem == nullptr) {
+    interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+    return nullptr;
+  }
+  P *p = nullptr;
+  int rc;
+  try {
+    p = new (mem) P();
+    rc = mp::decode<mp::Decl<P>>(data, len, max_depth, *p, err);
+  } catch (const std::bad_alloc &) {
+    rc = interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+  }
+  if (rc == INTEROP_OK) return p;
+  if (p != nullptr) p->~P();
+  return nullptr;
+}
+
+/** What decode_params returned, destroyed (not freed: the call's arena holds it) at scope end. */
+template <class P>
+class ArenaOwned {
+ public:
+  explicit ArenaOwned(const void *p) : p_(static_cast<P *>(const_cast<void *>(p))) {}
+  ~ArenaOwned() { p_->~P(); }
+  ArenaOwned(const ArenaOwned &) = delete;
+  ArenaOwned &operator=(const ArenaOwned &) = delete;
+  P *operator->() const { return p_; }
+
+ private:
+  P *p_;
+};
+
+/**
+ * Answers a call served by a msgpack handler with `value` encoded straight (ADR 0037). False when
+ * it does not encode: the caller then writes the C result, whose check (direct.c) gives the
+ * caller the same INTERNAL error a C handler's bad result gives, and counts it the same.
+ */
+template <class Tag, class T>
+bool answer_msgpack(interop_call *call, const T &value) {
+  // Encoded into one buffer per thread, grown once (a fresh one would grow from 64 bytes by
+  // doubling for every answer), then copied into the call's arena. Past 4 MiB it is let go.
+  thread_local Buffer scratch;
+  interop_buf *out = scratch.get();
+  out->len = 0;
+  interop_error err;
+  const bool ok = mp::encode<Tag>(value, interop_call_max_depth(call), out, &err) == INTEROP_OK &&
+                  interop_call_answer_msgpack(call, out->data, out->len) == INTEROP_OK;
+  if (!ok || out->cap > (std::size_t{4} << 20)) interop_buf_free(out);
+  return ok;
 }
 
 /** A declared error thrown by a handler, as runtime-c carries it: its C value in the call's arena. */
