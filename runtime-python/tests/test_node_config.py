@@ -62,7 +62,7 @@ def test_every_problem_named_by_path() -> None:
         'connect[1].port: is not a known field (allowed: node, address, endpoints, policy, idempotent, codec, member_codecs, modules, token, ca)',
         'connect[1].codec: expected one of "msgpack", "json", "protobuf", got "xml"',
         'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits, '
-            'packages, web, tls)',
+            'packages, web, shm, tls)',
         'limits.speed: is not a known field (allowed: max_frame_bytes, max_depth, max_in_flight, max_event_queue, '
         'event_queue_policy, default_deadline_ms, handshake_timeout_ms, max_target_bytes, stream_window, '
         'max_connections, idle_timeout_ms, frame_timeout_ms)',
