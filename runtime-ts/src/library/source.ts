@@ -5,7 +5,8 @@
 // next library in both cases but reports them differently.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -76,6 +77,16 @@ function meter(options: DownloadOptions, what: string): { stream: Transform; res
   return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
 }
 
+/**
+ * The file a download writes, created before the first byte arrives. A write stream given only a
+ * path opens its file later, on the thread pool: when the download failed at once, that open could
+ * land after the caller had already cleaned up and leave an empty file behind.
+ */
+async function createDestination(dest: string): Promise<NodeJS.WritableStream> {
+  const handle = await open(dest, 'wx');
+  return handle.createWriteStream();
+}
+
 class FolderLibrary implements Library {
   constructor(readonly location: string, private readonly dir: string, readonly keys: readonly string[]) {}
 
@@ -98,7 +109,7 @@ class FolderLibrary implements Library {
 
   async download(rel: string, dest: string, options: DownloadOptions): Promise<Downloaded | undefined> {
     const m = meter(options, `${this.location}/${rel}`);
-    const found = await this.stream(rel, (input) => pipeline(input, m.stream, createWriteStream(dest, { flags: 'wx' })));
+    const found = await this.stream(rel, async (input) => pipeline(input, m.stream, await createDestination(dest)));
     return found ? m.result() : undefined;
   }
 
@@ -146,8 +157,15 @@ class HttpLibrary implements Library {
     const res = await this.get(new URL(rel, this.location));
     if (!res) return undefined;
     const m = meter(options, `${this.location}${rel}`);
+    let out: NodeJS.WritableStream;
     try {
-      await pipeline(res, m.stream, createWriteStream(dest, { flags: 'wx' }));
+      out = await createDestination(dest);
+    } catch (err) {
+      res.destroy();
+      throw err;
+    }
+    try {
+      await pipeline(res, m.stream, out);
     } catch (err) {
       if (err instanceof LibraryError) throw err;
       throw new LibraryDown(this.location, `the download of ${rel} was cut off (${describeNetError(err)})`);
