@@ -86,6 +86,28 @@ async def test_calls_and_big_frames_go_through_the_rings(conf: types.ModuleType,
         await node.close(100)
 
 
+@pytest.mark.parametrize("side", ["client", "server"])
+async def test_each_side_reads_shm_spin_us_from_its_node_config(conf: types.ModuleType, tmp_path: Path,
+                                                                  side: str) -> None:
+    """Both ends share this one thread here, so a reader's poll holds up its peer: a first call
+    that takes at least spin_us proves the side whose config said so polled that long (wall clock,
+    so load cannot make it shorter). With the default 50 µs it takes milliseconds."""
+    spin_us = 1_000_000
+    extra = {side: {"shm": {"spin_us": spin_us}}}
+    address = f"shm:{tmp_path}/s.sock"
+    started = time.monotonic()
+    server = await Node.start({"node": "server", "modules": [MODULE], "listen": [address], **extra.get("server", {})},
+                              implementations={MODULE: Impl()}, modules=[conf.ConformanceModule])
+    client = await Node.start({"node": "client", "connect": [{"address": address, "modules": [MODULE]}],
+                               **extra.get("client", {})}, modules=[conf.ConformanceModule])
+    try:
+        assert await conf.ConformanceClient(client).add(2, 3) == 5
+        assert time.monotonic() - started >= spin_us / 1e6
+    finally:
+        await client.close(100)
+        await server.close(100)
+
+
 async def test_bad_set_ups_are_refused_and_others_still_served(conf: types.ModuleType, served: tuple[Node, str],
                                                                  tmp_path: Path) -> None:
     server, address = served

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { Node } from '../../runtime-ts/src/node/node.js';
+import type { ShmConfig } from '../../runtime-ts/src/transport/types.js';
 import { tempDir } from '../temp.js';
 import { calcHandlers, calcModule } from '../runtime/fixtures.js';
 
@@ -13,9 +14,9 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
 });
 
-async function pairOver(address: string) {
-  const server = await Node.start({ node: 'server', modules: ['test.calc'], listen: [address] }, { implementations: [[calc, calcHandlers()]], shutdownGraceMs: 200 });
-  const client = await Node.start({ node: 'client', connect: [{ address, modules: ['test.calc'] }] }, { uses: [calc] });
+async function pairOver(address: string, shm: { server?: ShmConfig; client?: ShmConfig } = {}) {
+  const server = await Node.start({ node: 'server', modules: ['test.calc'], listen: [address], ...(shm.server ? { shm: shm.server } : {}) }, { implementations: [[calc, calcHandlers()]], shutdownGraceMs: 200 });
+  const client = await Node.start({ node: 'client', connect: [{ address, modules: ['test.calc'] }], ...(shm.client ? { shm: shm.client } : {}) }, { uses: [calc] });
   nodes.push(client, server);
   return { server, client, api: client.invoker(calc) };
 }
@@ -38,4 +39,15 @@ it('an idle link costs no CPU', async () => {
   const ms = (used.user + used.system) / 1000;
   console.log(`an idle shm link (both ends in this process) used ${ms.toFixed(1)} ms of CPU in 1 s`);
   expect(ms).toBeLessThan(100); // a reader that kept polling would use ~1000
+});
+
+// Both ends live in this one thread here, so a reader's poll holds up its peer: a first call that
+// takes at least spin_us proves the side whose config said so polled that long (wall clock, so
+// load cannot make it shorter). With the default 50 µs it takes a few milliseconds.
+it.each(['client', 'server'] as const)("the %s reads shm.spin_us from its node config", async (side) => {
+  const spinUs = 1_000_000;
+  const started = performance.now();
+  const { api } = await pairOver(`shm:${join(tempDir('shm-'), 's.sock')}`, { [side]: { spin_us: spinUs } });
+  expect(await api.call(calc, calc.functions['add']!, [2, 3])).toBe(5);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(spinUs / 1000);
 });

@@ -67,6 +67,8 @@ class Node:
         #: The config's `web` and `tls` sections, for web listeners (docs/config.md).
         self.web: dict[str, Any] = {}
         self.tls: dict[str, str] | None = None
+        #: The config's shm.spin_us: how long an shm: reader polls after traffic (None: the default).
+        self.shm_spin_us: int | None = None
         self.plugins: list[PluginProcess] = []
         self.started = time.monotonic()
         self._closing = False
@@ -219,7 +221,8 @@ class Node:
             self.servers.append(web)
             slots.address = bound_web
         elif is_shm_address(address):
-            shm, bound = listen_shm(address, on_transport, self._count, self.limits.handshake_timeout_ms / 1000)
+            shm, bound = listen_shm(address, on_transport, self._count, self.limits.handshake_timeout_ms / 1000,
+                                   self.shm_spin_us)
             self.servers.append(shm)
             self._listening.append(bound)  # its set-up socket's file
             slots.address = address
@@ -283,7 +286,7 @@ class Node:
             if is_web_address(address):
                 transport = await dial_web(parse_web_address(address), address, self.limits, ca)
             elif is_shm_address(address):
-                transport = await dial_shm(address)
+                transport = await dial_shm(address, self.shm_spin_us)
             else:
                 transport = await dial(parse_address(address))
             return self._track(await Connection.open(transport, initiator=True, wants=self._wants(link()),
@@ -396,6 +399,7 @@ class Node:
         node = cls(str(cfg["node"]), limits=limits, token=cfg.get("token"))
         node.web = dict(cfg.get("web", {}))
         node.tls = cfg.get("tls")
+        node.shm_spin_us = cfg.get("shm", {}).get("spin_us")
         for m in by_name.values():
             node.known[m.name] = m
         # Without a "modules" list the node hosts every implementation it was given (as in TS).

@@ -8,7 +8,7 @@ import { schemaFile } from '../schema-file.js';
 import { parseJsonText } from '../json-text.js';
 import type { CodecName } from '../module.js';
 import { limitsFromWire, type Limits } from '../wire/limits.js';
-import type { TlsConfig, WebConfig } from '../transport/types.js';
+import type { ShmConfig, TlsConfig, WebConfig } from '../transport/types.js';
 
 export interface ConnectConfig {
   node?: string;
@@ -57,6 +57,8 @@ export interface NodeConfig {
   web?: WebConfig;
   /** Certificate and key of wss:// and https:// listeners. */
   tls?: TlsConfig;
+  /** shm: connections: how long a reader polls its ring after traffic (docs/wire.md §9.4). */
+  shm?: ShmConfig;
 }
 
 export interface ConfigIssue {

@@ -136,7 +136,7 @@ export class Node {
 
   private async dial(address: string, link: ConnectConfig): Promise<Connection> {
     const { ca, token } = link;
-    const channel = await transportFor(address).connect(address, { limits: this.limits, ...(ca !== undefined ? { ca } : {}) });
+    const channel = await transportFor(address).connect(address, { limits: this.limits, ...(ca !== undefined ? { ca } : {}), ...(this.config.shm ? { shm: this.config.shm } : {}) });
     return this.track(
       await Connection.open(channel, {
         ...this.connectionOptions('initiator'),
@@ -172,6 +172,7 @@ export class Node {
       limits: this.limits,
       ...(this.config.web ? { web: this.config.web } : {}),
       ...(this.config.tls ? { tls: this.config.tls } : {}),
+      ...(this.config.shm ? { shm: this.config.shm } : {}),
       count: (counter) => bump(this.services.counters, counter),
     };
     const listener = await transportFor(address).listen(address, (channel) => {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { ErrorCode, InteropError } from '../errors.js';
 import { FrameError } from '../wire/decoder.js';
 import { clearStaleSocket, removeSocketFile, why } from './socket.js';
-import type { ByteChannel, ChannelHandlers, Listener, Transport } from './types.js';
+import type { ByteChannel, ChannelHandlers, Listener, ShmConfig, Transport } from './types.js';
 
 type LinkHandle = { readonly __link: unique symbol };
 type ListenerHandle = { readonly __listener: unique symbol };
@@ -33,9 +33,13 @@ const ACCEPTED = 0;
 
 /**
  * How long a reader polls its empty ring before it sleeps on the eventfd: an answer that comes
- * sooner costs neither side a system call. INTEROP_SHM_SPIN_US overrides it (0: sleep at once).
+ * sooner costs neither side a system call. The node config's `shm.spin_us` changes it (0: sleep at once).
  */
-const SPIN_MICROSECONDS = Number(process.env.INTEROP_SHM_SPIN_US ?? 50);
+const DEFAULT_SPIN_MICROSECONDS = 50;
+
+function spinMicroseconds(shm: ShmConfig | undefined): number {
+  return shm?.spin_us ?? DEFAULT_SPIN_MICROSECONDS;
+}
 
 let loaded: ShmAddon | undefined;
 
@@ -75,11 +79,12 @@ class ShmChannel implements ByteChannel {
     readonly description: string,
     private readonly addon: ShmAddon,
     private readonly link: LinkHandle,
+    private readonly spinMicroseconds: number,
   ) {}
 
   start(handlers: ChannelHandlers): void {
     this.handlers = handlers;
-    this.addon.start(this.link, (kind, arg) => this.onEvent(kind, arg), SPIN_MICROSECONDS);
+    this.addon.start(this.link, (kind, arg) => this.onEvent(kind, arg), this.spinMicroseconds);
   }
 
   private onEvent(kind: number, arg?: Uint8Array | string): void {
@@ -165,7 +170,7 @@ class ShmChannel implements ByteChannel {
 
 export const shmTransport: Transport = {
   scheme: 'shm',
-  async connect(address) {
+  async connect(address, options) {
     const addon = shmAddon();
     let link: LinkHandle;
     try {
@@ -173,14 +178,14 @@ export const shmTransport: Transport = {
     } catch (error) {
       throw Object.assign(new Error(`cannot connect to ${address}: ${why(error as NodeJS.ErrnoException)}`), { cause: error });
     }
-    return new ShmChannel(address, addon, link);
+    return new ShmChannel(address, addon, link, spinMicroseconds(options?.shm));
   },
   async listen(address, accept, options) {
     const addon = shmAddon();
     const path = shmPath(address);
     await clearStaleSocket(address, path);
     const handle = addon.listen(path, (kind, arg) => {
-      if (kind === ACCEPTED) accept(new ShmChannel(address, addon, arg as LinkHandle));
+      if (kind === ACCEPTED) accept(new ShmChannel(address, addon, arg as LinkHandle, spinMicroseconds(options?.shm)));
       else options?.count?.('rejected_handshakes');
     });
     chmodSync(path, 0o600);

@@ -51,6 +51,8 @@ export interface ListenOptions {
   web?: WebConfig;
   /** `tls` of the node config: certificate and key for wss:// and https:// listeners. */
   tls?: TlsConfig;
+  /** `shm` of the node config: the poll of shm: connections (docs/wire.md §9.4). */
+  shm?: ShmConfig;
   /** Counts, in the node's health counters (docs/wire.md §7), what the transport refused itself. */
   count?(counter: 'rejected_connections' | 'rejected_handshakes' | 'frame_timeouts'): void;
 }
@@ -60,6 +62,13 @@ export interface ConnectOptions {
   limits: Limits;
   /** A PEM file of certificate authorities to trust, beside the system's (wss://, https://). */
   ca?: string;
+  /** `shm` of the node config: the poll of shm: connections (docs/wire.md §9.4). */
+  shm?: ShmConfig;
+}
+
+export interface ShmConfig {
+  /** Microseconds a reader polls its empty ring after traffic before it sleeps (default 50; 0 sleeps at once). */
+  spin_us?: number;
 }
 
 export interface WebConfig {

@@ -35,7 +35,8 @@ RING_BYTES = 256 * 1024
 #: Bytes waiting in our own queue (the ring is full) before the transport reports congestion, as
 #: asyncio's socket transports do (docs/wire.md §5); drain() returns below a quarter of it.
 HIGH_WATER = 64 * 1024
-#: How long a reader with nothing else to do polls its empty ring before it sleeps (§9.4).
+#: How long a reader with nothing else to do polls its empty ring before it sleeps (§9.4), unless
+#: the node config's shm.spin_us says otherwise (0: sleep at once).
 SPIN_US = 50
 #: After a poll that found nothing, the next SKIP_AFTER_MISS empty rings sleep at once: on a
 #: machine without a spare core (or a peer slower than SPIN_US) polling only takes the CPU the
@@ -259,9 +260,10 @@ class ShmTransport:
 
 # ---- set-up (docs/wire.md §9.1) ----
 
-async def dial_shm(address: str) -> ShmTransport:
+async def dial_shm(address: str, spin_us: int | None = None) -> ShmTransport:
     """Connects to the set-up socket, sends a new segment and its two eventfds, and returns the
-    transport (the caller, the initiator, then sends HELLO into the ring)."""
+    transport (the caller, the initiator, then sends HELLO into the ring). `spin_us` is the node
+    config's shm.spin_us (None: SPIN_US)."""
     shm = _require()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.setblocking(False)
@@ -271,7 +273,7 @@ async def dial_shm(address: str) -> ShmTransport:
     except BaseException:
         sock.close()
         raise
-    return ShmTransport(sock, ring, address)
+    return ShmTransport(sock, ring, address, spin_us)
 
 
 async def _accept_setup(sock: socket.socket) -> Any:
@@ -294,10 +296,11 @@ class ShmListener(Listener):
     segment within the handshake timeout, or it is refused (counted in rejected_handshakes)."""
 
     def __init__(self, sock: socket.socket, description: str, on_transport: OnTransport, count: Count,
-                 setup_timeout_s: float) -> None:
+                 setup_timeout_s: float, spin_us: int | None = None) -> None:
         super().__init__(sock, description, on_transport)
         self._count = count
         self._setup_timeout_s = setup_timeout_s
+        self._spin_us = spin_us
 
     async def _serve(self, conn: socket.socket) -> None:
         try:
@@ -308,17 +311,17 @@ class ShmListener(Listener):
             log.debug("%s: refused a set-up: %s", self.description, e or "none within the handshake timeout")
             conn.close()
             return
-        await self._on_transport(ShmTransport(conn, ring, self.description))  # type: ignore[arg-type]
+        await self._on_transport(ShmTransport(conn, ring, self.description, self._spin_us))  # type: ignore[arg-type]
 
 
 def listen_shm(address: str, on_transport: OnTransport, count: Count,
-                     setup_timeout_s: float) -> tuple[ShmListener, Address]:
+               setup_timeout_s: float, spin_us: int | None = None) -> tuple[ShmListener, Address]:
     """Listens on the set-up socket (a unix socket, 0600); returns the listener and that socket's
-    unix address (for removing its file on close)."""
+    unix address (for removing its file on close). `spin_us`: as for dial_shm."""
     _require()
     unix = Address("unix", path=setup_path(address))
     sock, _ = bind_listening(unix)
-    return ShmListener(sock, address, on_transport, count, setup_timeout_s), unix
+    return ShmListener(sock, address, on_transport, count, setup_timeout_s, spin_us), unix
 
 
 __all__ = ["ShmListener", "ShmTransport", "dial_shm", "is_shm_address", "listen_shm"]
