@@ -73,7 +73,28 @@ function buildRuntime(stage) {
   execFileSync(process.execPath, [tsc, '-p', join(REPO, 'runtime-ts', 'tsconfig.build.json'), '--outDir', join(dir, 'dist'), '--sourceMap', 'false'], { stdio: 'inherit' });
   for (const part of CLI_PARTS) rmSync(join(dir, 'dist', part), { recursive: true });
   copySchemas(dir, ['config']);
+  copyShmAddon(dir);
   return dir;
+}
+
+/**
+ * The shm: transport's Node-API addon as sources (native/shm/: the addon and runtime-c's ring
+ * core, with a binding.gyp that names them there): `npm run build-shm` in the installed package
+ * builds it with the node-gyp npm ships (docs/use-ts.md); it is not built on install, so an
+ * install needs no compiler, and without it only shm: addresses fail, saying how to build it.
+ */
+function copyShmAddon(dir) {
+  const to = join(dir, 'native', 'shm');
+  mkdirSync(join(to, 'include', 'interop'), { recursive: true });
+  cpSync(join(REPO, 'runtime-ts', 'native', 'shm', 'addon.c'), join(to, 'addon.c'));
+  cpSync(join(REPO, 'runtime-c', 'src', 'shm_ring.c'), join(to, 'shm_ring.c'));
+  cpSync(join(REPO, 'runtime-c', 'include', 'interop', 'shm_ring.h'), join(to, 'include', 'interop', 'shm_ring.h'));
+  const gyp = JSON.parse(readFileSync(join(REPO, 'runtime-ts', 'native', 'shm', 'binding.gyp'), 'utf8'));
+  for (const target of gyp.targets) {
+    target.sources = target.sources.map((s) => s.split('/').pop());
+    target.include_dirs = ['include'];
+  }
+  writeFileSync(join(to, 'binding.gyp'), `${JSON.stringify(gyp, null, 2)}\n`);
 }
 
 /** Imports that leave the CLI's own folders for the runtime's become imports of @interop/runtime. */

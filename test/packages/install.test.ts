@@ -86,6 +86,19 @@ describe('npm packages', () => {
     expect(readdirSync(join(runtime, 'dist')).filter((d) => statSync(join(runtime, 'dist', d)).isDirectory()).sort()).toEqual(['codec', 'control', 'node', 'transport', 'wire']);
   });
 
+  // After the test above: the build leaves files with this machine's paths in the package.
+  it("the runtime ships the shm: addon's sources; `npm run build-shm` in it builds what its shm: transport loads", () => {
+    const runtime = installed('@interop/runtime');
+    const addon = join(runtime, 'native/shm');
+    const missing = spawnSync(process.execPath, ['--input-type=module', '-e', "const { shmAddon } = await import('@interop/runtime/internal/transport/shm.js'); shmAddon();"], { cwd: app, encoding: 'utf8' });
+    expect(missing.stderr).toContain(`npm run build-shm --prefix ${runtime}/`);
+    expect(readdirSync(addon).sort()).toEqual(['addon.c', 'binding.gyp', 'include', 'shm_ring.c']);
+    // --nodedir=/usr: the installed Node's headers (nothing downloaded), as scripts/ensure-deps.sh builds it.
+    execFileSync('npm', ['run', 'build-shm', '--prefix', runtime, '--', '--nodedir=/usr'], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] });
+    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', "const { shmAddon } = await import('@interop/runtime/internal/transport/shm.js'); const a = shmAddon(); console.log(['connect', 'listen', 'start', 'write'].map((f) => typeof a[f]).join(' '));"], { cwd: app, encoding: 'utf8' });
+    expect(loaded.trim()).toBe('function function function function');
+  }, 120_000);
+
   it('the bins run compiled JavaScript and say the version', () => {
     const bin = (n: string) => join(app, 'node_modules/.bin', n);
     expect(execFileSync(bin('interopc'), ['--version'], { encoding: 'utf8' }).trim()).toBe(packed[0]!.version);

@@ -38,7 +38,7 @@ export function installFresh(dir: string, packed: Packed[], devTools: string[], 
   for (const p of packed) {
     const m = p.manifest;
     dependencies[p.name] = `file:${p.file}`;
-    const { name: _, description: _d, exports: _e, files: _f, main: _m, types: _t, type: _ty, keywords: _k, sideEffects: _s, ...rest } = m;
+    const { name: _, description: _d, exports: _e, files: _f, main: _m, types: _t, type: _ty, keywords: _k, sideEffects: _s, scripts: _sc, ...rest } = m;
     packages[`node_modules/${p.name}`] = { ...rest, version: p.version, resolved: `file:${p.file}`, integrity: p.integrity };
     wanted.push(...Object.keys(m.dependencies ?? {}).filter((d) => !packed.some((o) => o.name === d)));
   }

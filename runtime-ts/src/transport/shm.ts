@@ -55,7 +55,7 @@ export function shmAddon(): ShmAddon {
   } catch (error) {
     throw new InteropError(
       ErrorCode.UNAVAILABLE,
-      `the shm: transport needs runtime-ts's native addon, not built or not loadable at ${path}: run \`bash scripts/ensure-deps.sh\` (it builds runtime-ts/native/shm with node-gyp) (${(error as Error).message.split('\n')[0]})`,
+      `the shm: transport needs runtime-ts's native addon, not built or not loadable at ${path}: build it with \`npm run build-shm --prefix ${new URL('../..', import.meta.url).pathname}\` (an installed @interop/runtime; node-gyp, a C compiler and Node's headers) or, in the interop repository, \`bash scripts/ensure-deps.sh\` (${(error as Error).message.split('\n')[0]})`,
       { cause: error },
     );
   }

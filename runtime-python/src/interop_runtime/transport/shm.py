@@ -16,6 +16,7 @@ import asyncio
 import importlib
 import logging
 import socket
+import sys
 from collections import deque
 from typing import Any, Callable
 
@@ -62,8 +63,8 @@ def setup_path(address: str) -> str:
 def _require() -> Any:
     if native is None:
         raise InteropError(ErrorCode.UNAVAILABLE, "shm: needs the C extension _interop_shm, which is not built for this "
-                           "Python: run scripts/ensure-deps.sh (or runtime-python/build-shm.sh) in the interop "
-                           "repository, or use unix: instead")
+                           f"Python: in a clone of the interop repository run `bash runtime-python/build-shm.sh "
+                           f"{sys.prefix}` (or scripts/ensure-deps.sh for its own virtualenv), or use unix: instead")
     return native
 
 
