@@ -177,6 +177,13 @@ static void pump(shm_link *l) {
       napi_close_handle_scope(l->env, scope);
       continue;
     }
+    /* Empty after delivering: what JS did with the data (an answer, the next request) is written
+     * from setImmediate, after this phase, and the peer cannot answer what is not sent yet; so
+     * give the loop one turn (the idle handle keeps it from blocking) and poll in the next. */
+    if (taken > 0) {
+      keep_loop_awake(l, true);
+      break;
+    }
     /* Empty: poll it a little (an answer often comes within microseconds), then sleep. A poll
      * that found nothing says the peer is slow or has no core to run on (a loaded machine, where
      * polling takes the CPU it needs): the next SPINS_SKIPPED waits sleep at once. */
