@@ -19,7 +19,7 @@ import Data.Text (Text)
 import qualified Data.Text as T
 import Interop.Conformance
 import Interop.Runtime
-import Interop.Runtime.Codec (Codec (..), codecFromNumber, encodeValue)
+import Interop.Runtime.Codec (codecFromNumber)
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
 import Interop.Runtime.PlainJson (writeDoc)

@@ -29,7 +29,7 @@ import Data.Text (Text)
 import qualified Data.Text as T
 import Interop.Conformance
 import Interop.Runtime
-import Interop.Runtime.Codec (Codec (..), codecFromNumber)
+import Interop.Runtime.Codec (codecFromNumber)
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
 import RawPeer

@@ -408,11 +408,16 @@ instance (WireKey k, Wire v) => Wire (Map.Map k v) where
       entry raw m = do
         (d', scan) <- pbEnter d raw
         fs <- either (Left . snd) Right scan
-        k <- pbReadField d' (pbOccurrences 1 fs) >>= orZero
-        v <- pbReadField d' (pbOccurrences 2 fs) >>= orZero
+        k <- single d' (pbOccurrences 1 fs)
+        v <- single d' (pbOccurrences 2 fs)
         if Map.member k m then Left (invalid "duplicate map key") else Right (Map.insert k v m)
-      orZero :: Wire x => Maybe x -> Decoded x
-      orZero = maybe (maybe (Left pbMissing) Right zeroValue) Right
+      -- An entry's key and value are one occurrence each (a list, map or optional value in its
+      -- wrapper), zero when absent.
+      single :: Wire x => PbDepth -> [PbRaw] -> Decoded x
+      single d' raws' = case raws' of
+        [] -> maybe (Left pbMissing) Right zeroValue
+        [raw] -> pbReadSingle d' raw
+        _ -> Left pbDuplicate
 
 -- | An optional outside a struct: @null@ / nil when absent.
 instance Wire a => Wire (Maybe a) where
