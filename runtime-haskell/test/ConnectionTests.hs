@@ -14,10 +14,12 @@ import Control.Exception
 import Control.Monad (forM_, replicateM_)
 import qualified Data.ByteString as BS
 import Data.List (sort)
+import Data.Int (Int32)
 import Data.Text (Text)
 import qualified Data.Text as T
 import Interop.Conformance
 import Interop.Runtime
+import Interop.Runtime.Codec (codecFromNumber)
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
 import Interop.Runtime.PlainJson (writeDoc)
@@ -32,8 +34,8 @@ import Test.Tasty.HUnit
 connectionTests :: TestTree
 connectionTests =
   testGroup "connections (unix sockets)"
-    [ testCase "calls through the generated client, json and msgpack" $
-        withServer [] $ \address _ _ -> forM_ ["json", "msgpack"] $ \codec -> withClient address codec $ \node -> do
+    [ testCase "calls through the generated client, json, msgpack and protobuf" $
+        withServer [] $ \address _ _ -> forM_ ["json", "msgpack", "protobuf"] $ \codec -> withClient address codec $ \node -> do
           let c = conformanceClient (nodeInvoker node)
           echoString c "héllo \0 😀" >>= (@?= "héllo \0 😀")
           add c 40 2 >>= (@?= 42)
@@ -45,6 +47,10 @@ connectionTests =
           r @?= Left (NotFound "missing")
           r2 <- try (fail c "internal")
           either (\e -> errorCode e @?= CodeInternal) (const (assertFailure "expected INTERNAL")) r2
+    , testCase "protobuf: a declared error arrives as its own type (detail in the envelope's field 4)" $
+        withServer [] $ \address _ _ -> withClient address "protobuf" $ \node -> do
+          r <- try (fail (conformanceClient (nodeInvoker node)) "not_found")
+          r @?= Left (NotFound "missing")
     , testCase "UNIMPLEMENTED for a function the handlers leave out" $
         withServer [] $ \address _ _ -> withClient address "json" $ \node -> do
           r <- try (unimplemented (conformanceClient (nodeInvoker node)) 1)
@@ -178,6 +184,43 @@ connectionTests =
             sub <- subscribeTicked (conformanceClient (nodeInvoker node))
             got' <- timeout 3000000 (atomically (receive sub))
             got' @?= Just (Just (Tick 7 "same write"))
+    , testCase "member_codecs: a member's REQUEST and SUBSCRIBE in its codec, the rest in the link's, an unlisted one not used" $
+        forM_ [([CodecMsgpack, CodecJson, CodecProtobuf], (3, 1, 2, 1)), ([CodecMsgpack, CodecJson], (2, 1, 2, 1))] $ \(peerCodecs, (str', addC, i32C, subC)) ->
+          withTempDir $ \dir -> do
+            seen <- newTVarIO []
+            let address = "unix:" <> T.pack (dir </> "raw.sock")
+                serve p = do
+                  _ <- rawWelcomeWith p peerCodecs [("interop.conformance", mdFingerprint conformanceModule)]
+                  let loop = do
+                        r <- rawNext p 5000
+                        case r of
+                          Got f | frameKind f `elem` [Request, Subscribe] -> do
+                            atomically (modifyTVar' seen (<> [(frameTarget f, frameCodec f)]))
+                            let Just codec = codecFromNumber (frameCodec f)
+                                answer payload = encodeFrame (frame Response) {frameCodec = frameCodec f, frameCorrelation = frameCorrelation f, framePayload = payload}
+                            rawSend p $ case frameTarget f of
+                              "interop.conformance.echo_string" -> answer (encodeValue codec ("x" :: Text))
+                              "interop.conformance.ticked" -> answer BS.empty <> encodeFrame (frame Event) {frameCodec = frameCodec f, frameTarget = frameTarget f, framePayload = encodeValue codec (Tick 7 "e")}
+                              _ -> answer (encodeValue codec (3 :: Int32))
+                            loop
+                          _ -> pure ()
+                  loop
+                members = DObj [("interop.conformance.echo_string", DStr "protobuf"), ("interop.conformance.add", DStr "json"), ("interop.conformance.ticked", DStr "json")]
+                config = DObj [("node", DStr "test-client"), ("connect", DArr [DObj [("address", DStr address), ("codec", DStr "msgpack"), ("member_codecs", members), ("modules", DArr [DStr "interop.conformance"])]])]
+            rawServe address serve $ bracket (startNode defaultNodeOptions {nodeModules = [conformanceModule], nodeConfig = Just config}) (\n -> closeNode n 200) $ \node -> do
+              let c = conformanceClient (nodeInvoker node)
+              echoString c "a" >>= (@?= "x")
+              add c 1 2 >>= (@?= 3)
+              echoI32 c 5 >>= (@?= 3)
+              sub <- subscribeTicked c
+              timeout 3000000 (atomically (receive sub)) >>= (@?= Just (Just (Tick 7 "e")))
+            readTVarIO seen >>= (@?= [("interop.conformance.echo_string", str'), ("interop.conformance.add", addC), ("interop.conformance.echo_i32", i32C), ("interop.conformance.ticked", subC)])
+    , testCase "member_codecs naming no member of its module: a config error naming the key" $ do
+        let config member = DObj [("node", DStr "c"), ("connect", DArr [DObj [("address", DStr "unix:/nonexistent/s.sock"), ("member_codecs", DObj [(member, DStr "protobuf")]), ("modules", DArr [DStr "interop.conformance"])]])]
+        r <- try (startNode defaultNodeOptions {nodeModules = [conformanceModule], nodeConfig = Just (config "interop.conformance.nope")})
+        either (\(e :: IOException) -> assertBool (show e) ("connect[0].member_codecs[\"interop.conformance.nope\"]: interop.conformance has no function or event named nope" `T.isInfixOf` T.pack (show e))) (\n -> closeNode n 0 >> assertFailure "started") r
+        r2 <- try (startNode defaultNodeOptions {nodeModules = [conformanceModule], nodeConfig = Just (config "other.module.add")})
+        either (\(e :: IOException) -> assertBool (show e) ("is not a member of this entry's modules" `T.isInfixOf` T.pack (show e))) (\n -> closeNode n 0 >> assertFailure "started") r2
     , testCase "the health document has exactly the counters of docs/wire.md §7" $
         withServer [] $ \_ server _ -> do
           h <- health server

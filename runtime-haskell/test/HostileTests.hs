@@ -79,6 +79,27 @@ hostileTests =
           r <- rawNext p 3000
           fmap (\f -> (frameKind f, frameCorrelation f, framePayload f)) (got r) @?= Just (Response, 9, "5")
           rawClose p
+    , testCase "hostile protobuf (docs/wire.md §3.5): a typed ERROR in protobuf for each, the connection goes on" $
+        withServer [] $ \address _ _ -> do
+          p <- rawDial address
+          _ <- rawHello p [("interop.conformance", mdFingerprint conformanceModule)] Nothing
+          let hostile =
+                [ ("\x08\x80", CodeInvalidArgument) -- a truncated varint
+                , ("\x0b\x0c", CodeInvalidArgument) -- a group
+                , ("\x00\x01", CodeInvalidArgument) -- field number 0
+                , ("\x08\x02\x08\x04", CodeInvalidArgument) -- v twice
+                , ("\x0d\x00\x00\x00\x00", CodeInvalidArgument) -- v as fixed32
+                , ("\x08\xfe\xff\xff\xff\x1f", CodeInvalidArgument) -- v past i32
+                , ("\x12\x80\x80\x80\x80\x08", CodeResourceExhausted) -- a 2 GiB unknown field
+                , ("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", CodeInvalidArgument) ] -- past 64 bits
+          forM_ (zip [1 ..] hostile) $ \(cid, (payload, code)) -> do
+            rawSendFrame p (frame Request) {frameCodec = 3, frameCorrelation = cid, frameTarget = "interop.conformance.echo_i32", framePayload = payload}
+            expectError p cid code
+          -- v = -3 (zigzag 5): the answer in protobuf, the result's wrapper message.
+          rawSendFrame p (frame Request) {frameCodec = 3, frameCorrelation = 99, frameTarget = "interop.conformance.echo_i32", framePayload = "\x08\x05"}
+          r <- rawNext p 3000
+          fmap (\f -> (frameKind f, frameCorrelation f, frameCodec f, framePayload f)) (got r) @?= Just (Response, 99, 3, "\x08\x05")
+          rawClose p
     , testCase "a server killed with 50 calls in flight: all 50 fail with UNAVAILABLE within a second" $
         withTempDir $ \dir -> withVictim "unix" (dir </> "victim.sock") $ \address killVictim -> withClient address "msgpack" $ \node -> do
           let c = conformanceClient (nodeInvoker node)

@@ -20,6 +20,7 @@ module Live
 import Control.Concurrent (forkIO, killThread, threadDelay)
 import Control.Concurrent.STM
 import Control.Exception
+import Data.Maybe (fromMaybe)
 import Control.Monad (forever)
 import qualified Data.ByteString as BS
 import Data.IORef
@@ -28,7 +29,7 @@ import Data.Text (Text)
 import qualified Data.Text as T
 import Interop.Conformance
 import Interop.Runtime
-import Interop.Runtime.Codec (codecNumber)
+import Interop.Runtime.Codec (codecFromNumber)
 import Interop.Runtime.Envelope (Envelope (..), decodeEnvelope)
 import Interop.Runtime.Frame
 import RawPeer
@@ -130,7 +131,7 @@ expectError p cid code = do
   case r of
     Got f -> do
       (frameKind f, frameCorrelation f) @?= (ErrorFrame, cid)
-      let codec = if frameCodec f == codecNumber CodecMsgpack then CodecMsgpack else CodecJson
+      let codec = fromMaybe CodecJson (codecFromNumber (frameCodec f))
       fmap (ErrorCode . envCode) (decodeEnvelope 64 codec (framePayload f)) @?= Right code
     other -> assertFailure ("expected an ERROR for " <> show cid <> ", got " <> show other)
 

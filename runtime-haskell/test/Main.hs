@@ -8,6 +8,7 @@ import FrameVectors
 import HandshakeVectors
 import HostileTests
 import PayloadVectors
+import ProtobufVectors
 import ShmTests
 import Properties
 import StreamTests
@@ -22,7 +23,8 @@ main = lookupEnv "INTEROP_TEST_SHM_CHILD" >>= maybe tests (shmChild . T.pack)
 tests :: IO ()
 tests = do
   payloads <- payloadVectorTests
+  protobufs <- protobufVectorTests
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, protobufs, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]

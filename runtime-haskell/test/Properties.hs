@@ -3,7 +3,8 @@
 -- | QuickCheck properties of the generated codecs: for random values of every type of the
 -- conformance, vector, keyword, tree, geometry and scalar schemas, each codec's encoding decodes
 -- to the same value and re-encodes to the same bytes, and a value read from JSON encodes to the
--- same msgpack as the original (both codecs describe one value). Also the float formatting:
+-- same msgpack as the original (both codecs describe one value), and so does one read from
+-- protobuf. The protobuf decoder on random and mutated bytes. Also the float formatting:
 -- shortest digits that read back exactly.
 module Properties (propertyTests) where
 
@@ -53,6 +54,9 @@ propertyTests =
         , roundTrip (Proxy @Tr.LinkedList), roundTrip (Proxy @Geo.Scene), roundTrip (Proxy @Geo.Polygons)
         , roundTrip (Proxy @Sc.AllScalars), roundTrip (Proxy @Sc.AllOptional)
         ]
+    , testGroup "protobuf hostile input"
+        [ pbHostile (Proxy @C.Everything), pbHostile (Proxy @V.Value), pbHostile (Proxy @V.Tree)
+        , pbHostile (Proxy @V.MapNested), pbHostile (Proxy @Geo.Scene), pbHostile (Proxy @V.Defaults) ]
     , testGroup "floats"
         [ testProperty "f64: shortest digits that read back as the same double" $
             forAll (oneof [arbitrary, bitsDouble, elements specialDoubles]) f64Shortest
@@ -114,7 +118,28 @@ roundTrip p = testProperty (show (typeRep p)) $ withMaxSuccess 200 $ mapSize (mi
       cross = case decodeValue 64 CodecJson (encodeValue CodecJson x) :: Either InteropError a of
         Left _ -> property False
         Right y -> counterexample "JSON → msgpack differs" (encodeValue CodecMsgpack y == encodeValue CodecMsgpack x)
-   in check CodecJson .&&. check CodecMsgpack .&&. cross
+      -- protobuf describes the same value: read back, it has the msgpack bytes of the original.
+      pbCross = case decodeValue 64 CodecProtobuf (encodeValue CodecProtobuf x) :: Either InteropError a of
+        Left _ -> property False
+        Right y -> counterexample "protobuf → msgpack differs" (hasNaN || encodeValue CodecMsgpack y == encodeValue CodecMsgpack x)
+   in check CodecJson .&&. check CodecMsgpack .&&. check CodecProtobuf .&&. cross .&&. pbCross
+
+-- | The protobuf decoder on hostile bytes (the Haskell way to fuzz it): random bytes, and a valid
+-- encoding with bytes changed, cut or added, give a value or a typed error, never an exception,
+-- and a value they give re-encodes and decodes again.
+pbHostile :: forall a. (Wire a, Arbitrary a, Show a, Typeable a) => Proxy a -> TestTree
+pbHostile p = testProperty ("protobuf hostile bytes: " <> show (typeRep p)) $ withMaxSuccess 300 $ mapSize (min 15) $
+  \(x :: a) (edits :: [(Int, Int)]) (junk :: [Int]) (cut :: Int) ->
+    let valid = encodeValue CodecProtobuf x
+        mutated = BS.take (BS.length valid - cut `mod` 4) (foldl edit valid edits) <> BS.pack (map fromIntegral junk)
+        edit b (i, v) = if BS.null b then b else let k = i `mod` BS.length b in BS.take k b <> BS.singleton (fromIntegral v) <> BS.drop (k + 1) b
+     in conjoin [ total bytes | bytes <- [mutated, BS.pack (map fromIntegral junk)] ]
+  where
+    total bytes = case decodeValue 16 CodecProtobuf bytes :: Either InteropError a of
+      Left e -> property (length (show e) > 0)
+      Right y -> case decodeValue 64 CodecProtobuf (encodeValue CodecProtobuf y) :: Either InteropError a of
+        Left e -> counterexample ("re-decoding failed: " <> show e) False
+        Right _ -> property True
 
 -- | Where two encodings part, with some context (the whole values can be huge).
 firstDifference :: BS.ByteString -> BS.ByteString -> String

@@ -7,6 +7,7 @@ module RawPeer
   , rawDial
   , rawServe
   , rawWelcome
+  , rawWelcomeWith
   , rawSend
   , rawSendFrame
   , rawNext
@@ -79,11 +80,15 @@ rawHello p wants token = do
 
 -- | Reads the HELLO and answers WELCOME offering @offers@ (module, fingerprint) in json; the HELLO.
 rawWelcome :: RawPeer -> [(Text, Text)] -> IO (Maybe Frame)
-rawWelcome p offers = do
+rawWelcome p = rawWelcomeWith p [CodecJson]
+
+-- | 'rawWelcome' listing @codecs@.
+rawWelcomeWith :: RawPeer -> [Codec] -> [(Text, Text)] -> IO (Maybe Frame)
+rawWelcomeWith p codecs offers = do
   r <- rawNext p 5000
   case r of
     Got hello | frameKind hello == Hello -> do
-      rawSendFrame p (frame Welcome) {frameCodec = 1, framePayload = encodeWelcome (WelcomeDoc [CodecJson] [] "raw-server" offers 1 [])}
+      rawSendFrame p (frame Welcome) {frameCodec = 1, framePayload = encodeWelcome (WelcomeDoc codecs [] "raw-server" offers 1 [])}
       pure (Just hello)
     _ -> pure Nothing
 

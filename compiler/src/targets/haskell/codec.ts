@@ -1,7 +1,9 @@
 // The codec of every declared type as an instance of the runtime's Wire class (docs/wire.md §3):
 // records as JSON objects keyed by field name and msgpack maps keyed by field id (ascending id
 // order, absent optionals left out), unions as one-entry objects, enums by name (JSON) or value
-// (msgpack). The instances are short compositions of runtime combinators (Interop.Runtime.Gen), so
+// (msgpack). protobuf (§3.5): a record's message is its fields in id order, each written and read
+// by its type's Wire instance (which knows packing, wrappers and presence); a union's message
+// holds one field, the case's; an enum is a varint. The instances are short compositions of runtime combinators (Interop.Runtime.Gen), so
 // a module of thousands of declarations stays quick to compile; the scalar and container
 // instances live in the runtime.
 
@@ -51,7 +53,18 @@ export function emitRecordCodec(ctx: Ctx, w: Writer, r: RecordShape): void {
     }))}`);
     w.line(`readJson = G.jsonStruct ${label} (\\${r.fields.length === 0 ? '_' : 'o'} -> ${readers('json')})`);
     w.line(`readMsgpack = G.msgpackStruct ${label} (\\${r.fields.length === 0 ? '_' : 'o'} -> ${readers('msgpack')})`);
+    w.line(`pbBody ${r.pattern} = ${ordered.length === 0 ? 'P.mempty' : ordered.map(({ f, i }) => `G.pbField ${f.id} ${atom(r.get(f, i))}`).join(' P.<> ')}`);
+    const names = `[${ordered.map(({ f }) => `(${f.id}, ${hsStr(f.name)})`).join(', ')}]`;
+    const pbReaders = r.fields.length === 0 ? `P.pure ${r.ctor}` : `${r.ctor} P.<$> ${r.fields.map((f) => `${atom(pbFieldReader(ctx, r.label, f))} d o`).join(' P.<*> ')}`;
+    w.line(`pbReadBody = G.pbStruct ${label} ${names} (\\${r.fields.length === 0 ? '_ _' : 'd o'} -> ${pbReaders})`);
   });
+}
+
+/** The protobuf reader of one field: its occurrences read by the field type's instance. */
+function pbFieldReader(ctx: Ctx, label: string, f: Field): string {
+  const what = hsStr(`${label}.${f.name}`);
+  const def = f.type.kind === 'optional' ? undefined : defaultExpr(ctx, f);
+  return def !== undefined ? `G.pbDefault ${what} ${f.id} ${atom(def)}` : `G.pbRequired ${what} ${f.id}`;
 }
 
 /** The Maybe inside an optional field's value (its alias newtypes taken off). */
@@ -111,6 +124,19 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, d: UnionDecl): void {
         });
       });
     }
+    w.line('pbBody v = case v of');
+    w.indent(() => {
+      for (const c of d.cases) w.line(`${ctor(c.name)}${c.type ? ' x' : ''} -> ${c.type ? `G.pbSingle ${c.id} x` : `G.pbUnit ${c.id}`}`);
+    });
+    w.line(`pbReadBody = G.pbUnion ${hsStr(d.name)} (\\d n x -> case n of`);
+    w.indent(() => {
+      for (const c of d.cases) {
+        const what = hsStr(`${d.name}.${c.name}`);
+        if (c.type) w.line(`${c.id} -> P.Just (${ctor(c.name)} P.<$> G.within ${what} (G.pbReadSingle d x))`);
+        else w.line(`${c.id} -> P.Just (${ctor(c.name)} P.<$ G.within ${what} (G.pbUnitCase d x))`);
+      }
+      w.line('_ -> P.Nothing)');
+    });
   });
 }
 
@@ -126,6 +152,9 @@ export function emitEnumCodec(ctx: Ctx, w: Writer, d: EnumDecl): void {
     w.line('writeMsgpack = G.enumWriteMsgpack');
     w.line(`readJson = G.enumReadJson ${label}`);
     w.line(`readMsgpack = G.enumReadMsgpack ${label}`);
+    w.line('pbSingle = G.enumPbSingle');
+    w.line('pbPacked = G.enumPbPacked');
+    w.line('pbReadSingle = G.enumPbRead');
     w.line(`zeroValue = P.Just ${zero}`);
   });
   w.line('');

@@ -4,6 +4,8 @@
 module Interop.Runtime.Codec
   ( Codec (..)
   , codecNumber, codecFromNumber, codecName, codecFromName
+  , allCodecs
+  , writeIn
   , encodeValue
   , decodeValue
   , buildStrict
@@ -20,42 +22,49 @@ import Interop.Runtime.Codec.Msgpack (parseMsgpack)
 import Interop.Runtime.Codec.Wire
 import Interop.Runtime.Error
 
--- | The payload codecs of docs/wire.md §1.2 this runtime speaks.
-data Codec = CodecJson | CodecMsgpack
+-- | The payload codecs of docs/wire.md §1.2 this runtime speaks. A codec is a constructor here
+-- and a line in each function below ('allCodecs' is what the handshake may offer, config names
+-- are 'codecName'); the payloads themselves are 'Wire' methods.
+data Codec = CodecJson | CodecMsgpack | CodecProtobuf
   deriving (Eq, Ord, Show, Enum, Bounded)
+
+allCodecs :: [Codec]
+allCodecs = [minBound .. maxBound]
 
 codecNumber :: Codec -> Word8
 codecNumber c = case c of
   CodecJson -> 1
   CodecMsgpack -> 2
+  CodecProtobuf -> 3
 
 codecFromNumber :: Word8 -> Maybe Codec
-codecFromNumber n = case n of
-  1 -> Just CodecJson
-  2 -> Just CodecMsgpack
-  _ -> Nothing
+codecFromNumber n = lookup n [(codecNumber c, c) | c <- allCodecs]
 
 codecName :: Codec -> Text
 codecName c = case c of
   CodecJson -> "json"
   CodecMsgpack -> "msgpack"
+  CodecProtobuf -> "protobuf"
 
 codecFromName :: Text -> Maybe Codec
-codecFromName t = case t of
-  "json" -> Just CodecJson
-  "msgpack" -> Just CodecMsgpack
-  _ -> Nothing
+codecFromName t = lookup t [(codecName c, c) | c <- allCodecs]
+
+-- | A value's canonical bytes in a codec, as a builder (also used for a nested error detail).
+writeIn :: Wire a => Codec -> a -> B.Builder
+writeIn c = case c of
+  CodecJson -> writeJson
+  CodecMsgpack -> writeMsgpack
+  CodecProtobuf -> pbBody
 
 encodeValue :: Wire a => Codec -> a -> BS.ByteString
-encodeValue c v = buildStrict (case c of
-  CodecJson -> writeJson v
-  CodecMsgpack -> writeMsgpack v)
+encodeValue c v = buildStrict (writeIn c v)
 
 -- | Decodes a whole payload with the given @max_depth@.
 decodeValue :: Wire a => Int -> Codec -> BS.ByteString -> Either InteropError a
 decodeValue maxDepth c bytes = case c of
   CodecJson -> parseJson maxDepth bytes >>= readJson
   CodecMsgpack -> parseMsgpack maxDepth bytes >>= readMsgpack
+  CodecProtobuf -> pbDecodeBody maxDepth bytes
 
 -- | A builder's bytes as one strict string (small payloads in one chunk, no copy of a big one
 -- chunk by chunk).

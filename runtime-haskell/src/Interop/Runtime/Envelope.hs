@@ -1,5 +1,6 @@
 {-# LANGUAGE OverloadedStrings #-}
--- | The error envelope of docs/wire.md §4: @{1 code u32, 2 message string, 3 type?, 4 detail?}@.
+-- | The error envelope of docs/wire.md §4: @{1 code u32, 2 message string, 3 type?, 4 detail?}@
+-- (in protobuf, @detail@ is the error's message bytes, field 4 of @interop.ErrorEnvelope@).
 -- @detail@ is the declared error's value encoded as its own type, nested (not as bytes); a
 -- decoded envelope keeps it as a parsed tree for the error type's reader.
 module Interop.Runtime.Envelope
@@ -16,12 +17,15 @@ import Data.Word (Word32)
 import Interop.Runtime.Codec
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
+import Interop.Runtime.Codec.Protobuf
+import Interop.Runtime.Codec.Wire (Wire (..))
 import Interop.Runtime.Codec.Record
 import Interop.Runtime.Codec.Scalars (jsonString)
 import Interop.Runtime.Error
 
--- | A declared error's value as it came: the parsed tree of either codec.
-data Detail = JsonDetail JValue | MsgpackDetail MValue
+-- | A declared error's value as it came: the parsed tree of JSON or msgpack, or protobuf's
+-- message bytes with the @max_depth@ to read them with.
+data Detail = JsonDetail JValue | MsgpackDetail MValue | PbDetail !Int !BS.ByteString
   deriving (Eq, Show)
 
 data Envelope = Envelope
@@ -44,6 +48,9 @@ encodeEnvelope codec (ErrorCode code) message declared = buildStrict $ case code
     msgpackObject $
       [mpWord 1 <> mpWord (fromIntegral code), mpWord 2 <> mpStr message]
         <> maybe [] (\(t, detail) -> [mpWord 3 <> mpStr t, mpWord 4 <> detail CodecMsgpack]) declared
+  CodecProtobuf ->
+    pbSingle 1 code <> pbSingle 2 message
+      <> maybe mempty (\(t, detail) -> pbSingle 3 t <> pbMessage 4 (detail CodecProtobuf)) declared
 
 -- | Unknown fields are skipped (the parser checked them); missing ones take zero values.
 decodeEnvelope :: Int -> Codec -> BS.ByteString -> Either InteropError Envelope
@@ -62,7 +69,14 @@ decodeEnvelope depth codec bytes = case codec of
       <*> msgpackRequired "envelope.message" 2 o
       <*> msgpackOptionalField "envelope.type" 3 o
       <*> pure (MsgpackDetail <$> lookupNonNil o)) tree
+  CodecProtobuf ->
+    pbReadBody' (pbStruct "error envelope" [] (\d o -> Envelope
+      <$> pbRequired "envelope.code" 1 d o
+      <*> pbRequired "envelope.message" 2 d o
+      <*> pbRequired "envelope.type" 3 d o
+      <*> (fmap (PbDetail depth) <$> pbRequired "envelope.detail" 4 d o)))
   where
+    pbReadBody' reader = reader (PbDepth 0 depth) (pbScan bytes)
     nonNull (Just JNull) = Nothing
     nonNull x = x
     lookupNonNil o = case [v | (MInt 4, v) <- o] of

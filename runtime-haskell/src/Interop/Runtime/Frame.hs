@@ -33,7 +33,7 @@ import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
 import Data.Word (Word16, Word32, Word8)
-import Interop.Runtime.Codec (buildStrict)
+import Interop.Runtime.Codec (buildStrict, codecFromNumber)
 import Interop.Runtime.Error
 
 newtype FrameKind = FrameKind Word8 deriving (Eq, Ord)
@@ -220,7 +220,7 @@ next d buf
               Right target
                 | kind < 1 || kind > 16 ->
                     Item (Left (FrameError (interopError CodeProtocolError ("unknown frame kind " <> showT kind)) False correlation kind codec target flags)) rest
-                | codec > 2 ->
+                | codec /= 0, Nothing <- codecFromNumber codec ->
                     Item (Left (FrameError (interopError CodeProtocolError ("unknown or unsupported codec " <> showT codec)) False correlation kind codec target flags)) rest
                 | otherwise ->
                     let payload = BU.unsafeTake (len - fixedHeaderBytes - targetLen) (BU.unsafeDrop (18 + targetLen) buf)

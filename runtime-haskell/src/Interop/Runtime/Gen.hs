@@ -11,6 +11,7 @@ module Interop.Runtime.Gen
   , module Interop.Runtime.Codec.Record
   , mpNil
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack, enumKeyToJson, enumKeyFromJson
+  , enumPbSingle, enumPbPacked, enumPbRead
     -- * Eq, Ord and Show of records
   , module Interop.Runtime.Derived
     -- * Descriptors, specs, client and server

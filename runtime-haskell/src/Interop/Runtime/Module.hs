@@ -130,9 +130,8 @@ paramsPayload :: Wire a => PayloadCodec a
 paramsPayload = PayloadCodec encodeValue decode
   where
     decode depth codec bytes
-      | BS.null bytes = case codec of
-          CodecJson -> readJson (JObject [])
-          CodecMsgpack -> readMsgpack (MMap [])
+      | BS.null bytes, codec == CodecJson = readJson (JObject [])
+      | BS.null bytes, codec == CodecMsgpack = readMsgpack (MMap [])
       | otherwise = decodeValue depth codec bytes
 
 -- | No result, no event payload: 0 bytes in every codec (docs/wire.md §3).
@@ -150,10 +149,11 @@ data ErrorSpec = ErrorSpec
 errorSpec :: forall e. DeclaredError e => Proxy e -> ErrorSpec
 errorSpec p = ErrorSpec (errorTypeName p) match raise
   where
-    match ex = (\(e :: e) c -> if c == CodecJson then writeJson e else writeMsgpack e) <$> fromException ex
+    match ex = (\(e :: e) c -> writeIn c e) <$> fromException ex
     raise d = toException <$> (case d of
       JsonDetail j -> readJson j
-      MsgpackDetail m -> readMsgpack m :: Either InteropError e)
+      MsgpackDetail m -> readMsgpack m
+      PbDetail depth bytes -> pbDecodeBody depth bytes :: Either InteropError e)
 
 data CallSpec p r = CallSpec
   { callModule :: ModuleDesc

@@ -34,7 +34,7 @@ import Data.Maybe (fromMaybe)
 import Data.Text (Text)
 import qualified Data.Text as T
 import Data.Typeable (Typeable)
-import Interop.Runtime.Codec (Codec (..))
+import Interop.Runtime.Codec (Codec (..), allCodecs)
 import Interop.Runtime.Connection
 import Interop.Runtime.Counters
 import Interop.Runtime.Direct
@@ -103,15 +103,17 @@ startNode opts = do
   forM_ (zip [0 :: Int ..] (cfgConnect cfg)) $ \(i, e) -> do
     modules <- mapM (descriptor ("connect[" <> show i <> "]")) (connectModules e)
     address <- either (throwIO . userError . T.unpack) (pure . withSpin (cfgShmSpinUs cfg)) (parseAddress (connectAddress e))
+    checkMemberCodecs ("connect[" <> show i <> "]") modules (connectMemberCodecs e)
     addLink n (connectAddress e) modules (connectCodec e) $ \wants -> do
       t <- dial address
-      open n True (connectCodec e) (connectToken e) wants t
+      open n True (connectCodec e, connectMemberCodecs e) (connectToken e) wants t
   forM_ (zip [0 :: Int ..] (cfgPlugins cfg)) $ \(i, e) -> do
     modules <- mapM (descriptor ("plugins[" <> show i <> "]")) (pluginModules e)
+    checkMemberCodecs ("plugins[" <> show i <> "]") modules (pluginMemberCodecs e)
     link <- addLink n ("stdio:" <> T.unwords (pluginCommand e)) modules (pluginCodec e) $ \wants -> do
       p <- spawnPlugin (map T.unpack (pluginCommand e)) (T.unpack <$> pluginCwd e) =<< pluginEnvironment (pluginEnv e)
       atomically $ modifyTVar' (nodePlugins n) ((pluginGraceMs e, p) :)
-      open n True (pluginCodec e) (pluginToken e) wants (pluginTransport p) `onException` stopPlugin 200 p
+      open n True (pluginCodec e, pluginMemberCodecs e) (pluginToken e) wants (pluginTransport p) `onException` stopPlugin 200 p
     -- Plugins start with the node, so a broken one shows at start-up; it is retried on first use.
     r <- try (linkConnection link)
     case r of
@@ -121,7 +123,7 @@ startNode opts = do
     routed <- Map.keysSet <$> readTVarIO (nodeRoutes n)
     let parent = [m | m <- Map.elems byName, not (Map.member (mdName m) served), not (mdName m `elem` routed)]
     t <- ownStdio
-    c <- open n False Nothing Nothing parent t
+    c <- open n False (Nothing, []) Nothing parent t
     atomically (writeTVar (nodeStdio n) (Just c))
     _ <- addLink n "stdio:parent" parent Nothing (\_ -> do
       open' <- atomically (connIsOpen c)
@@ -138,18 +140,34 @@ pluginEnvironment extra = do
   let added = [(T.unpack k, T.unpack v) | (k, v) <- extra]
   pure (Just (added <> filter ((`notElem` map fst added) . fst) current))
 
--- | The codecs offered on a link: the configured one first (msgpack by default), then the other.
+-- | The codecs offered on a link: the configured one first (msgpack by default), then the others
+-- in the order every runtime lists them (msgpack, json, then the rest as 'Codec' declares them).
 codecsFor :: Maybe Codec -> [Codec]
-codecsFor preferred = let first = fromMaybe CodecMsgpack preferred in first : filter (/= first) [CodecMsgpack, CodecJson]
+codecsFor preferred = let first = fromMaybe CodecMsgpack preferred in first : filter (/= first) (CodecMsgpack : allCodecs)
 
-connConfigOf :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> Bool -> ConnConfig
-connConfigOf n initiator codec token wants served controlOnly accepted =
+-- | A link's codec and its member_codecs ("module.member" -> codec).
+type LinkCodecs = (Maybe Codec, [(Text, Codec)])
+
+-- | A member_codecs key must name a function or event of its module (the config check saw that
+-- the module is one of the entry's).
+checkMemberCodecs :: String -> [ModuleDesc] -> [(Text, Codec)] -> IO ()
+checkMemberCodecs at modules entries =
+  forM_ entries $ \(k, _) -> do
+    let (m, member) = (T.dropEnd 1 (fst (T.breakOnEnd "." k)), snd (T.breakOnEnd "." k))
+    case filter ((== m) . mdName) modules of
+      (d : _) | member `notElem` (map fst (mdFunctions d) <> mdEvents d) ->
+        throwIO (userError ("invalid node config: " <> at <> ".member_codecs[" <> show k <> "]: " <> T.unpack m <> " has no function or event named " <> T.unpack member))
+      _ -> pure ()
+
+connConfigOf :: Node -> Bool -> LinkCodecs -> Maybe Text -> [ModuleDesc] -> Map.Map Text Service -> Bool -> Bool -> ConnConfig
+connConfigOf n initiator (codec, members) token wants served controlOnly accepted =
   ConnConfig
     { ccNode = nodeName n
     , ccInitiator = initiator
     , ccServed = served
     , ccWants = wants
     , ccCodecs = codecsFor codec
+    , ccMemberCodecs = Map.fromList members
     , ccLimits = nodeLimits n
     , ccToken = token
     , ccExpectedToken = if initiator then Nothing else nodeToken n
@@ -160,11 +178,11 @@ connConfigOf n initiator codec token wants served controlOnly accepted =
     }
 
 -- | Opens a connection on a transport (the handshake) and tracks it until it closes.
-open :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Transport -> IO Conn
+open :: Node -> Bool -> LinkCodecs -> Maybe Text -> [ModuleDesc] -> Transport -> IO Conn
 open n initiator codec token wants t = openServing n initiator codec token wants False False t
 
 -- | 'open', for a connection accepted on a listener too (@accepted@: closed when idle).
-openServing :: Node -> Bool -> Maybe Codec -> Maybe Text -> [ModuleDesc] -> Bool -> Bool -> Transport -> IO Conn
+openServing :: Node -> Bool -> LinkCodecs -> Maybe Text -> [ModuleDesc] -> Bool -> Bool -> Transport -> IO Conn
 openServing n initiator codec token wants controlOnly accepted t = do
   c <- openConnection (connConfigOf n initiator codec token wants (if controlOnly then Map.empty else nodeServed n) controlOnly accepted) t
   i <- atomically $ do
@@ -201,7 +219,7 @@ listen n spinUs text controlOnly = do
         refuseConnection t (interopError CodeResourceExhausted ("listener " <> at <> " has max_connections (" <> T.pack (show limit) <> ") connections open"))
         bump (nodeCounters n) RejectedConnections
       else (`finally` atomically (modifyTVar' open' (subtract 1))) $ do
-        r <- try (openServing n False Nothing Nothing [] controlOnly True t)
+        r <- try (openServing n False (Nothing, []) Nothing [] controlOnly True t)
         case r of
           Left (_ :: SomeException) -> bump (nodeCounters n) RejectedHandshakes
           Right c -> atomically (waitClosed c)

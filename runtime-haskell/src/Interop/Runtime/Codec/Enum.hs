@@ -8,14 +8,17 @@ module Interop.Runtime.Codec.Enum
   ( OpenEnum (..)
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack
   , enumKeyToJson, enumKeyFromJson
+  , enumPbSingle, enumPbPacked, enumPbRead
   ) where
 
 import qualified Data.ByteString.Builder as B
 import Data.Int (Int32)
+import Data.Word (Word32, Word64)
 import Data.Proxy (Proxy (..))
 import Data.Text (Text)
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
+import Interop.Runtime.Codec.Protobuf
 import Interop.Runtime.Codec.Record (enumKey, jsonEnum, enumFromMsgpack)
 import Interop.Runtime.Codec.Scalars (jsonString)
 import Interop.Runtime.Codec.Wire
@@ -52,3 +55,13 @@ enumKeyToJson e = maybe (B.char7 '"' <> B.int32Dec (enumValue e) <> B.char7 '"')
 
 enumKeyFromJson :: OpenEnum e => Text -> Text -> Decoded e
 enumKeyFromJson what = enumKey what byName enumFromValue
+
+-- | protobuf: the int32 value as a varint (a negative one in ten bytes); unknown values kept.
+enumPbSingle :: OpenEnum e => Word32 -> e -> B.Builder
+enumPbSingle n e = pbKey n 0 <> pbEnumVarint (enumValue e)
+
+enumPbPacked :: OpenEnum e => Maybe (Word64, e -> B.Builder)
+enumPbPacked = Just (0, pbEnumVarint . enumValue)
+
+enumPbRead :: OpenEnum e => PbDepth -> PbRaw -> Decoded e
+enumPbRead _ raw = enumFromValue <$> pbEnumOf raw

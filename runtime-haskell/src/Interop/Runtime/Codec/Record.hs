@@ -22,6 +22,8 @@ module Interop.Runtime.Codec.Record
   , msgpackRequired, msgpackDefault, msgpackOptionalField
   , jsonCase, msgpackCase, jsonUnit, msgpackUnit, unknownCase
   , jsonEnum, enumFromMsgpack, enumKey, within
+    -- * protobuf
+  , pbUnit, pbStruct, pbRequired, pbDefault, pbUnion, pbUnitCase
   ) where
 
 import qualified Data.ByteString as BS
@@ -32,6 +34,7 @@ import qualified Data.Text as T
 import Data.Word (Word32)
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
+import Interop.Runtime.Codec.Protobuf
 import Interop.Runtime.Codec.Scalars (decimalText)
 import Interop.Runtime.Codec.Wire
 import Interop.Runtime.Error
@@ -190,3 +193,35 @@ enumKey what byName fromValue key = case byName key of
   Nothing -> case decimalText (toInteger (minBound :: Int32)) (toInteger (maxBound :: Int32)) what key of
     Right n -> Right (fromValue (fromInteger n))
     Left _ -> Left (invalid (what <> ": " <> T.take 40 key <> " is neither a member name nor a number"))
+
+-- ---- protobuf ---------------------------------------------------------------------------------
+
+-- | A unit union case: an empty message.
+pbUnit :: Word32 -> B.Builder
+pbUnit n = pbKey n 2 <> B.word8 0
+
+-- | Reads a scanned message as the struct @what@, whose field names by number (@names@) say
+-- where a scan error happened (@Point.x: truncated varint@; @Point: field number 0@).
+pbStruct :: Text -> [(Word32, Text)] -> (PbDepth -> PbFields -> Decoded a) -> PbDepth -> PbScan -> Decoded a
+pbStruct what names build d scan = case scan of
+  Left (n, e) -> within (maybe what (\f -> what <> "." <> f) (lookup n names)) (Left e)
+  Right fs -> build d fs
+
+-- | A field without a default: its zero value when missing (an error for a struct or union).
+pbRequired :: Wire a => Text -> Word32 -> PbDepth -> PbFields -> Decoded a
+pbRequired what n d fs = within what $
+  pbReadField d (pbOccurrences n fs) >>= maybe (maybe (Left pbMissing) Right zeroValue) Right
+
+pbDefault :: Wire a => Text -> Word32 -> a -> PbDepth -> PbFields -> Decoded a
+pbDefault what n def d fs = within what $ maybe def id <$> pbReadField d (pbOccurrences n fs)
+
+-- | A union: exactly one field, a case (@pick@ gives 'Nothing' for an unknown case id).
+pbUnion :: Text -> (PbDepth -> Word32 -> PbRaw -> Maybe (Decoded a)) -> PbDepth -> PbScan -> Decoded a
+pbUnion what pick d scan = case scan of
+  Left (_, e) -> within what (Left e)
+  Right [(n, raw)] -> maybe (Left (invalid (what <> ": unknown " <> what <> " case id " <> T.pack (show n)))) id (pick d n raw)
+  Right _ -> Left (invalid (what <> ": expected exactly one " <> what <> " case"))
+
+-- | A unit case's value: a message, whose fields (unknown to us) are skipped.
+pbUnitCase :: PbDepth -> PbRaw -> Decoded ()
+pbUnitCase d raw = pbEnter d raw >>= either (Left . snd) (const (Right ())) . snd

@@ -10,6 +10,7 @@ module Interop.Runtime.Codec.Wire
   , expected
   , intFromJson
   , intFromMsgpack
+  , pbDecodeBody
   ) where
 
 import qualified Data.ByteString as BS
@@ -21,11 +22,13 @@ import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
 import Data.Word (Word16, Word32, Word64, Word8)
-import GHC.Float (double2Float, float2Double)
+import qualified Data.ByteString.Lazy as BL
+import GHC.Float (castWord32ToFloat, castWord64ToDouble, double2Float, float2Double)
 import Interop.Runtime.Codec.Base64
 import Interop.Runtime.Codec.Float
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
+import Interop.Runtime.Codec.Protobuf
 import Interop.Runtime.Codec.Scalars
 import Interop.Runtime.Error
 
@@ -44,6 +47,64 @@ class Wire a where
   -- or 'Nothing' for a struct or union, whose absence is an error.
   zeroValue :: Maybe a
   zeroValue = Nothing
+  -- | protobuf (docs/wire.md §3.5). Three layers, each written by the kind of type it belongs
+  -- to: 'pbSingle' is one occurrence as field @n@ (scalars and enums: key and scalar; anything
+  -- else: its 'pbBody' as a nested message); 'pbBody' is the message of a payload (structs and
+  -- unions: their fields; anything else: field 1 of a wrapper message); 'pbField' is all a struct
+  -- field of this type writes (one single; lists, maps and optionals override it).
+  pbSingle :: Word32 -> a -> B.Builder
+  pbSingle n v = pbMessage n (pbBody v)
+  pbBody :: a -> B.Builder
+  pbBody = pbField 1
+  pbField :: Word32 -> a -> B.Builder
+  pbField = pbSingle
+  -- | A scalar that packs in a list: its wire type (0, 1 or 5) and its bytes without a key.
+  pbPacked :: Maybe (Word64, a -> B.Builder)
+  pbPacked = Nothing
+  -- | Reads one occurrence (the default: a nested message, one level deeper).
+  pbReadSingle :: PbDepth -> PbRaw -> Decoded a
+  pbReadSingle d raw = pbEnter d raw >>= uncurry pbReadBody
+  -- | Reads a scanned message ('pbBody''s reader).
+  pbReadBody :: PbDepth -> PbScan -> Decoded a
+  pbReadBody d scan = case scan of
+    Left (_, e) -> Left e
+    Right fs -> pbReadField d (pbOccurrences 1 fs) >>= maybe (maybe (Left pbMissing) Right zeroValue) Right
+  -- | Reads every occurrence of a struct field; 'Nothing' when it has none.
+  pbReadField :: PbDepth -> [PbRaw] -> Decoded (Maybe a)
+  pbReadField d raws = case raws of
+    [] -> Right Nothing
+    [raw] -> Just <$> pbReadSingle d raw
+    _ -> Left pbDuplicate
+
+-- | A whole protobuf payload, a message at depth 0.
+pbDecodeBody :: Wire a => Int -> BS.ByteString -> Decoded a
+pbDecodeBody maxDepth bytes = pbReadBody (PbDepth 0 maxDepth) (pbScan bytes)
+
+-- A scalar: one key and value; a packed list element without the key.
+scalarSingle :: Word64 -> (a -> B.Builder) -> Word32 -> a -> B.Builder
+scalarSingle wt write n v = pbKey n wt <> write v
+
+pbSint :: Int64 -> B.Builder
+pbSint = pbVarint . pbZigzag
+
+sintFrom :: forall a. (Integral a, Bounded a) => Text -> PbRaw -> Decoded a
+sintFrom what raw = do
+  v <- pbUnzigzag <$> pbVarintOf raw
+  if toInteger v < toInteger (minBound :: a) || toInteger v > toInteger (maxBound :: a)
+    then Left (invalid ("expected " <> what <> ", got a value out of range"))
+    else Right (fromIntegral v)
+
+uintFrom :: forall a. (Integral a, Bounded a) => Text -> PbRaw -> Decoded a
+uintFrom what raw = do
+  v <- pbVarintOf raw
+  if toInteger v > toInteger (maxBound :: a)
+    then Left (invalid ("expected " <> what <> ", got a value out of range"))
+    else Right (fromIntegral v)
+
+bytesOf :: PbRaw -> Decoded BS.ByteString
+bytesOf raw = case raw of
+  RBytes b -> Right b
+  _ -> pbWant 2 raw >> Left (invalid "unreachable")
 
 -- | A map key type: integers, strings and enums (docs/wire.md §3.1). In msgpack a key is written
 -- as its value; in JSON as a string, and 'keyFromJson' reads that string back.
@@ -95,6 +156,9 @@ instance Wire Int8 where
   readJson = intFromJson "i8"
   readMsgpack = intFromMsgpack "i8"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbSint . fromIntegral)
+  pbPacked = Just (0, pbSint . fromIntegral)
+  pbReadSingle _ = sintFrom "i8"
 
 instance Wire Int16 where
   writeJson = B.int16Dec
@@ -102,6 +166,9 @@ instance Wire Int16 where
   readJson = intFromJson "i16"
   readMsgpack = intFromMsgpack "i16"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbSint . fromIntegral)
+  pbPacked = Just (0, pbSint . fromIntegral)
+  pbReadSingle _ = sintFrom "i16"
 
 instance Wire Int32 where
   writeJson = B.int32Dec
@@ -109,6 +176,9 @@ instance Wire Int32 where
   readJson = intFromJson "i32"
   readMsgpack = intFromMsgpack "i32"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbSint . fromIntegral)
+  pbPacked = Just (0, pbSint . fromIntegral)
+  pbReadSingle _ = sintFrom "i32"
 
 instance Wire Int64 where
   writeJson = quotedDec . B.int64Dec
@@ -116,6 +186,9 @@ instance Wire Int64 where
   readJson = int64FromJson "i64"
   readMsgpack = intFromMsgpack "i64"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbSint . fromIntegral)
+  pbPacked = Just (0, pbSint . fromIntegral)
+  pbReadSingle _ = sintFrom "i64"
 
 instance Wire Word8 where
   writeJson = B.word8Dec
@@ -123,6 +196,9 @@ instance Wire Word8 where
   readJson = intFromJson "u8"
   readMsgpack = intFromMsgpack "u8"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbVarint . fromIntegral)
+  pbPacked = Just (0, pbVarint . fromIntegral)
+  pbReadSingle _ = uintFrom "u8"
 
 instance Wire Word16 where
   writeJson = B.word16Dec
@@ -130,6 +206,9 @@ instance Wire Word16 where
   readJson = intFromJson "u16"
   readMsgpack = intFromMsgpack "u16"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbVarint . fromIntegral)
+  pbPacked = Just (0, pbVarint . fromIntegral)
+  pbReadSingle _ = uintFrom "u16"
 
 instance Wire Word32 where
   writeJson = B.word32Dec
@@ -137,6 +216,9 @@ instance Wire Word32 where
   readJson = intFromJson "u32"
   readMsgpack = intFromMsgpack "u32"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbVarint . fromIntegral)
+  pbPacked = Just (0, pbVarint . fromIntegral)
+  pbReadSingle _ = uintFrom "u32"
 
 instance Wire Word64 where
   writeJson = quotedDec . B.word64Dec
@@ -144,6 +226,9 @@ instance Wire Word64 where
   readJson = int64FromJson "u64"
   readMsgpack = intFromMsgpack "u64"
   zeroValue = Just 0
+  pbSingle = scalarSingle 0 (pbVarint . fromIntegral)
+  pbPacked = Just (0, pbVarint . fromIntegral)
+  pbReadSingle _ = uintFrom "u64"
 
 instance WireKey Int8 where
   keyToJson = quotedDec . B.int8Dec
@@ -189,6 +274,12 @@ instance Wire Bool where
     MBool b -> Right b
     _ -> expected "bool" (msgpackKind v)
   zeroValue = Just False
+  pbSingle = scalarSingle 0 (\b -> B.word8 (if b then 1 else 0))
+  pbPacked = Just (0, \b -> B.word8 (if b then 1 else 0))
+  pbReadSingle _ raw = pbVarintOf raw >>= \v -> case v of
+    0 -> Right False
+    1 -> Right True
+    _ -> Left (invalid "expected bool, got a varint other than 0 and 1")
 
 doubleFromJson :: Text -> JValue -> Decoded Double
 doubleFromJson what v = case v of
@@ -213,6 +304,11 @@ instance Wire Double where
   readJson = doubleFromJson "f64"
   readMsgpack = doubleFromMsgpack "f64"
   zeroValue = Just 0
+  pbSingle = scalarSingle 1 pbF64Bits
+  pbPacked = Just (1, pbF64Bits)
+  pbReadSingle _ raw = case raw of
+    RFixed64 w -> Right (castWord64ToDouble w)
+    _ -> pbWant 1 raw >> Left (invalid "unreachable")
 
 -- An f32 read from JSON is read as the nearest f64, then rounded to f32.
 instance Wire Float where
@@ -223,6 +319,11 @@ instance Wire Float where
     MF32 f -> Right f
     _ -> double2Float <$> doubleFromMsgpack "f32" v
   zeroValue = Just 0
+  pbSingle = scalarSingle 5 pbF32Bits
+  pbPacked = Just (5, pbF32Bits)
+  pbReadSingle _ raw = case raw of
+    RFixed32 w -> Right (castWord32ToFloat w)
+    _ -> pbWant 5 raw >> Left (invalid "unreachable")
 
 instance Wire Text where
   writeJson = jsonString
@@ -234,6 +335,8 @@ instance Wire Text where
     MStr t -> Right t
     _ -> expected "string" (msgpackKind v)
   zeroValue = Just T.empty
+  pbSingle = scalarSingle 2 (pbLengthed . BL.fromStrict . TE.encodeUtf8)
+  pbReadSingle _ raw = bytesOf raw >>= either (const (Left (invalid "invalid UTF-8 in string"))) Right . TE.decodeUtf8'
 
 instance WireKey Text where
   keyToJson = jsonString
@@ -250,6 +353,8 @@ instance Wire BS.ByteString where
     MBin b -> Right b
     _ -> expected "bytes" (msgpackKind v)
   zeroValue = Just BS.empty
+  pbSingle = scalarSingle 2 (pbLengthed . BL.fromStrict)
+  pbReadSingle _ = bytesOf
 
 -- ---- containers -------------------------------------------------------------------------------
 
@@ -263,6 +368,19 @@ instance Wire a => Wire [a] where
     MArray xs -> traverse readMsgpack xs
     _ -> expected "a list" (msgpackKind v)
   zeroValue = Just []
+  -- Scalars in one packed field (none for an empty list), anything else one field per element.
+  pbField n xs = case (pbPacked, xs) of
+    (_, []) -> mempty
+    (Just (_, write), _) -> pbMessage n (foldMap write xs)
+    (Nothing, _) -> foldMap (pbSingle n) xs
+  -- Packed or not, occurrence by occurrence.
+  pbReadField d raws = case raws of
+    [] -> Right Nothing
+    _ -> Just . concat <$> traverse one raws
+    where
+      one raw = case (pbPacked :: Maybe (Word64, a -> B.Builder), raw) of
+        (Just (wt, _), RBytes b) -> pbScanPacked wt b >>= traverse (pbReadSingle d)
+        _ -> (: []) <$> pbReadSingle d raw
 
 -- Entries are written in key order, which is the wire's order for every key type (integers and
 -- enums by value, strings by code point, which is their UTF-8 byte order).
@@ -281,6 +399,25 @@ instance (WireKey k, Wire v) => Wire (Map.Map k v) where
     MMap entries -> Map.fromList <$> traverse (\(k, x) -> (,) <$> readMsgpack k <*> readMsgpack x) entries
     _ -> expected "a map" (msgpackKind v)
   zeroValue = Just Map.empty
+  -- One entry message per entry, key (1) and value (2) both written.
+  pbField n m = foldMap (\(k, v) -> pbMessage n (pbSingle 1 k <> pbSingle 2 v)) (Map.toAscList m)
+  pbReadField d raws = case raws of
+    [] -> Right Nothing
+    _ -> Just <$> foldl (\acc raw -> acc >>= entry raw) (Right Map.empty) raws
+    where
+      entry raw m = do
+        (d', scan) <- pbEnter d raw
+        fs <- either (Left . snd) Right scan
+        k <- single d' (pbOccurrences 1 fs)
+        v <- single d' (pbOccurrences 2 fs)
+        if Map.member k m then Left (invalid "duplicate map key") else Right (Map.insert k v m)
+      -- An entry's key and value are one occurrence each (a list, map or optional value in its
+      -- wrapper), zero when absent.
+      single :: Wire x => PbDepth -> [PbRaw] -> Decoded x
+      single d' raws' = case raws' of
+        [] -> maybe (Left pbMissing) Right zeroValue
+        [raw] -> pbReadSingle d' raw
+        _ -> Left pbDuplicate
 
 -- | An optional outside a struct: @null@ / nil when absent.
 instance Wire a => Wire (Maybe a) where
@@ -293,6 +430,12 @@ instance Wire a => Wire (Maybe a) where
     MNil -> Right Nothing
     _ -> Just <$> readMsgpack v
   zeroValue = Just Nothing
+  -- Absent: nothing written; inside a list, map or union: the wrapper message (pbSingle's default).
+  pbField n = maybe mempty (pbSingle n)
+  pbReadField d raws = case raws of
+    [] -> Right Nothing
+    [raw] -> Just . Just <$> pbReadSingle d raw
+    _ -> Left pbDuplicate
 
 commaSep :: [B.Builder] -> B.Builder
 commaSep [] = mempty

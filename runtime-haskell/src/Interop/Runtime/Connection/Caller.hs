@@ -162,7 +162,7 @@ connCall c opts spec p = do
   judge c (callModule spec) FunctionMember (callFunction spec)
   let timeoutMs = fromMaybe (defaultDeadlineMs (limitsOf c)) (callTimeoutMs opts)
   now <- monotonicMs
-  codec <- readTVarIO (connSendCodec c)
+  codec <- sendCodecFor c (callTarget spec)
   payload <- evaluate (encodePayload (callParams spec) codec p)
   f <- exchange c Request (callTarget spec) (codecNumber codec) payload (if timeoutMs > 0 then Just (now + timeoutMs) else Nothing) (callCancel opts)
   if frameKind f == ErrorFrame
@@ -197,6 +197,7 @@ envelopeError codec known env =
     emptyDetail = case codec of
       CodecJson -> JsonDetail (JObject [])
       CodecMsgpack -> MsgpackDetail (MMap [])
+      CodecProtobuf -> PbDetail 0 BS.empty
 
 -- | Sends a ONEWAY, or holds it while the peer is not reading; RESOURCE_EXHAUSTED at once when
 -- @max_in_flight@ one-way calls already wait.
@@ -204,7 +205,7 @@ connOneway :: Conn -> OnewaySpec p -> p -> IO ()
 connOneway c spec p = do
   checkOpen c
   judge c (onewayModule spec) FunctionMember (onewayFunction spec)
-  codec <- readTVarIO (connSendCodec c)
+  codec <- sendCodecFor c (onewayTarget spec)
   payload <- evaluate (encodePayload (onewayParams spec) codec p)
   ok <- atomically $ do
     held <- readTVar (connHeldOneways c)
@@ -239,7 +240,7 @@ connSubscribe c spec queue = do
     pure (sid, not standing)
   when first $ do
     now <- monotonicMs
-    codec <- readTVarIO (connSendCodec c)
+    codec <- sendCodecFor c target
     -- The SUBSCRIBE's codec names the codec we want the events in.
     let subscribe = do
           reply <- exchange c Subscribe target (codecNumber codec) BS.empty (Just (now + defaultDeadlineMs (limitsOf c))) Nothing

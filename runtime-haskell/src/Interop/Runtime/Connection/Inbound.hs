@@ -313,6 +313,7 @@ onHandshakeFrame c f = do
       (codec : _) -> atomically $ do
         writeTVar (connPeer c) peer
         writeTVar (connSendCodec c) codec
+        writeTVar (connPeerCodecs c) theirs
         writeTVar (connPeerOffers c) peerOffers
         writeTVar (connPeerCompat c) peerCompat
     names = T.intercalate "," . map codecName

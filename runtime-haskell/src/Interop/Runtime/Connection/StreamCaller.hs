@@ -69,7 +69,7 @@ connStream :: forall p i o r. Conn -> CallOptions -> StreamSpec p i o r -> p -> 
 connStream c opts spec p source = do
   judge c (streamModule spec) FunctionMember (streamFunction spec)
   checkOpen c
-  codec <- readTVarIO (connSendCodec c)
+  codec <- sendCodecFor c (streamTarget spec)
   payload <- evaluate (encodePayload (streamParams spec) codec p)
   now <- monotonicMs
   let limits = ccLimits (connConfig c)

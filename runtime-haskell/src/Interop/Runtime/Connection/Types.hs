@@ -14,6 +14,7 @@ module Interop.Runtime.Connection.Types
   , Handling (..)
   , StreamPeer (..)
   , newConn
+  , sendCodecFor
   , isOpen
   , checkOpen
   , unavailable
@@ -51,6 +52,7 @@ data ConnConfig = ConnConfig
   , ccServed :: Map.Map Text Service
   , ccWants :: [ModuleDesc] -- ^ modules this side calls over the connection (in HELLO/WELCOME)
   , ccCodecs :: [Codec] -- ^ ours, the preferred one first
+  , ccMemberCodecs :: Map.Map Text Codec -- ^ member_codecs: "module.member" -> what we send it in
   , ccLimits :: !Limits
   , ccToken :: !(Maybe Text) -- ^ sent in HELLO
   , ccExpectedToken :: !(Maybe Text) -- ^ required in an incoming HELLO
@@ -107,6 +109,7 @@ data Conn = Conn
   , connGoodbyeReceived :: TVar Bool
   , connPeer :: TVar Text
   , connSendCodec :: TVar Codec
+  , connPeerCodecs :: TVar [Codec] -- ^ the peer's, from the handshake
   , connPeerOffers :: TVar [(Text, Text)] -- ^ module → fingerprint, from the handshake
   , connPeerCompat :: TVar [(Text, Doc)] -- ^ module → the peer's compatibility table
   , connVerdicts :: TVar (Map.Map (Text, Bool, Text) (Maybe InteropError)) -- ^ judged members (§2.2)
@@ -150,7 +153,7 @@ newConn :: ConnConfig -> Transport -> Int -> IO Conn
 newConn cfg t now =
   Conn cfg t
     <$> newTVarIO Handshaking <*> newEmptyTMVarIO <*> newTVarIO False <*> newTVarIO False
-    <*> newTVarIO "" <*> newTVarIO (case ccCodecs cfg of (c : _) -> c; [] -> CodecJson)
+    <*> newTVarIO "" <*> newTVarIO (case ccCodecs cfg of (c : _) -> c; [] -> CodecJson) <*> newTVarIO []
     <*> newTVarIO [] <*> newTVarIO [] <*> newTVarIO Map.empty <*> pure now
     <*> newTVarIO Seq.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO 0
     <*> newTVarIO Map.empty <*> newTVarIO 0 <*> newTVarIO 0 <*> newTVarIO Map.empty
@@ -228,3 +231,14 @@ shutdown c reason = do
     me <- myThreadId
     -- Stopping threads from a thread of their own: the caller may be one of them.
     void . forkIO $ mapM_ killThread (filter (/= me) (handlers <> threads))
+
+-- | The codec to send a member's REQUEST, ONEWAY, stream or SUBSCRIBE in: its member_codecs
+-- entry when the peer listed that codec, else the link's (docs/config.md "Codec per function or
+-- event"). @target@ is "module.member".
+sendCodecFor :: Conn -> Text -> IO Codec
+sendCodecFor c target = atomically $ do
+  base <- readTVar (connSendCodec c)
+  peer <- readTVar (connPeerCodecs c)
+  pure $ case Map.lookup target (ccMemberCodecs (connConfig c)) of
+    Just m | m `elem` peer -> m
+    _ -> base

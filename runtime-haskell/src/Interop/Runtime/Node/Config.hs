@@ -26,7 +26,7 @@ import Data.Maybe (fromMaybe)
 import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
-import Interop.Runtime.Codec (Codec (..))
+import Interop.Runtime.Codec (Codec (..), allCodecs, codecFromName, codecName)
 import Interop.Runtime.Limits
 import Interop.Runtime.PlainJson
 import Interop.Runtime.Transport.Shm (defaultSpinUs)
@@ -50,6 +50,7 @@ data ConnectEntry = ConnectEntry
   { connectAddress :: !Text
   , connectModules :: ![Text]
   , connectCodec :: !(Maybe Codec)
+  , connectMemberCodecs :: ![(Text, Codec)] -- ^ member_codecs: "module.member" -> codec
   , connectToken :: !(Maybe Text)
   }
   deriving (Show)
@@ -60,6 +61,7 @@ data PluginEntry = PluginEntry
   , pluginCwd :: !(Maybe Text)
   , pluginEnv :: ![(Text, Text)]
   , pluginCodec :: !(Maybe Codec)
+  , pluginMemberCodecs :: ![(Text, Codec)]
   , pluginToken :: !(Maybe Text)
   , pluginGraceMs :: !Int
   }
@@ -96,8 +98,8 @@ parseConfig doc = case doc of
 
 topFields, connectFields, pluginFields :: [Text]
 topFields = ["$schema", "node", "modules", "listen", "control", "stdio", "token", "connect", "plugins", "limits", "shm"]
-connectFields = ["node", "address", "codec", "modules", "token"]
-pluginFields = ["node", "command", "cwd", "env", "codec", "modules", "token", "shutdown_grace_ms"]
+connectFields = ["node", "address", "codec", "member_codecs", "modules", "token"]
+pluginFields = ["node", "command", "cwd", "env", "codec", "member_codecs", "modules", "token", "shutdown_grace_ms"]
 
 checkTop :: [(Text, Doc)] -> Issues
 checkTop top =
@@ -111,10 +113,12 @@ checkTop top =
     <> field "token" (\p v -> string p v <> (case v of DStr "" -> [p <> ": expected a non-empty string"]; _ -> []))
     <> field "connect" (\p v -> array p v (\q x -> object q x (\o -> unknownFields q connectFields o <> required q ["address", "modules"] o
           <> at q "address" o address <> at q "node" o string <> at q "codec" o codec <> at q "token" o string
+          <> at q "member_codecs" o (memberCodecs o)
           <> at q "modules" o (\r y -> array r y moduleName <> unique r y))))
     <> field "plugins" (\p v -> array p v (\q x -> object q x (\o -> unknownFields q pluginFields o <> required q ["command", "modules"] o
           <> at q "command" o (\r y -> array r y string <> (case y of DArr [] -> [r <> ": expected at least one item (the program)"]; _ -> []))
           <> at q "node" o string <> at q "cwd" o string <> at q "codec" o codec <> at q "token" o string
+          <> at q "member_codecs" o (memberCodecs o)
           <> at q "env" o (\r y -> object r y (\kvs -> concat [string (r <> "." <> k) x' | (k, x') <- kvs]))
           <> at q "shutdown_grace_ms" o (integer 0 Nothing)
           <> at q "modules" o (\r y -> array r y moduleName <> unique r y))))
@@ -150,8 +154,18 @@ string, boolean, codec, address, moduleName :: Text -> Doc -> Issues
 string p v = case v of DStr _ -> []; _ -> [p <> ": expected a string, got " <> kind v]
 boolean p v = case v of DBool _ -> []; _ -> [p <> ": expected a boolean (true or false), got " <> kind v]
 codec p v = case v of
-  DStr s | s `elem` ["msgpack", "json"] -> []
-  _ -> [p <> ": expected one of \"msgpack\", \"json\", got " <> kind v]
+  DStr s | Just _ <- codecFromName s -> []
+  _ -> [p <> ": expected one of " <> T.intercalate ", " [T.pack (show (codecName c)) | c <- allCodecs] <> ", got " <> kind v]
+
+-- | @member_codecs@: a codec per @"module.member"@ of one of the entry's modules (whether the
+-- module has that member is checked by the node, which has the descriptors).
+memberCodecs :: [(Text, Doc)] -> Text -> Doc -> Issues
+memberCodecs entry p v = object p v (\kvs -> concat [key k <> codec (p <> "[" <> T.pack (show k) <> "]") x | (k, x) <- kvs])
+  where
+    modules = [m | Just (DArr xs) <- [lookup "modules" entry], DStr m <- xs]
+    key k
+      | any (\m -> (m <> ".") `T.isPrefixOf` k && not (T.any (== '.') (T.drop (T.length m + 1) k)) && T.length k > T.length m + 1) modules = []
+      | otherwise = [p <> "[" <> T.pack (show k) <> "]: \"" <> k <> "\" is not a member of this entry's modules (write \"module.function\" or \"module.event\")"]
 address p v = case v of
   DStr s | validAddress s -> []
   _ -> [p <> ": expected an address such as \"unix:/path/to.sock\" or \"tcp://127.0.0.1:7000\", got " <> kind v]
@@ -235,14 +249,14 @@ build top =
     asInt (DNumber t) = maybe (DNumber t) DInt (readInteger t)
     asInt d = d
     codecOf o = case lookup "codec" o of
-      Just (DStr "json") -> Just CodecJson
-      Just (DStr "msgpack") -> Just CodecMsgpack
+      Just (DStr s) -> codecFromName s
       _ -> Nothing
-    connect o = ConnectEntry (str (fromMaybe DNull (lookup "address" o))) (maybe [] strs (lookup "modules" o)) (codecOf o) (str <$> lookup "token" o)
+    membersOf o = [(k, c) | Just (DObj kvs) <- [lookup "member_codecs" o], (k, DStr s) <- kvs, Just c <- [codecFromName s]]
+    connect o = ConnectEntry (str (fromMaybe DNull (lookup "address" o))) (maybe [] strs (lookup "modules" o)) (codecOf o) (membersOf o) (str <$> lookup "token" o)
     plugin o =
       PluginEntry
         (maybe [] strs (lookup "command" o)) (maybe [] strs (lookup "modules" o)) (str <$> lookup "cwd" o)
         [(k, str v) | DObj kvs <- [fromMaybe (DObj []) (lookup "env" o)], (k, v) <- kvs]
-        (codecOf o) (str <$> lookup "token" o)
+        (codecOf o) (membersOf o) (str <$> lookup "token" o)
         (maybe 2000 (\d -> case asInt d of DInt n -> fromInteger n; _ -> 2000) (lookup "shutdown_grace_ms" o))
 
