@@ -4,6 +4,7 @@ module Main (main) where
 
 import ConnectionTests
 import ExampleTest
+import FlatbuffersTests
 import FrameVectors
 import HandshakeVectors
 import HostileTests
@@ -27,4 +28,4 @@ tests = do
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, protobufs, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, protobufs, frames, handshakes, propertyTests, flatbuffersTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]
