@@ -15,9 +15,9 @@ export function emitRecordFb(ctx: Ctx, w: Writer, r: RecordShape): void {
   const ordered = sortedById(r.fields).map((f) => ({ f, i: r.fields.indexOf(f) }));
   const slots = ordered.map(({ f, i }) => `(${f.id - 1}, G.fbSlot ${atom(r.get(f, i))})`);
   const readers = r.fields.map((f) => {
-    const what = hsStr(`${r.label}.${f.name}`);
+    const name = hsStr(f.name);
     const def = f.type.kind === 'optional' ? undefined : defaultExpr(ctx, f);
-    return def === undefined ? `G.fbField ${what} t ${f.id - 1}` : `G.fbFieldDefault ${what} t ${f.id - 1} ${atom(def)}`;
+    return def === undefined ? `G.fbField ${name} t ${f.id - 1}` : `G.fbFieldDefault ${name} t ${f.id - 1} ${atom(def)}`;
   });
   w.line('');
   w.line(`instance G.Fb ${r.type} where`);
@@ -25,18 +25,19 @@ export function emitRecordFb(ctx: Ctx, w: Writer, r: RecordShape): void {
   // record in flatbuffers is an error, not a vtable of millions of slots.
   const tooBig = r.fields.find((f) => f.id > MAX_FIELD_ID);
   w.indent(() => {
-    if (tooBig) w.line(`fbSlot _ = G.fbInexpressible ${hsStr(`${r.label}.${tooBig.name} has id ${tooBig.id}, past the largest FlatBuffers takes (${MAX_FIELD_ID})`)}`);
+    if (tooBig) w.line(`fbSlot _ = G.fbInexpressible ${hsStr(`${r.label}: field id ${tooBig.id} is past ${MAX_FIELD_ID}: cannot be sent as flatbuffers`)}`);
     else w.line(`fbSlot ${r.pattern} = G.fbRecord [${slots.join(', ')}]`);
     const body = r.fields.length === 0 ? `P.pure ${r.ctor}` : `${r.ctor} P.<$> ${readers.join(' P.<*> ')}`;
-    w.line(`fbRead p = G.fbTable ${hsStr(r.label)} p (\\${r.fields.length === 0 ? '_' : 't'} -> ${body})`);
+    w.line(`fbRead p = G.fbTable p (\\${r.fields.length === 0 ? '_' : 't'} -> ${body})`);
     w.line('fbIsTable _ = P.True');
+    w.line(`fbName _ = ${hsStr(r.label)}`);
   });
 }
 
 export function emitUnionFb(ctx: Ctx, w: Writer, d: UnionDecl): void {
   const name = ctx.names.types.get(d.name)!;
   const ctor = (c: string): string => ctx.names.cases.get(`${d.name}.${c}`)!;
-  const label = hsStr(`${ctx.module.name}.${d.name}`);
+  const label = hsStr(d.name);
   w.line('');
   w.line(`instance G.Fb ${name} where`);
   w.indent(() => {
@@ -44,15 +45,16 @@ export function emitUnionFb(ctx: Ctx, w: Writer, d: UnionDecl): void {
     w.indent(() => {
       for (const c of d.cases) w.line(`${ctor(c.name)}${c.type ? ' x' : ''} -> G.fbUnion ${c.id} ${c.type ? '(G.fbSlot x)' : 'P.Nothing'}`);
     });
-    w.line(`fbRead p = G.fbTable ${label} p (\\t -> G.fbUnionCase ${label} t (\\k c -> case k of`);
+    w.line(`fbRead p = G.fbTable p (\\t -> G.fbUnionCase ${label} t (\\k c -> case k of`);
     w.indent(() => {
       for (const c of d.cases) {
-        if (c.type) w.line(`${c.id} -> ${ctor(c.name)} P.<$> G.fbField ${hsStr(`${d.name}.${c.name}`)} c 0`);
+        if (c.type) w.line(`${c.id} -> ${ctor(c.name)} P.<$> G.fbField ${hsStr(c.name)} c 0`);
         else w.line(`${c.id} -> P.pure ${ctor(c.name)}`);
       }
       w.line(`_ -> G.fbUnknownCase ${label} k))`);
     });
     w.line('fbIsTable _ = P.True');
+    w.line(`fbName _ = ${label}`);
   });
 }
 
@@ -65,5 +67,6 @@ export function emitEnumFb(ctx: Ctx, w: Writer, d: EnumDecl): void {
     w.line('fbWidth _ = 4');
     w.line('fbRead = G.fbEnumRead G.enumFromValue');
     w.line('fbAbsent = G.zeroValue');
+    w.line('fbKey = G.fbEnumKey G.enumValue');
   });
 }

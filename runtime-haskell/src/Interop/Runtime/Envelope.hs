@@ -15,7 +15,7 @@ import qualified Data.ByteString.Builder as B
 import Data.Text (Text)
 import Data.Word (Word32)
 import Interop.Runtime.Codec
-import Interop.Runtime.Codec.Flatbuffers (decodeFbTable, fbField, fbSlot)
+import Interop.Runtime.Codec.Flatbuffers (decodeFbRoot, fbField, fbSlot)
 import Interop.Runtime.Codec.Flatbuffers.Layout (Slot (..), alignedBytes, rootPayload, table)
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
@@ -82,11 +82,11 @@ decodeEnvelope depth codec bytes = case codec of
       <*> pbRequired "envelope.message" 2 d o
       <*> pbRequired "envelope.type" 3 d o
       <*> (fmap (PbDetail depth) <$> pbRequired "envelope.detail" 4 d o)))
-  CodecFlatbuffers -> decodeFbTable depth bytes (\t -> Envelope
-    <$> fbField "envelope.code" t 0
-    <*> fbField "envelope.message" t 1
-    <*> fbField "envelope.type" t 2
-    <*> (fmap (FbDetail depth) <$> fbField "envelope.detail" t 3))
+  CodecFlatbuffers -> decodeFbRoot depth bytes (\t -> Envelope
+    <$> fbField "code" t 0
+    <*> fbField "message" t 1
+    <*> fbField "type" t 2
+    <*> (fmap (FbDetail depth) <$> fbField "detail" t 3))
   where
     pbReadBody' reader = reader (PbDepth 0 depth) (pbScan bytes)
     nonNull (Just JNull) = Nothing

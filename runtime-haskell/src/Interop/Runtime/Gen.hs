@@ -9,7 +9,7 @@ module Interop.Runtime.Gen
     -- * Codecs
   , Wire (..), WireKey (..), OpenEnum (..), DeclaredError (..), SomeWire (..), someWire
   , module Interop.Runtime.Codec.Record
-  , Fb (..), fbRecord, fbInexpressible, fbTable, fbField, fbFieldDefault, fbUnion, fbUnionCase, fbUnknownCase, fbEnumSlot, fbEnumRead
+  , Fb (..), fbRecord, fbInexpressible, fbTable, fbField, fbFieldDefault, fbUnion, fbUnionCase, fbUnknownCase, fbEnumSlot, fbEnumRead, fbEnumKey
   , mpNil
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack, enumKeyToJson, enumKeyFromJson
   , enumPbSingle, enumPbPacked, enumPbRead

@@ -10,11 +10,11 @@ module Interop.Runtime.Codec.Flatbuffers
   ( Fb (..)
   , encodeFb
   , decodeFb
-  , decodeFbTable
     -- * For generated code
   , fbRecord, fbInexpressible, fbTable, fbField, fbFieldDefault
   , fbUnion, fbUnionCase, fbUnknownCase
-  , fbEnumSlot, fbEnumRead
+  , fbEnumSlot, fbEnumRead, fbEnumKey
+  , decodeFbRoot
   , R
   ) where
 
@@ -23,6 +23,7 @@ import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import Data.Int (Int16, Int32, Int64, Int8)
 import qualified Data.Map.Strict as Map
+import Control.Monad (foldM)
 import Data.Proxy (Proxy (..))
 import Data.Text (Text)
 import qualified Data.Text as T
@@ -59,6 +60,12 @@ class Fb a where
   -- than the @value@ of a one-field wrapper table.
   fbIsTable :: Proxy a -> Bool
   fbIsTable _ = False
+  -- | The IDL name error messages start with when the payload is of this type ("" for none).
+  fbName :: Proxy a -> Text
+  fbName _ = T.empty
+  -- | A map key in messages: @"a"@, @7@ (the segment is @[key]@).
+  fbKey :: a -> Text
+  fbKey _ = T.empty
 
 -- ---- payloads ---------------------------------------------------------------------------------
 
@@ -70,17 +77,22 @@ encodeFb v = rootPayload $ case fbSlot v of
 -- | An empty payload is the root table with no field (an empty HTTP body).
 decodeFb :: forall a. Fb a => Int -> BS.ByteString -> Either InteropError a
 decodeFb maxDepth bytes
-  | BS.null bytes = decodeFb maxDepth emptyTable
-  | BS.length bytes < 4 = Left (invalid "a FlatBuffers payload of 1 to 3 bytes")
-  | fbIsTable (Proxy :: Proxy a) = runReader maxDepth bytes (fbRead 0)
-  | otherwise = decodeFbTable maxDepth bytes (\t -> fbField "value" t 0)
+  | fbIsTable p = decodeFbTable maxDepth (fbName p) bytes (const (fbRead 0))
+  | otherwise = decodeFbTable maxDepth (fbName p) bytes (\_ -> deref 0 >>= \t -> tableAt t (\tb -> fieldAt tb 0))
+  where
+    p = Proxy :: Proxy a
 
--- | Reads the root table of a payload with @body@ (the error envelope's reader).
-decodeFbTable :: Int -> BS.ByteString -> (Table -> R a) -> Either InteropError a
-decodeFbTable maxDepth bytes body
-  | BS.null bytes = decodeFbTable maxDepth emptyTable body
-  | BS.length bytes < 4 = Left (invalid "a FlatBuffers payload of 1 to 3 bytes")
-  | otherwise = runReader maxDepth bytes (deref 0 >>= \t -> tableAt t body)
+-- | Reads a payload with @body@ (given the root table's position; the error envelope's reader
+-- takes the table); @name@ starts error messages.
+decodeFbTable :: Int -> Text -> BS.ByteString -> (Int -> R a) -> Either InteropError a
+decodeFbTable maxDepth name bytes body
+  | BS.null bytes = decodeFbTable maxDepth name emptyTable body
+  | BS.length bytes < 4 = runReader maxDepth name bytes (failR ("a payload of " <> T.pack (show (BS.length bytes)) <> " bytes (a FlatBuffer has at least 4)"))
+  | otherwise = runReader maxDepth name bytes (body 0)
+
+-- | The root table of a payload, read with @body@ (the error envelope).
+decodeFbRoot :: Int -> BS.ByteString -> (Table -> R a) -> Either InteropError a
+decodeFbRoot maxDepth bytes body = decodeFbTable maxDepth T.empty bytes (\p -> deref p >>= \t -> tableAt t body)
 
 -- | The root table with no field (§3.6).
 emptyTable :: BS.ByteString
@@ -99,20 +111,24 @@ fbRecord fields = Just (Ref (table (dense 0 fields)))
 
 -- | The writer of a record with a field id past 1024 (E0703 in `interopc gen --lang fbs`).
 fbInexpressible :: Text -> a
-fbInexpressible what = throw (invalid ("cannot send as flatbuffers: " <> what))
+fbInexpressible = throw . invalid
 
 -- | Reads the table the uoffset at @p@ refers to.
-fbTable :: Text -> Int -> (Table -> R a) -> R a
-fbTable what p body = withinR what (deref p >>= \t -> tableAt t body)
+fbTable :: Int -> (Table -> R a) -> R a
+fbTable p body = deref p >>= \t -> tableAt t body
 
--- | A field: its value, or its zero value when absent (an error for a struct or union).
-fbField :: forall a. Fb a => Text -> Table -> Int -> R a
-fbField what t slot = withinR what $ slotPos t slot (fbSlotWidth (Proxy :: Proxy a)) >>= \found -> case found of
-  Just p -> fbRead p
-  Nothing -> maybe (failR (invalid "required field is missing")) pure fbAbsent
+-- | The field @name@: its value, or its zero value when absent (an error for a struct or union).
+fbField :: Fb a => Text -> Table -> Int -> R a
+fbField name t slot = segment ("." <> name) (fieldAt t slot)
 
 fbFieldDefault :: forall a. Fb a => Text -> Table -> Int -> a -> R a
-fbFieldDefault what t slot def = withinR what $ slotPos t slot (fbSlotWidth (Proxy :: Proxy a)) >>= maybe (pure def) fbRead
+fbFieldDefault name t slot def = segment ("." <> name) (slotPos t slot (fbSlotWidth (Proxy :: Proxy a)) >>= maybe (pure def) fbRead)
+
+-- | A field without a segment of its own in messages (a wrapper's, a map entry's).
+fieldAt :: forall a. Fb a => Table -> Int -> R a
+fieldAt t slot = slotPos t slot (fbSlotWidth (Proxy :: Proxy a)) >>= \found -> case found of
+  Just p -> fbRead p
+  Nothing -> maybe (failR "missing required field") pure fbAbsent
 
 -- ---- unions -----------------------------------------------------------------------------------
 
@@ -122,20 +138,23 @@ fbUnion caseId value = Just (Ref (table [Just (Inline 1 (B.word8 caseId)), Just 
 
 -- | The case id and case table of a union table.
 fbUnionCase :: Text -> Table -> (Word8 -> Table -> R a) -> R a
-fbUnionCase what t body = do
+fbUnionCase name t body = do
   k <- maybe (pure 0) u8 =<< slotPos t 0 1
   v <- slotPos t 1 4
   case v of
     Just p | k /= 0 -> deref p >>= \c -> tableAt c (body k)
-    _ -> failR (invalid (what <> ": a union needs exactly one case, got none"))
+    _ -> failR ("expected exactly one " <> name <> " case")
 
 fbUnknownCase :: Text -> Word8 -> R a
-fbUnknownCase what k = failR (invalid (what <> ": unknown union case " <> T.pack (show k)))
+fbUnknownCase name k = failR ("unknown " <> name <> " case id " <> T.pack (show k))
 
 -- ---- enums ------------------------------------------------------------------------------------
 
 fbEnumSlot :: (e -> Int32) -> e -> Maybe Slot
 fbEnumSlot value e = Just (Inline 4 (B.int32LE (value e)))
+
+fbEnumKey :: (e -> Int32) -> e -> Text
+fbEnumKey value = T.pack . show . value
 
 fbEnumRead :: (Int32 -> e) -> Int -> R e
 fbEnumRead fromValue p = fromValue . fromIntegral <$> u32 p
@@ -151,52 +170,60 @@ instance Fb Bool where
   fbRead p = u8 p >>= \b -> case b of
     0 -> pure False
     1 -> pure True
-    _ -> failR (invalid ("bool: " <> T.pack (show b) <> " is neither 0 nor 1"))
+    _ -> failR ("expected bool, got a byte of " <> T.pack (show b))
   fbAbsent = Just False
 
 instance Fb Int8 where
+  fbKey = T.pack . show
   fbSlot = scalar 1 . B.int8
   fbWidth _ = 1
   fbRead p = fromIntegral <$> u8 p
   fbAbsent = Just 0
 
 instance Fb Int16 where
+  fbKey = T.pack . show
   fbSlot = scalar 2 . B.int16LE
   fbWidth _ = 2
   fbRead p = fromIntegral <$> u16 p
   fbAbsent = Just 0
 
 instance Fb Int32 where
+  fbKey = T.pack . show
   fbSlot = scalar 4 . B.int32LE
   fbWidth _ = 4
   fbRead p = fromIntegral <$> u32 p
   fbAbsent = Just 0
 
 instance Fb Int64 where
+  fbKey = T.pack . show
   fbSlot = scalar 8 . B.int64LE
   fbWidth _ = 8
   fbRead p = fromIntegral <$> u64 p
   fbAbsent = Just 0
 
 instance Fb Word8 where
+  fbKey = T.pack . show
   fbSlot = scalar 1 . B.word8
   fbWidth _ = 1
   fbRead = u8
   fbAbsent = Just 0
 
 instance Fb Word16 where
+  fbKey = T.pack . show
   fbSlot = scalar 2 . B.word16LE
   fbWidth _ = 2
   fbRead = u16
   fbAbsent = Just 0
 
 instance Fb Word32 where
+  fbKey = T.pack . show
   fbSlot = scalar 4 . B.word32LE
   fbWidth _ = 4
   fbRead = u32
   fbAbsent = Just 0
 
 instance Fb Word64 where
+  fbKey = T.pack . show
   fbSlot = scalar 8 . B.word64LE
   fbWidth _ = 8
   fbRead = u64
@@ -216,10 +243,11 @@ instance Fb Double where
   fbAbsent = Just 0
 
 instance Fb Text where
+  fbKey t = "\"" <> t <> "\""
   fbSlot t = Just (Ref (string (TE.encodeUtf8 t)))
   fbRead p = do
     bytes <- deref p >>= stringAt
-    either (const (failR (invalid "string: not valid UTF-8"))) pure (TE.decodeUtf8' bytes)
+    either (const (failR "invalid UTF-8 in string")) pure (TE.decodeUtf8' bytes)
   fbAbsent = Just T.empty
 
 -- Bytes are a [ubyte] vector; as a vector element, in its wrapper table @BytesValue@.
@@ -240,7 +268,7 @@ wrapped :: Fb a => a -> Slot
 wrapped v = Ref (table [fbSlot v])
 
 readWrapped :: Fb a => Int -> R a
-readWrapped p = fbTable "wrapper" p (\t -> fbField "value" t 0)
+readWrapped p = fbTable p (`fieldAt` 0)
 
 instance Fb a => Fb [a] where
   fbSlot xs = Just (Ref (vectorOf xs))
@@ -260,7 +288,7 @@ readVector q = do
         0 -> 4
         x -> x
   (n, first) <- vectorAt w q
-  mapM (\i -> withinR (T.pack ("[" <> show i <> "]")) (fbReadElem (first + i * w))) [0 .. n - 1]
+  mapM (\i -> segment (T.pack ("[" <> show i <> "]")) (fbReadElem (first + i * w))) [0 .. n - 1]
 
 -- A map is a vector of entry tables { key (slot 0), value (slot 1) } in key order.
 instance (Ord k, Fb k, Fb v) => Fb (Map.Map k v) where
@@ -269,9 +297,13 @@ instance (Ord k, Fb k, Fb v) => Fb (Map.Map k v) where
   fbRead p = do
     q <- deref p
     (n, first) <- vectorAt 4 q
-    entries <- mapM (\i -> fbTable "map entry" (first + 4 * i) (\t -> (,) <$> fbField "key" t 0 <*> fbField "value" t 1)) [0 .. n - 1]
-    let m = Map.fromList entries
-    if Map.size m /= length entries then failR (invalid "a map key given twice") else pure m
+    let entry m i = fbTable (first + 4 * i) $ \t -> do
+          k <- segment (T.pack ("[" <> show i <> "]")) (fieldAt t 0)
+          segment ("[" <> fbKey k <> "]") $ do
+            if Map.member k m then failR ("duplicate map key " <> T.dropAround (== '"') (fbKey k)) else pure ()
+            v <- fieldAt t 1
+            pure (Map.insert k v m)
+    foldM entry Map.empty [0 .. n - 1]
   fbReadElem = readWrapped
   fbAbsent = Just Map.empty
 
@@ -280,6 +312,6 @@ instance Fb a => Fb (Maybe a) where
   fbSlot = (>>= fbSlot)
   fbElem = Ref . table . (: []) . (>>= fbSlot)
   fbRead p = Just <$> fbRead p
-  fbReadElem p = fbTable "optional" p (\t -> slotPos t 0 (fbSlotWidth (Proxy :: Proxy a)) >>= maybe (pure Nothing) (fmap Just . fbRead))
+  fbReadElem p = fbTable p (\t -> slotPos t 0 (fbSlotWidth (Proxy :: Proxy a)) >>= maybe (pure Nothing) (fmap Just . fbRead))
   fbAbsent = Just Nothing
   fbSlotWidth _ = fbSlotWidth (Proxy :: Proxy a)

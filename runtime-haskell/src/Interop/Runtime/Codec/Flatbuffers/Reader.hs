@@ -7,6 +7,8 @@ module Interop.Runtime.Codec.Flatbuffers.Reader
   ( R
   , runReader
   , failR
+  , failExhausted
+  , segment
   , Table
   , u8, u16, u32, u64
   , deref
@@ -14,7 +16,6 @@ module Interop.Runtime.Codec.Flatbuffers.Reader
   , slotPos
   , stringAt
   , vectorAt
-  , withinR
   , payloadBytes
   ) where
 
@@ -27,55 +28,72 @@ import Data.Int (Int32)
 import Data.Word (Word16, Word32, Word64, Word8)
 import Interop.Runtime.Error
 
--- | The payload and its @max_depth@, the depth of the current table, and the bytes read so far.
-newtype R a = R {unR :: BS.ByteString -> Int -> Int -> Int -> Either InteropError (Int, a)}
+-- | What a read knows: the payload, @max_depth@, and the path to the value being read (reversed
+-- segments: @.y@, @[2]@, @["a"]@) that every error message starts with.
+data Env = Env !BS.ByteString !Int [Text]
+
+-- | A read: the environment, the depth of the current table, and the bytes charged so far.
+newtype R a = R {unR :: Env -> Int -> Int -> Either InteropError (Int, a)}
 
 instance Functor R where
-  fmap f (R g) = R (\b m d n -> fmap (fmap f) (g b m d n))
+  fmap f (R g) = R (\e d n -> fmap (fmap f) (g e d n))
 
 instance Applicative R where
-  pure x = R (\_ _ _ n -> Right (n, x))
-  R f <*> R g = R (\b m d n -> case f b m d n of
-    Left e -> Left e
-    Right (n', h) -> fmap (fmap h) (g b m d n'))
+  pure x = R (\_ _ n -> Right (n, x))
+  R f <*> R g = R (\e d n -> case f e d n of
+    Left err -> Left err
+    Right (n', h) -> fmap (fmap h) (g e d n'))
 
 instance Monad R where
-  R g >>= k = R (\b m d n -> case g b m d n of
-    Left e -> Left e
-    Right (n', x) -> unR (k x) b m d n')
+  R g >>= k = R (\e d n -> case g e d n of
+    Left err -> Left err
+    Right (n', x) -> unR (k x) e d n')
 
-runReader :: Int -> BS.ByteString -> R a -> Either InteropError a
-runReader maxDepth bytes r = snd <$> unR r bytes maxDepth 0 0
+-- | Runs a read of the payload; @root@ names the payload's type in messages ("" for none).
+runReader :: Int -> Text -> BS.ByteString -> R a -> Either InteropError a
+runReader maxDepth root bytes r = snd <$> unR r (Env bytes maxDepth [root | not (T.null root)]) 0 0
 
-failR :: InteropError -> R a
-failR e = R (\_ _ _ _ -> Left e)
+-- | Fails with @mk@ of the message prefixed by the path (@Points[2].y: …@).
+failWith :: (Text -> InteropError) -> Text -> R a
+failWith mk msg = R (\(Env _ _ path) _ _ -> Left (mk (if null path then msg else T.concat (reverse path) <> ": " <> msg)))
+
+failR :: Text -> R a
+failR = failWith invalid
+
+failExhausted :: Text -> R a
+failExhausted = failWith exhausted
+
+-- | Reads @body@ one segment deeper in the path.
+segment :: Text -> R a -> R a
+segment seg (R g) = R (\(Env b m path) d n -> g (Env b m (seg : path)) d n)
 
 payloadBytes :: R BS.ByteString
-payloadBytes = R (\b _ _ n -> Right (n, b))
+payloadBytes = R (\(Env b _ _) _ n -> Right (n, b))
 
 payloadSize :: R Int
-payloadSize = R (\b _ _ n -> Right (n, BS.length b))
+payloadSize = BS.length <$> payloadBytes
 
--- | Prefixes an error's message with where it happened (@Point.x@).
-withinR :: Text -> R a -> R a
-withinR what (R g) = R (\b m d n -> case g b m d n of
-  Left (InteropError c msg) -> Left (InteropError c (what <> ": " <> msg))
-  ok -> ok)
-
--- | Counts bytes read; more than the payload holds is an amplification attack.
+-- | Counts bytes read (test/vectors/README.md, "flatbuffers.json": a table 4, a field its inline
+-- size, a string or vector 4 + count × size); more than the payload holds is an amplification.
 charge :: Int -> R ()
-charge k = R (\b _ _ n -> let n' = n + k in if n' > BS.length b
-  then Left (exhausted "decoding reads more bytes than the payload holds (objects referred to more than once)")
-  else Right (n', ()))
+charge k = R (\_ _ n -> Right (n + k, ())) >> over
+  where
+    over = R (\(Env b _ _) _ n -> Right (n, n > BS.length b)) >>= \past -> if past
+      then payloadSize >>= \size -> failExhausted ("decoding reads more than the payload's " <> showT size <> " bytes (objects referred to more than once)")
+      else pure ()
 
 showT :: Int -> Text
 showT = T.pack . show
 
--- | @width@ bytes at @p@, little-endian.
+-- | @width@ bytes at @p@, little-endian (@p@ already checked to be inside the payload).
 le :: Int -> Int -> R Word64
-le width p = R (\b _ _ n -> if p < 0 || p + width > BS.length b
-  then Left (invalid ("a field at " <> showT p <> " ends past the payload (" <> showT (BS.length b) <> " bytes)"))
-  else Right (n, foldr (\i acc -> (acc `shiftL` 8) .|. fromIntegral (BU.unsafeIndex b (p + i))) 0 [0 .. width - 1]))
+le width p = payloadBytes >>= \b -> pure (foldr (\i acc -> (acc `shiftL` 8) .|. fromIntegral (BU.unsafeIndex b (p + i))) 0 [0 .. width - 1])
+
+-- | @width@ bytes at @p@, after checking they are in the payload.
+checked :: Int -> Int -> R Word64
+checked width p = payloadSize >>= \size -> if p < 0 || p + width > size
+  then failR ("the offset at " <> showT p <> " points outside the payload (" <> showT size <> " bytes)")
+  else le width p
 
 u8 :: Int -> R Word8
 u8 p = fromIntegral <$> le 1 p
@@ -92,35 +110,36 @@ u64 = le 8
 -- | The target of the uoffset at @p@ (at least 4 bytes must be there: a count or an soffset).
 deref :: Int -> R Int
 deref p = do
-  o <- u32 p
+  o <- checked 4 p
   size <- payloadSize
   let q = p + fromIntegral o
-  if q + 4 > size then failR (invalid ("the uoffset at " <> showT p <> " points outside the payload")) else pure q
+  if q + 4 > size then failR ("the offset at " <> showT p <> " points outside the payload (" <> showT size <> " bytes)") else pure q
 
 -- | A table: its position, its vtable's position, the vtable's and the table's byte counts.
 data Table = Table !Int !Int !Int !Int
 
 -- | The table at @t@, one level deeper: the rest of the read runs inside it.
 tableAt :: Int -> (Table -> R a) -> R a
-tableAt t body = do
+tableAt t body = deeper $ do
   so <- u32 t
   size <- payloadSize
   let vt = t - fromIntegral (fromIntegral so :: Int32)
-  if vt < 0 || vt + 4 > size then failR (invalid ("the vtable of the table at " <> showT t <> " is outside the payload")) else pure ()
+  if vt < 0 || vt + 4 > size then failR ("the vtable of the table at " <> showT t <> " is outside the payload") else pure ()
   vbytes <- fromIntegral <$> u16 vt
   tbytes <- fromIntegral <$> u16 (vt + 2)
-  if vbytes < 4 || odd vbytes then failR (invalid ("the vtable at " <> showT vt <> " has size " <> showT vbytes <> " (odd or below 4)")) else pure ()
-  if vt + vbytes > size then failR (invalid ("the vtable at " <> showT vt <> " ends past the payload")) else pure ()
-  if t + tbytes > size then failR (invalid ("the table at " <> showT t <> " ends past the payload")) else pure ()
-  charge (max 4 tbytes)
-  deeper (body (Table t vt vbytes tbytes))
+  if vbytes < 4 || odd vbytes then failR ("the vtable at " <> showT vt <> " has size " <> showT vbytes <> " (odd or below 4)") else pure ()
+  if vt + vbytes > size then failR ("the vtable at " <> showT vt <> " ends past the payload") else pure ()
+  charge 4
+  body (Table t vt vbytes tbytes)
 
+-- | Each table is a level of @max_depth@, the root included.
 deeper :: R a -> R a
-deeper (R g) = R (\b m d n -> if d + 1 > m
-  then Left (exhausted ("FlatBuffers tables nest deeper than max_depth (" <> showT m <> ")"))
-  else g b m (d + 1) n)
+deeper (R g) = R (\e@(Env _ m _) d n -> if d + 1 > m
+  then unR (failExhausted ("nesting deeper than max_depth " <> showT m)) e d n
+  else g e (d + 1) n)
 
--- | Where the field of @slot@ (@width@ bytes) is, or 'Nothing' when absent.
+-- | Where the field of @slot@ (@width@ bytes) is, or 'Nothing' when absent; a present field is
+-- charged its width.
 slotPos :: Table -> Int -> Int -> R (Maybe Int)
 slotPos (Table t vt vbytes tbytes) slot width
   | 4 + 2 * slot + 2 > vbytes = pure Nothing
@@ -128,20 +147,20 @@ slotPos (Table t vt vbytes tbytes) slot width
       off <- fromIntegral <$> u16 (vt + 4 + 2 * slot)
       size <- payloadSize
       if off == 0 then pure Nothing
-        else if off >= tbytes then failR (invalid ("field " <> showT slot <> " of the table at " <> showT t <> " is past its table_bytes"))
-        else if t + off + width > size then failR (invalid ("field " <> showT slot <> " of the table at " <> showT t <> " ends past the payload"))
-        else pure (Just (t + off))
+        else if off + width > tbytes then failR ("field " <> showT slot <> " at offset " <> showT off <> " is past the table's " <> showT tbytes <> " bytes")
+        else if t + off + width > size then failR ("field " <> showT slot <> " of the table at " <> showT t <> " ends past the payload")
+        else charge width >> pure (Just (t + off))
 
 -- | The string at @p@ (a uoffset target): its UTF-8 bytes, not yet checked.
 stringAt :: Int -> R BS.ByteString
 stringAt p = do
   n <- fromIntegral <$> u32 p
-  bytes <- R (\b _ _ k -> Right (k, b))
+  bytes <- payloadBytes
   let size = BS.length bytes
-  if n > size - (p + 4) then failR (exhausted ("the string at " <> showT p <> " claims " <> showT n <> " bytes, more than the payload holds"))
-    else if p + 4 + n >= size || BU.unsafeIndex bytes (p + 4 + n) /= 0 then failR (invalid ("the string at " <> showT p <> " lacks its 0 byte"))
+  if n > size - (p + 4) then failExhausted ("a string of " <> showT n <> " bytes at " <> showT p <> " but only " <> showT (size - (p + 4)) <> " bytes left")
+    else if p + 4 + n >= size || BU.unsafeIndex bytes (p + 4 + n) /= 0 then failR ("the string at " <> showT p <> " does not end with a 0 byte")
     else do
-      charge (5 + n)
+      charge (4 + n)
       pure (BS.take n (BS.drop (p + 4) bytes))
 
 -- | The vector at @p@ of elements of @width@ bytes: its count and the first element's position.
@@ -149,7 +168,8 @@ vectorAt :: Int -> Int -> R (Int, Int)
 vectorAt width p = do
   n <- fromIntegral <$> u32 p
   size <- payloadSize
-  if n > (size - (p + 4)) `div` width then failR (exhausted ("the vector at " <> showT p <> " claims " <> showT n <> " elements, more than the payload holds"))
+  if n > (size - (p + 4)) `div` width
+    then failExhausted ("a vector of " <> showT n <> " elements of size " <> showT width <> " at " <> showT p <> " but only " <> showT (size - (p + 4)) <> " bytes left")
     else do
       charge (4 + n * width)
       pure (n, p + 4)
