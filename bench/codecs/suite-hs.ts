@@ -1,5 +1,6 @@
 // Suite 1 (Haskell): runs `bench-haskell codecs` (bench/haskell/Codecs.hs, which alternates the
-// contenders itself: our msgpack, JSON and protobuf codecs, aeson, binary) and tabulates what it prints.
+// contenders itself: our msgpack, JSON, protobuf and flatbuffers codecs, aeson, binary) and tabulates
+// what it prints.
 import { execFileSync } from 'node:child_process';
 import { batchSize, type BenchOptions } from '../harness/options.js';
 import { BENCH_HASKELL, haveHaskell } from '../harness/haskell.js';

@@ -1,7 +1,7 @@
 {-# LANGUAGE OverloadedStrings, ScopedTypeVariables #-}
 -- | Section 1 for Haskell: encode and decode of the three shapes, our generated codecs (msgpack,
--- JSON and protobuf) against aeson and binary on the same records, alternating in one process, as
--- bench/codecs/py_codecs.py does for Python. Prints one JSON line:
+-- JSON, protobuf and flatbuffers) against aeson and binary on the same records, alternating in one
+-- process, as bench/codecs/py_codecs.py does for Python. Prints one JSON line:
 -- {"rows": [{shape, name, n, size, encode_ns, decode_ns}], "notes": []}.
 module Codecs (runCodecs) where
 
@@ -44,6 +44,7 @@ contenders v toAeson fromAeson = do
     [ ours CodecMsgpack "interop msgpack"
     , ours CodecJson "interop JSON"
     , ours CodecProtobuf "interop protobuf"
+    , ours CodecFlatbuffers "interop flatbuffers"
     , Contender "aeson" (readIORef ref >>= evaluate . BL.toStrict . A.encode . toAeson) $ \b ->
         either fail (\x -> () <$ strictly (fromAeson x)) (A.eitherDecodeStrict' b)
     , Contender "binary (Generic)" (readIORef ref >>= evaluate . BL.toStrict . Bin.encode) $ \b ->

@@ -4,6 +4,8 @@ module Main (main) where
 
 import ConnectionTests
 import ExampleTest
+import FlatbufferVectors
+import FlatbuffersTests
 import FrameVectors
 import HandshakeVectors
 import HostileTests
@@ -26,5 +28,6 @@ tests = do
   protobufs <- protobufVectorTests
   frames <- frameVectorTests
   handshakes <- handshakeVectorTests
+  fbVectors <- flatbufferVectorTests
   defaultMainWithIngredients (antXMLRunner : defaultIngredients) $
-    testGroup "runtime-haskell" [payloads, protobufs, frames, handshakes, propertyTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]
+    testGroup "runtime-haskell" [payloads, protobufs, frames, handshakes, propertyTests, fbVectors, flatbuffersTests, connectionTests, streamTests, hostileTests, shmTests, exampleTest]

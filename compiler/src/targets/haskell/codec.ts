@@ -9,6 +9,7 @@
 
 import type { EnumDecl, Field, TypeRef, UnionDecl } from '../../ir/types.js';
 import { type Ctx, type Writer, atom, hsStr } from './context.js';
+import { emitRecordFb } from './codec-fb.js';
 import { sortedById } from './types.js';
 import { defaultExpr } from './values.js';
 
@@ -58,6 +59,7 @@ export function emitRecordCodec(ctx: Ctx, w: Writer, r: RecordShape): void {
     const pbReaders = r.fields.length === 0 ? `P.pure ${r.ctor}` : `${r.ctor} P.<$> ${r.fields.map((f) => `${atom(pbFieldReader(ctx, r.label, f))} d o`).join(' P.<*> ')}`;
     w.line(`pbReadBody = G.pbStruct ${label} ${names} (\\${r.fields.length === 0 ? '_ _' : 'd o'} -> ${pbReaders})`);
   });
+  emitRecordFb(ctx, w, r);
 }
 
 /** The protobuf reader of one field: its occurrences read by the field type's instance. */

@@ -8,6 +8,7 @@ import { generatedHeader, sourceName } from '../common/header.js';
 import { registerTarget } from '../registry.js';
 import type { GeneratedFile, Target, TargetOptions } from '../target.js';
 import { emitEnumCodec, emitRecordCodec, emitUnionCodec } from './codec.js';
+import { emitEnumFb, emitUnionFb } from './codec-fb.js';
 import { Ctx, Writer } from './context.js';
 import { hsModuleName, hsModulePath } from './names.js';
 import { emitAlias, emitConsts, emitEnum, emitRecord, emitUnion } from './types.js';
@@ -44,8 +45,13 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
         get: (_f, i) => vars[i]!,
         pattern: vars.length === 0 ? '_' : `(${name} ${vars.join(' ')})`,
       });
-    } else if (d.kind === 'union') emitUnionCodec(ctx, body, d);
-    else if (d.kind === 'enum') emitEnumCodec(ctx, body, d);
+    } else if (d.kind === 'union') {
+      emitUnionCodec(ctx, body, d);
+      emitUnionFb(ctx, body, d);
+    } else if (d.kind === 'enum') {
+      emitEnumCodec(ctx, body, d);
+      emitEnumFb(ctx, body, d);
+    }
   }
   body.line('');
   body.doc('The codec of every type this module declares, by IDL name (tests and tools look them up).');

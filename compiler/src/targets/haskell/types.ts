@@ -137,7 +137,7 @@ export function emitAlias(ctx: Ctx, w: Writer, d: AliasDecl): void {
   w.line('');
   w.doc(d.doc);
   w.line(`newtype ${name} = ${name} {${ctx.names.unwrap.get(d.name)!} :: ${ctx.hsType(d.type)}}`);
-  w.indent(() => w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Wire${key ? ', G.WireKey' : ''})`));
+  w.indent(() => w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Fb, G.Wire${key ? ', G.WireKey' : ''})`));
 }
 
 /** Whether a type can be a map key (docs/wire.md §3.1): an integer, a string or an enum. */

@@ -1,5 +1,5 @@
 {-# LANGUAGE OverloadedStrings #-}
--- | Payloads in either codec (docs/wire.md §3): 'encodeValue' writes a value's canonical bytes,
+-- | Payloads in each codec (docs/wire.md §3): 'encodeValue' writes a value's canonical bytes,
 -- 'decodeValue' parses and checks them (depth, counts, duplicate keys, UTF-8) and reads the value.
 module Interop.Runtime.Codec
   ( Codec (..)
@@ -17,6 +17,7 @@ import qualified Data.ByteString.Builder.Extra as BE
 import qualified Data.ByteString.Lazy as BL
 import Data.Text (Text)
 import Data.Word (Word8)
+import Interop.Runtime.Codec.Flatbuffers (decodeFb, encodeFb)
 import Interop.Runtime.Codec.Json (parseJson)
 import Interop.Runtime.Codec.Msgpack (parseMsgpack)
 import Interop.Runtime.Codec.Wire
@@ -25,7 +26,7 @@ import Interop.Runtime.Error
 -- | The payload codecs of docs/wire.md §1.2 this runtime speaks. A codec is a constructor here
 -- and a line in each function below ('allCodecs' is what the handshake may offer, config names
 -- are 'codecName'); the payloads themselves are 'Wire' methods.
-data Codec = CodecJson | CodecMsgpack | CodecProtobuf
+data Codec = CodecJson | CodecMsgpack | CodecProtobuf | CodecFlatbuffers
   deriving (Eq, Ord, Show, Enum, Bounded)
 
 allCodecs :: [Codec]
@@ -36,6 +37,7 @@ codecNumber c = case c of
   CodecJson -> 1
   CodecMsgpack -> 2
   CodecProtobuf -> 3
+  CodecFlatbuffers -> 4
 
 codecFromNumber :: Word8 -> Maybe Codec
 codecFromNumber n = lookup n [(codecNumber c, c) | c <- allCodecs]
@@ -45,6 +47,7 @@ codecName c = case c of
   CodecJson -> "json"
   CodecMsgpack -> "msgpack"
   CodecProtobuf -> "protobuf"
+  CodecFlatbuffers -> "flatbuffers"
 
 codecFromName :: Text -> Maybe Codec
 codecFromName t = lookup t [(codecName c, c) | c <- allCodecs]
@@ -55,6 +58,7 @@ writeIn c = case c of
   CodecJson -> writeJson
   CodecMsgpack -> writeMsgpack
   CodecProtobuf -> pbBody
+  CodecFlatbuffers -> encodeFb
 
 encodeValue :: Wire a => Codec -> a -> BS.ByteString
 encodeValue c v = buildStrict (writeIn c v)
@@ -65,6 +69,7 @@ decodeValue maxDepth c bytes = case c of
   CodecJson -> parseJson maxDepth bytes >>= readJson
   CodecMsgpack -> parseMsgpack maxDepth bytes >>= readMsgpack
   CodecProtobuf -> pbDecodeBody maxDepth bytes
+  CodecFlatbuffers -> decodeFb maxDepth bytes
 
 -- | A builder's bytes as one strict string (small payloads in one chunk, no copy of a big one
 -- chunk by chunk).

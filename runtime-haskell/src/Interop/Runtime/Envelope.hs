@@ -15,6 +15,8 @@ import qualified Data.ByteString.Builder as B
 import Data.Text (Text)
 import Data.Word (Word32)
 import Interop.Runtime.Codec
+import Interop.Runtime.Codec.Flatbuffers (decodeFbRoot, fbField, fbSlot)
+import Interop.Runtime.Codec.Flatbuffers.Layout (Slot (..), alignedBytes, rootPayload, table)
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
 import Interop.Runtime.Codec.Protobuf
@@ -24,8 +26,8 @@ import Interop.Runtime.Codec.Scalars (jsonString)
 import Interop.Runtime.Error
 
 -- | A declared error's value as it came: the parsed tree of JSON or msgpack, or protobuf's
--- message bytes with the @max_depth@ to read them with.
-data Detail = JsonDetail JValue | MsgpackDetail MValue | PbDetail !Int !BS.ByteString
+-- message bytes or the FlatBuffer, with the @max_depth@ to read them with.
+data Detail = JsonDetail JValue | MsgpackDetail MValue | PbDetail !Int !BS.ByteString | FbDetail !Int !BS.ByteString
   deriving (Eq, Show)
 
 data Envelope = Envelope
@@ -51,6 +53,11 @@ encodeEnvelope codec (ErrorCode code) message declared = buildStrict $ case code
   CodecProtobuf ->
     pbSingle 1 code <> pbSingle 2 message
       <> maybe mempty (\(t, detail) -> pbSingle 3 t <> pbMessage 4 (detail CodecProtobuf)) declared
+  -- interop.ErrorEnvelope (§3.6): detail is the error's own FlatBuffer, kept 8-aligned.
+  CodecFlatbuffers ->
+    rootPayload $ table $
+      [fbSlot code, fbSlot message]
+        <> maybe [] (\(t, detail) -> [fbSlot t, Just (Ref (alignedBytes 8 (buildStrict (detail CodecFlatbuffers))))]) declared
 
 -- | Unknown fields are skipped (the parser checked them); missing ones take zero values.
 decodeEnvelope :: Int -> Codec -> BS.ByteString -> Either InteropError Envelope
@@ -75,6 +82,11 @@ decodeEnvelope depth codec bytes = case codec of
       <*> pbRequired "envelope.message" 2 d o
       <*> pbRequired "envelope.type" 3 d o
       <*> (fmap (PbDetail depth) <$> pbRequired "envelope.detail" 4 d o)))
+  CodecFlatbuffers -> decodeFbRoot depth bytes (\t -> Envelope
+    <$> fbField "code" t 0
+    <*> fbField "message" t 1
+    <*> fbField "type" t 2
+    <*> (fmap (FbDetail depth) <$> fbField "detail" t 3))
   where
     pbReadBody' reader = reader (PbDepth 0 depth) (pbScan bytes)
     nonNull (Just JNull) = Nothing

@@ -9,6 +9,7 @@ module Interop.Runtime.Gen
     -- * Codecs
   , Wire (..), WireKey (..), OpenEnum (..), DeclaredError (..), SomeWire (..), someWire
   , module Interop.Runtime.Codec.Record
+  , Fb (..), fbRecord, fbInexpressible, fbTable, fbField, fbFieldDefault, fbUnion, fbUnionCase, fbUnknownCase, fbEnumSlot, fbEnumRead, fbEnumKey
   , mpNil
   , enumWriteJson, enumWriteMsgpack, enumReadJson, enumReadMsgpack, enumKeyToJson, enumKeyFromJson
   , enumPbSingle, enumPbPacked, enumPbRead
@@ -35,6 +36,7 @@ import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
 import Data.Word (Word16, Word32, Word64, Word8)
 import Interop.Runtime.Codec.Enum
+import Interop.Runtime.Codec.Flatbuffers
 import Interop.Runtime.Codec.Msgpack (mpNil)
 import Interop.Runtime.Codec.Record
 import Interop.Runtime.Codec.Wire

@@ -153,7 +153,8 @@ errorSpec p = ErrorSpec (errorTypeName p) match raise
     raise d = toException <$> (case d of
       JsonDetail j -> readJson j
       MsgpackDetail m -> readMsgpack m
-      PbDetail depth bytes -> pbDecodeBody depth bytes :: Either InteropError e)
+      PbDetail depth bytes -> pbDecodeBody depth bytes
+      FbDetail depth bytes -> decodeValue depth CodecFlatbuffers bytes :: Either InteropError e)
 
 data CallSpec p r = CallSpec
   { callModule :: ModuleDesc

@@ -25,6 +25,7 @@ import Data.Word (Word16, Word32, Word64, Word8)
 import qualified Data.ByteString.Lazy as BL
 import GHC.Float (castWord32ToFloat, castWord64ToDouble, double2Float, float2Double)
 import Interop.Runtime.Codec.Base64
+import Interop.Runtime.Codec.Flatbuffers (Fb)
 import Interop.Runtime.Codec.Float
 import Interop.Runtime.Codec.Json
 import Interop.Runtime.Codec.Msgpack
@@ -35,7 +36,8 @@ import Interop.Runtime.Error
 -- | A decoder's result: the value, or the error the call fails with.
 type Decoded a = Either InteropError a
 
-class Wire a where
+-- | Every type also has the flatbuffers codec ('Fb', docs/wire.md §3.6).
+class Fb a => Wire a where
   -- | Canonical JSON.
   writeJson :: a -> B.Builder
   -- | Canonical msgpack.

@@ -198,6 +198,7 @@ envelopeError codec known env =
       CodecJson -> JsonDetail (JObject [])
       CodecMsgpack -> MsgpackDetail (MMap [])
       CodecProtobuf -> PbDetail 0 BS.empty
+      CodecFlatbuffers -> FbDetail 1 BS.empty
 
 -- | Sends a ONEWAY, or holds it while the peer is not reading; RESOURCE_EXHAUSTED at once when
 -- @max_in_flight@ one-way calls already wait.
