@@ -98,7 +98,7 @@ static const char *string_field(const cJSON *o, const char *name) {
 static int link_codec(const cJSON *v) {
   const char *s = cJSON_GetStringValue(v);
   int codec = s != NULL ? interop_codec_from_name(s) : -1;
-  return codec == INTEROP_CODEC_NONE ? -1 : codec;
+  return codec == INTEROP_CODEC_NONE || codec == INTEROP_CODEC_FLATBUFFERS ? -1 : codec;
 }
 
 /* `member_codecs` (docs/config.md "Codec per function or event"): "module.member" of one of the
