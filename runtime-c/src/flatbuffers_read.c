@@ -5,8 +5,9 @@
  * table or the payload, a string without its 0 byte or not UTF-8, a bool other than 0 and 1, a
  * union without a known case and a map key given twice are INVALID_ARGUMENT; a count claiming more
  * bytes than remain, nesting past max_depth (each table one level: every recursion goes through a
- * table) and reading more bytes of tables, strings and vectors than the payload holds (shared
- * offsets cannot amplify) are RESOURCE_EXHAUSTED. Errors read `Point.x: message`. */
+ * table) and reading more bytes of tables (each at least 4), strings and vectors than the payload
+ * holds (shared offsets cannot amplify) are RESOURCE_EXHAUSTED. Errors read `Point.x: message`,
+ * the messages of runtime-python's reader. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ typedef struct fb_reader {
   size_t n;
   uint32_t depth;
   uint32_t max_depth;
-  uint64_t read; /* bytes of tables, strings and vectors read so far: at most n */
+  uint64_t read; /* bytes of tables (table_bytes, at least 4), strings and vectors read so far: at most n */
   interop_arena *arena;
   interop_error *err;
   char path[192]; /* ".tags[3]": grows at the front as an error unwinds */
@@ -70,13 +71,14 @@ static uint64_t le(const fb_reader *r, size_t at, size_t bytes) {
 static int charge(fb_reader *r, uint64_t bytes) {
   r->read += bytes;
   if (r->read <= r->n) return INTEROP_OK;
-  return fail(r, INTEROP_RESOURCE_EXHAUSTED, "decoding reads more than the %zu bytes of the payload (shared offsets)", r->n);
+  return fail(r, INTEROP_RESOURCE_EXHAUSTED, "decoding reads more bytes than the payload's %zu", r->n);
 }
 
 /* The target of the uoffset at `at` (4 bytes there were checked): it must leave room for a u32. */
 static int follow(fb_reader *r, size_t at, size_t *target) {
   uint64_t t = (uint64_t)at + le(r, at, 4);
-  if (t + 4 > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "uoffset at %zu points outside the payload", at);
+  if (t + 4 > r->n)
+    return fail(r, INTEROP_INVALID_ARGUMENT, "offset at %zu points to %" PRIu64 ", outside the payload of %zu bytes", at, t, r->n);
   *target = (size_t)t;
   return INTEROP_OK;
 }
@@ -84,17 +86,18 @@ static int follow(fb_reader *r, size_t at, size_t *target) {
 static int open_table(fb_reader *r, size_t at, fb_table *tab) {
   if (++r->depth > r->max_depth)
     return fail(r, INTEROP_RESOURCE_EXHAUSTED, "value nested deeper than %" PRIu32 " levels", r->max_depth);
-  if ((uint64_t)at + 4 > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "table at %zu outside the payload", at);
-  int64_t vt = (int64_t)at - (int64_t)(int32_t)(uint32_t)le(r, at, 4);
-  if (vt < 0 || (uint64_t)vt + 4 > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "soffset of the table at %zu points outside the payload", at);
+  int64_t vt = (int64_t)at - (int64_t)(int32_t)(uint32_t)le(r, at, 4); /* follow() left 4 bytes at `at` */
+  if (vt < 0 || (uint64_t)vt + 4 > r->n)
+    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of the table at %zu is outside the payload of %zu bytes", at, r->n);
   tab->at = at;
   tab->vtable = (size_t)vt;
   tab->vtable_bytes = (uint16_t)le(r, tab->vtable, 2);
   tab->table_bytes = (uint16_t)le(r, tab->vtable + 2, 2);
   if (tab->vtable_bytes < 4 || tab->vtable_bytes % 2 != 0)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of %u bytes (it must be even and at least 4)", tab->vtable_bytes);
-  if (tab->vtable + tab->vtable_bytes > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "vtable at %zu ends past the payload", tab->vtable);
-  return charge(r, 4);
+    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of the table at %zu has an invalid size of %u bytes", at, tab->vtable_bytes);
+  if (tab->vtable + tab->vtable_bytes > r->n)
+    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of the table at %zu is outside the payload of %zu bytes", at, r->n);
+  return charge(r, tab->table_bytes > 4 ? tab->table_bytes : 4);
 }
 
 /* Where the field of `slot` is (size bytes), or 0 when it is absent. */
@@ -104,10 +107,12 @@ static int field_at(fb_reader *r, const fb_table *tab, uint32_t slot, uint32_t s
   uint32_t off = (uint32_t)le(r, tab->vtable + 4 + 2 * (size_t)slot, 2);
   if (off == 0) return INTEROP_OK;
   if (off + size > tab->table_bytes)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "field at offset %" PRIu32 " is past the table's %u bytes", off, tab->table_bytes);
-  if ((uint64_t)tab->at + off + size > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "field ends past the payload");
+    return fail(r, INTEROP_INVALID_ARGUMENT, "field %" PRIu32 " at offset %" PRIu32 " is past the table's %u bytes", slot, off,
+                tab->table_bytes);
+  if ((uint64_t)tab->at + off + size > r->n)
+    return fail(r, INTEROP_INVALID_ARGUMENT, "field %" PRIu32 " of the table at %zu ends past the payload of %zu bytes", slot, tab->at, r->n);
   *pos = tab->at + off;
-  return charge(r, size);
+  return INTEROP_OK;
 }
 
 /* The count of the vector or string at `at` (4 bytes there were checked), whose elements of
@@ -116,8 +121,7 @@ static int read_count(fb_reader *r, size_t at, uint32_t size, const char *what, 
   *count = (uint32_t)le(r, at, 4);
   uint64_t bytes = (uint64_t)*count * size, left = r->n - at - 4;
   if (bytes > left)
-    return fail(r, INTEROP_RESOURCE_EXHAUSTED, "%s of %" PRIu32 " %s but only %" PRIu64 " bytes left", what, *count,
-                size == 1 ? "bytes" : "elements", left);
+    return fail(r, INTEROP_RESOURCE_EXHAUSTED, "%s of %" PRIu32 " claims more than the %" PRIu64 " bytes left", what, *count, left);
   return charge(r, 4 + bytes);
 }
 
@@ -163,7 +167,7 @@ static void read_scalar_bits(fb_reader *r, const interop_type *t, size_t at, voi
 static int read_scalar(fb_reader *r, const interop_type *t, size_t at, void *out) {
   if (t->kind == INTEROP_KIND_BOOL) {
     uint8_t b = r->p[at];
-    if (b > 1) return fail(r, INTEROP_INVALID_ARGUMENT, "expected bool, got a byte other than 0 and 1");
+    if (b > 1) return fail(r, INTEROP_INVALID_ARGUMENT, "expected bool, got the byte %u", b);
     *(bool *)out = b == 1;
     return INTEROP_OK;
   }
@@ -281,9 +285,9 @@ static int read_union(fb_reader *r, const interop_type *t, size_t at, void *out)
   if (rc || (rc = field_at(r, &tab, 0, 1, &pos))) return rc;
   uint32_t which = pos ? r->p[pos] : 0;
   if ((rc = field_at(r, &tab, 1, 4, &pos))) return rc;
-  if (which == 0 || pos == 0) return fail(r, INTEROP_INVALID_ARGUMENT, "expected exactly one %s case", fb_short_name(t));
+  if (which == 0 || pos == 0) return fail(r, INTEROP_INVALID_ARGUMENT, "expected one case of %s, got none", fb_short_name(t));
   const interop_field *c = interop_union_case_by_id(t, which);
-  if (c == NULL) return fail(r, INTEROP_INVALID_ARGUMENT, "unknown %s case id %" PRIu32, fb_short_name(t), which);
+  if (c == NULL) return fail(r, INTEROP_INVALID_ARGUMENT, "unknown case %" PRIu32 " of %s", which, fb_short_name(t));
   if ((rc = follow(r, pos, &target))) return rc;
   if (c->type == NULL) { /* a unit case: an empty table (fields a newer sender put in it ignored) */
     fb_table unit;
@@ -348,7 +352,7 @@ int interop_flatbuffers_decode(const interop_type *t, const uint8_t *p, size_t n
     root = 8;
     rc = INTEROP_OK;
   } else if (n < 4) {
-    rc = fail(&r, INTEROP_INVALID_ARGUMENT, "a FlatBuffer of %zu bytes (its root uoffset takes 4)", n);
+    rc = fail(&r, INTEROP_INVALID_ARGUMENT, "a payload of %zu bytes is too short for a root offset", n);
   } else {
     rc = follow(&r, 0, &root);
   }
