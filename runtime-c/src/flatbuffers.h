@@ -38,6 +38,10 @@ static inline const char *fb_short_name(const interop_type *t) {
   return dot ? dot + 1 : t->name;
 }
 
+/* A `[ubyte]` holding a whole FlatBuffer (the error envelope's `detail`, §3.6): written as a
+ * vector of 8-byte scalars would be, so that the nested buffer starts 8-aligned. Read as bytes. */
+extern const interop_type interop_flatbuffers_nested;
+
 int interop_flatbuffers_encode(const interop_type *t, const void *v, uint32_t max_depth, interop_buf *out,
                                interop_error *err);
 int interop_flatbuffers_decode(const interop_type *t, const uint8_t *p, size_t n, uint32_t max_depth,

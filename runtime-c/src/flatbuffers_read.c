@@ -5,9 +5,9 @@
  * table or the payload, a string without its 0 byte or not UTF-8, a bool other than 0 and 1, a
  * union without a known case and a map key given twice are INVALID_ARGUMENT; a count claiming more
  * bytes than remain, nesting past max_depth (each table one level: every recursion goes through a
- * table) and reading more bytes of tables (each at least 4), strings and vectors than the payload
+ * table) and reading more bytes of tables (soffset and fields), strings and vectors than the payload
  * holds (shared offsets cannot amplify) are RESOURCE_EXHAUSTED. Errors read `Point.x: message`,
- * the messages of runtime-python's reader. */
+ * the messages of runtime-ts's FlatbuffersReader, which charges the budget the same way. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,11 +18,12 @@ typedef struct fb_reader {
   size_t n;
   uint32_t depth;
   uint32_t max_depth;
-  uint64_t read; /* bytes of tables (table_bytes, at least 4), strings and vectors read so far: at most n */
+  uint64_t read; /* bytes read so far of tables (soffset and fields), strings and vectors: at most n */
   interop_arena *arena;
   interop_error *err;
   char path[192]; /* ".tags[3]": grows at the front as an error unwinds */
   size_t path_start;
+  bool path_full; /* a segment did not fit: the path keeps its innermost part */
 } fb_reader;
 
 /* A table being read: where it is, and its vtable. vtable_bytes 4 = no field (the empty payload). */
@@ -44,7 +45,8 @@ static int oom(fb_reader *r) { return fail(r, INTEROP_RESOURCE_EXHAUSTED, "out o
 
 static void path_push(fb_reader *r, const char *segment) {
   size_t n = strlen(segment);
-  if (n > r->path_start) return; /* too deep to show in full: keep the innermost part */
+  if (n > r->path_start) r->path_full = true;
+  if (r->path_full) return;
   r->path_start -= n;
   memcpy(r->path + r->path_start, segment, n);
 }
@@ -71,33 +73,32 @@ static uint64_t le(const fb_reader *r, size_t at, size_t bytes) {
 static int charge(fb_reader *r, uint64_t bytes) {
   r->read += bytes;
   if (r->read <= r->n) return INTEROP_OK;
-  return fail(r, INTEROP_RESOURCE_EXHAUSTED, "decoding reads more bytes than the payload's %zu", r->n);
+  return fail(r, INTEROP_RESOURCE_EXHAUSTED, "decoding reads more than the payload's %zu bytes (objects referred to more than once)", r->n);
 }
 
 /* The target of the uoffset at `at` (4 bytes there were checked): it must leave room for a u32. */
 static int follow(fb_reader *r, size_t at, size_t *target) {
   uint64_t t = (uint64_t)at + le(r, at, 4);
   if (t + 4 > r->n)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "offset at %zu points to %" PRIu64 ", outside the payload of %zu bytes", at, t, r->n);
+    return fail(r, INTEROP_INVALID_ARGUMENT, "the offset at %zu points outside the payload (%zu bytes)", at, r->n);
   *target = (size_t)t;
   return INTEROP_OK;
 }
 
 static int open_table(fb_reader *r, size_t at, fb_table *tab) {
-  if (++r->depth > r->max_depth)
-    return fail(r, INTEROP_RESOURCE_EXHAUSTED, "value nested deeper than %" PRIu32 " levels", r->max_depth);
+  int rc;
+  if (++r->depth > r->max_depth) return fail(r, INTEROP_RESOURCE_EXHAUSTED, "nesting deeper than max_depth %" PRIu32, r->max_depth);
+  if ((rc = charge(r, 4))) return rc;
   int64_t vt = (int64_t)at - (int64_t)(int32_t)(uint32_t)le(r, at, 4); /* follow() left 4 bytes at `at` */
-  if (vt < 0 || (uint64_t)vt + 4 > r->n)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of the table at %zu is outside the payload of %zu bytes", at, r->n);
+  if (vt < 0 || (uint64_t)vt + 4 > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "the vtable of the table at %zu is outside the payload", at);
   tab->at = at;
   tab->vtable = (size_t)vt;
   tab->vtable_bytes = (uint16_t)le(r, tab->vtable, 2);
   tab->table_bytes = (uint16_t)le(r, tab->vtable + 2, 2);
   if (tab->vtable_bytes < 4 || tab->vtable_bytes % 2 != 0)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of the table at %zu has an invalid size of %u bytes", at, tab->vtable_bytes);
-  if (tab->vtable + tab->vtable_bytes > r->n)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "vtable of the table at %zu is outside the payload of %zu bytes", at, r->n);
-  return charge(r, tab->table_bytes > 4 ? tab->table_bytes : 4);
+    return fail(r, INTEROP_INVALID_ARGUMENT, "the vtable at %zu has size %u (odd or below 4)", tab->vtable, tab->vtable_bytes);
+  if (tab->vtable + tab->vtable_bytes > r->n) return fail(r, INTEROP_INVALID_ARGUMENT, "the vtable at %zu ends past the payload", tab->vtable);
+  return INTEROP_OK;
 }
 
 /* Where the field of `slot` is (size bytes), or 0 when it is absent. */
@@ -110,29 +111,34 @@ static int field_at(fb_reader *r, const fb_table *tab, uint32_t slot, uint32_t s
     return fail(r, INTEROP_INVALID_ARGUMENT, "field %" PRIu32 " at offset %" PRIu32 " is past the table's %u bytes", slot, off,
                 tab->table_bytes);
   if ((uint64_t)tab->at + off + size > r->n)
-    return fail(r, INTEROP_INVALID_ARGUMENT, "field %" PRIu32 " of the table at %zu ends past the payload of %zu bytes", slot, tab->at, r->n);
+    return fail(r, INTEROP_INVALID_ARGUMENT, "field %" PRIu32 " of the table at %zu ends past the payload", slot, tab->at);
   *pos = tab->at + off;
-  return INTEROP_OK;
+  return charge(r, size);
 }
 
 /* The count of the vector or string at `at` (4 bytes there were checked), whose elements of
  * `size` bytes must fit in what remains. */
-static int read_count(fb_reader *r, size_t at, uint32_t size, const char *what, uint32_t *count) {
+static int read_count(fb_reader *r, size_t at, uint32_t size, bool string, uint32_t *count) {
   *count = (uint32_t)le(r, at, 4);
   uint64_t bytes = (uint64_t)*count * size, left = r->n - at - 4;
-  if (bytes > left)
-    return fail(r, INTEROP_RESOURCE_EXHAUSTED, "%s of %" PRIu32 " claims more than the %" PRIu64 " bytes left", what, *count, left);
+  if (bytes > left) {
+    if (string)
+      return fail(r, INTEROP_RESOURCE_EXHAUSTED, "a string of %" PRIu32 " bytes at %zu but only %" PRIu64 " bytes left", *count, at, left);
+    return fail(r, INTEROP_RESOURCE_EXHAUSTED, "a vector of %" PRIu32 " elements of size %" PRIu32 " at %zu but only %" PRIu64 " bytes left",
+                *count, size, at, left);
+  }
   return charge(r, 4 + bytes);
 }
 
 static int read_text(fb_reader *r, const interop_type *t, size_t at, void *out) {
   bool string = t->kind == INTEROP_KIND_STRING;
   uint32_t n = 0;
-  int rc = read_count(r, at, 1, string ? "string" : "bytes", &n);
+  int rc = read_count(r, at, 1, string, &n);
   if (rc) return rc;
   const uint8_t *s = r->p + at + 4;
   if (string) {
-    if ((uint64_t)at + 4 + n + 1 > r->n || s[n] != 0) return fail(r, INTEROP_INVALID_ARGUMENT, "string without its 0 byte");
+    if ((uint64_t)at + 4 + n + 1 > r->n || s[n] != 0)
+      return fail(r, INTEROP_INVALID_ARGUMENT, "the string at %zu does not end with a 0 byte", at);
     if (!interop_utf8_valid(s, n)) return fail(r, INTEROP_INVALID_ARGUMENT, "invalid UTF-8 in string");
   }
   char *copy = interop_arena_strndup(r->arena, (const char *)s, n);
@@ -167,7 +173,7 @@ static void read_scalar_bits(fb_reader *r, const interop_type *t, size_t at, voi
 static int read_scalar(fb_reader *r, const interop_type *t, size_t at, void *out) {
   if (t->kind == INTEROP_KIND_BOOL) {
     uint8_t b = r->p[at];
-    if (b > 1) return fail(r, INTEROP_INVALID_ARGUMENT, "expected bool, got the byte %u", b);
+    if (b > 1) return fail(r, INTEROP_INVALID_ARGUMENT, "expected bool, got a byte of %u", b);
     *(bool *)out = b == 1;
     return INTEROP_OK;
   }
@@ -200,7 +206,7 @@ static int read_wrapper(fb_reader *r, const interop_type *t, size_t at, void *ou
 static int read_list(fb_reader *r, const interop_type *t, size_t at, interop_list *l) {
   const interop_type *e = t->elem;
   uint32_t s = fb_scalar_size(e), count = 0;
-  int rc = read_count(r, at, s ? s : 4, "vector", &count);
+  int rc = read_count(r, at, s ? s : 4, false, &count);
   if (rc) return rc;
   l->len = count;
   if (count == 0) return INTEROP_OK;
@@ -222,10 +228,25 @@ static int read_list(fb_reader *r, const interop_type *t, size_t at, interop_lis
   return INTEROP_OK;
 }
 
+/* maps.c says `map key "a" given twice` (or `map key 5 ...`); TypeScript's reader says
+ * `["a"]: duplicate map key a`: the key goes to the path, and the message is TypeScript's. */
+static void duplicate_key_message(fb_reader *r) {
+  static const char head[] = "map key ", tail[] = " given twice";
+  char *msg = r->err->message, key[INTEROP_MESSAGE_MAX], seg[INTEROP_MESSAGE_MAX + 4];
+  size_t n = strlen(msg);
+  if (n < sizeof head + sizeof tail - 2 || strncmp(msg, head, sizeof head - 1) != 0) return;
+  snprintf(key, sizeof key, "%.*s", (int)(n - (sizeof head - 1) - (sizeof tail - 1)), msg + sizeof head - 1);
+  snprintf(seg, sizeof seg, "[%s]", key);
+  path_push(r, seg);
+  size_t k = strlen(key);
+  if (k >= 2 && key[0] == '"') memmove(key, key + 1, k - 2), key[k - 2] = '\0'; /* the string itself */
+  snprintf(msg, INTEROP_MESSAGE_MAX, "duplicate map key %s", key);
+}
+
 /* A vector of entry tables { key (slot 0), value (slot 1) }, sorted by key; a key twice is refused. */
 static int read_map(fb_reader *r, const interop_type *t, size_t at, interop_map *m) {
   uint32_t count = 0;
-  int rc = read_count(r, at, 4, "vector", &count);
+  int rc = read_count(r, at, 4, false, &count);
   if (rc) return rc;
   if (count == 0) return INTEROP_OK;
   char *keys = interop_arena_alloc(r->arena, (size_t)count * t->key->size, t->key->align);
@@ -252,7 +273,9 @@ static int read_map(fb_reader *r, const interop_type *t, size_t at, interop_map 
     }
     m->len = i + 1;
   }
-  return interop_map_sort(t, m, r->arena, r->err);
+  int rc2 = interop_map_sort(t, m, r->arena, r->err);
+  if (rc2 == INTEROP_INVALID_ARGUMENT) duplicate_key_message(r);
+  return rc2;
 }
 
 static int read_struct(fb_reader *r, const interop_type *t, size_t at, void *out) {
@@ -273,6 +296,12 @@ static int read_struct(fb_reader *r, const interop_type *t, size_t at, void *out
       return rc;
     }
   }
+  for (uint32_t i = 0; i < t->count; i++) {
+    if (!seen[i] && fb_is_table(t->fields[i].type)) { /* a struct or union field is `(required)` */
+      path_field(r, t->fields[i].name);
+      return fail(r, INTEROP_INVALID_ARGUMENT, "missing required field");
+    }
+  }
   r->depth--;
   return interop_fill_missing(t, out, seen, r->arena, r->err);
 }
@@ -285,9 +314,9 @@ static int read_union(fb_reader *r, const interop_type *t, size_t at, void *out)
   if (rc || (rc = field_at(r, &tab, 0, 1, &pos))) return rc;
   uint32_t which = pos ? r->p[pos] : 0;
   if ((rc = field_at(r, &tab, 1, 4, &pos))) return rc;
-  if (which == 0 || pos == 0) return fail(r, INTEROP_INVALID_ARGUMENT, "expected one case of %s, got none", fb_short_name(t));
+  if (which == 0 || pos == 0) return fail(r, INTEROP_INVALID_ARGUMENT, "expected exactly one %s case", fb_short_name(t));
   const interop_field *c = interop_union_case_by_id(t, which);
-  if (c == NULL) return fail(r, INTEROP_INVALID_ARGUMENT, "unknown case %" PRIu32 " of %s", which, fb_short_name(t));
+  if (c == NULL) return fail(r, INTEROP_INVALID_ARGUMENT, "unknown %s case id %" PRIu32, fb_short_name(t), which);
   if ((rc = follow(r, pos, &target))) return rc;
   if (c->type == NULL) { /* a unit case: an empty table (fields a newer sender put in it ignored) */
     fb_table unit;
@@ -342,7 +371,7 @@ static int read_slot(fb_reader *r, const fb_table *tab, uint32_t slot, const int
 int interop_flatbuffers_decode(const interop_type *t, const uint8_t *p, size_t n, uint32_t max_depth,
                                interop_arena *a, void *out, interop_error *err) {
   static const uint8_t empty[12] = {8, 0, 0, 0, 4, 0, 4, 0, 4, 0, 0, 0}; /* an empty payload: the root table with no field */
-  fb_reader r = {p, n, 0, max_depth, 0, a, err, {0}, 0};
+  fb_reader r = {p, n, 0, max_depth, 0, a, err, {0}, 0, false};
   r.path_start = sizeof r.path - 1;
   memset(out, 0, t->size);
   int rc;
@@ -352,7 +381,7 @@ int interop_flatbuffers_decode(const interop_type *t, const uint8_t *p, size_t n
     root = 8;
     rc = INTEROP_OK;
   } else if (n < 4) {
-    rc = fail(&r, INTEROP_INVALID_ARGUMENT, "a payload of %zu bytes is too short for a root offset", n);
+    rc = fail(&r, INTEROP_INVALID_ARGUMENT, "a payload of %zu bytes (a FlatBuffer has at least 4)", n);
   } else {
     rc = follow(&r, 0, &root);
   }

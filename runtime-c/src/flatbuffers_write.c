@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include "flatbuffers.h"
 
+const interop_type interop_flatbuffers_nested = {
+    .kind = INTEROP_KIND_BYTES, .size = sizeof(interop_bytes), .align = _Alignof(interop_bytes)};
+
 typedef struct fb_writer {
   interop_buf *out;
   size_t base; /* where the payload starts in out: positions are from there */
@@ -130,7 +133,7 @@ static void size_items(fb_item *items, size_t n) {
 /* items: in ascending slot order. *pos: where the table (its soffset) is. */
 static int write_table(fb_writer *w, fb_item *items, size_t n, size_t *pos) {
   if (++w->depth > w->max_depth)
-    return interop_error_set(w->err, INTEROP_RESOURCE_EXHAUSTED, "value nested deeper than %u levels", w->max_depth);
+    return interop_error_set(w->err, INTEROP_RESOURCE_EXHAUSTED, "nesting deeper than max_depth %u", w->max_depth);
   size_items(items, n);
   uint32_t slots = 0, align = 4, end = 4;
   for (size_t i = 0; i < n; i++) {
@@ -285,7 +288,13 @@ static int write_object(fb_writer *w, const interop_type *t, const void *v, size
     case INTEROP_KIND_BYTES: {
       const interop_bytes *b = v;
       if ((rc = interop_check_container(b->ptr, b->len, "bytes", w->err))) return rc;
-      put_text(w, b->ptr, b->len, false, pos);
+      if (t == &interop_flatbuffers_nested) {
+        *pos = scalar_vector_start(w, 8);
+        put_le(w->out, b->len, 4);
+        interop_buf_put(w->out, b->ptr, b->len);
+      } else {
+        put_text(w, b->ptr, b->len, false, pos);
+      }
       return INTEROP_OK;
     }
     case INTEROP_KIND_LIST: return write_list(w, t, v, pos);
