@@ -1,4 +1,4 @@
-/* libFuzzer target for the msgpack (FUZZ_CODEC=2), protobuf (=3) or JSON (=1) reader, typed by the
+/* libFuzzer target for the msgpack (FUZZ_CODEC=2), protobuf (=3), FlatBuffers (=4) or JSON (=1) reader, typed by the
  * golden-vector schema: the first input byte picks a type, the rest is the payload. Whatever decodes must
  * re-encode, and the re-encoding must decode and re-encode to the same bytes (canonical). */
 #include <stdlib.h>

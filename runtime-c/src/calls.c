@@ -129,7 +129,7 @@ uint8_t calls_send_codec(conn *c, const char *module, const char *member) {
   }
   uint8_t want = l != NULL ? (uint8_t)l->codec : INTEROP_CODEC_MSGPACK;
   if (c->peer_codecs & (1u << want)) return want;
-  static const uint8_t ours[] = {INTEROP_CODEC_MSGPACK, INTEROP_CODEC_JSON, INTEROP_CODEC_PROTOBUF};
+  static const uint8_t ours[] = {INTEROP_CODEC_MSGPACK, INTEROP_CODEC_JSON, INTEROP_CODEC_PROTOBUF, INTEROP_CODEC_FLATBUFFERS};
   for (size_t i = 0; i < sizeof ours; i++)
     if (c->peer_codecs & (1u << ours[i])) return ours[i];
   return INTEROP_CODEC_JSON; /* not reached: the handshake refused a peer without a common codec */

@@ -1,6 +1,7 @@
 /* Value checks shared by the encoders and by direct calls (interop_check), so a value refused
  * over a socket is refused in the same process too, with the same code and message. */
 #include <stdlib.h>
+#include "flatbuffers.h"
 #include "protobuf.h"
 
 int interop_check_string(const interop_str *s, interop_error *err) {
@@ -163,6 +164,7 @@ int interop_encode(const interop_type *type, const void *value, interop_codec co
     case INTEROP_CODEC_JSON: rc = interop_json_encode(type, value, max_depth, out, err); break;
     case INTEROP_CODEC_MSGPACK: rc = interop_msgpack_encode(type, value, max_depth, out, err); break;
     case INTEROP_CODEC_PROTOBUF: rc = interop_protobuf_encode(type, value, max_depth, out, err); break;
+    case INTEROP_CODEC_FLATBUFFERS: rc = interop_flatbuffers_encode(type, value, max_depth, out, err); break;
     default: return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "cannot encode with codec %d", (int)codec);
   }
   if (rc == INTEROP_OK && out->failed) rc = interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
@@ -177,6 +179,7 @@ int interop_decode(const interop_type *type, const uint8_t *data, size_t len, in
     case INTEROP_CODEC_JSON: return interop_json_decode(type, data, len, max_depth, arena, out, err);
     case INTEROP_CODEC_MSGPACK: return interop_msgpack_decode(type, data, len, max_depth, arena, out, err);
     case INTEROP_CODEC_PROTOBUF: return interop_protobuf_decode(type, data, len, max_depth, arena, out, err);
+    case INTEROP_CODEC_FLATBUFFERS: return interop_flatbuffers_decode(type, data, len, max_depth, arena, out, err);
     default: return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "cannot decode codec %d", (int)codec);
   }
 }

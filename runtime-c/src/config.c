@@ -94,7 +94,7 @@ static const char *string_field(const cJSON *o, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A codec a link may send in: "json", "msgpack" or "protobuf"; -1 for anything else. */
+/* A codec a link may send in: "json", "msgpack", "protobuf" or "flatbuffers"; -1 for anything else. */
 static int link_codec(const cJSON *v) {
   const char *s = cJSON_GetStringValue(v);
   int codec = s != NULL ? interop_codec_from_name(s) : -1;
@@ -122,7 +122,7 @@ static int read_member_codecs(node_link *l, const cJSON *o, const char *where, i
                                where, e->string, e->string);
     int codec = link_codec(e);
     if (codec < 0)
-      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.member_codecs[\"%s\"]: expected \"json\", \"msgpack\" or \"protobuf\"", where, e->string);
+      return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.member_codecs[\"%s\"]: expected \"json\", \"msgpack\", \"protobuf\" or \"flatbuffers\"", where, e->string);
     if (l->member_codecs_count == LINK_MAX_MEMBER_CODECS || strlen(e->string) >= sizeof l->member_codecs[0].target)
       return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.member_codecs: at most %d entries of at most 255 bytes", where, LINK_MAX_MEMBER_CODECS);
     member_codec *m = &l->member_codecs[l->member_codecs_count++];
@@ -145,7 +145,7 @@ static int read_link(node_link *l, const cJSON *o, const char *where, interop_er
   const cJSON *codec = cJSON_GetObjectItemCaseSensitive(o, "codec");
   int chosen = codec == NULL ? INTEROP_CODEC_MSGPACK : link_codec(codec);
   if (chosen < 0)
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\", \"msgpack\" or \"protobuf\"", where);
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "%s.codec: expected \"json\", \"msgpack\", \"protobuf\" or \"flatbuffers\"", where);
   l->codec = (interop_codec)chosen;
   int rc = read_member_codecs(l, o, where, err);
   if (rc != INTEROP_OK) return rc;

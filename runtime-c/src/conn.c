@@ -41,7 +41,7 @@ void conn_send_error(conn *c, uint32_t id, const char *target, size_t target_len
   interop_buf payload = INTEROP_BUF_INIT;
   interop_error err;
   if (id == 0) codec = INTEROP_CODEC_JSON, target_len = 0; /* connection level: JSON, no target */
-  if (codec < INTEROP_CODEC_JSON || codec > INTEROP_CODEC_PROTOBUF) codec = INTEROP_CODEC_JSON;
+  if (codec < INTEROP_CODEC_JSON || codec > INTEROP_CODEC_FLATBUFFERS) codec = INTEROP_CODEC_JSON;
   if (interop_envelope_encode(e, (interop_codec)codec, c->node->limits.max_depth, &payload, &err) != INTEROP_OK) {
     interop_error plain;
     interop_error_set(&plain, INTEROP_INTERNAL, "error does not encode: %s", err.message);

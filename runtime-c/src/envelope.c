@@ -1,7 +1,9 @@
 /* The error envelope (docs/wire.md §4): {1: code u32, 2: message string, 3: type?: string,
  * 4: detail?: <the declared error>}, in the codec of the request. Its descriptor is built per use
- * so `detail` is encoded and decoded as the declared error type, nested, not as bytes. */
+ * so `detail` is encoded and decoded as the declared error type, nested, not as bytes; in
+ * FlatBuffers (§3.6) `detail` is a `[ubyte]` holding the error's own FlatBuffer. */
 #include "envelope.h"
+#include "flatbuffers.h"
 
 typedef struct envelope {
   uint32_t code;
@@ -35,7 +37,17 @@ int interop_envelope_encode(const interop_error *e, interop_codec codec, uint32_
   envelope v = {e->code, {e->message, strlen(e->message)}, {false, {NULL, 0}}, NULL};
   if (app && e->type_name[0] != '\0') v.type = (interop_opt_string){true, {e->type_name, strlen(e->type_name)}};
   if (app && e->type != NULL) v.detail = e->detail;
-  return interop_encode(&t, &v, codec, max_depth, out, err);
+  if (codec != INTEROP_CODEC_FLATBUFFERS || v.detail == NULL) return interop_encode(&t, &v, codec, max_depth, out, err);
+  interop_buf nested = INTEROP_BUF_INIT;
+  int rc = interop_encode(e->type, e->detail, codec, max_depth, &nested, err);
+  if (rc == INTEROP_OK) {
+    interop_bytes bytes = {nested.data, nested.len};
+    describe(fields, &opt_detail, &t, &interop_flatbuffers_nested);
+    v.detail = &bytes;
+    rc = interop_encode(&t, &v, codec, max_depth, out, err);
+  }
+  interop_buf_free(&nested);
+  return rc;
 }
 
 int interop_envelope_decode(const uint8_t *p, size_t n, interop_codec codec, uint32_t max_depth,
@@ -43,7 +55,8 @@ int interop_envelope_decode(const uint8_t *p, size_t n, interop_codec codec, uin
                             interop_error *out, interop_error *err) {
   interop_field fields[4];
   interop_type opt_detail, t;
-  describe(fields, &opt_detail, &t, NULL);
+  bool fb = codec == INTEROP_CODEC_FLATBUFFERS;
+  describe(fields, &opt_detail, &t, fb ? &interop_flatbuffers_nested : NULL);
   envelope v;
   int rc = interop_decode(&t, p, n, codec, max_depth, arena, &v, err);
   if (rc != INTEROP_OK) return rc;
@@ -55,9 +68,18 @@ int interop_envelope_decode(const uint8_t *p, size_t n, interop_codec codec, uin
            v.type.value.ptr);
   for (uint32_t i = 0; i < declared_count; i++) {
     if (strcmp(declared[i]->name, out->type_name) != 0) continue;
-    /* A declared error: decode again with `detail` typed as that error. */
-    describe(fields, &opt_detail, &t, declared[i]);
-    if ((rc = interop_decode(&t, p, n, codec, max_depth, arena, &v, err)) != INTEROP_OK) return rc;
+    if (fb) { /* the detail is the error's own FlatBuffer */
+      const interop_bytes *nested = v.detail;
+      if (nested == NULL) break;
+      void *detail = interop_arena_alloc(arena, declared[i]->size, declared[i]->align);
+      if (detail == NULL) return interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "out of memory");
+      if ((rc = interop_decode(declared[i], nested->ptr, nested->len, codec, max_depth, arena, detail, err)) != INTEROP_OK) return rc;
+      v.detail = detail;
+    } else {
+      /* A declared error: decode again with `detail` typed as that error. */
+      describe(fields, &opt_detail, &t, declared[i]);
+      if ((rc = interop_decode(&t, p, n, codec, max_depth, arena, &v, err)) != INTEROP_OK) return rc;
+    }
     if (v.detail == NULL) break; /* no detail: reported as a plain error with the type's name */
     out->type = declared[i];
     out->detail = v.detail;

@@ -99,6 +99,7 @@ const char *interop_codec_name(interop_codec codec) {
     case INTEROP_CODEC_JSON: return "json";
     case INTEROP_CODEC_MSGPACK: return "msgpack";
     case INTEROP_CODEC_PROTOBUF: return "protobuf";
+    case INTEROP_CODEC_FLATBUFFERS: return "flatbuffers";
   }
   return NULL;
 }
@@ -107,6 +108,7 @@ int interop_codec_from_name(const char *name) {
   if (strcmp(name, "json") == 0) return INTEROP_CODEC_JSON;
   if (strcmp(name, "msgpack") == 0) return INTEROP_CODEC_MSGPACK;
   if (strcmp(name, "protobuf") == 0) return INTEROP_CODEC_PROTOBUF;
+  if (strcmp(name, "flatbuffers") == 0) return INTEROP_CODEC_FLATBUFFERS;
   if (strcmp(name, "none") == 0) return INTEROP_CODEC_NONE;
   return -1;
 }

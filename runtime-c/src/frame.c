@@ -14,7 +14,7 @@ const char *interop_frame_kind_name(uint32_t kind) {
 int interop_frame_check(const interop_frame *f, interop_error *err) {
   if (interop_frame_kind_name(f->kind) == NULL)
     return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "unknown frame kind %u", f->kind);
-  if (f->codec > 3) /* protobuf, interop/codec.h */ return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "unknown or unsupported codec %u", f->codec);
+  if (f->codec > 4) /* flatbuffers, the last of interop/codec.h */ return interop_error_set(err, INTEROP_PROTOCOL_ERROR, "unknown or unsupported codec %u", f->codec);
   return INTEROP_OK;
 }
 

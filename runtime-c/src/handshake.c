@@ -65,7 +65,7 @@ static void put_compat(conn *c, interop_buf *b, const name_fp *offered, size_t n
 static void build(conn *c, interop_buf *b, bool hello) {
   name_fp items[MAX_NAMES];
   size_t offered = offers(c, items, MAX_NAMES);
-  interop_buf_str(b, "{\"codecs\":[\"msgpack\",\"json\",\"protobuf\"],\"compat\":");
+  interop_buf_str(b, "{\"codecs\":[\"msgpack\",\"json\",\"protobuf\",\"flatbuffers\"],\"compat\":");
   put_compat(c, b, items, offered, hello);
   interop_buf_str(b, ",\"node\":");
   interop_json_put_string(b, c->node->name, strlen(c->node->name));
@@ -164,6 +164,7 @@ static unsigned codec_bits(const cJSON *codecs) {
     if (s != NULL && strcmp(s, "json") == 0) bits |= 1u << INTEROP_CODEC_JSON;
     if (s != NULL && strcmp(s, "msgpack") == 0) bits |= 1u << INTEROP_CODEC_MSGPACK;
     if (s != NULL && strcmp(s, "protobuf") == 0) bits |= 1u << INTEROP_CODEC_PROTOBUF;
+    if (s != NULL && strcmp(s, "flatbuffers") == 0) bits |= 1u << INTEROP_CODEC_FLATBUFFERS;
   }
   return bits;
 }
@@ -216,7 +217,7 @@ void handshake_on_frame(conn *c, const interop_frame *f) {
       c->peer_codecs = codec_bits(cJSON_GetObjectItemCaseSensitive(doc, "codecs"));
       c->peer_hs = doc; /* kept for the life of the connection: offers, wants, tables */
       if (c->peer_codecs == 0)
-        interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "no common codec: we decode msgpack,json,protobuf, the peer none of them");
+        interop_error_set(&err, INTEROP_PROTOCOL_ERROR, "no common codec: we decode msgpack,json,protobuf,flatbuffers, the peer none of them");
       else if (c->initiator) on_welcome(c, doc, &err);
       else on_hello(c, doc, &err);
     }

@@ -104,7 +104,7 @@ static const char *bearer(const char *authorization, char *out, size_t cap) {
 /* The HELLO made for a client that did not send its own: every codec, protocol 1, its token. */
 static void send_hello(ws_link *w, const char *token) {
   interop_buf b = INTEROP_BUF_INIT;
-  interop_buf_str(&b, "{\"codecs\":[\"json\",\"msgpack\",\"protobuf\"],\"compat\":{},\"node\":\"http client\",\"offers\":{},\"protocol\":[1],\"wants\":{}");
+  interop_buf_str(&b, "{\"codecs\":[\"json\",\"msgpack\",\"protobuf\",\"flatbuffers\"],\"compat\":{},\"node\":\"http client\",\"offers\":{},\"protocol\":[1],\"wants\":{}");
   if (token != NULL) {
     interop_buf_str(&b, ",\"token\":");
     interop_json_put_string(&b, token, strlen(token));
@@ -167,6 +167,7 @@ static int codec_of_type(const char *type) {
     return INTEROP_CODEC_MSGPACK;
   if (!strcasecmp(t, "application/x-protobuf") || !strcasecmp(t, "application/protobuf") || !strcasecmp(t, "application/proto"))
     return INTEROP_CODEC_PROTOBUF;
+  if (!strcasecmp(t, "application/x-flatbuffers")) return INTEROP_CODEC_FLATBUFFERS;
   return -1;
 }
 
@@ -192,7 +193,7 @@ static void start_exchange(ws_link *w) {
   }
   int codec = INTEROP_CODEC_NONE;
   if (h->kind != INTEROP_FRAME_PING && (codec = codec_of_type(h->present[H_TYPE] ? h->values[H_TYPE] : "")) < 0) {
-    snprintf(why, sizeof why, "Content-Type \"%s\" is not a codec: send application/json, application/msgpack or application/x-protobuf", h->values[H_TYPE]);
+    snprintf(why, sizeof why, "Content-Type \"%s\" is not a codec: send application/json, application/msgpack, application/x-protobuf or application/x-flatbuffers", h->values[H_TYPE]);
     return refuse(w, 415, INTEROP_INVALID_ARGUMENT, why);
   }
   h->codec = (uint8_t)codec;
@@ -211,7 +212,7 @@ static void start_exchange(ws_link *w) {
     return refuse(w, 411, INTEROP_INVALID_ARGUMENT, "send the body with a Content-Length (its size must be known before it is read, as a frame's is)");
   uint64_t length = has_length ? p->content_length : 0;
   /* An empty body is an empty parameter list, so that `curl -X POST` calls a function without any
-     (in protobuf that is no bytes at all). */
+     (in protobuf and flatbuffers that is no bytes at all: §3.6 reads it as the empty root table). */
   static const uint8_t EMPTY_JSON[] = "{}", EMPTY_MSGPACK[] = {0x80};
   bool empty = length == 0 && h->kind != INTEROP_FRAME_PING;
   if (empty) length = codec == INTEROP_CODEC_JSON ? 2 : codec == INTEROP_CODEC_MSGPACK ? 1 : 0;

@@ -31,7 +31,10 @@ static const char *reason(int status) {
 }
 
 static const char *content_type(uint8_t codec) {
-  return codec == INTEROP_CODEC_MSGPACK ? "application/msgpack" : codec == INTEROP_CODEC_PROTOBUF ? "application/x-protobuf" : "application/json";
+  return codec == INTEROP_CODEC_MSGPACK       ? "application/msgpack"
+         : codec == INTEROP_CODEC_PROTOBUF    ? "application/x-protobuf"
+         : codec == INTEROP_CODEC_FLATBUFFERS ? "application/x-flatbuffers"
+                                              : "application/json";
 }
 
 static void write_head(ws_link *w, int status, const char *extra, bool close) {
@@ -52,7 +55,7 @@ void http_answer_error(ws_link *w, int status, interop_code code, const char *me
   interop_error e, err;
   interop_error_set(&e, code, "%s", message);
   interop_buf body = INTEROP_BUF_INIT;
-  if (codec != INTEROP_CODEC_MSGPACK && codec != INTEROP_CODEC_PROTOBUF) codec = INTEROP_CODEC_JSON;
+  if (codec < INTEROP_CODEC_MSGPACK || codec > INTEROP_CODEC_FLATBUFFERS) codec = INTEROP_CODEC_JSON;
   interop_envelope_encode(&e, (interop_codec)codec, 64, &body, &err);
   http_answer(w, status, content_type(codec), body.data, body.len, close || status == 413 || status == 408);
   interop_buf_free(&body);
@@ -71,7 +74,7 @@ void http_answer_not_allowed(ws_link *w, const char *message, bool close) {
 }
 
 void http_answer_frame(ws_link *w, const interop_frame *f, int status, bool close) {
-  uint8_t codec = f->codec == INTEROP_CODEC_MSGPACK || f->codec == INTEROP_CODEC_PROTOBUF ? f->codec : INTEROP_CODEC_JSON;
+  uint8_t codec = f->codec >= INTEROP_CODEC_MSGPACK && f->codec <= INTEROP_CODEC_FLATBUFFERS ? f->codec : INTEROP_CODEC_JSON;
   if (f->kind == INTEROP_FRAME_ERROR) {
     if (status == 0) {
       interop_arena arena;

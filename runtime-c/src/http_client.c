@@ -156,6 +156,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n) {
   hc->answer_codec = k == 16 && strncasecmp(at, "application/json", 16) == 0       ? INTEROP_CODEC_JSON
                      : k == 19 && strncasecmp(at, "application/msgpack", 19) == 0 ? INTEROP_CODEC_MSGPACK
                      : k == 22 && strncasecmp(at, "application/x-protobuf", 22) == 0 ? INTEROP_CODEC_PROTOBUF
+                     : k == 25 && strncasecmp(at, "application/x-flatbuffers", 25) == 0 ? INTEROP_CODEC_FLATBUFFERS
                                                                                    : 0;
   return 0;
 }
@@ -342,6 +343,7 @@ static void send_request(http_client *cl, const interop_frame *f) {
   char head[2048], path[600];
   const char *type = f->codec == INTEROP_CODEC_MSGPACK    ? "application/msgpack"
                      : f->codec == INTEROP_CODEC_PROTOBUF ? "application/x-protobuf"
+                     : f->codec == INTEROP_CODEC_FLATBUFFERS ? "application/x-flatbuffers"
                                                           : "application/json";
   if (f->kind == INTEROP_FRAME_HELLO) snprintf(path, sizeof path, "/.well-known/interop/hello");
   else if (f->kind == INTEROP_FRAME_PING) snprintf(path, sizeof path, "/.well-known/interop/ping"), type = "application/octet-stream";

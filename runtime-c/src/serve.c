@@ -9,7 +9,7 @@ static void answer_error(conn *c, const interop_frame *f, uint32_t code, const c
   conn_send_error(c, f->correlation, f->target, f->target_len, f->codec, &e);
 }
 
-static bool codec_ok(uint8_t codec) { return codec >= INTEROP_CODEC_JSON && codec <= INTEROP_CODEC_PROTOBUF; }
+static bool codec_ok(uint8_t codec) { return codec >= INTEROP_CODEC_JSON && codec <= INTEROP_CODEC_FLATBUFFERS; }
 
 /* The function a target names, with its module's implementation; answers the problem if none. */
 static const interop_function *resolve(conn *c, const interop_frame *f, hosted **out, uint32_t *index) {
@@ -120,7 +120,7 @@ void serve_request(conn *c, const interop_frame *f) {
   if (f->target_len > 16 && memcmp(f->target, "interop.control.", 16) == 0) {
     if (control_serve(c, f)) return;
   }
-  if (!codec_ok(f->codec)) return answer_error(c, f, INTEROP_PROTOCOL_ERROR, "a REQUEST needs a codec (json, msgpack or protobuf)%s", "");
+  if (!codec_ok(f->codec)) return answer_error(c, f, INTEROP_PROTOCOL_ERROR, "a REQUEST needs a codec (json, msgpack, protobuf or flatbuffers)%s", "");
   hosted *h;
   uint32_t index;
   const interop_function *fn = resolve(c, f, &h, &index);

@@ -1,7 +1,7 @@
-/* The protobuf codec on connections (docs/wire.md §1.2, §2, §4; docs/config.md "Codec per
- * function or event"): a C node lists protobuf in its handshake, answers a protobuf REQUEST in
- * protobuf (a declared error as the protobuf envelope), delivers the EVENTs of a protobuf
- * SUBSCRIBE in protobuf, refuses a peer with no codec in common; a C client sends in its link's
+/* The protobuf and flatbuffers codecs on connections (docs/wire.md §1.2, §2, §4; docs/config.md
+ * "Codec per function or event"): a C node lists protobuf and flatbuffers in its handshake, answers
+ * a REQUEST in its codec (a declared error as that codec's envelope), delivers the EVENTs of a
+ * SUBSCRIBE in the SUBSCRIBE's codec, refuses a peer with no codec in common; a C client sends in its link's
  * codec, or a member's own, when the peer lists it, else in the first of its own the peer lists. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +109,7 @@ static void test_a_c_server_speaks_protobuf(void **s) {
   raw_put(fd, INTEROP_FRAME_HELLO, INTEROP_CODEC_JSON, 0, 0, "", hello("[\"protobuf\"]"));
   got g = next(fd, &d);
   assert_int_equal(g.kind, INTEROP_FRAME_WELCOME);
-  assert_non_null(strstr(g.text, "\"codecs\":[\"msgpack\",\"json\",\"protobuf\"]"));
+  assert_non_null(strstr(g.text, "\"codecs\":[\"msgpack\",\"json\",\"protobuf\",\"flatbuffers\"]"));
   /* echo_i32(9): EchoI32Request {sint32 v = 1}; the result in its wrapper, field 1. */
   put_hex(fd, INTEROP_FRAME_REQUEST, INTEROP_CODEC_PROTOBUF, 1, "interop.conformance.echo_i32", "0812");
   g = next(fd, &d);
@@ -160,7 +160,30 @@ static void test_a_c_server_speaks_protobuf(void **s) {
   conformance_state_free(&state);
 }
 
-static void test_no_codec_in_common_is_refused(void **s) {
+/* A frame whose payload is `value` of `type` in `codec`. */
+static void put_value(int fd, uint8_t kind, uint8_t codec, uint32_t id, const char *target, const interop_type *type,
+                      const void *value) {
+  interop_buf b = INTEROP_BUF_INIT;
+  interop_error err;
+  assert_int_equal(interop_encode(type, value, (interop_codec)codec, 64, &b, &err), INTEROP_OK);
+  char *hex = to_hex(b.data, b.len);
+  put_hex(fd, kind, codec, id, target, hex);
+  free(hex);
+  interop_buf_free(&b);
+}
+
+/* The payload of `g` decoded as `type` in flatbuffers; the value is in `arena`. */
+static void *fb_value(const got *g, const interop_type *type, interop_arena *arena) {
+  size_t n;
+  uint8_t *p = from_hex(g->hex, &n);
+  void *v = interop_arena_alloc(arena, type->size, type->align);
+  interop_error err;
+  if (interop_decode(type, p, n, INTEROP_CODEC_FLATBUFFERS, 64, arena, v, &err) != INTEROP_OK) fail_msg("%s", err.message);
+  free(p);
+  return v;
+}
+
+static void test_a_c_server_speaks_flatbuffers(void **s) {
   (void)s;
   static interop_conformance_server server;
   static conformance_state state;
@@ -169,6 +192,75 @@ static void test_no_codec_in_common_is_refused(void **s) {
   interop_frame_decoder d;
   interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
   raw_put(fd, INTEROP_FRAME_HELLO, INTEROP_CODEC_JSON, 0, 0, "", hello("[\"flatbuffers\"]"));
+  got g = next(fd, &d);
+  assert_int_equal(g.kind, INTEROP_FRAME_WELCOME);
+  /* echo_i32(9): EchoI32Request { v: int } (§3.6's bytes); the result in its wrapper, slot 0. */
+  put_hex(fd, INTEROP_FRAME_REQUEST, INTEROP_CODEC_FLATBUFFERS, 1, "interop.conformance.echo_i32", "0c000000000006000800040006000000" "09000000");
+  g = next(fd, &d);
+  assert_int_equal(g.kind, INTEROP_FRAME_RESPONSE);
+  assert_int_equal(g.codec, INTEROP_CODEC_FLATBUFFERS);
+  assert_string_equal(g.hex, "0c000000000006000800040006000000" "09000000");
+  /* fail("invalid"): the envelope table, its detail the Invalid error's own FlatBuffer, 8-aligned. */
+  interop_conformance_fail_params fail = {INTEROP_STR("invalid")};
+  put_value(fd, INTEROP_FRAME_REQUEST, INTEROP_CODEC_FLATBUFFERS, 2, "interop.conformance.fail", &interop_conformance_fail_params_type, &fail);
+  g = next(fd, &d);
+  assert_int_equal(g.kind, INTEROP_FRAME_ERROR);
+  assert_int_equal(g.codec, INTEROP_CODEC_FLATBUFFERS);
+  interop_arena arena = INTEROP_ARENA_INIT;
+  size_t n;
+  uint8_t *payload = from_hex(g.hex, &n);
+  const interop_type *declared[] = {&interop_conformance_Invalid_type};
+  interop_error e, err;
+  assert_int_equal(interop_envelope_decode(payload, n, INTEROP_CODEC_FLATBUFFERS, 64, declared, 1, &arena, &e, &err), INTEROP_OK);
+  assert_int_equal(e.code, INTEROP_APPLICATION_ERROR);
+  assert_string_equal(e.type_name, "interop.conformance.Invalid");
+  assert_ptr_equal(e.type, &interop_conformance_Invalid_type);
+  const interop_conformance_Invalid *detail = e.detail;
+  assert_int_equal(detail->field.len, 4);
+  assert_true(detail->limit.has && detail->limit.value == INT64_MIN);
+  /* The detail vector: slot 3 of the envelope; its bytes start at a multiple of 8. */
+  uint32_t root = payload[0] | payload[1] << 8, vt = root - (uint32_t)(payload[root] | payload[root + 1] << 8);
+  uint32_t at = root + (uint32_t)(payload[vt + 4 + 2 * 3] | payload[vt + 5 + 2 * 3] << 8);
+  uint32_t vec = at + (uint32_t)(payload[at] | payload[at + 1] << 8 | payload[at + 2] << 16);
+  assert_int_equal((vec + 4) % 8, 0);
+  free(payload);
+  /* A flatbuffers SUBSCRIBE: the EVENTs of that subscription come in flatbuffers. */
+  put_hex(fd, INTEROP_FRAME_SUBSCRIBE, INTEROP_CODEC_FLATBUFFERS, 3, "interop.conformance.ticked", "");
+  g = next(fd, &d);
+  assert_int_equal(g.kind, INTEROP_FRAME_RESPONSE);
+  assert_int_equal(g.id, 3);
+  interop_conformance_publish_params publish = {1, INTEROP_STR("x")};
+  put_value(fd, INTEROP_FRAME_REQUEST, INTEROP_CODEC_FLATBUFFERS, 4, "interop.conformance.publish", &interop_conformance_publish_params_type, &publish);
+  bool event = false, answered = false;
+  while (!event || !answered) {
+    g = next(fd, &d);
+    assert_true(g.kind == INTEROP_FRAME_EVENT || g.kind == INTEROP_FRAME_RESPONSE);
+    assert_int_equal(g.codec, INTEROP_CODEC_FLATBUFFERS);
+    if (g.kind == INTEROP_FRAME_EVENT) {
+      event = true;
+      assert_string_equal(g.target, "interop.conformance.ticked");
+      const interop_conformance_Tick *tick = fb_value(&g, &interop_conformance_Tick_type, &arena);
+      assert_int_equal(tick->text.len, 1);
+    } else {
+      answered = true;
+    }
+  }
+  interop_arena_free(&arena);
+  interop_frame_decoder_free(&d);
+  close(fd);
+  interop_node_close(node);
+  conformance_state_free(&state);
+}
+
+static void test_no_codec_in_common_is_refused(void **s) {
+  (void)s;
+  static interop_conformance_server server;
+  static conformance_state state;
+  interop_node *node = start_server(&server, &state);
+  int fd = raw_connect(sock);
+  interop_frame_decoder d;
+  interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
+  raw_put(fd, INTEROP_FRAME_HELLO, INTEROP_CODEC_JSON, 0, 0, "", hello("[\"cbor\"]"));
   got g = next(fd, &d);
   assert_int_equal(g.kind, INTEROP_FRAME_ERROR);
   assert_non_null(strstr(g.text, "no common codec"));
@@ -190,9 +282,9 @@ static void on_done(void *user, int rc, const interop_error *err) {
   a->done = true, a->rc = rc;
 }
 
-/* A C client whose link says protobuf, and json for echo_string, against a raw server that lists
- * `codecs`: each REQUEST comes in the codec expected, and its answer in that codec is read. */
-static void client_sends(const char *codecs, uint8_t i32_codec, uint8_t string_codec) {
+/* A C client whose link says `link_codec`, and json for echo_string, against a raw server that
+ * lists `codecs`: each REQUEST comes in the codec expected, and its answer in that codec is read. */
+static void client_sends(const char *link_codec, const char *codecs, uint8_t i32_codec, uint8_t string_codec) {
   int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
@@ -200,8 +292,8 @@ static void client_sends(const char *codecs, uint8_t i32_codec, uint8_t string_c
   assert_int_equal(listen(listener, 4), 0);
   char config[512], welcome[512];
   snprintf(config, sizeof config,
-           "{\"node\":\"caller\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"],\"codec\":\"protobuf\","
-           "\"member_codecs\":{\"interop.conformance.echo_string\":\"json\"}}]}", sock);
+           "{\"node\":\"caller\",\"connect\":[{\"address\":\"unix:%s\",\"modules\":[\"interop.conformance\"],\"codec\":\"%s\","
+           "\"member_codecs\":{\"interop.conformance.echo_string\":\"json\"}}]}", sock, link_codec);
   snprintf(welcome, sizeof welcome, "{\"codecs\":%s,\"compat\":{},\"node\":\"raw\",\"offers\":{\"interop.conformance\":\"%s\"},\"protocol\":1,\"wants\":{}}",
            codecs, interop_conformance_module.fingerprint);
   interop_node *node;
@@ -220,7 +312,7 @@ static void client_sends(const char *codecs, uint8_t i32_codec, uint8_t string_c
   interop_frame_decoder_init(&d, INTEROP_DEFAULT_MAX_FRAME_BYTES);
   got g = next(fd, &d);
   assert_int_equal(g.kind, INTEROP_FRAME_HELLO);
-  assert_non_null(strstr(g.text, "\"codecs\":[\"msgpack\",\"json\",\"protobuf\"]"));
+  assert_non_null(strstr(g.text, "\"codecs\":[\"msgpack\",\"json\",\"protobuf\",\"flatbuffers\"]"));
   raw_put(fd, INTEROP_FRAME_WELCOME, INTEROP_CODEC_JSON, 0, 0, "", welcome);
   for (int k = 0; k < 2; k++) {
     g = next(fd, &d);
@@ -228,7 +320,9 @@ static void client_sends(const char *codecs, uint8_t i32_codec, uint8_t string_c
     bool is_i32 = strcmp(g.target, "interop.conformance.echo_i32") == 0;
     assert_int_equal(g.codec, is_i32 ? i32_codec : string_codec);
     /* The answer: 5 or "hi" in the REQUEST's codec. */
-    static const char *const i32_answers[] = {"", "35", "05", "080a"}, *const string_answers[] = {"", "\"hi\"", "a26869", "0a026869"};
+    static const char *const i32_answers[] = {"", "35", "05", "080a", "0c00000000000600080004000600000005000000"},
+                             *const string_answers[] = {"", "\"hi\"", "a26869", "0a026869",
+                                                        "0c0000000000060008000400060000000400000002000000686900"};
     if (g.codec == INTEROP_CODEC_JSON) raw_put(fd, INTEROP_FRAME_RESPONSE, g.codec, 0, g.id, g.target, is_i32 ? "5" : "\"hi\"");
     else put_hex(fd, INTEROP_FRAME_RESPONSE, g.codec, g.id, g.target, is_i32 ? i32_answers[g.codec] : string_answers[g.codec]);
   }
@@ -248,11 +342,14 @@ static void client_sends(const char *codecs, uint8_t i32_codec, uint8_t string_c
 
 static void test_a_c_client_sends_in_the_configured_codecs(void **s) {
   (void)s;
-  client_sends("[\"msgpack\",\"json\",\"protobuf\"]", INTEROP_CODEC_PROTOBUF, INTEROP_CODEC_JSON);
+  client_sends("protobuf", "[\"msgpack\",\"json\",\"protobuf\"]", INTEROP_CODEC_PROTOBUF, INTEROP_CODEC_JSON);
+  client_sends("flatbuffers", "[\"msgpack\",\"json\",\"flatbuffers\"]", INTEROP_CODEC_FLATBUFFERS, INTEROP_CODEC_JSON);
   /* A peer without protobuf: the link's codec falls back to the first of ours the peer lists. */
-  client_sends("[\"json\",\"msgpack\"]", INTEROP_CODEC_MSGPACK, INTEROP_CODEC_JSON);
+  client_sends("protobuf", "[\"json\",\"msgpack\"]", INTEROP_CODEC_MSGPACK, INTEROP_CODEC_JSON);
   /* A peer without json: echo_string's own codec is not used, the link's is. */
-  client_sends("[\"protobuf\"]", INTEROP_CODEC_PROTOBUF, INTEROP_CODEC_PROTOBUF);
+  client_sends("protobuf", "[\"protobuf\"]", INTEROP_CODEC_PROTOBUF, INTEROP_CODEC_PROTOBUF);
+  /* A peer that lists flatbuffers only: the first of ours it lists. */
+  client_sends("protobuf", "[\"flatbuffers\"]", INTEROP_CODEC_FLATBUFFERS, INTEROP_CODEC_FLATBUFFERS);
 }
 
 static void refused(const char *link, const char *message) {
@@ -266,20 +363,21 @@ static void refused(const char *link, const char *message) {
 
 static void test_config_codecs(void **s) {
   (void)s;
-  refused(",\"codec\":\"xml\"", "connect[0].codec: expected \"json\", \"msgpack\" or \"protobuf\"");
+  refused(",\"codec\":\"xml\"", "connect[0].codec: expected \"json\", \"msgpack\", \"protobuf\" or \"flatbuffers\"");
   refused(",\"member_codecs\":{\"other.fn\":\"json\"}",
           "connect[0].member_codecs[\"other.fn\"]: \"other.fn\" is not a member of this entry's modules");
   refused(",\"member_codecs\":{\"interop.conformance.echo_i32\":\"none\"}",
-          "connect[0].member_codecs[\"interop.conformance.echo_i32\"]: expected \"json\", \"msgpack\" or \"protobuf\"");
+          "connect[0].member_codecs[\"interop.conformance.echo_i32\"]: expected \"json\", \"msgpack\", \"protobuf\" or \"flatbuffers\"");
   refused(",\"member_codecs\":[\"json\"]", "connect[0].member_codecs: expected an object");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_a_c_server_speaks_protobuf, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_c_server_speaks_flatbuffers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_no_codec_in_common_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_c_client_sends_in_the_configured_codecs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_config_codecs, setup, teardown),
   };
-  return cmocka_run_group_tests_name("protobuf on connections", tests, NULL, NULL);
+  return cmocka_run_group_tests_name("protobuf and flatbuffers on connections", tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@ import type { ItemSource } from './node/stream-items.js';
 export type { ItemSource } from './node/stream-items.js';
 
 /** The payload codecs of docs/wire.md §3; `protobuf` is what generated code supports (ADR 0028). */
-export type CodecName = 'json' | 'msgpack' | 'protobuf';
+export type CodecName = 'json' | 'msgpack' | 'protobuf' | 'flatbuffers';
 
 /** Decoding limits from docs/wire.md §5 that a codec needs. */
 export interface DecodeLimits {

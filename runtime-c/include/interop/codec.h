@@ -1,5 +1,5 @@
 /* Encoding, decoding and checking values by type descriptor (docs/wire.md §3): the canonical JSON,
- * msgpack and protobuf of every value, the same value checks in every path (socket or direct). */
+ * msgpack, protobuf and FlatBuffers of every value, the same value checks in every path (socket or direct). */
 #ifndef INTEROP_CODEC_H
 #define INTEROP_CODEC_H
 
@@ -16,7 +16,8 @@ typedef enum interop_codec {
   INTEROP_CODEC_NONE = 0,
   INTEROP_CODEC_JSON = 1,
   INTEROP_CODEC_MSGPACK = 2,
-  INTEROP_CODEC_PROTOBUF = 3 /* §3.5: the messages of `interopc gen --lang proto` (ADR 0028) */
+  INTEROP_CODEC_PROTOBUF = 3, /* §3.5: the messages of `interopc gen --lang proto` (ADR 0028) */
+  INTEROP_CODEC_FLATBUFFERS = 4 /* §3.6: the tables of `interopc gen --lang fbs`, one canonical layout (ADR 0041) */
 } interop_codec;
 
 /** The default of docs/wire.md §5 `max_depth`. */
@@ -42,7 +43,7 @@ int interop_decode(const interop_type *type, const uint8_t *data, size_t len, in
 /** The checks interop_encode makes, without encoding: what a direct call runs on its values. */
 int interop_check(const interop_type *type, const void *value, uint32_t max_depth, interop_error *err);
 
-/** "json", "msgpack", "protobuf", "none"; NULL for another value. */
+/** "json", "msgpack", "protobuf", "flatbuffers", "none"; NULL for another value. */
 const char *interop_codec_name(interop_codec codec);
 /** The codec of a name, or -1. */
 int interop_codec_from_name(const char *name);

@@ -5,6 +5,8 @@
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName, DecodeLimits, PayloadCodec } from '../module.js';
 import { finishError } from './errors.js';
+import { FlatbuffersReader } from './flatbuffers-reader.js';
+import { FlatbuffersWriter } from './flatbuffers-writer.js';
 import { JsonReader } from './json-reader.js';
 import { JsonWriter } from './json-writer.js';
 import { MsgpackReader } from './msgpack-reader.js';
@@ -24,6 +26,13 @@ export interface CodecParts<T> {
   encodeProtobuf?(w: ProtobufWriter, v: T): void;
   /** Reads the fields of the current message up to its end. */
   decodeProtobuf?(r: ProtobufReader): T;
+  /**
+   * Writes the FlatBuffers table of the value (a non-table value in its `{ value }` wrapper table)
+   * and the objects it refers to; returns the table's position (docs/wire.md §3.6).
+   */
+  encodeFlatbuffers?(w: FlatbuffersWriter, v: T): number;
+  /** Reads the table at `t` (-1: an empty table). */
+  decodeFlatbuffers?(r: FlatbuffersReader, t: number): T;
 }
 
 /** A type's codec: usable as a payload codec, and by other types' codecs (across modules). */
@@ -40,6 +49,26 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({ maxDepth: 64 
 let msgpackPool: MsgpackWriter | undefined = new MsgpackWriter();
 let jsonPool: JsonWriter | undefined = new JsonWriter();
 let protobufPool: ProtobufWriter | undefined;
+let flatbuffersPool: FlatbuffersWriter | undefined;
+
+export function encodeFlatbuffersWith<T>(encode: (w: FlatbuffersWriter, v: T) => number, value: T): Uint8Array {
+  const w = flatbuffersPool ?? new FlatbuffersWriter();
+  flatbuffersPool = undefined;
+  try {
+    // Positions count from the value's start (w.start); alignment is relative to it.
+    const root = w.root();
+    w.patch(root, encode(w, value));
+    return w.finish();
+  } finally {
+    w.reset();
+    flatbuffersPool = w;
+  }
+}
+
+export function decodeFlatbuffersWith<T>(decode: (r: FlatbuffersReader, t: number) => T, bytes: Uint8Array, limits: DecodeLimits): T {
+  const r = new FlatbuffersReader(bytes, limits);
+  return decode(r, r.root());
+}
 
 export function encodeProtobufWith<T>(encode: (w: ProtobufWriter, v: T) => void, value: T): Uint8Array {
   const w = protobufPool ?? new ProtobufWriter();
@@ -78,7 +107,7 @@ export function encodeJsonWith<T>(encode: (w: JsonWriter, v: T) => void, value: 
 }
 
 export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCodec<T> {
-  const { check, encodeMsgpack, decodeMsgpack, encodeJson, decodeJson, encodeProtobuf, decodeProtobuf } = parts;
+  const { check, encodeMsgpack, decodeMsgpack, encodeJson, decodeJson, encodeProtobuf, decodeProtobuf, encodeFlatbuffers, decodeFlatbuffers } = parts;
   return {
     typeName,
     check,
@@ -87,6 +116,7 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
     encodeJson,
     decodeJson,
     ...(encodeProtobuf && decodeProtobuf ? { encodeProtobuf, decodeProtobuf } : {}),
+    ...(encodeFlatbuffers && decodeFlatbuffers ? { encodeFlatbuffers, decodeFlatbuffers } : {}),
     validate(value: T): void {
       try {
         check(value);
@@ -99,6 +129,7 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
         if (codec === 'msgpack') return encodeMsgpackWith(encodeMsgpack, value);
         if (codec === 'json') return encodeJsonWith(encodeJson, value);
         if (codec === 'protobuf' && encodeProtobuf) return encodeProtobufWith(encodeProtobuf, value);
+        if (codec === 'flatbuffers' && encodeFlatbuffers) return encodeFlatbuffersWith(encodeFlatbuffers, value);
       } catch (e) {
         throw finishError(e, typeName);
       }
@@ -119,6 +150,7 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
           return v;
         }
         if (codec === 'protobuf' && decodeProtobuf) return decodeProtobuf(new ProtobufReader(bytes, limits));
+        if (codec === 'flatbuffers' && decodeFlatbuffers) return decodeFlatbuffersWith(decodeFlatbuffers, bytes, limits);
       } catch (e) {
         throw finishError(e, typeName);
       }

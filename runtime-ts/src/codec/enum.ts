@@ -66,6 +66,19 @@ export function enumCodec(typeName: string, members: ReadonlyArray<readonly [str
       }
       return v ?? members[0]?.[1] ?? 0;
     },
+    // As a payload, an enum is slot 0 of its wrapper table `{ value: E; }` (docs/wire.md §3.6).
+    encodeFlatbuffers: (w, v) => {
+      const t = w.table([0, 4]);
+      w.enumValue(v);
+      return t;
+    },
+    decodeFlatbuffers: (r, t) => {
+      r.enter(t);
+      const p = r.field(t, 0, 4);
+      const v = p < 0 ? (members[0]?.[1] ?? 0) : r.enumValue(p);
+      r.leave();
+      return v;
+    },
   });
   return {
     ...base,

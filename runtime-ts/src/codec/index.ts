@@ -8,6 +8,8 @@ export { JsonWriter, jsonKey } from './json-writer.js';
 export { JsonReader } from './json-reader.js';
 export { ProtobufWriter } from './protobuf-writer.js';
 export { ProtobufReader } from './protobuf-reader.js';
+export { FlatbuffersWriter } from './flatbuffers-writer.js';
+export { FlatbuffersReader } from './flatbuffers-reader.js';
 export { CodecError, invalid, exhausted, withPath, finishError } from './errors.js';
 export { sortedEntries, mapEntries, mapEntryError, putUnique, parseIntKey, parseBigIntKey, type KeyOrder } from './maps.js';
 export { formatF32, formatF64 } from './floats.js';
@@ -36,6 +38,8 @@ export {
   encodeMsgpackWith,
   encodeJsonWith,
   encodeProtobufWith,
+  encodeFlatbuffersWith,
+  decodeFlatbuffersWith,
   DEFAULT_DECODE_LIMITS,
   type CodecParts,
   type TypeCodec,

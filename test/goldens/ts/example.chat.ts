@@ -786,6 +786,234 @@ function Message$decPb(r: $rt.ProtobufReader): Message {
     sent: $f8,
   };
 }
+function Message$encFb(w: $rt.FlatbuffersWriter, v: Message): number {
+  $rt.checkObject(v, 'Message');
+  const $f0 = v.id;
+  const $f1 = v.author;
+  const $f2 = v.text;
+  const $f3 = v.mood;
+  const $f4 = v.tags;
+  const $f5 = v.reactions;
+  const $f6 = v.body;
+  const $f7 = v.scores;
+  const $f8 = v.sent;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 8, 1, 8, 2, 4, 3, 4, 4, 4, 5, 4, 6, 4, 7, 4, 8, 4], [true, true, true, $f3 != null, true, true, true, true, true]);
+    $at = '.id';
+    w.u64($f0);
+    $at = '.author';
+    w.u64($f1);
+    $at = '.text';
+    const $s2 = w.slot();
+    $at = '.mood';
+    if ($f3 != null) w.enumValue($f3);
+    $at = '.tags';
+    const $s3 = w.slot();
+    $at = '.reactions';
+    const $s4 = w.slot();
+    $at = '.body';
+    const $s5 = w.slot();
+    $at = '.scores';
+    const $s6 = w.slot();
+    $at = '.sent';
+    const $s7 = w.slot();
+    $at = '.text';
+    w.patch($s2, w.string($f2));
+    $at = '.tags';
+    const $a8 = $f4;
+    if (!Array.isArray($a8)) throw $rt.mismatch('list', $a8);
+    const $v9 = w.offsets($a8.length);
+    let $i10 = 0;
+    try {
+      for (const $x11 of $a8) {
+        w.patch($v9 + 4 + 4 * $i10, w.string($x11));
+        $i10++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i10}]`);
+    }
+    w.patch($s3, $v9);
+    $at = '.reactions';
+    const $m12 = $rt.checkMap($f5);
+    const $v13 = w.offsets($m12.size);
+    let $i14 = 0;
+    let $k15: unknown;
+    try {
+      for (const [$key16, $val17] of $rt.mapEntries($m12, 'string')) {
+        $k15 = $key16;
+        const $t18 = w.table([0, 4, 1, 4]);
+        const $s19 = w.slot();
+        w.u32($val17);
+        w.patch($s19, w.string($key16));
+        w.patch($v13 + 4 + 4 * $i14, $t18);
+        $i14++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, $k15 === undefined ? '[?]' : `[${JSON.stringify($k15)}]`);
+    }
+    w.patch($s4, $v13);
+    $at = '.body';
+    w.patch($s5, w.bytes($f6));
+    $at = '.scores';
+    const $a20 = $f7;
+    if (!Array.isArray($a20)) throw $rt.mismatch('list', $a20);
+    const $v21 = w.offsets($a20.length);
+    let $i22 = 0;
+    try {
+      for (const $x23 of $a20) {
+        const $t24 = w.table([0, 4], [$x23 != null]);
+        if ($x23 != null) w.i32($x23);
+        w.patch($v21 + 4 + 4 * $i22, $t24);
+        $i22++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i22}]`);
+    }
+    w.patch($s6, $v21);
+    $at = '.sent';
+    w.patch($s7, common.Timestamp$codec.encodeFlatbuffers!(w, $f8));
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Message$decFb(r: $rt.FlatbuffersReader, t: number): Message {
+  r.enter(t);
+  let $f0: bigint;
+  let $f1: users.UserId;
+  let $f2: string;
+  let $f3: Mood | undefined;
+  let $f4: string[];
+  let $f5: Map<string, number>;
+  let $f6: Uint8Array;
+  let $f7: Array<number | undefined>;
+  let $f8: common.Timestamp;
+  let $at = '';
+  try {
+    $at = '.id';
+    const $p1 = r.field(t, 0, 8);
+    $f0 = $p1 < 0 ? 0n : r.u64($p1);
+    $at = '.author';
+    const $p2 = r.field(t, 1, 8);
+    $f1 = $p2 < 0 ? 0n : r.u64($p2);
+    $at = '.text';
+    const $p3 = r.field(t, 2, 4);
+    let $v4: string;
+    if ($p3 < 0) $v4 = '';
+    else {
+      $v4 = r.string(r.deref($p3));
+    }
+    $f2 = $v4;
+    $at = '.mood';
+    const $p5 = r.field(t, 3, 4);
+    $f3 = $p5 < 0 ? undefined : r.enumValue($p5);
+    $at = '.tags';
+    const $p6 = r.field(t, 4, 4);
+    let $v7: string[];
+    if ($p6 < 0) $v7 = [];
+    else {
+      const $o8 = r.deref($p6);
+      const $n9 = r.count($o8, 4);
+      const $a10: string[] = [];
+      let $i11 = 0;
+      try {
+        for (; $i11 < $n9; $i11++) {
+          $a10.push(r.string(r.deref($o8 + 4 + 4 * $i11)));
+        }
+      } catch (e) {
+        throw $rt.withPath(e, `[${$i11}]`);
+      }
+      $v7 = $a10;
+    }
+    $f4 = $v7;
+    $at = '.reactions';
+    const $p12 = r.field(t, 5, 4);
+    let $v13: Map<string, number>;
+    if ($p12 < 0) $v13 = new Map<string, number>();
+    else {
+      const $o14 = r.deref($p12);
+      const $n15 = r.count($o14, 4);
+      const $m16 = new Map<string, number>();
+      let $k17: string | undefined;
+      try {
+        for (let $i = 0; $i < $n15; $i++) {
+          $k17 = undefined;
+          const $e18 = r.deref($o14 + 4 + 4 * $i);
+          r.enter($e18);
+          const $p19 = r.field($e18, 0, 4);
+          let $v20: string;
+          if ($p19 < 0) $v20 = '';
+          else {
+            $v20 = r.string(r.deref($p19));
+          }
+          $k17 = $v20;
+          const $p21 = r.field($e18, 1, 4);
+          r.leave();
+          $rt.putUnique($m16, $k17, $p21 < 0 ? 0 : r.u32($p21));
+        }
+      } catch (e) {
+        throw $rt.withPath(e, $k17 === undefined ? '[?]' : `[${JSON.stringify($k17)}]`);
+      }
+      $v13 = $m16;
+    }
+    $f5 = $v13;
+    $at = '.body';
+    const $p22 = r.field(t, 6, 4);
+    let $v23: Uint8Array;
+    if ($p22 < 0) $v23 = new Uint8Array(0);
+    else {
+      $v23 = r.bytes(r.deref($p22));
+    }
+    $f6 = $v23;
+    $at = '.scores';
+    const $p24 = r.field(t, 7, 4);
+    let $v25: Array<number | undefined>;
+    if ($p24 < 0) $v25 = [];
+    else {
+      const $o26 = r.deref($p24);
+      const $n27 = r.count($o26, 4);
+      const $a28: number | undefined[] = [];
+      let $i29 = 0;
+      try {
+        for (; $i29 < $n27; $i29++) {
+          const $w30 = r.deref($o26 + 4 + 4 * $i29);
+          r.enter($w30);
+          const $p32 = r.field($w30, 0, 4);
+          const $v31 = $p32 < 0 ? undefined : r.i32($p32);
+          r.leave();
+          $a28.push($v31);
+        }
+      } catch (e) {
+        throw $rt.withPath(e, `[${$i29}]`);
+      }
+      $v25 = $a28;
+    }
+    $f7 = $v25;
+    $at = '.sent';
+    const $p33 = r.field(t, 8, 4);
+    let $v34: common.Timestamp;
+    if ($p33 < 0) $v34 = $rt.throwMissing('');
+    else {
+      $v34 = common.Timestamp$codec.decodeFlatbuffers!(r, r.deref($p33));
+    }
+    $f8 = $v34;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return {
+    id: $f0,
+    author: $f1,
+    text: $f2,
+    mood: $f3,
+    tags: $f4,
+    reactions: $f5,
+    body: $f6,
+    scores: $f7,
+    sent: $f8,
+  };
+}
 export const Message$codec: $rt.TypeCodec<Message> = $rt.defineCodec<Message>('Message', {
   check: Message$check,
   encodeMsgpack: Message$encMp,
@@ -794,6 +1022,8 @@ export const Message$codec: $rt.TypeCodec<Message> = $rt.defineCodec<Message>('M
   decodeJson: Message$decJson,
   encodeProtobuf: Message$encPb,
   decodeProtobuf: Message$decPb,
+  encodeFlatbuffers: Message$encFb,
+  decodeFlatbuffers: Message$decFb,
 });
 
 /** @generated from union Attachment */
@@ -1024,6 +1254,105 @@ function Attachment$decPb(r: $rt.ProtobufReader): Attachment {
   if ($v === undefined) throw $rt.invalid('expected exactly one Attachment case');
   return $v;
 }
+function Attachment$encFb(w: $rt.FlatbuffersWriter, v: Attachment): number {
+  $rt.checkObject(v, 'Attachment');
+  let $at = '';
+  try {
+    switch (v.kind) {
+      case 'image': {
+        $at = '.image';
+        const $t = w.table([0, 1, 1, 4]);
+        w.u8(1);
+        const $s = w.slot();
+        const $t1 = w.table([0, 4]);
+        const $s2 = w.slot();
+        w.patch($s2, w.bytes(v.value));
+        w.patch($s, $t1);
+        return $t;
+      }
+      case 'link': {
+        $at = '.link';
+        const $t = w.table([0, 1, 1, 4]);
+        w.u8(2);
+        const $s = w.slot();
+        const $t3 = w.table([0, 4]);
+        const $s4 = w.slot();
+        w.patch($s4, w.string(v.value));
+        w.patch($s, $t3);
+        return $t;
+      }
+      case 'none': {
+        $at = '.none';
+        const $t = w.table([0, 1, 1, 4]);
+        w.u8(3);
+        const $s = w.slot();
+        w.patch($s, w.table([]));
+        return $t;
+      }
+      default:
+        throw $rt.invalid(`unknown Attachment case ${String((v as { kind?: unknown }).kind)}`);
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Attachment$decFb(r: $rt.FlatbuffersReader, t: number): Attachment {
+  r.enter(t);
+  let $at = '';
+  let $v: Attachment;
+  try {
+    const $tp = r.field(t, 0, 1);
+    const $vp = r.field(t, 1, 4);
+    const $id = $tp < 0 ? 0 : r.u8($tp);
+    if ($id === 0 || $vp < 0) throw $rt.invalid('expected exactly one Attachment case');
+    const $c = r.deref($vp);
+    switch ($id) {
+      case 1: {
+        $at = '.image';
+        const $w1 = $c;
+        r.enter($w1);
+        const $p3 = r.field($w1, 0, 4);
+        let $v4: Uint8Array;
+        if ($p3 < 0) $v4 = new Uint8Array(0);
+        else {
+          $v4 = r.bytes(r.deref($p3));
+        }
+        const $v2 = $v4;
+        r.leave();
+        $v = { kind: 'image', value: $v2 };
+        break;
+      }
+      case 2: {
+        $at = '.link';
+        const $w5 = $c;
+        r.enter($w5);
+        const $p7 = r.field($w5, 0, 4);
+        let $v8: string;
+        if ($p7 < 0) $v8 = '';
+        else {
+          $v8 = r.string(r.deref($p7));
+        }
+        const $v6 = $v8;
+        r.leave();
+        $v = { kind: 'link', value: $v6 };
+        break;
+      }
+      case 3: {
+        $at = '.none';
+        r.enter($c);
+        r.leave();
+        $v = { kind: 'none' };
+        break;
+      }
+      default:
+        throw $rt.invalid(`unknown Attachment case id ${$id}`);
+    }
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return $v;
+}
 export const Attachment$codec: $rt.TypeCodec<Attachment> = $rt.defineCodec<Attachment>('Attachment', {
   check: Attachment$check,
   encodeMsgpack: Attachment$encMp,
@@ -1032,6 +1361,8 @@ export const Attachment$codec: $rt.TypeCodec<Attachment> = $rt.defineCodec<Attac
   decodeJson: Attachment$decJson,
   encodeProtobuf: Attachment$encPb,
   decodeProtobuf: Attachment$decPb,
+  encodeFlatbuffers: Attachment$encFb,
+  decodeFlatbuffers: Attachment$decFb,
 });
 
 /** @generated from error NotFound */
@@ -1168,6 +1499,40 @@ function NotFound$decPb(r: $rt.ProtobufReader): NotFound {
   }
   return new NotFound({ key: $f0 ?? '' });
 }
+function NotFound$encFb(w: $rt.FlatbuffersWriter, v: NotFound): number {
+  $rt.checkObject(v, 'NotFound');
+  const $f0 = v.key;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 4]);
+    $at = '.key';
+    const $s2 = w.slot();
+    $at = '.key';
+    w.patch($s2, w.string($f0));
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function NotFound$decFb(r: $rt.FlatbuffersReader, t: number): NotFound {
+  r.enter(t);
+  let $f0: string;
+  let $at = '';
+  try {
+    $at = '.key';
+    const $p1 = r.field(t, 0, 4);
+    let $v2: string;
+    if ($p1 < 0) $v2 = '';
+    else {
+      $v2 = r.string(r.deref($p1));
+    }
+    $f0 = $v2;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return new NotFound({ key: $f0 });
+}
 export const NotFound$codec: $rt.TypeCodec<NotFound> = $rt.defineCodec<NotFound>('NotFound', {
   check: NotFound$check,
   encodeMsgpack: NotFound$encMp,
@@ -1176,6 +1541,8 @@ export const NotFound$codec: $rt.TypeCodec<NotFound> = $rt.defineCodec<NotFound>
   decodeJson: NotFound$decJson,
   encodeProtobuf: NotFound$encPb,
   decodeProtobuf: NotFound$decPb,
+  encodeFlatbuffers: NotFound$encFb,
+  decodeFlatbuffers: NotFound$decFb,
 });
 
 /** @generated from error RateLimited */
@@ -1312,6 +1679,33 @@ function RateLimited$decPb(r: $rt.ProtobufReader): RateLimited {
   }
   return new RateLimited({ retryAfterMs: $f0 ?? 0 });
 }
+function RateLimited$encFb(w: $rt.FlatbuffersWriter, v: RateLimited): number {
+  $rt.checkObject(v, 'RateLimited');
+  const $f0 = v.retryAfterMs;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 4]);
+    $at = '.retry_after_ms';
+    w.u32($f0);
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function RateLimited$decFb(r: $rt.FlatbuffersReader, t: number): RateLimited {
+  r.enter(t);
+  let $f0: number;
+  let $at = '';
+  try {
+    $at = '.retry_after_ms';
+    const $p1 = r.field(t, 0, 4);
+    $f0 = $p1 < 0 ? 0 : r.u32($p1);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return new RateLimited({ retryAfterMs: $f0 });
+}
 export const RateLimited$codec: $rt.TypeCodec<RateLimited> = $rt.defineCodec<RateLimited>('RateLimited', {
   check: RateLimited$check,
   encodeMsgpack: RateLimited$encMp,
@@ -1320,6 +1714,8 @@ export const RateLimited$codec: $rt.TypeCodec<RateLimited> = $rt.defineCodec<Rat
   decodeJson: RateLimited$decJson,
   encodeProtobuf: RateLimited$encPb,
   decodeProtobuf: RateLimited$decPb,
+  encodeFlatbuffers: RateLimited$encFb,
+  decodeFlatbuffers: RateLimited$decFb,
 });
 
 /**
@@ -1513,6 +1909,46 @@ const fn$post$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pos
     }
     return [$f0 ?? '', $f1];
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: unknown[]): number {
+    const $f0 = v[0] as string;
+    const $f1 = v[1] as Mood | undefined;
+    let $at = '';
+    try {
+      const $t1 = w.table([0, 4, 1, 4], [true, $f1 != null]);
+      $at = '.text';
+      const $s2 = w.slot();
+      $at = '.mood';
+      if ($f1 != null) w.enumValue($f1);
+      $at = '.text';
+      w.patch($s2, w.string($f0));
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $f0: string;
+    let $f1: Mood | undefined;
+    let $at = '';
+    try {
+      $at = '.text';
+      const $p1 = r.field(t, 0, 4);
+      let $v2: string;
+      if ($p1 < 0) $v2 = '';
+      else {
+        $v2 = r.string(r.deref($p1));
+      }
+      $f0 = $v2;
+      $at = '.mood';
+      const $p3 = r.field(t, 1, 4);
+      $f1 = $p3 < 0 ? undefined : r.enumValue($p3);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [$f0, $f1];
+  },
 });
 const fn$post: $rt.FunctionDescriptor = {
   name: 'post',
@@ -1700,6 +2136,46 @@ const fn$history$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('
     if ($f0 === undefined) throw $rt.missingField('.page');
     return [$f0, $f1];
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: unknown[]): number {
+    const $f0 = v[0] as common.Page;
+    const $f1 = v[1] as users.UserId | undefined;
+    let $at = '';
+    try {
+      const $t1 = w.table([0, 4, 1, 8], [true, $f1 != null]);
+      $at = '.page';
+      const $s2 = w.slot();
+      $at = '.author';
+      if ($f1 != null) w.u64($f1);
+      $at = '.page';
+      w.patch($s2, common.Page$codec.encodeFlatbuffers!(w, $f0));
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $f0: common.Page;
+    let $f1: users.UserId | undefined;
+    let $at = '';
+    try {
+      $at = '.page';
+      const $p1 = r.field(t, 0, 4);
+      let $v2: common.Page;
+      if ($p1 < 0) $v2 = $rt.throwMissing('');
+      else {
+        $v2 = common.Page$codec.decodeFlatbuffers!(r, r.deref($p1));
+      }
+      $f0 = $v2;
+      $at = '.author';
+      const $p3 = r.field(t, 1, 8);
+      $f1 = $p3 < 0 ? undefined : r.u64($p3);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [$f0, $f1];
+  },
 });
 const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('history result', {
   check(v: Message[]): void {
@@ -1802,6 +2278,48 @@ const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('
     }
     return $v ?? [];
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: Message[]): number {
+    const $t1 = w.table([0, 4]);
+    const $s2 = w.slot();
+    const $a3 = v;
+    if (!Array.isArray($a3)) throw $rt.mismatch('list', $a3);
+    const $v4 = w.offsets($a3.length);
+    let $i5 = 0;
+    try {
+      for (const $x6 of $a3) {
+        w.patch($v4 + 4 + 4 * $i5, Message$encFb(w, $x6));
+        $i5++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i5}]`);
+    }
+    w.patch($s2, $v4);
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): Message[] {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 4);
+    let $v4: Message[];
+    if ($p3 < 0) $v4 = [];
+    else {
+      const $o5 = r.deref($p3);
+      const $n6 = r.count($o5, 4);
+      const $a7: Message[] = [];
+      let $i8 = 0;
+      try {
+        for (; $i8 < $n6; $i8++) {
+          $a7.push(Message$decFb(r, r.deref($o5 + 4 + 4 * $i8)));
+        }
+      } catch (e) {
+        throw $rt.withPath(e, `[${$i8}]`);
+      }
+      $v4 = $a7;
+    }
+    const $v2 = $v4;
+    r.leave();
+    return $v2;
+  },
 });
 const fn$history: $rt.FunctionDescriptor = {
   name: 'history',
@@ -1878,6 +2396,24 @@ const fn$ping$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pin
     } catch (e) {
       throw $rt.withPath(e, $at);
     }
+    return [];
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, _v: unknown[]): number {
+    let $at = '';
+    try {
+      const $t1 = w.table([]);
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $at = '';
+    try {} catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
     return [];
   },
 });
@@ -2008,6 +2544,32 @@ const fn$watch$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('wa
     }
     return [$f0 ?? 0];
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: unknown[]): number {
+    const $f0 = v[0] as number;
+    let $at = '';
+    try {
+      const $t1 = w.table([0, 4]);
+      $at = '.backlog';
+      w.u32($f0);
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $f0: number;
+    let $at = '';
+    try {
+      $at = '.backlog';
+      const $p1 = r.field(t, 0, 4);
+      $f0 = $p1 < 0 ? 0 : r.u32($p1);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [$f0];
+  },
 });
 const fn$watch: $rt.FunctionDescriptor = {
   name: 'watch',
@@ -2086,6 +2648,24 @@ const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>
     }
     return [];
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, _v: unknown[]): number {
+    let $at = '';
+    try {
+      const $t1 = w.table([]);
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $at = '';
+    try {} catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [];
+  },
 });
 const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post_many result', {
   check(v: number): void {
@@ -2120,6 +2700,19 @@ const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post
     }
     return $v ?? 0;
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: number): number {
+    const $t1 = w.table([0, 4]);
+    w.u32(v);
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): number {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 4);
+    const $v2 = $p3 < 0 ? 0 : r.u32($p3);
+    r.leave();
+    return $v2;
+  },
 });
 const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_many input', {
   check(v: string): void {
@@ -2153,6 +2746,25 @@ const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_
       } else r.skip();
     }
     return $v ?? '';
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: string): number {
+    const $t1 = w.table([0, 4]);
+    const $s2 = w.slot();
+    w.patch($s2, w.string(v));
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): string {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 4);
+    let $v4: string;
+    if ($p3 < 0) $v4 = '';
+    else {
+      $v4 = r.string(r.deref($p3));
+    }
+    const $v2 = $v4;
+    r.leave();
+    return $v2;
   },
 });
 const fn$post_many: $rt.FunctionDescriptor = {
@@ -2283,6 +2895,32 @@ const fn$typing$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('t
       throw $rt.withPath(e, $at);
     }
     return [$f0 ?? 0n];
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: unknown[]): number {
+    const $f0 = v[0] as users.UserId;
+    let $at = '';
+    try {
+      const $t1 = w.table([0, 8]);
+      $at = '.user';
+      w.u64($f0);
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $f0: users.UserId;
+    let $at = '';
+    try {
+      $at = '.user';
+      const $p1 = r.field(t, 0, 8);
+      $f0 = $p1 < 0 ? 0n : r.u64($p1);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [$f0];
   },
 });
 const fn$typing: $rt.FunctionDescriptor = {

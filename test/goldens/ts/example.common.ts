@@ -196,6 +196,40 @@ function Timestamp$decPb(r: $rt.ProtobufReader): Timestamp {
   }
   return { millis: $f0 ?? 0n, utcOffsetMin: $f1 ?? 0 };
 }
+function Timestamp$encFb(w: $rt.FlatbuffersWriter, v: Timestamp): number {
+  $rt.checkObject(v, 'Timestamp');
+  const $f0 = v.millis;
+  const $f1 = v.utcOffsetMin;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 8, 1, 2]);
+    $at = '.millis';
+    w.i64($f0);
+    $at = '.utc_offset_min';
+    w.i16($f1);
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Timestamp$decFb(r: $rt.FlatbuffersReader, t: number): Timestamp {
+  r.enter(t);
+  let $f0: Millis;
+  let $f1: number;
+  let $at = '';
+  try {
+    $at = '.millis';
+    const $p1 = r.field(t, 0, 8);
+    $f0 = $p1 < 0 ? 0n : r.i64($p1);
+    $at = '.utc_offset_min';
+    const $p2 = r.field(t, 1, 2);
+    $f1 = $p2 < 0 ? 0 : r.i16($p2);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return { millis: $f0, utcOffsetMin: $f1 };
+}
 export const Timestamp$codec: $rt.TypeCodec<Timestamp> = $rt.defineCodec<Timestamp>('Timestamp', {
   check: Timestamp$check,
   encodeMsgpack: Timestamp$encMp,
@@ -204,6 +238,8 @@ export const Timestamp$codec: $rt.TypeCodec<Timestamp> = $rt.defineCodec<Timesta
   decodeJson: Timestamp$decJson,
   encodeProtobuf: Timestamp$encPb,
   decodeProtobuf: Timestamp$decPb,
+  encodeFlatbuffers: Timestamp$encFb,
+  decodeFlatbuffers: Timestamp$decFb,
 });
 
 /** @generated from struct Page */
@@ -372,6 +408,40 @@ function Page$decPb(r: $rt.ProtobufReader): Page {
   }
   return { offset: $f0 ?? 0, limit: $f1 ?? 50 };
 }
+function Page$encFb(w: $rt.FlatbuffersWriter, v: Page): number {
+  $rt.checkObject(v, 'Page');
+  const $f0 = v.offset;
+  const $f1 = v.limit;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 4, 1, 4]);
+    $at = '.offset';
+    w.u32($f0);
+    $at = '.limit';
+    w.u32($f1);
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function Page$decFb(r: $rt.FlatbuffersReader, t: number): Page {
+  r.enter(t);
+  let $f0: number;
+  let $f1: number;
+  let $at = '';
+  try {
+    $at = '.offset';
+    const $p1 = r.field(t, 0, 4);
+    $f0 = $p1 < 0 ? 0 : r.u32($p1);
+    $at = '.limit';
+    const $p2 = r.field(t, 1, 4);
+    $f1 = $p2 < 0 ? 50 : r.u32($p2);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return { offset: $f0, limit: $f1 };
+}
 export const Page$codec: $rt.TypeCodec<Page> = $rt.defineCodec<Page>('Page', {
   check: Page$check,
   encodeMsgpack: Page$encMp,
@@ -380,6 +450,8 @@ export const Page$codec: $rt.TypeCodec<Page> = $rt.defineCodec<Page>('Page', {
   decodeJson: Page$decJson,
   encodeProtobuf: Page$encPb,
   decodeProtobuf: Page$decPb,
+  encodeFlatbuffers: Page$encFb,
+  decodeFlatbuffers: Page$decFb,
 });
 
 /** @generated from enum Status */
@@ -569,6 +641,54 @@ function InvalidArgument$decPb(r: $rt.ProtobufReader): InvalidArgument {
   }
   return new InvalidArgument({ field: $f0 ?? '', reason: $f1 ?? '' });
 }
+function InvalidArgument$encFb(w: $rt.FlatbuffersWriter, v: InvalidArgument): number {
+  $rt.checkObject(v, 'InvalidArgument');
+  const $f0 = v.field;
+  const $f1 = v.reason;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 4, 1, 4]);
+    $at = '.field';
+    const $s2 = w.slot();
+    $at = '.reason';
+    const $s3 = w.slot();
+    $at = '.field';
+    w.patch($s2, w.string($f0));
+    $at = '.reason';
+    w.patch($s3, w.string($f1));
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function InvalidArgument$decFb(r: $rt.FlatbuffersReader, t: number): InvalidArgument {
+  r.enter(t);
+  let $f0: string;
+  let $f1: string;
+  let $at = '';
+  try {
+    $at = '.field';
+    const $p1 = r.field(t, 0, 4);
+    let $v2: string;
+    if ($p1 < 0) $v2 = '';
+    else {
+      $v2 = r.string(r.deref($p1));
+    }
+    $f0 = $v2;
+    $at = '.reason';
+    const $p3 = r.field(t, 1, 4);
+    let $v4: string;
+    if ($p3 < 0) $v4 = '';
+    else {
+      $v4 = r.string(r.deref($p3));
+    }
+    $f1 = $v4;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return new InvalidArgument({ field: $f0, reason: $f1 });
+}
 export const InvalidArgument$codec: $rt.TypeCodec<InvalidArgument> = $rt.defineCodec<InvalidArgument>(
   'InvalidArgument',
   {
@@ -579,6 +699,8 @@ export const InvalidArgument$codec: $rt.TypeCodec<InvalidArgument> = $rt.defineC
     decodeJson: InvalidArgument$decJson,
     encodeProtobuf: InvalidArgument$encPb,
     decodeProtobuf: InvalidArgument$decPb,
+    encodeFlatbuffers: InvalidArgument$encFb,
+    decodeFlatbuffers: InvalidArgument$decFb,
   },
 );
 
@@ -615,6 +737,19 @@ export const Millis$codec: $rt.TypeCodec<Millis> = $rt.defineCodec<bigint>('Mill
     }
     return $v ?? 0n;
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: bigint): number {
+    const $t1 = w.table([0, 8]);
+    w.i64(v);
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): bigint {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 8);
+    const $v2 = $p3 < 0 ? 0n : r.i64($p3);
+    r.leave();
+    return $v2;
+  },
 });
 export const Uuid$codec: $rt.TypeCodec<Uuid> = $rt.defineCodec<string>('Uuid', {
   check(v: string): void {
@@ -648,6 +783,25 @@ export const Uuid$codec: $rt.TypeCodec<Uuid> = $rt.defineCodec<string>('Uuid', {
       } else r.skip();
     }
     return $v ?? '';
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: string): number {
+    const $t1 = w.table([0, 4]);
+    const $s2 = w.slot();
+    w.patch($s2, w.string(v));
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): string {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 4);
+    let $v4: string;
+    if ($p3 < 0) $v4 = '';
+    else {
+      $v4 = r.string(r.deref($p3));
+    }
+    const $v2 = $v4;
+    r.leave();
+    return $v2;
   },
 });
 

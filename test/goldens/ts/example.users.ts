@@ -332,6 +332,84 @@ function User$decPb(r: $rt.ProtobufReader): User {
   if ($f3 === undefined) throw $rt.missingField('.created');
   return { id: $f0 ?? 0n, name: $f1 ?? '', role: $f2 ?? Role.MEMBER, created: $f3, email: $f4 };
 }
+function User$encFb(w: $rt.FlatbuffersWriter, v: User): number {
+  $rt.checkObject(v, 'User');
+  const $f0 = v.id;
+  const $f1 = v.name;
+  const $f2 = v.role;
+  const $f3 = v.created;
+  const $f4 = v.email;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 8, 1, 4, 2, 4, 3, 4, 4, 4], [true, true, true, true, $f4 != null]);
+    $at = '.id';
+    w.u64($f0);
+    $at = '.name';
+    const $s2 = w.slot();
+    $at = '.role';
+    w.enumValue($f2);
+    $at = '.created';
+    const $s3 = w.slot();
+    $at = '.email';
+    const $s4 = $f4 != null ? w.slot() : -1;
+    $at = '.name';
+    w.patch($s2, w.string($f1));
+    $at = '.created';
+    w.patch($s3, common.Timestamp$codec.encodeFlatbuffers!(w, $f3));
+    $at = '.email';
+    if ($s4 >= 0) {
+      w.patch($s4, w.string($f4));
+    }
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function User$decFb(r: $rt.FlatbuffersReader, t: number): User {
+  r.enter(t);
+  let $f0: UserId;
+  let $f1: string;
+  let $f2: Role;
+  let $f3: common.Timestamp;
+  let $f4: string | undefined;
+  let $at = '';
+  try {
+    $at = '.id';
+    const $p1 = r.field(t, 0, 8);
+    $f0 = $p1 < 0 ? 0n : r.u64($p1);
+    $at = '.name';
+    const $p2 = r.field(t, 1, 4);
+    let $v3: string;
+    if ($p2 < 0) $v3 = '';
+    else {
+      $v3 = r.string(r.deref($p2));
+    }
+    $f1 = $v3;
+    $at = '.role';
+    const $p4 = r.field(t, 2, 4);
+    $f2 = $p4 < 0 ? Role.MEMBER : r.enumValue($p4);
+    $at = '.created';
+    const $p5 = r.field(t, 3, 4);
+    let $v6: common.Timestamp;
+    if ($p5 < 0) $v6 = $rt.throwMissing('');
+    else {
+      $v6 = common.Timestamp$codec.decodeFlatbuffers!(r, r.deref($p5));
+    }
+    $f3 = $v6;
+    $at = '.email';
+    const $p7 = r.field(t, 4, 4);
+    let $v8: string | undefined;
+    if ($p7 < 0) $v8 = undefined;
+    else {
+      $v8 = r.string(r.deref($p7));
+    }
+    $f4 = $v8;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return { id: $f0, name: $f1, role: $f2, created: $f3, email: $f4 };
+}
 export const User$codec: $rt.TypeCodec<User> = $rt.defineCodec<User>('User', {
   check: User$check,
   encodeMsgpack: User$encMp,
@@ -340,6 +418,8 @@ export const User$codec: $rt.TypeCodec<User> = $rt.defineCodec<User>('User', {
   decodeJson: User$decJson,
   encodeProtobuf: User$encPb,
   decodeProtobuf: User$decPb,
+  encodeFlatbuffers: User$encFb,
+  decodeFlatbuffers: User$decFb,
 });
 
 /** @generated from error UserNotFound */
@@ -476,6 +556,33 @@ function UserNotFound$decPb(r: $rt.ProtobufReader): UserNotFound {
   }
   return new UserNotFound({ id: $f0 ?? 0n });
 }
+function UserNotFound$encFb(w: $rt.FlatbuffersWriter, v: UserNotFound): number {
+  $rt.checkObject(v, 'UserNotFound');
+  const $f0 = v.id;
+  let $at = '';
+  try {
+    const $t1 = w.table([0, 8]);
+    $at = '.id';
+    w.u64($f0);
+    return $t1;
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+}
+function UserNotFound$decFb(r: $rt.FlatbuffersReader, t: number): UserNotFound {
+  r.enter(t);
+  let $f0: UserId;
+  let $at = '';
+  try {
+    $at = '.id';
+    const $p1 = r.field(t, 0, 8);
+    $f0 = $p1 < 0 ? 0n : r.u64($p1);
+  } catch (e) {
+    throw $rt.withPath(e, $at);
+  }
+  r.leave();
+  return new UserNotFound({ id: $f0 });
+}
 export const UserNotFound$codec: $rt.TypeCodec<UserNotFound> = $rt.defineCodec<UserNotFound>('UserNotFound', {
   check: UserNotFound$check,
   encodeMsgpack: UserNotFound$encMp,
@@ -484,6 +591,8 @@ export const UserNotFound$codec: $rt.TypeCodec<UserNotFound> = $rt.defineCodec<U
   decodeJson: UserNotFound$decJson,
   encodeProtobuf: UserNotFound$encPb,
   decodeProtobuf: UserNotFound$decPb,
+  encodeFlatbuffers: UserNotFound$encFb,
+  decodeFlatbuffers: UserNotFound$decFb,
 });
 
 export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('UserId', {
@@ -518,6 +627,19 @@ export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('User
       } else r.skip();
     }
     return $v ?? 0n;
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: bigint): number {
+    const $t1 = w.table([0, 8]);
+    w.u64(v);
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): bigint {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 8);
+    const $v2 = $p3 < 0 ? 0n : r.u64($p3);
+    r.leave();
+    return $v2;
   },
 });
 
@@ -640,6 +762,32 @@ const fn$get_user$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>(
       throw $rt.withPath(e, $at);
     }
     return [$f0 ?? 0n];
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: unknown[]): number {
+    const $f0 = v[0] as UserId;
+    let $at = '';
+    try {
+      const $t1 = w.table([0, 8]);
+      $at = '.id';
+      w.u64($f0);
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $f0: UserId;
+    let $at = '';
+    try {
+      $at = '.id';
+      const $p1 = r.field(t, 0, 8);
+      $f0 = $p1 < 0 ? 0n : r.u64($p1);
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [$f0];
   },
 });
 const fn$get_user: $rt.FunctionDescriptor = {
@@ -777,6 +925,39 @@ const fn$list_users$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]
     if ($f0 === undefined) throw $rt.missingField('.page');
     return [$f0];
   },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: unknown[]): number {
+    const $f0 = v[0] as common.Page;
+    let $at = '';
+    try {
+      const $t1 = w.table([0, 4]);
+      $at = '.page';
+      const $s2 = w.slot();
+      $at = '.page';
+      w.patch($s2, common.Page$codec.encodeFlatbuffers!(w, $f0));
+      return $t1;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
+    r.enter(t);
+    let $f0: common.Page;
+    let $at = '';
+    try {
+      $at = '.page';
+      const $p1 = r.field(t, 0, 4);
+      let $v2: common.Page;
+      if ($p1 < 0) $v2 = $rt.throwMissing('');
+      else {
+        $v2 = common.Page$codec.decodeFlatbuffers!(r, r.deref($p1));
+      }
+      $f0 = $v2;
+    } catch (e) {
+      throw $rt.withPath(e, $at);
+    }
+    r.leave();
+    return [$f0];
+  },
 });
 const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('list_users result', {
   check(v: User[]): void {
@@ -878,6 +1059,48 @@ const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('lis
       } else r.skip();
     }
     return $v ?? [];
+  },
+  encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: User[]): number {
+    const $t1 = w.table([0, 4]);
+    const $s2 = w.slot();
+    const $a3 = v;
+    if (!Array.isArray($a3)) throw $rt.mismatch('list', $a3);
+    const $v4 = w.offsets($a3.length);
+    let $i5 = 0;
+    try {
+      for (const $x6 of $a3) {
+        w.patch($v4 + 4 + 4 * $i5, User$encFb(w, $x6));
+        $i5++;
+      }
+    } catch (e) {
+      throw $rt.withPath(e, `[${$i5}]`);
+    }
+    w.patch($s2, $v4);
+    return $t1;
+  },
+  decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): User[] {
+    const $w1 = t;
+    r.enter($w1);
+    const $p3 = r.field($w1, 0, 4);
+    let $v4: User[];
+    if ($p3 < 0) $v4 = [];
+    else {
+      const $o5 = r.deref($p3);
+      const $n6 = r.count($o5, 4);
+      const $a7: User[] = [];
+      let $i8 = 0;
+      try {
+        for (; $i8 < $n6; $i8++) {
+          $a7.push(User$decFb(r, r.deref($o5 + 4 + 4 * $i8)));
+        }
+      } catch (e) {
+        throw $rt.withPath(e, `[${$i8}]`);
+      }
+      $v4 = $a7;
+    }
+    const $v2 = $v4;
+    r.leave();
+    return $v2;
   },
 });
 const fn$list_users: $rt.FunctionDescriptor = {

@@ -9,19 +9,21 @@ import type { Field, TypeRef } from '../../ir/types.js';
 import { checkValue } from './checks.js';
 import { CodeWriter, tsString } from './code-writer.js';
 import { RT, type GenContext } from './context.js';
+import { emitValueFb } from './flatbuffers.js';
 import { emitValuePb } from './protobuf.js';
 import { constExpr, zeroExpr } from './values.js';
 
 /** Which codec a function is for: the suffix of its generated name and its writer/reader types. */
 export type Codec = 'mp' | 'json';
 
-export const WRITER = { mp: `${RT}.MsgpackWriter`, json: `${RT}.JsonWriter`, pb: `${RT}.ProtobufWriter` } as const;
-export const READER = { mp: `${RT}.MsgpackReader`, json: `${RT}.JsonReader`, pb: `${RT}.ProtobufReader` } as const;
-/** The protobuf code (./protobuf.ts) is emitted by functions of its own; it shares these names. */
+export const WRITER = { mp: `${RT}.MsgpackWriter`, json: `${RT}.JsonWriter`, pb: `${RT}.ProtobufWriter`, fb: `${RT}.FlatbuffersWriter` } as const;
+export const READER = { mp: `${RT}.MsgpackReader`, json: `${RT}.JsonReader`, pb: `${RT}.ProtobufReader`, fb: `${RT}.FlatbuffersReader` } as const;
+/** The protobuf and FlatBuffers code (./protobuf.ts, ./flatbuffers.ts) is emitted by functions of its own; it shares these names. */
 export const PART = {
   mp: { enc: 'encodeMsgpack', dec: 'decodeMsgpack', suffix: 'Mp' },
   json: { enc: 'encodeJson', dec: 'decodeJson', suffix: 'Json' },
   pb: { enc: 'encodeProtobuf', dec: 'decodeProtobuf', suffix: 'Pb' },
+  fb: { enc: 'encodeFlatbuffers', dec: 'decodeFlatbuffers', suffix: 'Fb' },
 } as const;
 
 const INT_RANGE: Record<string, [number, number]> = {
@@ -42,11 +44,11 @@ export class Locals {
 }
 
 /** Name of the generated function that encodes or decodes a declared type in this file. */
-export function localFn(typeName: string, dir: 'enc' | 'dec', c: Codec | 'pb'): string {
+export function localFn(typeName: string, dir: 'enc' | 'dec', c: Codec | 'pb' | 'fb'): string {
   return `${typeName}$${dir}${PART[c].suffix}`;
 }
 
-export function refFn(ctx: GenContext, t: Extract<TypeRef, { kind: 'ref' }>, dir: 'enc' | 'dec', c: Codec | 'pb'): string {
+export function refFn(ctx: GenContext, t: Extract<TypeRef, { kind: 'ref' }>, dir: 'enc' | 'dec', c: Codec | 'pb' | 'fb'): string {
   if (t.module === ctx.module.name) return localFn(ctx.typeName(t.module, t.name), dir, c);
   return `${ctx.codecOf(t.module, t.name)}.${PART[c][dir]}`;
 }
@@ -422,6 +424,7 @@ export function emitValueCodec(ctx: GenContext, label: string, t: TypeRef, head:
         );
       }
       emitValuePb(ctx, t, type, out);
+      emitValueFb(ctx, t, type, out);
     },
     tail,
   );

@@ -19,6 +19,7 @@ import {
 } from './codec.js';
 import { checkStruct, checkUnion, localCheck } from './checks.js';
 import { CodeWriter, tsString } from './code-writer.js';
+import { decodeStructFb, decodeUnionFb, encodeStructFb, encodeUnionFb, fbParams } from './flatbuffers.js';
 import { decodeStructPb, decodeUnionPb, encodeStructPb, encodeUnionPb } from './protobuf.js';
 import { RT, type GenContext } from './context.js';
 
@@ -58,6 +59,12 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
       out.block(`function ${localFn(name, 'dec', 'pb')}(r: ${READER.pb}): ${name} {`, () =>
         decodeStructPb(ctx, structShape(ctx, d, name), out),
       );
+      out.block(`function ${localFn(name, 'enc', 'fb')}(${fbParams(d.fields, `w: ${WRITER.fb}`, `v: ${name}`)}): number {`, () =>
+        encodeStructFb(ctx, structShape(ctx, d, name), d.name, out),
+      );
+      out.block(`function ${localFn(name, 'dec', 'fb')}(${fbParams(d.fields, `r: ${READER.fb}`, 't: number')}): ${name} {`, () =>
+        decodeStructFb(ctx, structShape(ctx, d, name), out),
+      );
       break;
     case 'union':
       out.block(`function ${localCheck(name)}(v: ${name}): void {`, () => checkUnion(ctx, d, out));
@@ -71,6 +78,8 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
       }
       out.block(`function ${localFn(name, 'enc', 'pb')}(w: ${WRITER.pb}, v: ${name}): void {`, () => encodeUnionPb(ctx, d, out));
       out.block(`function ${localFn(name, 'dec', 'pb')}(r: ${READER.pb}): ${name} {`, () => decodeUnionPb(ctx, d, name, out));
+      out.block(`function ${localFn(name, 'enc', 'fb')}(${fbParams(d.cases, `w: ${WRITER.fb}`, `v: ${name}`, 255)}): number {`, () => encodeUnionFb(ctx, d, out));
+      out.block(`function ${localFn(name, 'dec', 'fb')}(${fbParams(d.cases, `r: ${READER.fb}`, 't: number', 255)}): ${name} {`, () => decodeUnionFb(ctx, d, name, out));
       break;
   }
   out.callWithObject(
@@ -84,6 +93,8 @@ export function emitDeclCodec(ctx: GenContext, d: TypeDecl, out: CodeWriter): vo
       out.line(`decodeJson: ${localFn(name, 'dec', 'json')},`);
       out.line(`encodeProtobuf: ${localFn(name, 'enc', 'pb')},`);
       out.line(`decodeProtobuf: ${localFn(name, 'dec', 'pb')},`);
+      out.line(`encodeFlatbuffers: ${localFn(name, 'enc', 'fb')},`);
+      out.line(`decodeFlatbuffers: ${localFn(name, 'dec', 'fb')},`);
     },
     ';',
   );

@@ -3,6 +3,7 @@
 
 import type { FunctionDecl, Module, Param, TypeRef } from '../../ir/types.js';
 import { checkStruct } from './checks.js';
+import { decodeStructFb, encodeStructFb, fbParams } from './flatbuffers.js';
 import { decodeStructPb, encodeStructPb } from './protobuf.js';
 import { declaredCodec, decodeStruct, emitValueCodec, encodeStruct, READER, WRITER, type StructShape } from './codec.js';
 import { CodeWriter, tsString } from './code-writer.js';
@@ -55,6 +56,8 @@ function paramsCodec(ctx: GenContext, f: FunctionDecl, out: CodeWriter): string 
       }
       out.block(`encodeProtobuf(${f.params.length > 0 ? 'w' : '_w'}: ${WRITER.pb}, ${v}: unknown[]): void {`, () => encodeStructPb(ctx, paramsShape(ctx, f.params), undefined, out), '},');
       out.block(`decodeProtobuf(r: ${READER.pb}): unknown[] {`, () => decodeStructPb(ctx, paramsShape(ctx, f.params), out), '},');
+      out.block(`encodeFlatbuffers(${fbParams(f.params, `w: ${WRITER.fb}`, `${v}: unknown[]`)}): number {`, () => encodeStructFb(ctx, paramsShape(ctx, f.params), undefined, out), '},');
+      out.block(`decodeFlatbuffers(${fbParams(f.params, `r: ${READER.fb}`, 't: number')}): unknown[] {`, () => decodeStructFb(ctx, paramsShape(ctx, f.params), out), '},');
     },
     ';',
   );

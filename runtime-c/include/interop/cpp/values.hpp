@@ -37,7 +37,12 @@ struct Unit {
 };
 
 /** docs/wire.md §1.2 */
-enum class Codec : std::uint32_t { json = INTEROP_CODEC_JSON, msgpack = INTEROP_CODEC_MSGPACK, protobuf = INTEROP_CODEC_PROTOBUF };
+enum class Codec : std::uint32_t {
+  json = INTEROP_CODEC_JSON,
+  msgpack = INTEROP_CODEC_MSGPACK,
+  protobuf = INTEROP_CODEC_PROTOBUF,
+  flatbuffers = INTEROP_CODEC_FLATBUFFERS
+};
 
 /**
  * An interop_arena: everything a conversion to C or a decode allocates, freed at once. Owns its
@@ -231,7 +236,7 @@ void interop_from_c(C *const &in, std::optional<T> &out) {
  *   auto bytes = example::chat::codec::Message.encode(message, interop::Codec::msgpack);
  *   example::chat::Message back = example::chat::codec::Message.decode(bytes, interop::Codec::msgpack);
  * Bad values and bad input throw interop::Error (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), as in C.
- * msgpack goes straight between the C++ value and the bytes (ADR 0030); JSON and protobuf through
+ * msgpack goes straight between the C++ value and the bytes (ADR 0030); JSON, protobuf and flatbuffers through
  * the C struct and runtime-c's codecs (ADR 0022). Without a tag (`TypeCodec<T, C>`), msgpack goes through
  * the C struct too.
  */

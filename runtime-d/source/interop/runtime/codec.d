@@ -11,6 +11,7 @@ enum Codec : int {
   json = 1,
   msgpack = 2,
   protobuf = 3, /// §3.5: the messages of `interopc gen --lang proto`
+  flatbuffers = 4, /// §3.6: the tables of `interopc gen --lang fbs`, one canonical layout (ADR 0041)
 }
 
 /// The default nesting limit of docs/wire.md §5 (`max_depth`).
