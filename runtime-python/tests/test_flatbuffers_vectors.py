@@ -6,14 +6,16 @@ back to front, vtables shared) decodes to the same value; hostile layouts fail w
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import random
 import re
 import subprocess
+import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -67,18 +69,26 @@ def test_inexpressible_type_is_a_typed_error(vectors_module: types.ModuleType) -
     assert "E0703" in info.value.message
 
 
-def test_flatc_reads_ours_and_we_read_flatc(vectors_module: types.ModuleType, tmp_path: Path) -> None:
-    """flatc --json (verifier included) over every encoding of ours; flatc -b from that JSON; ours
-    decodes flatc's bytes to the value we started from. A type that is not a table travels in a
-    one-field table, so the schema copy declares `FbWrapT { 1: value: T; }` for each: same bytes."""
+@pytest.fixture(scope="module")
+def fbs_schema(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
+    """vectors.fbs from `interopc gen --lang fbs` over a copy of vectors.interop with Ordering's far
+    id brought within reach, and the tables it declares. A type that is not a table travels in a
+    one-field table, so the copy declares `FbWrapT { 1: value: T; }` for each: the same bytes."""
+    out = tmp_path_factory.mktemp("fbs")
     src = (VECTORS / "vectors.interop").read_text().replace("536870911: last", "4: last")
     tables = set(re.findall(r"^(?:struct|error|union) (\w+)", src, re.M))
     short = {v["type"].removeprefix("interop.vectors.") for v in FB_VECTORS}
     src += "".join(f"struct FbWrap{t} {{ 1: value: {t}; }}\n" for t in sorted(short - tables))
-    (tmp_path / "v.interop").write_text(src)
-    gen = subprocess.run([*INTEROPC, "gen", "--lang", "fbs", "--out", str(tmp_path / "fbs"), str(tmp_path / "v.interop")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    (out / "v.interop").write_text(src)
+    gen = subprocess.run([*INTEROPC, "gen", "--lang", "fbs", "--out", str(out / "fbs"), str(out / "v.interop")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert gen.returncode == 0, gen.stderr
-    schema = tmp_path / "fbs" / "interop" / "vectors.fbs"
+    return out / "fbs" / "interop" / "vectors.fbs", tables
+
+
+def test_flatc_reads_ours_and_we_read_flatc(vectors_module: types.ModuleType, fbs_schema: tuple[Path, set[str]], tmp_path: Path) -> None:
+    """flatc --json (verifier included) over every encoding of ours; flatc -b from that JSON; ours
+    decodes flatc's bytes to the value we started from."""
+    schema, tables = fbs_schema
     by_root: dict[str, list[dict[str, Any]]] = {}
     for v in FB_VECTORS:
         t = v["type"].removeprefix("interop.vectors.")
@@ -108,6 +118,81 @@ def test_flatc_reads_ours_and_we_read_flatc(vectors_module: types.ModuleType, tm
             assert close(json.loads(got), json.loads(v["json"])), (v["name"], got)
             checked += 1
     assert checked == len(FB_VECTORS)
+
+
+@pytest.fixture(scope="module")
+def flatc_python(fbs_schema: tuple[Path, set[str]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The readers and builders `flatc --python` writes, over the PyPI `flatbuffers` package."""
+    out = tmp_path_factory.mktemp("flatc_py")
+    made = subprocess.run(["flatc", "--python", "-o", str(out), str(fbs_schema[0])], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    sys.path.insert(0, str(out))  # while this file's tests run: generated methods import lazily
+    try:
+        yield types.SimpleNamespace(
+            AllScalars=importlib.import_module("interop.vectors.AllScalars"), Tree=importlib.import_module("interop.vectors.Tree"),
+        )
+    finally:
+        # flatc's `interop` is a regular package: leave the name free for test_protobuf_google's.
+        sys.path.remove(str(out))
+        for name in [n for n in sys.modules if n == "interop" or n.startswith("interop.")]:
+            del sys.modules[name]
+
+
+def test_pypi_flatbuffers_reads_ours(vectors_module: types.ModuleType, flatc_python: Any) -> None:
+    """flatc-generated Python over the PyPI package reads every AllScalars and Tree vector of ours."""
+    AllScalars, Tree = flatc_python.AllScalars, flatc_python.Tree
+    names = ["flag", "i8v", "i16v", "i32v", "i64v", "u8v", "u16v", "u32v", "u64v", "f32v", "f64v", "color"]
+    seen = 0
+    for v in FB_VECTORS:
+        if v["type"] == "interop.vectors.AllScalars":
+            ours = codec_of(vectors_module, v["type"]).decode(v["json"].encode(), "json", MAX_DEPTH)
+            theirs = AllScalars.AllScalars.GetRootAs(fb(vectors_module, v), 0)
+            for name in names:
+                a, b = getattr(ours, name), getattr(theirs, name[0].upper() + name[1:])()
+                assert a == b or (a != a and b != b), (v["name"], name, a, b)
+            assert theirs.Text().decode() == ours.text
+            assert bytes(theirs.Data(j) for j in range(theirs.DataLength())) == ours.data
+            seen += 1
+        if v["type"] == "interop.vectors.Tree":
+            ours = codec_of(vectors_module, v["type"]).decode(v["json"].encode(), "json", MAX_DEPTH)
+
+            def same(t: Any, o: Any) -> None:
+                assert t.Label().decode() == o.label and t.ChildrenLength() == len(o.children)
+                for j, child in enumerate(o.children):
+                    same(t.Children(j), child)
+
+            same(Tree.Tree.GetRootAs(fb(vectors_module, v), 0), ours)
+            seen += 1
+    assert seen >= 2
+
+
+def test_we_read_pypi_flatbuffers(vectors_module: types.ModuleType, flatc_python: Any) -> None:
+    """A Tree built back to front by the PyPI package's Builder (vtables shared) decodes with ours."""
+    import flatbuffers  # type: ignore[import-untyped]
+
+    Tree = flatc_python.Tree
+    b = flatbuffers.Builder(0)
+    leaves = []
+    for label in ("a", "b"):
+        s = b.CreateString(label)
+        Tree.TreeStartChildrenVector(b, 0)
+        empty = b.EndVector()
+        Tree.TreeStart(b)
+        Tree.TreeAddLabel(b, s)
+        Tree.TreeAddChildren(b, empty)
+        leaves.append(Tree.TreeEnd(b))
+    root_label = b.CreateString("root")
+    Tree.TreeStartChildrenVector(b, 2)
+    for leaf in reversed(leaves):
+        b.PrependUOffsetTRelative(leaf)
+    children = b.EndVector()
+    Tree.TreeStart(b)
+    Tree.TreeAddLabel(b, root_label)
+    Tree.TreeAddChildren(b, children)
+    b.Finish(Tree.TreeEnd(b))
+    tree = codec_of(vectors_module, "Tree")
+    got = tree.decode(bytes(b.Output()), "flatbuffers", MAX_DEPTH)
+    assert tree.encode(got, "json") == b'{"label":"root","children":[{"label":"a","children":[]},{"label":"b","children":[]}]}'
 
 
 def close(a: Any, b: Any) -> bool:
