@@ -22,6 +22,7 @@ from .codec.flatbuffers import (
     U16 as FB_U16, U32 as FB_U32, U64 as FB_U64, FbLayouts, FbReader, FbWriter, fb_f32, fb_f64,
 )
 from .codec.flatbuffers import duplicate_key as fb_duplicate_key
+from .codec.flatbuffers import key_path as fb_key_path
 from .codec.flatbuffers import missing as fb_missing
 from .codec.flatbuffers import union_case as fb_union_case
 from .codec.flatbuffers import unknown_case as fb_unknown_case
@@ -41,7 +42,7 @@ __all__ = [
     "sorted_map", "PbReader", "varint", "w_bytes", "w_enum", "w_f32", "w_f64", "w_message", "w_sint",
     "w_str", "pb_duplicate", "pb_missing", "pb_one_case", "pb_unknown_case",
     "FB_F32", "FB_F64", "FB_I8", "FB_I16", "FB_I32", "FB_I64", "FB_U8", "FB_U16", "FB_U32", "FB_U64",
-    "FbLayouts", "FbReader", "FbWriter", "fb_f32", "fb_f64", "fb_duplicate_key", "fb_missing",
+    "FbLayouts", "FbReader", "FbWriter", "fb_f32", "fb_f64", "fb_duplicate_key", "fb_key_path", "fb_missing",
     "fb_union_case", "fb_unknown_case",
 ]
 

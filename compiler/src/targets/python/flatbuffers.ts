@@ -74,11 +74,12 @@ function writeTable(s: Scope, w: Writer, fields: TableField[]): string {
     w.line(`${v} = ${f.expr}`);
     return v;
   });
-  let always = 0;
+  // Bit i: field i is written (BigInt: a table may have more than 31 fields).
+  let always = 0n;
   const optional: string[] = [];
   sorted.forEach((f, i) => {
-    if (f.type.kind === 'optional') optional.push(`(${1 << i} if ${vals[i]} is not None else 0)`);
-    else always |= 1 << i;
+    if (f.type.kind === 'optional') optional.push(`(${1n << BigInt(i)} if ${vals[i]} is not None else 0)`);
+    else always |= 1n << BigInt(i);
   });
   const t = s.next('t');
   const o = s.next('o');
@@ -87,26 +88,18 @@ function writeTable(s: Scope, w: Writer, fields: TableField[]): string {
   w.line(`${L} = ${layouts}.get(${mask})`);
   w.line(`${o} = ${L}.field_offsets`);
   w.line(`${t} = w.table(${L})`);
+  // The scalars in place, then each object after the table, in slot order (depth-first).
+  const present = (i: number, body: () => void): void => {
+    if (sorted[i]!.type.kind === 'optional') w.line(`if ${vals[i]} is not None:`).indent(body);
+    else body();
+  };
   sorted.forEach((f, i) => {
-    const h = held(f.type);
-    const sc = inline(h);
-    const put = (body: () => void): void => {
-      if (f.type.kind === 'optional') w.line(`if ${vals[i]} is not None:`).indent(body);
-      else body();
-    };
-    if (sc) put(() => w.line(packScalar(sc[0], `${t} + ${o}[${i}]`, vals[i]!)));
+    const sc = inline(held(f.type));
+    if (sc) present(i, () => w.line(packScalar(sc[0], `${t} + ${o}[${i}]`, vals[i]!)));
   });
   sorted.forEach((f, i) => {
     const h = held(f.type);
-    if (inline(h)) return;
-    const put = (body: () => void): void => {
-      if (f.type.kind === 'optional') w.line(`if ${vals[i]} is not None:`).indent(body);
-      else body();
-    };
-    put(() => {
-      const p = writeObject(s, w, h, vals[i]!);
-      w.line(`w.patch(${t} + ${o}[${i}], ${p})`);
-    });
+    if (!inline(h)) present(i, () => w.line(`w.patch(${t} + ${o}[${i}], ${writeObject(s, w, h, vals[i]!)})`));
   });
   return t;
 }
@@ -248,10 +241,10 @@ function readObject(s: Scope, w: Writer, t: TypeRef, pos: string, target: string
         w.line(`${x}: ${pyType(s.ctx, t.value)}`);
         readField(s, w, tv, 1, t.value, x, zeroOf(s.ctx, t.value));
         w.line('r.leave()');
-        w.line(`if ${k} in ${m}:`).indent(() => w.line('raise _g.fb_duplicate_key()'));
+        w.line(`if ${k} in ${m}:`).indent(() => w.line(`raise _g.fb_duplicate_key(${k})`));
         w.line(`${m}[${k}] = ${x}`);
       });
-      w.line('except _g.CodecError as e:').indent(() => w.line(`e.path = ("[?]" if ${k} is None else f"[{${k}!r}]") + e.path`).line('raise'));
+      w.line('except _g.CodecError as e:').indent(() => w.line(`e.path = ("[?]" if ${k} is None else _g.fb_key_path(${k})) + e.path`).line('raise'));
     });
     w.line(`${target} = ${m}`);
     return;
@@ -291,8 +284,8 @@ function emitFunction(ctx: Ctx, w: Writer, prefix: string, head: string, body: (
 }
 
 /** A type `interopc gen --lang fbs` refuses: sending or reading it as flatbuffers is an error. */
-function emitInexpressible(w: Writer, key: string, vt: string, why: string): void {
-  const raise = `raise _g.invalid(${pyStr(`cannot be sent as flatbuffers: ${why}`)})`;
+function emitInexpressible(w: Writer, key: string, vt: string, message: string): void {
+  const raise = `raise _g.invalid(${pyStr(message)})`;
   w.line('');
   w.line('');
   w.line(`def _fw_${key}(w: _g.FbWriter, v: ${vt}) -> int:`).indent(() => w.line(raise));
@@ -304,11 +297,11 @@ function emitInexpressible(w: Writer, key: string, vt: string, why: string): voi
 export function emitRecordFb(
   ctx: Ctx,
   w: Writer,
-  r: { key: string; valueType: string; fields: PyField[]; access: (f: PyField, i: number) => string; construct: (w: Writer, locals: string[]) => void },
+  r: { key: string; label: string; valueType: string; fields: PyField[]; access: (f: PyField, i: number) => string; construct: (w: Writer, locals: string[]) => void },
 ): void {
   const far = r.fields.find((f) => f.field.id > MAX_FIELD_ID);
   if (far) {
-    emitInexpressible(w, r.key, r.valueType, `field ${far.field.name} has id ${far.field.id}, past the ${MAX_FIELD_ID} FlatBuffers can take (E0703)`);
+    emitInexpressible(w, r.key, r.valueType, `${r.label}: field id ${far.field.id} is past ${MAX_FIELD_ID}: cannot be sent as flatbuffers`);
     return;
   }
   emitFunction(ctx, w, `${r.key}`, `def _fw_${r.key}(w: _g.FbWriter, v: ${r.valueType}) -> int:`, (s, b) => {
@@ -324,8 +317,10 @@ export function emitRecordFb(
     const locals = r.fields.map((_f, i) => `f${i}`);
     if (r.fields.length > 0) {
       b.line('at = ""');
+      // In slot order: the read budget is counted in that order in every runtime (vectors/README.md).
+      const bySlot = r.fields.map((f, i) => [f, i] as const).sort((a, b) => a[0].field.id - b[0].field.id);
       b.line('try:').indent(() => {
-        r.fields.forEach((f, i) => {
+        bySlot.forEach(([f, i]) => {
           b.line(`at = ${pyStr(`.${f.field.name}`)}`);
           b.line(`f${i}: ${pyType(ctx, f.field.type)}`);
           readField(s, b, tv, f.field.id - 1, f.field.type, `f${i}`, zeroExpr(ctx, f.field));
@@ -344,7 +339,7 @@ export function emitUnionFb(ctx: Ctx, w: Writer, u: UnionDecl): void {
   const name = declPyName(u);
   const far = u.cases.find((c) => c.id > 255);
   if (far) {
-    emitInexpressible(w, name, name, `case ${far.name} has id ${far.id}, past the 255 a FlatBuffers union can take (E0704)`);
+    emitInexpressible(w, name, name, `${u.name}: case id ${far.id} is past 255: cannot be sent as flatbuffers`);
     return;
   }
   emitFunction(ctx, w, name, `def _fw_${name}(w: _g.FbWriter, v: ${name}) -> int:`, (s, b) => {

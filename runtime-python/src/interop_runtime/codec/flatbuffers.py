@@ -11,6 +11,7 @@ no more bytes read than the payload holds (shared offsets cannot multiply a smal
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from typing import Any, Sequence
@@ -27,6 +28,7 @@ U64 = struct.Struct("<Q")
 I64 = struct.Struct("<q")
 F32 = struct.Struct("<f")
 F64 = struct.Struct("<d")
+_VTABLE_HEAD = struct.Struct("<HH")
 #: The root table with no field: what an empty payload means (an empty HTTP body).
 _EMPTY_ROOT = b"\x08\x00\x00\x00\x04\x00\x04\x00\x04\x00\x00\x00"
 
@@ -176,7 +178,9 @@ class FbWriter:
 
 
 class FbReader:
-    """Reads one payload. `budget` is the bytes of tables, strings and vectors still allowed."""
+    """Reads one payload. `budget` is the bytes still allowed to be read, counted as
+    test/vectors/README.md "flatbuffers.json" says (a table 4, a field its inline size, a string or
+    vector 4 + count × size, vtables free), so that every runtime stops at the same place."""
 
     __slots__ = ("buf", "size", "depth", "max_depth", "budget")
 
@@ -189,7 +193,7 @@ class FbReader:
         self.max_depth = max_depth
         self.budget = self.size
         if self.size < 4:
-            raise _error(f"a payload of {self.size} bytes is too short for a root offset")
+            raise _error(f"a payload of {self.size} bytes (a FlatBuffer has at least 4)")
 
     def root(self) -> int:
         return self.ref(0)
@@ -197,35 +201,32 @@ class FbReader:
     def _spend(self, n: int) -> None:
         self.budget -= n
         if self.budget < 0:
-            raise _error(f"decoding reads more bytes than the payload's {self.size}", ErrorCode.RESOURCE_EXHAUSTED)
+            raise _error(f"decoding reads more than the payload's {self.size} bytes (objects referred to more than once)",
+                         ErrorCode.RESOURCE_EXHAUSTED)
 
     def ref(self, at: int) -> int:
-        """The target of the uoffset at `at`."""
-        if at + 4 > self.size:
-            raise _error(f"offset at {at} is outside the payload of {self.size} bytes")
+        """The target of the uoffset at `at` (which is inside the payload): an object of 4 bytes at least."""
         target: int = at + U32.unpack_from(self.buf, at)[0]
-        if target >= self.size:
-            raise _error(f"offset at {at} points to {target}, outside the payload of {self.size} bytes")
+        if target + 4 > self.size:
+            raise _error(f"the offset at {at} points outside the payload ({self.size} bytes)")
         return target
 
     def enter(self, t: int) -> tuple[int, int, int]:
-        """Checks the table at t and its vtable; one level deeper. Returns (vtable, vtable_bytes,
-        table_bytes); `leave()` when its fields are read."""
+        """Checks the table at t (its 4 bytes are inside the payload) and its vtable; one level
+        deeper. Returns (vtable, vtable_bytes, table_bytes); `leave()` when its fields are read."""
         self.depth += 1
         if self.depth > self.max_depth:
-            raise _error(f"value nested deeper than {self.max_depth} levels", ErrorCode.RESOURCE_EXHAUSTED)
+            raise _error(f"nesting deeper than max_depth {self.max_depth}", ErrorCode.RESOURCE_EXHAUSTED)
         size = self.size
-        if t + 4 > size:
-            raise _error(f"table at {t} is outside the payload of {size} bytes")
         vt = t - I32.unpack_from(self.buf, t)[0]
         if vt < 0 or vt + 4 > size:
-            raise _error(f"vtable of the table at {t} is outside the payload of {size} bytes")
-        vl, tb = struct.unpack_from("<HH", self.buf, vt)
+            raise _error(f"the vtable of the table at {t} is outside the payload")
+        vl, tb = _VTABLE_HEAD.unpack_from(self.buf, vt)
         if vl < 4 or vl & 1:
-            raise _error(f"vtable of the table at {t} has an invalid size of {vl} bytes")
+            raise _error(f"the vtable at {vt} has size {vl} (odd or below 4)")
         if vt + vl > size:
-            raise _error(f"vtable of the table at {t} is outside the payload of {size} bytes")
-        self._spend(max(tb, 4))
+            raise _error(f"the vtable at {vt} ends past the payload")
+        self._spend(4)
         return vt, vl, tb
 
     def leave(self) -> None:
@@ -243,22 +244,22 @@ class FbReader:
             raise _error(f"field {slot} at offset {o} is past the table's {tb} bytes")
         p = t + o
         if p + size > self.size:
-            raise _error(f"field {slot} of the table at {t} ends past the payload of {self.size} bytes")
+            raise _error(f"field {slot} of the table at {t} ends past the payload")
+        self._spend(size)
         return p
 
     def bool_(self, p: int) -> bool:
         b = self.buf[p]
         if b > 1:
-            raise _error(f"expected bool, got the byte {b}")
+            raise _error(f"expected bool, got a byte of {b}")
         return b == 1
 
     def _count(self, at: int, size: int, what: str) -> tuple[int, int]:
-        if at + 4 > self.size:
-            raise _error(f"{what} at {at} is outside the payload of {self.size} bytes")
         n: int = U32.unpack_from(self.buf, at)[0]
         left = self.size - at - 4
         if n * size > left:
-            raise _error(f"{what} of {n} claims more than the {left} bytes left", ErrorCode.RESOURCE_EXHAUSTED)
+            shown = f"a string of {n} bytes" if what == "string" else f"a vector of {n} elements of size {size}"
+            raise _error(f"{shown} at {at} but only {left} bytes left", ErrorCode.RESOURCE_EXHAUSTED)
         self._spend(4 + n * size)
         return at + 4, n
 
@@ -266,7 +267,7 @@ class FbReader:
         start, n = self._count(p, 1, "string")
         end = start + n
         if end >= self.size or self.buf[end] != 0:
-            raise _error("string without its 0 byte")
+            raise _error(f"the string at {p} does not end with a 0 byte")
         try:
             return self.buf[start:end].decode("utf-8")
         except UnicodeDecodeError:
@@ -283,8 +284,9 @@ class FbReader:
     def bools(self, p: int) -> list[bool]:
         start, n = self._count(p, 1, "vector")
         raw = self.buf[start : start + n]
-        if raw.translate(None, b"\x00\x01"):
-            raise _error("expected bool, got a byte other than 0 and 1")
+        bad = raw.translate(None, b"\x00\x01")
+        if bad:
+            raise _error(f"expected bool, got a byte of {bad[0]}")
         return [b == 1 for b in raw]
 
     def vector(self, p: int) -> tuple[int, int]:
@@ -298,18 +300,27 @@ def union_case(r: FbReader, t: int, vt: int, vl: int, tb: int, name: str) -> tup
     case = r.buf[p] if p else 0
     q = r.field(t, vt, vl, tb, 1, 4)
     if case == 0 or not q:
-        raise _error(f"expected one case of {name}, got none")
+        raise _error(f"expected exactly one {name} case")
     return case, r.ref(q)
 
 
 def unknown_case(name: str, case: int) -> CodecError:
-    return _error(f"unknown case {case} of {name}")
+    return _error(f"unknown {name} case id {case}")
 
 
-def duplicate_key() -> CodecError:
-    return _error("duplicate map key")
+def duplicate_key(key: object) -> CodecError:
+    return _error(f"duplicate map key {key_text(key)}")
+
+
+def key_text(key: object) -> str:
+    """A map key as messages show it: a number, or the text itself."""
+    return str(int(key)) if isinstance(key, int) else str(key)
+
+
+def key_path(key: object) -> str:
+    """A map key in an error's path: `[3]`, `["a"]`."""
+    return f"[{int(key)}]" if isinstance(key, int) else f"[{json.dumps(key, ensure_ascii=False)}]"
 
 
 def missing() -> CodecError:
     return _error("missing required field")
-
