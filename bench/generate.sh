@@ -13,6 +13,12 @@ bench/node_modules/.bin/pbjs -t static-module -w es6 --no-verify --no-convert --
 if command -v protoc >/dev/null; then
   protoc -I bench/schema --python_out="$out/pb" bench/schema/shapes.proto || echo "[bench] protoc --python_out failed"
 fi
+# flatc's Python code for codecs-py (bench/out/fb), from the .fbs interopc writes for the shapes.
+rm -rf "$out/fb" "$out/fbs"
+if command -v flatc >/dev/null; then
+  { node compiler/bin/interopc.mjs gen --lang fbs --out "$out/fbs" bench/schema/shapes.interop >"$out/fbs.log" 2>&1 &&
+    flatc --python -o "$out/fb" "$out/fbs/bench/shapes.fbs"; } || echo "[bench] flatc --python failed"
+fi
 
 for lang in ts python; do
   rm -rf "$out/gen/$lang"

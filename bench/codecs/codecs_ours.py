@@ -21,4 +21,5 @@ def our_codecs(shape):
         ("interop msgpack", lambda v: codec.encode(v, "msgpack"), lambda b: codec.decode(b, "msgpack", 64), value),
         ("interop json", lambda v: codec.encode(v, "json"), lambda b: codec.decode(b, "json", 64), value),
         ("interop protobuf", lambda v: codec.encode(v, "protobuf"), lambda b: codec.decode(b, "protobuf", 64), value),
+        ("interop flatbuffers", lambda v: codec.encode(v, "flatbuffers"), lambda b: codec.decode(b, "flatbuffers", 64), value),
     ], None

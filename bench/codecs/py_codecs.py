@@ -1,6 +1,8 @@
 """Suite 1 (Python): encode and decode of the three shapes, our generated codecs against
-msgpack.packb/unpackb of plain dicts, the standard json module and google's protobuf (its upb
-runtime, protoc-generated shapes_pb2 messages), alternating in one process.
+msgpack.packb/unpackb of plain dicts, the standard json module, google's protobuf (its upb
+runtime, protoc-generated shapes_pb2 messages) and flatc-generated FlatBuffers code over the PyPI
+package (a full read, and reading one field: FlatBuffers' zero-copy case beside msgpack's full
+decode), alternating in one process.
 Prints one JSON line: {"rows": [{shape, name, size, encode_ns, decode_ns}], "notes": [...]}.
 Usage: py_codecs.py WARMUP REPS SMOKE(0|1)"""
 import base64
@@ -15,6 +17,7 @@ import msgpack
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from shapes.data import SHAPES, make_shape  # noqa: E402
 from codecs_ours import our_codecs  # noqa: E402
+from py_flatbuffers import flatc_python  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "out", "pb"))
 
@@ -46,6 +49,11 @@ def peer_codecs(shape):
     google = google_protobuf(shape)
     if google is not None:
         out.append(google)
+    flatc = flatc_python(shape)
+    if flatc is not None:
+        name, enc, dec, one = flatc
+        out.append((name, enc, dec))
+        out.append(("flatbuffers (flatc): read id only", enc, one))
     if shape == "blob":
         out.append(("json.dumps/loads",
                     lambda v: json.dumps({"id": v["id"], "data": base64.b64encode(v["data"]).decode()},

@@ -90,7 +90,7 @@ async def pair(conf: types.ModuleType, tmp_path: Path) -> AsyncIterator[Pair]:
     await p[0].close(100)
 
 
-@pytest.mark.parametrize("codec", ["msgpack", "json", "protobuf"])
+@pytest.mark.parametrize("codec", ["msgpack", "json", "protobuf", "flatbuffers"])
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 async def test_calls_and_typed_errors(conf: types.ModuleType, tmp_path: Path, transport: str, codec: str) -> None:
     address = f"unix:{tmp_path}/s.sock" if transport == "unix" else "tcp://127.0.0.1:0"

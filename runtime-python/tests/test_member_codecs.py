@@ -76,7 +76,7 @@ async def test_member_codecs_from_config(conf: types.ModuleType, tmp_path: Path,
             await asyncio.sleep(0.01)
         assert [t.n for t in ticks] == [1, 2]
         conn = next(iter(client_node.connections))
-        assert conn.peer_codecs == ["msgpack", "json", "protobuf"] and conn.send_codec == "msgpack"
+        assert conn.peer_codecs == ["msgpack", "json", "protobuf", "flatbuffers"] and conn.send_codec == "msgpack"
 
         def codecs(initiator: bool, kind: FrameKind, target: str) -> list[int]:
             return [c for (i, k, c, t) in frames_read if i == initiator and k == kind and t == target]

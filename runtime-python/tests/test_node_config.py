@@ -60,7 +60,7 @@ def test_every_problem_named_by_path() -> None:
     expected = [
         'connect[1].address: is required',
         'connect[1].port: is not a known field (allowed: node, address, endpoints, policy, idempotent, codec, member_codecs, modules, token, ca)',
-        'connect[1].codec: expected one of "msgpack", "json", "protobuf", got "xml"',
+        'connect[1].codec: expected one of "msgpack", "json", "protobuf", "flatbuffers", got "xml"',
         'extra: is not a known field (allowed: node, modules, listen, control, stdio, token, connect, plugins, limits, '
             'packages, web, shm, tls)',
         'limits.speed: is not a known field (allowed: max_frame_bytes, max_depth, max_in_flight, max_event_queue, '

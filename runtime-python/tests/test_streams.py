@@ -97,7 +97,7 @@ def where_of(kind: str, tmp_path: Path) -> str:
     return "direct" if kind == "direct" else f"unix:{tmp_path}/s.sock" if kind == "unix" else "tcp://127.0.0.1:0"
 
 
-COMBOS = [("direct", "msgpack"), ("unix", "json"), ("unix", "msgpack"), ("tcp", "json"), ("tcp", "msgpack")]
+COMBOS = [("direct", "msgpack"), ("unix", "json"), ("unix", "msgpack"), ("unix", "flatbuffers"), ("tcp", "json"), ("tcp", "msgpack")]
 
 
 @pytest.mark.parametrize("kind,codec", COMBOS)

@@ -88,7 +88,7 @@ def body_of(answer: bytes) -> Any:
 
 # ---- generated clients over ws:// and http:// ----------------------------------------------------
 
-@pytest.mark.parametrize("codec", ["json", "msgpack"])
+@pytest.mark.parametrize("codec", ["json", "msgpack", "flatbuffers"])
 @pytest.mark.parametrize("scheme", ["ws", "http"])
 async def test_calls_errors_deadlines_and_cancellation(conf: types.ModuleType, nodes: list[Node], scheme: str, codec: str) -> None:
     server, impl, address = await serve(conf, scheme)

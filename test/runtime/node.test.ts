@@ -169,7 +169,7 @@ describe('node config', () => {
       expect.arrayContaining([
         'colour: is not a known field',
         'listen[0]: expected an address such as "unix:/path/to.sock" or "tcp://127.0.0.1:7000"',
-        'connect[0].codec: expected one of "msgpack", "json", "protobuf"',
+        'connect[0].codec: expected one of "msgpack", "json", "protobuf", "flatbuffers"',
         'connect[1].address: is required',
         'limits.max_inflight: is not a known field',
       ]),

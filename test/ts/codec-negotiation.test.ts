@@ -231,7 +231,7 @@ describe('member_codecs in the node config', () => {
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error!.issues).toEqual(expect.arrayContaining([{ path: 'connect[0].member_codecs.example.chat.post', message: 'expected one of "msgpack", "json", "protobuf"' }]));
+    expect(error!.issues).toEqual(expect.arrayContaining([{ path: 'connect[0].member_codecs.example.chat.post', message: 'expected one of "msgpack", "json", "protobuf", "flatbuffers"' }]));
     const scoped = { ...base, connect: [{ ...base.connect[0]!, member_codecs: { 'example.users.get': 'json' as const } }] };
     expect(() => checkNodeConfig(scoped)).toThrow('connect[0].member_codecs["example.users.get"]: "example.users.get" is not a member of this entry\'s modules');
     const unknown = { ...base, connect: [{ ...base.connect[0]!, member_codecs: { 'example.chat.nope': 'json' as const } }] };

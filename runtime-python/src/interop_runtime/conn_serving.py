@@ -104,8 +104,8 @@ class ServingSide(Outbound):
             self._send_error(cid, frame.target, InteropError(ErrorCode.PROTOCOL_ERROR, "payload with codec none"), "json")
             return
         try:
-            # An empty payload is an empty parameter struct only in protobuf (no fields, no bytes).
-            args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload or codec == "protobuf" else ()
+            # An empty payload is an empty parameter struct only in protobuf and flatbuffers (wire.md §3.5, §3.6).
+            args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload or codec in ("protobuf", "flatbuffers") else ()
         except InteropError as e:
             self._send_error(cid, frame.target, e, codec)
             return
@@ -226,8 +226,8 @@ class ServingSide(Outbound):
         served, fn = resolved
         codec = codec_name(frame.codec) or "json"
         try:
-            # An empty payload is an empty parameter struct only in protobuf (no fields, no bytes).
-            args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload or codec == "protobuf" else ()
+            # An empty payload is an empty parameter struct only in protobuf and flatbuffers (wire.md §3.5, §3.6).
+            args = fn.params.decode(frame.payload, codec, self.limits.max_depth) if frame.payload or codec in ("protobuf", "flatbuffers") else ()
         except InteropError as e:
             self.counters.dropped_oneways += 1
             log.debug("ONEWAY %s: %s", frame.target, e)

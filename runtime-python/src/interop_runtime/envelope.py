@@ -2,7 +2,8 @@
 `detail` is the declared error value encoded by the error type's own codec and nested in the
 envelope (not as bytes); decoding returns it as a parsed tree that the error type's reader
 checks at depth 2. In protobuf the envelope is the message interop.ErrorEnvelope (docs/wire.md §4)
-and `detail` the error's message as field 4, returned as its bytes."""
+and `detail` the error's message as field 4, returned as its bytes; in flatbuffers it is the table
+interop.ErrorEnvelope of docs/wire.md §3.6, `detail` the error's own FlatBuffer as a [ubyte]."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from .codec.json_canonical import json_str, json_text_to_bytes, parse_json
 from .codec.msgpack_canonical import pack_tree, unpack_tree
+from .codec.flatbuffers import U32 as FB_U32, FbLayouts, FbReader, FbWriter
 from .codec.protobuf import PbReader, varint, w_str
 from .codec.read import U32, read_int, read_map, read_str, skip
 from .codec.type_codec import CodecName, TypeCodec
@@ -39,6 +41,8 @@ def encode_envelope(
     has_detail = error is not None and detail_codec is not None
     if codec == "protobuf":
         return _pb_envelope(code, message, error, detail_codec)
+    if codec == "flatbuffers":
+        return _fb_envelope(code, message, error, detail_codec)
     if codec == "json":
         text = '{"code":' + str(code) + ',"message":' + json_str(message)
         if error is not None:
@@ -75,6 +79,44 @@ def _pb_envelope(code: int, message: str, error: ApplicationError | None, detail
     return bytes(out)
 
 
+#: code (slot 0), message, type, detail: every slot a 4-byte scalar or offset.
+_FB_ENVELOPE = FbLayouts(((0, 4), (1, 4), (2, 4), (3, 4)))
+
+
+def _fb_envelope(code: int, message: str, error: ApplicationError | None, detail_codec: TypeCodec[Any] | None) -> bytes:
+    w = FbWriter()
+    layout = _FB_ENVELOPE.get(3 if error is None else 7 if detail_codec is None else 15)
+    t = w.table(layout)
+    at = layout.field_offsets
+    FB_U32.pack_into(w.buf, t + at[0], code)
+    w.patch(t + at[1], w.string(_well_formed(message)))
+    if error is not None:
+        w.patch(t + at[2], w.string(_well_formed(error.error_type)))
+        if detail_codec is not None:
+            # The declared error's own FlatBuffer, 8-aligned within ours (wire.md §3.6).
+            w.patch(t + at[3], w.aligned_bytes(detail_codec.encode(error, "flatbuffers"), 8))
+    return w.finish(t)
+
+
+def _fb_decode(data: bytes, max_depth: int) -> ErrorEnvelope:
+    env = ErrorEnvelope(code=0, message="")
+    try:
+        r = FbReader(data, max_depth)
+        t = r.root()
+        vt, vl, tb = r.enter(t)
+        if p := r.field(t, vt, vl, tb, 0, 4):
+            env.code = FB_U32.unpack_from(r.buf, p)[0]
+        if p := r.field(t, vt, vl, tb, 1, 4):
+            env.message = r.string(r.ref(p))
+        if p := r.field(t, vt, vl, tb, 2, 4):
+            env.type = r.string(r.ref(p))
+        if p := r.field(t, vt, vl, tb, 3, 4):
+            env.detail = r.bytes_(r.ref(p))
+    except CodecError as e:
+        raise InteropError(e.code, f"error envelope: {e.detail}") from None
+    return env
+
+
 def _pb_decode(data: bytes, max_depth: int) -> ErrorEnvelope:
     env = ErrorEnvelope(code=0, message="")
     r = PbReader(data, max_depth)
@@ -105,6 +147,8 @@ def decode_envelope(data: bytes, codec: CodecName, max_depth: int) -> ErrorEnvel
     """Unknown fields are skipped (within max_depth); missing ones take zero values."""
     if codec == "protobuf":
         return _pb_decode(data, max_depth)
+    if codec == "flatbuffers":
+        return _fb_decode(data, max_depth)
     if codec == "json":
         obj = read_map(parse_json(data), 1, max_depth, "error envelope")
         names: tuple[Any, Any, Any, Any] = ("code", "message", "type", "detail")
@@ -137,8 +181,8 @@ def error_from_envelope(
         _cls, detail_codec = known[env.type]
         reader = detail_codec.json_read if codec == "json" else detail_codec.msgpack_read
         try:
-            if codec == "protobuf":
-                error = detail_codec.decode(env.detail or b"", "protobuf", max_depth)
+            if codec in ("protobuf", "flatbuffers"):
+                error = detail_codec.decode(env.detail or b"", codec, max_depth)
             else:
                 error = reader({} if env.detail is None else env.detail, 2, max_depth)
         except InteropError as e:

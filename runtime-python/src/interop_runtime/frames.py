@@ -64,10 +64,13 @@ _LENGTH = struct.Struct("<I")
 
 
 def codec_id(name: CodecName) -> CodecId:
-    return CodecId.JSON if name == "json" else CodecId.PROTOBUF if name == "protobuf" else CodecId.MSGPACK
+    return _CODEC_IDS[name]
 
 
-_CODEC_NAMES: dict[int, CodecName] = {CodecId.JSON: "json", CodecId.MSGPACK: "msgpack", CodecId.PROTOBUF: "protobuf"}
+_CODEC_NAMES: dict[int, CodecName] = {
+    CodecId.JSON: "json", CodecId.MSGPACK: "msgpack", CodecId.PROTOBUF: "protobuf", CodecId.FLATBUFFERS: "flatbuffers",
+}
+_CODEC_IDS: dict[CodecName, CodecId] = {name: CodecId(i) for i, name in _CODEC_NAMES.items()}
 
 
 def codec_name(codec: int) -> CodecName | None:
@@ -241,7 +244,7 @@ class FrameDecoder:
             return FrameError(
                 "unknown_kind", ErrorCode.PROTOCOL_ERROR, f"unknown frame kind {kind}",
                 fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags, target=target), end
-        if codec > CodecId.PROTOBUF:
+        if codec > CodecId.FLATBUFFERS:
             return FrameError(
                 "unknown_codec", ErrorCode.PROTOCOL_ERROR, f"unknown or unsupported codec {codec}",
                 fatal=False, correlation=correlation, kind=kind, codec=codec, flags=flags, target=target), end

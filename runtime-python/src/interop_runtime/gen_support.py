@@ -17,6 +17,15 @@ from .codec.read import (
     read_f64, read_int, read_int_text, read_json_int, read_json_f32, read_json_f64, read_list, read_map,
     read_nil, read_one_entry, read_str, skip_unknown, unknown_case,
 )
+from .codec.flatbuffers import (
+    F32 as FB_F32, F64 as FB_F64, I8 as FB_I8, I16 as FB_I16, I32 as FB_I32, I64 as FB_I64, U8 as FB_U8,
+    U16 as FB_U16, U32 as FB_U32, U64 as FB_U64, FbLayouts, FbReader, FbWriter, fb_f32, fb_f64,
+)
+from .codec.flatbuffers import duplicate_key as fb_duplicate_key
+from .codec.flatbuffers import key_path as fb_key_path
+from .codec.flatbuffers import missing as fb_missing
+from .codec.flatbuffers import union_case as fb_union_case
+from .codec.flatbuffers import unknown_case as fb_unknown_case
 from .codec.protobuf import PbReader, varint, w_bytes, w_enum, w_f32, w_f64, w_message, w_sint, w_str
 from .errors import invalid
 from .open_enum import OpenEnum
@@ -32,6 +41,9 @@ __all__ = [
     "unknown_case", "read_json_enum", "read_json_enum_key", "unique_keys", "duplicate_key",
     "sorted_map", "PbReader", "varint", "w_bytes", "w_enum", "w_f32", "w_f64", "w_message", "w_sint",
     "w_str", "pb_duplicate", "pb_missing", "pb_one_case", "pb_unknown_case",
+    "FB_F32", "FB_F64", "FB_I8", "FB_I16", "FB_I32", "FB_I64", "FB_U8", "FB_U16", "FB_U32", "FB_U64",
+    "FbLayouts", "FbReader", "FbWriter", "fb_f32", "fb_f64", "fb_duplicate_key", "fb_key_path", "fb_missing",
+    "fb_union_case", "fb_unknown_case",
 ]
 
 E = TypeVar("E", bound=OpenEnum)
@@ -120,3 +132,4 @@ def pb_one_case(union: str) -> CodecError:
 
 def pb_unknown_case(union: str, n: int) -> CodecError:
     return CodecError(f"unknown {union} case id {n}")
+

@@ -15,7 +15,7 @@ PROTOCOL_VERSIONS: tuple[int, ...] = (1,)
 #: The reserved control module needs no fingerprint and is always offered (docs/wire.md §7).
 CONTROL_MODULE = "interop.control"
 #: What a node decodes and lists in its handshake, in order of preference (docs/wire.md §2).
-KNOWN_CODECS: tuple[CodecName, ...] = ("msgpack", "json", "protobuf")
+KNOWN_CODECS: tuple[CodecName, ...] = ("msgpack", "json", "protobuf", "flatbuffers")
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@
 import type { Bundle, EnumDecl, ErrorDecl, Field, ScalarName, StructDecl, TypeRef, UnionDecl } from '../../ir/types.js';
 import { emitRecordCheck, emitUnionCheck, emitValueCheck } from './check.js';
 import { type Ctx, type PyField, type Writer, caseClassName, declPyName, pyStr } from './context.js';
+import { emitRecordFb, emitUnionFb, emitValueFb } from './flatbuffers.js';
 import { emitRecordPb, emitUnionPb, emitValuePb } from './protobuf.js';
 import { pyType, zeroExpr } from './types.js';
 
@@ -534,7 +535,7 @@ function emitRecordRead(ctx: Ctx, w: Writer, r: RecordShape, codec: Codec): void
 function emitTypeCodec(w: Writer, key: string, valueType: string, label: string, f32: boolean): void {
   w.line('');
   w.line(
-    `_C_${key}: _rt.TypeCodec[${valueType}] = _rt.TypeCodec(${pyStr(label)}, _ck_${key}, _jw_${key}, _jr_${key}, _mt_${key}, _mr_${key}, ${f32 ? 'True' : 'False'}, _pw_${key}, _pr_${key})`,
+    `_C_${key}: _rt.TypeCodec[${valueType}] = _rt.TypeCodec(${pyStr(label)}, _ck_${key}, _jw_${key}, _jr_${key}, _mt_${key}, _mr_${key}, ${f32 ? 'True' : 'False'}, _pw_${key}, _pr_${key}, _fw_${key}, _fr_${key})`,
   );
 }
 
@@ -561,6 +562,7 @@ export function emitStructCodec(ctx: Ctx, w: Writer, s: StructDecl | ErrorDecl, 
   };
   emitRecordCodec(ctx, w, shape);
   emitRecordPb(ctx, w, shape);
+  emitRecordFb(ctx, w, shape);
   const ref: Ref = { kind: 'ref', module: ctx.module.name, name: s.name, declKind: s.kind };
   emitTypeCodec(w, name, name, s.name, hasF32(ctx, ref));
 }
@@ -578,6 +580,7 @@ export function emitParamsCodec(ctx: Ctx, w: Writer, key: string, label: string,
   };
   emitRecordCodec(ctx, w, shape);
   emitRecordPb(ctx, w, shape);
+  emitRecordFb(ctx, w, shape);
   const f32 = fields.some((f) => hasF32(ctx, f.field.type));
   emitTypeCodec(w, key, tupleType as string, label, f32);
 }
@@ -630,6 +633,7 @@ export function emitUnionCodec(ctx: Ctx, w: Writer, u: UnionDecl): void {
     });
   }
   emitUnionPb(ctx, w, u);
+  emitUnionFb(ctx, w, u);
   const ref: Ref = { kind: 'ref', module: ctx.module.name, name: u.name, declKind: 'union' };
   emitTypeCodec(w, name, name, u.name, hasF32(ctx, ref));
 }
@@ -664,6 +668,7 @@ export function emitValueCodec(ctx: Ctx, w: Writer, key: string, t: TypeRef, lab
   w.line(`def _mt_${key}(v: ${vt}) -> _t.Any:`).indent(() => w.line(`return ${mt(ctx, t, 'v', 0)}`));
   emitValueRead(ctx, w, 'msgpack', key, t, vt, what);
   emitValuePb(ctx, w, key, t, vt);
+  emitValueFb(ctx, w, key, t, vt);
   emitTypeCodec(w, key, vt, label, hasF32(ctx, t));
 }
 

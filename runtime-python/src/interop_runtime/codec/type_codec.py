@@ -9,12 +9,14 @@ from ..errors import ErrorCode, InteropError, invalid
 from .check import CodecError
 from .json_canonical import json_text_to_bytes, parse_json
 from .msgpack_canonical import pack_tree, unpack_tree
+from .flatbuffers import FbReader, FbWriter
 from .protobuf import PbReader
 
 T = TypeVar("T")
 
-#: The payload codecs of docs/wire.md §3; "protobuf" is what generated codecs support (ADR 0028).
-CodecName = Literal["json", "msgpack", "protobuf"]
+#: The payload codecs of docs/wire.md §3; "protobuf" and "flatbuffers" are what generated codecs
+#: support (ADR 0028, 0041).
+CodecName = Literal["json", "msgpack", "protobuf", "flatbuffers"]
 
 #: Raises CodecError unless the value fits the type (check.py); returns nothing.
 Check = Callable[[Any], None]
@@ -31,7 +33,7 @@ class TypeCodec(Generic[T]):
     a plain tree for pack_tree, both for values that passed `check`; the readers check a parsed
     tree. `name` starts error messages, as in runtime-ts: "Message", "post", "history result"."""
 
-    __slots__ = ("name", "check", "json_write", "json_read", "msgpack_tree", "msgpack_read", "has_f32", "pb_write", "pb_read")
+    __slots__ = ("name", "check", "json_write", "json_read", "msgpack_tree", "msgpack_read", "has_f32", "pb_write", "pb_read", "fb_write", "fb_read")
 
     def __init__(
         self,
@@ -44,6 +46,8 @@ class TypeCodec(Generic[T]):
         has_f32: bool,
         pb_write: Callable[[bytearray, T], None] | None = None,
         pb_read: Callable[[PbReader], T] | None = None,
+        fb_write: Callable[[FbWriter, T], int] | None = None,
+        fb_read: Callable[[FbReader, int], T] | None = None,
     ) -> None:
         self.name = name
         self.check = check
@@ -55,6 +59,9 @@ class TypeCodec(Generic[T]):
         #: The protobuf codec (ADR 0028): generated codecs have it, hand-made ones may not.
         self.pb_write = pb_write
         self.pb_read = pb_read
+        #: The flatbuffers codec (docs/wire.md §3.6): writes a table, returns its position.
+        self.fb_write = fb_write
+        self.fb_read = fb_read
 
     def validate(self, value: Any) -> None:
         """Raises the InteropError(INVALID_ARGUMENT) that `encode` would raise for `value`, without
@@ -83,6 +90,9 @@ class TypeCodec(Generic[T]):
             out = bytearray()
             self.pb_write(out, value)
             return bytes(out)
+        if codec == "flatbuffers" and self.fb_write is not None:
+            w = FbWriter()
+            return w.finish(self.fb_write(w, value))
         raise invalid(f"codec {codec!r} is not supported")
 
     def decode(self, data: bytes, codec: CodecName, max_depth: int) -> T:
@@ -94,6 +104,12 @@ class TypeCodec(Generic[T]):
         if codec == "protobuf" and self.pb_read is not None:
             try:
                 return self.pb_read(PbReader(data, max_depth))
+            except CodecError as e:
+                raise InteropError(e.code, f"{self.name}{e.path}: {e.detail}") from None
+        if codec == "flatbuffers" and self.fb_read is not None:
+            try:
+                r = FbReader(data, max_depth)
+                return self.fb_read(r, r.root())
             except CodecError as e:
                 raise InteropError(e.code, f"{self.name}{e.path}: {e.detail}") from None
         raise invalid(f"codec {codec!r} is not supported")

@@ -20,7 +20,7 @@ from ...frames import FLAG_STREAM_IN, FLAG_STREAM_OUT, CodecId, Frame, FrameDeco
 from ...limits import Limits
 from ..base import StreamTransport
 from .address import WebAddress
-from .http_mapping import (HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, PING_PATH, PROTOBUF_TYPE, TIMEOUT_HEADER, code_of_status, content_type_of,
+from .http_mapping import (FLATBUFFERS_TYPE, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, PING_PATH, PROTOBUF_TYPE, TIMEOUT_HEADER, code_of_status, content_type_of,
                            path_of_target, streams_not_over_http)
 
 
@@ -239,7 +239,7 @@ def answer_frame(frame: Frame, response: Any, body: bytes) -> Frame:
     status = response.status_code
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
     ctype = headers.get("content-type", "").split(";")[0].strip()
-    codec = {JSON_TYPE: CodecId.JSON, MSGPACK_TYPE: CodecId.MSGPACK, PROTOBUF_TYPE: CodecId.PROTOBUF}.get(ctype)
+    codec = {JSON_TYPE: CodecId.JSON, MSGPACK_TYPE: CodecId.MSGPACK, PROTOBUF_TYPE: CodecId.PROTOBUF, FLATBUFFERS_TYPE: CodecId.FLATBUFFERS}.get(ctype)
     if 200 <= status < 300:
         if frame.kind == FrameKind.HELLO:
             return Frame(FrameKind.WELCOME, CodecId.JSON, 0, "", body)

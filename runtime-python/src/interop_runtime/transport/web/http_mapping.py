@@ -48,6 +48,7 @@ def code_of_status(status: int) -> int:
 JSON_TYPE = "application/json"
 MSGPACK_TYPE = "application/msgpack"
 PROTOBUF_TYPE = "application/x-protobuf"
+FLATBUFFERS_TYPE = "application/x-flatbuffers"
 
 
 def codec_of_content_type(content_type: str | None) -> CodecName | None:
@@ -59,11 +60,16 @@ def codec_of_content_type(content_type: str | None) -> CodecName | None:
         return "msgpack"
     if t in (PROTOBUF_TYPE, "application/protobuf", "application/proto"):
         return "protobuf"
+    if t == FLATBUFFERS_TYPE:
+        return "flatbuffers"
     return None
 
 
+_CONTENT_TYPES: dict[CodecName, str] = {"json": JSON_TYPE, "msgpack": MSGPACK_TYPE, "protobuf": PROTOBUF_TYPE, "flatbuffers": FLATBUFFERS_TYPE}
+
+
 def content_type_of(codec: CodecName) -> str:
-    return JSON_TYPE if codec == "json" else PROTOBUF_TYPE if codec == "protobuf" else MSGPACK_TYPE
+    return _CONTENT_TYPES[codec]
 
 
 WELL_KNOWN = "/.well-known/interop"

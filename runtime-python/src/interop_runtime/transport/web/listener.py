@@ -347,7 +347,7 @@ class _Connection:
         codec = "json" if kind == FrameKind.PING else codec_of_content_type(headers.get("content-type"))
         if codec is None:
             return _envelope(415, ErrorCode.INVALID_ARGUMENT, f'Content-Type "{headers.get("content-type")}" is not a codec: '
-                                                             "send application/json, application/msgpack or application/x-protobuf")
+                                                             "send application/json, application/msgpack, application/x-protobuf or application/x-flatbuffers")
         timeout_ms = 0
         if kind == FrameKind.REQUEST and TIMEOUT_HEADER in headers:
             raw = headers[TIMEOUT_HEADER]
@@ -358,7 +358,7 @@ class _Connection:
             return _envelope(411, ErrorCode.INVALID_ARGUMENT, "send the body with a Content-Length (its size must be known before it is read, as a frame's is)")
         length = int(headers.get("content-length", "0"))
         # An empty body is an empty parameter list, so that `curl -X POST` calls a function without parameters.
-        empty = {"json": b"{}", "msgpack": b"\x80", "protobuf": b""}[codec] if length == 0 and kind != FrameKind.PING else None
+        empty = {"json": b"{}", "msgpack": b"\x80", "protobuf": b"", "flatbuffers": b""}[codec] if length == 0 and kind != FrameKind.PING else None
         cid = channel.new_id()
         key = -cid if kind == FrameKind.ONEWAY else cid
         answered = channel.expect(key)
