@@ -199,8 +199,5 @@ def frame_vectors(to_json, to_msgpack, json_string):
         + bytes([9]) + frame("REQUEST", "msgpack", 12, "interop.vectors.add", bytes.fromhex("8201010202"))[6:],
         "PROTOCOL_ERROR", False, "codec 9 does not exist: ERROR for correlation 12, the connection goes on",
         answer_correlation=12)
-    bad("reserved codec", frame("REQUEST", "msgpack", 13, "interop.vectors.add", b"\x0a\x00")[:5]
-        + bytes([4]) + frame("REQUEST", "msgpack", 13, "interop.vectors.add", b"\x0a\x00")[6:],
-        "PROTOCOL_ERROR", False, "flatbuffers (4) is reserved: no runtime decodes it yet", answer_correlation=13)
 
     return {"valid": valid, "invalid": invalid}

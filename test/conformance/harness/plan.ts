@@ -9,7 +9,7 @@ export const CONFORMANCE_DIR = new URL('..', import.meta.url).pathname;
 export const REPO_ROOT = join(CONFORMANCE_DIR, '..', '..');
 
 export type Transport = 'direct' | 'unix' | 'shm' | 'tcp' | 'stdio' | 'ws' | 'http' | 'wss' | 'https';
-export type Codec = 'json' | 'msgpack' | 'protobuf';
+export type Codec = 'json' | 'msgpack' | 'protobuf' | 'flatbuffers';
 /** `none` is the codec of a direct combination: values are handed over without encoding. */
 export type ComboCodec = Codec | 'none';
 
@@ -44,7 +44,7 @@ export function loadLanguages(path = join(CONFORMANCE_DIR, 'languages.json')): L
 export const TRANSPORT_ORDER: Transport[] = ['direct', 'unix', 'shm', 'tcp', 'stdio', 'ws', 'http', 'wss', 'https'];
 /** ws and http over TLS: the same layers above it, so a quick run gives a language's own pair one codec of each. */
 const TLS_TRANSPORTS: Transport[] = ['wss', 'https'];
-const CODEC_ORDER: Codec[] = ['json', 'msgpack', 'protobuf'];
+const CODEC_ORDER: Codec[] = ['json', 'msgpack', 'protobuf', 'flatbuffers'];
 
 /**
  * The combinations to run. A language paired with itself gets every transport × codec (its own
