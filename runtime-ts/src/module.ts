@@ -7,7 +7,7 @@ import type { ItemSource } from './node/stream-items.js';
 
 export type { ItemSource } from './node/stream-items.js';
 
-/** The payload codecs of docs/wire.md §3; `protobuf` is what generated code supports (ADR 0028). */
+/** The payload codecs of docs/wire.md §3; `protobuf` and `flatbuffers` are what generated code supports (ADR 0028). */
 export type CodecName = 'json' | 'msgpack' | 'protobuf' | 'flatbuffers';
 
 /** Decoding limits from docs/wire.md §5 that a codec needs. */

@@ -117,6 +117,16 @@ describe('what a format cannot express', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('fbs: the error envelope table of docs/wire.md §3.6, and its namespace taken (E0702)', () => {
+    const files = generate(fbsTarget, 'test/conformance/conformance.interop');
+    const text = files.find((f) => f.path === 'interop/error_envelope.fbs')!.content;
+    expect(text).toContain('namespace interop;');
+    expect(text.match(/^  \w+: .*;$/gm)).toEqual(['  code: uint (id: 0);', '  message: string (id: 1);', '  type: string (id: 2);', '  detail: [ubyte] (id: 3);']);
+    expect(problems(fbsTarget, 'module interop version "1.0.0";\nstruct A { 1: a: i32; }\n')).toEqual([
+      "E0702 1: FlatBuffers needs the namespace 'interop' and the file interop/error_envelope.fbs for the error envelope, which module interop would also take",
+    ]);
+  });
+
   it('fbs: a field id past 1024 (E0703) and a union case id past 255 (E0704)', () => {
     const src = 'module x version "1.0.0";\nstruct A {\n  1: a: i32;\n  5000: far: string;\n}\nunion U {\n  1: a: i32;\n  300: b: string;\n}\n';
     expect(problems(fbsTarget, src)).toEqual([

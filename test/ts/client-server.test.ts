@@ -107,7 +107,7 @@ describe('generated client and handlers', () => {
     for (const p of pairs) await p.close();
   });
 
-  for (const codec of ['msgpack', 'json', 'protobuf'] as const) {
+  for (const codec of ['msgpack', 'json', 'protobuf', 'flatbuffers'] as const) {
     it(`over a Unix socket in ${codec}`, async () => {
       let publisher!: Publisher;
       const handlers = new Proxy({}, { get: (_t, name) => (makeHandlers(publisher) as Record<string | symbol, unknown>)[name] });

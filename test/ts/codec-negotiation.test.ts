@@ -3,11 +3,13 @@
 // frame the client writes and reads is recorded, so the tests check the codec byte of each one,
 // not only that calls work. Hostile protobuf payloads get their typed ERROR, in protobuf, and the
 // connection is served on. google's protobuf (protoc) reads our error envelope and writes one we read.
+// The same for flatbuffers (docs/wire.md §3.6): codec 4 frames, its envelope read by flatc.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ENVELOPE_PATH as FBS_ENVELOPE_PATH, fbsTarget } from '../../compiler/src/targets/fbs/index.js';
 import { ENVELOPE_PATH, protoTarget } from '../../compiler/src/targets/proto/index.js';
 import type { GeneratedFile } from '../../compiler/src/targets/target.js';
 import { ErrorCode } from '../../runtime-ts/src/errors.js';
@@ -108,7 +110,7 @@ const answerTo = (seen: Seen[], request: Seen) => seen.find((f) => f.dir === 'in
 describe('protobuf negotiated in the handshake', () => {
   it('both sides list protobuf; a link set to protobuf sends codec 3 and is answered in it, declared errors included', async () => {
     const { conn, client, seen } = await chatPair({ codec: 'protobuf' });
-    expect(conn.peer.codecs).toEqual(['msgpack', 'json', 'protobuf']);
+    expect(conn.peer.codecs).toEqual(['msgpack', 'json', 'protobuf', 'flatbuffers']);
     expect(conn.peer.sendCodec).toBe('protobuf');
     expect((await client.post('hello')).sent).toEqual({ millis: 3n, utcOffsetMin: -60 });
     const error = await client.post('').catch((e: unknown) => e);
@@ -215,6 +217,80 @@ describe('protobuf negotiated in the handshake', () => {
     expect(() => decodeEnvelope(Uint8Array.of(0x0a, 0x00), 'protobuf', 64)).toThrow(/wire type length-delimited where the schema wants varint/);
     // Unknown fields are skipped; missing ones take zero values.
     expect(decodeEnvelope(Uint8Array.of(0x08, 0x05, 0x2a, 0x01, 0x61), 'protobuf', 64)).toEqual({ code: 5, message: '' });
+  });
+});
+
+describe('flatbuffers negotiated in the handshake', () => {
+  it('a link set to flatbuffers sends codec 4 and is answered in it; flatc reads the ERROR envelope and its detail', async () => {
+    const { conn, client, seen } = await chatPair({ codec: 'flatbuffers' });
+    expect(conn.peer.sendCodec).toBe('flatbuffers');
+    expect((await client.post('hello')).sent).toEqual({ millis: 3n, utcOffsetMin: -60 });
+    const error = await client.post('').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(chat.NotFound);
+    expect([error.key, error.message]).toEqual(['empty', 'nothing to post']);
+    const [ok, failed] = framesOf(seen, 'out', FrameKind.REQUEST, 'example.chat.post');
+    expect([ok!.codec, answerTo(seen, ok!).codec]).toEqual([CodecId.flatbuffers, CodecId.flatbuffers]);
+    const errorFrame = answerTo(seen, failed!);
+    expect([errorFrame.kind, errorFrame.codec]).toEqual([FrameKind.ERROR, CodecId.flatbuffers]);
+
+    const dir = tempDir('fbs-envelope-');
+    const { compileBundle } = await import('./generated.js');
+    for (const f of fbsTarget.generate(compileBundle(['test/schemas/valid/chat.interop']), { sourceNames: {} }) as GeneratedFile[]) {
+      mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+      writeFileSync(path.join(dir, f.path), f.content);
+    }
+    const flatc = (schema: string, root: string, bytes: Uint8Array) => {
+      writeFileSync(path.join(dir, 'payload.bin'), bytes);
+      const r = spawnSync('flatc', ['--json', '--strict-json', '--raw-binary', '-I', dir, '-o', dir, '--root-type', root, schema, '--', 'payload.bin'], { cwd: dir });
+      if (r.status !== 0) throw new Error(`flatc: ${r.stdout.toString()}${r.stderr.toString()}`);
+      return JSON.parse(readFileSync(path.join(dir, 'payload.json'), 'utf8'));
+    };
+    const env = decodeEnvelope(errorFrame.payload, 'flatbuffers', 64);
+    expect(env).toMatchObject({ code: ErrorCode.APPLICATION_ERROR, message: 'nothing to post', type: 'example.chat.NotFound' });
+    expect(flatc(FBS_ENVELOPE_PATH, 'interop.ErrorEnvelope', errorFrame.payload)).toEqual({ code: 101, message: 'nothing to post', type: 'example.chat.NotFound', detail: [...env.detail!] });
+    // The detail is NotFound's own FlatBuffer, 8-aligned in the payload.
+    expect((env.detail!.byteOffset - errorFrame.payload.byteOffset) % 8).toBe(0);
+    expect(flatc('example/chat.fbs', 'example.chat.NotFound', env.detail!)).toEqual({ key: 'empty' });
+  });
+
+  it('member_codecs: a function and an event in flatbuffers, the rest in the link codec', async () => {
+    const { client, seen } = await chatPair({ codec: 'msgpack', memberCodecs: { 'example.chat.post': 'flatbuffers', 'example.chat.message_posted': 'flatbuffers' } });
+    const received: any[] = [];
+    await client.onMessagePosted((m: any) => void received.push(m));
+    await client.post('one');
+    await client.history({ offset: 0, limit: 1 });
+    for (let i = 0; i < 100 && received.length === 0; i++) await sleep(10);
+    expect(received.map((m) => [m.text, m.tags, [...m.reactions], m.scores])).toEqual([['one', ['t'], [['x', 1]], [1, undefined]]]);
+    expect(framesOf(seen, 'out', FrameKind.REQUEST, 'example.chat.post').map((f) => f.codec)).toEqual([CodecId.flatbuffers]);
+    expect(framesOf(seen, 'out', FrameKind.SUBSCRIBE, 'example.chat.message_posted').map((f) => f.codec)).toEqual([CodecId.flatbuffers]);
+    expect(framesOf(seen, 'in', FrameKind.EVENT, 'example.chat.message_posted').map((f) => f.codec)).toEqual([CodecId.flatbuffers]);
+    expect(framesOf(seen, 'out', FrameKind.REQUEST, 'example.chat.history').map((f) => f.codec)).toEqual([CodecId.msgpack]);
+  });
+
+  it('hostile flatbuffers payloads get their typed ERROR, in flatbuffers, and the connection is served on', async () => {
+    const { client, conn, seen } = await chatPair({ codec: 'flatbuffers' });
+    const cases: Array<[string, string, number]> = [
+      ['0c0000', 'a payload of 3 bytes', ErrorCode.INVALID_ARGUMENT],
+      ['ff000000', 'points outside the payload', ErrorCode.INVALID_ARGUMENT],
+      ['08000000' + '0500' + '0800' + '04000000', 'has size 5', ErrorCode.INVALID_ARGUMENT],
+      ['0c000000' + '0000060008000400' + '06000000' + '04000000' + 'ffffff7f', 'a string of 2147483647 bytes', ErrorCode.RESOURCE_EXHAUSTED],
+      ['0c000000' + '0000060008000400' + '06000000' + '04000000' + '01000000' + 'ff00', 'invalid UTF-8', ErrorCode.INVALID_ARGUMENT],
+    ];
+    let correlation = 70_000;
+    for (const [hex, message, code] of cases) {
+      const frame: Frame = { kind: FrameKind.REQUEST, codec: CodecId.flatbuffers, flags: 0, correlation: ++correlation, timeoutMs: 0, target: 'example.chat.post', payload: new Uint8Array(Buffer.from(hex, 'hex')) };
+      conn.channel.write([encodeFrame(frame)]);
+      let answer: Seen | undefined;
+      for (let i = 0; i < 200 && !answer; i++) {
+        await sleep(5);
+        answer = seen.find((f) => f.dir === 'in' && f.correlation === correlation);
+      }
+      expect(answer, hex).toMatchObject({ kind: FrameKind.ERROR, codec: CodecId.flatbuffers });
+      const env = decodeEnvelope(answer!.payload, 'flatbuffers', 64);
+      expect(env.code, hex).toBe(code);
+      expect(env.message, hex).toContain(message);
+    }
+    expect((await client.post('still served')).text).toBe('still served');
   });
 });
 

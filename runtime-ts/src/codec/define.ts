@@ -159,6 +159,17 @@ export function defineCodec<T>(typeName: string, parts: CodecParts<T>): TypeCode
   };
 }
 
+const EMPTY_JSON = new TextEncoder().encode('{}');
+/** An empty table at the root (docs/wire.md §3.6): root offset 8, a 4-byte vtable, the table's soffset. */
+const EMPTY_FLATBUFFERS = Uint8Array.of(8, 0, 0, 0, 4, 0, 4, 0, 4, 0, 0, 0);
+
+/** The canonical bytes of a struct with no field (parameters of a function without any): no bytes in protobuf. */
+export function emptyStruct(codec: CodecName): Uint8Array {
+  if (codec === 'json') return EMPTY_JSON;
+  if (codec === 'protobuf') return new Uint8Array(0);
+  return codec === 'flatbuffers' ? EMPTY_FLATBUFFERS : Uint8Array.of(0x80);
+}
+
 function unsupported(codec: string): InteropError {
   return new InteropError(ErrorCode.PROTOCOL_ERROR, `unsupported codec '${codec}'`);
 }

@@ -68,7 +68,8 @@ export function enumCodec(typeName: string, members: ReadonlyArray<readonly [str
     },
     // As a payload, an enum is slot 0 of its wrapper table `{ value: E; }` (docs/wire.md §3.6).
     encodeFlatbuffers: (w, v) => {
-      const t = w.table([0, 4]);
+      w.has(0, 4);
+      const t = w.table();
       w.enumValue(v);
       return t;
     },

@@ -1,10 +1,10 @@
 // The canonical FlatBuffers layout of docs/wire.md §3.6 (ADR 0041): front to back at one cursor,
 // depth-first in field order, each table's own vtable right before it, fields in slot order at
-// their natural alignment. Generated code drives it: table() writes a table's vtable and soffset
-// from its layout, the field writers append the inline fields (each aligned to its size), slot()
-// leaves a uoffset to patch, and once the table is done the objects its fields refer to are
-// written one after the other, each returning its position for patch(). Positions are relative
-// to the start of the payload (`start`), which the reader keeps 8-aligned.
+// their natural alignment. Generated code drives it: has() declares each field a table writes, in
+// slot order; table() writes the vtable and soffset; the field writers append the inline fields
+// (each aligned to its size), slot() leaves a uoffset to patch; once the table is done, the objects
+// its fields refer to are written one after the other, each returning its position for patch().
+// Positions are relative to the start of the payload (`start`), which the reader keeps 8-aligned.
 
 import { ByteWriter } from './byte-writer.js';
 import { checkBool, checkBytes, checkF32, checkF64, checkI16, checkI32, checkI64, checkI8, checkU16, checkU32, checkU64, checkU8 } from './checks.js';
@@ -15,6 +15,11 @@ import { encodeUtf8Into } from './utf8.js';
 const offsets = new Uint16Array(1024);
 
 export class FlatbuffersWriter extends ByteWriter {
+  /** The table being declared with has(): slots so far (n), its end, its alignment. */
+  private slots = 0;
+  private end = 4;
+  private alignment = 4;
+
   /** Zero bytes up to the next payload position that is a multiple of `n` (1, 2, 4 or 8). */
   align(n: number): void {
     const pad = -(this.pos - this.start) & (n - 1);
@@ -34,27 +39,27 @@ export class FlatbuffersWriter extends ByteWriter {
     return this.slot();
   }
 
+  /** Declares a field the next table() writes: its slot (ascending) and inline size (a uoffset: 4). */
+  has(slot: number, size: number): void {
+    const at = (this.end + size - 1) & -size;
+    for (let s = this.slots; s < slot; s++) offsets[s] = 0;
+    offsets[slot] = at;
+    this.end = at + size;
+    if (size > this.alignment) this.alignment = size;
+    this.slots = slot + 1;
+  }
+
   /**
-   * Writes a table's vtable and soffset (rule 3 of §3.6) and returns the table's position; the
-   * caller then writes the fields that `present` marks, in order. `layout` is [slot, size, ...]
-   * for every field of the table in slot order; `present[i]` says whether field i is written
-   * (undefined: all are).
+   * Writes the vtable and soffset (rule 3 of §3.6) of a table with the fields has() declared and
+   * returns the table's position; the caller then writes those fields, in order.
    */
-  table(layout: readonly number[], present?: readonly boolean[]): number {
-    let n = 0;
-    let align = 4;
-    let end = 4;
-    for (let i = 0; i < layout.length; i += 2) {
-      if (present !== undefined && !present[i >> 1]) continue;
-      const slot = layout[i]!;
-      const size = layout[i + 1]!;
-      end = (end + size - 1) & -size;
-      for (let s = n; s < slot; s++) offsets[s] = 0;
-      offsets[slot] = end;
-      end += size;
-      if (size > align) align = size;
-      n = slot + 1;
-    }
+  table(): number {
+    const n = this.slots;
+    const end = this.end;
+    const align = this.alignment;
+    this.slots = 0;
+    this.end = 4;
+    this.alignment = 4;
     const vtableBytes = 4 + 2 * n;
     const cursor = this.at;
     const t = Math.ceil((cursor + vtableBytes) / align) * align;

@@ -41,6 +41,7 @@ export {
   encodeFlatbuffersWith,
   decodeFlatbuffersWith,
   DEFAULT_DECODE_LIMITS,
+  emptyStruct,
   type CodecParts,
   type TypeCodec,
 } from './define.js';

@@ -1,6 +1,7 @@
 // The control channel (docs/wire.md §7): the reserved module `interop.control`, served on every
 // data connection and on a node's control endpoint, and a small client for `interop inspect`.
 
+import { emptyStruct } from '../codec/define.js';
 import { ErrorCode, InteropError } from '../errors.js';
 import type { CodecName, FunctionDescriptor, ModuleDescriptor, PayloadCodec } from '../module.js';
 import { Connection } from '../node/connection.js';
@@ -52,7 +53,7 @@ const text = new TextDecoder();
 /** Control functions take no parameters: an empty struct in every codec (no bytes in protobuf). */
 const noParams: PayloadCodec<unknown[]> = {
   validate: () => undefined,
-  encode: (_v, codec: CodecName) => (codec === 'json' ? utf8.encode('{}') : codec === 'protobuf' ? new Uint8Array(0) : Uint8Array.of(0x80)),
+  encode: (_v, codec: CodecName) => emptyStruct(codec),
   decode: () => [],
 };
 

@@ -24,14 +24,14 @@ import type { Limits } from '../wire/limits.js';
 import type { LocalServices } from './services.js';
 
 /** What a node decodes and lists in its handshake, in order of preference (docs/wire.md §2). */
-export const DEFAULT_CODECS: readonly CodecName[] = ['msgpack', 'json', 'protobuf'];
+export const DEFAULT_CODECS: readonly CodecName[] = ['msgpack', 'json', 'protobuf', 'flatbuffers'];
 
 export interface HandshakeOptions {
   /** The initiator (the side that connected, or a plugin's parent) sends HELLO. */
   role: 'initiator' | 'responder';
   /** Modules this side will call; announced in `wants` and checked by the peer. */
   wants?: ModuleDescriptor[];
-  /** Codecs this side decodes, in order of preference (default msgpack, json, protobuf). */
+  /** Codecs this side decodes, in order of preference (default msgpack, json, protobuf, flatbuffers). */
   codecs?: CodecName[];
   /** Codec this side sends in, when the peer decodes it (default: the first of `codecs` it does). */
   codec?: CodecName;

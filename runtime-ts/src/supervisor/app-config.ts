@@ -11,7 +11,7 @@ import { validateAgainstSchema, type ConfigIssue } from './schema-check.js';
 
 export type Language = 'ts' | 'python' | 'c' | 'native' | 'cpp' | 'd' | 'haskell';
 export type LinkTransport = 'unix' | 'shm' | 'tcp' | 'ws' | 'http' | 'stdio';
-export type LinkCodec = 'json' | 'msgpack' | 'protobuf';
+export type LinkCodec = 'json' | 'msgpack' | 'protobuf' | 'flatbuffers';
 /** How an address of each listening transport starts, and its form for messages. */
 const ADDRESS_FORMS: Partial<Record<LinkTransport, [string, string]>> = {
   unix: ['unix:', 'unix:/path/to.sock'], shm: ['shm:', 'shm:/path/to/setup.sock'], tcp: ['tcp://', 'tcp://host:port'],

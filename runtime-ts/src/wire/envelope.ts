@@ -3,9 +3,13 @@
 // envelope (not as bytes): the encoder splices its bytes in, the decoder returns its raw span.
 // In protobuf the envelope is the message interop.ErrorEnvelope (docs/wire.md §4) and `detail` the
 // error's message as field 4 (length-delimited: a nested message and bytes share one encoding).
+// In flatbuffers it is the table interop.ErrorEnvelope (§3.6) and `detail` the error's own
+// FlatBuffer, in a vector placed as one of 8-byte scalars so that it is 8-aligned.
 // The message is text for people: a lone surrogate in it is written as U+FFFD, never refused.
 
-import { encodeJsonWith, encodeMsgpackWith, encodeProtobufWith } from '../codec/define.js';
+import { decodeFlatbuffersWith, encodeFlatbuffersWith, encodeJsonWith, encodeMsgpackWith, encodeProtobufWith } from '../codec/define.js';
+import type { FlatbuffersReader } from '../codec/flatbuffers-reader.js';
+import type { FlatbuffersWriter } from '../codec/flatbuffers-writer.js';
 import { duplicate } from '../codec/errors.js';
 import { JsonReader } from '../codec/json-reader.js';
 import { jsonKey, type JsonWriter } from '../codec/json-writer.js';
@@ -85,8 +89,42 @@ function writeProtobuf(w: ProtobufWriter, env: ErrorEnvelope): void {
   }
 }
 
+function writeFlatbuffers(w: FlatbuffersWriter, env: ErrorEnvelope): number {
+  // Slots: code (uint), message, type, detail (uoffsets).
+  w.has(0, 4);
+  w.has(1, 4);
+  if (env.type !== undefined) w.has(2, 4);
+  if (env.detail !== undefined) w.has(3, 4);
+  const t = w.table();
+  w.u32(env.code >>> 0);
+  const message = w.slot();
+  const type = env.type !== undefined ? w.slot() : -1;
+  const detail = env.detail !== undefined ? w.slot() : -1;
+  w.patch(message, w.string(wellFormed(env.message)));
+  if (env.type !== undefined) w.patch(type, w.string(wellFormed(env.type)));
+  if (env.detail !== undefined) {
+    w.patch(detail, w.vector(env.detail.length, 8));
+    w.raw(env.detail);
+  }
+  return t;
+}
+
+function readFlatbuffers(r: FlatbuffersReader, t: number): ErrorEnvelope {
+  r.enter(t);
+  const code = r.field(t, 0, 4);
+  const message = r.field(t, 1, 4);
+  const type = r.field(t, 2, 4);
+  const detail = r.field(t, 3, 4);
+  const env: ErrorEnvelope = { code: code < 0 ? 0 : r.u32(code), message: message < 0 ? '' : r.string(r.deref(message)) };
+  if (type >= 0) env.type = r.string(r.deref(type));
+  if (detail >= 0) env.detail = r.bytes(r.deref(detail));
+  r.leave();
+  return env;
+}
+
 export function encodeEnvelope(env: ErrorEnvelope, codec: CodecName): Uint8Array {
   if (codec === 'json') return encodeJsonWith(writeJson, env);
+  if (codec === 'flatbuffers') return encodeFlatbuffersWith(writeFlatbuffers, env);
   return codec === 'protobuf' ? encodeProtobufWith(writeProtobuf, env) : encodeMsgpackWith(writeMsgpack, env);
 }
 
@@ -116,6 +154,7 @@ function decodeProtobuf(bytes: Uint8Array, maxDepth: number): ErrorEnvelope {
  */
 export function decodeEnvelope(bytes: Uint8Array, codec: CodecName, maxDepth: number): ErrorEnvelope {
   if (codec === 'protobuf') return decodeProtobuf(bytes, maxDepth);
+  if (codec === 'flatbuffers') return decodeFlatbuffersWith(readFlatbuffers, bytes, { maxDepth });
   const env: ErrorEnvelope = { code: 0, message: '' };
   const limits = { maxDepth };
   if (codec === 'json') {

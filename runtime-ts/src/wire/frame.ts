@@ -53,17 +53,17 @@ export function isStreamKind(kind: number): boolean {
 }
 
 /** Codecs this runtime can decode payloads in (none carries empty payloads only). */
-export function isSupportedCodec(codec: number): codec is 0 | 1 | 2 | 3 {
-  return codec <= CodecId.protobuf;
+export function isSupportedCodec(codec: number): codec is 0 | 1 | 2 | 3 | 4 {
+  return codec <= CodecId.flatbuffers;
 }
 
 export function codecId(name: CodecName): CodecId {
-  return name === 'json' ? CodecId.json : name === 'protobuf' ? CodecId.protobuf : CodecId.msgpack;
+  return name === 'json' ? CodecId.json : name === 'protobuf' ? CodecId.protobuf : name === 'flatbuffers' ? CodecId.flatbuffers : CodecId.msgpack;
 }
 
 /** The payload codec name of a wire codec id, or undefined for none/reserved ids. */
 export function codecNameOf(id: number): CodecName | undefined {
-  return id === CodecId.json ? 'json' : id === CodecId.msgpack ? 'msgpack' : id === CodecId.protobuf ? 'protobuf' : undefined;
+  return id === CodecId.json ? 'json' : id === CodecId.msgpack ? 'msgpack' : id === CodecId.protobuf ? 'protobuf' : id === CodecId.flatbuffers ? 'flatbuffers' : undefined;
 }
 
 export interface Frame {

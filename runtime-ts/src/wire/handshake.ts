@@ -75,7 +75,7 @@ function compatTables(value: unknown, field: string): Record<string, CompatTable
 function codecList(value: unknown, field: string): CodecName[] {
   if (!Array.isArray(value)) throw protocolError(`${field}: expected an array of codec names`);
   // Names this runtime does not know are ignored: a newer peer may list more codecs.
-  return value.filter((c): c is CodecName => c === 'json' || c === 'msgpack' || c === 'protobuf');
+  return value.filter((c): c is CodecName => c === 'json' || c === 'msgpack' || c === 'protobuf' || c === 'flatbuffers');
 }
 
 export function decodeHello(bytes: Uint8Array): Hello {

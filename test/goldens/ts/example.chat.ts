@@ -799,7 +799,16 @@ function Message$encFb(w: $rt.FlatbuffersWriter, v: Message): number {
   const $f8 = v.sent;
   let $at = '';
   try {
-    const $t1 = w.table([0, 8, 1, 8, 2, 4, 3, 4, 4, 4, 5, 4, 6, 4, 7, 4, 8, 4], [true, true, true, $f3 != null, true, true, true, true, true]);
+    w.has(0, 8);
+    w.has(1, 8);
+    w.has(2, 4);
+    if ($f3 != null) w.has(3, 4);
+    w.has(4, 4);
+    w.has(5, 4);
+    w.has(6, 4);
+    w.has(7, 4);
+    w.has(8, 4);
+    const $t1 = w.table();
     $at = '.id';
     w.u64($f0);
     $at = '.author';
@@ -842,7 +851,9 @@ function Message$encFb(w: $rt.FlatbuffersWriter, v: Message): number {
     try {
       for (const [$key16, $val17] of $rt.mapEntries($m12, 'string')) {
         $k15 = $key16;
-        const $t18 = w.table([0, 4, 1, 4]);
+        w.has(0, 4);
+        w.has(1, 4);
+        const $t18 = w.table();
         const $s19 = w.slot();
         w.u32($val17);
         w.patch($s19, w.string($key16));
@@ -862,7 +873,8 @@ function Message$encFb(w: $rt.FlatbuffersWriter, v: Message): number {
     let $i22 = 0;
     try {
       for (const $x23 of $a20) {
-        const $t24 = w.table([0, 4], [$x23 != null]);
+        if ($x23 != null) w.has(0, 4);
+        const $t24 = w.table();
         if ($x23 != null) w.i32($x23);
         w.patch($v21 + 4 + 4 * $i22, $t24);
         $i22++;
@@ -915,7 +927,7 @@ function Message$decFb(r: $rt.FlatbuffersReader, t: number): Message {
     else {
       const $o8 = r.deref($p6);
       const $n9 = r.count($o8, 4);
-      const $a10: string[] = [];
+      const $a10: Array<string> = [];
       let $i11 = 0;
       try {
         for (; $i11 < $n9; $i11++) {
@@ -973,7 +985,7 @@ function Message$decFb(r: $rt.FlatbuffersReader, t: number): Message {
     else {
       const $o26 = r.deref($p24);
       const $n27 = r.count($o26, 4);
-      const $a28: number | undefined[] = [];
+      const $a28: Array<number | undefined> = [];
       let $i29 = 0;
       try {
         for (; $i29 < $n27; $i29++) {
@@ -1261,10 +1273,13 @@ function Attachment$encFb(w: $rt.FlatbuffersWriter, v: Attachment): number {
     switch (v.kind) {
       case 'image': {
         $at = '.image';
-        const $t = w.table([0, 1, 1, 4]);
+        w.has(0, 1);
+        w.has(1, 4);
+        const $t = w.table();
         w.u8(1);
         const $s = w.slot();
-        const $t1 = w.table([0, 4]);
+        w.has(0, 4);
+        const $t1 = w.table();
         const $s2 = w.slot();
         w.patch($s2, w.bytes(v.value));
         w.patch($s, $t1);
@@ -1272,10 +1287,13 @@ function Attachment$encFb(w: $rt.FlatbuffersWriter, v: Attachment): number {
       }
       case 'link': {
         $at = '.link';
-        const $t = w.table([0, 1, 1, 4]);
+        w.has(0, 1);
+        w.has(1, 4);
+        const $t = w.table();
         w.u8(2);
         const $s = w.slot();
-        const $t3 = w.table([0, 4]);
+        w.has(0, 4);
+        const $t3 = w.table();
         const $s4 = w.slot();
         w.patch($s4, w.string(v.value));
         w.patch($s, $t3);
@@ -1283,10 +1301,12 @@ function Attachment$encFb(w: $rt.FlatbuffersWriter, v: Attachment): number {
       }
       case 'none': {
         $at = '.none';
-        const $t = w.table([0, 1, 1, 4]);
+        w.has(0, 1);
+        w.has(1, 4);
+        const $t = w.table();
         w.u8(3);
         const $s = w.slot();
-        w.patch($s, w.table([]));
+        w.patch($s, w.table());
         return $t;
       }
       default:
@@ -1504,7 +1524,8 @@ function NotFound$encFb(w: $rt.FlatbuffersWriter, v: NotFound): number {
   const $f0 = v.key;
   let $at = '';
   try {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     $at = '.key';
     const $s2 = w.slot();
     $at = '.key';
@@ -1684,7 +1705,8 @@ function RateLimited$encFb(w: $rt.FlatbuffersWriter, v: RateLimited): number {
   const $f0 = v.retryAfterMs;
   let $at = '';
   try {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     $at = '.retry_after_ms';
     w.u32($f0);
     return $t1;
@@ -1914,7 +1936,9 @@ const fn$post$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pos
     const $f1 = v[1] as Mood | undefined;
     let $at = '';
     try {
-      const $t1 = w.table([0, 4, 1, 4], [true, $f1 != null]);
+      w.has(0, 4);
+      if ($f1 != null) w.has(1, 4);
+      const $t1 = w.table();
       $at = '.text';
       const $s2 = w.slot();
       $at = '.mood';
@@ -2141,7 +2165,9 @@ const fn$history$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('
     const $f1 = v[1] as users.UserId | undefined;
     let $at = '';
     try {
-      const $t1 = w.table([0, 4, 1, 8], [true, $f1 != null]);
+      w.has(0, 4);
+      if ($f1 != null) w.has(1, 8);
+      const $t1 = w.table();
       $at = '.page';
       const $s2 = w.slot();
       $at = '.author';
@@ -2279,7 +2305,8 @@ const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('
     return $v ?? [];
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: Message[]): number {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     const $s2 = w.slot();
     const $a3 = v;
     if (!Array.isArray($a3)) throw $rt.mismatch('list', $a3);
@@ -2305,7 +2332,7 @@ const fn$history$result: $rt.TypeCodec<Message[]> = $rt.defineCodec<Message[]>('
     else {
       const $o5 = r.deref($p3);
       const $n6 = r.count($o5, 4);
-      const $a7: Message[] = [];
+      const $a7: Array<Message> = [];
       let $i8 = 0;
       try {
         for (; $i8 < $n6; $i8++) {
@@ -2401,7 +2428,7 @@ const fn$ping$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pin
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, _v: unknown[]): number {
     let $at = '';
     try {
-      const $t1 = w.table([]);
+      const $t1 = w.table();
       return $t1;
     } catch (e) {
       throw $rt.withPath(e, $at);
@@ -2409,10 +2436,6 @@ const fn$ping$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('pin
   },
   decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
     r.enter(t);
-    let $at = '';
-    try {} catch (e) {
-      throw $rt.withPath(e, $at);
-    }
     r.leave();
     return [];
   },
@@ -2548,7 +2571,8 @@ const fn$watch$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('wa
     const $f0 = v[0] as number;
     let $at = '';
     try {
-      const $t1 = w.table([0, 4]);
+      w.has(0, 4);
+      const $t1 = w.table();
       $at = '.backlog';
       w.u32($f0);
       return $t1;
@@ -2651,7 +2675,7 @@ const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, _v: unknown[]): number {
     let $at = '';
     try {
-      const $t1 = w.table([]);
+      const $t1 = w.table();
       return $t1;
     } catch (e) {
       throw $rt.withPath(e, $at);
@@ -2659,10 +2683,6 @@ const fn$post_many$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>
   },
   decodeFlatbuffers(r: $rt.FlatbuffersReader, t: number): unknown[] {
     r.enter(t);
-    let $at = '';
-    try {} catch (e) {
-      throw $rt.withPath(e, $at);
-    }
     r.leave();
     return [];
   },
@@ -2701,7 +2721,8 @@ const fn$post_many$result: $rt.TypeCodec<number> = $rt.defineCodec<number>('post
     return $v ?? 0;
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: number): number {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     w.u32(v);
     return $t1;
   },
@@ -2748,7 +2769,8 @@ const fn$post_many$input: $rt.TypeCodec<string> = $rt.defineCodec<string>('post_
     return $v ?? '';
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: string): number {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     const $s2 = w.slot();
     w.patch($s2, w.string(v));
     return $t1;
@@ -2900,7 +2922,8 @@ const fn$typing$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>('t
     const $f0 = v[0] as users.UserId;
     let $at = '';
     try {
-      const $t1 = w.table([0, 8]);
+      w.has(0, 8);
+      const $t1 = w.table();
       $at = '.user';
       w.u64($f0);
       return $t1;

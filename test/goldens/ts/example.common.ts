@@ -202,7 +202,9 @@ function Timestamp$encFb(w: $rt.FlatbuffersWriter, v: Timestamp): number {
   const $f1 = v.utcOffsetMin;
   let $at = '';
   try {
-    const $t1 = w.table([0, 8, 1, 2]);
+    w.has(0, 8);
+    w.has(1, 2);
+    const $t1 = w.table();
     $at = '.millis';
     w.i64($f0);
     $at = '.utc_offset_min';
@@ -414,7 +416,9 @@ function Page$encFb(w: $rt.FlatbuffersWriter, v: Page): number {
   const $f1 = v.limit;
   let $at = '';
   try {
-    const $t1 = w.table([0, 4, 1, 4]);
+    w.has(0, 4);
+    w.has(1, 4);
+    const $t1 = w.table();
     $at = '.offset';
     w.u32($f0);
     $at = '.limit';
@@ -647,7 +651,9 @@ function InvalidArgument$encFb(w: $rt.FlatbuffersWriter, v: InvalidArgument): nu
   const $f1 = v.reason;
   let $at = '';
   try {
-    const $t1 = w.table([0, 4, 1, 4]);
+    w.has(0, 4);
+    w.has(1, 4);
+    const $t1 = w.table();
     $at = '.field';
     const $s2 = w.slot();
     $at = '.reason';
@@ -738,7 +744,8 @@ export const Millis$codec: $rt.TypeCodec<Millis> = $rt.defineCodec<bigint>('Mill
     return $v ?? 0n;
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: bigint): number {
-    const $t1 = w.table([0, 8]);
+    w.has(0, 8);
+    const $t1 = w.table();
     w.i64(v);
     return $t1;
   },
@@ -785,7 +792,8 @@ export const Uuid$codec: $rt.TypeCodec<Uuid> = $rt.defineCodec<string>('Uuid', {
     return $v ?? '';
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: string): number {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     const $s2 = w.slot();
     w.patch($s2, w.string(v));
     return $t1;

@@ -341,7 +341,12 @@ function User$encFb(w: $rt.FlatbuffersWriter, v: User): number {
   const $f4 = v.email;
   let $at = '';
   try {
-    const $t1 = w.table([0, 8, 1, 4, 2, 4, 3, 4, 4, 4], [true, true, true, true, $f4 != null]);
+    w.has(0, 8);
+    w.has(1, 4);
+    w.has(2, 4);
+    w.has(3, 4);
+    if ($f4 != null) w.has(4, 4);
+    const $t1 = w.table();
     $at = '.id';
     w.u64($f0);
     $at = '.name';
@@ -357,7 +362,7 @@ function User$encFb(w: $rt.FlatbuffersWriter, v: User): number {
     $at = '.created';
     w.patch($s3, common.Timestamp$codec.encodeFlatbuffers!(w, $f3));
     $at = '.email';
-    if ($s4 >= 0) {
+    if ($f4 != null) {
       w.patch($s4, w.string($f4));
     }
     return $t1;
@@ -561,7 +566,8 @@ function UserNotFound$encFb(w: $rt.FlatbuffersWriter, v: UserNotFound): number {
   const $f0 = v.id;
   let $at = '';
   try {
-    const $t1 = w.table([0, 8]);
+    w.has(0, 8);
+    const $t1 = w.table();
     $at = '.id';
     w.u64($f0);
     return $t1;
@@ -629,7 +635,8 @@ export const UserId$codec: $rt.TypeCodec<UserId> = $rt.defineCodec<bigint>('User
     return $v ?? 0n;
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: bigint): number {
-    const $t1 = w.table([0, 8]);
+    w.has(0, 8);
+    const $t1 = w.table();
     w.u64(v);
     return $t1;
   },
@@ -767,7 +774,8 @@ const fn$get_user$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]>(
     const $f0 = v[0] as UserId;
     let $at = '';
     try {
-      const $t1 = w.table([0, 8]);
+      w.has(0, 8);
+      const $t1 = w.table();
       $at = '.id';
       w.u64($f0);
       return $t1;
@@ -929,7 +937,8 @@ const fn$list_users$params: $rt.TypeCodec<unknown[]> = $rt.defineCodec<unknown[]
     const $f0 = v[0] as common.Page;
     let $at = '';
     try {
-      const $t1 = w.table([0, 4]);
+      w.has(0, 4);
+      const $t1 = w.table();
       $at = '.page';
       const $s2 = w.slot();
       $at = '.page';
@@ -1061,7 +1070,8 @@ const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('lis
     return $v ?? [];
   },
   encodeFlatbuffers(w: $rt.FlatbuffersWriter, v: User[]): number {
-    const $t1 = w.table([0, 4]);
+    w.has(0, 4);
+    const $t1 = w.table();
     const $s2 = w.slot();
     const $a3 = v;
     if (!Array.isArray($a3)) throw $rt.mismatch('list', $a3);
@@ -1087,7 +1097,7 @@ const fn$list_users$result: $rt.TypeCodec<User[]> = $rt.defineCodec<User[]>('lis
     else {
       const $o5 = r.deref($p3);
       const $n6 = r.count($o5, 4);
-      const $a7: User[] = [];
+      const $a7: Array<User> = [];
       let $i8 = 0;
       try {
         for (; $i8 < $n6; $i8++) {

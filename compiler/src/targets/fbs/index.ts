@@ -155,6 +155,30 @@ class ModuleFile {
   }
 }
 
+/** The ERROR payload (docs/wire.md §3.6 and §4), one file for every module's errors: namespace `interop`. */
+export const ENVELOPE_PATH = 'interop/error_envelope.fbs';
+
+function envelopeFile(): string {
+  return `${[
+    generatedHeader('//', 'the interop wire protocol (docs/wire.md section 4)'),
+    '// The error envelope: the payload of an ERROR frame in the flatbuffers codec (docs/wire.md sections 3.6 and 4).',
+    '',
+    'namespace interop;',
+    '',
+    'table ErrorEnvelope {',
+    '  /// docs/wire.md section 4.1: 101 APPLICATION_ERROR for a declared error.',
+    '  code: uint (id: 0);',
+    '  /// For people.',
+    '  message: string (id: 1);',
+    "  /// The declared error's qualified name, e.g. example.chat.NotFound.",
+    '  type: string (id: 2);',
+    "  /// The declared error value: its own FlatBuffer (root offset first) of the table `type` names,",
+    '  /// 8-aligned in the payload.',
+    '  detail: [ubyte] (id: 3);',
+    '}',
+  ].join('\n')}\n`;
+}
+
 export const fbsTarget: Target = {
   id: 'fbs',
   displayName: 'FlatBuffers (.fbs schema)',
@@ -167,7 +191,16 @@ export const fbsTarget: Target = {
       const content = file.render(sourceName(module, options));
       problems.push(...file.problems);
       files.push({ path: fbsPath(module.name), content });
+      if (module.name === 'interop' || fbsPath(module.name) === ENVELOPE_PATH) {
+        problems.push({
+          code: 'E0702',
+          message: `FlatBuffers needs the namespace 'interop' and the file ${ENVELOPE_PATH} for the error envelope, which module ${module.name} would also take`,
+          span: { file: module.file, line: 1, col: 1, endLine: 1, endCol: 1 },
+          hint: 'rename the module',
+        });
+      }
     }
+    files.push({ path: ENVELOPE_PATH, content: envelopeFile() });
     if (problems.length > 0) throw new TargetError(problems);
     return files;
   },

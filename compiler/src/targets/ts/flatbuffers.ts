@@ -64,10 +64,8 @@ export interface TableField {
 /** Writes a table of `fields` (each value already in a local) and its objects; returns the local holding its position. */
 function encodeTable(ctx: GenContext, fields: TableField[], out: CodeWriter, locals: Locals): string {
   const t = locals.next('t');
-  const layout = fields.flatMap((f) => [f.slot, inlineSize(ctx, f.type)]).join(', ');
-  const optional = fields.some((f) => f.type.kind === 'optional');
-  const present = optional ? `, [${fields.map((f) => (f.type.kind === 'optional' ? `${f.expr} != null` : 'true')).join(', ')}]` : '';
-  out.line(`const ${t} = w.table([${layout}]${present});`);
+  for (const f of fields) out.line(`${f.type.kind === 'optional' ? `if (${f.expr} != null) ` : ''}w.has(${f.slot}, ${inlineSize(ctx, f.type)});`);
+  out.line(`const ${t} = w.table();`);
   const slots: Array<[TableField, string]> = [];
   for (const f of fields) {
     if (f.at !== undefined) out.line(`$at = '${f.at}';`);
@@ -273,18 +271,20 @@ export function decodeStructFb(ctx: GenContext, shape: StructShape, out: CodeWri
   const locals = new Locals();
   const fields: Field[] = shape.fields;
   out.line('r.enter(t);');
-  fields.forEach((f, i) => out.line(`let $f${i}: ${ctx.tsType(f.type)};`));
-  out.line(`let $at = '';`);
-  out.tryCatch(() => {
-    // In slot order: a decode reads (and counts, §3.6) a table's fields in the same order in every runtime.
-    const bySlot = [...fields.entries()].sort((a, b) => a[1].id - b[1].id);
-    bySlot.forEach(([i, f]) => {
-      out.line(`$at = '.${f.name}';`);
-      const fallback =
-        f.type.kind === 'optional' ? 'undefined' : f.default !== undefined ? constExpr(ctx, f.default, f.type) : zeroExpr(ctx, f.type) ?? `${RT}.throwMissing('')`;
-      out.line(`$f${i} = ${decodeField(ctx, 't', f.id - 1, f.type, fallback, out, locals)};`);
-    });
-  }, `throw ${RT}.withPath(e, $at);`);
+  if (fields.length > 0) {
+    fields.forEach((f, i) => out.line(`let $f${i}: ${ctx.tsType(f.type)};`));
+    out.line(`let $at = '';`);
+    out.tryCatch(() => {
+      // In slot order: a decode reads (and counts, §3.6) a table's fields in the same order in every runtime.
+      const bySlot = [...fields.entries()].sort((a, b) => a[1].id - b[1].id);
+      for (const [i, f] of bySlot) {
+        out.line(`$at = '.${f.name}';`);
+        const declared = f.default !== undefined ? constExpr(ctx, f.default, f.type) : zeroExpr(ctx, f.type);
+        const fallback = f.type.kind === 'optional' ? 'undefined' : (declared ?? `${RT}.throwMissing('')`);
+        out.line(`$f${i} = ${decodeField(ctx, 't', f.id - 1, f.type, fallback, out, locals)};`);
+      }
+    }, `throw ${RT}.withPath(e, $at);`);
+  }
   out.line('r.leave();');
   const built = shape.build(fields.map((_, i) => `$f${i}`));
   out.list(`return ${built.head}`, built.items, `${built.tail};`, { spaced: built.spaced });
@@ -301,10 +301,11 @@ export function encodeUnionFb(ctx: GenContext, d: UnionDecl, out: CodeWriter): v
       for (const u of d.cases) {
         out.block(`case ${tsString(u.name)}: {`, () => {
           out.line(`$at = '.${u.name}';`);
-          out.line('const $t = w.table([0, 1, 1, 4]);');
+          out.line('w.has(0, 1);').line('w.has(1, 4);');
+          out.line('const $t = w.table();');
           out.line(`w.u8(${u.id});`);
           out.line('const $s = w.slot();');
-          const c = u.type === undefined ? 'w.table([])' : encodeTable(ctx, [{ slot: 0, type: u.type, expr: 'v.value' }], out, locals);
+          const c = u.type === undefined ? 'w.table()' : encodeTable(ctx, [{ slot: 0, type: u.type, expr: 'v.value' }], out, locals);
           out.line(`w.patch($s, ${c});`);
           out.line('return $t;');
         });

@@ -7,6 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { emptyStruct } from '../../codec/define.js';
 import { ErrorCode, InteropError } from '../../errors.js';
 import type { CodecName } from '../../module.js';
 import { FrameDecoder, FrameError } from '../../wire/decoder.js';
@@ -311,7 +312,7 @@ export class HttpChannel implements ByteChannel {
   private async exchange(req: IncomingMessage, res: ServerResponse, kind: FrameKind, target: string): Promise<void> {
     const codec = kind === FrameKind.PING ? 'json' : codecOfContentType(req.headers['content-type']);
     if (codec === undefined) {
-      throw new HttpRefusal(415, ErrorCode.INVALID_ARGUMENT, `Content-Type "${req.headers['content-type']}" is not a codec: send application/json, application/msgpack or application/x-protobuf`);
+      throw new HttpRefusal(415, ErrorCode.INVALID_ARGUMENT, `Content-Type "${req.headers['content-type']}" is not a codec: send application/json, application/msgpack, application/x-protobuf or application/x-flatbuffers`);
     }
     const timeoutMs = kind === FrameKind.REQUEST ? deadlineOf(req) : 0;
     const declared = req.headers['content-length'];
@@ -420,9 +421,9 @@ function errorFrame(env: ErrorEnvelope, codec: CodecName = 'json'): Frame {
   return { kind: FrameKind.ERROR, codec: codecId(codec), flags: 0, correlation: 0, timeoutMs: 0, target: '', payload: encodeEnvelope(env, codec) };
 }
 
-/** The parameters of a function called with an empty body: an empty struct (no bytes in protobuf). */
+/** The parameters of a function called with an empty body: an empty struct. */
 function emptyParams(codec: CodecName): Uint8Array {
-  return codec === 'json' ? utf8.encode('{}') : codec === 'protobuf' ? new Uint8Array(0) : Uint8Array.of(0x80);
+  return emptyStruct(codec);
 }
 
 /** The Interop-Timeout-Ms header as the REQUEST's timeout_ms (0: none). */

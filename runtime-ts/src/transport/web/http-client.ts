@@ -19,7 +19,7 @@ import type { ByteChannel, ChannelHandlers, ConnectOptions } from '../types.js';
 import type { WebAddress } from './address.js';
 import { why } from './dial-ws.js';
 import { OWN_FRAMES } from './http-channel.js';
-import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PROTOBUF_TYPE, PING_PATH, streamsNotOverHttp, TIMEOUT_HEADER } from './http-mapping.js';
+import { codeOfStatus, contentTypeOf, HELLO_PATH, JSON_TYPE, MSGPACK_TYPE, pathOfTarget, PROTOBUF_TYPE, FLATBUFFERS_TYPE, PING_PATH, streamsNotOverHttp, TIMEOUT_HEADER } from './http-mapping.js';
 
 const text = new TextDecoder();
 
@@ -214,7 +214,7 @@ export class HttpClientChannel implements ByteChannel {
 function answerFrame(frame: Frame, res: IncomingMessage, body: Uint8Array): Frame {
   const status = res.statusCode ?? 0;
   const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
-  const codec: CodecName | undefined = type === JSON_TYPE ? 'json' : type === MSGPACK_TYPE ? 'msgpack' : type === PROTOBUF_TYPE ? 'protobuf' : undefined;
+  const codec: CodecName | undefined = type === JSON_TYPE ? 'json' : type === MSGPACK_TYPE ? 'msgpack' : type === PROTOBUF_TYPE ? 'protobuf' : type === FLATBUFFERS_TYPE ? 'flatbuffers' : undefined;
   const base = { flags: 0, correlation: frame.correlation, timeoutMs: 0, target: frame.target };
   if (status >= 200 && status < 300) {
     if (frame.kind === FrameKind.HELLO) return { ...base, kind: FrameKind.WELCOME, codec: CodecId.json, payload: body };

@@ -40,6 +40,7 @@ export function codeOfStatus(status: number): number {
 export const JSON_TYPE = 'application/json';
 export const MSGPACK_TYPE = 'application/msgpack';
 export const PROTOBUF_TYPE = 'application/x-protobuf';
+export const FLATBUFFERS_TYPE = 'application/x-flatbuffers';
 
 /**
  * The codec of a request body's Content-Type, or undefined for one it cannot be. No type, and the
@@ -50,11 +51,12 @@ export function codecOfContentType(contentType: string | undefined): CodecName |
   if (type === '' || type === JSON_TYPE || type === 'application/x-www-form-urlencoded' || type === 'text/plain') return 'json';
   if (type === MSGPACK_TYPE || type === 'application/x-msgpack' || type === 'application/vnd.msgpack') return 'msgpack';
   if (type === PROTOBUF_TYPE || type === 'application/protobuf' || type === 'application/proto') return 'protobuf';
+  if (type === FLATBUFFERS_TYPE) return 'flatbuffers';
   return undefined;
 }
 
 export function contentTypeOf(codec: CodecName): string {
-  return codec === 'json' ? JSON_TYPE : codec === 'protobuf' ? PROTOBUF_TYPE : MSGPACK_TYPE;
+  return codec === 'json' ? JSON_TYPE : codec === 'protobuf' ? PROTOBUF_TYPE : codec === 'flatbuffers' ? FLATBUFFERS_TYPE : MSGPACK_TYPE;
 }
 
 /** Paths the HTTP transport serves besides /<module>/<member>. */
