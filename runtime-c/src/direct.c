@@ -147,6 +147,8 @@ static interop_call *call_alloc(interop_node *node, size_t extra) {
 void direct_call_free(interop_call *call) {
   if (call->stream != NULL) stream_serve_free(call);
   interop_arena_free(&call->arena);
+  free(call->answer_owned);
+  call->answer_owned = NULL;
   interop_node *node = call->node;
   if (!call->spare_sized || node->closing || node->spare_count >= MAX_SPARES) return free(call);
   call->next_ready = node->spare_calls;
@@ -420,6 +422,20 @@ int interop_call_answer_msgpack(interop_call *call, const uint8_t *data, size_t 
   if (copy == NULL && len > 0) return INTEROP_RESOURCE_EXHAUSTED;
   if (len > 0) memcpy(copy, data, len);
   call->answer = copy, call->answer_len = len;
+  call->answered_msgpack = true;
+  return INTEROP_OK;
+}
+
+int interop_call_answer_msgpack_buf(interop_call *call, interop_buf *bytes) {
+  interop_buf taken = *bytes;
+  interop_buf_init(bytes);
+  if (taken.failed) {
+    interop_buf_free(&taken);
+    return INTEROP_RESOURCE_EXHAUSTED;
+  }
+  free(call->answer_owned);
+  call->answer_owned = taken.data;
+  call->answer = taken.data, call->answer_len = taken.len;
   call->answered_msgpack = true;
   return INTEROP_OK;
 }

@@ -69,8 +69,9 @@ struct interop_call {
   bool caller_gone;        /* a direct stream's caller ended it here: its storage is no longer ours to fill */
   bool spare_sized;        /* allocated the size kept for reuse (direct.c call_alloc) */
   bool answered_msgpack;   /* the result is `answer`, encoded by a msgpack handler (ADR 0037) */
-  const uint8_t *answer;   /* in the call's arena */
+  const uint8_t *answer;   /* in the call's arena, or answer_owned */
   size_t answer_len;
+  uint8_t *answer_owned;   /* taken over by interop_call_answer_msgpack_buf: freed with the call */
   /* Last, so that a new call zeroes only what is above (call_alloc): the error is most of it. */
   interop_error err;
   uv_timer_t timer;        /* initialised when the deadline timer starts (timer_started) */

@@ -57,7 +57,7 @@ static void request_finished(interop_call *call) {
     if (call->rc == INTEROP_OK) {
       interop_buf payload = INTEROP_BUF_INIT;
       int rc = INTEROP_OK;
-      if (call->answered_msgpack) { /* encoded by a msgpack handler (ADR 0037), in the call's arena */
+      if (call->answered_msgpack) { /* encoded by a msgpack handler (ADR 0037), in the call's arena or its own (ADR 0045) */
         payload.data = (uint8_t *)call->answer, payload.len = call->answer_len;
       } else if (call->fn->result != NULL) {
         rc = interop_encode(call->fn->result, call->result, (interop_codec)s->codec, c->node->limits.max_depth,

@@ -7,6 +7,7 @@
 #define INTEROP_MODULE_H
 
 #include "arena.h"
+#include "buf.h"
 #include "error.h"
 #include "types.h"
 
@@ -132,6 +133,13 @@ typedef struct interop_msgpack_handler {
  * interop_call_finish). INTEROP_RESOURCE_EXHAUSTED when out of memory.
  */
 int interop_call_answer_msgpack(interop_call *call, const uint8_t *data, size_t len);
+/**
+ * interop_call_answer_msgpack without the copy: the call takes over `bytes->data` (malloc'd, as an
+ * interop_buf's is) and frees it when it ends; `*bytes` is left empty (INTEROP_BUF_INIT) whatever
+ * the outcome. A large answer is then not copied once more on its way to the connection.
+ * INTEROP_RESOURCE_EXHAUSTED when `bytes->failed` (the encoding ran out of memory).
+ */
+int interop_call_answer_msgpack_buf(interop_call *call, interop_buf *bytes);
 /** The nesting limit (limits.max_depth) values of this call are decoded and encoded within. */
 uint32_t interop_call_max_depth(const interop_call *call);
 
