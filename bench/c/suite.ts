@@ -7,6 +7,7 @@
 // The C contenders (bench/c/child.c, bench/c/inproc.c) are built once per run into bench/out/c
 // (Release); if the build fails, the C suites say why and are left out.
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { BenchOptions } from '../harness/options.js';
 import { fmtBytes, fmtNs, fmtRatio, type Results } from '../harness/results.js';
 import { pyChild, tsChild, type ChildSpec } from '../harness/child.js';
@@ -45,6 +46,24 @@ const cPair = (name: string, server: string, client: string, net: string, env: R
   client: (address) => cChild(client, { BENCH_ADDRESS: address, ...env }),
 });
 
+/** The same child run on one CPU only (taskset): the server on the last CPU, the client on the first. */
+const onCpu = (spec: ChildSpec, cpu: number): ChildSpec => ({ ...spec, cmd: 'taskset', args: ['-c', String(cpu), spec.cmd, ...spec.args] });
+const pinnedPair = (c: RttContender, cpus: number): RttContender => ({
+  name: `${c.name}, pinned`,
+  server: c.server && onCpu(c.server, cpus - 1),
+  client: (address) => onCpu(c.client(address), 0),
+});
+
+/** Whether client and server can each have a CPU of their own to be pinned to (taskset, 2+ CPUs). */
+function canPin(): boolean {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'pipe' });
+    return availableParallelism() >= 2;
+  } catch {
+    return false;
+  }
+}
+
 /** The raw socket ping-pong of the same bytes (the floor), for other suites' tables; undefined when bench/c does not build. */
 export function rawFloor(results: Results, net: 'unix' | 'tcp'): RttContender | undefined {
   return buildC(results) ? cPair(FLOOR, 'raw-server', 'raw-client', net) : undefined;
@@ -74,6 +93,21 @@ export async function runRpcC(opts: BenchOptions, results: Results): Promise<voi
     cPair('interop over shm, spin_us 0', 'server', 'client', 'shm', { BENCH_SHM_SPIN_US: '0' }),
     cPair('interop over unix', 'server', 'client', 'unix'),
     cPair(SPIN_FLOOR, 'spin-server', 'spin-client', 'shm'),
+  ]);
+  // The goal's setting (issue 15): both processes polling on cores of their own. Pinning gives each
+  // side one CPU; it does not keep other processes off them (bench/README.md).
+  if (!canPin()) return results.note('C ↔ C over shm, pinned: left out (taskset or a second CPU is missing)');
+  const cpus = availableParallelism();
+  await runRtt(opts, results, {
+    suite: '2. Request/response',
+    title: 'C ↔ C over shm, client and server pinned to CPUs of their own (taskset)',
+    metricPrefix: 'rtt.c-c.shm-pinned',
+    shapes: SHAPES,
+    floor: `${SPIN_FLOOR}, pinned`,
+  }, [
+    pinnedPair(cPair('interop over shm', 'server', 'client', 'shm'), cpus),
+    pinnedPair(cPair('interop over shm, spin_us 0', 'server', 'client', 'shm', { BENCH_SHM_SPIN_US: '0' }), cpus),
+    pinnedPair(cPair(SPIN_FLOOR, 'spin-server', 'spin-client', 'shm'), cpus),
   ]);
 }
 

@@ -118,6 +118,22 @@ static uint32_t next_id(conn *c) {
   }
 }
 
+/* "module.member", a frame's target, into out (CALL_TARGET_MAX bytes, cut there as snprintf would):
+ * two copies, not a format string, on every call. */
+#define CALL_TARGET_MAX 300
+static size_t call_target(char *out, const char *module, const char *member) {
+  size_t m = strlen(module), n = strlen(member);
+  if (m > CALL_TARGET_MAX - 1) m = CALL_TARGET_MAX - 1;
+  memcpy(out, module, m);
+  size_t len = m;
+  if (len < CALL_TARGET_MAX - 1) out[len++] = '.';
+  if (n > CALL_TARGET_MAX - 1 - len) n = CALL_TARGET_MAX - 1 - len;
+  memcpy(out + len, member, n);
+  len += n;
+  out[len] = '\0';
+  return len;
+}
+
 uint8_t calls_send_codec(conn *c, const char *module, const char *member) {
   const node_link *l = c->link;
   size_t n = module != NULL && member != NULL ? strlen(module) : 0;
@@ -140,9 +156,9 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
                 interop_done done, void *user) {
   interop_error err;
   uint8_t codec = calls_send_codec(c, m->name, fn->name);
-  interop_buf payload = INTEROP_BUF_INIT;
   pending *p = calloc(1, sizeof *p);
   if (p == NULL) return INTEROP_RESOURCE_EXHAUSTED;
+  interop_buf payload = node_scratch_take(c->node);
   p->fn = fn, p->result = result, p->arena = arena, p->done = done, p->user = user, p->conn = c;
   if (decoder != NULL) p->decoder = *decoder;
   uv_timer_init(c->node->loop, &p->timer);
@@ -150,23 +166,24 @@ int calls_start(conn *c, const interop_module *m, const interop_function *fn, co
   if (versions_check(c, m, false, fn->name, &err) != INTEROP_OK) {
     /* The peer's version of the module cannot serve it (docs/wire.md §2.2): nothing is sent. */
     p->fail_rc = interop_error_set(&p->fail_err, err.code, "%s", err.message);
+    node_scratch_give(c->node, &payload);
     uv_timer_start(&p->timer, on_refused, 0, 0);
     return INTEROP_OK;
   }
   if (interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, &err) != INTEROP_OK) {
     /* Refused before sending, as a direct call refuses it, and reported through `done`. */
     p->fail_rc = interop_error_set(&p->fail_err, err.code, "%s: %s", fn->name, err.message);
-    interop_buf_free(&payload);
+    node_scratch_give(c->node, &payload);
     uv_timer_start(&p->timer, on_refused, 0, 0);
     return INTEROP_OK;
   }
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : c->node->limits.default_deadline_ms;
   p->id = next_id(c);
-  char target[300];
-  int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
-  interop_frame f = {INTEROP_FRAME_REQUEST, codec, 0, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
-  send_or_wait(c, p, &f);
-  interop_buf_free(&payload);
+  char target[CALL_TARGET_MAX];
+  size_t tl = call_target(target, m->name, fn->name);
+  interop_frame f = {INTEROP_FRAME_REQUEST, codec, 0, p->id, timeout, target, tl, payload.data, payload.len};
+  send_or_wait(c, p, &f); /* the frame is copied: the buffer goes back */
+  node_scratch_give(c->node, &payload);
   /* libuv timers count from the loop's cached time, which is stale when the loop has not turned
      for a while (a caller that blocked, a loaded machine): the deadline would expire early. */
   uv_update_time(c->node->loop);
@@ -198,10 +215,10 @@ pending *calls_start_stream(conn *c, const interop_module *m, const interop_func
   p->timer.data = p;
   uint32_t timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : c->node->limits.default_deadline_ms;
   p->id = next_id(c);
-  char target[300];
-  int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
+  char target[CALL_TARGET_MAX];
+  size_t tl = call_target(target, m->name, fn->name);
   uint16_t flags = (uint16_t)((fn->input != NULL ? 0x0002u : 0) | (fn->output != NULL ? 0x0004u : 0));
-  interop_frame f = {INTEROP_FRAME_REQUEST, codec, flags, p->id, timeout, target, (size_t)tl, payload.data, payload.len};
+  interop_frame f = {INTEROP_FRAME_REQUEST, codec, flags, p->id, timeout, target, tl, payload.data, payload.len};
   send_or_wait(c, p, &f); /* written now: interop_stream_open waited for calls_can_write */
   interop_buf_free(&payload);
   uv_timer_start(&p->timer, on_deadline, timeout, 0);
@@ -210,19 +227,19 @@ pending *calls_start_stream(conn *c, const interop_module *m, const interop_func
 
 int calls_oneway(conn *c, const interop_module *m, const interop_function *fn, const void *params, interop_error *err) {
   uint8_t codec = calls_send_codec(c, m->name, fn->name);
-  interop_buf payload = INTEROP_BUF_INIT;
+  interop_buf payload = node_scratch_take(c->node);
   int rc = versions_check(c, m, false, fn->name, err);
   if (rc == INTEROP_OK && conn_oneways_full(c)) /* one-way calls cannot wait (docs/wire.md §5) */
     rc = interop_error_set(err, INTEROP_RESOURCE_EXHAUSTED, "%s.%s: %zu one-way calls already wait for %s to read", m->name,
                            fn->name, c->held_oneways, c->peer[0] ? c->peer : "the peer");
   if (rc == INTEROP_OK) rc = interop_encode(fn->params, params, (interop_codec)codec, c->node->limits.max_depth, &payload, err);
   if (rc == INTEROP_OK) {
-    char target[300];
-    int tl = snprintf(target, sizeof target, "%s.%s", m->name, fn->name);
-    interop_frame f = {INTEROP_FRAME_ONEWAY, codec, 0, 0, 0, target, (size_t)tl, payload.data, payload.len};
+    char target[CALL_TARGET_MAX];
+    size_t tl = call_target(target, m->name, fn->name);
+    interop_frame f = {INTEROP_FRAME_ONEWAY, codec, 0, 0, 0, target, tl, payload.data, payload.len};
     conn_send(c, &f);
   }
-  interop_buf_free(&payload);
+  node_scratch_give(c->node, &payload);
   return rc;
 }
 

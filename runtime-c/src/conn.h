@@ -92,6 +92,7 @@ struct conn {
   uint64_t event_seq;
   struct cJSON *peer_hs;    /* the peer's HELLO or WELCOME: its offers, wants and compatibility tables */
   struct verdict *verdicts; /* what this side may call of the peer's other versions (versions.c) */
+  const interop_module *same_module; /* the last module found with the peer's own fingerprint (versions.c) */
   uint32_t next_id;
   pending *pending;
   size_t in_flight;         /* our requests written and outstanding (at most max_in_flight) */

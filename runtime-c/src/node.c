@@ -33,6 +33,22 @@ void *interop_node_loop(interop_node *node) { return node->loop; }
 
 void node_wake(interop_node *node) { uv_async_send(&node->wake); }
 
+/* Larger buffers go back to the allocator: a blob's megabytes are not kept for small calls. */
+#define SCRATCH_KEEP (64u * 1024u)
+
+interop_buf node_scratch_take(interop_node *node) {
+  interop_buf b = node->scratch;
+  interop_buf_init(&node->scratch);
+  b.len = 0;
+  return b;
+}
+
+void node_scratch_give(interop_node *node, interop_buf *b) {
+  if (node->scratch.data == NULL && !b->failed && b->cap <= SCRATCH_KEEP) node->scratch = *b;
+  else interop_buf_free(b);
+  interop_buf_init(b);
+}
+
 void node_ready(interop_node *node, interop_call *call) {
   call->next_ready = NULL;
   if (node->ready_tail != NULL) node->ready_tail->next_ready = call;
@@ -288,6 +304,7 @@ void interop_node_close(interop_node *node) {
   uv_mutex_destroy(&node->post_lock);
   compat_cache_free(node);
   direct_calls_free_spares(node);
+  interop_buf_free(&node->scratch);
   free(node->hosted);
   free(node);
 }

@@ -121,6 +121,7 @@ struct interop_node {
   posted *posted_head, *posted_tail;
   interop_call *ready_head, *ready_tail;
   interop_call *spare_calls;  /* freed call objects kept for the next calls (direct.c) */
+  interop_buf scratch;        /* a payload's encoding buffer, kept between calls (node_scratch_take) */
   size_t spare_count;
   interop_subscription *events_ready; /* subscriptions with events to deliver */
   uint64_t started_ms;
@@ -155,6 +156,11 @@ void node_count(interop_node *node, interop_counter c);
 /* Queues a call's completion for the next loop turn. */
 void node_ready(interop_node *node, interop_call *call);
 void node_wake(interop_node *node);
+/* The node's encoding buffer, empty, lent until node_scratch_give: a payload then costs no
+ * allocation once the buffer has grown. Taken out of the node while lent, so an encoding started
+ * meanwhile (from a callback) gets a fresh one. */
+interop_buf node_scratch_take(interop_node *node);
+void node_scratch_give(interop_node *node, interop_buf *b);
 /* Delivers queued events (events.c). */
 void events_deliver(interop_node *node);
 void events_close(interop_node *node);

@@ -41,13 +41,19 @@ struct out_frame {
 
 static size_t queued(conn *c) { return c->shm != NULL ? c->shm_queued : uv_stream_get_write_queue_size(c->out_stream); }
 
+static size_t frame_len(const interop_frame *f) { return INTEROP_FRAME_HEAD + f->target_len + f->payload_len; }
+
+static void frame_fill(uint8_t *dst, const interop_frame *f) {
+  interop_frame_head(dst, f);
+  memcpy(dst + INTEROP_FRAME_HEAD, f->target, f->target_len);
+  if (f->payload_len > 0) memcpy(dst + INTEROP_FRAME_HEAD + f->target_len, f->payload, f->payload_len);
+}
+
 static out_frame *frame_new(conn *c, const interop_frame *f) {
-  size_t len = INTEROP_FRAME_HEAD + f->target_len + f->payload_len;
+  size_t len = frame_len(f);
   out_frame *w = malloc(sizeof *w + len);
   if (w == NULL) return NULL;
-  interop_frame_head(w->data, f);
-  memcpy(w->data + INTEROP_FRAME_HEAD, f->target, f->target_len);
-  if (f->payload_len > 0) memcpy(w->data + INTEROP_FRAME_HEAD + f->target_len, f->payload, f->payload_len);
+  frame_fill(w->data, f);
   w->c = c, w->next = NULL, w->seq = 0, w->len = len;
   w->kind = f->kind == INTEROP_FRAME_RESPONSE || f->kind == INTEROP_FRAME_ERROR || f->kind == INTEROP_FRAME_PONG ? OUT_ANSWER
             : f->kind == INTEROP_FRAME_ONEWAY                                                                     ? OUT_ONEWAY
@@ -104,6 +110,15 @@ void conn_shm_drop(conn *c) {
   c->shm_queued = 0;
 }
 
+/* shm: what the ring did not take (w->off bytes of it did) waits, in order. */
+static void shm_hold(conn *c, out_frame *w) {
+  w->next = NULL;
+  if (c->shm_tail != NULL) c->shm_tail->next = w;
+  else c->shm_head = w;
+  c->shm_tail = w;
+  c->shm_queued += w->len - w->off;
+}
+
 /* shm: into the ring now, or behind what waits; false once it waits. */
 static bool shm_write(conn *c, out_frame *w) {
   w->off = c->shm_head == NULL ? shm_put(c, w->data, w->len) : 0;
@@ -111,12 +126,25 @@ static bool shm_write(conn *c, out_frame *w) {
     free(w);
     return true;
   }
-  w->next = NULL;
-  if (c->shm_tail != NULL) c->shm_tail->next = w;
-  else c->shm_head = w;
-  c->shm_tail = w;
-  c->shm_queued += w->len - w->off;
+  shm_hold(c, w);
   return false;
+}
+
+/* shm with nothing waiting: a frame of up to SHM_DIRECT_MAX bytes is put together on the stack and
+ * copied into the ring, so a call's frames cost no allocation; only what the ring cannot take yet
+ * is copied into an out_frame to wait. */
+#define SHM_DIRECT_MAX 1024u
+static void shm_send_direct(conn *c, const interop_frame *f, size_t len) {
+  uint8_t b[SHM_DIRECT_MAX];
+  frame_fill(b, f);
+  c->active = true;
+  size_t n = shm_put(c, b, len);
+  if (n == len) return;
+  out_frame *w = frame_new(c, f);
+  if (w == NULL) return conn_close(c, "out of memory");
+  w->off = n;
+  shm_hold(c, w);
+  wait_written(c, w);
 }
 
 static void write_now(conn *c, out_frame *w) {
@@ -152,6 +180,8 @@ static void wait_written(conn *c, out_frame *w) {
 
 void conn_send(conn *c, const interop_frame *f) {
   if (c->state == CONN_CLOSED) return;
+  size_t len = frame_len(f);
+  if (c->shm != NULL && c->shm_head == NULL && len <= SHM_DIRECT_MAX) return shm_send_direct(c, f, len);
   out_frame *w = frame_new(c, f);
   if (w == NULL) return conn_close(c, "out of memory");
   write_now(c, w);

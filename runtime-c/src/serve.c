@@ -11,15 +11,24 @@ static void answer_error(conn *c, const interop_frame *f, uint32_t code, const c
 
 static bool codec_ok(uint8_t codec) { return codec >= INTEROP_CODEC_JSON && codec <= INTEROP_CODEC_FLATBUFFERS; }
 
+/* The frame's target as a C string in out (`size` bytes, cut there as snprintf would): a copy, not
+ * a format string, on every request. */
+static const char *frame_target(const interop_frame *f, char *out, size_t size) {
+  size_t n = f->target_len < size - 1 ? f->target_len : size - 1;
+  memcpy(out, f->target, n);
+  out[n] = '\0';
+  return out;
+}
+
 /* The function a target names, with its module's implementation; answers the problem if none. */
 static const interop_function *resolve(conn *c, const interop_frame *f, hosted **out, uint32_t *index) {
-  char target[300];
-  snprintf(target, sizeof target, "%.*s", (int)(f->target_len < 299 ? f->target_len : 299), f->target);
+  char target[300]; /* formatted only for an error: a found function costs no formatting */
   const char *member;
   size_t member_len;
   hosted *h = c->control_only ? NULL : node_hosted_by_target(c->node, f->target, f->target_len, &member, &member_len);
   if (h == NULL) {
-    if (f->kind == INTEROP_FRAME_REQUEST) answer_error(c, f, INTEROP_NOT_FOUND, "no module serves %s on this connection", target);
+    if (f->kind == INTEROP_FRAME_REQUEST)
+      answer_error(c, f, INTEROP_NOT_FOUND, "no module serves %s on this connection", frame_target(f, target, sizeof target));
     return NULL;
   }
   const interop_module *m = h->impl->module;
@@ -30,7 +39,7 @@ static const interop_function *resolve(conn *c, const interop_frame *f, hosted *
       return &m->functions[i];
     }
   }
-  if (f->kind == INTEROP_FRAME_REQUEST) answer_error(c, f, INTEROP_UNIMPLEMENTED, "unknown function %s", target);
+  if (f->kind == INTEROP_FRAME_REQUEST) answer_error(c, f, INTEROP_UNIMPLEMENTED, "unknown function %s", frame_target(f, target, sizeof target));
   return NULL;
 }
 
@@ -55,16 +64,17 @@ static void request_finished(interop_call *call) {
   if (c != NULL && !call->cancelled && c->state != CONN_CLOSED) {
     interop_error err;
     if (call->rc == INTEROP_OK) {
-      interop_buf payload = INTEROP_BUF_INIT;
+      interop_buf payload = node_scratch_take(c->node);
+      const uint8_t *answer = call->answer; /* encoded by a msgpack handler (ADR 0037), in the call's arena or its own (ADR 0045) */
+      size_t answer_len = call->answer_len;
       int rc = INTEROP_OK;
-      if (call->answered_msgpack) { /* encoded by a msgpack handler (ADR 0037), in the call's arena or its own (ADR 0045) */
-        payload.data = (uint8_t *)call->answer, payload.len = call->answer_len;
-      } else if (call->fn->result != NULL) {
+      if (!call->answered_msgpack && call->fn->result != NULL) {
         rc = interop_encode(call->fn->result, call->result, (interop_codec)s->codec, c->node->limits.max_depth,
                             &payload, &err);
       }
+      if (!call->answered_msgpack) answer = payload.data, answer_len = payload.len;
       if (rc == INTEROP_OK) {
-        interop_frame r = {INTEROP_FRAME_RESPONSE, s->codec, 0, s->id, 0, s->target, strlen(s->target), payload.data, payload.len};
+        interop_frame r = {INTEROP_FRAME_RESPONSE, s->codec, 0, s->id, 0, s->target, strlen(s->target), answer, answer_len};
         conn_send(c, &r);
         node_count(c->node, INTEROP_REQUESTS_SERVED);
       } else {
@@ -72,7 +82,7 @@ static void request_finished(interop_call *call) {
         interop_error_set(&call->err, INTEROP_INTERNAL, "%s: result does not encode: %s", call->fn->name, err.message);
         conn_send_error(c, s->id, s->target, strlen(s->target), s->codec, &call->err);
       }
-      if (!call->answered_msgpack) interop_buf_free(&payload);
+      node_scratch_give(c->node, &payload);
     } else {
       conn_send_error(c, s->id, s->target, strlen(s->target), s->codec, &call->err);
     }
@@ -139,7 +149,7 @@ void serve_request(conn *c, const interop_frame *f) {
     return answer_error(c, f, INTEROP_RESOURCE_EXHAUSTED, "out of memory%s", "");
   }
   *s = (served){NULL, c, f->correlation, f->codec, {0}, call};
-  snprintf(s->target, sizeof s->target, "%.*s", (int)f->target_len, f->target);
+  frame_target(f, s->target, sizeof s->target);
   void *params;
   const interop_msgpack_handler *mh = msgpack_handler(h->impl, index, fn, f->codec);
   if (mh != NULL) handler = mh->handler;

@@ -128,6 +128,10 @@ static void fall_asleep(shm_link *s) {
   if (s->reading && s->c->paused == 0 && s->c->state != CONN_CLOSED) drain(s);
 }
 
+/* Whether the loop has work of its own that a further poll would hold up (calls and events
+ * delivered on a loop turn). */
+static bool loop_has_work(const interop_node *node) { return node->ready_head != NULL || node->events_ready != NULL; }
+
 void shm_spin(interop_node *node, const bool *done) {
   uint64_t start = uv_hrtime(), now = start, before = start;
   for (unsigned i = 1; node->shm.hot != NULL && (done == NULL || !*done); i++) {
@@ -139,7 +143,12 @@ void shm_spin(interop_node *node, const bool *done) {
         node->shm.backoff_ns /= 2;
         drain(s);
         if (c->state != CONN_CLOSED && s->ring.error != NULL) conn_peer_gone(c, s->ring.error);
-        return; /* the list may have changed: the caller comes back */
+        /* Polling goes on within the slice (a served request answered, the next one may come at
+         * once: no loop turn, no epoll_wait per call) unless the loop has work of its own. The
+         * list may have changed: the scan starts again from its head. */
+        now = before = uv_hrtime();
+        if (loop_has_work(node) || now - start >= SPIN_SLICE_NS) return;
+        break;
       }
       if (reads && now < s->hot_until) continue;
       if (reads) spin_wasted(node, now); /* a window with nothing (a paused link polls again once it reads) */

@@ -23,9 +23,14 @@ static const char *peer_fingerprint(const conn *c, const char *module) {
   return cJSON_IsString(fp) ? fp->valuestring : NULL;
 }
 
-static bool same_version(const conn *c, const interop_module *m) {
+/* Remembered for the module called last: a call then costs no lookup in the peer's HELLO and no
+ * comparison of fingerprints (the handshake, so the answer, is the connection's for its life). */
+static bool same_version(conn *c, const interop_module *m) {
+  if (c->same_module == m) return true;
   const char *fp = peer_fingerprint(c, m->name);
-  return strcmp(m->name, CONTROL_MODULE) == 0 || (fp != NULL && strcmp(fp, m->fingerprint) == 0);
+  bool same = strcmp(m->name, CONTROL_MODULE) == 0 || (fp != NULL && strcmp(fp, m->fingerprint) == 0);
+  if (same) c->same_module = m;
+  return same;
 }
 
 static int judge(conn *c, const interop_module *m, bool event, const char *member, interop_error *err) {

@@ -23,6 +23,8 @@ describe('bench --smoke', () => {
       expect(r.stdout, why).toContain(`== ${title}`);
     }
     expect(r.stdout).toContain('== Goals');
+    // Issue 15's setting: the C shm pair pinned one CPU each, or a note saying why it could not be.
+    expect(r.stdout + r.stderr, why).toMatch(/== C ↔ C over shm, client and server pinned to CPUs of their own|C ↔ C over shm, pinned: left out/);
     // The Haskell suites, and every Haskell contender ran (a child that fails is left out with a
     // note, not an error).
     for (const title of ['Haskell codecs, blob', 'Haskell ↔ Haskell and Haskell ↔ C over unix']) {
