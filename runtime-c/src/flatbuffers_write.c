@@ -21,14 +21,14 @@ typedef struct fb_writer {
   interop_error *err;
 } fb_writer;
 
-/* What one slot of a table holds: a value of a type, a union's case id (a ubyte), or a table that
- * is not a declared type (a union's case table, a vector element's wrapper). */
-typedef enum { ITEM_VALUE, ITEM_TAG, ITEM_CASE, ITEM_WRAP } item_kind;
+/* What one slot of a table holds: a value of a type, a union's case id (a ubyte), or a union's
+ * case table (`UCase { value }`, not a declared type). */
+typedef enum { ITEM_VALUE, ITEM_TAG, ITEM_CASE } item_kind;
 
 typedef struct fb_item {
   item_kind kind;
   uint32_t slot;
-  const interop_type *type; /* ITEM_VALUE, ITEM_WRAP: the value's type; ITEM_CASE: the case's (NULL: unit) */
+  const interop_type *type; /* ITEM_VALUE: the value's type; ITEM_CASE: the case's (NULL: unit) */
   const void *value;
   uint8_t tag;       /* ITEM_TAG */
   uint32_t size;     /* inline bytes: the scalar's, or 4 for a uoffset; 0 = not written */
@@ -100,7 +100,7 @@ static int write_wrapper(fb_writer *w, const interop_type *t, const void *v, siz
 /* The object an offset item points to. */
 static int write_item_object(fb_writer *w, const fb_item *it, size_t *pos) {
   switch (it->kind) {
-    case ITEM_CASE: case ITEM_WRAP: return write_wrapper(w, it->type, it->value, pos);
+    case ITEM_CASE: return write_wrapper(w, it->type, it->value, pos);
     default: return write_object(w, it->type, it->value, pos);
   }
 }
