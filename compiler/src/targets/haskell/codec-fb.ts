@@ -68,5 +68,7 @@ export function emitEnumFb(ctx: Ctx, w: Writer, d: EnumDecl): void {
     w.line('fbRead = G.fbEnumRead G.enumFromValue');
     w.line('fbAbsent = G.zeroValue');
     w.line('fbKey = G.fbEnumKey G.enumValue');
+    // An enum payload's messages start with its name, as a struct's do ("Color: …").
+    w.line(`fbName _ = ${hsStr(d.name)}`);
   });
 }

@@ -65,7 +65,7 @@ function renderModule(bundle: Bundle, module: Module, sourceName: string): strin
 
   const head = new Writer();
   head.line(generatedHeader('--', sourceName, module));
-  head.line('{-# LANGUAGE NoImplicitPrelude, OverloadedStrings, DerivingStrategies, GeneralizedNewtypeDeriving, RankNTypes #-}');
+  head.line('{-# LANGUAGE NoImplicitPrelude, OverloadedStrings, DataKinds, DerivingStrategies, DerivingVia, GeneralizedNewtypeDeriving, RankNTypes #-}');
   head.line('{-# OPTIONS_GHC -Wno-unused-imports -Wno-name-shadowing -Wno-unused-matches #-}');
   head.doc(module.doc ?? `Generated code of module ${module.name} ${module.version}.`);
   head.line(`module ${hsModuleName(module)} where`);

@@ -3,7 +3,7 @@
 // constructor) per enum, a newtype per alias, a top-level value per constant.
 
 import type { AliasDecl, EnumDecl, ErrorDecl, Field, StructDecl, UnionDecl } from '../../ir/types.js';
-import { type Ctx, type Writer, atom } from './context.js';
+import { type Ctx, type Writer, atom, hsStr } from './context.js';
 import { constExpr } from './values.js';
 
 
@@ -136,8 +136,18 @@ export function emitAlias(ctx: Ctx, w: Writer, d: AliasDecl): void {
   const key = isKeyType(d.type);
   w.line('');
   w.doc(d.doc);
-  w.line(`newtype ${name} = ${name} {${ctx.names.unwrap.get(d.name)!} :: ${ctx.hsType(d.type)}}`);
-  w.indent(() => w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Fb, G.Wire${key ? ', G.WireKey' : ''})`));
+  const target = ctx.hsType(d.type);
+  w.line(`newtype ${name} = ${name} {${ctx.names.unwrap.get(d.name)!} :: ${target}}`);
+  w.indent(() => {
+    // An alias of a declared type keeps that type's codec and its name in messages (as in TS);
+    // any other alias names its payloads' messages itself ("Points[2].y: …").
+    if (d.type.kind === 'ref') {
+      w.line(`deriving newtype (P.Eq, P.Ord, P.Show, G.Fb, G.Wire${key ? ', G.WireKey' : ''})`);
+      return;
+    }
+    w.line(`deriving newtype (P.Eq, P.Ord, P.Show${key ? ', G.WireKey' : ''})`);
+    w.line(`deriving (G.Fb, G.Wire) via (G.Named ${hsStr(d.name)} ${atom(target)})`);
+  });
 }
 
 /** Whether a type can be a map key (docs/wire.md §3.1): an integer, a string or an enum. */

@@ -7,7 +7,7 @@ module Interop.Runtime.Gen
   , Text, ByteString, Map, Proxy (..), Exception
   , mapFromList, utf8, showText
     -- * Codecs
-  , Wire (..), WireKey (..), OpenEnum (..), DeclaredError (..), SomeWire (..), someWire
+  , Wire (..), WireKey (..), Named (..), OpenEnum (..), DeclaredError (..), SomeWire (..), someWire
   , module Interop.Runtime.Codec.Record
   , Fb (..), fbRecord, fbInexpressible, fbTable, fbField, fbFieldDefault, fbUnion, fbUnionCase, fbUnknownCase, fbEnumSlot, fbEnumRead, fbEnumKey
   , mpNil
@@ -38,6 +38,7 @@ import Data.Word (Word16, Word32, Word64, Word8)
 import Interop.Runtime.Codec.Enum
 import Interop.Runtime.Codec.Flatbuffers
 import Interop.Runtime.Codec.Msgpack (mpNil)
+import Interop.Runtime.Codec.Named (Named (..))
 import Interop.Runtime.Codec.Record
 import Interop.Runtime.Codec.Wire
 import Interop.Runtime.Declared
