@@ -19,6 +19,18 @@ if command -v flatc >/dev/null; then
   { node compiler/bin/interopc.mjs gen --lang fbs --out "$out/fbs" bench/schema/shapes.interop >"$out/fbs.log" 2>&1 &&
     flatc --python -o "$out/fb" "$out/fbs/bench/shapes.fbs"; } || echo "[bench] flatc --python failed"
 fi
+# flatc's TypeScript code for codecs-ts, bundled with the npm flatbuffers package: bench/out/fbts/shapes.mjs.
+rm -rf "$out/fbts"
+if [ -f "$out/fbs/bench/shapes.fbs" ]; then
+  mkdir -p "$out/fbts"
+  printf "export * from './shapes_generated.js';\nexport * as flatbuffers from 'flatbuffers';\n" >"$out/fbts/entry.ts"
+  { flatc --ts -o "$out/fbts" "$out/fbs/bench/shapes.fbs" &&
+    bench/node_modules/.bin/esbuild "$out/fbts/entry.ts" --bundle --platform=node --format=esm --target=node20 \
+      --outfile="$out/fbts/shapes.mjs" --log-level=error; } >"$out/fbts.log" 2>&1 || {
+    echo "[bench] flatc --ts failed (see $out/fbts.log)"
+    rm -f "$out/fbts/shapes.mjs"
+  }
+fi
 
 for lang in ts python; do
   rm -rf "$out/gen/$lang"

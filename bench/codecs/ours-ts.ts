@@ -17,6 +17,8 @@ export async function ourCodecs(shape: ShapeName): Promise<{ contenders: CodecCo
       { name: 'interop json', value, encode: (v) => codec.encode(v, 'json'), decode: (b) => codec.decode(b, 'json', limits) },
       // The same value in protobuf (ADR 0028): against protobufjs's static code on the same shape.
       { name: 'interop protobuf', value, encode: (v) => codec.encode(v, 'protobuf'), decode: (b) => codec.decode(b, 'protobuf', limits) },
+      // And in FlatBuffers (docs/wire.md §3.6): against flatc --ts code over the npm flatbuffers package.
+      { name: 'interop flatbuffers', value, encode: (v) => codec.encode(v, 'flatbuffers'), decode: (b) => codec.decode(b, 'flatbuffers', limits) },
     ],
   };
 }

@@ -7,8 +7,8 @@ import type { ShapeName } from '../shapes/data.js';
 export const GEN_TS = 'bench/out/js/ours.mjs';
 
 export interface Codec {
-  encode(v: unknown, codec: 'msgpack' | 'json' | 'protobuf'): Uint8Array;
-  decode(b: Uint8Array, codec: 'msgpack' | 'json' | 'protobuf', limits?: { maxDepth: number }): unknown;
+  encode(v: unknown, codec: 'msgpack' | 'json' | 'protobuf' | 'flatbuffers'): Uint8Array;
+  decode(b: Uint8Array, codec: 'msgpack' | 'json' | 'protobuf' | 'flatbuffers', limits?: { maxDepth: number }): unknown;
 }
 
 export type Echo = (v: unknown) => Promise<unknown>;

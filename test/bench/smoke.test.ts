@@ -41,6 +41,8 @@ describe('bench --smoke', () => {
     for (const row of ['| raw C socket (floor) |', '| C client → TS server |', '| C client → Python server |', '| TS client → TS server |', '| plain indirect C call |']) {
       expect(md, row).toContain(row);
     }
+    // codecs-ts: flatc --ts code over the npm flatbuffers package, in full and reading one field of ours.
+    for (const row of ['| flatbuffers (npm, flatc --ts) |', '| flatbuffers (flatc): read id of ours |']) expect(md, row).toContain(row);
     for (const row of ['| C++ client → C++ server |', '| C client → C server |', '| C msgpack (interop_encode/decode) |']) expect(md, row).toContain(row);
   }, 1_200_000);
 });
