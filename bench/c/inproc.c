@@ -2,8 +2,10 @@
  *   bench_c_inproc direct WARMUP REPS SMOKE   a call through the generated _sync stub into a handler
  *       hosted by the same node (direct path: arguments and result checked, nothing encoded) against
  *       a plain indirect C call of a function that copies the same struct
- *   bench_c_inproc codecs WARMUP REPS SMOKE   encode+decode of each shape: ours (msgpack, JSON, protobuf) and
- *       msgpack-c, when this program was built with it (BENCH_HAVE_MSGPACK_C)
+ *   bench_c_inproc codecs WARMUP REPS SMOKE   encode+decode of each shape: ours (msgpack, JSON, protobuf,
+ *       flatbuffers) and msgpack-c, when this program was built with it (BENCH_HAVE_MSGPACK_C); then
+ *       reading only `id` from our FlatBuffers bytes through their offsets (FlatBuffers' zero-copy
+ *       case) beside a full decode of the same value in flatbuffers and in msgpack (rows keyed one-…)
  * Contenders alternate within each repetition, the order rotating; figures are medians of the
  * thread's CPU time per operation (CLOCK_THREAD_CPUTIME_ID), so time the thread spends descheduled
  * on a loaded machine does not count: a single-threaded loop costs what its CPU time says. */
@@ -157,6 +159,7 @@ static double ours_batch(shape_id s, long n, interop_codec codec, size_t *size) 
 static double ours_msgpack(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_MSGPACK, &encoded_size[0]); }
 static double ours_json(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_JSON, &encoded_size[1]); }
 static double ours_protobuf(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_PROTOBUF, &encoded_size[3]); }
+static double ours_flatbuffers(shape_id s, long n) { return ours_batch(s, n, INTEROP_CODEC_FLATBUFFERS, &encoded_size[4]); }
 
 #ifdef BENCH_HAVE_MSGPACK_C
 static double mpc_batch(shape_id s, long n) {
@@ -182,8 +185,71 @@ static double mpc_batch(shape_id s, long n) {
 static const char *size_field(const contender *c, shape_id s) {
   (void)s;
   static char out[32];
-  int i = strcmp(c->key, "msgpack") == 0 ? 0 : strcmp(c->key, "json") == 0 ? 1 : strcmp(c->key, "protobuf") == 0 ? 3 : 2;
+  int i = strcmp(c->key, "msgpack") == 0 ? 0 : strcmp(c->key, "json") == 0 ? 1 : strcmp(c->key, "protobuf") == 0 ? 3
+        : strcmp(c->key, "flatbuffers") == 0 ? 4 : 2;
   snprintf(out, sizeof out, ",\"size\":%zu", encoded_size[i]);
+  return out;
+}
+
+/* ---- one field of a message ---- */
+
+/* Each shape encoded once, in flatbuffers and in msgpack, before the one-field rows run. */
+static interop_buf one_bytes[SHAPE_COUNT][2];
+
+static const uint8_t *fb_at(const interop_buf *b, size_t pos, size_t len) { return pos <= b->len && len <= b->len - pos ? b->data + pos : NULL; }
+static uint32_t fb_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t fb_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* `id` (slot 0, a u32) of the root table, through the offsets as flatc's reader follows them
+ * (docs/wire.md §3.6), each position checked against the payload as a verifier would; 0 when the
+ * field is absent (its default). -1 for bytes this cannot read. */
+static int64_t fb_read_id(const interop_buf *b) {
+  const uint8_t *root = fb_at(b, 0, 4);
+  if (root == NULL) return -1;
+  size_t table = fb_u32(root);
+  const uint8_t *t = fb_at(b, table, 4);
+  if (t == NULL) return -1;
+  int64_t vtable = (int64_t)table - (int32_t)fb_u32(t); /* the soffset: table minus its vtable */
+  const uint8_t *vt = vtable >= 0 ? fb_at(b, (size_t)vtable, 4) : NULL;
+  if (vt == NULL) return -1;
+  if (fb_u16(vt) < 6) return 0; /* the vtable stops before slot 0 */
+  if (fb_at(b, (size_t)vtable, 6) == NULL) return -1;
+  uint16_t field = fb_u16(vt + 4);
+  if (field == 0) return 0;
+  const uint8_t *f = field + 4u <= fb_u16(vt + 2) ? fb_at(b, table + field, 4) : NULL;
+  return f == NULL ? -1 : fb_u32(f);
+}
+
+/* 64 reads per operation counted as 64: one read takes a few ns, and a batch as short as the blob's
+ * full decodes (40) would time the clock more than the reads. */
+static double one_flatbuffers_read(shape_id s, long n) {
+  volatile int64_t sink = 0; /* the loop's result is used, so the compiler keeps every read */
+  long reads = n * 64;
+  uint64_t t0 = cpu_ns();
+  for (long i = 0; i < reads; i++) sink += fb_read_id(&one_bytes[s][0]);
+  double ns = (double)(cpu_ns() - t0) / (double)reads;
+  if (sink != (int64_t)reads * *(const uint32_t *)shape_value(s)) fprintf(stderr, "bench_c_inproc: flatbuffers read of id is wrong\n"), exit(1);
+  return ns;
+}
+
+static double one_full_decode(shape_id s, long n, int which, interop_codec codec) {
+  interop_error err;
+  bench_shapes_Nested out; /* the largest of the three; id is the first field of every shape */
+  uint64_t t0 = cpu_ns();
+  for (long i = 0; i < n; i++) {
+    if (interop_decode(SHAPE_TYPES[s], one_bytes[s][which].data, one_bytes[s][which].len, codec, INTEROP_DEFAULT_MAX_DEPTH, &arena, &out, &err) != INTEROP_OK ||
+        out.id != *(const uint32_t *)shape_value(s))
+      fprintf(stderr, "bench_c_inproc: decode for one field failed\n"), exit(1);
+    interop_arena_free(&arena);
+  }
+  return (double)(cpu_ns() - t0) / (double)n;
+}
+static double one_flatbuffers_decode(shape_id s, long n) { return one_full_decode(s, n, 0, INTEROP_CODEC_FLATBUFFERS); }
+static double one_msgpack_decode(shape_id s, long n) { return one_full_decode(s, n, 1, INTEROP_CODEC_MSGPACK); }
+
+static const char *one_size_field(const contender *c, shape_id s) {
+  static char out[32];
+  snprintf(out, sizeof out, ",\"size\":%zu", one_bytes[s][strcmp(c->key, "one-msgpack") == 0].len);
   return out;
 }
 
@@ -192,14 +258,31 @@ static int codecs(int warmup, int reps, int smoke) {
     {"interop msgpack", "msgpack", ours_msgpack},
     {"interop json", "json", ours_json},
     {"interop protobuf", "protobuf", ours_protobuf},
+    {"interop flatbuffers", "flatbuffers", ours_flatbuffers},
 #ifdef BENCH_HAVE_MSGPACK_C
     {"msgpack-c (" MSGPACK_VERSION ")", "msgpack-c", mpc_batch},
 #endif
   };
   static const long full[SHAPE_COUNT] = {20000, 4000, 40};
+  long batch[SHAPE_COUNT];
   for (int s = 0; s < SHAPE_COUNT; s++) {
     long n = smoke ? (full[s] + 199) / 200 : full[s];
-    measure(cs, (int)(sizeof cs / sizeof cs[0]), (shape_id)s, n < 2 ? 2 : n, warmup, reps, size_field);
+    batch[s] = n < 2 ? 2 : n;
+    measure(cs, (int)(sizeof cs / sizeof cs[0]), (shape_id)s, batch[s], warmup, reps, size_field);
+  }
+  const contender one[] = {
+    {"flatbuffers: read id through the offsets (checked)", "one-flatbuffers-read", one_flatbuffers_read},
+    {"interop flatbuffers: full decode", "one-flatbuffers", one_flatbuffers_decode},
+    {"interop msgpack: full decode", "one-msgpack", one_msgpack_decode},
+  };
+  interop_error err;
+  for (int s = 0; s < SHAPE_COUNT; s++) {
+    interop_codec kinds[2] = {INTEROP_CODEC_FLATBUFFERS, INTEROP_CODEC_MSGPACK};
+    for (int k = 0; k < 2; k++)
+      if (interop_encode(SHAPE_TYPES[s], shape_value(s), kinds[k], INTEROP_DEFAULT_MAX_DEPTH, &one_bytes[s][k], &err) != INTEROP_OK)
+        fprintf(stderr, "bench_c_inproc: %s\n", err.message), exit(1);
+    measure(one, 3, (shape_id)s, batch[s], warmup, reps, one_size_field);
+    for (int k = 0; k < 2; k++) interop_buf_free(&one_bytes[s][k]);
   }
 #ifdef BENCH_HAVE_MSGPACK_C
   puts("\n],\"notes\":[]}");

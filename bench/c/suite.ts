@@ -3,7 +3,8 @@
 //                over shm against two processes spinning on a shared mapping (the shm floor) and unix
 //   rpc-c-cross  a C client against the TypeScript and the Python server, next to TS ↔ TS and C ↔ C
 //   direct-c     a direct call through a generated C stub against a plain indirect C call
-//   codecs-c     the C codecs' (msgpack, JSON, protobuf) encode+decode against msgpack-c
+//   codecs-c     the C codecs' (msgpack, JSON, protobuf, flatbuffers) encode+decode against msgpack-c, and
+//                reading one field of our FlatBuffers bytes beside a full decode
 // The C contenders (bench/c/child.c, bench/c/inproc.c) are built once per run into bench/out/c
 // (Release); if the build fails, the C suites say why and are left out.
 import { execFileSync } from 'node:child_process';
@@ -167,8 +168,9 @@ export async function runDirectC(opts: BenchOptions, results: Results): Promise<
 
 export async function runCodecsC(opts: BenchOptions, results: Results): Promise<void> {
   if (!buildC(results)) return;
-  const { rows, notes } = inproc('codecs', opts);
+  const { rows: all, notes } = inproc('codecs', opts);
   for (const n of notes) results.note(n);
+  const rows = all.filter((r) => !r.key.startsWith('one-'));
   for (const shape of shapesOf(rows)) {
     const mine = rows.filter((r) => r.shape === shape);
     const peer = mine.find((r) => r.key === 'msgpack-c');
@@ -177,6 +179,18 @@ export async function runCodecsC(opts: BenchOptions, results: Results): Promise<
     for (const r of mine) {
       results.metric(`codec.c.${shape}.${r.key}`, r.ns);
       t.rows.push([r.name, fmtBytes(r.size ?? 0), fmtNs(r.ns), peer ? fmtRatio(r.ns / peer.ns) : '–', fmtRatio(r.ns / ours.ns)]);
+    }
+  }
+  // Reading one field (FlatBuffers' zero-copy case) beside a full decode of the same value.
+  const one = all.filter((r) => r.key.startsWith('one-'));
+  for (const shape of shapesOf(one)) {
+    const mine = one.filter((r) => r.shape === shape);
+    const msgpack = mine.find((r) => r.key === 'one-msgpack')!;
+    const t = results.table('1. Codecs', `C: read one field (id) of ${shape} (${mine[0]!.n} ops per batch, CPU time)`, ['contender', 'size', 'per read', 'vs msgpack full decode']);
+    for (const r of mine) {
+      results.metric(`codec.c.${shape}.${r.key}`, r.ns);
+      const ratio = r.ns / msgpack.ns; // a read of a few ns is thousands of times below a decode: two digits, not 0.00×
+      t.rows.push([r.name, fmtBytes(r.size ?? 0), fmtNs(r.ns), ratio < 0.01 ? `${ratio.toPrecision(2)}×` : fmtRatio(ratio)]);
     }
   }
 }

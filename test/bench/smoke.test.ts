@@ -15,7 +15,7 @@ describe('bench --smoke', () => {
     titles.push('TypeScript: direct in-process call, nested struct', 'Python: direct in-process call, small struct');
     // The C suites (bench/c): built with the real toolchain, every contender present.
     titles.push('C codecs, nested', 'C ↔ C over unix', 'C ↔ C over tcp', 'C client → TypeScript and Python servers over unix, next to TS ↔ TS');
-    titles.push('C: direct in-process call, small struct');
+    titles.push('C: direct in-process call, small struct', 'C: read one field (id) of blob');
     titles.push('TypeScript ↔ TypeScript over WebSocket', 'TypeScript ↔ TypeScript over HTTP', 'Python ↔ Python over WebSocket', 'Python ↔ Python over HTTP');
     // The C++ suites (bench/cpp): built with the real toolchain, C++ next to C in each table.
     titles.push('C++ codecs, nested', 'C++ ↔ C++ over unix, next to C ↔ C and the raw floor', 'C++ ↔ C++ over tcp, next to C ↔ C and the raw floor');
