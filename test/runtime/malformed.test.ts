@@ -91,7 +91,7 @@ describe('malformed frames on a live connection', () => {
     const cases: Array<[Partial<Frame>, number]> = [
       [{ kind: 20 as never, correlation: 5 }, ErrorCode.PROTOCOL_ERROR],
       [{ correlation: 6, codec: 9 as never, target: 'test.calc.add' }, ErrorCode.PROTOCOL_ERROR],
-      [{ correlation: 7, codec: 4 as never, target: 'test.calc.add' }, ErrorCode.PROTOCOL_ERROR],
+      [{ correlation: 7, codec: 5 as never, target: 'test.calc.add' }, ErrorCode.PROTOCOL_ERROR],
       [{ correlation: 8, target: 'test.calc.add', payload: enc.encode('{"a":') }, ErrorCode.INVALID_ARGUMENT],
       [{ correlation: 9, target: 'nope.mod.fn', payload: enc.encode('{}') }, ErrorCode.NOT_FOUND],
       [{ correlation: 10, target: 'test.calc.nope', payload: enc.encode('{}') }, ErrorCode.UNIMPLEMENTED],

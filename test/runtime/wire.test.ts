@@ -118,7 +118,7 @@ describe('malformed frames', () => {
   it('reports unknown kind, unknown codec, long and bad targets per frame and goes on', () => {
     const bad = [
       encodeFrame(frame({ kind: 17 as never })),
-      encodeFrame(frame({ codec: 4 as never })),
+      encodeFrame(frame({ codec: 5 as never })),
       encodeFrame(frame({ codec: 9 as never })),
       encodeFrame(frame({ target: 'x'.repeat(1025) })),
     ];
