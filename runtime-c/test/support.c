@@ -69,3 +69,33 @@ const interop_type *vector_type(const char *qualified) {
     if (strcmp(interop_vectors_types[i].name, qualified) == 0) return interop_vectors_types[i].type;
   return NULL;
 }
+
+char *vector_convert(const interop_type *t, interop_codec from, const uint8_t *in, size_t len, interop_codec to,
+                     interop_error *err) {
+  interop_arena arena = INTEROP_ARENA_INIT;
+  void *value = malloc(t->size);
+  char *out = NULL;
+  if (interop_decode(t, in, len, from, INTEROP_DEFAULT_MAX_DEPTH, &arena, value, err) == INTEROP_OK) {
+    interop_buf buf = INTEROP_BUF_INIT;
+    if (interop_encode(t, value, to, INTEROP_DEFAULT_MAX_DEPTH, &buf, err) == INTEROP_OK) {
+      if (to == INTEROP_CODEC_JSON) {
+        out = malloc(buf.len + 1);
+        memcpy(out, buf.data, buf.len);
+        out[buf.len] = '\0';
+      } else {
+        out = to_hex(buf.data, buf.len);
+      }
+    }
+    interop_buf_free(&buf);
+  }
+  free(value);
+  interop_arena_free(&arena);
+  return out;
+}
+
+int vector_check(const char *name, const char *what, const char *got, const char *want, const interop_error *err) {
+  if (got != NULL && strcmp(got, want) == 0) return 0;
+  if (got == NULL) printf("FAIL %s (%s): %s: %s\n", name, what, interop_code_name(err->code), err->message);
+  else printf("FAIL %s (%s): got %s, want %s\n", name, what, got, want);
+  return 1;
+}

@@ -13,47 +13,16 @@
 
 static cJSON *payloads, *golden;
 
-/* Decodes `in` with codec `from` and encodes the value with `to`: hex for FlatBuffers, else text. */
-static char *convert(const interop_type *t, interop_codec from, const uint8_t *in, size_t len, interop_codec to,
-                     interop_error *err) {
-  interop_arena arena = INTEROP_ARENA_INIT;
-  void *value = malloc(t->size);
-  char *out = NULL;
-  if (interop_decode(t, in, len, from, INTEROP_DEFAULT_MAX_DEPTH, &arena, value, err) == INTEROP_OK) {
-    interop_buf buf = INTEROP_BUF_INIT;
-    if (interop_encode(t, value, to, INTEROP_DEFAULT_MAX_DEPTH, &buf, err) == INTEROP_OK) {
-      if (to == INTEROP_CODEC_FLATBUFFERS) {
-        out = to_hex(buf.data, buf.len);
-      } else {
-        out = malloc(buf.len + 1);
-        memcpy(out, buf.data, buf.len);
-        out[buf.len] = '\0';
-      }
-    }
-    interop_buf_free(&buf);
-  }
-  free(value);
-  interop_arena_free(&arena);
-  return out;
-}
-
 static char *from_json(const interop_type *t, const char *json, interop_error *err) {
-  return convert(t, INTEROP_CODEC_JSON, (const uint8_t *)json, strlen(json), INTEROP_CODEC_FLATBUFFERS, err);
+  return vector_convert(t, INTEROP_CODEC_JSON, (const uint8_t *)json, strlen(json), INTEROP_CODEC_FLATBUFFERS, err);
 }
 
 static char *to_json(const interop_type *t, const char *hex, interop_error *err) {
   size_t n;
   uint8_t *b = from_hex(hex, &n);
-  char *out = convert(t, INTEROP_CODEC_FLATBUFFERS, b, n, INTEROP_CODEC_JSON, err);
+  char *out = vector_convert(t, INTEROP_CODEC_FLATBUFFERS, b, n, INTEROP_CODEC_JSON, err);
   free(b);
   return out;
-}
-
-static int check(const char *name, const char *what, const char *got, const char *want, const interop_error *err) {
-  if (got != NULL && strcmp(got, want) == 0) return 0;
-  if (got == NULL) printf("FAIL %s (%s): %s: %s\n", name, what, interop_code_name(err->code), err->message);
-  else printf("FAIL %s (%s): got %s, want %s\n", name, what, got, want);
-  return 1;
 }
 
 /* The two examples of §3.6, and the padding rules: an 8-byte field puts its table at a multiple
@@ -73,15 +42,15 @@ static void test_section_examples(void **state) {
     const interop_type *t = vector_type(cases[i].type);
     assert_non_null(t);
     char *hex = from_json(t, cases[i].json, &err);
-    assert_int_equal(check(cases[i].type, "json -> flatbuffers", hex, cases[i].hex, &err), 0);
+    assert_int_equal(vector_check(cases[i].type, "json -> flatbuffers", hex, cases[i].hex, &err), 0);
     char *back = to_json(t, cases[i].hex, &err);
-    assert_int_equal(check(cases[i].type, "flatbuffers -> json", back, cases[i].json, &err), 0);
+    assert_int_equal(vector_check(cases[i].type, "flatbuffers -> json", back, cases[i].json, &err), 0);
     free(hex), free(back);
   }
   /* An empty payload is the root table with no field: the defaults. */
   const interop_type *t = vector_type("interop.vectors.I32");
-  char *zero = convert(t, INTEROP_CODEC_FLATBUFFERS, NULL, 0, INTEROP_CODEC_JSON, &err);
-  assert_int_equal(check("empty", "flatbuffers -> json", zero, "0", &err), 0);
+  char *zero = vector_convert(t, INTEROP_CODEC_FLATBUFFERS, NULL, 0, INTEROP_CODEC_JSON, &err);
+  assert_int_equal(vector_check("empty", "flatbuffers -> json", zero, "0", &err), 0);
   free(zero);
 }
 
@@ -101,14 +70,14 @@ static void test_payload_vectors(void **state) {
       free(hex);
       continue;
     }
-    failures += check(name, "json -> flatbuffers", hex, hex ? hex : "", &err);
+    failures += vector_check(name, "json -> flatbuffers", hex, hex ? hex : "", &err);
     if (hex != NULL) {
       char *back = to_json(t, hex, &err);
-      failures += check(name, "flatbuffers -> json", back, json, &err);
+      failures += vector_check(name, "flatbuffers -> json", back, json, &err);
       size_t n;
       uint8_t *b = from_hex(hex, &n);
-      char *again = convert(t, INTEROP_CODEC_FLATBUFFERS, b, n, INTEROP_CODEC_FLATBUFFERS, &err);
-      failures += check(name, "flatbuffers -> flatbuffers", again, hex, &err);
+      char *again = vector_convert(t, INTEROP_CODEC_FLATBUFFERS, b, n, INTEROP_CODEC_FLATBUFFERS, &err);
+      failures += vector_check(name, "flatbuffers -> flatbuffers", again, hex, &err);
       free(back), free(again), free(b);
     }
     free(hex);
@@ -172,7 +141,7 @@ static void test_flatc_oracle(void **state) {
       fclose(f);
       char *their_hex = to_hex(theirs, m);
       char *back = to_json(t, their_hex, &err);
-      failures += check(name, "flatc's bytes -> json", back, json, &err);
+      failures += vector_check(name, "flatc's bytes -> json", back, json, &err);
       free(their_hex), free(back);
     }
     free(hex), free(b);
@@ -211,7 +180,7 @@ static void test_golden_vectors(void **state) {
     assert_non_null(json);
     interop_error err;
     char *a = from_json(t, json, &err), *b = to_json(t, hex, &err);
-    failures += check(name, "json -> flatbuffers", a, hex, &err) + check(name, "flatbuffers -> json", b, json, &err);
+    failures += vector_check(name, "json -> flatbuffers", a, hex, &err) + vector_check(name, "flatbuffers -> json", b, json, &err);
     free(a), free(b);
     count++;
   }
@@ -349,14 +318,14 @@ static void test_mutations(void **state) {
           n = (size_t)(seed >> 40) % 48;
           for (size_t i = 0; i < n; i++) data[i] = (uint8_t)((seed >> (i % 56)) * 31 + i);
       }
-      char *once = convert(t, INTEROP_CODEC_FLATBUFFERS, data, n, INTEROP_CODEC_FLATBUFFERS, &err);
+      char *once = vector_convert(t, INTEROP_CODEC_FLATBUFFERS, data, n, INTEROP_CODEC_FLATBUFFERS, &err);
       if (once == NULL) {
         assert_true(err.code == INTEROP_INVALID_ARGUMENT || err.code == INTEROP_RESOURCE_EXHAUSTED);
         continue;
       }
       size_t m;
       uint8_t *bytes = from_hex(once, &m);
-      char *twice = convert(t, INTEROP_CODEC_FLATBUFFERS, bytes, m, INTEROP_CODEC_FLATBUFFERS, &err);
+      char *twice = vector_convert(t, INTEROP_CODEC_FLATBUFFERS, bytes, m, INTEROP_CODEC_FLATBUFFERS, &err);
       assert_non_null(twice);
       assert_string_equal(once, twice);
       free(once), free(twice), free(bytes);

@@ -18,37 +18,6 @@ static uint8_t *input_bytes(const char *codec, const char *text, size_t *len) {
   return from_hex(text, len);
 }
 
-/* Decodes `in` and re-encodes it in the same codec; the output as text (JSON) or hex (msgpack). */
-static char *round_trip(const interop_type *t, interop_codec codec, const uint8_t *in, size_t len,
-                        interop_codec out_codec, interop_error *err) {
-  interop_arena arena = INTEROP_ARENA_INIT;
-  void *value = malloc(t->size);
-  char *out = NULL;
-  if (interop_decode(t, in, len, codec, INTEROP_DEFAULT_MAX_DEPTH, &arena, value, err) == INTEROP_OK) {
-    interop_buf buf = INTEROP_BUF_INIT;
-    if (interop_encode(t, value, out_codec, INTEROP_DEFAULT_MAX_DEPTH, &buf, err) == INTEROP_OK) {
-      if (out_codec == INTEROP_CODEC_JSON) {
-        out = malloc(buf.len + 1);
-        memcpy(out, buf.data, buf.len);
-        out[buf.len] = '\0';
-      } else {
-        out = to_hex(buf.data, buf.len);
-      }
-    }
-    interop_buf_free(&buf);
-  }
-  free(value);
-  interop_arena_free(&arena);
-  return out;
-}
-
-static int check(const char *name, const char *what, const char *got, const char *want, const interop_error *err) {
-  if (got != NULL && strcmp(got, want) == 0) return 0;
-  if (got == NULL) printf("FAIL %s (%s): %s: %s\n", name, what, interop_code_name(err->code), err->message);
-  else printf("FAIL %s (%s): got %s, want %s\n", name, what, got, want);
-  return 1;
-}
-
 static void test_canonical_vectors(void **state) {
   (void)state;
   int failures = 0, count = 0;
@@ -62,14 +31,14 @@ static void test_canonical_vectors(void **state) {
     interop_error err;
     size_t jl, ml;
     uint8_t *jin = input_bytes("json", json, &jl), *min = input_bytes("msgpack", hex, &ml);
-    char *a = round_trip(t, INTEROP_CODEC_JSON, jin, jl, INTEROP_CODEC_JSON, &err);
-    failures += check(name, "json -> json", a, json, &err);
-    char *b = round_trip(t, INTEROP_CODEC_MSGPACK, min, ml, INTEROP_CODEC_MSGPACK, &err);
-    failures += check(name, "msgpack -> msgpack", b, hex, &err);
-    char *c = round_trip(t, INTEROP_CODEC_JSON, jin, jl, INTEROP_CODEC_MSGPACK, &err);
-    failures += check(name, "json -> msgpack", c, hex, &err);
-    char *d = round_trip(t, INTEROP_CODEC_MSGPACK, min, ml, INTEROP_CODEC_JSON, &err);
-    failures += check(name, "msgpack -> json", d, json, &err);
+    char *a = vector_convert(t, INTEROP_CODEC_JSON, jin, jl, INTEROP_CODEC_JSON, &err);
+    failures += vector_check(name, "json -> json", a, json, &err);
+    char *b = vector_convert(t, INTEROP_CODEC_MSGPACK, min, ml, INTEROP_CODEC_MSGPACK, &err);
+    failures += vector_check(name, "msgpack -> msgpack", b, hex, &err);
+    char *c = vector_convert(t, INTEROP_CODEC_JSON, jin, jl, INTEROP_CODEC_MSGPACK, &err);
+    failures += vector_check(name, "json -> msgpack", c, hex, &err);
+    char *d = vector_convert(t, INTEROP_CODEC_MSGPACK, min, ml, INTEROP_CODEC_JSON, &err);
+    failures += vector_check(name, "msgpack -> json", d, json, &err);
     free(a), free(b), free(c), free(d), free(jin), free(min);
     count++;
   }
@@ -92,8 +61,8 @@ static void test_decode_only_vectors(void **state) {
     size_t len;
     uint8_t *in = input_bytes(codec, cJSON_GetObjectItem(v, "input")->valuestring, &len);
     interop_error err;
-    char *got = round_trip(t, c, in, len, c, &err);
-    failures += check(name, codec, got, want, &err);
+    char *got = vector_convert(t, c, in, len, c, &err);
+    failures += vector_check(name, codec, got, want, &err);
     free(got), free(in);
     count++;
   }

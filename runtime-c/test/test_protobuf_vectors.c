@@ -18,37 +18,6 @@ static const char *payload_json(const char *name) {
   return NULL;
 }
 
-/* Decodes `in` with codec `from` and encodes the value with `to`: hex for protobuf, else text. */
-static char *convert(const interop_type *t, interop_codec from, const uint8_t *in, size_t len, interop_codec to,
-                     interop_error *err) {
-  interop_arena arena = INTEROP_ARENA_INIT;
-  void *value = malloc(t->size);
-  char *out = NULL;
-  if (interop_decode(t, in, len, from, INTEROP_DEFAULT_MAX_DEPTH, &arena, value, err) == INTEROP_OK) {
-    interop_buf buf = INTEROP_BUF_INIT;
-    if (interop_encode(t, value, to, INTEROP_DEFAULT_MAX_DEPTH, &buf, err) == INTEROP_OK) {
-      if (to == INTEROP_CODEC_PROTOBUF) {
-        out = to_hex(buf.data, buf.len);
-      } else {
-        out = malloc(buf.len + 1);
-        memcpy(out, buf.data, buf.len);
-        out[buf.len] = '\0';
-      }
-    }
-    interop_buf_free(&buf);
-  }
-  free(value);
-  interop_arena_free(&arena);
-  return out;
-}
-
-static int check(const char *name, const char *what, const char *got, const char *want, const interop_error *err) {
-  if (got != NULL && strcmp(got, want) == 0) return 0;
-  if (got == NULL) printf("FAIL %s (%s): %s: %s\n", name, what, interop_code_name(err->code), err->message);
-  else printf("FAIL %s (%s): got %s, want %s\n", name, what, got, want);
-  return 1;
-}
-
 static void test_golden_bytes(void **state) {
   (void)state;
   int failures = 0, count = 0;
@@ -62,12 +31,12 @@ static void test_golden_bytes(void **state) {
     interop_error err;
     size_t pl;
     uint8_t *pb = from_hex(hex, &pl);
-    char *a = convert(t, INTEROP_CODEC_JSON, (const uint8_t *)json, strlen(json), INTEROP_CODEC_PROTOBUF, &err);
-    failures += check(name, "json -> protobuf", a, hex, &err);
-    char *b = convert(t, INTEROP_CODEC_PROTOBUF, pb, pl, INTEROP_CODEC_JSON, &err);
-    failures += check(name, "protobuf -> json", b, json, &err);
-    char *c = convert(t, INTEROP_CODEC_PROTOBUF, pb, pl, INTEROP_CODEC_PROTOBUF, &err);
-    failures += check(name, "protobuf -> protobuf", c, hex, &err);
+    char *a = vector_convert(t, INTEROP_CODEC_JSON, (const uint8_t *)json, strlen(json), INTEROP_CODEC_PROTOBUF, &err);
+    failures += vector_check(name, "json -> protobuf", a, hex, &err);
+    char *b = vector_convert(t, INTEROP_CODEC_PROTOBUF, pb, pl, INTEROP_CODEC_JSON, &err);
+    failures += vector_check(name, "protobuf -> json", b, json, &err);
+    char *c = vector_convert(t, INTEROP_CODEC_PROTOBUF, pb, pl, INTEROP_CODEC_PROTOBUF, &err);
+    failures += vector_check(name, "protobuf -> protobuf", c, hex, &err);
     free(a), free(b), free(c), free(pb);
     count++;
   }
@@ -167,8 +136,8 @@ static void test_lenient_input(void **state) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     size_t len;
     uint8_t *in = from_hex(cases[i].input, &len);
-    char *got = convert(vector_type(cases[i].type), INTEROP_CODEC_PROTOBUF, in, len, INTEROP_CODEC_PROTOBUF, &err);
-    assert_int_equal(check(cases[i].input, cases[i].type, got, cases[i].canonical, &err), 0);
+    char *got = vector_convert(vector_type(cases[i].type), INTEROP_CODEC_PROTOBUF, in, len, INTEROP_CODEC_PROTOBUF, &err);
+    assert_int_equal(vector_check(cases[i].input, cases[i].type, got, cases[i].canonical, &err), 0);
     free(got), free(in);
   }
 }
@@ -201,14 +170,14 @@ static void test_mutations(void **state) {
           for (size_t i = 0; i < n; i++) data[i] = (uint8_t)((seed >> (i % 56)) * 31 + i);
       }
       interop_error err;
-      char *once = convert(t, INTEROP_CODEC_PROTOBUF, data, n, INTEROP_CODEC_PROTOBUF, &err);
+      char *once = vector_convert(t, INTEROP_CODEC_PROTOBUF, data, n, INTEROP_CODEC_PROTOBUF, &err);
       if (once == NULL) {
         assert_true(err.code == INTEROP_INVALID_ARGUMENT || err.code == INTEROP_RESOURCE_EXHAUSTED);
         continue;
       }
       size_t m;
       uint8_t *bytes = from_hex(once, &m);
-      char *twice = convert(t, INTEROP_CODEC_PROTOBUF, bytes, m, INTEROP_CODEC_PROTOBUF, &err);
+      char *twice = vector_convert(t, INTEROP_CODEC_PROTOBUF, bytes, m, INTEROP_CODEC_PROTOBUF, &err);
       assert_non_null(twice);
       assert_string_equal(once, twice);
       free(once), free(twice), free(bytes);
