@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import importlib
 import os
+import random
 import shlex
 import subprocess
 import sys
 import types
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
+
+from interop_runtime import ErrorCode, InteropError
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "test" / "vectors"
@@ -58,3 +61,31 @@ def generate(tmp_path_factory: pytest.TempPathFactory) -> GenerateFn:
 def vectors_module(generate: GenerateFn) -> types.ModuleType:
     root = generate("gen_vectors", [VECTORS / "vectors.interop"])
     return import_generated(root, "gen_vectors", "interop_vectors")
+
+
+def decode_mutations(codec: Any, good: bytes, codec_name: str, rng: random.Random, max_depth: int, tries: int = 20) -> int:
+    """Decodes `tries` mutations of `good` (a byte flipped, the rest cut, a byte inserted, or random
+    bytes): each either decodes to a value that re-encodes and decodes the same, or fails with
+    INVALID_ARGUMENT or RESOURCE_EXHAUSTED, never another exception. Returns how many decoded."""
+    decoded = 0
+    for _ in range(tries):
+        data = bytearray(good)
+        kind = rng.choice(("flip", "cut", "insert", "noise"))
+        at = rng.randrange(len(data) + 1)
+        if kind == "flip" and data:
+            data[min(at, len(data) - 1)] = rng.randrange(256)
+        elif kind == "cut":
+            del data[at:]
+        elif kind == "insert":
+            data.insert(at, rng.randrange(256))
+        else:
+            data = bytearray(rng.randbytes(rng.randrange(48)))
+        try:
+            value = codec.decode(bytes(data), codec_name, max_depth)
+        except InteropError as e:
+            assert e.code in (ErrorCode.INVALID_ARGUMENT, ErrorCode.RESOURCE_EXHAUSTED), e
+            continue
+        again = codec.encode(value, codec_name)
+        assert codec.encode(codec.decode(again, codec_name, max_depth), codec_name) == again
+        decoded += 1
+    return decoded

@@ -15,7 +15,7 @@ import pytest
 from interop_runtime import ErrorCode, InteropError
 from interop_runtime.codec.type_codec import TypeCodec
 
-from conftest import VECTORS
+from conftest import VECTORS, decode_mutations
 
 PAYLOADS = {v["name"]: v for v in json.loads((VECTORS / "payloads.json").read_text())["vectors"]}
 GOLDEN = json.loads((VECTORS / "protobuf.json").read_text())
@@ -76,24 +76,5 @@ def test_protobuf_fuzz(vectors_module: types.ModuleType) -> None:
     for vector in GOLDEN["vectors"]:
         codec = codec_of(vectors_module, vector["type"])
         good = bytes.fromhex(vector["protobuf"])
-        for _ in range(20):
-            data = bytearray(good)
-            kind = rng.choice(("flip", "cut", "insert", "noise"))
-            at = rng.randrange(len(data) + 1)
-            if kind == "flip" and data:
-                data[min(at, len(data) - 1)] = rng.randrange(256)
-            elif kind == "cut":
-                del data[at:]
-            elif kind == "insert":
-                data.insert(at, rng.randrange(256))
-            else:
-                data = bytearray(rng.randbytes(rng.randrange(48)))
-            try:
-                value = codec.decode(bytes(data), "protobuf", MAX_DEPTH)
-            except InteropError as e:
-                assert e.code in (ErrorCode.INVALID_ARGUMENT, ErrorCode.RESOURCE_EXHAUSTED), e
-                continue
-            again = codec.encode(value, "protobuf")
-            assert codec.encode(codec.decode(again, "protobuf", MAX_DEPTH), "protobuf") == again
-            tried += 1
+        tried += decode_mutations(codec, good, "protobuf", rng, MAX_DEPTH)
     assert tried > 0
