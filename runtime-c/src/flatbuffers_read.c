@@ -228,19 +228,15 @@ static int read_list(fb_reader *r, const interop_type *t, size_t at, interop_lis
   return INTEROP_OK;
 }
 
-/* maps.c says `map key "a" given twice` (or `map key 5 ...`); TypeScript's reader says
- * `["a"]: duplicate map key a`: the key goes to the path, and the message is TypeScript's. */
-static void duplicate_key_message(fb_reader *r) {
-  static const char head[] = "map key ", tail[] = " given twice";
-  char *msg = r->err->message, key[INTEROP_MESSAGE_MAX], seg[INTEROP_MESSAGE_MAX + 4];
-  size_t n = strlen(msg);
-  if (n < sizeof head + sizeof tail - 2 || strncmp(msg, head, sizeof head - 1) != 0) return;
-  snprintf(key, sizeof key, "%.*s", (int)(n - (sizeof head - 1) - (sizeof tail - 1)), msg + sizeof head - 1);
-  snprintf(seg, sizeof seg, "[%s]", key);
+/* TypeScript's reader says `["a"]: duplicate map key a` (`[5]: …` for a number key): the key goes
+ * to the path, and the message is TypeScript's, not maps.c's. */
+static void duplicate_key_message(fb_reader *r, const interop_type *key, const void *k) {
+  char text[80], seg[96];
+  interop_map_key_text(key, k, text, sizeof text);
+  if (key->kind == INTEROP_KIND_STRING) snprintf(seg, sizeof seg, "[\"%s\"]", text);
+  else snprintf(seg, sizeof seg, "[%s]", text);
   path_push(r, seg);
-  size_t k = strlen(key);
-  if (k >= 2 && key[0] == '"') memmove(key, key + 1, k - 2), key[k - 2] = '\0'; /* the string itself */
-  snprintf(msg, INTEROP_MESSAGE_MAX, "duplicate map key %s", key);
+  snprintf(r->err->message, INTEROP_MESSAGE_MAX, "duplicate map key %s", text);
 }
 
 /* A vector of entry tables { key (slot 0), value (slot 1) }, sorted by key; a key twice is refused. */
@@ -273,8 +269,9 @@ static int read_map(fb_reader *r, const interop_type *t, size_t at, interop_map 
     }
     m->len = i + 1;
   }
-  int rc2 = interop_map_sort(t, m, r->arena, r->err);
-  if (rc2 == INTEROP_INVALID_ARGUMENT) duplicate_key_message(r);
+  const void *dup = NULL;
+  int rc2 = interop_map_sort(t, m, r->arena, &dup, r->err);
+  if (rc2 == INTEROP_INVALID_ARGUMENT && dup != NULL) duplicate_key_message(r, t->key, dup);
   return rc2;
 }
 

@@ -49,8 +49,11 @@ int interop_key_cmp(const interop_type *key, const void *a, const void *b);
 /* The order entries are written in: NULL when already strictly ascending (no work), else a
  * permutation allocated in *tmp (caller frees). Equal keys: INVALID_ARGUMENT. */
 int interop_map_order(const interop_type *map, const interop_map *m, size_t **order, interop_error *err);
-/* Sorts a decoded map in place (arena memory); equal keys are INVALID_ARGUMENT. */
-int interop_map_sort(const interop_type *map, interop_map *m, interop_arena *a, interop_error *err);
+/* Sorts a decoded map in place (arena memory); equal keys are INVALID_ARGUMENT, and *dup (when
+ * dup is not NULL) then points at the key given twice. */
+int interop_map_sort(const interop_type *map, interop_map *m, interop_arena *a, const void **dup, interop_error *err);
+/* A key as text: a string as itself (its first 64 bytes), an integer or enum in decimal. */
+void interop_map_key_text(const interop_type *key, const void *k, char *out, size_t cap);
 /* A stable merge sort of n indices by cmp(ctx, i, j); tmp holds n indices. */
 void interop_sort_indices(size_t *idx, size_t *tmp, size_t n, int (*cmp)(const void *ctx, size_t, size_t),
                           const void *ctx);

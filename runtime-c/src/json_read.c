@@ -234,7 +234,7 @@ static int read_map(js_reader *r, const interop_type *t, interop_map *out) {
     n++;
   }
   *out = (interop_map){keys, values, n};
-  return interop_map_sort(t, out, r->arena, r->err);
+  return interop_map_sort(t, out, r->arena, NULL, r->err);
 }
 
 static const interop_field *field_by_name(const interop_type *t, const interop_str *name) {

@@ -1,5 +1,6 @@
 /* Map key order (docs/wire.md §3: integers and enums numerically, strings by UTF-8 bytes), used by
  * encoders to write entries sorted and by decoders to sort what they read and find keys given twice. */
+#include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
 
@@ -46,27 +47,34 @@ static int cmp_keys(const void *ctx, size_t i, size_t j) {
   return interop_key_cmp(c->key, c->keys + i * sz, c->keys + j * sz);
 }
 
-static int duplicate_key(const interop_type *key, const void *k, interop_error *err) {
+void interop_map_key_text(const interop_type *key, const void *k, char *out, size_t cap) {
   if (key->kind == INTEROP_KIND_STRING) {
     const interop_str *s = k;
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "map key \"%.*s\" given twice",
-                             (int)(s->len > 64 ? 64 : s->len), s->ptr);
+    snprintf(out, cap, "%.*s", (int)(s->len > 64 ? 64 : s->len), s->ptr);
+  } else if (interop_kind_is_signed(key->kind)) {
+    snprintf(out, cap, "%lld", (long long)interop_get_signed(key->kind, k));
+  } else {
+    snprintf(out, cap, "%llu", (unsigned long long)interop_get_unsigned(key->kind, k));
   }
-  if (interop_kind_is_signed(key->kind))
-    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "map key %lld given twice",
-                             (long long)interop_get_signed(key->kind, k));
-  return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "map key %llu given twice",
-                           (unsigned long long)interop_get_unsigned(key->kind, k));
 }
 
-int interop_map_order(const interop_type *map, const interop_map *m, size_t **order, interop_error *err) {
+static int duplicate_key(const interop_type *key, const void *k, const void **dup, interop_error *err) {
+  char text[80];
+  interop_map_key_text(key, k, text, sizeof text);
+  if (dup != NULL) *dup = k;
+  if (key->kind == INTEROP_KIND_STRING)
+    return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "map key \"%s\" given twice", text);
+  return interop_error_set(err, INTEROP_INVALID_ARGUMENT, "map key %s given twice", text);
+}
+
+static int map_order(const interop_type *map, const interop_map *m, size_t **order, const void **dup, interop_error *err) {
   *order = NULL;
   const interop_type *key = map->key;
   const char *keys = m->keys;
   size_t n = m->len, sz = key->size, i = 1;
   for (; i < n; i++) {
     int c = interop_key_cmp(key, keys + (i - 1) * sz, keys + i * sz);
-    if (c == 0) return duplicate_key(key, keys + i * sz, err);
+    if (c == 0) return duplicate_key(key, keys + i * sz, dup, err);
     if (c > 0) break;
   }
   if (i >= n) return INTEROP_OK;
@@ -77,7 +85,7 @@ int interop_map_order(const interop_type *map, const interop_map *m, size_t **or
   interop_sort_indices(idx, idx + n, n, cmp_keys, &ctx);
   for (i = 1; i < n; i++) {
     if (interop_key_cmp(key, keys + idx[i - 1] * sz, keys + idx[i] * sz) == 0) {
-      int rc = duplicate_key(key, keys + idx[i] * sz, err);
+      int rc = duplicate_key(key, keys + idx[i] * sz, dup, err);
       free(idx);
       return rc;
     }
@@ -86,9 +94,13 @@ int interop_map_order(const interop_type *map, const interop_map *m, size_t **or
   return INTEROP_OK;
 }
 
-int interop_map_sort(const interop_type *map, interop_map *m, interop_arena *a, interop_error *err) {
+int interop_map_order(const interop_type *map, const interop_map *m, size_t **order, interop_error *err) {
+  return map_order(map, m, order, NULL, err);
+}
+
+int interop_map_sort(const interop_type *map, interop_map *m, interop_arena *a, const void **dup, interop_error *err) {
   size_t *order;
-  int rc = interop_map_order(map, m, &order, err);
+  int rc = map_order(map, m, &order, dup, err);
   if (rc != INTEROP_OK || order == NULL) return rc;
   size_t n = m->len, ks = map->key->size, vs = map->elem->size;
   char *keys = interop_arena_alloc(a, n * ks, map->key->align);

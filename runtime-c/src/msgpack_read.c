@@ -96,7 +96,7 @@ static int read_map(mp_reader *r, const interop_type *t, interop_map *out) {
   }
   *out = (interop_map){keys, values, (size_t)n};
   r->depth--;
-  return interop_map_sort(t, out, r->arena, r->err);
+  return interop_map_sort(t, out, r->arena, NULL, r->err);
 }
 
 static const interop_field *field_by_id(const interop_type *t, uint64_t id) {

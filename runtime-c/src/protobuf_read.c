@@ -352,7 +352,7 @@ static int read_into(pb_reader *r, const interop_type *t, void *out, size_t *cap
 /* A map comes out sorted by key (its canonical order); equal keys are refused. */
 static int finish(pb_reader *r, const interop_type *t, void *out) {
   if (t->kind != INTEROP_KIND_MAP) return INTEROP_OK;
-  return interop_map_sort(t, out, r->arena, r->err);
+  return interop_map_sort(t, out, r->arena, NULL, r->err);
 }
 
 static const interop_field *field_by_id(const interop_type *t, uint32_t id) {
